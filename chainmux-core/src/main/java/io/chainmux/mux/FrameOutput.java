@@ -1,0 +1,134 @@
+package io.chainmux.mux;
+
+import io.chainmux.wire.ErrorCode;
+import io.chainmux.wire.FrameWriter;
+import io.chainmux.wire.Settings;
+import io.chainmux.wire.WireFormat;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+
+/**
+ * Batches outgoing frames, in the order they are produced, into pooled buffers handed to the channel
+ * with one flush per event-loop pass. Small payloads are copied next to their header; large ones go
+ * out as zero-copy slices. Event-loop confined.
+ */
+final class FrameOutput {
+    /** Payloads up to this size are copied into the batch buffer; larger ones are sliced. */
+    static final int COPY_THRESHOLD = 2048;
+    private static final int BATCH_SIZE = 64 * 1024;
+
+    private final ChannelHandlerContext ctx;
+    private ByteBuf batch;
+    private boolean dirty;
+
+    FrameOutput(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private ByteBuf room(int bytes) {
+        if (batch != null && batch.writableBytes() < bytes) {
+            handOver();
+        }
+        if (batch == null) {
+            batch = ctx.alloc().directBuffer(Math.max(BATCH_SIZE, bytes));
+        }
+        dirty = true;
+        return batch;
+    }
+
+    /** Writes a DATA frame carrying the next {@code length} readable bytes of {@code payload}, advancing it. */
+    void data(int streamId, int flags, ByteBuf payload, int length) {
+        if (length <= COPY_THRESHOLD) {
+            ByteBuf b = room(WireFormat.HEADER_LENGTH + length);
+            FrameWriter.writeDataHeader(b, streamId, flags, length);
+            b.writeBytes(payload, length);
+        } else {
+            FrameWriter.writeDataHeader(room(WireFormat.HEADER_LENGTH), streamId, flags, length);
+            handOver();
+            ctx.write(payload.readRetainedSlice(length), ctx.voidPromise());
+        }
+    }
+
+    void open(int streamId, int maxMessageSize, String networkId) {
+        FrameWriter.writeOpen(room(WireFormat.HEADER_LENGTH + WireFormat.OPEN_FIXED_LENGTH + networkId.length()),
+                streamId, maxMessageSize, networkId);
+    }
+
+    void accept(int streamId, int maxMessageSize) {
+        FrameWriter.writeAccept(room(WireFormat.HEADER_LENGTH + WireFormat.ACCEPT_PAYLOAD_LENGTH), streamId,
+                maxMessageSize);
+    }
+
+    void reset(int streamId, ErrorCode code, ByteBuf detail) {
+        int detailLength = detail == null ? 0 : detail.readableBytes();
+        FrameWriter.writeReset(room(WireFormat.HEADER_LENGTH + WireFormat.RESET_FIXED_LENGTH + detailLength),
+                streamId, code, detail);
+    }
+
+    void windowUpdate(int streamId, int increment) {
+        FrameWriter.writeWindowUpdate(room(WireFormat.HEADER_LENGTH + WireFormat.WINDOW_UPDATE_PAYLOAD_LENGTH),
+                streamId, increment);
+    }
+
+    void ping(boolean ack, long opaque) {
+        FrameWriter.writePing(room(WireFormat.HEADER_LENGTH + WireFormat.PING_PAYLOAD_LENGTH), ack, opaque);
+    }
+
+    void goAway(int lastStreamId, ErrorCode code, String reason) {
+        FrameWriter.writeGoAway(room(WireFormat.HEADER_LENGTH + WireFormat.GO_AWAY_FIXED_LENGTH
+                + WireFormat.MAX_GO_AWAY_REASON_LENGTH), lastStreamId, code, reason);
+    }
+
+    void settings(Settings settings) {
+        FrameWriter.writeSettings(room(WireFormat.HEADER_LENGTH + settings.encodedLength()), settings);
+    }
+
+    void maxStreams(int maxStreams) {
+        FrameWriter.writeMaxStreams(room(WireFormat.HEADER_LENGTH + WireFormat.MAX_STREAMS_PAYLOAD_LENGTH),
+                maxStreams);
+    }
+
+    /**
+     * Writes the batch to the channel. The field is cleared first: a write can re-enter this class
+     * (writability events run handlers synchronously) and must never see the same buffer twice.
+     */
+    private void handOver() {
+        ByteBuf b = batch;
+        batch = null;
+        ctx.write(b, ctx.voidPromise());
+    }
+
+    /** Bytes produced but not yet handed to the channel. */
+    int pendingBytes() {
+        return batch == null ? 0 : batch.readableBytes();
+    }
+
+    boolean isDirty() {
+        return dirty;
+    }
+
+    /** Hands everything to the channel and flushes once. */
+    void flush() {
+        if (batch != null) {
+            if (batch.isReadable()) {
+                handOver();
+            } else {
+                batch.release();
+                batch = null;
+            }
+        }
+        if (dirty) {
+            dirty = false;
+            ctx.flush();
+        }
+    }
+
+    /** Drops whatever was not handed over; for a channel that is gone. */
+    void discard() {
+        if (batch != null) {
+            batch.release();
+            batch = null;
+        }
+        dirty = false;
+    }
+}

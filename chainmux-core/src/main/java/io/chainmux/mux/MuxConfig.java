@@ -1,0 +1,180 @@
+package io.chainmux.mux;
+
+import io.chainmux.wire.SettingId;
+import io.chainmux.wire.Settings;
+
+import java.time.Duration;
+
+/**
+ * Limits and tunables of one multiplexed connection. Immutable; every value is validated here, so a
+ * session never runs with an inconsistent configuration. {@link #defaults()} is the recommended start.
+ *
+ * @param maxFrameSize            largest DATA payload we accept per frame (announced in SETTINGS)
+ * @param initialStreamWindow     receive window each new stream starts with
+ * @param maxStreamWindow         cap for autotuned stream windows
+ * @param initialConnectionWindow receive window of the whole connection at start
+ * @param maxConnectionWindow     cap for the autotuned connection window; also bounds the sum of
+ *                                autotuned stream windows
+ * @param maxInboundStreams       streams the peer may have open at once (our MAX_STREAMS credit)
+ * @param maxStreamsPerNetwork    streams one network id may have open on this connection (both directions)
+ * @param maxMessageSize          connection-wide cap on inbound message size (announced in SETTINGS)
+ * @param streamSendBuffer        outbound bytes queued per stream before {@code trySend} refuses
+ * @param sessionSendBuffer       outbound bytes queued over all streams before {@code trySend} refuses
+ * @param maxQueuedMessagesPerStream outbound messages queued per stream before {@code trySend} refuses
+ * @param maxPendingOpens         local opens waiting for the peer's stream credit
+ * @param maxPendingAccepts       inbound opens waiting for the application to accept or refuse
+ * @param maxQueuedControlFrames  control frames queued while the peer does not read, before we give up
+ * @param receivedResets          RESET frames we accept from the peer (rapid reset defence)
+ * @param sentResets              RESET frames the peer may provoke from us
+ * @param pings                   PING frames we answer
+ * @param settingsTimeout         how long we wait for the peer's SETTINGS
+ * @param goAwayTimeout           how long a graceful go-away may take before the connection is closed
+ * @param autotuneWindows         grow windows toward the bandwidth-delay product
+ */
+public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStreamWindow,
+                        int initialConnectionWindow, int maxConnectionWindow, int maxInboundStreams,
+                        int maxStreamsPerNetwork, int maxMessageSize, int streamSendBuffer,
+                        long sessionSendBuffer, int maxQueuedMessagesPerStream, int maxPendingOpens,
+                        int maxPendingAccepts, int maxQueuedControlFrames, RateLimit receivedResets,
+                        RateLimit sentResets, RateLimit pings, Duration settingsTimeout,
+                        Duration goAwayTimeout, boolean autotuneWindows) {
+
+    public MuxConfig {
+        require(SettingId.MAX_FRAME_SIZE.allows(maxFrameSize), "maxFrameSize", maxFrameSize,
+                "in [1024, 16777215]");
+        require(initialStreamWindow >= 0, "initialStreamWindow", initialStreamWindow, ">= 0");
+        require(maxStreamWindow >= initialStreamWindow, "maxStreamWindow", maxStreamWindow,
+                ">= initialStreamWindow (" + initialStreamWindow + ")");
+        require(initialConnectionWindow >= 0, "initialConnectionWindow", initialConnectionWindow, ">= 0");
+        require(maxConnectionWindow >= initialConnectionWindow, "maxConnectionWindow", maxConnectionWindow,
+                ">= initialConnectionWindow (" + initialConnectionWindow + ")");
+        require(maxInboundStreams >= 0, "maxInboundStreams", maxInboundStreams, ">= 0");
+        require(maxStreamsPerNetwork >= 1, "maxStreamsPerNetwork", maxStreamsPerNetwork, ">= 1");
+        require(maxMessageSize >= 1, "maxMessageSize", maxMessageSize, ">= 1");
+        require(streamSendBuffer >= 1, "streamSendBuffer", streamSendBuffer, ">= 1");
+        require(sessionSendBuffer >= streamSendBuffer, "sessionSendBuffer", sessionSendBuffer,
+                ">= streamSendBuffer (" + streamSendBuffer + ")");
+        require(maxQueuedMessagesPerStream >= 2 && Integer.bitCount(maxQueuedMessagesPerStream) == 1,
+                "maxQueuedMessagesPerStream", maxQueuedMessagesPerStream, "a power of two >= 2");
+        require(maxPendingOpens >= 0, "maxPendingOpens", maxPendingOpens, ">= 0");
+        require(maxPendingAccepts >= 1, "maxPendingAccepts", maxPendingAccepts, ">= 1");
+        require(maxQueuedControlFrames >= 16, "maxQueuedControlFrames", maxQueuedControlFrames, ">= 16");
+        requireNonNull(receivedResets, "receivedResets");
+        requireNonNull(sentResets, "sentResets");
+        requireNonNull(pings, "pings");
+        requirePositive(settingsTimeout, "settingsTimeout");
+        requirePositive(goAwayTimeout, "goAwayTimeout");
+    }
+
+    public static MuxConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxFrameSize = maxFrameSize;
+        b.initialStreamWindow = initialStreamWindow;
+        b.maxStreamWindow = maxStreamWindow;
+        b.initialConnectionWindow = initialConnectionWindow;
+        b.maxConnectionWindow = maxConnectionWindow;
+        b.maxInboundStreams = maxInboundStreams;
+        b.maxStreamsPerNetwork = maxStreamsPerNetwork;
+        b.maxMessageSize = maxMessageSize;
+        b.streamSendBuffer = streamSendBuffer;
+        b.sessionSendBuffer = sessionSendBuffer;
+        b.maxQueuedMessagesPerStream = maxQueuedMessagesPerStream;
+        b.maxPendingOpens = maxPendingOpens;
+        b.maxPendingAccepts = maxPendingAccepts;
+        b.maxQueuedControlFrames = maxQueuedControlFrames;
+        b.receivedResets = receivedResets;
+        b.sentResets = sentResets;
+        b.pings = pings;
+        b.settingsTimeout = settingsTimeout;
+        b.goAwayTimeout = goAwayTimeout;
+        b.autotuneWindows = autotuneWindows;
+        return b;
+    }
+
+    /** What we announce to the peer. */
+    public Settings settings() {
+        return new Settings(maxFrameSize, initialStreamWindow, initialConnectionWindow, maxInboundStreams,
+                maxMessageSize);
+    }
+
+    /** Starts from the defaults; {@link #build()} validates. */
+    public static final class Builder {
+        private int maxFrameSize = SettingId.MAX_FRAME_SIZE.defaultValue;
+        private int initialStreamWindow = SettingId.INITIAL_STREAM_WINDOW.defaultValue;
+        private int maxStreamWindow = 16 * 1024 * 1024;
+        private int initialConnectionWindow = SettingId.INITIAL_CONNECTION_WINDOW.defaultValue;
+        private int maxConnectionWindow = 64 * 1024 * 1024;
+        private int maxInboundStreams = SettingId.MAX_STREAMS.defaultValue;
+        private int maxStreamsPerNetwork = SettingId.MAX_STREAMS.defaultValue;
+        private int maxMessageSize = SettingId.MAX_MESSAGE_SIZE.defaultValue;
+        private int streamSendBuffer = 256 * 1024;
+        private long sessionSendBuffer = 32L * 1024 * 1024;
+        private int maxQueuedMessagesPerStream = 4096;
+        private int maxPendingOpens = 1024;
+        private int maxPendingAccepts = 256;
+        private int maxQueuedControlFrames = 10_000;
+        private RateLimit receivedResets = RateLimit.of(200, Duration.ofSeconds(30));
+        private RateLimit sentResets = RateLimit.of(200, Duration.ofSeconds(30));
+        private RateLimit pings = RateLimit.of(100, Duration.ofSeconds(10));
+        private Duration settingsTimeout = Duration.ofSeconds(10);
+        private Duration goAwayTimeout = Duration.ofSeconds(30);
+        private boolean autotuneWindows = true;
+
+        private Builder() {}
+
+        public Builder maxFrameSize(int v) { maxFrameSize = v; return this; }
+        public Builder initialStreamWindow(int v) { initialStreamWindow = v; return this; }
+        public Builder maxStreamWindow(int v) { maxStreamWindow = v; return this; }
+        public Builder initialConnectionWindow(int v) { initialConnectionWindow = v; return this; }
+        public Builder maxConnectionWindow(int v) { maxConnectionWindow = v; return this; }
+        public Builder maxInboundStreams(int v) { maxInboundStreams = v; return this; }
+        public Builder maxStreamsPerNetwork(int v) { maxStreamsPerNetwork = v; return this; }
+        public Builder maxMessageSize(int v) { maxMessageSize = v; return this; }
+        public Builder streamSendBuffer(int v) { streamSendBuffer = v; return this; }
+        public Builder sessionSendBuffer(long v) { sessionSendBuffer = v; return this; }
+        public Builder maxQueuedMessagesPerStream(int v) { maxQueuedMessagesPerStream = v; return this; }
+        public Builder maxPendingOpens(int v) { maxPendingOpens = v; return this; }
+        public Builder maxPendingAccepts(int v) { maxPendingAccepts = v; return this; }
+        public Builder maxQueuedControlFrames(int v) { maxQueuedControlFrames = v; return this; }
+        public Builder receivedResets(RateLimit v) { receivedResets = v; return this; }
+        public Builder sentResets(RateLimit v) { sentResets = v; return this; }
+        public Builder pings(RateLimit v) { pings = v; return this; }
+        public Builder settingsTimeout(Duration v) { settingsTimeout = v; return this; }
+        public Builder goAwayTimeout(Duration v) { goAwayTimeout = v; return this; }
+        public Builder autotuneWindows(boolean v) { autotuneWindows = v; return this; }
+
+        public MuxConfig build() {
+            return new MuxConfig(maxFrameSize, initialStreamWindow, maxStreamWindow, initialConnectionWindow,
+                    maxConnectionWindow, maxInboundStreams, maxStreamsPerNetwork, maxMessageSize, streamSendBuffer,
+                    sessionSendBuffer, maxQueuedMessagesPerStream, maxPendingOpens, maxPendingAccepts,
+                    maxQueuedControlFrames, receivedResets, sentResets, pings, settingsTimeout, goAwayTimeout,
+                    autotuneWindows);
+        }
+    }
+
+    private static void require(boolean ok, String field, long value, String rule) {
+        if (!ok) {
+            throw new IllegalArgumentException("MuxConfig." + field + " must be " + rule + ", was " + value);
+        }
+    }
+
+    private static void requireNonNull(Object v, String field) {
+        if (v == null) {
+            throw new IllegalArgumentException("MuxConfig." + field + " must be set");
+        }
+    }
+
+    private static void requirePositive(Duration d, String field) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("MuxConfig." + field + " must be a positive duration, was " + d);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.chainmux.mux;
+
+/**
+ * Counters of one session, written by its event loop only. Reads from other threads are racy but
+ * never torn in practice for monitoring; they are not a synchronization mechanism.
+ */
+public final class MuxStats {
+    long bytesIn;
+    long bytesOut;
+    long messagesIn;
+    long messagesOut;
+    long streamsOpenedLocal;
+    long streamsOpenedRemote;
+    long streamsRefusedLocal;
+    long resetsSent;
+    long resetsReceived;
+    long sendWindowStalls;
+    long connectionWindowStalls;
+    long budgetExceeded;
+
+    /** Payload bytes received in DATA frames. */
+    public long bytesIn() { return bytesIn; }
+    /** Payload bytes sent in DATA frames. */
+    public long bytesOut() { return bytesOut; }
+    public long messagesIn() { return messagesIn; }
+    public long messagesOut() { return messagesOut; }
+    public long streamsOpenedLocal() { return streamsOpenedLocal; }
+    public long streamsOpenedRemote() { return streamsOpenedRemote; }
+    /** Inbound opens refused by this side (by the application or a limit). */
+    public long streamsRefusedLocal() { return streamsRefusedLocal; }
+    public long resetsSent() { return resetsSent; }
+    public long resetsReceived() { return resetsReceived; }
+    /** Times a stream had data but no stream window left. */
+    public long sendWindowStalls() { return sendWindowStalls; }
+    /** Times the whole connection had data but no connection window left. */
+    public long connectionWindowStalls() { return connectionWindowStalls; }
+    /** Times a peer exceeded a control-frame budget (resets, pings, queued control frames). */
+    public long budgetExceeded() { return budgetExceeded; }
+}

@@ -1,0 +1,532 @@
+package io.chainmux.mux;
+
+import io.chainmux.wire.ErrorCode;
+import io.chainmux.wire.FrameType;
+import io.chainmux.wire.FrameWriter;
+import io.chainmux.wire.Settings;
+import io.chainmux.wire.WireFormat;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The session state machine against a scripted peer on an EmbeddedChannel. */
+class MuxSessionTest {
+    private final RecordingListener app = new RecordingListener();
+    private ScriptedPeer peer;
+
+    @AfterEach
+    void tearDown() {
+        if (peer != null) {
+            peer.close();
+        }
+    }
+
+    private ScriptedPeer start() {
+        peer = ScriptedPeer.dialer(app);
+        return peer.handshake();
+    }
+
+    private static ByteBufHolder text(String s) {
+        return new ByteBufHolder(s);
+    }
+
+    /** Tiny helper so tests read as "send text". */
+    private record ByteBufHolder(String s) {
+        io.netty.buffer.ByteBuf buf() {
+            return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void sendsSettingsFirstAndProbesRttOnPeerSettings() {
+        peer = ScriptedPeer.dialer(app);
+        Frame settings = peer.expect(FrameType.SETTINGS);
+        assertThat(settings.settings()).isEqualTo(MuxConfig.defaults().settings());
+        peer.expectNothing();
+        peer.settings();
+        Frame ping = peer.expect(FrameType.PING);
+        assertThat(ping.flags()).isZero();
+        peer.send(b -> FrameWriter.writePing(b, true, ping.opaque()));
+        assertThat(peer.session.rtt()).isNotNull();
+    }
+
+    @Test
+    void frameBeforeSettingsIsAProtocolError() {
+        peer = ScriptedPeer.dialer(app);
+        peer.expect(FrameType.SETTINGS);
+        peer.ping(7);
+        Frame goAway = peer.expect(FrameType.GO_AWAY);
+        assertThat(goAway.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+        assertThat(goAway.text()).contains("before SETTINGS");
+        assertThat(peer.channel.isActive()).isFalse();
+        assertThat(app.sessionClosed.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+    }
+
+    @Test
+    void secondSettingsIsAProtocolError() {
+        start().settings();
+        assertThat(peer.expect(FrameType.GO_AWAY).code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+    }
+
+    @Test
+    void settingsTimeoutClosesTheConnection() {
+        peer = ScriptedPeer.dialer(app);
+        peer.expect(FrameType.SETTINGS);
+        peer.advance(9, TimeUnit.SECONDS);
+        assertThat(peer.channel.isActive()).isTrue();
+        peer.advance(2, TimeUnit.SECONDS);
+        assertThat(peer.expect(FrameType.GO_AWAY).code()).isEqualTo(ErrorCode.SETTINGS_TIMEOUT);
+        assertThat(peer.channel.isActive()).isFalse();
+    }
+
+    @Test
+    void opensWithOddIdsAndSendsDataBeforeAccept() {
+        start();
+        MuxStream s = peer.session.openStream("chain-1/sync/1", 1000, 1, app);
+        assertThat(s.trySend(text("hello").buf())).isTrue();
+        Frame open = peer.expect(FrameType.OPEN, 1);
+        assertThat(open.text()).isEqualTo("chain-1/sync/1");
+        assertThat(open.value()).isEqualTo(1000);
+        Frame data = peer.expect(FrameType.DATA, 1);
+        assertThat(data.endMessage()).isTrue();
+        assertThat(new String(data.payload(), StandardCharsets.UTF_8)).isEqualTo("hello");
+        MuxStream s2 = peer.session.openStream("chain-2/sync/1", 1000, 1, app);
+        peer.expect(FrameType.OPEN, 3);
+        assertThat(s2.id()).isEqualTo(3);
+        assertThat(s.state()).isEqualTo(StreamState.OPENING);
+        peer.accept(1);
+        assertThat(app.accepted).containsExactly(s);
+        assertThat(s.state()).isEqualTo(StreamState.OPEN);
+    }
+
+    @Test
+    void opensWaitForSettingsAndStreamCredit() {
+        peer = ScriptedPeer.dialer(app);
+        peer.expect(FrameType.SETTINGS);
+        MuxStream a = peer.session.openStream("n", 100, 1, app);
+        MuxStream b = peer.session.openStream("n", 100, 1, app);
+        peer.expectNothing();
+        peer.settings(new Settings(16384, 65536, 1 << 20, 1, 1 << 20));
+        peer.expect(FrameType.PING);
+        peer.expect(FrameType.OPEN, 1);
+        peer.expectNothing();
+        assertThat(a.id()).isEqualTo(1);
+        assertThat(b.id()).isZero();
+        assertThat(b.state()).isEqualTo(StreamState.NEW);
+        peer.maxStreams(2);
+        peer.expect(FrameType.OPEN, 3);
+        assertThat(b.id()).isEqualTo(3);
+    }
+
+    @Test
+    void fragmentsLargeMessagesAtThePeersMaxFrameSize() {
+        start();
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        byte[] big = new byte[40_000];
+        Arrays.fill(big, (byte) 7);
+        s.trySend(Unpooled.wrappedBuffer(big));
+        peer.expect(FrameType.OPEN);
+        Frame f1 = peer.expect(FrameType.DATA, 1);
+        Frame f2 = peer.expect(FrameType.DATA, 1);
+        Frame f3 = peer.expect(FrameType.DATA, 1);
+        assertThat(List.of(f1.payload().length, f2.payload().length, f3.payload().length))
+                .containsExactly(16384, 16384, 7232);
+        assertThat(List.of(f1.endMessage(), f2.endMessage(), f3.endMessage())).containsExactly(false, false, true);
+    }
+
+    @Test
+    void acceptsInboundStreamsAndDeliversBacklogAfterAccept() {
+        start();
+        app.acceptInbound = false;
+        peer.open(2, "chain-9/sync/1").message(2, "early");
+        assertThat(app.opened).hasSize(1);
+        MuxStream s = app.opened.get(0);
+        assertThat(s.state()).isEqualTo(StreamState.PENDING_ACCEPT);
+        assertThat(app.messages).isEmpty();
+        s.accept(app, 500);
+        Frame accept = peer.expect(FrameType.ACCEPT, 2);
+        assertThat(accept.value()).isEqualTo(500);
+        assertThat(app.messages).containsExactly("early");
+        peer.message(2, "later");
+        assertThat(app.messages).containsExactly("early", "later");
+    }
+
+    @Test
+    void reassemblesFragmentsIntoOneMessage() {
+        start();
+        peer.open(2, "n");
+        peer.data(2, 0, "hel".getBytes(StandardCharsets.UTF_8))
+                .data(2, 0, "lo ".getBytes(StandardCharsets.UTF_8))
+                .data(2, WireFormat.FLAG_END_MESSAGE, "world".getBytes(StandardCharsets.UTF_8))
+                .data(2, WireFormat.FLAG_END_MESSAGE, new byte[0]);
+        assertThat(app.messages).containsExactly("hello world", "");
+    }
+
+    @Test
+    void returnsCreditOnlyWhenTheApplicationConsumes() {
+        start();
+        app.autoConsume = false;
+        peer.open(2, "n");
+        peer.expect(FrameType.ACCEPT);
+        byte[] chunk = new byte[16_000];
+        for (int i = 0; i < 9; i++) {
+            peer.data(2, WireFormat.FLAG_END_MESSAGE, chunk);
+        }
+        peer.expectNothing(); // 144,009 bytes received, nothing consumed: no credit back
+        MuxStream s = app.opened.get(0);
+        for (int i = 0; i < 8; i++) {
+            s.consumed(16_000);
+        }
+        peer.expectNothing(); // 128,008 consumed: below half of the 262,144 stream window
+        s.consumed(16_000);
+        Frame update = peer.expect(FrameType.WINDOW_UPDATE, 2);
+        assertThat(update.value()).isGreaterThanOrEqualTo(9 * 16_001);
+    }
+
+    @Test
+    void peerExceedingTheStreamWindowIsAFlowControlError() {
+        start();
+        app.autoConsume = false;
+        peer.open(2, "n");
+        byte[] chunk = new byte[16_384];
+        for (int i = 0; i < 16; i++) {
+            peer.data(2, 0, chunk); // 262,144 bytes: exactly the window
+        }
+        assertThat(peer.channel.isActive()).isTrue();
+        peer.data(2, WireFormat.FLAG_END_MESSAGE, new byte[0]);
+        Frame goAway = peer.drain().stream().filter(f -> f.type() == FrameType.GO_AWAY).findFirst().orElseThrow();
+        assertThat(goAway.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR);
+    }
+
+    @Test
+    void sendingStopsAtTheWindowAndResumesOnUpdate() {
+        peer = ScriptedPeer.dialer(app);
+        peer.expect(FrameType.SETTINGS);
+        peer.settings(new Settings(16384, 20_000, 1 << 24, 10, 1 << 24));
+        peer.expect(FrameType.PING);
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        s.trySend(Unpooled.wrappedBuffer(new byte[30_000]));
+        peer.expect(FrameType.OPEN);
+        assertThat(peer.expect(FrameType.DATA).payload()).hasSize(16384);
+        Frame partial = peer.expect(FrameType.DATA);
+        assertThat(partial.payload()).hasSize(20_000 - 16384);
+        assertThat(partial.endMessage()).isFalse();
+        peer.expectNothing();
+        assertThat(peer.session.stats().sendWindowStalls()).isPositive();
+        peer.windowUpdate(1, 10_001);
+        Frame rest = peer.expect(FrameType.DATA);
+        assertThat(rest.payload()).hasSize(30_000 - 20_000);
+        assertThat(rest.endMessage()).isTrue();
+    }
+
+    @Test
+    void messageTooLargeResetsOnlyThatStream() {
+        start();
+        app.acceptInbound = false;
+        peer.open(2, "a").open(4, "b");
+        app.opened.get(0).accept(app, 100);
+        app.opened.get(1).accept(app, 100);
+        peer.drain();
+        peer.data(2, 0, new byte[100]);
+        assertThat(app.closes).isEmpty();
+        peer.data(2, WireFormat.FLAG_END_MESSAGE, new byte[50]);
+        Frame reset = peer.expect(FrameType.RESET, 2);
+        assertThat(reset.code()).isEqualTo(ErrorCode.MESSAGE_TOO_LARGE);
+        assertThat(app.closes).extracting(CloseReason::code).containsExactly(ErrorCode.MESSAGE_TOO_LARGE);
+        peer.message(4, "still fine");
+        assertThat(app.messages).containsExactly("still fine");
+        assertThat(peer.channel.isActive()).isTrue();
+    }
+
+    @Test
+    void halfCloseInBothDirectionsEndsTheStreamNormally() {
+        start();
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        peer.expect(FrameType.OPEN);
+        peer.accept(1);
+        s.trySend(text("last").buf());
+        s.close();
+        Frame data = peer.expect(FrameType.DATA, 1);
+        assertThat(data.endMessage()).isTrue();
+        assertThat(data.fin()).isTrue();
+        assertThat(s.state()).isEqualTo(StreamState.HALF_CLOSED_LOCAL);
+        assertThatThrownBy(() -> s.trySend(text("more").buf())).isInstanceOf(IllegalStateException.class);
+        peer.message(1, "reply").fin(1);
+        assertThat(app.messages).containsExactly("reply");
+        assertThat(app.closes).containsExactly(CloseReason.NORMAL);
+        assertThat(s.state()).isEqualTo(StreamState.CLOSED);
+        assertThat(peer.session.streamCount()).isZero();
+    }
+
+    @Test
+    void dataAfterFinResetsTheStream() {
+        start();
+        peer.open(2, "n").fin(2);
+        assertThat(app.remoteClosed).hasSize(1);
+        peer.message(2, "too late");
+        Frame reset = peer.drain().stream().filter(f -> f.type() == FrameType.RESET).findFirst().orElseThrow();
+        assertThat(reset.code()).isEqualTo(ErrorCode.STREAM_CLOSED);
+    }
+
+    @Test
+    void resetFromPeerCarriesCodeAndDetail() {
+        start();
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        s.trySend(text("x").buf());
+        peer.drain();
+        byte[] detail = "try 127.0.0.2:7000".getBytes(StandardCharsets.UTF_8);
+        peer.send(b -> FrameWriter.writeReset(b, 1, ErrorCode.REFUSED_BUSY, Unpooled.wrappedBuffer(detail)));
+        assertThat(app.closes).hasSize(1);
+        CloseReason r = app.closes.get(0);
+        assertThat(r.code()).isEqualTo(ErrorCode.REFUSED_BUSY);
+        assertThat(r.remote()).isTrue();
+        assertThat(r.detailText()).isEqualTo("try 127.0.0.2:7000");
+        // frames in flight for the reset stream are ignored; the connection window credit comes back
+        peer.message(1, "late");
+        assertThat(peer.channel.isActive()).isTrue();
+    }
+
+    @Test
+    void refusalsAtThePendingAcceptAndPerNetworkLimits() {
+        MuxConfig config = MuxConfig.builder().maxPendingAccepts(2).maxStreamsPerNetwork(3).build();
+        peer = new ScriptedPeer(config, true, app);
+        peer.handshake();
+        app.acceptInbound = false;
+        peer.open(2, "n").open(4, "n").open(6, "n");
+        Frame refused = peer.expect(FrameType.RESET, 6);
+        assertThat(refused.code()).isEqualTo(ErrorCode.REFUSED_LIMIT);
+        app.acceptInbound = true;
+        app.opened.get(0).accept(app, 100);
+        app.opened.get(1).accept(app, 100);
+        peer.drain();
+        peer.open(8, "n");
+        peer.expect(FrameType.ACCEPT, 8);
+        peer.open(10, "n");
+        assertThat(peer.expect(FrameType.RESET, 10).code()).isEqualTo(ErrorCode.REFUSED_LIMIT);
+        peer.open(12, "other");
+        peer.expect(FrameType.ACCEPT, 12);
+        assertThat(peer.session.stats().streamsRefusedLocal()).isEqualTo(2);
+    }
+
+    @Test
+    void refuseWithDetailReachesThePeer() {
+        start();
+        app.acceptInbound = false;
+        peer.open(2, "n");
+        app.opened.get(0).refuse(ErrorCode.REFUSED_BUSY, "alt".getBytes(StandardCharsets.UTF_8));
+        Frame reset = peer.expect(FrameType.RESET, 2);
+        assertThat(reset.code()).isEqualTo(ErrorCode.REFUSED_BUSY);
+        assertThat(new String(reset.payload(), StandardCharsets.UTF_8)).isEqualTo("alt");
+        assertThatThrownBy(() -> app.opened.get(0).refuse(ErrorCode.CANCEL, null))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void streamCreditIsEnforcedAndReturned() {
+        MuxConfig config = MuxConfig.builder().maxInboundStreams(2).build();
+        peer = new ScriptedPeer(config, true, app);
+        peer.handshake();
+        peer.open(2, "n").open(4, "n");
+        peer.drain();
+        peer.fin(2);
+        app.opened.get(0).close();
+        Frame maxStreams = peer.drain().stream().filter(f -> f.type() == FrameType.MAX_STREAMS).findFirst()
+                .orElseThrow();
+        assertThat(maxStreams.value()).isEqualTo(3);
+        peer.open(6, "n");
+        peer.expect(FrameType.ACCEPT, 6);
+        peer.open(8, "n");
+        assertThat(peer.expect(FrameType.GO_AWAY).code()).isEqualTo(ErrorCode.STREAM_LIMIT_ERROR);
+    }
+
+    @Test
+    void idleAndWrongParityStreamsAreProtocolErrors() {
+        start();
+        peer.message(2, "never opened");
+        assertThat(peer.expect(FrameType.GO_AWAY).code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+        peer.close();
+        peer = ScriptedPeer.dialer(app).handshake();
+        peer.open(3, "n");
+        assertThat(peer.expect(FrameType.GO_AWAY).text()).contains("our parity");
+        peer.close();
+        peer = ScriptedPeer.dialer(app).handshake();
+        peer.open(4, "n").open(2, "n");
+        peer.expect(FrameType.ACCEPT);
+        assertThat(peer.expect(FrameType.GO_AWAY).text()).contains("not above");
+    }
+
+    @Test
+    void answersPingsAndStopsAPingFlood() {
+        start();
+        peer.ping(42);
+        Frame ack = peer.expect(FrameType.PING);
+        assertThat(ack.flags()).isEqualTo(WireFormat.FLAG_ACK);
+        assertThat(ack.opaque()).isEqualTo(42);
+        for (int i = 0; i < 99; i++) {
+            peer.ping(i);
+        }
+        assertThat(peer.drain()).hasSize(99);
+        peer.ping(1000);
+        assertThat(peer.expect(FrameType.GO_AWAY).code()).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
+        assertThat(peer.session.stats().budgetExceeded()).isEqualTo(1);
+    }
+
+    @Test
+    void pingBudgetRefillsAfterItsWindow() {
+        start();
+        for (int i = 0; i < 100; i++) {
+            peer.ping(i);
+        }
+        peer.advance(11, TimeUnit.SECONDS);
+        peer.ping(1);
+        assertThat(peer.drain()).allMatch(f -> f.type() == FrameType.PING);
+        assertThat(peer.channel.isActive()).isTrue();
+    }
+
+    @Test
+    void rapidResetFloodIsStopped() {
+        MuxConfig config = MuxConfig.builder().receivedResets(RateLimit.of(10, java.time.Duration.ofSeconds(30)))
+                .build();
+        peer = new ScriptedPeer(config, true, app);
+        peer.handshake();
+        for (int i = 0; i < 10; i++) {
+            int id = 2 + 2 * i;
+            peer.open(id, "n").reset(id, ErrorCode.CANCEL);
+        }
+        assertThat(peer.channel.isActive()).isTrue();
+        peer.open(100, "n").reset(100, ErrorCode.CANCEL);
+        Frame goAway = peer.drain().stream().filter(f -> f.type() == FrameType.GO_AWAY).findFirst().orElseThrow();
+        assertThat(goAway.code()).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
+    }
+
+    @Test
+    void gracefulGoAwayLetsStreamsFinishThenCloses() {
+        start();
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        peer.expect(FrameType.OPEN);
+        peer.accept(1);
+        peer.session.goAway("shutting down");
+        Frame goAway = peer.expect(FrameType.GO_AWAY);
+        assertThat(goAway.code()).isEqualTo(ErrorCode.NO_ERROR);
+        MuxStream late = peer.session.openStream("n", 100, 1, app);
+        assertThat(late.closeReason().code()).isEqualTo(ErrorCode.REFUSED_GOING_AWAY);
+        peer.open(2, "n");
+        assertThat(peer.expect(FrameType.RESET, 2).code()).isEqualTo(ErrorCode.REFUSED_GOING_AWAY);
+        s.trySend(text("in flight").buf());
+        assertThat(peer.expect(FrameType.DATA, 1).endMessage()).isTrue();
+        assertThat(peer.channel.isActive()).isTrue();
+        s.close();
+        peer.fin(1);
+        assertThat(peer.channel.isActive()).isFalse();
+        assertThat(app.sessionClosed).isEqualTo(CloseReason.NORMAL);
+    }
+
+    @Test
+    void receivedGoAwayFailsUnprocessedStreamsOnly() {
+        start();
+        MuxStream a = peer.session.openStream("n", 100, 1, app);
+        MuxStream b = peer.session.openStream("n", 100, 1, app);
+        peer.drain();
+        peer.goAway(1, ErrorCode.NO_ERROR);
+        assertThat(b.closeReason().code()).isEqualTo(ErrorCode.REFUSED_GOING_AWAY);
+        assertThat(a.closeReason()).isNull();
+        assertThat(peer.channel.isActive()).isTrue();
+        peer.accept(1).fin(1);
+        a.close();
+        peer.drain();
+        assertThat(peer.channel.isActive()).isFalse();
+    }
+
+    @Test
+    void goAwayTimeoutFailsStreamsThatDoNotFinish() {
+        start();
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        peer.drain();
+        peer.session.goAway("bye");
+        peer.advance(31, TimeUnit.SECONDS);
+        assertThat(peer.channel.isActive()).isFalse();
+        assertThat(s.closeReason().code()).isEqualTo(ErrorCode.CONNECTION_LOST);
+    }
+
+    @Test
+    void connectionLossFailsEveryStreamOnce() {
+        start();
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        s.trySend(text("queued").buf());
+        peer.channel.close();
+        assertThat(app.closes).extracting(CloseReason::code).containsExactly(ErrorCode.CONNECTION_LOST);
+        assertThat(app.sessionClosed.code()).isEqualTo(ErrorCode.CONNECTION_LOST);
+        assertThatThrownBy(() -> s.trySend(text("after").buf())).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void backpressureRefusesThenSignalsWritable() {
+        MuxConfig config = MuxConfig.builder().streamSendBuffer(1000).build();
+        peer = new ScriptedPeer(config, true, app);
+        peer.expect(FrameType.SETTINGS);
+        MuxStream s = peer.session.openStream("n", 100, 1, app); // no SETTINGS yet: nothing leaves
+        assertThat(s.trySend(Unpooled.wrappedBuffer(new byte[900]))).isTrue();
+        assertThat(s.trySend(Unpooled.wrappedBuffer(new byte[200]))).isTrue();
+        var refused = Unpooled.wrappedBuffer(new byte[10]);
+        assertThat(s.trySend(refused)).isFalse();
+        assertThat(refused.refCnt()).as("caller keeps a refused message").isEqualTo(1);
+        refused.release();
+        assertThat(s.isWritable()).isFalse();
+        assertThat(app.writable).isEmpty();
+        peer.settings();
+        peer.drain();
+        assertThat(app.writable).containsExactly(s);
+        assertThat(s.isWritable()).isTrue();
+    }
+
+    @Test
+    void messageAboveThePeersLimitIsRejectedAtSend() {
+        start();
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        peer.expect(FrameType.OPEN);
+        peer.send(b -> FrameWriter.writeAccept(b, 1, 10));
+        var big = Unpooled.wrappedBuffer(new byte[11]);
+        assertThatThrownBy(() -> s.trySend(big)).isInstanceOf(MessageTooLargeException.class)
+                .hasMessageContaining("11 bytes exceeds the peer's limit of 10");
+        big.release();
+    }
+
+    @Test
+    void listenerExceptionsAreContainedToTheirStream() {
+        start();
+        RecordingListener faulty = new RecordingListener() {
+            @Override
+            public void onMessage(MuxStream stream, io.netty.buffer.ByteBuf message) {
+                message.release();
+                throw new IllegalStateException("application bug");
+            }
+        };
+        app.acceptInbound = false;
+        peer.open(2, "bad").open(4, "good");
+        app.opened.get(0).accept(faulty, 100);
+        app.opened.get(1).accept(app, 100);
+        peer.drain();
+        peer.message(2, "boom").message(4, "fine");
+        assertThat(peer.drain()).anySatisfy(f -> {
+            assertThat(f.type()).isEqualTo(FrameType.RESET);
+            assertThat(f.code()).isEqualTo(ErrorCode.INTERNAL_ERROR);
+        });
+        assertThat(app.messages).containsExactly("fine");
+        assertThat(peer.channel.isActive()).isTrue();
+    }
+
+    @Test
+    void handshakeFramesAfterTheHandshakeAreProtocolErrors() {
+        start();
+        peer.send(b -> FrameWriter.writeHandshake(b, FrameType.HELLO, Unpooled.wrappedBuffer(new byte[4])));
+        assertThat(peer.expect(FrameType.GO_AWAY).code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+    }
+}

@@ -1,0 +1,67 @@
+package io.chainmux.mux;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Records a stream's events; copies and releases messages, optionally returning credit at once. */
+class RecordingListener implements StreamListener, SessionListener {
+    final List<String> messages = new ArrayList<>();
+    final List<byte[]> payloads = new ArrayList<>();
+    final List<MuxStream> opened = new ArrayList<>();
+    final List<MuxStream> accepted = new ArrayList<>();
+    final List<CloseReason> closes = new ArrayList<>();
+    final List<MuxStream> remoteClosed = new ArrayList<>();
+    final List<MuxStream> writable = new ArrayList<>();
+    CloseReason sessionClosed;
+    boolean autoConsume = true;
+    boolean acceptInbound = true;
+
+    @Override
+    public void onStreamOpened(MuxStream stream) {
+        opened.add(stream);
+        if (acceptInbound) {
+            stream.accept(this, 16 * 1024 * 1024);
+        }
+    }
+
+    @Override
+    public void onAccepted(MuxStream stream) {
+        accepted.add(stream);
+    }
+
+    @Override
+    public void onMessage(MuxStream stream, ByteBuf message) {
+        int length = message.readableBytes();
+        byte[] bytes = ByteBufUtil.getBytes(message);
+        message.release();
+        payloads.add(bytes);
+        messages.add(new String(bytes, StandardCharsets.UTF_8));
+        if (autoConsume) {
+            stream.consumed(length);
+        }
+    }
+
+    @Override
+    public void onRemoteClosed(MuxStream stream) {
+        remoteClosed.add(stream);
+    }
+
+    @Override
+    public void onWritable(MuxStream stream) {
+        writable.add(stream);
+    }
+
+    @Override
+    public void onClosed(MuxStream stream, CloseReason reason) {
+        closes.add(reason);
+    }
+
+    @Override
+    public void onClosed(MuxSession session, CloseReason reason) {
+        sessionClosed = reason;
+    }
+}
