@@ -193,6 +193,23 @@ public final class MuxSession implements FrameListener {
         return queuedBytes.get();
     }
 
+    /** A one-line-per-stream dump of flow-control state, for diagnostics; call on the event loop. */
+    String debugState() {
+        StringBuilder b = new StringBuilder("conn send=" + connectionSendWindow + " recv="
+                + (connectionReceiveWindow == null ? -1 : connectionReceiveWindow.available())
+                + " active=" + (scheduler != null && scheduler.hasActive()) + " writable="
+                + (ctx != null && ctx.channel().isWritable()) + " writeScheduled=" + writeScheduled + " reading=" + reading
+                + " budget=" + (ctx == null ? -1 : ctx.channel().bytesBeforeUnwritable()) + " pendingOut=" + out.pendingBytes() + "\n");
+        for (MuxStream st : streams.values()) {
+            b.append("  ").append(st).append(" send=").append(st.sendWindow).append(" recv=")
+                    .append(st.receiveWindow.available()).append("/").append(st.receiveWindow.size())
+                    .append(" unconsumed=").append(st.credit.unconsumed()).append(" queued=").append(st.queuedBytes())
+                    .append(" current=").append(st.current == null ? -1 : st.current.readableBytes())
+                    .append(" nodeActive=").append(st.node.active).append('\n');
+        }
+        return b.toString();
+    }
+
     // ------------------------------------------------------------------ lifecycle (MuxHandler)
 
     void attach(ChannelHandlerContext ctx) {
@@ -440,9 +457,10 @@ public final class MuxSession implements FrameListener {
         s.state(s.finReceived ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN);
         requestWrite();
         if (s.backlog != null) {
+            s.credit.backlogDelivered();
             ByteBuf m;
             while (!s.terminated && (m = s.backlog.poll()) != null) {
-                deliver(s, m);
+                dispatch(s, m);
             }
         }
         if (!s.terminated && s.finReceived) {
@@ -502,7 +520,7 @@ public final class MuxSession implements FrameListener {
                 streamWindowGrowth -= s.receiveWindow.size() - config.initialStreamWindow();
             }
         }
-        returnConnectionCredit(unconsumedCharge(s));
+        returnConnectionCredit(s.credit.abandoned(backlogCharge(s)));
         s.releaseBuffers();
         notifyClosed(s, reason);
         if (!writabilityWatchers.isEmpty()) {
@@ -511,12 +529,9 @@ public final class MuxSession implements FrameListener {
         closeIfDrained();
     }
 
-    /** Window charge of received data the application will now never consume. */
-    private static long unconsumedCharge(MuxStream s) {
+    /** Window charge of messages that waited for an accept that never came. */
+    private static long backlogCharge(MuxStream s) {
         long charge = 0;
-        if (s.assembling != null) {
-            charge += s.assembling.readableBytes();
-        }
         if (s.backlog != null) {
             for (ByteBuf b : s.backlog) {
                 charge += b.readableBytes() + 1L;
@@ -556,6 +571,11 @@ public final class MuxSession implements FrameListener {
 
     private void deliver(MuxStream s, ByteBuf message) {
         stats.messagesIn++;
+        s.credit.delivered(s.listener == null);
+        dispatch(s, message);
+    }
+
+    private void dispatch(MuxStream s, ByteBuf message) {
         if (s.listener == null) {
             if (s.backlog == null) {
                 s.backlog = new ArrayDeque<>();
@@ -592,19 +612,26 @@ public final class MuxSession implements FrameListener {
 
     // ------------------------------------------------------------------ flow control, receive side
 
-    void onConsumed(MuxStream s, long charge) {
+    /** The application consumed {@code messages} messages worth {@code charge} (length + 1 each). */
+    void onConsumed(MuxStream s, long charge, int messages) {
         if (closed || hardClosing) {
             return;
         }
-        long rtt = rttNanos;
-        long t = now();
+        release(s, s.credit.consumed(charge, messages));
+    }
+
+    /** Returns credit to the peer for a stream (while it can still send) and for the connection. */
+    private void release(MuxStream s, long credit) {
+        if (credit <= 0) {
+            return;
+        }
         if (!s.terminated && s.receiveWindow != null && !s.finReceived) {
             long growthCap = config.autotuneWindows()
                     ? Math.min(config.maxStreamWindow() - (long) s.receiveWindow.size(),
                     config.maxConnectionWindow() - (long) config.initialConnectionWindow() - streamWindowGrowth)
                     : 0;
             int before = s.receiveWindow.size();
-            int inc = s.receiveWindow.consume((int) Math.min(Integer.MAX_VALUE, charge), t, rtt, growthCap);
+            int inc = s.receiveWindow.consume((int) Math.min(Integer.MAX_VALUE, credit), now(), rttNanos, growthCap);
             streamWindowGrowth += s.receiveWindow.size() - before;
             if (inc > 0) {
                 out.windowUpdate(s.id(), inc);
@@ -612,7 +639,7 @@ public final class MuxSession implements FrameListener {
                 requestWrite();
             }
         }
-        returnConnectionCredit(charge);
+        returnConnectionCredit(credit);
     }
 
     private void returnConnectionCredit(long charge) {
@@ -701,6 +728,8 @@ public final class MuxSession implements FrameListener {
                     ByteBuf m = s.assembling;
                     s.assembling = null;
                     deliver(s, m);
+                } else {
+                    release(s, s.credit.fragment(charge));
                 }
             }
         }

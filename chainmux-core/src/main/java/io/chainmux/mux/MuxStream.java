@@ -27,6 +27,8 @@ public final class MuxStream {
             AtomicLongFieldUpdater.newUpdater(MuxStream.class, "queuedBytes");
     private static final AtomicLongFieldUpdater<MuxStream> CONSUMED =
             AtomicLongFieldUpdater.newUpdater(MuxStream.class, "consumedFromOtherThreads");
+    private static final AtomicIntegerFieldUpdater<MuxStream> CONSUMED_MESSAGES =
+            AtomicIntegerFieldUpdater.newUpdater(MuxStream.class, "consumedMessagesFromOtherThreads");
     private static final AtomicIntegerFieldUpdater<MuxStream> WAKE =
             AtomicIntegerFieldUpdater.newUpdater(MuxStream.class, "wakeScheduled");
     private static final AtomicIntegerFieldUpdater<MuxStream> WATCHING =
@@ -46,6 +48,7 @@ public final class MuxStream {
     volatile boolean finRequested;
     private volatile long queuedBytes;
     private volatile long consumedFromOtherThreads;
+    private volatile int consumedMessagesFromOtherThreads;
     private volatile int wakeScheduled;
     private volatile int watching;
     /** Set when a trySend was refused, so the loop reports writability coming back. */
@@ -59,6 +62,7 @@ public final class MuxStream {
     int localMaxMessageSize;
     long sendWindow;
     ReceiveWindow receiveWindow;
+    final InboundCredit credit = new InboundCredit();
     /** The message being fragmented onto the wire. */
     ByteBuf current;
     boolean finSent;
@@ -222,17 +226,19 @@ public final class MuxStream {
     }
 
     /**
-     * Returns flow-control credit for {@code bytes} of received message payload once the application
-     * has processed them. Call with each message's length; cheap and safe from any thread.
+     * Returns flow-control credit for one received message of {@code length} bytes once the
+     * application has processed it. Call once per message, with its length; cheap and safe from any
+     * thread.
      */
-    public void consumed(int bytes) {
-        if (bytes < 0) {
-            throw new IllegalArgumentException("consumed bytes must be >= 0, was " + bytes);
+    public void consumed(int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("consumed length must be >= 0, was " + length);
         }
         if (session.inEventLoop()) {
-            session.onConsumed(this, bytes + 1L);
+            session.onConsumed(this, length + 1L, 1);
         } else {
-            CONSUMED.addAndGet(this, bytes + 1L);
+            CONSUMED.addAndGet(this, length + 1L);
+            CONSUMED_MESSAGES.incrementAndGet(this);
             wake();
         }
     }
@@ -252,9 +258,11 @@ public final class MuxStream {
 
     private void wakeOnLoop() {
         wakeScheduled = 0;
-        long consumed = CONSUMED.getAndSet(this, 0);
-        if (consumed > 0) {
-            session.onConsumed(this, consumed);
+        int messages = CONSUMED_MESSAGES.getAndSet(this, 0);
+        long consumed = CONSUMED.getAndAdd(this, 0);
+        if (messages > 0) {
+            CONSUMED.addAndGet(this, -consumed);
+            session.onConsumed(this, consumed, messages);
         }
         session.onStreamReady(this);
     }

@@ -196,14 +196,37 @@ class MuxSessionTest {
         start();
         app.autoConsume = false;
         peer.open(2, "n");
-        byte[] chunk = new byte[16_384];
+        byte[] chunk = new byte[16_383];
         for (int i = 0; i < 16; i++) {
-            peer.data(2, 0, chunk); // 262,144 bytes: exactly the window
+            peer.data(2, WireFormat.FLAG_END_MESSAGE, chunk); // 16 x 16,384 = 262,144: exactly the window
         }
         assertThat(peer.channel.isActive()).isTrue();
         peer.data(2, WireFormat.FLAG_END_MESSAGE, new byte[0]);
         Frame goAway = peer.drain().stream().filter(f -> f.type() == FrameType.GO_AWAY).findFirst().orElseThrow();
         assertThat(goAway.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR);
+    }
+
+    @Test
+    void fragmentsOfAMessageLargerThanTheWindowAreCreditedOnArrival() {
+        peer = new ScriptedPeer(MuxConfig.builder().autotuneWindows(false).build(), true, app);
+        peer.handshake();
+        app.autoConsume = false;
+        peer.open(2, "n");
+        peer.expect(FrameType.ACCEPT);
+        byte[] chunk = new byte[16_384];
+        for (int i = 0; i < 40; i++) {
+            peer.data(2, 0, chunk); // 655,360 bytes in assembly: more than the 262,144 window
+        }
+        assertThat(peer.drain()).anySatisfy(f -> assertThat(f.type()).isEqualTo(FrameType.WINDOW_UPDATE));
+        peer.data(2, WireFormat.FLAG_END_MESSAGE, new byte[10]);
+        assertThat(app.payloads).hasSize(1);
+        assertThat(app.payloads.get(0)).hasSize(40 * 16_384 + 10);
+        peer.drain();
+        // while that message is unconsumed, fragments of the next one are held back
+        for (int i = 0; i < 17; i++) {
+            peer.data(2, 0, chunk);
+        }
+        assertThat(peer.channel.isActive()).as("17 x 16 KiB exceeds the window").isFalse();
     }
 
     @Test

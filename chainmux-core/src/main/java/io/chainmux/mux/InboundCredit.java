@@ -1,0 +1,87 @@
+package io.chainmux.mux;
+
+/**
+ * Receive-side credit bookkeeping of one stream: decides how much of what arrived may be returned
+ * to the peer, and when.
+ *
+ * <p>The rule: credit comes back when the application consumes a message. But a message larger
+ * than the window could then never complete, so the fragments of a message in progress (frames
+ * without END_MESSAGE) are credited on arrival, as long as the application has no delivered message
+ * left unconsumed; otherwise they wait until it has caught up. Per stream the receiver thus holds
+ * at most one message in assembly (bounded by the stream's max message size) plus a window of
+ * complete, unconsumed messages. Credit returned early for a message is a debt the application's
+ * {@code consumed} call pays off, so in total exactly what arrived is returned, never more.
+ * Event-loop confined.
+ */
+final class InboundCredit {
+    /** Early credit of delivered messages that their consumption must not return again. */
+    private long debt;
+    /** Early credit of messages waiting in the accept backlog. */
+    private long backlogDebt;
+    /** Fragment charge of the message in assembly, returned already. */
+    private long assemblyEarly;
+    /** Fragment charge of the message in assembly, held back while the application lags. */
+    private long assemblyDeferred;
+    private int unconsumed;
+
+    /** A fragment (not the end of a message) arrived: returns the charge to release now. */
+    long fragment(long charge) {
+        if (unconsumed > 0) {
+            assemblyDeferred += charge;
+            return 0;
+        }
+        assemblyEarly += charge;
+        return charge;
+    }
+
+    /** A whole message was handed to the application (or to the accept backlog). */
+    void delivered(boolean toBacklog) {
+        if (toBacklog) {
+            backlogDebt += assemblyEarly;
+        } else {
+            debt += assemblyEarly;
+        }
+        assemblyEarly = 0;
+        assemblyDeferred = 0;
+        unconsumed++;
+    }
+
+    /** Backlogged messages went to the application on accept. */
+    void backlogDelivered() {
+        debt += backlogDebt;
+        backlogDebt = 0;
+    }
+
+    /**
+     * The application consumed messages worth {@code charge} (length + 1 each).
+     *
+     * @return the credit to return now
+     */
+    long consumed(long charge, int messages) {
+        long paid = Math.min(debt, charge);
+        debt -= paid;
+        long release = charge - paid;
+        unconsumed = Math.max(0, unconsumed - messages);
+        if (unconsumed == 0 && assemblyDeferred > 0) {
+            release += assemblyDeferred;
+            assemblyEarly += assemblyDeferred;
+            assemblyDeferred = 0;
+        }
+        return release;
+    }
+
+    /**
+     * The stream ended with {@code backlogCharge} worth of messages never delivered: the credit the
+     * application can no longer return for them, plus fragments held back.
+     */
+    long abandoned(long backlogCharge) {
+        long release = backlogCharge - backlogDebt + assemblyDeferred;
+        backlogDebt = 0;
+        assemblyDeferred = 0;
+        return release;
+    }
+
+    int unconsumed() {
+        return unconsumed;
+    }
+}

@@ -1,0 +1,126 @@
+package io.chainmux.mux;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The scheduler alone, with synthetic streams that always have data. */
+class DeficitRoundRobinSchedulerTest {
+
+    /** A stream with an endless supply of frames of a given size; records what it wrote. */
+    static final class Source {
+        final String name;
+        final int frameSize;
+        long written;
+        long remaining = Long.MAX_VALUE;
+
+        Source(String name, int frameSize) {
+            this.name = name;
+            this.frameSize = frameSize;
+        }
+    }
+
+    private static WriteScheduler.Emitter<Source> emitter(List<String> order) {
+        return (s, max) -> {
+            if (s.remaining <= 0) {
+                return WriteScheduler.IDLE;
+            }
+            int n = (int) Math.min(s.frameSize, s.remaining);
+            s.written += n;
+            s.remaining -= n;
+            order.add(s.name);
+            return n;
+        };
+    }
+
+    @Test
+    void equalWeightsGetEqualBytesWithinOneFrameAtEveryPoint() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        List<Source> sources = List.of(new Source("a", 16_384), new Source("b", 16_384), new Source("c", 16_384));
+        sources.forEach(s -> drr.activate(new WriteScheduler.Node<>(s, 1)));
+        List<String> order = new ArrayList<>();
+        for (int pass = 0; pass < 100; pass++) {
+            drr.distribute(16_384, emitter(order));
+            long max = sources.stream().mapToLong(s -> s.written).max().orElseThrow();
+            long min = sources.stream().mapToLong(s -> s.written).min().orElseThrow();
+            assertThat(max - min).as("after pass %d", pass).isLessThanOrEqualTo(16_384);
+        }
+        assertThat(order.subList(0, 6)).containsExactly("a", "b", "c", "a", "b", "c");
+    }
+
+    @Test
+    void smallFramesAgainstLargeFramesStillShareBytesEqually() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        Source big = new Source("big", 16_384);
+        Source small = new Source("small", 64);
+        drr.activate(new WriteScheduler.Node<>(big, 1));
+        drr.activate(new WriteScheduler.Node<>(small, 1));
+        List<String> order = new ArrayList<>();
+        drr.distribute(100 * 16_384L, emitter(order));
+        assertThat(Math.abs(big.written - small.written)).isLessThanOrEqualTo(16_384);
+        assertThat(small.written).isGreaterThan(40 * 16_384L);
+    }
+
+    @Test
+    void weightsOneTwoFourGetThatRatio() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        Source w1 = new Source("w1", 16_384);
+        Source w2 = new Source("w2", 16_384);
+        Source w4 = new Source("w4", 16_384);
+        drr.activate(new WriteScheduler.Node<>(w1, 1));
+        drr.activate(new WriteScheduler.Node<>(w2, 2));
+        drr.activate(new WriteScheduler.Node<>(w4, 4));
+        drr.distribute(7 * 16_384L * 50, emitter(new ArrayList<>()));
+        assertThat(w1.written).isEqualTo(50 * 16_384L);
+        assertThat(w2.written).isEqualTo(100 * 16_384L);
+        assertThat(w4.written).isEqualTo(200 * 16_384L);
+    }
+
+    @Test
+    void randomFrameSizesStayWithinOneFramePerRound() {
+        Random random = new Random(42);
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        List<Source> sources = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            Source s = new Source("s" + i, 1 + random.nextInt(16_384));
+            sources.add(s);
+            drr.activate(new WriteScheduler.Node<>(s, 1));
+        }
+        drr.distribute(8 * 16_384L * 200, emitter(new ArrayList<>()));
+        long max = sources.stream().mapToLong(s -> s.written).max().orElseThrow();
+        long min = sources.stream().mapToLong(s -> s.written).min().orElseThrow();
+        assertThat(max - min).isLessThanOrEqualTo(2 * 16_384L);
+    }
+
+    @Test
+    void idleStreamsLeaveTheRingAndBlockedStopsDistribution() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(1000);
+        Source finite = new Source("finite", 100);
+        finite.remaining = 300;
+        drr.activate(new WriteScheduler.Node<>(finite, 1));
+        List<String> order = new ArrayList<>();
+        long written = drr.distribute(10_000, emitter(order));
+        assertThat(written).isEqualTo(300);
+        assertThat(drr.hasActive()).isFalse();
+
+        Source blocked = new Source("blocked", 100);
+        drr.activate(new WriteScheduler.Node<>(blocked, 1));
+        assertThat(drr.distribute(10_000, (s, max) -> WriteScheduler.BLOCKED)).isZero();
+        assertThat(drr.hasActive()).as("a blocked stream keeps its place").isTrue();
+    }
+
+    @Test
+    void rejectsBadWeightsAndQuanta() {
+        assertThatThrownBy(() -> new WriteScheduler.Node<>(new Source("x", 1), 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new WriteScheduler.Node<>(new Source("x", 1), 257))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new DeficitRoundRobinScheduler<Source>(0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}

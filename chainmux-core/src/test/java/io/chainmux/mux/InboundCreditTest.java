@@ -1,0 +1,70 @@
+package io.chainmux.mux;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayDeque;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Credit bookkeeping: never returns more than arrived, and eventually exactly what arrived. */
+class InboundCreditTest {
+
+    @Test
+    void fragmentsAreCreditedEarlyOnlyWhileTheApplicationKeepsUp() {
+        InboundCredit c = new InboundCredit();
+        assertThat(c.fragment(16_384)).isEqualTo(16_384);
+        c.delivered(false); // message of 16,384 + 100 bytes, last frame charge 101
+        assertThat(c.fragment(16_384)).as("app still holds a message: held back").isZero();
+        assertThat(c.consumed(16_485, 1)).as("paid back: 101 for the message + 16,384 deferred")
+                .isEqualTo(101 + 16_384);
+    }
+
+    @Test
+    void randomTrafficReturnsExactlyWhatArrived() {
+        for (int seed = 0; seed < 200; seed++) {
+            Random r = new Random(seed);
+            InboundCredit c = new InboundCredit();
+            long received = 0;
+            long returned = 0;
+            boolean backlog = r.nextBoolean();
+            ArrayDeque<Long> undelivered = new ArrayDeque<>(); // backlog message charges
+            ArrayDeque<Long> unconsumed = new ArrayDeque<>();
+            long messageSoFar = 0;
+            for (int step = 0; step < 500; step++) {
+                int op = r.nextInt(10);
+                if (op < 5) {
+                    long charge = 1 + r.nextInt(16_384);
+                    received += charge;
+                    returned += c.fragment(charge);
+                    messageSoFar += charge;
+                } else if (op < 7) {
+                    long last = 1 + r.nextInt(100);
+                    received += last;
+                    c.delivered(backlog);
+                    (backlog ? undelivered : unconsumed).add(messageSoFar + last);
+                    messageSoFar = 0;
+                } else if (op == 7 && backlog) {
+                    backlog = false;
+                    c.backlogDelivered();
+                    unconsumed.addAll(undelivered);
+                    undelivered.clear();
+                } else if (!unconsumed.isEmpty()) {
+                    returned += c.consumed(unconsumed.poll(), 1);
+                }
+                assertThat(returned).as("seed %d step %d", seed, step).isLessThanOrEqualTo(received);
+            }
+            if (backlog) {
+                long backlogCharge = undelivered.stream().mapToLong(Long::longValue).sum();
+                returned += c.abandoned(backlogCharge);
+                // the message in assembly was never completed: its fragments are all returned now
+            } else {
+                while (!unconsumed.isEmpty()) {
+                    returned += c.consumed(unconsumed.poll(), 1);
+                }
+                returned += c.abandoned(0);
+            }
+            assertThat(returned).as("seed %d: all credit back", seed).isEqualTo(received);
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package io.chainmux.mux;
+
+import io.netty.buffer.ByteBuf;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The mux end to end over real loopback TCP: content, order, backpressure, isolation. */
+class LoopbackMuxTest {
+    private static final long WAIT_SECONDS = 20;
+
+    /** Server side: echoes every message back on its stream, returning credit once the echo is queued. */
+    static final class EchoServer implements SessionListener {
+        final List<String> failures = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onStreamOpened(MuxStream stream) {
+            stream.accept(new StreamListener() {
+                private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
+                private boolean closeWhenDrained;
+
+                @Override
+                public void onMessage(MuxStream s, ByteBuf message) {
+                    if (pending.isEmpty() && send(s, message)) {
+                        return;
+                    }
+                    pending.add(message);
+                }
+
+                private boolean send(MuxStream s, ByteBuf message) {
+                    int length = message.readableBytes();
+                    if (s.trySend(message)) {
+                        s.consumed(length);
+                        return true;
+                    }
+                    return false;
+                }
+
+                @Override
+                public void onWritable(MuxStream s) {
+                    while (!pending.isEmpty() && send(s, pending.peek())) {
+                        pending.poll();
+                    }
+                    if (closeWhenDrained && pending.isEmpty()) {
+                        s.close();
+                    }
+                }
+
+                @Override
+                public void onRemoteClosed(MuxStream s) {
+                    closeWhenDrained = true;
+                    if (pending.isEmpty()) {
+                        s.close(); // echo everything first, then half-close our side too
+                    }
+                }
+
+                @Override
+                public void onClosed(MuxStream s, CloseReason reason) {
+                    pending.forEach(ByteBuf::release);
+                    pending.clear();
+                    if (!reason.isNormal()) {
+                        failures.add(s + ": " + reason);
+                    }
+                }
+            }, 4 * 1024 * 1024);
+        }
+    }
+
+    /** Client side of one stream: checks echoes by content and order. */
+    static final class Verifier implements StreamListener {
+        final int index;
+        final int expected;
+        final CountDownLatch done;
+        final Semaphore writable = new Semaphore(0);
+        final List<String> failures;
+        int nextSeq;
+        volatile CloseReason closed;
+
+        Verifier(int index, int expected, CountDownLatch done, List<String> failures) {
+            this.index = index;
+            this.expected = expected;
+            this.done = done;
+            this.failures = failures;
+        }
+
+        @Override
+        public void onMessage(MuxStream stream, ByteBuf message) {
+            int length = message.readableBytes();
+            if (!TestMessages.matches(index, nextSeq, message)) {
+                failures.add("stream " + index + " message " + nextSeq + " differs (" + length + " bytes)");
+            }
+            message.release();
+            stream.consumed(length);
+            nextSeq++;
+        }
+
+        @Override
+        public void onWritable(MuxStream stream) {
+            writable.release();
+        }
+
+        @Override
+        public void onClosed(MuxStream stream, CloseReason reason) {
+            closed = reason;
+            if (!reason.isNormal()) {
+                failures.add("stream " + index + " closed: " + reason);
+            } else if (nextSeq != expected) {
+                failures.add("stream " + index + " got " + nextSeq + " of " + expected + " echoes");
+            }
+            done.countDown();
+        }
+    }
+
+    /** Sends from an application thread, waiting (bounded) for writability when refused. */
+    static void sendAll(MuxStream stream, Verifier v, int count) throws InterruptedException {
+        for (int seq = 0; seq < count; seq++) {
+            ByteBuf m = TestMessages.buffer(v.index, seq);
+            int attempts = 0;
+            while (!stream.trySend(m)) {
+                if (++attempts > 1000 || !v.writable.tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    m.release();
+                    throw new AssertionError("stream " + v.index + " never became writable again");
+                }
+            }
+        }
+        stream.close();
+    }
+
+    @Test
+    void manyStreamsCarryLargeAndSmallMessagesWholeAndInOrderBothWays() throws Exception {
+        int streams = 64;
+        int messages = 100;
+        EchoServer echo = new EchoServer();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(streams);
+        try (LoopbackMux pair = LoopbackMux.start(MuxConfig.defaults(), echo, s -> s.refuse(
+                io.chainmux.wire.ErrorCode.REFUSED_UNKNOWN_NETWORK, null))) {
+            List<MuxStream> opened = new ArrayList<>();
+            List<Verifier> verifiers = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                Verifier v = new Verifier(i, messages, done, failures);
+                verifiers.add(v);
+                opened.add(pair.client.openStream("chain-" + i + "/test/1", 4 * 1024 * 1024, 1, v));
+            }
+            List<Thread> senders = new ArrayList<>();
+            List<Throwable> senderErrors = new CopyOnWriteArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int first = t;
+                Thread th = new Thread(() -> {
+                    try {
+                        for (int i = first; i < streams; i += 4) {
+                            sendAll(opened.get(i), verifiers.get(i), messages);
+                        }
+                    } catch (Throwable e) {
+                        senderErrors.add(e);
+                    }
+                }, "sender-" + t);
+                th.start();
+                senders.add(th);
+            }
+            for (Thread th : senders) {
+                th.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+            }
+            assertThat(senderErrors).isEmpty();
+            if (!done.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                StringBuilder state = new StringBuilder();
+                for (int i = 0; i < streams; i++) {
+                    MuxStream s = opened.get(i);
+                    state.append(i).append(": ").append(s).append(" queued=").append(s.queuedBytes())
+                            .append(" echoes=").append(verifiers.get(i).nextSeq).append('\n');
+                }
+                String clientState = pair.client.channel().eventLoop().submit(pair.client::debugState).get();
+                String serverState = pair.server.channel().eventLoop().submit(pair.server::debugState).get();
+                throw new AssertionError("streams did not finish\nCLIENT " + clientState + "\nSERVER " + serverState
+                        + "\nclient queued=" + pair.client.queuedBytes()
+                        + " server queued=" + pair.server.queuedBytes() + "\n" + state);
+            }
+            assertThat(failures).isEmpty();
+            assertThat(echo.failures).isEmpty();
+            assertThat(pair.client.stats().messagesIn()).isEqualTo((long) streams * messages);
+            assertThat(pair.server.stats().messagesIn()).isEqualTo((long) streams * messages);
+        }
+    }
+
+    @Test
+    void aStalledReaderDoesNotStopOtherStreams() throws Exception {
+        MuxConfig config = MuxConfig.defaults();
+        AtomicLong stalledBytes = new AtomicLong();
+        AtomicInteger fastMessages = new AtomicInteger();
+        CountDownLatch fastDone = new CountDownLatch(1);
+        int fastCount = 2000;
+        SessionListener server = stream -> stream.accept(new StreamListener() {
+            @Override
+            public void onMessage(MuxStream s, ByteBuf message) {
+                int length = message.readableBytes();
+                message.release();
+                if (s.networkId().equals("stalled")) {
+                    stalledBytes.addAndGet(length); // never consumed: the window stays spent
+                } else {
+                    s.consumed(length);
+                    if (fastMessages.incrementAndGet() == fastCount) {
+                        fastDone.countDown();
+                    }
+                }
+            }
+
+            @Override
+            public void onClosed(MuxStream s, CloseReason reason) {}
+        }, 1 << 20);
+        Map<String, Semaphore> writable = new ConcurrentHashMap<>();
+        StreamListener client = new StreamListener() {
+            @Override
+            public void onMessage(MuxStream s, ByteBuf message) {
+                message.release();
+            }
+
+            @Override
+            public void onWritable(MuxStream s) {
+                writable.get(s.networkId()).release();
+            }
+
+            @Override
+            public void onClosed(MuxStream s, CloseReason reason) {}
+        };
+        writable.put("stalled", new Semaphore(0));
+        writable.put("fast", new Semaphore(0));
+        try (LoopbackMux pair = LoopbackMux.start(config, server, s -> {})) {
+            MuxStream stalled = pair.client.openStream("stalled", 1 << 20, 1, client);
+            MuxStream fast = pair.client.openStream("fast", 1 << 20, 1, client);
+            int refused = 0;
+            for (int i = 0; i < 10_000 && refused == 0; i++) {
+                ByteBuf m = io.netty.buffer.Unpooled.wrappedBuffer(new byte[8192]);
+                if (!stalled.trySend(m)) {
+                    m.release();
+                    refused++;
+                }
+            }
+            assertThat(refused).as("the stalled stream's send buffer fills up").isEqualTo(1);
+            for (int i = 0; i < fastCount; i++) {
+                ByteBuf m = io.netty.buffer.Unpooled.wrappedBuffer(new byte[1000]);
+                while (!fast.trySend(m)) {
+                    assertThat(writable.get("fast").tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+                }
+            }
+            assertThat(fastDone.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("fast stream delivered everything").isTrue();
+            assertThat(stalledBytes.get()).as("the stalled stream got at most its window")
+                    .isLessThanOrEqualTo(config.initialStreamWindow());
+            assertThat(stalled.queuedBytes()).as("the stalled stream still has data it may not send").isPositive();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.chainmux.mux;
+
+import io.chainmux.wire.FrameType;
+import io.chainmux.wire.Settings;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Fairness as the peer sees it: the order of DATA frames on the wire. */
+class SessionFairnessTest {
+    private static final int FRAME = 16_384;
+    private final RecordingListener app = new RecordingListener();
+    private ScriptedPeer peer;
+
+    @AfterEach
+    void tearDown() {
+        peer.close();
+    }
+
+    /** A peer with windows big enough that only the scheduler decides the order. */
+    private void startWithBigWindows() {
+        peer = ScriptedPeer.dialer(app);
+        peer.expect(FrameType.SETTINGS);
+        peer.settings(new Settings(FRAME, Integer.MAX_VALUE, Integer.MAX_VALUE, 100, Integer.MAX_VALUE));
+        peer.expect(FrameType.PING);
+    }
+
+    private MuxStream saturate(String network, int weight, int bytes) {
+        MuxStream s = peer.session.openStream(network, 100, weight, app);
+        assertThat(s.trySend(Unpooled.wrappedBuffer(new byte[bytes]))).isTrue();
+        return s;
+    }
+
+    @Test
+    void equalWeightStreamsAlternateFrameByFrame() {
+        startWithBigWindows();
+        MuxStream a = saturate("a", 1, 200_000);
+        MuxStream b = saturate("b", 1, 200_000);
+        MuxStream c = saturate("c", 1, 200_000);
+        Map<Integer, Long> bytes = new HashMap<>();
+        List<Frame> frames = peer.drain();
+        for (Frame f : frames) {
+            if (f.type() == FrameType.DATA) {
+                bytes.merge(f.streamId(), (long) f.payload().length, Long::sum);
+                long max = bytes.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+                long min = bytes.size() < 3 ? 0 : bytes.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+                assertThat(max - min).as("bytes per stream after %s: %s", f, bytes).isLessThanOrEqualTo(FRAME);
+            }
+        }
+        assertThat(bytes).containsEntry(a.id(), 200_000L).containsEntry(b.id(), 200_000L)
+                .containsEntry(c.id(), 200_000L);
+    }
+
+    @Test
+    void weightsOneTwoFourShareTheConnectionInThatRatio() {
+        startWithBigWindows();
+        MuxStream w1 = saturate("w1", 1, 4_000_000);
+        MuxStream w2 = saturate("w2", 2, 4_000_000);
+        MuxStream w4 = saturate("w4", 4, 4_000_000);
+        Map<Integer, Long> bytes = new HashMap<>();
+        for (Frame f : peer.drain()) {
+            if (f.type() == FrameType.DATA) {
+                bytes.merge(f.streamId(), (long) f.payload().length, Long::sum);
+                if (bytes.getOrDefault(w4.id(), 0L) >= 4_000_000L - FRAME) {
+                    break; // the heaviest stream is done: compare while all three were saturated
+                }
+            }
+        }
+        double b1 = bytes.get(w1.id());
+        assertThat(bytes.get(w2.id()) / b1).isBetween(1.9, 2.1);
+        assertThat(bytes.get(w4.id()) / b1).isBetween(3.8, 4.2);
+    }
+
+    @Test
+    void aSmallMessageWaitsAtMostOneFrameBehindA16MiBMessage() {
+        peer = ScriptedPeer.dialer(app);
+        peer.expect(FrameType.SETTINGS);
+        // The connection window stops the bulk transfer mid-message, so the small message arrives
+        // while a 16 MiB message is in progress.
+        peer.settings(new Settings(FRAME, Integer.MAX_VALUE, 100_000, 100, Integer.MAX_VALUE));
+        peer.expect(FrameType.PING);
+        MuxStream bulk = saturate("bulk", 1, 16 * 1024 * 1024);
+        List<Frame> before = peer.drain();
+        assertThat(before.stream().filter(f -> f.type() == FrameType.DATA).mapToInt(f -> f.payload().length).sum())
+                .isEqualTo(100_000);
+        MuxStream small = peer.session.openStream("small", 100, 1, app);
+        small.trySend(Unpooled.wrappedBuffer(new byte[1024]));
+        peer.windowUpdate(0, 1 << 30);
+        List<Frame> frames = peer.drain();
+        int bulkFramesBefore = 0;
+        for (Frame f : frames) {
+            if (f.type() == FrameType.DATA && f.streamId() == small.id()) {
+                break;
+            }
+            if (f.type() == FrameType.DATA && f.streamId() == bulk.id()) {
+                bulkFramesBefore++;
+            }
+        }
+        assertThat(bulkFramesBefore).isLessThanOrEqualTo(1);
+        assertThat(frames).anySatisfy(f -> assertThat(f.streamId()).isEqualTo(small.id()));
+    }
+}
