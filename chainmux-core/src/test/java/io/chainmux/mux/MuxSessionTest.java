@@ -223,7 +223,7 @@ class MuxSessionTest {
         assertThat(app.payloads.get(0)).hasSize(40 * 16_384 + 10);
         peer.drain();
         // while that message is unconsumed, fragments of the next one are held back
-        for (int i = 0; i < 17; i++) {
+        for (int i = 0; i < 17 && peer.channel.isActive(); i++) {
             peer.data(2, 0, chunk);
         }
         assertThat(peer.channel.isActive()).as("17 x 16 KiB exceeds the window").isFalse();
