@@ -122,7 +122,7 @@ final class Frames {
     }
 
     /** Collects every decoded frame; copies borrowed buffers so nothing is retained. */
-    static final class Recorder implements FrameListener {
+    static class Recorder implements FrameListener {
         final List<Frame> frames = new ArrayList<>();
 
         Frame single() {
