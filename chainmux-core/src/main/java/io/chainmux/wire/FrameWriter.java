@@ -17,6 +17,10 @@ public final class FrameWriter {
         if (length < 0 || length > WireFormat.MAX_PAYLOAD_LENGTH) {
             throw new IllegalArgumentException("payload length " + length);
         }
+        if ((flags & ~0xFF) != 0) {
+            throw new IllegalArgumentException("flags must fit in a byte: " + flags);
+        }
+        checkStreamId(type, streamId);
         out.writeMedium(length);
         out.writeByte(type.code);
         out.writeByte(flags);
@@ -25,6 +29,9 @@ public final class FrameWriter {
 
     /** Writes a DATA header; the caller writes (or appends) {@code length} payload bytes after it. */
     public static void writeDataHeader(ByteBuf out, int streamId, int flags, int length) {
+        if (length == 0 && (flags & (WireFormat.FLAG_END_MESSAGE | WireFormat.FLAG_FIN)) == 0) {
+            throw new IllegalArgumentException("empty DATA frame without END_MESSAGE or FIN on stream " + streamId);
+        }
         writeHeader(out, length, FrameType.DATA, flags, streamId);
     }
 
@@ -35,6 +42,7 @@ public final class FrameWriter {
 
     public static void writeOpen(ByteBuf out, int streamId, int maxMessageSize, String networkId) {
         FrameReader.validateNetworkId(networkId);
+        checkMaxMessageSize(maxMessageSize);
         writeHeader(out, WireFormat.OPEN_FIXED_LENGTH + networkId.length(), FrameType.OPEN, 0, streamId);
         out.writeInt(maxMessageSize);
         out.writeByte(networkId.length());
@@ -42,6 +50,7 @@ public final class FrameWriter {
     }
 
     public static void writeAccept(ByteBuf out, int streamId, int maxMessageSize) {
+        checkMaxMessageSize(maxMessageSize);
         writeHeader(out, WireFormat.ACCEPT_PAYLOAD_LENGTH, FrameType.ACCEPT, 0, streamId);
         out.writeInt(maxMessageSize);
     }
@@ -74,6 +83,9 @@ public final class FrameWriter {
     /** GO_AWAY; the reason is cut to 256 UTF-8 bytes at a character boundary. */
     public static void writeGoAway(ByteBuf out, int lastStreamId, ErrorCode code, String reason) {
         requireOnWire(code);
+        if (lastStreamId < 0) {
+            throw new IllegalArgumentException("GO_AWAY last stream id must be in [0, 2^31-1]: " + lastStreamId);
+        }
         byte[] r = truncatedUtf8(reason == null ? "" : reason, WireFormat.MAX_GO_AWAY_REASON_LENGTH);
         writeHeader(out, WireFormat.GO_AWAY_FIXED_LENGTH + r.length, FrameType.GO_AWAY, 0,
                 WireFormat.CONNECTION_STREAM_ID);
@@ -103,6 +115,33 @@ public final class FrameWriter {
         }
         writeHeader(out, payload.readableBytes(), type, 0, WireFormat.CONNECTION_STREAM_ID);
         out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+    }
+
+    /** The stream-id rule {@link FrameReader} enforces: stream frames need an id, connection frames 0. */
+    private static void checkStreamId(FrameType type, int streamId) {
+        if (streamId < 0) {
+            throw new IllegalArgumentException("stream id " + Integer.toUnsignedString(streamId)
+                    + " has the reserved bit set");
+        }
+        switch (type) {
+            case DATA, OPEN, ACCEPT, RESET -> {
+                if (streamId == WireFormat.CONNECTION_STREAM_ID) {
+                    throw new IllegalArgumentException(type + " frame on stream 0");
+                }
+            }
+            case PING, GO_AWAY, SETTINGS, MAX_STREAMS, HELLO, AUTH -> {
+                if (streamId != WireFormat.CONNECTION_STREAM_ID) {
+                    throw new IllegalArgumentException(type + " frame on stream " + streamId + ", must be 0");
+                }
+            }
+            case WINDOW_UPDATE -> { }
+        }
+    }
+
+    private static void checkMaxMessageSize(int maxMessageSize) {
+        if (maxMessageSize <= 0) {
+            throw new IllegalArgumentException("max message size must be in [1, 2^31-1]: " + maxMessageSize);
+        }
     }
 
     private static void requireOnWire(ErrorCode code) {
