@@ -121,14 +121,16 @@ public record Hello(PeerId peerId, byte[] nonce, int stripeIndex, int stripeCoun
         if (problem != null) {
             throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "HELLO %s", problem);
         }
+        byte[] addressBytes = new byte[addressLength];
+        payload.getBytes(start + FIXED_LENGTH, addressBytes);
         for (int i = 0; i < addressLength; i++) {
-            int b = payload.getUnsignedByte(start + FIXED_LENGTH + i);
+            int b = addressBytes[i] & 0xFF;
             if (b < 0x21 || b > 0x7E) {
                 throw MuxException.connection(ErrorCode.PROTOCOL_ERROR,
                         "HELLO advertised address has byte 0x%02x at %d; only printable ASCII is allowed", b, i);
             }
         }
-        String address = payload.toString(start + FIXED_LENGTH, addressLength, StandardCharsets.US_ASCII);
+        String address = new String(addressBytes, StandardCharsets.US_ASCII);
         problem = addressProblem(address);
         if (problem != null) {
             throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "HELLO %s", problem);
