@@ -33,7 +33,7 @@ public final class Measurement {
             sample = new Sample(meter.messages() - m0, meter.bytes() - b0, t1 - t0);
             if (sample.messages() == 0) {
                 throw new BenchmarkException(contender.name() + " delivered no message in the measured "
-                        + params.measure().toMillis() + " ms (stalled?)", null);
+                        + params.measure().toMillis() + " ms (stalled? " + m0 + " during the warm-up)", null);
             }
         } catch (BenchmarkException e) {
             failure = e;

@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * event loop thread left, no leaked buffer.
  */
 class ContenderTest {
-    private static final Duration WARMUP = Duration.ofMillis(200);
+    /** Long enough for a cold JVM with the paranoid leak detector (slow) to get traffic going. */
+    private static final Duration WARMUP = Duration.ofMillis(500);
     private static final Duration MEASURE = Duration.ofMillis(300);
 
     static List<String> contenders() {

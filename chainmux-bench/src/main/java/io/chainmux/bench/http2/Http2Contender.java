@@ -4,9 +4,13 @@ import io.chainmux.bench.Contender;
 import io.chainmux.bench.Running;
 import io.chainmux.bench.Workload;
 import io.chainmux.bench.traffic.FailOnError;
+import io.chainmux.bench.traffic.Handlers;
+import io.chainmux.bench.traffic.Framing;
 import io.chainmux.bench.traffic.Loops;
+import io.chainmux.bench.traffic.MessageCounter;
 import io.chainmux.bench.traffic.Meter;
-import io.chainmux.bench.traffic.MessageParser;
+import io.chainmux.bench.traffic.RoundRobinSender;
+import io.chainmux.bench.traffic.SendCursor;
 import io.chainmux.bench.traffic.SequenceChecker;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -16,6 +20,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -30,13 +35,16 @@ import java.util.List;
 
 /**
  * HTTP/2 over one TCP connection with Netty's child-channel API. Settings are Netty's defaults
- * (16 KiB frames, no stream limit) except the receiver's flow-control window: {@link #WINDOW} for
- * each stream, and Netty's server codec raises the connection window to the same value.
+ * (16 KiB frames) except the receiver's flow-control window, {@link #WINDOW} for each stream (Netty's
+ * server codec raises the connection window to the same value), and MAX_CONCURRENT_STREAMS, raised
+ * from Netty's 100 to {@link Workload#MAX_STREAMS} so 1000 streams can be open at once.
  */
 public final class Http2Contender implements Contender {
     public static final String NAME = "http2";
     /** Receive window per stream and per connection: large enough not to be the bottleneck on loopback. */
     public static final int WINDOW = 16 * 1024 * 1024;
+    /** Messages per DATA frame write: the default SETTINGS_MAX_FRAME_SIZE. */
+    static final int FRAME_BYTES = 16 * 1024;
 
     @Override
     public String name() {
@@ -61,7 +69,8 @@ public final class Http2Contender implements Contender {
         private final ChannelGroup accepted = Loops.newChannelGroup(NAME + "-accepted");
         private Channel listener;
         private Channel connection;
-        private Http2Sender sender;
+        private final ConnectionHandler connectionHandler = new ConnectionHandler();
+        private RoundRobinSender sender;
 
         void open(Workload w, Meter meter) throws Exception {
             SequenceChecker checker = new SequenceChecker(w.streams());
@@ -74,14 +83,15 @@ public final class Http2Contender implements Contender {
                             accepted.add(ch);
                             ch.pipeline().addLast(
                                     Http2FrameCodecBuilder.forServer()
-                                            .initialSettings(Http2Settings.defaultSettings().initialWindowSize(WINDOW))
+                                            .initialSettings(Http2Settings.defaultSettings()
+                                                    .initialWindowSize(WINDOW)
+                                                    .maxConcurrentStreams(Workload.MAX_STREAMS))
                                             .build(),
                                     new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                                         @Override
                                         protected void initChannel(Http2StreamChannel stream) {
-                                            stream.pipeline().addLast(new Http2Receiver(
-                                                    new MessageParser(checker, w.messageSize(), true),
-                                                    w.messageSize(), meter));
+                                            stream.pipeline().addLast(new DataFrameContent(), Framing.decoder(),
+                                                    new MessageCounter(checker, w.messageSize(), true, meter));
                                         }
                                     }),
                                     new FailOnError(meter));
@@ -89,7 +99,6 @@ public final class Http2Contender implements Contender {
                     })
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
 
-            sender = new Http2Sender(w, meter);
             connection = new Bootstrap()
                     .group(clientGroup)
                     .channel(Loops.socketChannel())
@@ -98,23 +107,32 @@ public final class Http2Contender implements Contender {
                         @Override
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
-                                    new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()), sender);
+                                    new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()), connectionHandler);
                         }
                     })
                     .connect(listener.localAddress()).sync().channel();
 
+            connectionHandler.awaitSettings(10_000);
             Http2StreamChannelBootstrap streams = new Http2StreamChannelBootstrap(connection)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Loops.WATER_MARK)
-                    .handler(sender);
+                    .handler(Handlers.none());
             DefaultHttp2Headers headers = new DefaultHttp2Headers();
             headers.method("POST").scheme("http").authority("127.0.0.1").path("/bench");
             List<Http2StreamChannel> children = new ArrayList<>();
+            List<SendCursor> cursors = new ArrayList<>();
             for (int i = 0; i < w.streams(); i++) {
                 Http2StreamChannel child = streams.open().sync().getNow();
                 child.writeAndFlush(new DefaultHttp2HeadersFrame(headers, false)).sync();
                 children.add(child);
+                cursors.add(new SendCursor(i, 1, w.messageSize()));
             }
-            sender.start(connection, children);
+            sender = new RoundRobinSender(children, cursors, FRAME_BYTES, buf -> new DefaultHttp2DataFrame(buf, false),
+                    connection, meter);
+            connection.pipeline().addLast(sender.listener());
+            for (Http2StreamChannel child : children) {
+                child.pipeline().addLast(sender.listener());
+            }
+            sender.start();
         }
 
         @Override

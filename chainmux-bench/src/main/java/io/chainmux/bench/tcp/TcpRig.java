@@ -2,17 +2,18 @@ package io.chainmux.bench.tcp;
 
 import io.chainmux.bench.Running;
 import io.chainmux.bench.Workload;
-import io.chainmux.bench.traffic.FramedReceiver;
-import io.chainmux.bench.traffic.FramedSender;
+import io.chainmux.bench.traffic.Framing;
 import io.chainmux.bench.traffic.Loops;
+import io.chainmux.bench.traffic.MessageCounter;
 import io.chainmux.bench.traffic.Meter;
-import io.chainmux.bench.traffic.MessageParser;
+import io.chainmux.bench.traffic.RoundRobinSender;
 import io.chainmux.bench.traffic.SendCursor;
 import io.chainmux.bench.traffic.SequenceChecker;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.chainmux.bench.traffic.Handlers;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -23,20 +24,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Server and client of the TCP contenders: {@code connections} sockets, each carrying an equal
- * share of the workload's streams as length-prefixed messages.
+ * Server and client of the TCP contenders: one socket carrying every stream, or one socket per
+ * stream; 4-byte length-prefixed messages either way.
  */
 final class TcpRig implements Running {
-    /** Size of each pooled buffer a sender packs messages into. */
-    static final int BATCH_BYTES = 64 * 1024;
+    /** Size of each pooled buffer the sender packs messages into (one write). */
+    static final int BUFFER_BYTES = 64 * 1024;
     private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
 
     private final EventLoopGroup serverGroup;
     private final EventLoopGroup clientGroup;
-    private final List<FramedSender> senders = new ArrayList<>();
-    private final List<Channel> clients = new ArrayList<>();
     private final ChannelGroup accepted;
+    private final List<Channel> clients = new ArrayList<>();
     private Channel listener;
+    private RoundRobinSender sender;
 
     private TcpRig(String name) {
         serverGroup = Loops.newGroup(name + "-server");
@@ -45,7 +46,8 @@ final class TcpRig implements Running {
     }
 
     /**
-     * @param connectionPerStream true: one socket per stream; false: one socket carrying all streams
+     * @param connectionPerStream true: one socket per stream; false: one socket carrying all streams,
+     *                            the stream index in the payload
      */
     static TcpRig start(String name, Workload w, Meter meter, boolean connectionPerStream) throws Exception {
         TcpRig rig = new TcpRig(name);
@@ -69,38 +71,40 @@ final class TcpRig implements Running {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepted.add(ch);
-                        ch.pipeline().addLast(new FramedReceiver(
-                                new MessageParser(checker, size, connectionPerStream), size, meter));
+                        ch.pipeline().addLast(Framing.decoder(),
+                                new MessageCounter(checker, size, connectionPerStream, meter));
                     }
                 })
                 .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
 
         int connections = connectionPerStream ? w.streams() : 1;
-        int streamsPerConnection = connectionPerStream ? 1 : w.streams();
-        // Spread evenly: each socket gets the same share of a pass's budget.
-        int passBudget = Math.max(Loops.PASS_BUDGET / connections, 1);
-        int batch = Math.min(BATCH_BYTES, passBudget);
         List<ChannelFuture> connecting = new ArrayList<>();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(clientGroup)
+                .channel(Loops.socketChannel())
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Loops.WATER_MARK)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
+                .handler(Handlers.none());
         for (int i = 0; i < connections; i++) {
-            FramedSender sender = new FramedSender(
-                    new SendCursor(i * streamsPerConnection, streamsPerConnection, size), passBudget, batch, meter);
-            senders.add(sender);
-            connecting.add(new Bootstrap()
-                    .group(clientGroup)
-                    .channel(Loops.socketChannel())
-                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Loops.WATER_MARK)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
-                    .handler(sender)
-                    .connect(listener.localAddress()));
+            connecting.add(bootstrap.connect(listener.localAddress()));
         }
-        for (ChannelFuture f : connecting) {
-            clients.add(f.sync().channel());
+        List<SendCursor> cursors = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            clients.add(connecting.get(i).sync().channel());
+            cursors.add(connectionPerStream ? new SendCursor(i, 1, size) : new SendCursor(0, w.streams(), size));
         }
+        sender = new RoundRobinSender(clients, cursors, BUFFER_BYTES, buf -> buf, null, meter);
+        for (Channel c : clients) {
+            c.pipeline().addLast(sender.listener());
+        }
+        sender.start();
     }
 
     @Override
     public void close() {
-        senders.forEach(FramedSender::stop);
+        if (sender != null) {
+            sender.stop();
+        }
         Loops.close(clients);
         Loops.close(accepted);
         if (listener != null) {
