@@ -1,6 +1,6 @@
 package io.chainmux.bench;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,9 +43,9 @@ public final class CompareRun {
     }
 
     private final Config config;
-    private final PrintStream progress;
+    private final PrintWriter progress;
 
-    public CompareRun(Config config, PrintStream progress) {
+    public CompareRun(Config config, PrintWriter progress) {
         this.config = config;
         this.progress = progress;
     }
@@ -74,9 +74,11 @@ public final class CompareRun {
                         sample = scenario.run(contender, config.warmup(), config.measure());
                     } catch (Exception e) {
                         progress.println("FAILED");
+                        progress.flush();
                         throw new BenchmarkException(label + " failed", e);
                     }
                     progress.println(Report.format(scenario.metric().of(sample)) + " " + scenario.metric().unit);
+                    progress.flush();
                     samples.get(key(contender.name(), scenario)).add(sample);
                 }
             }

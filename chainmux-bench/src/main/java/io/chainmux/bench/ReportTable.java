@@ -1,6 +1,6 @@
 package io.chainmux.bench;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +13,7 @@ public final class ReportTable {
 
     private ReportTable() {}
 
-    public static void print(Report report, PrintStream out) {
+    public static void print(Report report, PrintWriter out) {
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
         for (Report.Result r : report.results()) {
@@ -40,5 +40,6 @@ public final class ReportTable {
         }
         out.printf(Locale.ROOT, "%d round(s), %.1f s warm-up + %.1f s measured each; %s; MB = 10^6 bytes of payload%n",
                 report.rounds(), report.warmupSeconds(), report.measureSeconds(), report.transport());
+        out.flush();
     }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -62,19 +62,21 @@ public final class CompareCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        PrintStream out = System.out;
-        PrintStream progress = System.err;
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter progress = spec.commandLine().getErr();
         int measurements = config.rounds() * config.scenarios().size() * config.contenders().size();
         double perMeasurement = (config.warmup().toNanos() + config.measure().toNanos()) / 1e9 + 0.5;
         progress.printf(Locale.ROOT, "comparing %s: %d measurements of %.1f s + %.1f s, about %.0f s%n",
                 String.join(", ", config.contenders()), measurements, config.warmup().toNanos() / 1e9,
                 config.measure().toNanos() / 1e9, Math.ceil(measurements * perMeasurement));
+        progress.flush();
         Report report = new CompareRun(config, progress).run();
         out.println();
         ReportTable.print(report, out);
         if (json != null) {
             ReportJson.write(report, json);
             progress.println("wrote " + json.toAbsolutePath());
+            progress.flush();
         }
         return 0;
     }
