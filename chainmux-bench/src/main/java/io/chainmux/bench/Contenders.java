@@ -1,0 +1,53 @@
+package io.chainmux.bench;
+
+import io.chainmux.bench.grpc.GrpcContender;
+import io.chainmux.bench.http2.Http2Contender;
+import io.chainmux.bench.tcp.RawTcpContender;
+import io.chainmux.bench.tcp.TcpPerStreamContender;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Every known contender by name, in report order. Adding one is one class plus one line here.
+ * {@code raw-tcp} is the baseline that ratios are computed against.
+ */
+public final class Contenders {
+    public static final String BASELINE = RawTcpContender.NAME;
+
+    private static final Map<String, Supplier<Contender>> ALL = new LinkedHashMap<>();
+
+    static {
+        register(RawTcpContender.NAME, RawTcpContender::new);
+        register(TcpPerStreamContender.NAME, TcpPerStreamContender::new);
+        register(Http2Contender.NAME, Http2Contender::new);
+        register(GrpcContender.NAME, GrpcContender::new);
+        // The chainmux contender (mux API) goes here: register(ChainmuxContender.NAME, ChainmuxContender::new);
+    }
+
+    private Contenders() {}
+
+    private static void register(String name, Supplier<Contender> factory) {
+        if (ALL.putIfAbsent(name, factory) != null) {
+            throw new IllegalStateException("duplicate contender " + name);
+        }
+    }
+
+    /** Known names, in report order. */
+    public static List<String> names() {
+        return Collections.unmodifiableList(new ArrayList<>(ALL.keySet()));
+    }
+
+    /** @throws IllegalArgumentException naming the known contenders if {@code name} is not one */
+    public static Contender create(String name) {
+        Supplier<Contender> f = ALL.get(name);
+        if (f == null) {
+            throw new IllegalArgumentException("unknown contender '" + name + "'; known: " + String.join(", ", names()));
+        }
+        return f.get();
+    }
+}

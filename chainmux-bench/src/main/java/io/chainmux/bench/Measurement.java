@@ -1,0 +1,78 @@
+package io.chainmux.bench;
+
+import io.chainmux.bench.traffic.Meter;
+
+import java.time.Duration;
+
+/**
+ * One measurement of one contender: start, warm up, count at the receiver during the measured
+ * interval, close. Failures reported by the contender end the wait at once (polled every 50 ms).
+ */
+public final class Measurement {
+    private static final long POLL_NANOS = 50_000_000L;
+
+    private Measurement() {}
+
+    public static Sample measure(Contender contender, RunParams params) throws BenchmarkException {
+        Meter meter = new Meter();
+        Running running;
+        try {
+            running = contender.start(params.workload(), meter);
+        } catch (Exception e) {
+            throw new BenchmarkException(contender.name() + " failed to start", e);
+        }
+        BenchmarkException failure = null;
+        Sample sample = null;
+        try {
+            watch(contender, meter, params.warmup());
+            long m0 = meter.messages();
+            long b0 = meter.bytes();
+            long t0 = System.nanoTime();
+            watch(contender, meter, params.measure());
+            long t1 = System.nanoTime();
+            sample = new Sample(meter.messages() - m0, meter.bytes() - b0, t1 - t0);
+            if (sample.messages() == 0) {
+                throw new BenchmarkException(contender.name() + " delivered no message in the measured "
+                        + params.measure().toMillis() + " ms (stalled? " + m0 + " during the warm-up)", null);
+            }
+        } catch (BenchmarkException e) {
+            failure = e;
+        } finally {
+            meter.closing();
+            try {
+                running.close();
+            } catch (RuntimeException e) {
+                BenchmarkException closeFailure = new BenchmarkException(contender.name() + " failed to close", e);
+                if (failure == null) {
+                    failure = closeFailure;
+                } else {
+                    failure.addSuppressed(closeFailure);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return sample;
+    }
+
+    private static void watch(Contender contender, Meter meter, Duration duration) throws BenchmarkException {
+        long deadline = System.nanoTime() + duration.toNanos();
+        while (true) {
+            Throwable f = meter.failure();
+            if (f != null) {
+                throw new BenchmarkException(contender.name() + " failed", f);
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(left, POLL_NANOS) / 1_000_000L));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BenchmarkException("interrupted", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.chainmux.bench;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Prints a {@link Report} as an aligned text table: contender, scenario, median, min, max, unit, vs raw. */
+public final class ReportTable {
+    private static final String[] HEADER = {"contender", "scenario", "median", "min", "max", "unit", "vs raw"};
+    /** Text columns are left-aligned, numbers right-aligned. */
+    private static final boolean[] LEFT = {true, true, false, false, false, true, false};
+
+    private ReportTable() {}
+
+    public static void print(Report report, PrintWriter out) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(HEADER);
+        for (Report.Result r : report.results()) {
+            rows.add(new String[] {r.contender(), r.scenario(), Report.format(r.median()), Report.format(r.min()),
+                    Report.format(r.max()), r.unit(),
+                    r.ratioVsRaw() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.ratioVsRaw())});
+        }
+        int[] width = new int[HEADER.length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                if (i > 0) {
+                    line.append("  ");
+                }
+                String pad = " ".repeat(width[i] - row[i].length());
+                line.append(LEFT[i] ? row[i] + pad : pad + row[i]);
+            }
+            out.println(line.toString().stripTrailing());
+        }
+        out.printf(Locale.ROOT, "%d round(s), %.1f s warm-up + %.1f s measured each; %s; MB = 10^6 bytes of payload%n",
+                report.rounds(), report.warmupSeconds(), report.measureSeconds(), report.transport());
+        out.flush();
+    }
+}

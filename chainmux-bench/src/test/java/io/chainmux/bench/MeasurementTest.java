@@ -1,0 +1,104 @@
+package io.chainmux.bench;
+
+import io.chainmux.bench.traffic.Meter;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The harness's own rules, with fake contenders (no network). */
+class MeasurementTest {
+    private static final RunParams QUICK = new RunParams(Duration.ZERO, Duration.ofMillis(50), 64, 1);
+
+    @Test
+    void aReportedFailureEndsTheRunWithItsCauseAndStillCloses() {
+        AtomicBoolean closed = new AtomicBoolean();
+        Contender failing = fake("failing", meter -> meter.fail(new IllegalStateException("boom")), closed);
+        assertThatThrownBy(() -> failing.smallMessages(QUICK))
+                .isInstanceOf(BenchmarkException.class)
+                .hasMessage("failing failed: IllegalStateException: boom");
+        assertThat(closed).isTrue();
+    }
+
+    @Test
+    void deliveringNothingIsAFailure() {
+        AtomicBoolean closed = new AtomicBoolean();
+        Contender idle = fake("idle", meter -> { }, closed);
+        assertThatThrownBy(() -> idle.smallMessages(QUICK))
+                .isInstanceOf(BenchmarkException.class)
+                .hasMessageContaining("idle delivered no message in the measured 50 ms");
+        assertThat(closed).isTrue();
+    }
+
+    @Test
+    void countsOnlyWhatArrivesDuringTheMeasuredInterval() throws Exception {
+        // 10 messages during the warm-up (not counted), 3 of 100 bytes afterwards (counted).
+        Contender c = new Contender() {
+            @Override
+            public String name() {
+                return "scripted";
+            }
+
+            @Override
+            public Running start(Workload w, Meter meter) {
+                meter.add(10, 1000);
+                Thread t = new Thread(() -> {
+                    try {
+                        Thread.sleep(200); // well after the 50 ms warm-up, well before the end
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    meter.add(3, 300);
+                });
+                t.start();
+                return () -> {
+                    t.interrupt();
+                    try {
+                        t.join(1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                };
+            }
+        };
+        Sample s = c.smallMessages(new RunParams(Duration.ofMillis(50), Duration.ofMillis(1000), 100, 1));
+        assertThat(s.messages()).isEqualTo(3);
+        assertThat(s.payloadBytes()).isEqualTo(300);
+        assertThat(s.seconds()).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void bulkRunsOverOneStream() {
+        Contender c = fake("any", meter -> { }, new AtomicBoolean());
+        assertThatThrownBy(() -> c.bulk(new RunParams(Duration.ZERO, Duration.ofMillis(1), 64, 2)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void paramsAreValidated() {
+        assertThatThrownBy(() -> new RunParams(Duration.ofSeconds(-1), Duration.ofSeconds(1), 64, 1))
+                .hasMessageContaining("warm-up");
+        assertThatThrownBy(() -> new RunParams(Duration.ZERO, Duration.ZERO, 64, 1))
+                .hasMessageContaining("measured time");
+        assertThatThrownBy(() -> new Workload(11, 1)).hasMessageContaining("message size");
+        assertThatThrownBy(() -> new Workload(64, 0)).hasMessageContaining("streams");
+    }
+
+    private static Contender fake(String name, java.util.function.Consumer<Meter> onStart, AtomicBoolean closed) {
+        return new Contender() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Running start(Workload w, Meter meter) {
+                onStart.accept(meter);
+                return () -> closed.set(true);
+            }
+        };
+    }
+}

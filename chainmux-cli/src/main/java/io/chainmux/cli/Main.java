@@ -1,0 +1,50 @@
+package io.chainmux.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+
+/** Entry point of {@code chainmux}. Subcommands are classes listed here. */
+@Command(name = "chainmux", mixinStandardHelpOptions = true, version = "chainmux 0.1.0-SNAPSHOT",
+        description = "Many logical P2P networks over a few shared, multiplexed TCP connections.",
+        scope = CommandLine.ScopeType.INHERIT, // --help and --version on every subcommand
+        subcommands = {BenchCommand.class})
+public final class Main implements Runnable {
+    /** Exit code of a run that failed (bad option values exit with picocli's usage code, 2). */
+    public static final int EXIT_FAILURE = 1;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "missing command");
+    }
+
+    public static void main(String[] args) {
+        System.exit(newCommandLine().execute(args));
+    }
+
+    /** The command line with one-line error messages for bad input and for failed runs. */
+    public static CommandLine newCommandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("error: " + ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help')");
+            err.flush();
+            return ex.getCommandLine().getCommandSpec().exitCodeOnInvalidInput();
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            err.println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            err.flush();
+            return EXIT_FAILURE;
+        });
+        return cl;
+    }
+}

@@ -1,0 +1,93 @@
+package io.chainmux.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MainTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(CommandLine cl, String... args) {
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "--seconds=-1", "--seconds=0", "--warmup-seconds=-0.5", "--seconds=NaN", "--rounds=0",
+            "--rounds=-3", "--rounds=x", "--contenders=raw-tcp,nope", "--contenders=raw-tcp,raw-tcp",
+            "--no-such-option"})
+    void badOptionValuesExitNonZero(String bad) {
+        assertThat(run(new CommandLine(new Main()), "bench", "compare", bad)).isNotZero();
+    }
+
+    @Test
+    void badValuesGiveOneLineErrors() {
+        int code = run(Main.newCommandLine(), "bench", "compare", "--contenders", "raw-tcp,nope");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().lines()).hasSize(1)
+                .first().asString()
+                .startsWith("error: unknown contender 'nope'; known: raw-tcp, tcp-per-stream, http2, grpc");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void negativeSecondsGiveOneLineError() {
+        assertThat(run(Main.newCommandLine(), "bench", "compare", "--seconds", "-1")).isEqualTo(2);
+        assertThat(err.toString().lines()).singleElement().asString()
+                .contains("--seconds must be > 0");
+    }
+
+    @Test
+    void missingSubcommandIsAnError() {
+        assertThat(run(Main.newCommandLine())).isEqualTo(2);
+        assertThat(run(Main.newCommandLine(), "bench")).isEqualTo(2);
+    }
+
+    @Test
+    void helpOfEveryCommandListsEveryOption() {
+        assertThat(run(new CommandLine(new Main()), "--help")).isZero();
+        assertThat(out.toString()).contains("bench", "--help", "--version");
+        out.getBuffer().setLength(0);
+        assertThat(run(new CommandLine(new Main()), "bench", "--help")).isZero();
+        assertThat(out.toString()).contains("compare", "--help", "--version");
+        out.getBuffer().setLength(0);
+        assertThat(run(new CommandLine(new Main()), "bench", "compare", "--help")).isZero();
+        assertThat(out.toString()).contains("--warmup-seconds", "--seconds", "--rounds", "--contenders", "--json",
+                "--help", "--version", "raw-tcp, tcp-per-stream, http2, grpc");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void compareRunsAndWritesJson(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("compare.json");
+        int code = run(Main.newCommandLine(), "bench", "compare", "--warmup-seconds", "0.3", "--seconds", "0.3",
+                "--rounds", "1", "--contenders", "raw-tcp", "--json", json.toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("round 1/1 raw-tcp bulk: ", "round 1/1 raw-tcp 64B x 1000: ");
+        assertThat(out.toString()).contains("contender", "raw-tcp", "64B x 1000", "msg/s");
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertThat(report.get("rounds").asInt()).isEqualTo(1);
+        assertThat(report.get("results")).hasSize(3);
+        for (JsonNode r : report.get("results")) {
+            assertThat(r.get("contender").asText()).isEqualTo("raw-tcp");
+            assertThat(r.get("median").asDouble()).isPositive();
+            assertThat(r.get("ratioVsRaw").asDouble()).isEqualTo(1.0);
+            assertThat(r.get("samples").get(0).get("messages").asLong()).isPositive();
+        }
+    }
+}
