@@ -1,5 +1,6 @@
 package io.chainmux.bench;
 
+import io.chainmux.bench.chainmux.ChainmuxContender;
 import io.chainmux.bench.grpc.GrpcContender;
 import io.chainmux.bench.http2.Http2Contender;
 import io.chainmux.bench.tcp.RawTcpContender;
@@ -26,7 +27,7 @@ public final class Contenders {
         register(TcpPerStreamContender.NAME, TcpPerStreamContender::new);
         register(Http2Contender.NAME, Http2Contender::new);
         register(GrpcContender.NAME, GrpcContender::new);
-        // The chainmux contender (mux API) goes here: register(ChainmuxContender.NAME, ChainmuxContender::new);
+        register(ChainmuxContender.NAME, ChainmuxContender::new);
     }
 
     private Contenders() {}

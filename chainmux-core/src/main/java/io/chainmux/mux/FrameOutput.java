@@ -49,6 +49,11 @@ final class FrameOutput {
         }
     }
 
+    /** Copies {@code length} bytes of complete, already encoded frames. */
+    void frames(ByteBuf src, int index, int length) {
+        room(length).writeBytes(src, index, length);
+    }
+
     void open(int streamId, int maxMessageSize, String networkId) {
         FrameWriter.writeOpen(room(WireFormat.HEADER_LENGTH + WireFormat.OPEN_FIXED_LENGTH + networkId.length()),
                 streamId, maxMessageSize, networkId);

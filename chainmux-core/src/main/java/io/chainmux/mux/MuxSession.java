@@ -8,6 +8,7 @@ import io.chainmux.wire.MuxException;
 import io.chainmux.wire.Settings;
 import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -30,7 +31,6 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One multiplexed connection: the state machine behind docs/PROTOCOL.md sections 4-8. Created and
@@ -45,7 +45,7 @@ public final class MuxSession implements FrameListener {
     private final boolean dialer;
     private final SessionListener listener;
     private final MuxStats stats = new MuxStats();
-    private final AtomicLong queuedBytes = new AtomicLong();
+    final SendBudget sendBudget;
     private final Queue<MuxStream> writabilityWatchers = new ConcurrentLinkedQueue<>();
     private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
     private final ArrayDeque<MuxStream> pendingOpens = new ArrayDeque<>();
@@ -67,6 +67,7 @@ public final class MuxSession implements FrameListener {
     private ScheduledFuture<?> goAwayTimer;
 
     private Settings peerSettings;
+    private MuxStream lastStream;
     private long connectionSendWindow;
     private ReceiveWindow connectionReceiveWindow;
     /** Bytes by which stream windows have grown beyond their initial size, over all streams. */
@@ -103,6 +104,7 @@ public final class MuxSession implements FrameListener {
         this.listener = listener;
         this.nextLocalStreamId = dialer ? 1 : 2;
         this.grantedStreamCredit = config.maxInboundStreams();
+        this.sendBudget = new SendBudget(config.sessionSendBuffer());
     }
 
     // ------------------------------------------------------------------ public API
@@ -190,7 +192,7 @@ public final class MuxSession implements FrameListener {
 
     /** Outbound bytes queued over all streams. */
     public long queuedBytes() {
-        return queuedBytes.get();
+        return sendBudget.queued();
     }
 
     /** A one-line-per-stream dump of flow-control state, for diagnostics; call on the event loop. */
@@ -204,7 +206,6 @@ public final class MuxSession implements FrameListener {
             b.append("  ").append(st).append(" send=").append(st.sendWindow).append(" recv=")
                     .append(st.receiveWindow.available()).append("/").append(st.receiveWindow.size())
                     .append(" unconsumed=").append(st.credit.unconsumed()).append(" queued=").append(st.queuedBytes())
-                    .append(" current=").append(st.current == null ? -1 : st.current.readableBytes())
                     .append(" nodeActive=").append(st.node.active).append('\n');
         }
         return b.toString();
@@ -318,6 +319,10 @@ public final class MuxSession implements FrameListener {
 
     // ------------------------------------------------------------------ threading helpers
 
+    ByteBufAllocator alloc() {
+        return ctx == null ? ByteBufAllocator.DEFAULT : ctx.alloc();
+    }
+
     boolean inEventLoop() {
         return loop == null || loop.inEventLoop();
     }
@@ -357,14 +362,6 @@ public final class MuxSession implements FrameListener {
     }
 
     // ------------------------------------------------------------------ send buffer accounting
-
-    boolean hasSendBufferRoom() {
-        return queuedBytes.get() < config.sessionSendBuffer();
-    }
-
-    void addQueued(long delta) {
-        queuedBytes.addAndGet(delta);
-    }
 
     int peerMaxMessageSize() {
         Settings p = peerSettings;
@@ -625,33 +622,32 @@ public final class MuxSession implements FrameListener {
         if (credit <= 0) {
             return;
         }
-        if (!s.terminated && s.receiveWindow != null && !s.finReceived) {
+        ReceiveWindow w = s.receiveWindow;
+        if (!s.terminated && w != null && !s.finReceived && w.addPending(credit)) {
             long growthCap = config.autotuneWindows()
-                    ? Math.min(config.maxStreamWindow() - (long) s.receiveWindow.size(),
+                    ? Math.min(config.maxStreamWindow() - (long) w.size(),
                     config.maxConnectionWindow() - (long) config.initialConnectionWindow() - streamWindowGrowth)
                     : 0;
-            int before = s.receiveWindow.size();
-            int inc = s.receiveWindow.consume((int) Math.min(Integer.MAX_VALUE, credit), now(), rttNanos, growthCap);
-            streamWindowGrowth += s.receiveWindow.size() - before;
-            if (inc > 0) {
-                out.windowUpdate(s.id(), inc);
-                controlFrameQueued();
-                requestWrite();
-            }
+            int before = w.size();
+            int inc = w.takeUpdate(now(), rttNanos, growthCap);
+            streamWindowGrowth += w.size() - before;
+            sendWindowUpdate(s.id(), inc);
         }
         returnConnectionCredit(credit);
     }
 
     private void returnConnectionCredit(long charge) {
-        if (charge <= 0 || hardClosing) {
+        if (charge <= 0 || hardClosing || !connectionReceiveWindow.addPending(charge)) {
             return;
         }
         long growthCap = config.autotuneWindows()
                 ? config.maxConnectionWindow() - (long) connectionReceiveWindow.size() : 0;
-        int inc = connectionReceiveWindow.consume((int) Math.min(Integer.MAX_VALUE, charge), now(), rttNanos,
-                growthCap);
-        if (inc > 0) {
-            out.windowUpdate(WireFormat.CONNECTION_STREAM_ID, inc);
+        sendWindowUpdate(WireFormat.CONNECTION_STREAM_ID, connectionReceiveWindow.takeUpdate(now(), rttNanos, growthCap));
+    }
+
+    private void sendWindowUpdate(int streamId, int increment) {
+        if (increment > 0) {
+            out.windowUpdate(streamId, increment);
             controlFrameQueued();
             requestWrite();
         }
@@ -667,8 +663,13 @@ public final class MuxSession implements FrameListener {
 
     /** Looks up a stream; null for a closed one (ignore the frame); idle ids are a protocol error. */
     private MuxStream stream(int id, FrameType type) {
-        MuxStream s = streams.get(id);
+        MuxStream s = lastStream;
+        if (s != null && s.id() == id && !s.terminated) {
+            return s; // frames of one stream tend to arrive in runs: skip the hash lookup
+        }
+        s = streams.get(id);
         if (s != null) {
+            lastStream = s;
             return s;
         }
         boolean ours = WireFormat.isDialerStream(id) == dialer;
@@ -1042,7 +1043,9 @@ public final class MuxSession implements FrameListener {
                 || s.state() == StreamState.PENDING_ACCEPT) {
             return;
         }
-        if (!s.outboundEmpty() || (s.finRequested && !s.finSent)) {
+        if (s.node.active) {
+            requestWrite();
+        } else if (!s.outboundEmpty() || (s.finRequested && !s.finSent)) {
             scheduler.activate(s.node);
             requestWrite();
         }
@@ -1085,10 +1088,21 @@ public final class MuxSession implements FrameListener {
         if (s.terminated || s.finSent) {
             return WriteScheduler.IDLE;
         }
-        ByteBuf m = s.current;
-        if (m == null) {
-            m = s.outbound.poll();
-            if (m == null) {
+        OutboundQueue q = s.outbound;
+        if (!q.inProgress()) {
+            int limit = s.peerMaxMessageSize > 0 ? s.peerMaxMessageSize : peerSettings.maxMessageSize();
+            long window = Math.min(s.sendWindow, connectionSendWindow);
+            int run = q.writeRun(out, window, maxBytes, limit);
+            if (run >= 0) {
+                int charge = run + q.runMessages();
+                s.sendWindow -= charge;
+                connectionSendWindow -= charge;
+                stats.bytesOut += run;
+                stats.messagesOut += q.runMessages();
+                return run;
+            }
+            int next = q.next();
+            if (next < 0) {
                 if (s.finRequested) {
                     out.data(s.id(), WireFormat.FLAG_FIN, Unpooled.EMPTY_BUFFER, 0);
                     finSent(s);
@@ -1096,18 +1110,14 @@ public final class MuxSession implements FrameListener {
                 }
                 return WriteScheduler.IDLE;
             }
-            int limit = s.peerMaxMessageSize > 0 ? s.peerMaxMessageSize : peerSettings.maxMessageSize();
-            if (m.readableBytes() > limit) {
-                int length = m.readableBytes();
-                s.dequeued(length);
-                m.release();
+            if (next > limit) {
+                q.dropCurrent();
                 resetStream(s, ErrorCode.MESSAGE_TOO_LARGE, null,
-                        "queued message of " + length + " bytes exceeds the peer's limit of " + limit);
+                        "queued message of " + next + " bytes exceeds the peer's limit of " + limit);
                 return WriteScheduler.IDLE;
             }
-            s.current = m;
         }
-        int remaining = m.readableBytes();
+        int remaining = q.remaining();
         int length = Math.min(remaining, peerSettings.maxFrameSize());
         boolean last = length == remaining;
         long window = Math.min(s.sendWindow, connectionSendWindow);
@@ -1127,17 +1137,14 @@ public final class MuxSession implements FrameListener {
                 return WriteScheduler.IDLE;
             }
         }
-        boolean fin = last && s.finRequested && s.outbound.isEmpty();
+        boolean fin = last && s.finRequested && q.isEmptyAfterCurrent();
         int flags = (last ? WireFormat.FLAG_END_MESSAGE : 0) | (fin ? WireFormat.FLAG_FIN : 0);
-        out.data(s.id(), flags, m, length);
+        q.writeFrame(out, s.id(), flags, length);
         int charge = length + (last ? 1 : 0);
         s.sendWindow -= charge;
         connectionSendWindow -= charge;
-        s.dequeued(length);
         stats.bytesOut += length;
         if (last) {
-            m.release();
-            s.current = null;
             stats.messagesOut++;
         }
         if (fin) {
@@ -1165,7 +1172,7 @@ public final class MuxSession implements FrameListener {
             if (s.terminated) {
                 it.remove();
                 s.stopWatching();
-            } else if (s.isWritable()) {
+            } else if (s.hasRoom()) {
                 it.remove();
                 s.stopWatching();
                 if (s.wantsWritable && s.listener != null) {

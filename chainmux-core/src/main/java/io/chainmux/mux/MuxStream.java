@@ -2,13 +2,10 @@ package io.chainmux.mux;
 
 import io.chainmux.wire.ErrorCode;
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.internal.PlatformDependent;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
-import java.util.Queue;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * One bidirectional, message-oriented logical connection inside a {@link MuxSession}.
@@ -23,30 +20,38 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * session's event loop; calls from other threads are handed over to it.
  */
 public final class MuxStream {
-    private static final AtomicLongFieldUpdater<MuxStream> QUEUED =
-            AtomicLongFieldUpdater.newUpdater(MuxStream.class, "queuedBytes");
-    private static final AtomicLongFieldUpdater<MuxStream> CONSUMED =
-            AtomicLongFieldUpdater.newUpdater(MuxStream.class, "consumedFromOtherThreads");
-    private static final AtomicIntegerFieldUpdater<MuxStream> CONSUMED_MESSAGES =
-            AtomicIntegerFieldUpdater.newUpdater(MuxStream.class, "consumedMessagesFromOtherThreads");
-    private static final AtomicIntegerFieldUpdater<MuxStream> WAKE =
-            AtomicIntegerFieldUpdater.newUpdater(MuxStream.class, "wakeScheduled");
-    private static final AtomicIntegerFieldUpdater<MuxStream> WATCHING =
-            AtomicIntegerFieldUpdater.newUpdater(MuxStream.class, "watching");
+    private static final VarHandle CONSUMED;
+    private static final VarHandle CONSUMED_MESSAGES;
+    private static final VarHandle WAKE;
+    private static final VarHandle WATCHING;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            CONSUMED = l.findVarHandle(MuxStream.class, "consumedFromOtherThreads", long.class);
+            CONSUMED_MESSAGES = l.findVarHandle(MuxStream.class, "consumedMessagesFromOtherThreads", int.class);
+            WAKE = l.findVarHandle(MuxStream.class, "wakeScheduled", int.class);
+            WATCHING = l.findVarHandle(MuxStream.class, "watching", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Messages up to this size are copied when queued; larger ones are kept by reference and sliced. */
+    public static final int COPY_THRESHOLD = OutboundQueue.COPY_THRESHOLD;
 
     final MuxSession session;
     final boolean locallyInitiated;
     final String networkId;
     final WriteScheduler.Node<MuxStream> node;
     /** Outbound messages, produced by any thread, consumed by the event loop. */
-    final Queue<ByteBuf> outbound;
+    final OutboundQueue outbound;
     private final Runnable wakeTask = this::wakeOnLoop;
 
     private volatile int id;
     private volatile StreamState state;
     private volatile CloseReason closeReason;
     volatile boolean finRequested;
-    private volatile long queuedBytes;
     private volatile long consumedFromOtherThreads;
     private volatile int consumedMessagesFromOtherThreads;
     private volatile int wakeScheduled;
@@ -63,8 +68,6 @@ public final class MuxStream {
     long sendWindow;
     ReceiveWindow receiveWindow;
     final InboundCredit credit = new InboundCredit();
-    /** The message being fragmented onto the wire. */
-    ByteBuf current;
     boolean finSent;
     boolean finReceived;
     /** Fragments of a message not yet complete. */
@@ -78,7 +81,7 @@ public final class MuxStream {
         this.locallyInitiated = locallyInitiated;
         this.networkId = networkId;
         this.node = new WriteScheduler.Node<>(this, weight);
-        this.outbound = PlatformDependent.newMpscQueue(Math.min(64, queueCapacity), queueCapacity);
+        this.outbound = new OutboundQueue(queueCapacity, session.sendBudget, session.alloc());
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
     }
 
@@ -126,24 +129,53 @@ public final class MuxStream {
 
     /** Outbound bytes queued and not yet written. */
     public long queuedBytes() {
-        return queuedBytes;
+        return outbound.queuedBytes();
     }
 
-    /** Whether {@link #trySend} would accept a message now (racy when other threads send too). */
+    /**
+     * Whether {@link #trySend} would accept a message now (racy when other threads send too). A false
+     * answer, like a refused send, arms {@link StreamListener#onWritable}.
+     */
     public boolean isWritable() {
-        return queuedBytes < session.config.streamSendBuffer() && session.hasSendBufferRoom()
-                && state.canSend() && !finRequested;
+        if (!state.canSend() || finRequested) {
+            return false;
+        }
+        if (hasRoom()) {
+            return true;
+        }
+        wantsWritable = true;
+        session.watchWritability(this);
+        return false;
+    }
+
+    /** Room in the stream's and the session's send buffers; no side effects. */
+    boolean hasRoom() {
+        return outbound.queuedBytes() < session.config.streamSendBuffer() && session.sendBudget.hasRoom();
     }
 
     /**
      * Queues one whole message for sending. On true the stream owns {@code message} and will release
      * it; on false (send buffer full) the caller still owns it and should wait for
-     * {@link StreamListener#onWritable}.
+     * {@link StreamListener#onWritable}. Small messages are copied at once, so a caller may carve
+     * them from a shared buffer with {@code retainedSlice}.
      *
      * @throws MessageTooLargeException if the message exceeds what the peer accepts on this stream
      * @throws IllegalStateException    if the stream is closed or half-closed by us
      */
     public boolean trySend(ByteBuf message) {
+        return offer(message, true);
+    }
+
+    /**
+     * Like {@link #trySend}, but copies the readable bytes of {@code message} and never takes
+     * ownership, nor moves its indices: the caller can reuse one buffer for every message. From the
+     * event loop a small message costs no allocation at all.
+     */
+    public boolean trySendCopy(ByteBuf message) {
+        return offer(message, false);
+    }
+
+    private boolean offer(ByteBuf message, boolean owned) {
         int length = message.readableBytes();
         int limit = peerMaxMessageSizeForSend();
         if (length > limit) {
@@ -153,22 +185,30 @@ public final class MuxStream {
             throw new IllegalStateException("stream " + describe() + " cannot send: "
                     + (closeReason != null ? "closed, " + closeReason : "half-closed by us"));
         }
-        if (queuedBytes >= session.config.streamSendBuffer() || !session.hasSendBufferRoom()) {
-            wantsWritable = true;
-            session.watchWritability(this);
-            return false;
+        if (!hasRoom()) {
+            return refused();
         }
-        QUEUED.addAndGet(this, length);
-        session.addQueued(length);
-        if (!outbound.offer(message)) {
-            QUEUED.addAndGet(this, -length);
-            session.addQueued(-length);
-            wantsWritable = true;
-            session.watchWritability(this);
-            return false;
+        if (session.inEventLoop()) {
+            outbound.offerFromLoop(message, owned, id);
+            session.onStreamReady(this);
+            return true;
+        }
+        ByteBuf handed = owned ? message
+                : session.alloc().buffer(length).writeBytes(message, message.readerIndex(), length);
+        if (!outbound.offerFromOtherThread(handed)) {
+            if (!owned) {
+                handed.release();
+            }
+            return refused();
         }
         wake();
         return true;
+    }
+
+    private boolean refused() {
+        wantsWritable = true;
+        session.watchWritability(this);
+        return false;
     }
 
     private int peerMaxMessageSizeForSend() {
@@ -237,8 +277,8 @@ public final class MuxStream {
         if (session.inEventLoop()) {
             session.onConsumed(this, length + 1L, 1);
         } else {
-            CONSUMED.addAndGet(this, length + 1L);
-            CONSUMED_MESSAGES.incrementAndGet(this);
+            CONSUMED.getAndAdd(this, length + 1L);
+            CONSUMED_MESSAGES.getAndAdd(this, 1);
             wake();
         }
     }
@@ -250,7 +290,7 @@ public final class MuxStream {
     /** Hands the stream to the event loop after another thread queued work for it. */
     private void wake() {
         if (session.inEventLoop()) {
-            wakeOnLoop();
+            session.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
             session.execute(wakeTask);
         }
@@ -258,10 +298,9 @@ public final class MuxStream {
 
     private void wakeOnLoop() {
         wakeScheduled = 0;
-        int messages = CONSUMED_MESSAGES.getAndSet(this, 0);
-        long consumed = CONSUMED.getAndAdd(this, 0);
+        int messages = (int) CONSUMED_MESSAGES.getAndSet(this, 0);
         if (messages > 0) {
-            CONSUMED.addAndGet(this, -consumed);
+            long consumed = (long) CONSUMED.getAndSet(this, 0L);
             session.onConsumed(this, consumed, messages);
         }
         session.onStreamReady(this);
@@ -276,29 +315,15 @@ public final class MuxStream {
         watching = 0;
     }
 
-    /** Called by the loop as bytes leave the queue. */
-    void dequeued(int bytes) {
-        QUEUED.addAndGet(this, -bytes);
-        session.addQueued(-bytes);
-    }
-
     /** Releases everything queued in either direction; loop only, once the stream is terminal. */
     void releaseBuffers() {
-        if (current != null) {
-            dequeued(current.readableBytes());
-            ReferenceCountUtil.safeRelease(current);
-            current = null;
-        }
-        ByteBuf b;
-        while ((b = outbound.poll()) != null) {
-            dequeued(b.readableBytes());
-            ReferenceCountUtil.safeRelease(b);
-        }
+        outbound.releaseAll();
         if (assembling != null) {
             assembling.release();
             assembling = null;
         }
         if (backlog != null) {
+            ByteBuf b;
             while ((b = backlog.poll()) != null) {
                 b.release();
             }
@@ -307,7 +332,7 @@ public final class MuxStream {
 
     /** Whether the loop has nothing left to write for this stream. */
     boolean outboundEmpty() {
-        return current == null && outbound.isEmpty();
+        return outbound.isEmpty();
     }
 
     String describe() {

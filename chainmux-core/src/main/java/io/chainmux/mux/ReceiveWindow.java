@@ -38,17 +38,23 @@ final class ReceiveWindow {
     }
 
     /**
-     * Records consumed bytes and decides whether to return credit now.
+     * Records bytes the application consumed (or fragments credited early).
+     *
+     * @return true once enough is pending that an update should go out: call {@link #takeUpdate}
+     */
+    boolean addPending(long bytes) {
+        pending += bytes;
+        return pending >= Math.max(1, size / 2);
+    }
+
+    /**
+     * Turns the pending credit into a WINDOW_UPDATE increment, growing the window first when it was
+     * used up within two round trips of the last update.
      *
      * @param growthCap how many bytes the window may still grow by (0 disables autotuning)
      * @param rttNanos  the measured round-trip time, or 0 when unknown
-     * @return the WINDOW_UPDATE increment to send now, or 0 to wait for more consumption
      */
-    int consume(int bytes, long nowNanos, long rttNanos, long growthCap) {
-        pending += bytes;
-        if (pending < Math.max(1, size / 2)) {
-            return 0;
-        }
+    int takeUpdate(long nowNanos, long rttNanos, long growthCap) {
         long growth = 0;
         if (growthCap > 0 && rttNanos > 0 && nowNanos - lastUpdateNanos < 2 * rttNanos) {
             growth = Math.min(size == 0 ? pending : size, growthCap);
@@ -56,7 +62,7 @@ final class ReceiveWindow {
         size = (int) Math.min(Integer.MAX_VALUE, size + growth);
         long increment = Math.min(pending + growth, Integer.MAX_VALUE - available);
         available += increment;
-        pending = 0;
+        pending -= Math.min(pending, increment);
         lastUpdateNanos = nowNanos;
         return (int) increment;
     }

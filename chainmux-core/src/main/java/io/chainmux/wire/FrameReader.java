@@ -24,10 +24,11 @@ public final class FrameReader {
             return false;
         }
         int start = in.readerIndex();
-        int length = in.getUnsignedMedium(start);
-        int typeCode = in.getUnsignedByte(start + 3);
-        int flags = in.getUnsignedByte(start + 4);
-        int rawStreamId = in.getInt(start + 5);
+        long head = in.getLong(start); // length(24) type(8) flags(8) stream id's first 24 bits
+        int length = (int) (head >>> 40);
+        int typeCode = (int) (head >>> 32) & 0xFF;
+        int flags = (int) (head >>> 24) & 0xFF;
+        int rawStreamId = ((int) head << 8) | in.getUnsignedByte(start + 8);
         FrameType type = FrameType.fromCode(typeCode);
         if (type == null) {
             throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "unknown frame type 0x%02x", typeCode);

@@ -21,10 +21,10 @@ public final class FrameWriter {
             throw new IllegalArgumentException("flags must fit in a byte: " + flags);
         }
         checkStreamId(type, streamId);
-        out.writeMedium(length);
-        out.writeByte(type.code);
-        out.writeByte(flags);
-        out.writeInt(streamId);
+        // Two writes instead of four: the header is hot for small messages.
+        out.writeLong(((long) length << 40) | ((long) type.code << 32) | ((long) flags << 24)
+                | (Integer.toUnsignedLong(streamId) >>> 8));
+        out.writeByte(streamId);
     }
 
     /** Writes a DATA header; the caller writes (or appends) {@code length} payload bytes after it. */

@@ -279,7 +279,11 @@ class MuxSessionTest {
         s.close();
         Frame data = peer.expect(FrameType.DATA, 1);
         assertThat(data.endMessage()).isTrue();
-        assertThat(data.fin()).isTrue();
+        if (!data.fin()) {
+            Frame fin = peer.expect(FrameType.DATA, 1); // FIN may ride on the last message or follow it
+            assertThat(fin.fin()).isTrue();
+            assertThat(fin.payload()).isEmpty();
+        }
         assertThat(s.state()).isEqualTo(StreamState.HALF_CLOSED_LOCAL);
         assertThatThrownBy(() -> s.trySend(text("more").buf())).isInstanceOf(IllegalStateException.class);
         peer.message(1, "reply").fin(1);

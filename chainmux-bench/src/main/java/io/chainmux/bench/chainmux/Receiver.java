@@ -1,0 +1,62 @@
+package io.chainmux.bench.chainmux;
+
+import io.chainmux.bench.Workload;
+import io.chainmux.bench.traffic.Meter;
+import io.chainmux.bench.traffic.SequenceChecker;
+import io.chainmux.bench.traffic.SequenceException;
+import io.chainmux.mux.CloseReason;
+import io.chainmux.mux.MuxStream;
+import io.chainmux.mux.SessionListener;
+import io.chainmux.mux.StreamListener;
+import io.netty.buffer.ByteBuf;
+
+import java.io.IOException;
+
+/**
+ * Server side: accepts every stream, checks size, stream index and sequence number of each message,
+ * releases it and returns its credit at once, and publishes counts in batches. Runs on the server
+ * event loop.
+ */
+final class Receiver implements SessionListener, StreamListener {
+    private static final int PUBLISH_EVERY = 1024;
+
+    private final int messageSize;
+    private final Meter meter;
+    private final SequenceChecker checker;
+    private long pending;
+
+    Receiver(Workload w, Meter meter) {
+        this.messageSize = w.messageSize();
+        this.meter = meter;
+        this.checker = new SequenceChecker(w.streams());
+    }
+
+    @Override
+    public void onStreamOpened(MuxStream stream) {
+        stream.accept(this, messageSize);
+    }
+
+    @Override
+    public void onMessage(MuxStream stream, ByteBuf m) {
+        try {
+            if (m.readableBytes() != messageSize) {
+                throw new SequenceException("message of " + m.readableBytes() + " bytes, expected " + messageSize);
+            }
+            checker.check(m.getInt(m.readerIndex() + 8), m.getLong(m.readerIndex()));
+        } catch (SequenceException e) {
+            meter.fail(e);
+        } finally {
+            m.release();
+        }
+        stream.consumed(messageSize);
+        if (++pending == PUBLISH_EVERY) {
+            meter.add(pending, pending * messageSize);
+            pending = 0;
+        }
+    }
+
+    @Override
+    public void onClosed(MuxStream stream, CloseReason reason) {
+        meter.fail(new IOException("stream " + stream + " closed before the run ended: " + reason));
+    }
+}

@@ -1,0 +1,348 @@
+package io.chainmux.mux;
+
+import io.chainmux.wire.FrameWriter;
+import io.chainmux.wire.WireFormat;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.internal.PlatformDependent;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.Queue;
+
+/**
+ * Messages a stream has accepted for sending and not yet written, in order, plus the message
+ * currently being cut into frames.
+ *
+ * <p>Sends from the event loop go into a plain deque: a small message is copied, already framed as a
+ * whole DATA frame (header + payload), into a pooled chunk shared with its neighbours, so it costs a
+ * memory copy and no object, and a run of such frames later goes onto the wire with one copy; a
+ * large message is queued as is and later sliced onto the wire without a copy. Sends from other threads go through
+ * a bounded lock-free queue created on first use, and are moved into the deque before the next send
+ * from the loop, so a message sent after another is never written before it. Byte accounting is split
+ * the same way, so a send from the event loop costs no atomic operation.
+ */
+final class OutboundQueue {
+    /** Messages up to this size are copied into chunks; larger ones are queued by reference. */
+    static final int COPY_THRESHOLD = 1024;
+    private static final int CHUNK_SIZE = 8 * 1024;
+
+    private static final VarHandle LOOP_ENQUEUED;
+    private static final VarHandle FOREIGN_ENQUEUED;
+    private static final VarHandle DEQUEUED;
+    private static final VarHandle FOREIGN;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            LOOP_ENQUEUED = l.findVarHandle(OutboundQueue.class, "loopEnqueued", long.class);
+            FOREIGN_ENQUEUED = l.findVarHandle(OutboundQueue.class, "foreignEnqueued", long.class);
+            DEQUEUED = l.findVarHandle(OutboundQueue.class, "dequeued", long.class);
+            FOREIGN = l.findVarHandle(OutboundQueue.class, "foreign", Queue.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** A pooled buffer of length-prefixed small messages. */
+    private static final class Chunk {
+        final ByteBuf buf;
+
+        Chunk(ByteBuf buf) {
+            this.buf = buf;
+        }
+    }
+
+    private final ArrayDeque<Object> entries = new ArrayDeque<>(4);
+    private final int foreignCapacity;
+    private final SendBudget budget;
+    private final ByteBufAllocator alloc;
+    /** Chunk small messages are appended to; detached (not in entries) while empty. */
+    private Chunk tail;
+    private boolean tailQueued;
+    /** Source of the message in progress: a chunk's buffer or a whole message; null if none. */
+    private ByteBuf current;
+    private boolean currentIsChunk;
+    private int remaining;
+    private int runMessages;
+    /** Bytes counted in the session budget and not yet written. */
+    private long counted;
+    /** Bytes ever queued from the loop; written by the loop only. */
+    private long loopEnqueued;
+    /** Bytes ever queued from other threads; atomic. */
+    private long foreignEnqueued;
+    /** Bytes ever written or dropped; written by the loop only. */
+    private long dequeued;
+    private volatile Queue<ByteBuf> foreign;
+
+    OutboundQueue(int foreignCapacity, SendBudget budget, ByteBufAllocator alloc) {
+        this.foreignCapacity = foreignCapacity;
+        this.budget = budget;
+        this.alloc = alloc;
+    }
+
+    /** Bytes queued and not yet written; any thread (a consistent-enough snapshot). */
+    long queuedBytes() {
+        return (long) LOOP_ENQUEUED.getAcquire(this) + (long) FOREIGN_ENQUEUED.getAcquire(this)
+                - (long) DEQUEUED.getAcquire(this);
+    }
+
+    /**
+     * Loop only. Queues a message; a small one is copied at once. With {@code owned} the queue takes
+     * ownership of {@code message} (releasing it right away when copied); without, it never touches
+     * the caller's reference count or indices.
+     */
+    void offerFromLoop(ByteBuf message, boolean owned, int streamId) {
+        drainForeign();
+        int length = message.readableBytes();
+        if (length <= COPY_THRESHOLD && streamId != 0) {
+            ByteBuf chunk = chunkWithRoom(WireFormat.HEADER_LENGTH + length);
+            FrameWriter.writeDataHeader(chunk, streamId, WireFormat.FLAG_END_MESSAGE, length);
+            chunk.writeBytes(message, message.readerIndex(), length);
+            if (owned) {
+                message.release();
+            }
+        } else {
+            entries.add(owned ? message : alloc.buffer(length).writeBytes(message, message.readerIndex(), length));
+        }
+        LOOP_ENQUEUED.setRelease(this, loopEnqueued + length);
+        count(length);
+    }
+
+    private ByteBuf chunkWithRoom(int bytes) {
+        Chunk t = tail;
+        if (t != null) {
+            if (tailQueued && entries.peekLast() == t && t.buf.writableBytes() >= bytes) {
+                return t.buf;
+            }
+            if (!tailQueued) {
+                if (t.buf.capacity() >= bytes) {
+                    entries.add(t); // empty and detached: reuse it
+                    tailQueued = true;
+                    return t.buf;
+                }
+                t.buf.release();
+            }
+        }
+        // A full tail, or one with a large message queued after it, stays queued and is released
+        // once drained; new small messages go to a fresh chunk.
+        tail = new Chunk(alloc.directBuffer(Math.max(CHUNK_SIZE, bytes)));
+        tailQueued = true;
+        entries.add(tail);
+        return tail.buf;
+    }
+
+    /** Any thread but the loop; the queue takes ownership on true. False when the queue is full. */
+    boolean offerFromOtherThread(ByteBuf message) {
+        Queue<ByteBuf> q = foreign;
+        if (q == null) {
+            Queue<ByteBuf> created = PlatformDependent.newFixedMpscQueue(foreignCapacity);
+            q = FOREIGN.compareAndSet(this, null, created) ? created : foreign;
+        }
+        int length = message.readableBytes();
+        FOREIGN_ENQUEUED.getAndAdd(this, (long) length);
+        if (!q.offer(message)) {
+            FOREIGN_ENQUEUED.getAndAdd(this, (long) -length);
+            return false;
+        }
+        return true;
+    }
+
+    /** Loop only: whether a message is in progress (some of it may already be written). */
+    boolean inProgress() {
+        return current != null;
+    }
+
+    /**
+     * Loop only: starts the next message, unless one is in progress.
+     *
+     * @return the length of the message in progress, or -1 when there is none
+     */
+    int next() {
+        if (current != null) {
+            return remaining;
+        }
+        drainForeign();
+        Object head;
+        while ((head = entries.peekFirst()) != null) {
+            if (head instanceof Chunk c) {
+                if (c.buf.isReadable()) {
+                    current = c.buf;
+                    currentIsChunk = true;
+                    remaining = c.buf.getUnsignedMedium(c.buf.readerIndex());
+                    c.buf.skipBytes(WireFormat.HEADER_LENGTH);
+                    return remaining;
+                }
+                entries.pollFirst();
+                if (c != tail) {
+                    c.buf.release();
+                } else {
+                    c.buf.clear();
+                    tailQueued = false;
+                }
+            } else {
+                entries.pollFirst();
+                current = (ByteBuf) head;
+                currentIsChunk = false;
+                remaining = current.readableBytes();
+                return remaining;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Loop only, with no message in progress: if the next entry is a chunk of framed small messages,
+     * copies as many whole frames as {@code window} allows (each charges its length + 1) and as fit in
+     * {@code maxBytes} of payload (at least one), with one copy. Stops before a message larger than
+     * {@code limit}, which the caller then handles one by one.
+     *
+     * @return payload bytes written, with {@link #runMessages()} messages; -1 if nothing was written
+     */
+    int writeRun(FrameOutput out, long window, int maxBytes, int limit) {
+        drainForeign();
+        Object head = entries.peekFirst();
+        if (!(head instanceof Chunk c) || !c.buf.isReadable()) {
+            return -1;
+        }
+        ByteBuf b = c.buf;
+        int start = b.readerIndex();
+        int end = b.writerIndex();
+        int at = start;
+        int payload = 0;
+        int messages = 0;
+        long charge = 0;
+        while (at < end) {
+            int length = b.getInt(at) >>> 8; // the 24-bit length field, in one load
+            if (length > limit || charge + length + 1 > window || (messages > 0 && payload + length > maxBytes)) {
+                break;
+            }
+            charge += length + 1;
+            payload += length;
+            messages++;
+            at += WireFormat.HEADER_LENGTH + length;
+        }
+        if (messages == 0) {
+            return -1;
+        }
+        out.frames(b, start, at - start);
+        b.readerIndex(at);
+        runMessages = messages;
+        dequeued(payload);
+        return payload;
+    }
+
+    /** Messages in the last {@link #writeRun}. */
+    int runMessages() {
+        return runMessages;
+    }
+
+    /** Loop only: bytes of the message in progress not yet written. */
+    int remaining() {
+        return remaining;
+    }
+
+    /** Loop only: writes the next {@code length} bytes of the message in progress as one DATA frame. */
+    void writeFrame(FrameOutput out, int streamId, int flags, int length) {
+        out.data(streamId, flags, current, length);
+        remaining -= length;
+        dequeued(length);
+        if (remaining == 0) {
+            if (!currentIsChunk) {
+                current.release();
+            }
+            current = null;
+        }
+    }
+
+    /** Loop only: drops the message in progress (it broke a limit); returns its unwritten length. */
+    int dropCurrent() {
+        int dropped = remaining;
+        if (currentIsChunk) {
+            current.skipBytes(remaining);
+        } else {
+            current.release();
+        }
+        current = null;
+        dequeued(dropped);
+        return dropped;
+    }
+
+    /** Loop only: whether nothing follows the message in progress. */
+    boolean isEmptyAfterCurrent() {
+        Queue<ByteBuf> q = foreign;
+        if (q != null && !q.isEmpty()) {
+            return false;
+        }
+        if (current != null && currentIsChunk) {
+            return current.readableBytes() == remaining && entries.size() == 1;
+        }
+        return entriesExhausted();
+    }
+
+    private boolean entriesExhausted() {
+        Object head = entries.peekFirst();
+        return head == null || (head instanceof Chunk c && !c.buf.isReadable() && entries.size() == 1);
+    }
+
+    boolean isEmpty() {
+        if (current != null) {
+            return false;
+        }
+        Queue<ByteBuf> q = foreign;
+        if (q != null && !q.isEmpty()) {
+            return false;
+        }
+        return entriesExhausted();
+    }
+
+    private void dequeued(int bytes) {
+        DEQUEUED.setRelease(this, dequeued + bytes);
+        count(-bytes);
+    }
+
+    private void count(long bytes) {
+        counted += bytes;
+        budget.add(bytes);
+    }
+
+    /** Loop only: drops and releases everything, chunks included; the queue stays usable. */
+    void releaseAll() {
+        drainForeign();
+        if (current != null && !currentIsChunk) {
+            current.release();
+        }
+        current = null;
+        Object e;
+        while ((e = entries.pollFirst()) != null) {
+            if (e instanceof Chunk c) {
+                if (c != tail) {
+                    c.buf.release();
+                }
+            } else {
+                ReferenceCountUtil.safeRelease(e);
+            }
+        }
+        if (tail != null) {
+            tail.buf.release();
+            tail = null;
+            tailQueued = false;
+        }
+        DEQUEUED.setRelease(this, (long) LOOP_ENQUEUED.getAcquire(this) + (long) FOREIGN_ENQUEUED.getAcquire(this));
+        budget.add(-counted);
+        counted = 0;
+    }
+
+    private void drainForeign() {
+        Queue<ByteBuf> q = foreign;
+        if (q != null) {
+            ByteBuf m;
+            while ((m = q.poll()) != null) {
+                entries.add(m);
+                count(m.readableBytes());
+            }
+        }
+    }
+}
