@@ -166,6 +166,11 @@ public final class MuxSession implements FrameListener {
         return closed;
     }
 
+    /** Whether new streams may be opened here: no go-away either way and not closed (SETTINGS may still be due). */
+    public boolean isOpenForStreams() {
+        return !goAwaySent && !goAwayReceived && !closed && !hardClosing;
+    }
+
     /** Whether the peer's SETTINGS arrived and no go-away has happened. */
     public boolean isAcceptingStreams() {
         return peerSettings != null && !goAwaySent && !goAwayReceived && !closed;

@@ -25,6 +25,8 @@ public enum ErrorCode {
     SETTINGS_TIMEOUT(0x11, "the peer did not send its SETTINGS in time"),
     SESSION_TIMEOUT(0x12, "the application session ran past its deadline"),
     APPLICATION_ERROR(0x13, "the application failed the stream; detail says why"),
+    CROSSED_CONNECTION(0x14, "both nodes dialed at once; the connection dialed by the lower peer id is kept"),
+    REFUSED_CONNECTION(0x15, "the peer refused the connection: a connection limit was reached"),
     UNKNOWN(0xFFF, "a code this implementation does not know"),
     /** Local: the TCP connection carrying the stream broke. */
     CONNECTION_LOST(0x1000, "the connection carrying the stream was lost");

@@ -28,7 +28,15 @@ public final class HandshakeException extends RuntimeException {
         /** The preambles have no protocol version in common (raised by the endpoint). */
         VERSION_MISMATCH(ErrorCode.UNSUPPORTED_VERSION),
         /** Preamble, HELLO and AUTH did not complete within the handshake deadline (raised by the endpoint). */
-        TIMEOUT(ErrorCode.HANDSHAKE_FAILED);
+        TIMEOUT(ErrorCode.HANDSHAKE_FAILED),
+        /** Both nodes dialed each other for the same stripe; the other connection is kept (raised by the endpoint). */
+        CROSSED(ErrorCode.CROSSED_CONNECTION),
+        /** A connection limit refused the connection (raised by the endpoint). */
+        LIMIT(ErrorCode.REFUSED_CONNECTION),
+        /** The peer ended the handshake with a GO_AWAY or closed the connection. */
+        REFUSED_BY_PEER(ErrorCode.HANDSHAKE_FAILED),
+        /** The connection broke, or could not be made, before the handshake completed. */
+        CONNECTION_FAILED(ErrorCode.HANDSHAKE_FAILED);
 
         /** The GO_AWAY code this failure is reported with. */
         public final ErrorCode errorCode;

@@ -141,6 +141,9 @@ public record Hello(PeerId peerId, byte[] nonce, int stripeIndex, int stripeCoun
 
     /** The problem with a stripe index and count, or null if they are valid. */
     static String stripeProblem(int index, int count) {
+        if (index == 0 && count == 0) {
+            return null; // the listener's HELLO: no stripe information (docs/PROTOCOL.md section 5)
+        }
         if (count < 1 || count > MAX_STRIPE_COUNT) {
             return "stripe count " + count + " not in [1, " + MAX_STRIPE_COUNT + "]";
         }

@@ -1,0 +1,429 @@
+package io.chainmux.endpoint;
+
+import io.chainmux.endpoint.identity.HandshakeException;
+import io.chainmux.endpoint.identity.HandshakeException.Reason;
+import io.chainmux.endpoint.identity.Hello;
+import io.chainmux.endpoint.identity.NodeIdentity;
+import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.endpoint.identity.Role;
+import io.chainmux.endpoint.identity.TlsContexts;
+import io.chainmux.mux.CloseReason;
+import io.chainmux.mux.MuxHandler;
+import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxStream;
+import io.chainmux.mux.SessionListener;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A node's transport: listens and dials TCP (epoll or NIO), authenticates every connection with the
+ * node identity (optionally inside TLS 1.3), and keeps one {@link PeerConnection} of K striped,
+ * multiplexed connections per physical peer. Thread-safe.
+ *
+ * <pre>{@code
+ * Endpoint ep = Endpoint.start(EndpointConfig.builder(identity).listen("127.0.0.1:7000").build(), listener);
+ * PeerConnection peer = ep.connect(PeerAddress.parse("127.0.0.1:7001")).get();
+ * MuxStream s = peer.openStream("chain-0/sync/1", 1 << 20, 1, streamListener);
+ * }</pre>
+ */
+public final class Endpoint implements AutoCloseable {
+    static final Logger log = LoggerFactory.getLogger(Endpoint.class);
+    /** Outbound buffer water marks of every connection: writes pause above high, resume below low. */
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
+
+    private final EndpointConfig config;
+    private final EndpointListener listener;
+    private final EventLoopGroup group;
+    private final TlsContexts tls;
+    private final EndpointStats stats = new EndpointStats();
+    private final Map<PeerId, PeerConnection> peers = new ConcurrentHashMap<>();
+    private final Map<InetAddress, AtomicInteger> inboundPerIp = new ConcurrentHashMap<>();
+    private final AtomicInteger inbound = new AtomicInteger();
+    private final Outcome outcome = new Outcome();
+    private volatile Channel server;
+    private volatile boolean closing;
+
+    private Endpoint(EndpointConfig config, EndpointListener listener) {
+        this.config = config;
+        this.listener = listener;
+        try {
+            this.tls = config.tls() ? TlsContexts.create(config.identity()) : null;
+        } catch (SSLException e) {
+            throw new IllegalStateException("could not set up TLS: " + e.getMessage(), e);
+        }
+        this.group = config.transport().newGroup(config.ioThreads(), "chainmux-io");
+    }
+
+    /**
+     * Starts an endpoint; binds its listener if the config has one.
+     *
+     * @throws UncheckedIOException if the listen address cannot be bound (in use, not local, ...)
+     */
+    public static Endpoint start(EndpointConfig config, EndpointListener listener) {
+        Endpoint ep = new Endpoint(config, listener);
+        if (config.listen() != null) {
+            try {
+                ep.bind(config.listen());
+            } catch (IOException e) {
+                ep.close();
+                throw new UncheckedIOException("cannot listen on " + config.listen().hostPort() + ": " + e.getMessage(), e);
+            }
+        }
+        return ep;
+    }
+
+    private void bind(PeerAddress address) throws IOException {
+        ChannelFuture f = new ServerBootstrap().group(group).channel(config.transport().serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        accepted(ch);
+                    }
+                })
+                .bind(address.toSocketAddress()).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            Throwable c = f.cause();
+            throw c instanceof IOException io ? io : new IOException(String.valueOf(c), c);
+        }
+        server = f.channel();
+        log.info("listening on {} ({}{})", server.localAddress(), config.transport(), config.tls() ? ", TLS" : "");
+    }
+
+    public EndpointConfig config() {
+        return config;
+    }
+
+    public EndpointStats stats() {
+        return stats;
+    }
+
+    NodeIdentity identity() {
+        return config.identity();
+    }
+
+    EndpointListener listener() {
+        return listener;
+    }
+
+    /** Where the listener is bound (port 0 resolved), or null for a dial-only endpoint. */
+    public InetSocketAddress localAddress() {
+        Channel s = server;
+        return s == null ? null : (InetSocketAddress) s.localAddress();
+    }
+
+    public PeerConnection peer(PeerId id) {
+        return peers.get(id);
+    }
+
+    public Collection<PeerConnection> peers() {
+        return List.copyOf(peers.values());
+    }
+
+    // ------------------------------------------------------------------ dialing
+
+    /**
+     * Connects to a peer with K stripes, or returns the existing connection. Completes when the first
+     * stripe is established; fails with a {@link HandshakeException} (wrong peer id, refused, timeout,
+     * unreachable: see its reason) once every stripe failed.
+     */
+    public CompletableFuture<PeerConnection> connect(PeerAddress address) {
+        if (closing) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the endpoint is closed"));
+        }
+        if (identity().peerId().equals(address.expectedPeer())) {
+            return CompletableFuture.failedFuture(HandshakeException.of(Reason.SELF_DIAL,
+                    "refusing to dial %s: that is this node's own peer id", address));
+        }
+        CompletableFuture<PeerConnection> result = new CompletableFuture<>();
+        if (address.expectedPeer() != null) {
+            PeerConnection pc = peers.computeIfAbsent(address.expectedPeer(), id -> new PeerConnection(this, id));
+            pc.want(address);
+            pc.whenConnected(result);
+            dialMissingStripes(pc, address);
+        } else {
+            // Unknown peer id: dial stripe 0 to learn it, then the remaining stripes.
+            dial(address, 0, result);
+            result.thenAccept(pc -> {
+                pc.want(address.withPeer(pc.peerId()));
+                dialMissingStripes(pc, address.withPeer(pc.peerId()));
+            });
+        }
+        return result;
+    }
+
+    private void dialMissingStripes(PeerConnection pc, PeerAddress address) {
+        for (int i = 0; i < config.stripes(); i++) {
+            if (pc.startDial(i)) {
+                dial(address, i, null);
+            }
+        }
+    }
+
+    void redial(PeerConnection pc, int index) {
+        PeerAddress a = pc.address();
+        if (a != null && !closing && pc.startDial(index)) {
+            stats.reconnects.increment();
+            dial(a.withPeer(pc.peerId()), index, null);
+        }
+    }
+
+    /**
+     * Dials one stripe. {@code result} (may be null) completes with the peer connection once this
+     * dial leads to an established stripe, directly or, after a crossing, through the peer's dial.
+     */
+    private void dial(PeerAddress address, int index, CompletableFuture<PeerConnection> result) {
+        stats.connectionsDialed.increment();
+        HandshakeHandler handshake = new HandshakeHandler(identity(), Role.DIALER, index, config.stripes(),
+                config.advertisedAddress(), address.expectedPeer(), config.tls(), config.handshakeTimeout().toNanos(),
+                outcome);
+        if (result != null) {
+            outcome.dials.put(handshake, result);
+        }
+        new Bootstrap().group(group).channel(config.transport().socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.client().newHandler(ch.alloc(), address.host(), address.port()));
+                        }
+                        ch.pipeline().addLast("handshake", handshake);
+                    }
+                })
+                .connect(address.toSocketAddress()).addListener((ChannelFuture f) -> {
+                    if (!f.isSuccess()) {
+                        outcome.dialFailed(handshake, address, f.cause());
+                    }
+                });
+    }
+
+    // ------------------------------------------------------------------ accepting
+
+    private void accepted(SocketChannel ch) {
+        InetAddress ip = ch.remoteAddress().getAddress();
+        if (closing) {
+            ch.close();
+            return;
+        }
+        if (inbound.incrementAndGet() > config.maxInboundConnections()) {
+            inbound.decrementAndGet();
+            limitHit(Limit.MAX_INBOUND_CONNECTIONS, "refusing " + ch.remoteAddress() + ": "
+                    + config.maxInboundConnections() + " inbound connections are open");
+            ch.close();
+            return;
+        }
+        AtomicInteger perIp = inboundPerIp.computeIfAbsent(ip, k -> new AtomicInteger());
+        if (perIp.incrementAndGet() > config.maxInboundPerIp()) {
+            perIp.decrementAndGet();
+            inbound.decrementAndGet();
+            limitHit(Limit.MAX_INBOUND_PER_IP, "refusing " + ch.remoteAddress() + ": " + config.maxInboundPerIp()
+                    + " inbound connections from " + ip.getHostAddress() + " are open");
+            ch.close();
+            return;
+        }
+        stats.connectionsAccepted.increment();
+        ch.closeFuture().addListener(f -> {
+            inbound.decrementAndGet();
+            if (perIp.decrementAndGet() == 0) {
+                inboundPerIp.remove(ip, perIp);
+            }
+        });
+        ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            p.addLast("tls", tls.server().newHandler(ch.alloc()));
+        }
+        p.addLast("handshake", new HandshakeHandler(identity(), Role.LISTENER, 0, 0, config.advertisedAddress(),
+                null, config.tls(), config.handshakeTimeout().toNanos(), outcome));
+    }
+
+    void limitHit(Limit limit, String message) {
+        stats.limitHit(limit);
+        log.warn("{} (limit {})", message, limit.label);
+    }
+
+    // ------------------------------------------------------------------ events from peer connections
+
+    void stripeLost(PeerConnection pc, int index, CloseReason reason) {
+        stats.stripesLost.increment();
+        log.info("stripe {} to {} lost: {}", index, pc.peerId().shortForm(), reason);
+        listener.onStripeLost(pc, index, reason);
+    }
+
+    void peerDown(PeerConnection pc, CloseReason reason) {
+        if (!pc.isWanted() && !pc.isConnected()) {
+            peers.remove(pc.peerId(), pc);
+        }
+        listener.onPeerDisconnected(pc, reason);
+    }
+
+    ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
+        return group.next().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /**
+     * Graceful shutdown: stops accepting, sends GO_AWAY on every connection so streams in flight can
+     * finish (bounded by the mux go-away timeout, waited for at most {@code 2 x handshakeTimeout}),
+     * then stops the event loops.
+     */
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        Channel s = server;
+        if (s != null) {
+            s.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        List<CompletableFuture<CloseReason>> closes = new ArrayList<>();
+        for (PeerConnection pc : peers.values()) {
+            for (MuxSession m : pc.stripes()) {
+                closes.add(m.closeFuture());
+            }
+            pc.close("node shutting down");
+        }
+        try {
+            CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new))
+                    .get(2 * config.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("some connections did not close gracefully in time; closing them now");
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+
+    // ------------------------------------------------------------------ handshake outcomes
+
+    /** Admission and results of every handshake, dialed or accepted. */
+    private final class Outcome implements HandshakeHandler.Outcome {
+        /** What a handshake's HELLO told us: the peer and the stripe index. */
+        private record Attempt(PeerConnection peer, int index) {}
+
+        final Map<HandshakeHandler, CompletableFuture<PeerConnection>> dials = new ConcurrentHashMap<>();
+        private final Map<HandshakeHandler, Attempt> attempts = new ConcurrentHashMap<>();
+
+        @Override
+        public HandshakeException admit(HandshakeHandler h, Hello peerHello) {
+            PeerId peer = peerHello.peerId();
+            PeerConnection pc = peers.computeIfAbsent(peer, id -> new PeerConnection(Endpoint.this, id));
+            pc.learnAddress(peerHello.advertisedAddress());
+            int index = h.role() == Role.DIALER ? h.stripeIndex() : peerHello.stripeIndex();
+            if (h.role() == Role.DIALER && h.expectedPeer() == null && !pc.startDial(index)) {
+                pc.adoptDial(index); // learned who this is only now; admission below settles duplicates
+            }
+            attempts.put(h, new Attempt(pc, index));
+            if (closing) {
+                return HandshakeException.of(Reason.LIMIT, "the node is shutting down");
+            }
+            return pc.admit(h.role(), index, h);
+        }
+
+        @Override
+        public void completed(HandshakeHandler h, ChannelHandlerContext ctx, PeerId peer, Hello peerHello) {
+            Attempt a = attempts.remove(h);
+            PeerConnection pc = a.peer();
+            MuxSession session = new MuxSession(config.mux(), h.role() == Role.DIALER, new SessionListener() {
+                @Override
+                public void onStreamOpened(MuxStream stream) {
+                    listener.onStreamOpened(pc, stream);
+                }
+            });
+            ChannelPipeline p = ctx.pipeline();
+            p.addAfter(ctx.name(), "keepalive", new KeepAlive(session, stats, config.idleTimeout().toNanos(),
+                    config.keepAliveInterval().toNanos()));
+            p.addAfter("keepalive", "mux", new MuxHandler(session));
+            p.remove(ctx.name());
+            stats.handshakesCompleted.increment();
+            log.debug("stripe {} to {} established ({}, {})", a.index(), peer.shortForm(), h.role(), ctx.channel());
+            pc.established(h.role(), a.index(), session);
+            CompletableFuture<PeerConnection> result = dials.remove(h);
+            if (result != null) {
+                result.complete(pc);
+            }
+        }
+
+        @Override
+        public void failed(HandshakeHandler h, ChannelHandlerContext ctx, HandshakeException failure) {
+            stats.handshakeFailed(failure.reason());
+            SocketAddress remote = ctx.channel().remoteAddress();
+            if (failure.reason() == Reason.TIMEOUT) {
+                limitHit(Limit.HANDSHAKE_TIMEOUT, "closing " + remote + ": " + failure.getMessage());
+            }
+            if (failure.reason() == Reason.CROSSED) {
+                log.debug("handshake with {} ended: {}", remote, failure.getMessage());
+            } else {
+                log.info("handshake with {} failed ({}): {}", remote, failure.reason(), failure.getMessage());
+            }
+            Attempt a = attempts.remove(h);
+            if (a == null && h.role() == Role.DIALER && h.expectedPeer() != null) {
+                PeerConnection pc = peers.get(h.expectedPeer());
+                a = pc == null ? null : new Attempt(pc, h.stripeIndex());
+            }
+            if (a != null) {
+                a.peer().attemptFailed(h.role(), a.index(), h, failure);
+            }
+            CompletableFuture<PeerConnection> result = dials.remove(h);
+            if (result != null) {
+                if (failure.reason() == Reason.CROSSED && a != null) {
+                    a.peer().whenConnected(result); // the peer's own dial is the connection
+                } else {
+                    result.completeExceptionally(failure);
+                }
+            }
+            listener.onHandshakeFailed(remote, failure);
+        }
+
+        void dialFailed(HandshakeHandler h, PeerAddress address, Throwable cause) {
+            HandshakeException failure = HandshakeException.of(Reason.CONNECTION_FAILED, "cannot connect to %s: %s",
+                    address.hostPort(), cause.getMessage());
+            stats.handshakeFailed(failure.reason());
+            log.info("{}", failure.getMessage());
+            PeerConnection pc = address.expectedPeer() == null ? null : peers.get(address.expectedPeer());
+            if (pc != null) {
+                pc.attemptFailed(Role.DIALER, h.stripeIndex(), h, failure);
+            }
+            CompletableFuture<PeerConnection> result = dials.remove(h);
+            if (result != null) {
+                result.completeExceptionally(failure);
+            }
+            listener.onHandshakeFailed(address.toSocketAddress(), failure);
+        }
+    }
+}

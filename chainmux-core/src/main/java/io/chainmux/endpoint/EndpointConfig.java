@@ -1,0 +1,136 @@
+package io.chainmux.endpoint;
+
+import io.chainmux.endpoint.identity.NodeIdentity;
+import io.chainmux.mux.MuxConfig;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything an {@link Endpoint} needs; immutable and validated in one place. Build with
+ * {@link #builder(NodeIdentity)}; every field but the identity has a default.
+ *
+ * @param identity              this node's key pair
+ * @param listen                where to accept connections, or null for a dial-only endpoint
+ * @param advertisedAddress     the {@code host:port} peers should dial (sent in HELLO), or "" for none
+ * @param transport             epoll or NIO
+ * @param ioThreads             event-loop threads (default: one per core)
+ * @param tls                   wrap every connection in TLS 1.3 bound to the node identity
+ * @param stripes               TCP connections this node dials per peer (K)
+ * @param maxStripesPerPeer     stripes a peer may open to us ({@link Limit#MAX_STRIPES_PER_PEER})
+ * @param stripePolicy          which stripe a new logical connection goes on
+ * @param maxInboundConnections {@link Limit#MAX_INBOUND_CONNECTIONS}
+ * @param maxInboundPerIp       {@link Limit#MAX_INBOUND_PER_IP}
+ * @param handshakeTimeout      {@link Limit#HANDSHAKE_TIMEOUT}
+ * @param idleTimeout           {@link Limit#IDLE_TIMEOUT}
+ * @param keepAliveInterval     PING after this long without writing, so idle peers stay alive
+ * @param connectTimeout        TCP connect timeout
+ * @param reconnect             redial policy for lost stripes
+ * @param mux                   limits of every multiplexed connection
+ */
+public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String advertisedAddress,
+                             Transport transport, int ioThreads, boolean tls, int stripes, int maxStripesPerPeer,
+                             StripePolicy stripePolicy, int maxInboundConnections, int maxInboundPerIp,
+                             Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
+                             Duration connectTimeout, Backoff reconnect, MuxConfig mux) {
+    public static final int MAX_STRIPES = 255;
+
+    public EndpointConfig {
+        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(stripePolicy, "stripePolicy");
+        Objects.requireNonNull(reconnect, "reconnect");
+        Objects.requireNonNull(mux, "mux");
+        advertisedAddress = advertisedAddress == null ? "" : advertisedAddress;
+        if (!advertisedAddress.isEmpty()) {
+            PeerAddress.parse(advertisedAddress); // clear error for a malformed address
+        }
+        require(ioThreads >= 1, "ioThreads", ioThreads, ">= 1");
+        require(stripes >= 1 && stripes <= MAX_STRIPES, "stripes", stripes, "in [1, " + MAX_STRIPES + "]");
+        require(maxStripesPerPeer >= 1 && maxStripesPerPeer <= MAX_STRIPES, "maxStripesPerPeer", maxStripesPerPeer,
+                "in [1, " + MAX_STRIPES + "]");
+        require(maxInboundConnections >= 1, "maxInboundConnections", maxInboundConnections, ">= 1");
+        require(maxInboundPerIp >= 1, "maxInboundPerIp", maxInboundPerIp, ">= 1");
+        positive(handshakeTimeout, "handshakeTimeout");
+        positive(idleTimeout, "idleTimeout");
+        positive(keepAliveInterval, "keepAliveInterval");
+        positive(connectTimeout, "connectTimeout");
+        if (keepAliveInterval.compareTo(idleTimeout) >= 0) {
+            throw new IllegalArgumentException("EndpointConfig.keepAliveInterval (" + keepAliveInterval
+                    + ") must be shorter than idleTimeout (" + idleTimeout + "), or idle peers are dropped");
+        }
+    }
+
+    public static Builder builder(NodeIdentity identity) {
+        return new Builder(identity);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(identity).listen(listen).advertisedAddress(advertisedAddress).transport(transport)
+                .ioThreads(ioThreads).tls(tls).stripes(stripes).maxStripesPerPeer(maxStripesPerPeer)
+                .stripePolicy(stripePolicy).maxInboundConnections(maxInboundConnections)
+                .maxInboundPerIp(maxInboundPerIp).handshakeTimeout(handshakeTimeout).idleTimeout(idleTimeout)
+                .keepAliveInterval(keepAliveInterval).connectTimeout(connectTimeout).reconnect(reconnect).mux(mux);
+    }
+
+    private static void require(boolean ok, String field, long value, String rule) {
+        if (!ok) {
+            throw new IllegalArgumentException("EndpointConfig." + field + " must be " + rule + ", was " + value);
+        }
+    }
+
+    private static void positive(Duration d, String field) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("EndpointConfig." + field + " must be a positive duration, was " + d);
+        }
+    }
+
+    /** Defaults: no listener, NIO or epoll as available, plaintext, one stripe. */
+    public static final class Builder {
+        private final NodeIdentity identity;
+        private PeerAddress listen;
+        private String advertisedAddress = "";
+        private Transport transport = Transport.best();
+        private int ioThreads = Runtime.getRuntime().availableProcessors();
+        private boolean tls;
+        private int stripes = 1;
+        private int maxStripesPerPeer = 8;
+        private StripePolicy stripePolicy = StripePolicy.LEAST_LOADED;
+        private int maxInboundConnections = 4096;
+        private int maxInboundPerIp = 64;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofSeconds(60);
+        private Duration keepAliveInterval = Duration.ofSeconds(15);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Backoff reconnect = Backoff.defaults();
+        private MuxConfig mux = MuxConfig.defaults();
+
+        private Builder(NodeIdentity identity) {
+            this.identity = identity;
+        }
+
+        public Builder listen(PeerAddress v) { listen = v; return this; }
+        public Builder listen(String hostPort) { listen = PeerAddress.parse(hostPort); return this; }
+        public Builder advertisedAddress(String v) { advertisedAddress = v; return this; }
+        public Builder transport(Transport v) { transport = v; return this; }
+        public Builder ioThreads(int v) { ioThreads = v; return this; }
+        public Builder tls(boolean v) { tls = v; return this; }
+        public Builder stripes(int v) { stripes = v; return this; }
+        public Builder maxStripesPerPeer(int v) { maxStripesPerPeer = v; return this; }
+        public Builder stripePolicy(StripePolicy v) { stripePolicy = v; return this; }
+        public Builder maxInboundConnections(int v) { maxInboundConnections = v; return this; }
+        public Builder maxInboundPerIp(int v) { maxInboundPerIp = v; return this; }
+        public Builder handshakeTimeout(Duration v) { handshakeTimeout = v; return this; }
+        public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+        public Builder keepAliveInterval(Duration v) { keepAliveInterval = v; return this; }
+        public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
+        public Builder reconnect(Backoff v) { reconnect = v; return this; }
+        public Builder mux(MuxConfig v) { mux = v; return this; }
+
+        public EndpointConfig build() {
+            return new EndpointConfig(identity, listen, advertisedAddress, transport, ioThreads, tls, stripes,
+                    maxStripesPerPeer, stripePolicy, maxInboundConnections, maxInboundPerIp, handshakeTimeout,
+                    idleTimeout, keepAliveInterval, connectTimeout, reconnect, mux);
+        }
+    }
+}

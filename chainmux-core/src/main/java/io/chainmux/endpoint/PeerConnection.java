@@ -1,0 +1,380 @@
+package io.chainmux.endpoint;
+
+import io.chainmux.endpoint.identity.HandshakeException;
+import io.chainmux.endpoint.identity.HandshakeException.Reason;
+import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.endpoint.identity.Role;
+import io.chainmux.mux.CloseReason;
+import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxStream;
+import io.chainmux.mux.StreamListener;
+import io.chainmux.wire.ErrorCode;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * All traffic to one physical peer: up to K stripes (TCP connections), each a {@link MuxSession}.
+ * New logical connections go on a stripe chosen by the {@link StripePolicy}. A lost stripe fails
+ * only its own streams; the side that dialed it redials with backoff.
+ *
+ * <p>Crossed connections: for each stripe index at most one connection is kept. When both nodes dial
+ * at once, the connection dialed by the node with the lower peer id wins; both nodes apply the same
+ * rule when the peer's HELLO arrives, before any stream can use either connection, so the loser is
+ * refused in its handshake (CROSSED_CONNECTION) and no logical connection is ever opened on it.
+ *
+ * <p>Thread safety: stripes of one peer live on different event loops, so the stripe table is
+ * guarded by this object's monitor. It is touched only when connections come and go, never per
+ * message.
+ */
+public final class PeerConnection {
+    /** One stripe index: what is established and what is in progress. */
+    private static final class Slot {
+        MuxSession established;
+        boolean establishedByUs;
+        /** Dials of ours in progress for this index. */
+        int dialing;
+        /** An inbound connection admitted at HELLO, waiting for its AUTH (its handshake's token). */
+        Object admittedInbound;
+        /** An established connection that lost a crossing and is retired once the winner is up. */
+        MuxSession doomed;
+        int redialAttempts;
+        ScheduledFuture<?> redial;
+    }
+
+    private final Endpoint endpoint;
+    private final PeerId peerId;
+    private final Slot[] slots;
+    private final List<CompletableFuture<PeerConnection>> waiting = new ArrayList<>();
+    /** Where the peer can be dialed; from connect() or the peer's advertised address. */
+    private PeerAddress address;
+    /** We asked for this peer (connect), so we keep its stripes up. */
+    private boolean wanted;
+    private boolean closed;
+    private boolean reportedUp;
+
+    PeerConnection(Endpoint endpoint, PeerId peerId) {
+        this.endpoint = endpoint;
+        this.peerId = peerId;
+        this.slots = new Slot[Math.max(endpoint.config().stripes(), endpoint.config().maxStripesPerPeer())];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = new Slot();
+        }
+    }
+
+    public PeerId peerId() {
+        return peerId;
+    }
+
+    /** Where the peer can be dialed, or null if it never told us. */
+    public synchronized PeerAddress address() {
+        return address;
+    }
+
+    /** The established stripes, in index order. */
+    public synchronized List<MuxSession> stripes() {
+        List<MuxSession> list = new ArrayList<>();
+        for (Slot s : slots) {
+            if (s.established != null) {
+                list.add(s.established);
+            }
+        }
+        return list;
+    }
+
+    public synchronized int stripeCount() {
+        int n = 0;
+        for (Slot s : slots) {
+            if (s.established != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public synchronized boolean isConnected() {
+        return stripeCount() > 0;
+    }
+
+    /**
+     * Opens a logical connection for a network on the stripe the policy picks.
+     *
+     * @throws IllegalStateException if no stripe is established right now
+     */
+    public MuxStream openStream(String networkId, int maxInboundMessageSize, int weight, StreamListener listener) {
+        List<MuxSession> up = stripes();
+        up.removeIf(s -> !s.isOpenForStreams());
+        if (up.isEmpty()) {
+            throw new IllegalStateException("peer " + peerId.shortForm() + " has no usable connection");
+        }
+        MuxSession stripe = up.get(endpoint.config().stripePolicy().choose(networkId, up));
+        return stripe.openStream(networkId, maxInboundMessageSize, weight, listener);
+    }
+
+    /** Round-trip time over the first stripe. */
+    public CompletableFuture<Duration> ping() {
+        List<MuxSession> up = stripes();
+        if (up.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("peer " + peerId.shortForm()
+                    + " is not connected"));
+        }
+        return up.get(0).ping();
+    }
+
+    /** Stops redialing and closes every stripe gracefully (streams in flight may finish). */
+    public void close(String reason) {
+        List<MuxSession> toClose;
+        synchronized (this) {
+            closed = true;
+            wanted = false;
+            toClose = stripes();
+            for (Slot s : slots) {
+                if (s.redial != null) {
+                    s.redial.cancel(false);
+                    s.redial = null;
+                }
+            }
+        }
+        for (MuxSession s : toClose) {
+            s.goAway(reason);
+        }
+    }
+
+    // ------------------------------------------------------------------ endpoint side
+
+    synchronized void want(PeerAddress dialable) {
+        wanted = true;
+        closed = false;
+        if (dialable != null) {
+            address = dialable;
+        }
+    }
+
+    synchronized boolean isWanted() {
+        return wanted && !closed;
+    }
+
+    synchronized void learnAddress(String advertised) {
+        if (address == null && advertised != null && !advertised.isEmpty()) {
+            address = PeerAddress.parse(advertised).withPeer(peerId);
+        }
+    }
+
+    /** Completes when a stripe is (or becomes) established, or fails with the last dial failure. */
+    synchronized void whenConnected(CompletableFuture<PeerConnection> f) {
+        if (stripeCount() > 0) {
+            f.complete(this);
+        } else {
+            waiting.add(f);
+        }
+    }
+
+    /** Registers a dial of ours for a stripe index; false if that index is established or being dialed. */
+    synchronized boolean startDial(int index) {
+        Slot s = slots[index];
+        if (s.established != null || s.dialing > 0 || s.admittedInbound != null) {
+            return false;
+        }
+        s.dialing++;
+        return true;
+    }
+
+    /** Counts a dial of ours that was started without knowing it leads to this peer. */
+    synchronized void adoptDial(int index) {
+        slots[index].dialing++;
+    }
+
+    /**
+     * Decides, at the peer's HELLO, whether a connection may become stripe {@code index}.
+     *
+     * @return null to admit, or the refusal to send
+     */
+    synchronized HandshakeException admit(Role ourRole, int index, Object token) {
+        if (index >= endpoint.config().maxStripesPerPeer()) {
+            endpoint.limitHit(Limit.MAX_STRIPES_PER_PEER, "peer " + peerId.shortForm() + " opened stripe "
+                    + index + "; max stripes per peer is " + endpoint.config().maxStripesPerPeer());
+            return HandshakeException.of(Reason.LIMIT, "stripe index %d is at or above the limit of %d stripes per peer",
+                    index, endpoint.config().maxStripesPerPeer());
+        }
+        Slot s = slots[index];
+        boolean ourDialWins = endpoint.identity().peerId().compareTo(peerId) < 0;
+        if (ourRole == Role.DIALER) {
+            boolean theirs = s.admittedInbound != null || (s.established != null && !s.establishedByUs);
+            if (s.established != null && s.establishedByUs) {
+                return HandshakeException.of(Reason.CROSSED, "stripe %d to %s is already connected", index,
+                        peerId.shortForm());
+            }
+            if (theirs && !ourDialWins) {
+                return HandshakeException.of(Reason.CROSSED, "crossed dial on stripe %d: %s's connection wins",
+                        index, peerId.shortForm());
+            }
+            if (theirs && s.established != null) {
+                s.doomed = s.established; // an established loser: retire it once ours is up
+            }
+            return null;
+        }
+        boolean ours = s.dialing > 0 || (s.established != null && s.establishedByUs);
+        if (ours && ourDialWins) {
+            return HandshakeException.of(Reason.CROSSED, "crossed dial on stripe %d: the connection dialed by %s wins",
+                    index, endpoint.identity().peerId().shortForm());
+        }
+        if (s.admittedInbound != null || (s.established != null && !s.establishedByUs)) {
+            return HandshakeException.of(Reason.CROSSED, "stripe %d from %s is already connected", index,
+                    peerId.shortForm());
+        }
+        if (s.established != null) {
+            s.doomed = s.established;
+        }
+        s.admittedInbound = token;
+        return null;
+    }
+
+    /** A stripe completed its handshake; installs it and reports the peer up on its first stripe. */
+    void established(Role ourRole, int index, MuxSession session) {
+        MuxSession retire;
+        boolean first;
+        List<CompletableFuture<PeerConnection>> complete;
+        synchronized (this) {
+            Slot s = slots[index];
+            if (ourRole == Role.DIALER) {
+                s.dialing = Math.max(0, s.dialing - 1);
+            } else {
+                s.admittedInbound = null;
+            }
+            retire = s.doomed != null ? s.doomed : (s.established != null ? s.established : null);
+            s.doomed = null;
+            s.established = session;
+            s.establishedByUs = ourRole == Role.DIALER;
+            s.redialAttempts = 0;
+            first = !reportedUp;
+            reportedUp = true;
+            complete = new ArrayList<>(waiting);
+            waiting.clear();
+        }
+        session.closeFuture().thenAccept(reason -> stripeClosed(index, session, reason));
+        if (retire != null && retire != session) {
+            retire.goAway("crossed connection: keeping the one dialed by the lower peer id");
+        }
+        if (first) {
+            endpoint.listener().onPeerConnected(this);
+        }
+        complete.forEach(f -> f.complete(this));
+    }
+
+    /** A dial of ours, or an admitted inbound connection, failed before it was established. */
+    void attemptFailed(Role ourRole, int index, Object token, HandshakeException failure) {
+        List<CompletableFuture<PeerConnection>> fail = List.of();
+        boolean redial;
+        synchronized (this) {
+            Slot s = slots[index];
+            if (ourRole == Role.DIALER) {
+                s.dialing = Math.max(0, s.dialing - 1);
+            } else if (s.admittedInbound == token) {
+                s.admittedInbound = null;
+            }
+            // A crossed dial is not a failure: the winning connection is on its way.
+            redial = ourRole == Role.DIALER && failure.reason() != Reason.CROSSED && isWanted()
+                    && s.established == null;
+            if (ourRole == Role.DIALER && failure.reason() != Reason.CROSSED && stripeCount() == 0
+                    && !anyInProgress()) {
+                fail = new ArrayList<>(waiting);
+                waiting.clear();
+            }
+        }
+        fail.forEach(f -> f.completeExceptionally(failure));
+        if (redial) {
+            scheduleRedial(index);
+        } else if (ourRole == Role.DIALER && failure.reason() == Reason.CROSSED) {
+            expectWinner(index);
+        }
+    }
+
+    private boolean anyInProgress() {
+        for (Slot s : slots) {
+            if (s.dialing > 0 || s.admittedInbound != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * After losing a crossing we wait for the peer's connection; if it has not arrived within the
+     * handshake timeout (the peer's dial failed), we dial again rather than wait forever.
+     */
+    private void expectWinner(int index) {
+        endpoint.schedule(() -> {
+            boolean again;
+            synchronized (this) {
+                Slot s = slots[index];
+                again = isWanted() && s.established == null && s.admittedInbound == null && s.dialing == 0;
+            }
+            if (again) {
+                scheduleRedial(index);
+            }
+        }, endpoint.config().handshakeTimeout().toNanos());
+    }
+
+    private void stripeClosed(int index, MuxSession session, CloseReason reason) {
+        boolean lost;
+        boolean down;
+        boolean redial;
+        synchronized (this) {
+            Slot s = slots[index];
+            if (s.established != session) {
+                return; // a retired crossing loser: it was replaced, nothing was lost
+            }
+            s.established = null;
+            lost = !closed && !reason.isNormal();
+            redial = s.establishedByUs && isWanted();
+            down = stripeCount() == 0 && !redial;
+            if (stripeCount() == 0) {
+                reportedUp = false;
+            }
+        }
+        if (lost) {
+            endpoint.stripeLost(this, index, reason);
+        }
+        if (redial) {
+            scheduleRedial(index);
+        }
+        if (down) {
+            endpoint.peerDown(this, reason);
+        }
+    }
+
+    private void scheduleRedial(int index) {
+        Duration delay;
+        synchronized (this) {
+            Slot s = slots[index];
+            if (!isWanted() || address == null || s.established != null || s.redial != null) {
+                return;
+            }
+            int attempt = s.redialAttempts++;
+            if (attempt >= endpoint.config().reconnect().maxAttempts()) {
+                Endpoint.log.warn("giving up on stripe {} of peer {} after {} attempts", index, peerId.shortForm(),
+                        attempt);
+                if (stripeCount() == 0) {
+                    endpoint.peerDown(this, CloseReason.local(ErrorCode.CONNECTION_LOST,
+                            "could not reconnect after " + attempt + " attempts"));
+                }
+                return;
+            }
+            delay = endpoint.config().reconnect().delay(attempt);
+            s.redial = endpoint.schedule(() -> {
+                synchronized (this) {
+                    s.redial = null;
+                }
+                endpoint.redial(this, index);
+            }, delay.toNanos());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PeerConnection{" + peerId.shortForm() + ", stripes=" + stripeCount() + "}";
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * The endpoint: TCP transport (epoll or NIO), node identity handshake (optionally inside TLS 1.3),
+ * and one {@link io.chainmux.endpoint.PeerConnection} per physical peer made of K striped
+ * multiplexed connections, with crossed-dial resolution, reconnect with backoff, keepalive, and
+ * inbound connection limits.
+ *
+ * <p>Threading: each TCP connection is confined to one event loop; a peer's stripes may live on
+ * different loops, so per-peer state is guarded by the {@code PeerConnection} monitor (only when
+ * connections come and go). {@link io.chainmux.endpoint.EndpointListener} callbacks run on event
+ * loops and must not block.
+ */
+package io.chainmux.endpoint;

@@ -1,0 +1,253 @@
+package io.chainmux.endpoint;
+
+import io.chainmux.endpoint.identity.HandshakeException;
+import io.chainmux.endpoint.identity.HandshakeException.Reason;
+import io.chainmux.endpoint.identity.NodeIdentity;
+import io.chainmux.mux.CloseReason;
+import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxStream;
+import io.chainmux.mux.StreamListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Endpoints over real loopback sockets: handshake, identity checks, TLS, limits, timeouts. */
+class EndpointTest {
+    static final long WAIT = 10;
+
+    /** Collects messages and the close of one client stream. */
+    static final class Collector implements StreamListener {
+        final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
+
+        @Override
+        public void onMessage(MuxStream stream, ByteBuf message) {
+            int length = message.readableBytes();
+            messages.add(message.toString(StandardCharsets.UTF_8));
+            message.release();
+            stream.consumed(length);
+        }
+
+        @Override
+        public void onClosed(MuxStream stream, CloseReason reason) {
+            closed.complete(reason);
+        }
+
+        String next() throws InterruptedException {
+            String m = messages.poll(WAIT, TimeUnit.SECONDS);
+            assertThat(m).as("a message within %d s", WAIT).isNotNull();
+            return m;
+        }
+    }
+
+    static ByteBuf text(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
+    }
+
+    static <T> T await(CompletableFuture<T> f) throws Exception {
+        return f.get(WAIT, TimeUnit.SECONDS);
+    }
+
+    static HandshakeException failureOf(CompletableFuture<?> f) {
+        try {
+            f.get(WAIT, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(HandshakeException.class);
+            return (HandshakeException) e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError("expected a handshake failure, got " + e, e);
+        }
+        throw new AssertionError("expected a handshake failure, but the connection succeeded");
+    }
+
+    @Test
+    void handshakeAuthenticatesBothSidesAndCarriesStreams() throws Exception {
+        try (TestNode a = new TestNode(); TestNode b = new TestNode()) {
+            PeerConnection toA = await(b.endpoint.connect(a.address()));
+            assertThat(toA.peerId()).isEqualTo(a.identity.peerId());
+            Collector c = new Collector();
+            MuxStream s = toA.openStream("chain-1/test/1", 1 << 20, 1, c);
+            assertThat(s.trySend(text("hello"))).isTrue();
+            assertThat(c.next()).isEqualTo("hello");
+            assertThat(a.endpoint.peer(b.identity.peerId())).isNotNull();
+            assertThat(a.connected).extracting(PeerConnection::peerId).containsExactly(b.identity.peerId());
+            assertThat(toA.ping().get(WAIT, TimeUnit.SECONDS)).isPositive();
+            s.close();
+            assertThat(await(c.closed).isNormal()).isTrue();
+        }
+    }
+
+    @Test
+    void dialByAddressLearnsThePeerId() throws Exception {
+        try (TestNode a = new TestNode(); TestNode b = new TestNode()) {
+            PeerConnection pc = await(b.endpoint.connect(PeerAddress.of(a.endpoint.localAddress())));
+            assertThat(pc.peerId()).isEqualTo(a.identity.peerId());
+        }
+    }
+
+    @Test
+    void aDifferentKeyThanExpectedIsRejected() throws Exception {
+        try (TestNode a = new TestNode(); TestNode b = new TestNode()) {
+            PeerAddress wrong = PeerAddress.of(a.endpoint.localAddress()).withPeer(NodeIdentity.generate().peerId());
+            HandshakeException e = failureOf(b.endpoint.connect(wrong));
+            assertThat(e.reason()).isEqualTo(Reason.UNEXPECTED_PEER);
+            assertThat(e.getMessage()).contains(a.identity.peerId().toString()).contains(wrong.expectedPeer().toString());
+            assertThat(b.endpoint.stats().handshakeFailures(Reason.UNEXPECTED_PEER)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void dialingYourselfIsRefused() throws Exception {
+        try (TestNode a = new TestNode()) {
+            assertThat(failureOf(a.endpoint.connect(a.address())).reason()).isEqualTo(Reason.SELF_DIAL);
+            HandshakeException e = failureOf(a.endpoint.connect(PeerAddress.of(a.endpoint.localAddress())));
+            assertThat(e.reason()).isEqualTo(Reason.SELF_DIAL);
+            assertThat(e.getMessage()).contains("dialed yourself");
+        }
+    }
+
+    @Test
+    void tlsModeAuthenticatesWithCertificatesBoundToTheIdentity() throws Exception {
+        try (TestNode a = new TestNode(b -> b.tls(true)); TestNode b = new TestNode(x -> x.tls(true))) {
+            PeerConnection pc = await(b.endpoint.connect(a.address()));
+            Collector c = new Collector();
+            pc.openStream("n", 1000, 1, c).trySend(text("over tls"));
+            assertThat(c.next()).isEqualTo("over tls");
+        }
+    }
+
+    @Test
+    void plaintextPeerCannotTalkToATlsNode() throws Exception {
+        try (TestNode a = new TestNode(b -> b.tls(true).handshakeTimeout(Duration.ofSeconds(2)));
+             TestNode b = new TestNode()) {
+            HandshakeException e = failureOf(b.endpoint.connect(a.address()));
+            assertThat(e.reason()).isIn(Reason.CONNECTION_FAILED, Reason.MALFORMED, Reason.TIMEOUT);
+        }
+    }
+
+    @Test
+    void unreachableAddressFailsWithAClearError() throws Exception {
+        try (TestNode b = new TestNode()) {
+            int closedPort;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                closedPort = s.getLocalPort();
+            }
+            HandshakeException e = failureOf(b.endpoint.connect(PeerAddress.parse("127.0.0.1:" + closedPort)));
+            assertThat(e.reason()).isEqualTo(Reason.CONNECTION_FAILED);
+            assertThat(e.getMessage()).contains("cannot connect to 127.0.0.1:" + closedPort);
+        }
+    }
+
+    @Test
+    void silentClientIsDroppedAtTheHandshakeDeadline() throws Exception {
+        try (TestNode a = new TestNode(b -> b.handshakeTimeout(Duration.ofMillis(300)));
+             Socket raw = new Socket("127.0.0.1", a.endpoint.localAddress().getPort())) {
+            raw.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT));
+            InputStream in = raw.getInputStream();
+            byte[] buf = new byte[4096];
+            int total = 0;
+            int n;
+            while ((n = in.read(buf)) >= 0 && total < 1 << 20) { // preamble, HELLO, GO_AWAY, then EOF
+                total += n;
+            }
+            assertThat(n).as("the server closed the connection").isEqualTo(-1);
+            assertThat(a.endpoint.stats().limitHits(Limit.HANDSHAKE_TIMEOUT)).isEqualTo(1);
+            assertThat(a.endpoint.stats().handshakeFailures(Reason.TIMEOUT)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void inboundConnectionsPerIpAreLimited() throws Exception {
+        try (TestNode a = new TestNode(b -> b.maxInboundPerIp(2));
+             Socket s1 = new Socket("127.0.0.1", a.endpoint.localAddress().getPort());
+             Socket s2 = new Socket("127.0.0.1", a.endpoint.localAddress().getPort());
+             Socket s3 = new Socket("127.0.0.1", a.endpoint.localAddress().getPort())) {
+            s3.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT));
+            s1.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT));
+            s2.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT));
+            int[] first = {s1.getInputStream().read(), s2.getInputStream().read(), s3.getInputStream().read()};
+            assertThat(first).as("exactly one of three connections is closed at once").containsOnlyOnce(-1)
+                    .contains('C');
+            assertThat(a.endpoint.stats().limitHits(Limit.MAX_INBOUND_PER_IP)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void inboundConnectionsInTotalAreLimited() throws Exception {
+        try (TestNode a = new TestNode(b -> b.maxInboundConnections(1));
+             Socket s1 = new Socket("127.0.0.1", a.endpoint.localAddress().getPort());
+             Socket s2 = new Socket("127.0.0.1", a.endpoint.localAddress().getPort())) {
+            // Accepted channels initialise on different event loops: either one may be the refused one.
+            s1.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT));
+            s2.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT));
+            int first1 = s1.getInputStream().read();
+            int first2 = s2.getInputStream().read();
+            assertThat(java.util.List.of(first1, first2)).containsExactlyInAnyOrder(-1, (int) 'C');
+            assertThat(a.endpoint.stats().limitHits(Limit.MAX_INBOUND_CONNECTIONS)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void stripesAboveThePeersLimitAreRefused() throws Exception {
+        try (TestNode a = new TestNode(b -> b.maxStripesPerPeer(2)); TestNode b = new TestNode(x -> x.stripes(3))) {
+            PeerConnection pc = await(b.endpoint.connect(a.address()));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+            while (a.endpoint.stats().limitHits(Limit.MAX_STRIPES_PER_PEER) == 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(a.endpoint.stats().limitHits(Limit.MAX_STRIPES_PER_PEER)).isEqualTo(1);
+            while (pc.stripeCount() < 2 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(pc.stripeCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void keepAliveHoldsAQuietConnectionAndIdleTimeoutDropsADeafOne() throws Exception {
+        try (TestNode a = new TestNode(x -> x.idleTimeout(Duration.ofMillis(600)).keepAliveInterval(Duration.ofMillis(100)));
+             TestNode b = new TestNode(x -> x.idleTimeout(Duration.ofMillis(600)).keepAliveInterval(Duration.ofMillis(100)))) {
+            PeerConnection pc = await(b.endpoint.connect(a.address()));
+            MuxSession stripe = pc.stripes().get(0);
+            // Quiet for three idle periods: keepalive PINGs hold it open.
+            CompletableFuture<CloseReason> closed = stripe.closeFuture();
+            assertThat(closed.completeOnTimeout(null, 1800, TimeUnit.MILLISECONDS).get()).isNull();
+            // b goes deaf and mute (no reads, no keepalive): a hears nothing and closes it as idle.
+            stripe.channel().eventLoop().submit(() -> {
+                stripe.channel().pipeline().remove("keepalive");
+                stripe.channel().config().setAutoRead(false);
+            }).get(WAIT, TimeUnit.SECONDS);
+            PeerConnection fromA = a.endpoint.peer(b.identity.peerId());
+            CloseReason reason = fromA.stripes().get(0).closeFuture().get(WAIT, TimeUnit.SECONDS);
+            assertThat(reason.code()).isEqualTo(io.chainmux.wire.ErrorCode.IDLE_TIMEOUT);
+            assertThat(a.endpoint.stats().limitHits(Limit.IDLE_TIMEOUT)).isPositive();
+        }
+    }
+
+    @Test
+    void configRejectsInconsistentValues() {
+        NodeIdentity id = NodeIdentity.generate();
+        assertThatThrownBy(() -> EndpointConfig.builder(id).stripes(0).build())
+                .hasMessageContaining("stripes must be in [1, 255]");
+        assertThatThrownBy(() -> EndpointConfig.builder(id).keepAliveInterval(Duration.ofSeconds(60))
+                .idleTimeout(Duration.ofSeconds(30)).build()).hasMessageContaining("keepAliveInterval");
+        assertThatThrownBy(() -> EndpointConfig.builder(id).advertisedAddress("nope").build())
+                .hasMessageContaining("HOST:PORT");
+        assertThatThrownBy(() -> PeerAddress.parse("[::1]7000")).hasMessageContaining("[IPV6]:PORT");
+        assertThat(PeerAddress.parse("[::1]:7000").host()).isEqualTo("::1");
+        assertThat(PeerAddress.parse(id.peerId() + "@localhost:7").expectedPeer()).isEqualTo(id.peerId());
+    }
+}
