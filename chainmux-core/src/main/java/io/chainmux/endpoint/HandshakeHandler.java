@@ -63,6 +63,7 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
     private final long timeoutNanos;
     private final Outcome outcome;
     private State state = State.WAITING;
+    private boolean failed;
     private HandshakeVerifier verifier;
     private ScheduledFuture<?> deadline;
     /** The context while decoding, for the frame callbacks. */
@@ -174,8 +175,8 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
         } catch (MuxException e) {
             fail(ctx, HandshakeException.malformed(e));
         }
-        if (state == State.DONE) {
-            in.skipBytes(in.readableBytes());
+        if (failed) {
+            in.skipBytes(in.readableBytes()); // after success the rest (SETTINGS, ...) belongs to the mux
         }
     }
 
@@ -272,6 +273,7 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
         }
         boolean spoke = state != State.WAITING;
         state = State.DONE;
+        failed = true;
         if (deadline != null) {
             deadline.cancel(false);
         }

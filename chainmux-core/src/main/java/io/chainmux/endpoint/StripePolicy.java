@@ -13,7 +13,7 @@ public interface StripePolicy {
     int choose(String networkId, List<MuxSession> stripes);
 
     /**
-     * The default: the stripe with the fewest open streams, ties broken by fewer queued outbound
+     * The default: the stripe with the fewest streams open or opening, ties broken by fewer queued outbound
      * bytes, then by lower index. New sessions spread evenly, and a stripe busy with a bulk transfer
      * (many queued bytes) is avoided.
      */
@@ -22,8 +22,7 @@ public interface StripePolicy {
         for (int i = 1; i < stripes.size(); i++) {
             MuxSession a = stripes.get(i);
             MuxSession b = stripes.get(best);
-            if (a.streamCount() < b.streamCount()
-                    || (a.streamCount() == b.streamCount() && a.queuedBytes() < b.queuedBytes())) {
+            if (a.load() < b.load() || (a.load() == b.load() && a.queuedBytes() < b.queuedBytes())) {
                 best = i;
             }
         }

@@ -46,6 +46,8 @@ public final class MuxSession implements FrameListener {
     private final SessionListener listener;
     private final MuxStats stats = new MuxStats();
     final SendBudget sendBudget;
+    /** Opens requested from any thread and not yet taken in by the event loop. */
+    private final java.util.concurrent.atomic.AtomicInteger opening = new java.util.concurrent.atomic.AtomicInteger();
     private final Queue<MuxStream> writabilityWatchers = new ConcurrentLinkedQueue<>();
     private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
     private final ArrayDeque<MuxStream> pendingOpens = new ArrayDeque<>();
@@ -128,6 +130,7 @@ public final class MuxSession implements FrameListener {
         }
         MuxStream s = new MuxStream(this, true, networkId, weight, config.maxQueuedMessagesPerStream());
         s.listener = listener;
+        opening.incrementAndGet();
         s.localMaxMessageSize = Math.min(maxInboundMessageSize, config.maxMessageSize());
         runOnLoop(() -> registerOpen(s));
         return s;
@@ -193,6 +196,14 @@ public final class MuxSession implements FrameListener {
     /** Open streams (racy snapshot when read off the event loop). */
     public int streamCount() {
         return streams.size();
+    }
+
+    /**
+     * Streams open or being opened here, counting opens another thread has requested that the event
+     * loop has not registered yet: what a stripe policy should compare.
+     */
+    public int load() {
+        return streams.size() + pendingOpens.size() + opening.get();
     }
 
     /** Outbound bytes queued over all streams. */
@@ -386,6 +397,7 @@ public final class MuxSession implements FrameListener {
     // ------------------------------------------------------------------ opening and accepting
 
     private void registerOpen(MuxStream s) {
+        opening.decrementAndGet();
         if (s.terminated) {
             return;
         }
