@@ -36,6 +36,7 @@ class LeakDetectionExtensionTest {
         assertThat(RecordingLeakDetectorFactory.recordsBufferLeaks()).isTrue();
     }
 
+    /** Needs the parent pom's surefire configurationParameters (an IDE run without them fails here). */
     @Test
     void theExtensionIsAutoDetectedForThisClass() {
         assertThat(LeakDetectionExtension.CLASSES_SEEN).contains(LeakDetectionExtensionTest.class);
