@@ -1,5 +1,6 @@
 package io.chainmux.bench;
 
+import io.chainmux.testing.LeakCheck;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,9 +25,10 @@ class ContenderTest {
         return Contenders.names();
     }
 
+    /** Per test, not only per class (the auto-detected check): names the contender that leaked. */
     @AfterEach
-    void noLeaks() throws InterruptedException {
-        LeakCheck.assertNoLeaks();
+    void noLeaks(org.junit.jupiter.api.TestInfo test) {
+        LeakCheck.assertNoLeaks(test.getDisplayName());
     }
 
     @ParameterizedTest

@@ -61,11 +61,21 @@ final class LoopbackMux implements AutoCloseable {
         return new LoopbackMux(sg, cg, serverChannel, clientSession, serverSession.get(10, TimeUnit.SECONDS));
     }
 
+    /**
+     * Closes both ends and waits for both sessions to have closed (and so released their streams'
+     * buffers) before stopping the loops: a loop shut down while the server's connection is still open
+     * (its EOF not yet read) never runs the session's close, and its buffers leak.
+     */
     @Override
     public void close() throws Exception {
         if (client.channel() != null) {
             client.channel().close().sync();
         }
+        if (server.channel() != null) {
+            server.channel().close().sync();
+        }
+        client.closeFuture().get(10, TimeUnit.SECONDS);
+        server.closeFuture().get(10, TimeUnit.SECONDS);
         serverChannel.close().sync();
         clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();

@@ -76,12 +76,18 @@ class TlsContextsTest {
     }
 
     private static Pair connect(SslContext serverCtx, SslContext clientCtx) throws Exception {
+        // The handlers are captured at init: a refused handshake closes the channel, which empties its
+        // pipeline, so looking them up afterwards races with the failure (and returned null).
         CompletableFuture<SocketChannel> accepted = new CompletableFuture<>();
+        CompletableFuture<SslHandler> serverTls = new CompletableFuture<>();
+        CompletableFuture<SslHandler> clientTls = new CompletableFuture<>();
         Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(serverCtx.newHandler(ch.alloc()), new CloseOnError());
+                        SslHandler tls = serverCtx.newHandler(ch.alloc());
+                        ch.pipeline().addLast(tls, new CloseOnError());
+                        serverTls.complete(tls);
                         accepted.complete(ch);
                     }
                 })
@@ -90,13 +96,15 @@ class TlsContextsTest {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(clientCtx.newHandler(ch.alloc()), new CloseOnError());
+                        SslHandler tls = clientCtx.newHandler(ch.alloc());
+                        ch.pipeline().addLast(tls, new CloseOnError());
+                        clientTls.complete(tls);
                     }
                 })
                 .connect(listener.localAddress()).sync().channel();
         SocketChannel server = accepted.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        return new Pair(server, server.pipeline().get(SslHandler.class), client,
-                client.pipeline().get(SslHandler.class), listener);
+        return new Pair(server, serverTls.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), client,
+                clientTls.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), listener);
     }
 
     private static Channel await(Future<Channel> f) throws Exception {
