@@ -18,7 +18,9 @@ import java.io.IOException;
  * event loop.
  */
 final class Receiver implements SessionListener, StreamListener {
+    /** Publish counts every so many messages or bytes: a large-message run must not look stalled. */
     private static final int PUBLISH_EVERY = 1024;
+    private static final long PUBLISH_BYTES = 256 * 1024;
 
     private final int messageSize;
     private final Meter meter;
@@ -49,7 +51,7 @@ final class Receiver implements SessionListener, StreamListener {
             m.release();
         }
         stream.consumed(messageSize);
-        if (++pending == PUBLISH_EVERY) {
+        if (++pending == PUBLISH_EVERY || pending * messageSize >= PUBLISH_BYTES) {
             meter.add(pending, pending * messageSize);
             pending = 0;
         }
