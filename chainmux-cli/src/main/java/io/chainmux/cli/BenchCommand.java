@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
         description = "Loopback benchmarks (127.0.0.1 only).",
         subcommands = {
                 CompareCommand.class,
-                // `bench mux` (chainmux's own multiplexer under load) goes here: MuxCommand.class
+                MuxBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @Spec

@@ -300,8 +300,8 @@ public final class Endpoint implements AutoCloseable {
 
     /**
      * Graceful shutdown: stops accepting, sends GO_AWAY on every connection so streams in flight can
-     * finish (bounded by the mux go-away timeout, waited for at most {@code 2 x handshakeTimeout}),
-     * then stops the event loops.
+     * finish, waits at most {@link EndpointConfig#shutdownGrace()} for them, then closes what is left
+     * (those streams report CONNECTION_LOST) and stops the event loops.
      */
     @Override
     public void close() {
@@ -322,9 +322,19 @@ public final class Endpoint implements AutoCloseable {
         }
         try {
             CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new))
-                    .get(2 * config.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    .get(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            log.warn("some connections did not close gracefully in time; closing them now");
+            log.info("streams still open after the {} ms shutdown grace; closing their connections",
+                    config.shutdownGrace().toMillis());
+            List<ChannelFuture> forced = new ArrayList<>();
+            for (PeerConnection pc : peers.values()) {
+                for (MuxSession m : pc.stripes()) {
+                    if (m.channel() != null) {
+                        forced.add(m.channel().close());
+                    }
+                }
+            }
+            forced.forEach(f -> f.awaitUninterruptibly(1, TimeUnit.SECONDS));
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }

@@ -27,12 +27,13 @@ import java.util.Objects;
  * @param connectTimeout        TCP connect timeout
  * @param reconnect             redial policy for lost stripes
  * @param mux                   limits of every multiplexed connection
+ * @param shutdownGrace         how long {@link Endpoint#close()} lets streams in flight finish
  */
 public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String advertisedAddress,
                              Transport transport, int ioThreads, boolean tls, int stripes, int maxStripesPerPeer,
                              StripePolicy stripePolicy, int maxInboundConnections, int maxInboundPerIp,
                              Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
-                             Duration connectTimeout, Backoff reconnect, MuxConfig mux) {
+                             Duration connectTimeout, Backoff reconnect, MuxConfig mux, Duration shutdownGrace) {
     public static final int MAX_STRIPES = 255;
 
     public EndpointConfig {
@@ -55,6 +56,7 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         positive(idleTimeout, "idleTimeout");
         positive(keepAliveInterval, "keepAliveInterval");
         positive(connectTimeout, "connectTimeout");
+        positive(shutdownGrace, "shutdownGrace");
         if (keepAliveInterval.compareTo(idleTimeout) >= 0) {
             throw new IllegalArgumentException("EndpointConfig.keepAliveInterval (" + keepAliveInterval
                     + ") must be shorter than idleTimeout (" + idleTimeout + "), or idle peers are dropped");
@@ -70,7 +72,8 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                 .ioThreads(ioThreads).tls(tls).stripes(stripes).maxStripesPerPeer(maxStripesPerPeer)
                 .stripePolicy(stripePolicy).maxInboundConnections(maxInboundConnections)
                 .maxInboundPerIp(maxInboundPerIp).handshakeTimeout(handshakeTimeout).idleTimeout(idleTimeout)
-                .keepAliveInterval(keepAliveInterval).connectTimeout(connectTimeout).reconnect(reconnect).mux(mux);
+                .keepAliveInterval(keepAliveInterval).connectTimeout(connectTimeout).reconnect(reconnect).mux(mux)
+                .shutdownGrace(shutdownGrace);
     }
 
     private static void require(boolean ok, String field, long value, String rule) {
@@ -104,6 +107,7 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Backoff reconnect = Backoff.defaults();
         private MuxConfig mux = MuxConfig.defaults();
+        private Duration shutdownGrace = Duration.ofSeconds(5);
 
         private Builder(NodeIdentity identity) {
             this.identity = identity;
@@ -126,11 +130,12 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
         public Builder reconnect(Backoff v) { reconnect = v; return this; }
         public Builder mux(MuxConfig v) { mux = v; return this; }
+        public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
 
         public EndpointConfig build() {
             return new EndpointConfig(identity, listen, advertisedAddress, transport, ioThreads, tls, stripes,
                     maxStripesPerPeer, stripePolicy, maxInboundConnections, maxInboundPerIp, handshakeTimeout,
-                    idleTimeout, keepAliveInterval, connectTimeout, reconnect, mux);
+                    idleTimeout, keepAliveInterval, connectTimeout, reconnect, mux, shutdownGrace);
         }
     }
 }

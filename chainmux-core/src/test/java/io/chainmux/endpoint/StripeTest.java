@@ -83,7 +83,7 @@ class StripeTest {
             for (int i = 0; i < 8; i++) {
                 streams.add(pc.openStream("chain-" + i + "/t/1", 1000, 1, new Sequenced()));
             }
-            long[] perStripe = pc.stripes().stream().mapToLong(MuxSession::streamCount).toArray();
+            long[] perStripe = pc.stripes().stream().mapToLong(MuxSession::load).toArray();
             assertThat(perStripe).containsExactly(2, 2, 2, 2);
         }
     }

@@ -25,7 +25,7 @@ final class TestNode implements EndpointListener, AutoCloseable {
 
     TestNode(UnaryOperator<EndpointConfig.Builder> tweak) {
         EndpointConfig.Builder b = EndpointConfig.builder(identity).listen("127.0.0.1:0").ioThreads(2)
-                .handshakeTimeout(Duration.ofSeconds(5));
+                .handshakeTimeout(Duration.ofSeconds(5)).shutdownGrace(Duration.ofMillis(200));
         endpoint = Endpoint.start(tweak.apply(b).build(), this);
     }
 

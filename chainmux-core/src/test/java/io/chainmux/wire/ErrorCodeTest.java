@@ -23,13 +23,13 @@ class ErrorCodeTest {
                 assertThat(ErrorCode.fromWire(c.code)).isEqualTo(c);
             }
         }
-        assertThat(wire).isEqualTo(0x14);
+        assertThat(wire).isEqualTo(0x16);
         assertThat(ErrorCode.APPLICATION_ERROR.code).isEqualTo(0x13);
     }
 
     @Test
     void unknownAndLocalCodesMapToUnknown() {
-        assertThat(ErrorCode.fromWire(0x14)).isEqualTo(ErrorCode.UNKNOWN);
+        assertThat(ErrorCode.fromWire(0x16)).isEqualTo(ErrorCode.UNKNOWN);
         assertThat(ErrorCode.fromWire(0xFFF)).isEqualTo(ErrorCode.UNKNOWN);
         assertThat(ErrorCode.fromWire(0x1000)).isEqualTo(ErrorCode.UNKNOWN);
         assertThat(ErrorCode.fromWire(-1)).isEqualTo(ErrorCode.UNKNOWN);

@@ -118,9 +118,12 @@ class HandshakeMessagesTest {
         p[64] = 3;
         p[65] = 3;
         assertMalformed(p, ErrorCode.PROTOCOL_ERROR, "stripe index 3 not in [0, 2]");
-        p[64] = 0;
+        p[64] = 1;
         p[65] = 0;
         assertMalformed(p, ErrorCode.PROTOCOL_ERROR, "stripe count 0");
+        p[64] = 0;
+        p[65] = 0; // the listener's HELLO carries no stripe: valid (docs/PROTOCOL.md section 5)
+        assertThat(Hello.decode(io.netty.buffer.Unpooled.wrappedBuffer(p)).stripeCount()).isZero();
         p[64] = (byte) 255;
         p[65] = (byte) 255;
         assertMalformed(p, ErrorCode.PROTOCOL_ERROR, "stripe index 255");

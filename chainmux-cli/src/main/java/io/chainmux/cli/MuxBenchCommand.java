@@ -1,0 +1,84 @@
+package io.chainmux.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.chainmux.bench.Contenders;
+import io.chainmux.bench.Report;
+import io.chainmux.bench.Scenario;
+import io.chainmux.bench.chainmux.ChainmuxContender;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code chainmux bench mux}: the multiplexer against raw TCP, the physical limit, in one run: bulk
+ * throughput over one stream, and 64-byte messages spread over 1000 streams.
+ */
+@Command(name = "mux", sortOptions = false,
+        description = {
+                "Measures chainmux against raw TCP on 127.0.0.1 in one run: bulk (64 KiB messages, one stream, "
+                        + "MB/s; target >= 0.95x raw) and 64 B messages over 1000 streams (messages/s; target "
+                        + ">= 0.85x raw). Contenders alternate within each round; medians over the rounds.",
+                "--json writes bulk_ratio, small_msg_ratio and the raw figures behind them."})
+public final class MuxBenchCommand implements Callable<Integer> {
+    static final double BULK_TARGET = 0.95;
+    static final double SMALL_TARGET = 0.85;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RunOptions run;
+
+    @Override
+    public Integer call() throws Exception {
+        Scenario bulk = Scenario.bulk();
+        Scenario small = Scenario.smallMessages(64, 1000);
+        Report report = run.execute(spec, List.of(Contenders.BASELINE, ChainmuxContender.NAME), List.of(bulk, small));
+        double rawBulk = median(report, Contenders.BASELINE, bulk);
+        double muxBulk = median(report, ChainmuxContender.NAME, bulk);
+        double rawSmall = median(report, Contenders.BASELINE, small);
+        double muxSmall = median(report, ChainmuxContender.NAME, small);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("bulk_ratio", round(muxBulk / rawBulk));
+        summary.put("small_msg_ratio", round(muxSmall / rawSmall));
+        summary.put("bulk_target", BULK_TARGET);
+        summary.put("small_msg_target", SMALL_TARGET);
+        summary.put("raw_bulk_mb_per_s", rawBulk);
+        summary.put("chainmux_bulk_mb_per_s", muxBulk);
+        summary.put("raw_small_msg_per_s", rawSmall);
+        summary.put("chainmux_small_msg_per_s", muxSmall);
+        summary.put("report", report);
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "%nbulk_ratio      %.3f (target >= %.2f) %s%n", muxBulk / rawBulk, BULK_TARGET,
+                muxBulk / rawBulk >= BULK_TARGET ? "met" : "MISSED");
+        out.printf(Locale.ROOT, "small_msg_ratio %.3f (target >= %.2f) %s%n", muxSmall / rawSmall, SMALL_TARGET,
+                muxSmall / rawSmall >= SMALL_TARGET ? "met" : "MISSED");
+        out.flush();
+        if (run.json != null) {
+            Files.writeString(run.json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(summary));
+            spec.commandLine().getErr().println("wrote " + run.json.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    private static double median(Report report, String contender, Scenario scenario) {
+        return report.results().stream()
+                .filter(r -> r.contender().equals(contender) && r.scenario().equals(scenario.name()))
+                .findFirst().orElseThrow().median();
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}
