@@ -1,0 +1,37 @@
+package io.chainmux.p2p;
+
+import io.chainmux.broker.NetworkId;
+import io.chainmux.endpoint.identity.PeerId;
+import io.netty.buffer.ByteBuf;
+
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * What a {@link Session} sees of its P2P connection: one bidirectional, message-oriented logical
+ * connection to one peer on one network. Non-blocking: sessions do not hold a thread while they
+ * wait, so thousands can run on a node.
+ *
+ * <p>Buffer ownership: {@link #send} takes the message; a message from {@link #receive} belongs to
+ * the caller, who releases it.
+ */
+public interface SessionContext {
+    PeerId peer();
+
+    NetworkId network();
+
+    /**
+     * Sends one whole message. Completes once the transport accepted it (waiting while the send
+     * buffer is full: that is the backpressure); fails if the connection fails or the session ended.
+     */
+    CompletionStage<Void> send(ByteBuf message);
+
+    /**
+     * The next message from the peer, in order. Fails with {@link SessionClosedException} when the
+     * peer closed its side, the connection failed, or the session was ended (timeout, limit).
+     */
+    CompletionStage<ByteBuf> receive();
+
+    /** Where continuations of this session run: serial per session, never an event loop. */
+    Executor executor();
+}
