@@ -11,7 +11,7 @@ import java.util.concurrent.CompletionStage;
  * <pre>{@code
  * Session ping = ctx -> ctx.send(Unpooled.copiedBuffer("ping", UTF_8))
  *         .thenCompose(v -> ctx.receive())
- *         .thenApply(reply -> { reply.release(); return SessionOutcome.success(); });
+ *         .thenApply(reply -> { reply.release(); return SessionOutcome.ok(); });
  * }</pre>
  */
 @FunctionalInterface

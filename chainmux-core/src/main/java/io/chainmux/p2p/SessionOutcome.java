@@ -5,11 +5,11 @@ package io.chainmux.p2p;
  * to blame for (corrupt data, protocol violation), penalised harder than an ordinary failure.
  */
 public record SessionOutcome(boolean success, boolean misbehaved, String reason) {
-    public static SessionOutcome success() {
+    public static SessionOutcome ok() {
         return new SessionOutcome(true, false, "ok");
     }
 
-    public static SessionOutcome failure(String reason) {
+    public static SessionOutcome failed(String reason) {
         return new SessionOutcome(false, false, reason);
     }
 
