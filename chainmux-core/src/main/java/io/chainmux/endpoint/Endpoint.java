@@ -396,8 +396,9 @@ public final class Endpoint implements AutoCloseable {
             if (failure.reason() == Reason.TIMEOUT) {
                 limitHit(Limit.HANDSHAKE_TIMEOUT, "closing " + remote + ": " + failure.getMessage());
             }
-            if (failure.reason() == Reason.CROSSED) {
-                log.debug("handshake with {} ended: {}", remote, failure.getMessage());
+            if (failure.reason() == Reason.CROSSED || h.role() == Role.DIALER) {
+                // a dial's failure goes to whoever dialed (the connect future); log it quietly
+                log.debug("handshake with {} ended ({}): {}", remote, failure.reason(), failure.getMessage());
             } else {
                 log.info("handshake with {} failed ({}): {}", remote, failure.reason(), failure.getMessage());
             }
@@ -424,7 +425,7 @@ public final class Endpoint implements AutoCloseable {
             HandshakeException failure = HandshakeException.of(Reason.CONNECTION_FAILED, "cannot connect to %s: %s",
                     address.hostPort(), cause.getMessage());
             stats.handshakeFailed(failure.reason());
-            log.info("{}", failure.getMessage());
+            log.debug("{}", failure.getMessage());
             PeerConnection pc = address.expectedPeer() == null ? null : peers.get(address.expectedPeer());
             if (pc != null) {
                 pc.attemptFailed(Role.DIALER, h.stripeIndex(), h, failure);

@@ -38,6 +38,9 @@ import java.util.concurrent.TimeUnit;
  * Event-loop confined.
  */
 final class HandshakeHandler extends ByteToMessageDecoder implements FrameListener {
+    /** The protocol version the handshake negotiated, on the channel. */
+    static final io.netty.util.AttributeKey<Integer> VERSION = io.netty.util.AttributeKey.valueOf("chainmux.version");
+
     /** Largest handshake frame accepted before SETTINGS: the protocol's minimum frame size. */
     static final int MAX_HANDSHAKE_FRAME = 1024;
 
@@ -123,7 +126,10 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
             if (e.isSuccess()) {
                 start(ctx);
             } else {
-                fail(ctx, HandshakeException.of(Reason.CONNECTION_FAILED, "TLS handshake failed: %s", e.cause()));
+                Throwable c = e.cause();
+                String why = c instanceof io.netty.handler.ssl.NotSslRecordException
+                        ? "the peer does not speak TLS (plaintext chainmux node?)" : String.valueOf(c.getMessage());
+                fail(ctx, HandshakeException.of(Reason.CONNECTION_FAILED, "TLS handshake failed: %s", why));
             }
         }
         super.userEventTriggered(ctx, evt);
@@ -158,12 +164,14 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
                 if (peer == null) {
                     return;
                 }
-                if (Preamble.CURRENT.negotiate(peer) < 0) {
+                int version = Preamble.CURRENT.negotiate(peer);
+                if (version < 0) {
                     throw HandshakeException.of(Reason.VERSION_MISMATCH,
                             "no common protocol version: we speak [%d, %d], the peer [%d, %d]",
                             Preamble.CURRENT.minVersion(), Preamble.CURRENT.maxVersion(), peer.minVersion(),
                             peer.maxVersion());
                 }
+                ctx.channel().attr(VERSION).set(version);
                 state = State.FRAMES;
             }
             this.ctx = ctx;

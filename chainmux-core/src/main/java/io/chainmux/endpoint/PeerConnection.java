@@ -114,6 +114,16 @@ public final class PeerConnection {
         return stripe.openStream(networkId, maxInboundMessageSize, weight, listener);
     }
 
+    /** The protocol version negotiated with the peer, or 0 while no stripe is up. */
+    public int protocolVersion() {
+        List<MuxSession> up = stripes();
+        if (up.isEmpty() || up.get(0).channel() == null) {
+            return 0;
+        }
+        Integer v = up.get(0).channel().attr(HandshakeHandler.VERSION).get();
+        return v == null ? 0 : v;
+    }
+
     /** Round-trip time over the first stripe. */
     public CompletableFuture<Duration> ping() {
         List<MuxSession> up = stripes();
