@@ -18,6 +18,9 @@ import java.time.Duration;
  * @param maxInboundStreams       streams the peer may have open at once (our MAX_STREAMS credit)
  * @param maxStreamsPerNetwork    streams one network id may have open on this connection (both directions)
  * @param maxMessageSize          connection-wide cap on inbound message size (announced in SETTINGS)
+ * @param maxReassemblyBytes      bytes of partial (fragmented, incomplete) inbound messages held at once
+ *                                over all streams; a fragment beyond it resets its stream
+ *                                (ENHANCE_YOUR_CALM) rather than let memory grow or credit deadlock
  * @param streamSendBuffer        outbound bytes queued per stream before {@code trySend} refuses
  * @param sessionSendBuffer       outbound bytes queued over all streams before {@code trySend} refuses
  * @param maxQueuedMessagesPerStream outbound messages queued per stream before {@code trySend} refuses
@@ -33,7 +36,7 @@ import java.time.Duration;
  */
 public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStreamWindow,
                         int initialConnectionWindow, int maxConnectionWindow, int maxInboundStreams,
-                        int maxStreamsPerNetwork, int maxMessageSize, int streamSendBuffer,
+                        int maxStreamsPerNetwork, int maxMessageSize, long maxReassemblyBytes, int streamSendBuffer,
                         long sessionSendBuffer, int maxQueuedMessagesPerStream, int maxPendingOpens,
                         int maxPendingAccepts, int maxQueuedControlFrames, RateLimit receivedResets,
                         RateLimit sentResets, RateLimit pings, Duration settingsTimeout,
@@ -51,6 +54,8 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         require(maxInboundStreams >= 0, "maxInboundStreams", maxInboundStreams, ">= 0");
         require(maxStreamsPerNetwork >= 1, "maxStreamsPerNetwork", maxStreamsPerNetwork, ">= 1");
         require(maxMessageSize >= 1, "maxMessageSize", maxMessageSize, ">= 1");
+        require(maxReassemblyBytes >= maxMessageSize, "maxReassemblyBytes", maxReassemblyBytes,
+                ">= maxMessageSize (" + maxMessageSize + "), or a largest message could never be reassembled");
         require(streamSendBuffer >= 1, "streamSendBuffer", streamSendBuffer, ">= 1");
         require(sessionSendBuffer >= streamSendBuffer, "sessionSendBuffer", sessionSendBuffer,
                 ">= streamSendBuffer (" + streamSendBuffer + ")");
@@ -84,6 +89,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         b.maxInboundStreams = maxInboundStreams;
         b.maxStreamsPerNetwork = maxStreamsPerNetwork;
         b.maxMessageSize = maxMessageSize;
+        b.maxReassemblyBytes = maxReassemblyBytes;
         b.streamSendBuffer = streamSendBuffer;
         b.sessionSendBuffer = sessionSendBuffer;
         b.maxQueuedMessagesPerStream = maxQueuedMessagesPerStream;
@@ -115,6 +121,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         private int maxInboundStreams = SettingId.MAX_STREAMS.defaultValue;
         private int maxStreamsPerNetwork = SettingId.MAX_STREAMS.defaultValue;
         private int maxMessageSize = SettingId.MAX_MESSAGE_SIZE.defaultValue;
+        private long maxReassemblyBytes = 64L * 1024 * 1024;
         private int streamSendBuffer = 256 * 1024;
         private long sessionSendBuffer = 32L * 1024 * 1024;
         private int maxQueuedMessagesPerStream = 4096;
@@ -138,6 +145,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         public Builder maxInboundStreams(int v) { maxInboundStreams = v; return this; }
         public Builder maxStreamsPerNetwork(int v) { maxStreamsPerNetwork = v; return this; }
         public Builder maxMessageSize(int v) { maxMessageSize = v; return this; }
+        public Builder maxReassemblyBytes(long v) { maxReassemblyBytes = v; return this; }
         public Builder streamSendBuffer(int v) { streamSendBuffer = v; return this; }
         public Builder sessionSendBuffer(long v) { sessionSendBuffer = v; return this; }
         public Builder maxQueuedMessagesPerStream(int v) { maxQueuedMessagesPerStream = v; return this; }
@@ -153,7 +161,8 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
 
         public MuxConfig build() {
             return new MuxConfig(maxFrameSize, initialStreamWindow, maxStreamWindow, initialConnectionWindow,
-                    maxConnectionWindow, maxInboundStreams, maxStreamsPerNetwork, maxMessageSize, streamSendBuffer,
+                    maxConnectionWindow, maxInboundStreams, maxStreamsPerNetwork, maxMessageSize, maxReassemblyBytes,
+                    streamSendBuffer,
                     sessionSendBuffer, maxQueuedMessagesPerStream, maxPendingOpens, maxPendingAccepts,
                     maxQueuedControlFrames, receivedResets, sentResets, pings, settingsTimeout, goAwayTimeout,
                     autotuneWindows);

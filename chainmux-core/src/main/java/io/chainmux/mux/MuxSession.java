@@ -74,6 +74,8 @@ public final class MuxSession implements FrameListener {
     private ReceiveWindow connectionReceiveWindow;
     /** Bytes by which stream windows have grown beyond their initial size, over all streams. */
     private long streamWindowGrowth;
+    /** Bytes held in partial messages over all streams; bounded by {@link MuxConfig#maxReassemblyBytes()}. */
+    private long reassemblyBytes;
     private volatile long rttNanos;
 
     private int nextLocalStreamId;
@@ -535,6 +537,9 @@ public final class MuxSession implements FrameListener {
             }
         }
         returnConnectionCredit(s.credit.abandoned(backlogCharge(s)));
+        if (s.assembling != null) {
+            reassemblyBytes -= s.assembling.readableBytes();
+        }
         s.releaseBuffers();
         notifyClosed(s, reason);
         if (!writabilityWatchers.isEmpty()) {
@@ -737,6 +742,14 @@ public final class MuxSession implements FrameListener {
             if (s.assembling == null && end) {
                 deliver(s, payload.readRetainedSlice(length));
             } else {
+                if (reassemblyBytes + length > config.maxReassemblyBytes()) {
+                    returnConnectionCredit(charge);
+                    stats.budgetExceeded++;
+                    throw MuxException.stream(streamId, ErrorCode.ENHANCE_YOUR_CALM,
+                            "partial messages on this connection would exceed the reassembly budget of %d bytes",
+                            config.maxReassemblyBytes());
+                }
+                reassemblyBytes += length;
                 if (s.assembling == null) {
                     s.assembling = ctx.alloc().buffer(Math.min(Math.max(length * 2, 256), s.localMaxMessageSize),
                             s.localMaxMessageSize);
@@ -745,6 +758,7 @@ public final class MuxSession implements FrameListener {
                 if (end) {
                     ByteBuf m = s.assembling;
                     s.assembling = null;
+                    reassemblyBytes -= m.readableBytes();
                     deliver(s, m);
                 } else {
                     release(s, s.credit.fragment(charge));

@@ -270,6 +270,25 @@ class MuxSessionTest {
     }
 
     @Test
+    void partialMessagesBeyondTheReassemblyBudgetResetTheirStream() {
+        peer = new ScriptedPeer(MuxConfig.builder().maxMessageSize(1000).maxReassemblyBytes(1500).build(), true, app);
+        peer.handshake();
+        peer.open(2, "a").open(4, "b");
+        peer.drain();
+        peer.data(2, 0, new byte[900]);
+        peer.data(4, 0, new byte[900]);
+        Frame reset = peer.expect(FrameType.RESET, 4);
+        assertThat(reset.code()).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
+        peer.data(2, WireFormat.FLAG_END_MESSAGE, new byte[100]);
+        assertThat(app.payloads).hasSize(1);
+        assertThat(app.payloads.get(0)).hasSize(1000);
+        peer.data(2, 0, new byte[900]); // the budget was freed by the delivered message
+        assertThat(peer.channel.isActive()).isTrue();
+        assertThatThrownBy(() -> MuxConfig.builder().maxMessageSize(1000).maxReassemblyBytes(999).build())
+                .hasMessageContaining("maxReassemblyBytes");
+    }
+
+    @Test
     void halfCloseInBothDirectionsEndsTheStreamNormally() {
         start();
         MuxStream s = peer.session.openStream("n", 100, 1, app);
