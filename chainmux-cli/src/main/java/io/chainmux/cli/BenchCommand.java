@@ -11,6 +11,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
                 CompareCommand.class,
                 MuxBenchCommand.class,
+                EndpointBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @Spec

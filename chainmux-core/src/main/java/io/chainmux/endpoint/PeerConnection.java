@@ -185,7 +185,8 @@ public final class PeerConnection {
     /** Registers a dial of ours for a stripe index; false if that index is established or being dialed. */
     synchronized boolean startDial(int index) {
         Slot s = slots[index];
-        if (s.established != null || s.dialing > 0 || s.admittedInbound != null) {
+        boolean up = s.established != null && s.established.isOpenForStreams();
+        if (up || s.dialing > 0 || s.admittedInbound != null) {
             return false;
         }
         s.dialing++;
@@ -210,33 +211,32 @@ public final class PeerConnection {
                     index, endpoint.config().maxStripesPerPeer());
         }
         Slot s = slots[index];
+        // A stripe that is going away (GO_AWAY either way, or closing) no longer counts.
+        MuxSession established = s.established != null && s.established.isOpenForStreams() ? s.established : null;
         boolean ourDialWins = endpoint.identity().peerId().compareTo(peerId) < 0;
         if (ourRole == Role.DIALER) {
-            boolean theirs = s.admittedInbound != null || (s.established != null && !s.establishedByUs);
-            if (s.established != null && s.establishedByUs) {
-                return HandshakeException.of(Reason.CROSSED, "stripe %d to %s is already connected", index,
-                        peerId.shortForm());
-            }
+            boolean theirs = s.admittedInbound != null || (established != null && !s.establishedByUs);
             if (theirs && !ourDialWins) {
                 return HandshakeException.of(Reason.CROSSED, "crossed dial on stripe %d: %s's connection wins",
                         index, peerId.shortForm());
             }
-            if (theirs && s.established != null) {
-                s.doomed = s.established; // an established loser: retire it once ours is up
+            if (established != null) {
+                s.doomed = established; // replaced once ours is up
             }
             return null;
         }
-        boolean ours = s.dialing > 0 || (s.established != null && s.establishedByUs);
+        boolean ours = s.dialing > 0 || (established != null && s.establishedByUs);
         if (ours && ourDialWins) {
             return HandshakeException.of(Reason.CROSSED, "crossed dial on stripe %d: the connection dialed by %s wins",
                     index, endpoint.identity().peerId().shortForm());
         }
-        if (s.admittedInbound != null || (s.established != null && !s.establishedByUs)) {
-            return HandshakeException.of(Reason.CROSSED, "stripe %d from %s is already connected", index,
+        if (s.admittedInbound != null) {
+            return HandshakeException.of(Reason.CROSSED, "stripe %d from %s is already being connected", index,
                     peerId.shortForm());
         }
-        if (s.established != null) {
-            s.doomed = s.established;
+        if (established != null) {
+            // The peer dialed this stripe again: it only does so once it considers the old one gone.
+            s.doomed = established;
         }
         s.admittedInbound = token;
         return null;

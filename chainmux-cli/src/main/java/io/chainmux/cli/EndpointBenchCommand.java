@@ -1,0 +1,68 @@
+package io.chainmux.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.chainmux.bench.endpoint.EndpointBench;
+import io.netty.util.ResourceLeakDetector;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code chainmux bench endpoint}: handshake rate and striped bulk throughput between two nodes. */
+@Command(name = "endpoint", sortOptions = false,
+        description = "Measures two endpoints on 127.0.0.1: handshakes completed per second (plaintext and TLS 1.3, "
+                + "8 clients each dialing, closing, dialing again) and bulk throughput of 64 KiB messages over one peer connection striped "
+                + "over K = 1, 2, 4 TCP connections. Medians over the rounds.")
+public final class EndpointBenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--warmup-seconds", paramLabel = "SECONDS", defaultValue = "2",
+            description = "Warm-up before each measurement (default: ${DEFAULT-VALUE}).")
+    int warmupSeconds;
+
+    @Option(names = "--seconds", paramLabel = "SECONDS", defaultValue = "4",
+            description = "Measured time of each measurement (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3", description = "Rounds (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the medians to FILE as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (warmupSeconds < 0 || seconds < 1 || rounds < 1 || rounds > 100 || warmupSeconds > 3600 || seconds > 3600) {
+            throw new ParameterException(spec.commandLine(),
+                    "need --warmup-seconds in [0, 3600], --seconds in [1, 3600], --rounds in [1, 100]");
+        }
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf(Locale.ROOT, "endpoint benchmarks: %d rounds of 5 measurements, %d s + %d s each%n", rounds,
+                warmupSeconds, seconds);
+        Map<String, Double> medians = new EndpointBench(Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(seconds),
+                err).runAll(rounds);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println();
+        medians.forEach((k, v) -> out.printf(Locale.ROOT, "%-30s %,12.0f%n", k, v));
+        out.flush();
+        if (json != null) {
+            Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(medians));
+            err.println("wrote " + json.toAbsolutePath());
+        }
+        return 0;
+    }
+}
