@@ -8,6 +8,11 @@ import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.Transport;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.mux.CloseReason;
+import io.chainmux.node.AdminServer;
+import io.chainmux.node.EndpointMetrics;
+import io.chainmux.node.PeerStatus;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -55,6 +60,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--tls", description = "Wrap every connection in TLS 1.3 bound to the node identity.")
     boolean tls;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Serve /metrics (Prometheus), /peers (JSON) and /health here, e.g. 127.0.0.1:9100.")
+    String metrics;
+
     @Option(names = "--transport", paramLabel = "KIND", defaultValue = "auto",
             description = "epoll, nio or auto (default: ${DEFAULT-VALUE}).")
     String transport;
@@ -79,10 +88,26 @@ public final class NodeCommand implements Callable<Integer> {
         } catch (UncheckedIOException e) {
             throw new CliFailure(e.getMessage());
         }
+        AdminServer admin = null;
+        if (metrics != null) {
+            try {
+                PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+                EndpointMetrics bound = new EndpointMetrics(endpoint, registry);
+                admin = new AdminServer(PeerAddress.parse(metrics).toSocketAddress(), registry, bound::refresh,
+                        () -> PeerStatus.of(endpoint));
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                endpoint.close();
+                throw new CliFailure("cannot serve metrics on " + metrics + ": " + e.getMessage());
+            }
+        }
+        AdminServer adminServer = admin;
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             log.info("shutting down: GO_AWAY to every peer");
             endpoint.close();
+            if (adminServer != null) {
+                adminServer.close();
+            }
             stopped.countDown();
         }, "chainmux-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

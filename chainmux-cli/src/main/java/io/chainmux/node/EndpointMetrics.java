@@ -1,0 +1,131 @@
+package io.chainmux.node;
+
+import io.chainmux.endpoint.Endpoint;
+import io.chainmux.endpoint.EndpointStats;
+import io.chainmux.endpoint.Limit;
+import io.chainmux.endpoint.PeerConnection;
+import io.chainmux.endpoint.identity.HandshakeException;
+import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxStats;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToLongFunction;
+
+/**
+ * Binds an endpoint's counters to Micrometer under Prometheus names ({@code chainmux_..._total},
+ * base units). Mux counters are summed over every connection the node ever had: a closed
+ * connection's final counts move into a retired total, so counters never go backwards.
+ * {@link #refresh()} updates the per-peer gauges; the admin server calls it before each scrape.
+ */
+public final class EndpointMetrics {
+    private final Endpoint endpoint;
+    private final Set<MuxSession> live = ConcurrentHashMap.newKeySet();
+    private final Map<String, Long> retired = new ConcurrentHashMap<>();
+    private final Map<String, ToLongFunction<MuxStats>> muxCounters = new java.util.LinkedHashMap<>();
+    private final MultiGauge peerStripes;
+    private final MultiGauge peerRtt;
+
+    public EndpointMetrics(Endpoint endpoint, MeterRegistry registry) {
+        this.endpoint = endpoint;
+        EndpointStats stats = endpoint.stats();
+        for (HandshakeException.Reason r : HandshakeException.Reason.values()) {
+            FunctionCounter.builder("chainmux_handshake_failures_total", stats, s -> s.handshakeFailures(r))
+                    .description("Handshakes that failed, by reason").tag("reason", r.name().toLowerCase()).register(registry);
+        }
+        for (Limit l : Limit.values()) {
+            FunctionCounter.builder("chainmux_limit_hits_total", stats, s -> s.limitHits(l))
+                    .description("Times a named endpoint limit refused or closed a connection").tag("limit", l.label)
+                    .register(registry);
+        }
+        counter(registry, "chainmux_handshakes_completed_total", "Handshakes completed", EndpointStats::handshakesCompleted);
+        counter(registry, "chainmux_connections_accepted_total", "Inbound TCP connections accepted", EndpointStats::connectionsAccepted);
+        counter(registry, "chainmux_connections_dialed_total", "Outbound TCP connections dialed", EndpointStats::connectionsDialed);
+        counter(registry, "chainmux_stripes_lost_total", "Stripes (TCP connections) lost unexpectedly", EndpointStats::stripesLost);
+        counter(registry, "chainmux_reconnects_total", "Stripes redialed after a loss", EndpointStats::reconnects);
+        Gauge.builder("chainmux_peers", endpoint, e -> e.peers().stream().filter(PeerConnection::isConnected).count())
+                .description("Peers with at least one connection").register(registry);
+        Gauge.builder("chainmux_tcp_connections", endpoint, e -> e.peers().stream().mapToInt(PeerConnection::stripeCount).sum())
+                .description("TCP connections (stripes) to peers").register(registry);
+        Gauge.builder("chainmux_logical_connections", this, m -> m.sessions().stream().mapToInt(MuxSession::streamCount).sum())
+                .description("Open logical connections (streams) over all TCP connections").register(registry);
+        mux(registry, "chainmux_mux_received_bytes_total", "Payload bytes received in DATA frames", MuxStats::bytesIn);
+        mux(registry, "chainmux_mux_sent_bytes_total", "Payload bytes sent in DATA frames", MuxStats::bytesOut);
+        mux(registry, "chainmux_mux_received_messages_total", "Messages received", MuxStats::messagesIn);
+        mux(registry, "chainmux_mux_sent_messages_total", "Messages sent", MuxStats::messagesOut);
+        mux(registry, "chainmux_mux_stream_window_stalls_total", "Times a stream had data but no stream window",
+                MuxStats::sendWindowStalls);
+        mux(registry, "chainmux_mux_connection_window_stalls_total", "Times a connection had data but no connection window",
+                MuxStats::connectionWindowStalls);
+        mux(registry, "chainmux_mux_resets_sent_total", "RESET frames sent (refusals included)", MuxStats::resetsSent);
+        mux(registry, "chainmux_mux_resets_received_total", "RESET frames received", MuxStats::resetsReceived);
+        mux(registry, "chainmux_mux_refused_opens_total", "Inbound stream opens refused here", MuxStats::streamsRefusedLocal);
+        mux(registry, "chainmux_mux_budget_exceeded_total", "Times a peer exceeded a control-frame or reassembly budget",
+                MuxStats::budgetExceeded);
+        peerStripes = MultiGauge.builder("chainmux_peer_stripes").description("TCP connections per peer").register(registry);
+        peerRtt = MultiGauge.builder("chainmux_peer_rtt_seconds").description("Smoothed PING round trip per peer")
+                .baseUnit("seconds").register(registry);
+    }
+
+    private void counter(MeterRegistry r, String name, String help, ToLongFunction<EndpointStats> f) {
+        FunctionCounter.builder(name, endpoint.stats(), f::applyAsLong).description(help).register(r);
+    }
+
+    private void mux(MeterRegistry r, String name, String help, ToLongFunction<MuxStats> f) {
+        muxCounters.put(name, f);
+        FunctionCounter.builder(name, this, m -> m.sum(name)).description(help).register(r);
+    }
+
+    /** Live sessions of every peer, remembered so their counts survive their close. */
+    private List<MuxSession> sessions() {
+        List<MuxSession> all = new ArrayList<>();
+        for (PeerConnection pc : endpoint.peers()) {
+            all.addAll(pc.stripes());
+        }
+        live.addAll(all);
+        return all;
+    }
+
+    /** One mux counter over all connections, past and present. */
+    private synchronized long sum(String name) {
+        sessions();
+        for (MuxSession s : List.copyOf(live)) {
+            if (s.isClosed()) { // retire every counter of a closed session at once
+                muxCounters.forEach((n, f) -> retired.merge(n, f.applyAsLong(s.stats()), Long::sum));
+                live.remove(s);
+            }
+        }
+        long total = retired.getOrDefault(name, 0L);
+        ToLongFunction<MuxStats> f = muxCounters.get(name);
+        for (MuxSession s : live) {
+            total += f.applyAsLong(s.stats());
+        }
+        return total;
+    }
+
+    /** Updates the per-peer gauges; call before a scrape. */
+    public void refresh() {
+        List<MultiGauge.Row<?>> stripes = new ArrayList<>();
+        List<MultiGauge.Row<?>> rtts = new ArrayList<>();
+        for (PeerConnection pc : endpoint.peers()) {
+            Tags t = Tags.of("peer", pc.peerId().shortForm());
+            stripes.add(MultiGauge.Row.of(t, pc.stripeCount()));
+            List<MuxSession> up = pc.stripes();
+            Duration rtt = up.isEmpty() ? null : up.get(0).rtt();
+            if (rtt != null) {
+                rtts.add(MultiGauge.Row.of(t, rtt.toNanos() / 1e9));
+            }
+        }
+        peerStripes.register(stripes, true);
+        peerRtt.register(rtts, true);
+    }
+}
