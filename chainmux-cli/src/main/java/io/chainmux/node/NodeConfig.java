@@ -1,0 +1,271 @@
+package io.chainmux.node;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.chainmux.endpoint.PeerAddress;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The node's configuration file (YAML; see docs/node-example.yaml). Every key is optional except
+ * {@code listen}; unknown keys and bad values are errors that name the key. Command-line flags
+ * override file values.
+ *
+ * @param listen    address to accept connections on
+ * @param advertise address peers should dial (sent in the handshake); empty for none
+ * @param identity  key file, created on first use
+ * @param peerDb    peer database file
+ * @param tls       TLS 1.3 on every connection
+ * @param stripes   TCP connections dialed per peer
+ * @param metrics   admin address serving /metrics, /peers, /health; empty for none
+ * @param bootstrap peers to start from ({@code [peerId@]host:port})
+ * @param chains    the chains this node serves
+ * @param network   per-network P2P settings, the same for every chain
+ * @param limits    connection limits
+ */
+public record NodeConfig(String listen, String advertise, String identity, String peerDb, Boolean tls, Integer stripes,
+                         String metrics, List<String> bootstrap, Chains chains, Network network, Limits limits) {
+
+    /** Chains served: {@code count} chains named 0..count-1, or explicit {@code ids}. */
+    public record Chains(Integer count, List<String> ids) {
+        public Chains {
+            ids = ids == null ? List.of() : List.copyOf(ids);
+            count = count == null ? (ids.isEmpty() ? 1 : ids.size()) : count;
+            if (ids.isEmpty() && (count < 1 || count > 100_000)) {
+                throw new ConfigException("chains.count", "must be in [1, 100000] (or give chains.ids), was " + count);
+            }
+            if (!ids.isEmpty() && count != 0 && count != ids.size()) {
+                throw new ConfigException("chains", "give either count or ids (count " + count + " != "
+                        + ids.size() + " ids)");
+            }
+        }
+
+        public List<String> names() {
+            if (!ids.isEmpty()) {
+                return ids;
+            }
+            List<String> n = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                n.add(Integer.toString(i));
+            }
+            return n;
+        }
+    }
+
+    /**
+     * P2P settings of each chain's network.
+     *
+     * @param protocol       protocol name in the network id ({@code chain/protocol/version})
+     * @param degree         outgoing sessions kept per network
+     * @param maxInbound     inbound sessions accepted per network before refusing with "busy"
+     * @param sessionTimeout sessions are cut after this (with +-10 % jitter)
+     * @param sharingAware   prefer peers already connected for other chains
+     */
+    public record Network(String protocol, Integer degree, Integer maxInbound, Duration sessionTimeout,
+                          Boolean sharingAware) {
+        public Network {
+            protocol = protocol == null ? "chaindb-sync" : protocol;
+            degree = degree == null ? 8 : degree;
+            maxInbound = maxInbound == null ? 16 : maxInbound;
+            sessionTimeout = sessionTimeout == null ? Duration.ofSeconds(240) : sessionTimeout;
+            sharingAware = sharingAware == null ? Boolean.TRUE : sharingAware;
+            if (degree < 1 || degree > 64) {
+                throw new ConfigException("network.degree", "must be in [1, 64], was " + degree);
+            }
+            if (maxInbound < 1 || maxInbound > 1024) {
+                throw new ConfigException("network.maxInbound", "must be in [1, 1024], was " + maxInbound);
+            }
+            if (sessionTimeout == null || sessionTimeout.toMillis() < 100 || sessionTimeout.toHours() > 24) {
+                throw new ConfigException("network.sessionTimeout", "must be between 100ms and 24h, was " + sessionTimeout);
+            }
+        }
+    }
+
+    /** Connection limits (docs/SECURITY.md). */
+    public record Limits(Integer maxInboundConnections, Integer maxInboundPerIp, Integer maxStripesPerPeer,
+                         Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval) {
+        public Limits {
+            maxInboundConnections = maxInboundConnections == null ? 4096 : maxInboundConnections;
+            maxInboundPerIp = maxInboundPerIp == null ? 64 : maxInboundPerIp;
+            maxStripesPerPeer = maxStripesPerPeer == null ? 8 : maxStripesPerPeer;
+            handshakeTimeout = handshakeTimeout == null ? Duration.ofSeconds(10) : handshakeTimeout;
+            idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
+            keepAliveInterval = keepAliveInterval == null ? Duration.ofSeconds(15) : keepAliveInterval;
+            positive("limits.maxInboundConnections", maxInboundConnections);
+            positive("limits.maxInboundPerIp", maxInboundPerIp);
+            if (maxStripesPerPeer < 1 || maxStripesPerPeer > 255) {
+                throw new ConfigException("limits.maxStripesPerPeer", "must be in [1, 255], was " + maxStripesPerPeer);
+            }
+            positive("limits.handshakeTimeout", handshakeTimeout);
+            positive("limits.idleTimeout", idleTimeout);
+            positive("limits.keepAliveInterval", keepAliveInterval);
+            if (keepAliveInterval.compareTo(idleTimeout) >= 0) {
+                throw new ConfigException("limits.keepAliveInterval", "must be shorter than limits.idleTimeout ("
+                        + idleTimeout + "), or quiet peers are dropped");
+            }
+        }
+    }
+
+    public NodeConfig {
+        if (listen == null || listen.isBlank()) {
+            throw new ConfigException("listen", "is required (HOST:PORT)");
+        }
+        address("listen", listen);
+        advertise = advertise == null ? "" : advertise;
+        if (!advertise.isEmpty()) {
+            address("advertise", advertise);
+        }
+        identity = identity == null ? "chainmux-identity.key" : identity;
+        tls = tls != null && tls;
+        stripes = stripes == null ? 1 : stripes;
+        peerDb = peerDb == null ? "chainmux-peers.db" : peerDb;
+        if (stripes < 1 || stripes > 255) {
+            throw new ConfigException("stripes", "must be in [1, 255], was " + stripes);
+        }
+        metrics = metrics == null ? "" : metrics;
+        if (!metrics.isEmpty()) {
+            address("metrics", metrics);
+        }
+        bootstrap = bootstrap == null ? List.of() : List.copyOf(bootstrap);
+        for (int i = 0; i < bootstrap.size(); i++) {
+            address("bootstrap[" + i + "]", bootstrap.get(i));
+        }
+        chains = chains == null ? new Chains(null, null) : chains;
+        network = network == null ? new Network(null, null, null, null, null) : network;
+        limits = limits == null ? new Limits(null, null, null, null, null, null) : limits;
+    }
+
+    private static void address(String key, String value) {
+        try {
+            PeerAddress.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+    }
+
+    private static void positive(String key, long v) {
+        if (v < 1) {
+            throw new ConfigException(key, "must be >= 1, was " + v);
+        }
+    }
+
+    private static void positive(String key, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new ConfigException(key, "must be a positive duration like 10s or 500ms, was " + d);
+        }
+    }
+
+    // ------------------------------------------------------------------ loading
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .registerModule(new SimpleModule().addDeserializer(Duration.class, new DurationDeserializer()));
+
+    /**
+     * Reads and validates a config file.
+     *
+     * @throws ConfigException naming the key and the problem (or the file, if it cannot be read)
+     */
+    public static NodeConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file.toString(), "no such file");
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), "cannot be read: " + e.getMessage());
+        }
+        return parse(text, file.toString());
+    }
+
+    static NodeConfig parse(String yaml, String source) {
+        try {
+            NodeConfig c = YAML.readValue(yaml, NodeConfig.class);
+            if (c == null) {
+                throw new ConfigException("listen", "is required (the file " + source + " is empty)");
+            }
+            return c;
+        } catch (UnrecognizedPropertyException e) {
+            String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
+                    .collect(Collectors.joining(", "));
+            throw new ConfigException(path(e), "unknown key (known here: " + known + ")");
+        } catch (JsonMappingException e) {
+            ConfigException inner = find(e);
+            if (inner != null) {
+                throw inner;
+            }
+            throw new ConfigException(path(e), e.getOriginalMessage().split("\n")[0]);
+        } catch (IOException e) {
+            throw new ConfigException(source, "is not valid YAML: " + e.getMessage().split("\n")[0]);
+        }
+    }
+
+    private static ConfigException find(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConfigException c) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.length() == 0 ? "(top level)" : b.toString();
+    }
+
+    /** {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}, or an ISO-8601 duration. */
+    static Duration parseDuration(String text) {
+        Matcher m = Pattern.compile("(\\d+)\\s*(ms|s|m|h)").matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+        }
+        try {
+            return Duration.parse(text.trim());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration like 500ms, 10s, 5m or 1h");
+        }
+    }
+
+    private static final class DurationDeserializer extends JsonDeserializer<Duration> {
+        @Override
+        public Duration deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+            try {
+                return parseDuration(p.getValueAsString());
+            } catch (IllegalArgumentException e) {
+                throw JsonMappingException.from(p, e.getMessage());
+            }
+        }
+    }
+}
