@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class NodeConfigTest {
     @Test
     void theDocumentedExampleLoads() {
-        NodeConfig c = NodeConfig.load(Path.of("..", "docs", "node-example.yaml"));
+        NodeConfigFile c = NodeConfigFile.load(Path.of("..", "docs", "node-example.yaml"));
         assertThat(c.listen()).isEqualTo("0.0.0.0:7000");
         assertThat(c.tls()).isTrue();
         assertThat(c.stripes()).isEqualTo(2);
@@ -23,7 +23,7 @@ class NodeConfigTest {
 
     @Test
     void onlyListenIsRequiredAndEverythingElseDefaults() {
-        NodeConfig c = NodeConfig.parse("listen: 127.0.0.1:7000\n", "t");
+        NodeConfigFile c = NodeConfigFile.parse("listen: 127.0.0.1:7000\n", "t");
         assertThat(c.stripes()).isEqualTo(1);
         assertThat(c.tls()).isFalse();
         assertThat(c.network().degree()).isEqualTo(8);
@@ -33,28 +33,28 @@ class NodeConfigTest {
 
     @Test
     void errorsNameTheKeyAndTheProblem() {
-        assertThatThrownBy(() -> NodeConfig.parse("stripes: 2\n", "t")).hasMessage("listen: is required (HOST:PORT)");
-        assertThatThrownBy(() -> NodeConfig.parse("listen: 127.0.0.1:7000\nnetwork:\n  degre: 3\n", "t"))
+        assertThatThrownBy(() -> NodeConfigFile.parse("stripes: 2\n", "t")).hasMessage("listen: is required (HOST:PORT)");
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nnetwork:\n  degre: 3\n", "t"))
                 .hasMessageStartingWith("network.degre: unknown key (known here:").hasMessageContaining("degree");
-        assertThatThrownBy(() -> NodeConfig.parse("listen: 127.0.0.1:7000\nnetwork:\n  degree: 0\n", "t"))
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nnetwork:\n  degree: 0\n", "t"))
                 .hasMessage("network.degree: must be in [1, 64], was 0");
-        assertThatThrownBy(() -> NodeConfig.parse("listen: 127.0.0.1:7000\nlimits:\n  idleTimeout: soon\n", "t"))
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nlimits:\n  idleTimeout: soon\n", "t"))
                 .hasMessageStartingWith("limits.idleTimeout:").hasMessageContaining("not a duration");
-        assertThatThrownBy(() -> NodeConfig.parse("listen: nowhere\n", "t"))
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: nowhere\n", "t"))
                 .hasMessageStartingWith("listen: bad address 'nowhere'");
-        assertThatThrownBy(() -> NodeConfig.parse("listen: 127.0.0.1:7000\nstripes: many\n", "t"))
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nstripes: many\n", "t"))
                 .hasMessageStartingWith("stripes:");
-        assertThatThrownBy(() -> NodeConfig.parse("listen: \"unclosed\n", "t")).hasMessageStartingWith("t: is not valid YAML");
-        assertThatThrownBy(() -> NodeConfig.load(Path.of("/nonexistent/x.yaml")))
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: \"unclosed\n", "t")).hasMessageStartingWith("t: is not valid YAML");
+        assertThatThrownBy(() -> NodeConfigFile.load(Path.of("/nonexistent/x.yaml")))
                 .hasMessage("/nonexistent/x.yaml: no such file");
-        assertThatThrownBy(() -> NodeConfig.parse("listen: 127.0.0.1:7000\nbootstrap: [\"a:1\", \"b\"]\n", "t"))
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nbootstrap: [\"a:1\", \"b\"]\n", "t"))
                 .hasMessageStartingWith("bootstrap[1]:");
     }
 
     @Test
     void durationsReadLikeOperatorsWriteThem() {
-        assertThat(NodeConfig.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
-        assertThat(NodeConfig.parseDuration("5m")).isEqualTo(Duration.ofMinutes(5));
-        assertThat(NodeConfig.parseDuration("PT2S")).isEqualTo(Duration.ofSeconds(2));
+        assertThat(NodeConfigFile.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(NodeConfigFile.parseDuration("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(NodeConfigFile.parseDuration("PT2S")).isEqualTo(Duration.ofSeconds(2));
     }
 }

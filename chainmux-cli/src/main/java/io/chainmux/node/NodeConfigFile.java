@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
  * @param network   per-network P2P settings, the same for every chain
  * @param limits    connection limits
  */
-public record NodeConfig(String listen, String advertise, String identity, String peerDb, Boolean tls, Integer stripes,
+public record NodeConfigFile(String listen, String advertise, String identity, String peerDb, Boolean tls, Integer stripes,
                          String metrics, List<String> bootstrap, Chains chains, Network network, Limits limits) {
 
     /** Chains served: {@code count} chains named 0..count-1, or explicit {@code ids}. */
@@ -123,7 +123,7 @@ public record NodeConfig(String listen, String advertise, String identity, Strin
         }
     }
 
-    public NodeConfig {
+    public NodeConfigFile {
         if (listen == null || listen.isBlank()) {
             throw new ConfigException("listen", "is required (HOST:PORT)");
         }
@@ -184,7 +184,7 @@ public record NodeConfig(String listen, String advertise, String identity, Strin
      *
      * @throws ConfigException naming the key and the problem (or the file, if it cannot be read)
      */
-    public static NodeConfig load(Path file) {
+    public static NodeConfigFile load(Path file) {
         String text;
         try {
             text = Files.readString(file);
@@ -196,9 +196,9 @@ public record NodeConfig(String listen, String advertise, String identity, Strin
         return parse(text, file.toString());
     }
 
-    static NodeConfig parse(String yaml, String source) {
+    static NodeConfigFile parse(String yaml, String source) {
         try {
-            NodeConfig c = YAML.readValue(yaml, NodeConfig.class);
+            NodeConfigFile c = YAML.readValue(yaml, NodeConfigFile.class);
             if (c == null) {
                 throw new ConfigException("listen", "is required (the file " + source + " is empty)");
             }
