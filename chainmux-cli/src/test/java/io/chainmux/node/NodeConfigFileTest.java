@@ -8,7 +8,7 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class NodeConfigTest {
+class NodeConfigFileTest {
     @Test
     void theDocumentedExampleLoads() {
         NodeConfigFile c = NodeConfigFile.load(Path.of("..", "docs", "node-example.yaml"));
