@@ -221,6 +221,17 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         return pc != null && pc.isConnected();
     }
 
+    /** Peers with a TCP connection up or being dialed. */
+    public int connectedOrDialingPeers() {
+        Set<PeerId> all = new java.util.HashSet<>(dialing);
+        for (PeerConnection pc : endpoint.peers()) {
+            if (pc.isConnected()) {
+                all.add(pc.peerId());
+            }
+        }
+        return all.size();
+    }
+
     /** TCP connections of this node right now: established stripes over all peers. */
     public int tcpConnections() {
         int n = 0;

@@ -22,6 +22,9 @@ import java.time.Duration;
  * @param sharingAware           prefer peers this node already has a TCP connection to (for other networks)
  * @param sharingProbability     how often (0-1) a sharing-aware pick is restricted to connected peers
  * @param sharingMaxFailures     connected peers with more successive failures are not preferred
+ * @param sharingPeerCap         0: explore like chainweb (a share 1 - sharingProbability of picks ignores
+ *                               connected peers). n > 0: explore only while this node is connected to fewer
+ *                               than n peers, so distinct peers stop growing with the number of networks
  * @param backoffBase            after n successive failures a peer is retried after
  *                               min(backoffMax, backoffBase x 2^(n-1)); busy refusals wait backoffBase
  * @param backoffMax             cap of that backoff
@@ -33,7 +36,7 @@ import java.time.Duration;
 public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration sessionTimeout, double timeoutJitter,
                             boolean timeoutIsSuccess, Duration restartDelay, Duration requestInterval,
                             boolean sharingAware, double sharingProbability, int sharingMaxFailures,
-                            Duration backoffBase, Duration backoffMax, int busyAlternatives, int maxMessageSize) {
+                            int sharingPeerCap, Duration backoffBase, Duration backoffMax, int busyAlternatives, int maxMessageSize) {
     public static final int MAX_DEGREE = 30;
     public static final Duration MAX_SESSION_TIMEOUT = Duration.ofSeconds(900);
 
@@ -58,6 +61,7 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
                     + sharingProbability);
         }
         require(sharingMaxFailures >= 0, "sharingMaxFailures", sharingMaxFailures, ">= 0");
+        require(sharingPeerCap >= 0, "sharingPeerCap", sharingPeerCap, ">= 0");
         positive(backoffBase, "backoffBase");
         positive(backoffMax, "backoffMax");
         if (backoffMax.compareTo(backoffBase) < 0) {
@@ -81,7 +85,7 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
         return new Builder().targetDegree(targetDegree).maxInboundSessions(maxInboundSessions)
                 .sessionTimeout(sessionTimeout).timeoutJitter(timeoutJitter).timeoutIsSuccess(timeoutIsSuccess)
                 .restartDelay(restartDelay).requestInterval(requestInterval).sharingAware(sharingAware)
-                .sharingProbability(sharingProbability).sharingMaxFailures(sharingMaxFailures)
+                .sharingProbability(sharingProbability).sharingMaxFailures(sharingMaxFailures).sharingPeerCap(sharingPeerCap)
                 .backoffBase(backoffBase).backoffMax(backoffMax).busyAlternatives(busyAlternatives)
                 .maxMessageSize(maxMessageSize);
     }
@@ -126,6 +130,7 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
         private boolean sharingAware = true;
         private double sharingProbability = 0.95;
         private int sharingMaxFailures = 1;
+        private int sharingPeerCap = 0;
         private Duration backoffBase = Duration.ofSeconds(2);
         private Duration backoffMax = Duration.ofMinutes(5);
         private int busyAlternatives = 5;
@@ -143,6 +148,7 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
         public Builder sharingAware(boolean v) { sharingAware = v; return this; }
         public Builder sharingProbability(double v) { sharingProbability = v; return this; }
         public Builder sharingMaxFailures(int v) { sharingMaxFailures = v; return this; }
+        public Builder sharingPeerCap(int v) { sharingPeerCap = v; return this; }
         public Builder backoffBase(Duration v) { backoffBase = v; return this; }
         public Builder backoffMax(Duration v) { backoffMax = v; return this; }
         public Builder busyAlternatives(int v) { busyAlternatives = v; return this; }
@@ -150,7 +156,7 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
 
         public NetworkConfig build() {
             return new NetworkConfig(targetDegree, maxInboundSessions, sessionTimeout, timeoutJitter, timeoutIsSuccess,
-                    restartDelay, requestInterval, sharingAware, sharingProbability, sharingMaxFailures, backoffBase,
+                    restartDelay, requestInterval, sharingAware, sharingProbability, sharingMaxFailures, sharingPeerCap, backoffBase,
                     backoffMax, busyAlternatives, maxMessageSize);
         }
     }

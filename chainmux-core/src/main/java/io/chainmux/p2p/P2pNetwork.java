@@ -38,7 +38,8 @@ import java.util.concurrent.ScheduledFuture;
  * <ul>
  * <li>Request: keeps {@link NetworkConfig#targetDegree()} outgoing sessions running, each with a
  *     different peer, chosen by {@link PeerPicker} (random, weighted by score, optionally
- *     sharing-aware) among peers not in backoff, not busy and not known to refuse this network.</li>
+ *     sharing-aware) among peers not in backoff and not cooling down after refusing (busy: for
+ *     {@code backoffBase}; unknown network: for {@code backoffMax}).</li>
  * <li>Accept: runs the responder session for inbound connections up to
  *     {@link NetworkConfig#maxInboundSessions()}; beyond that refuses with REFUSED_BUSY and a
  *     {@link BusyDetail} naming alternative peers.</li>
@@ -82,7 +83,7 @@ public final class P2pNetwork implements NetworkHandler {
     private Registration registration;
 
     // ---- confined to the executor
-    private final Map<PeerId, Long> busyUntil = new HashMap<>();
+    private final Map<PeerId, Long> cooldownUntil = new HashMap<>();
     private final Set<Running> running = new HashSet<>();
     private ScheduledFuture<?> tick;
     private volatile boolean stopped;
@@ -97,7 +98,7 @@ public final class P2pNetwork implements NetworkHandler {
         this.responder = responder;
         this.clock = clock;
         this.random = random;
-        this.picker = new PeerPicker(config, random, broker::isConnectedOrDialing);
+        this.picker = new PeerPicker(config, random, broker::isConnectedOrDialing, broker::connectedOrDialingPeers);
     }
 
     void start() {
@@ -134,7 +135,7 @@ public final class P2pNetwork implements NetworkHandler {
             return;
         }
         long now = clock.millis();
-        busyUntil.values().removeIf(until -> until <= now);
+        cooldownUntil.values().removeIf(until -> until <= now);
         fill();
         tick = broker.schedule(config.requestInterval(), () -> execute(this::onTick));
     }
@@ -162,8 +163,8 @@ public final class P2pNetwork implements NetworkHandler {
     }
 
     private boolean eligible(PeerInfo p, long now) {
-        return !outgoing.contains(p.id()) && p.mayServe(id)
-                && busyUntil.getOrDefault(p.id(), 0L) <= now
+        return !outgoing.contains(p.id())
+                && cooldownUntil.getOrDefault(p.id(), 0L) <= now
                 && (p.successiveFailures() == 0
                 || now >= p.lastFailure() + config.backoff(p.successiveFailures()).toMillis());
     }
@@ -197,13 +198,17 @@ public final class P2pNetwork implements NetworkHandler {
             switch (code) {
                 case REFUSED_BUSY -> {
                     stats.busyReceived.increment();
-                    busyUntil.put(peer, now + config.backoffBase().toMillis());
+                    cooldownUntil.put(peer, now + config.backoffBase().toMillis());
                     for (PeerAddress alternative : BusyDetail.decode(closed.reason().detail())) {
                         peers.add(alternative, false);
                     }
                 }
-                case REFUSED_UNKNOWN_NETWORK -> peers.doesNotServe(peer, id);
-                case REFUSED_LIMIT, REFUSED_GOING_AWAY -> busyUntil.put(peer, now + config.backoffBase().toMillis());
+                case REFUSED_UNKNOWN_NETWORK -> {
+                    // Not now; it may join the network later (or was shutting down), so ask again later.
+                    peers.doesNotServe(peer, id);
+                    cooldownUntil.put(peer, now + config.backoffMax().toMillis());
+                }
+                case REFUSED_LIMIT, REFUSED_GOING_AWAY -> cooldownUntil.put(peer, now + config.backoffBase().toMillis());
                 default -> peers.failure(peer, false);
             }
         } else if (cause instanceof HandshakeException h && h.reason() == HandshakeException.Reason.UNEXPECTED_PEER) {
@@ -374,13 +379,12 @@ public final class P2pNetwork implements NetworkHandler {
     // ------------------------------------------------------------------ shutdown
 
     /**
-     * Stops the network: no new sessions, inbound opens refused as unknown, running sessions cut with
-     * CANCEL. Completes once done.
+     * Stops the network: no new sessions, inbound opens refused with REFUSED_GOING_AWAY, running
+     * sessions cut with CANCEL. Completes once done.
      */
     CompletableFuture<Void> stop() {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        stopped = true;
-        broker.unregister(id);
+        stopped = true; // stays registered: opens are refused REFUSED_GOING_AWAY, not as unknown
         try {
             registration.executor().execute(() -> {
                 if (tick != null) {

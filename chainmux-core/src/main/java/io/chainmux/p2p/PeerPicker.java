@@ -5,6 +5,7 @@ import io.chainmux.endpoint.identity.PeerId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -14,16 +15,23 @@ import java.util.function.Predicate;
  * {@code sharingMaxFailures} successive failures, when there are any; a logical connection on them
  * costs no new TCP connection. Unlike chainweb, "connected" is the transport's view, so peers that
  * dialed us count too.
+ *
+ * <p>Chainweb's bias explores (ignores connected peers) on 5% of picks, so the number of distinct
+ * peers grows with the number of networks x degree. With {@link NetworkConfig#sharingPeerCap()} set,
+ * exploration stops once the node is connected to that many peers: new TCP connections are then made
+ * only when no connected peer is eligible.
  */
 final class PeerPicker {
     private final NetworkConfig config;
     private final Random random;
     private final Predicate<PeerId> connected;
+    private final IntSupplier connectedPeers;
 
-    PeerPicker(NetworkConfig config, Random random, Predicate<PeerId> connected) {
+    PeerPicker(NetworkConfig config, Random random, Predicate<PeerId> connected, IntSupplier connectedPeers) {
         this.config = config;
         this.random = random;
         this.connected = connected;
+        this.connectedPeers = connectedPeers;
     }
 
     /** Picks one of {@code candidates} (all eligible), or null if there are none. */
@@ -31,14 +39,16 @@ final class PeerPicker {
         if (candidates.isEmpty()) {
             return null;
         }
-        if (config.sharingAware() && random.nextDouble() < config.sharingProbability()) {
+        if (config.sharingAware()) {
             List<PeerInfo> shared = new ArrayList<>();
             for (PeerInfo p : candidates) {
                 if (p.successiveFailures() <= config.sharingMaxFailures() && connected.test(p.id())) {
                     shared.add(p);
                 }
             }
-            if (!shared.isEmpty()) {
+            boolean explore = random.nextDouble() >= config.sharingProbability()
+                    && (config.sharingPeerCap() == 0 || connectedPeers.getAsInt() < config.sharingPeerCap());
+            if (!shared.isEmpty() && !explore) {
                 return weighted(shared);
             }
         }

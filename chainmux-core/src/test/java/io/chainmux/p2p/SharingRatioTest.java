@@ -15,8 +15,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The seed's open question: does peer choice need to coordinate across chains for TCP connections
- * to be shared? Same setup twice, with and without sharing-aware selection: by default 8 nodes that
- * all know each other, 16 chains, degree 2, one stripe, 2 runs each. Prints the sharing ratio (logical
+ * to be shared? The same setup three times: independent choice, chainweb's sharing bias, and the
+ * bias with a peer cap: by default 8 nodes that
+ * all know each other, 16 chains, degree 2, one stripe, one run each. Prints the sharing ratio (logical
  * connections per TCP connection, summed over nodes) of each. Run with
  * {@code mvn -B -o -pl chainmux-core test -Dtest=SharingRatioTest}; a larger setup with
  * {@code -Dsharing.nodes=16 -Dsharing.chains=50 -Dsharing.degree=3 -Dsharing.runs=1}.
@@ -25,7 +26,9 @@ class SharingRatioTest {
     static final int NODES = Integer.getInteger("sharing.nodes", 8);
     static final int CHAINS = Integer.getInteger("sharing.chains", 16);
     static final int DEGREE = Integer.getInteger("sharing.degree", 2);
-    static final int RUNS = Integer.getInteger("sharing.runs", 2);
+    static final int RUNS = Integer.getInteger("sharing.runs", 1);
+    /** The sharing peer cap of the third variant. */
+    static final int CAP = Integer.getInteger("sharing.cap", 2 * DEGREE);
 
     record Measure(int logical, int tcp, double peersPerNode) {
         double ratio() {
@@ -35,23 +38,29 @@ class SharingRatioTest {
 
     @Test
     void sharingAwareSelectionNeedsFewerTcpConnections() throws Exception {
-        List<Measure> shared = new ArrayList<>();
         List<Measure> independent = new ArrayList<>();
+        List<Measure> biased = new ArrayList<>();
+        List<Measure> capped = new ArrayList<>();
         for (int run = 0; run < RUNS; run++) {
-            shared.add(measure(true));
-            independent.add(measure(false));
+            independent.add(measure(false, 0));
+            biased.add(measure(true, 0));
+            capped.add(measure(true, CAP));
         }
         String report = String.format(Locale.ROOT, "sharing ratio, %d nodes x %d chains, degree %d, 1 stripe, %d runs:"
-                        + "%n  sharing-aware: %s%n  independent:   %s", NODES, CHAINS, DEGREE, RUNS,
-                describe(shared), describe(independent));
+                        + "%n  independent choice:               %s"
+                        + "%n  sharing-aware (chainweb, p=0.95): %s"
+                        + "%n  sharing-aware, peer cap %2d:       %s", NODES, CHAINS, DEGREE, RUNS,
+                describe(independent), describe(biased), CAP, describe(capped));
         System.out.println(report);
-        assertThat(mean(shared)).as(report).isGreaterThan(mean(independent));
+        assertThat(mean(biased)).as(report).isGreaterThan(mean(independent));
+        assertThat(mean(capped)).as(report).isGreaterThan(mean(independent));
     }
 
-    private static Measure measure(boolean sharingAware) throws Exception {
-        NetworkConfig chain = Cluster.CHAIN.toBuilder().targetDegree(DEGREE).sharingAware(sharingAware).build();
+    private static Measure measure(boolean sharingAware, int cap) throws Exception {
+        NetworkConfig chain = Cluster.CHAIN.toBuilder().targetDegree(DEGREE).sharingAware(sharingAware)
+                .sharingPeerCap(cap).build();
         PeerExchangeConfig exchange = Cluster.FAST_EXCHANGE.withNetwork(Cluster.FAST_EXCHANGE.network().toBuilder()
-                .restartDelay(Duration.ofMinutes(10)).sharingAware(sharingAware).build());
+                .restartDelay(Duration.ofMinutes(10)).sharingAware(sharingAware).sharingPeerCap(cap).build());
         List<NetworkId> chains = Cluster.chains(CHAINS);
         try (Cluster c = new Cluster()) {
             for (int i = 0; i < NODES; i++) {
