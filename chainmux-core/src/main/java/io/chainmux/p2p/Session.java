@@ -1,6 +1,11 @@
 package io.chainmux.p2p;
 
+import io.chainmux.wire.ErrorCode;
+import io.netty.buffer.ByteBuf;
+
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * Application logic run over one P2P connection. The requesting side runs its session (e.g. sync a
@@ -17,4 +22,33 @@ import java.util.concurrent.CompletionStage;
 @FunctionalInterface
 public interface Session {
     CompletionStage<SessionOutcome> run(SessionContext ctx);
+
+    /**
+     * A responder that answers every message with {@code reply.apply(message)} until the peer closes
+     * its side (a success) or the connection fails (a failure). {@code reply} borrows the request (it
+     * is released afterwards) and returns a new message to send; if it throws, the session fails.
+     */
+    static Session replying(Function<ByteBuf, ByteBuf> reply) {
+        return ctx -> serve(ctx, reply);
+    }
+
+    private static CompletionStage<SessionOutcome> serve(SessionContext ctx, Function<ByteBuf, ByteBuf> reply) {
+        return ctx.receive().handle((request, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure.getCause() != null && !(failure instanceof SessionClosedException)
+                        ? failure.getCause() : failure;
+                return CompletableFuture.completedStage(cause instanceof SessionClosedException closed
+                        && closed.reason().code() == ErrorCode.NO_ERROR
+                        ? SessionOutcome.ok()
+                        : SessionOutcome.failed("connection failed: " + cause.getMessage()));
+            }
+            ByteBuf answer;
+            try {
+                answer = reply.apply(request);
+            } finally {
+                request.release();
+            }
+            return ctx.send(answer).thenCompose(v -> serve(ctx, reply));
+        }).thenCompose(s -> s);
+    }
 }

@@ -32,6 +32,14 @@ public interface SessionContext {
      */
     CompletionStage<ByteBuf> receive();
 
+    /**
+     * Sends {@code message}, then waits for the peer's next message: one request/response exchange.
+     * Same ownership rules as {@link #send} and {@link #receive}.
+     */
+    default CompletionStage<ByteBuf> request(ByteBuf message) {
+        return send(message).thenCompose(sent -> receive());
+    }
+
     /** Where continuations of this session run: serial per session, never an event loop. */
     Executor executor();
 }

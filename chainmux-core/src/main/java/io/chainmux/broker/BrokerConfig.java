@@ -1,0 +1,45 @@
+package io.chainmux.broker;
+
+import java.time.Duration;
+
+/**
+ * Tunables of a {@link ConnectionBroker}; immutable and validated here.
+ *
+ * @param workerThreads             threads of the shared pool that runs every network's serial executor
+ * @param drainBatch                tasks one network runs before yielding its pool thread to others
+ * @param closeGrace                how long a finished logical connection waits for the peer's FIN
+ *                                  before it is reset with CANCEL (a peer cannot pin streams open)
+ * @param unknownNetworkLogInterval at most one log line per interval about opens for unknown networks
+ */
+public record BrokerConfig(int workerThreads, int drainBatch, Duration closeGrace, Duration unknownNetworkLogInterval) {
+    public BrokerConfig {
+        if (workerThreads < 1 || workerThreads > 1024) {
+            throw new IllegalArgumentException("BrokerConfig.workerThreads must be in [1, 1024], was " + workerThreads);
+        }
+        if (drainBatch < 1) {
+            throw new IllegalArgumentException("BrokerConfig.drainBatch must be >= 1, was " + drainBatch);
+        }
+        positive(closeGrace, "closeGrace");
+        positive(unknownNetworkLogInterval, "unknownNetworkLogInterval");
+    }
+
+    /** Two workers per core (at least 2), batches of 64, 10 s close grace, one unknown-network log line per 10 s. */
+    public static BrokerConfig defaults() {
+        return new BrokerConfig(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()), 64,
+                Duration.ofSeconds(10), Duration.ofSeconds(10));
+    }
+
+    public BrokerConfig withWorkerThreads(int n) {
+        return new BrokerConfig(n, drainBatch, closeGrace, unknownNetworkLogInterval);
+    }
+
+    public BrokerConfig withCloseGrace(Duration d) {
+        return new BrokerConfig(workerThreads, drainBatch, d, unknownNetworkLogInterval);
+    }
+
+    private static void positive(Duration d, String field) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("BrokerConfig." + field + " must be a positive duration, was " + d);
+        }
+    }
+}

@@ -1,0 +1,329 @@
+package io.chainmux.broker;
+
+import io.chainmux.endpoint.Endpoint;
+import io.chainmux.endpoint.EndpointConfig;
+import io.chainmux.endpoint.EndpointListener;
+import io.chainmux.endpoint.PeerAddress;
+import io.chainmux.endpoint.PeerConnection;
+import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.mux.MuxStream;
+import io.chainmux.wire.ErrorCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Matches logical connections to the logical networks registered on a node, over one
+ * {@link Endpoint} it owns.
+ *
+ * <ul>
+ * <li>Inbound: a stream open names its network; the registered network's {@link NetworkHandler}
+ *     decides on its serial executor. Opens for unknown (or malformed) network ids are refused with
+ *     REFUSED_UNKNOWN_NETWORK, counted, and logged at most once per interval.</li>
+ * <li>Outbound: {@link #open} reuses the peer's existing {@link PeerConnection} (and its stripes)
+ *     and dials only when there is none.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * ConnectionBroker broker = ConnectionBroker.start(endpointConfig, BrokerConfig.defaults());
+ * broker.register(NetworkId.of("0", "ping", 1), open -> runResponder(open.accept(1 << 20)));
+ * broker.open(NetworkId.of("0", "ping", 1), peerAddress, 1 << 20).thenAccept(conn -> ...);
+ * }</pre>
+ *
+ * Thread-safe. See the package documentation for the threading rule.
+ */
+public final class ConnectionBroker implements EndpointListener, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionBroker.class);
+
+    private final BrokerConfig config;
+    final BrokerStats stats = new BrokerStats();
+    private final ThreadPoolExecutor pool;
+    private final ScheduledExecutorService timer;
+    private final Map<String, Registration> networks = new ConcurrentHashMap<>();
+    /** Peers with a dial in progress, so sharing-aware selection sees connections about to exist. */
+    private final Set<PeerId> dialing = ConcurrentHashMap.newKeySet();
+    private final AtomicLong lastUnknownLog = new AtomicLong(System.nanoTime() - Long.MAX_VALUE / 2);
+    private final AtomicLong unknownSinceLog = new AtomicLong();
+    private volatile Endpoint endpoint;
+
+    private ConnectionBroker(BrokerConfig config) {
+        this.config = config;
+        this.pool = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), daemon("chainmux-p2p-"));
+        this.timer = new ScheduledThreadPoolExecutor(1, daemon("chainmux-p2p-timer-"));
+        ((ScheduledThreadPoolExecutor) timer).setRemoveOnCancelPolicy(true);
+    }
+
+    /** Starts the endpoint with this broker as its listener. */
+    public static ConnectionBroker start(EndpointConfig endpointConfig, BrokerConfig config) {
+        ConnectionBroker b = new ConnectionBroker(config);
+        try {
+            b.endpoint = Endpoint.start(endpointConfig, b);
+        } catch (RuntimeException e) {
+            b.shutdownThreads();
+            throw e;
+        }
+        return b;
+    }
+
+    private static ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    public BrokerStats stats() {
+        return stats;
+    }
+
+    public PeerId self() {
+        return endpoint.config().identity().peerId();
+    }
+
+    // ------------------------------------------------------------------ networks
+
+    /**
+     * Registers a network; inbound opens for it go to {@code handler} on the network's own serial
+     * executor (returned in the registration).
+     *
+     * @throws IllegalStateException if the network is registered already
+     */
+    public Registration register(NetworkId network, NetworkHandler handler) {
+        Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(handler, "handler");
+        Registration r = new Registration(network, handler,
+                new SerialExecutor(network.wire(), pool, config.drainBatch()));
+        if (networks.putIfAbsent(network.wire(), r) != null) {
+            throw new IllegalStateException("network " + network + " is registered already");
+        }
+        return r;
+    }
+
+    /** Stops routing opens to the network (later opens are refused as unknown). */
+    public void unregister(NetworkId network) {
+        networks.remove(network.wire());
+    }
+
+    public Registration registration(NetworkId network) {
+        return networks.get(network.wire());
+    }
+
+    public int networkCount() {
+        return networks.size();
+    }
+
+    // ------------------------------------------------------------------ outbound
+
+    /**
+     * Opens a logical connection to a peer on a registered network, reusing the peer's connection if
+     * there is one, dialing otherwise. Completes on the network's executor once the peer accepted;
+     * fails with a {@link io.chainmux.p2p.SessionClosedException} carrying the refusal (code and
+     * detail), or with the dial's failure.
+     *
+     * @param address        the peer, with its peer id
+     * @param maxMessageSize the largest message we accept from the peer on this connection
+     */
+    public CompletableFuture<LogicalConnection> open(NetworkId network, PeerAddress address, int maxMessageSize) {
+        Registration r = networks.get(network.wire());
+        if (r == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("network " + network + " is not registered"));
+        }
+        PeerId id = address.expectedPeer();
+        if (id == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("address " + address
+                    + " has no peer id; expected PEERID@HOST:PORT"));
+        }
+        stats.opened.increment();
+        CompletableFuture<LogicalConnection> result = new CompletableFuture<>();
+        PeerConnection pc = endpoint.peer(id);
+        if (pc != null && pc.isConnected()) {
+            stats.reused.increment();
+            openOn(pc, r, maxMessageSize, result);
+            return result;
+        }
+        if (pc == null) {
+            stats.dialed.increment();
+        }
+        dialing.add(id);
+        endpoint.connect(address).whenComplete((connected, failure) -> {
+            dialing.remove(id);
+            if (failure != null) {
+                completeOn(r, () -> result.completeExceptionally(failure));
+            } else {
+                openOn(connected, r, maxMessageSize, result);
+            }
+        });
+        return result;
+    }
+
+    private void openOn(PeerConnection pc, Registration r, int maxMessageSize,
+                        CompletableFuture<LogicalConnection> result) {
+        LogicalConnection c = new LogicalConnection(this, r, pc.peerId(), true, null);
+        MuxStream s;
+        try {
+            s = pc.openStream(r.network().wire(), maxMessageSize, 1, c);
+        } catch (RuntimeException e) {
+            completeOn(r, () -> result.completeExceptionally(e));
+            return;
+        }
+        c.bind(s);
+        stats.logicalConnections.incrementAndGet();
+        c.openedFuture().whenComplete((conn, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else if (!result.complete(conn)) {
+                conn.abort(ErrorCode.CANCEL);
+            }
+        });
+    }
+
+    private static void completeOn(Registration r, Runnable completion) {
+        try {
+            r.executor().execute(completion);
+        } catch (RejectedExecutionException e) {
+            completion.run();
+        }
+    }
+
+    /** Whether a TCP connection to the peer is up or being dialed: using it costs no new connection. */
+    public boolean isConnectedOrDialing(PeerId peer) {
+        if (dialing.contains(peer)) {
+            return true;
+        }
+        PeerConnection pc = endpoint.peer(peer);
+        return pc != null && pc.isConnected();
+    }
+
+    /** Peers with a TCP connection up or being dialed. */
+    public int connectedOrDialingPeers() {
+        Set<PeerId> all = new java.util.HashSet<>(dialing);
+        for (PeerConnection pc : endpoint.peers()) {
+            if (pc.isConnected()) {
+                all.add(pc.peerId());
+            }
+        }
+        return all.size();
+    }
+
+    /** TCP connections of this node right now: established stripes over all peers. */
+    public int tcpConnections() {
+        int n = 0;
+        for (PeerConnection pc : endpoint.peers()) {
+            n += pc.stripeCount();
+        }
+        return n;
+    }
+
+    /** Peers with at least one established stripe. */
+    public int connectedPeers() {
+        int n = 0;
+        for (PeerConnection pc : endpoint.peers()) {
+            if (pc.isConnected()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ inbound (event loop)
+
+    @Override
+    public void onStreamOpened(PeerConnection peer, MuxStream stream) {
+        Registration r = networks.get(stream.networkId());
+        if (r == null) {
+            refuseUnknown(peer, stream);
+            return;
+        }
+        InboundOpen open = new InboundOpen(this, r, peer, stream);
+        try {
+            r.executor().execute(() -> r.handler().onInbound(open));
+        } catch (RejectedExecutionException e) {
+            stats.countRefusal(ErrorCode.REFUSED_GOING_AWAY);
+            stream.refuse(ErrorCode.REFUSED_GOING_AWAY, null);
+        }
+    }
+
+    private void refuseUnknown(PeerConnection peer, MuxStream stream) {
+        stats.countRefusal(ErrorCode.REFUSED_UNKNOWN_NETWORK);
+        stream.refuse(ErrorCode.REFUSED_UNKNOWN_NETWORK, null);
+        long suppressed = unknownSinceLog.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastUnknownLog.get();
+        if (now - last >= config.unknownNetworkLogInterval().toNanos() && lastUnknownLog.compareAndSet(last, now)) {
+            unknownSinceLog.addAndGet(-suppressed);
+            log.warn("refused an open for unknown network '{}' from {} ({} such refusals since the last report)",
+                    stream.networkId(), peer.peerId().shortForm(), suppressed);
+        }
+    }
+
+    void closed(LogicalConnection c) {
+        stats.logicalConnections.decrementAndGet();
+    }
+
+    // ------------------------------------------------------------------ timers
+
+    /** Runs {@code task} on the timer thread after {@code delay}; tasks must only hand work elsewhere. */
+    public ScheduledFuture<?> schedule(Duration delay, Runnable task) {
+        try {
+            return timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            return null; // shutting down
+        }
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /**
+     * Closes the endpoint (streams in flight get its shutdown grace), then stops the worker pool and
+     * the timer. Logical connections still open fail with CONNECTION_LOST.
+     */
+    @Override
+    public void close() {
+        Endpoint ep = endpoint;
+        if (ep != null) {
+            ep.close();
+        }
+        shutdownThreads();
+    }
+
+    private void shutdownThreads() {
+        timer.shutdownNow();
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("worker pool did not stop within 5 s (a session blocks a thread?)");
+                pool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,404 @@
+package io.chainmux.broker;
+
+import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.mux.CloseReason;
+import io.chainmux.mux.MuxStream;
+import io.chainmux.mux.StreamListener;
+import io.chainmux.p2p.SessionClosedException;
+import io.chainmux.p2p.SessionContext;
+import io.chainmux.wire.ErrorCode;
+import io.netty.buffer.ByteBuf;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * One logical P2P connection: a {@link SessionContext} over one {@link MuxStream}.
+ *
+ * <p>Receiving: messages wait in an inbox until the session calls {@link #receive()}; flow-control
+ * credit for a message is returned when the session takes it, so a session that does not read stops
+ * its peer (backpressure). Sending: {@link #send} hands the message to the stream at once when it has
+ * room, otherwise queues it and completes when {@code onWritable} lets it through.
+ *
+ * <p>Threading: stream events arrive on the event loop, which only updates the state below (under
+ * this object's monitor, never blocking) and schedules {@link #pump()} on the network's serial
+ * executor; every future a session sees completes there. On a reset or lost connection every
+ * message still held here is released and every waiting future fails with a
+ * {@link SessionClosedException}: nothing is lost silently.
+ */
+public final class LogicalConnection implements SessionContext, StreamListener {
+    /** Sends queued beyond this mean the session does not wait for {@code send}: it gets an error. */
+    static final int MAX_WAITING_SENDS = 1024;
+    private static final CompletionStage<Void> SENT = CompletableFuture.completedStage(null);
+    private static final CloseReason PEER_FIN = CloseReason.remote(ErrorCode.NO_ERROR, "the peer closed its side", null);
+    private static final CloseReason FINISHED = CloseReason.local(ErrorCode.NO_ERROR, "the session has finished");
+
+    private record PendingSend(ByteBuf message, CompletableFuture<Void> done) {}
+
+    private final ConnectionBroker broker;
+    private final Registration registration;
+    private final PeerId peer;
+    private final boolean outbound;
+    private final CompletableFuture<LogicalConnection> opened = new CompletableFuture<>();
+    private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
+    private final Runnable pump = this::pump;
+    private volatile MuxStream stream;
+
+    // ---- guarded by this
+    private final ArrayDeque<ByteBuf> inbox = new ArrayDeque<>();
+    private final ArrayDeque<PendingSend> waiting = new ArrayDeque<>();
+    private CompletableFuture<ByteBuf> receiver;
+    /** The stream accepts trySend: at once for outbound, after the accept reached the loop for inbound. */
+    private boolean sendable;
+    private boolean remoteClosed;
+    private boolean finished;
+    private boolean finSent;
+    private boolean pumpScheduled;
+    private CloseReason closeReason;
+
+    LogicalConnection(ConnectionBroker broker, Registration registration, PeerId peer, boolean outbound, MuxStream stream) {
+        this.broker = broker;
+        this.registration = registration;
+        this.peer = peer;
+        this.outbound = outbound;
+        this.stream = stream;
+        this.sendable = outbound;
+    }
+
+    void bind(MuxStream s) {
+        this.stream = s;
+    }
+
+    @Override
+    public PeerId peer() {
+        return peer;
+    }
+
+    @Override
+    public NetworkId network() {
+        return registration.network();
+    }
+
+    @Override
+    public Executor executor() {
+        return registration.executor();
+    }
+
+    /** Whether this node opened the connection. */
+    public boolean isOutbound() {
+        return outbound;
+    }
+
+    /** Completes (on the network's executor) with the stream's close reason once it has ended. */
+    public CompletableFuture<CloseReason> closeFuture() {
+        return closed;
+    }
+
+    /** Completes on the network's executor when the peer accepted (outbound) or fails with the refusal. */
+    CompletableFuture<LogicalConnection> openedFuture() {
+        return opened;
+    }
+
+    // ------------------------------------------------------------------ session side
+
+    @Override
+    public CompletionStage<Void> send(ByteBuf message) {
+        Objects.requireNonNull(message, "message");
+        synchronized (this) {
+            if (finished || finSent || closeReason != null) {
+                message.release();
+                return CompletableFuture.failedStage(new SessionClosedException(closeReason != null ? closeReason : FINISHED));
+            }
+            if (sendable && waiting.isEmpty()) {
+                try {
+                    if (stream.trySend(message)) {
+                        return SENT;
+                    }
+                } catch (IllegalStateException e) {
+                    message.release();
+                    CloseReason r = stream.closeReason();
+                    return CompletableFuture.failedStage(r != null ? new SessionClosedException(r) : e);
+                } catch (RuntimeException e) { // message too large
+                    message.release();
+                    return CompletableFuture.failedStage(e);
+                }
+            }
+            if (waiting.size() >= MAX_WAITING_SENDS) {
+                message.release();
+                return CompletableFuture.failedStage(new IllegalStateException(MAX_WAITING_SENDS
+                        + " sends are waiting on " + this + ": wait for send() to complete before sending more"));
+            }
+            PendingSend p = new PendingSend(message, new CompletableFuture<>());
+            waiting.add(p);
+            return p.done;
+        }
+    }
+
+    @Override
+    public CompletionStage<ByteBuf> receive() {
+        ByteBuf m;
+        synchronized (this) {
+            if (receiver != null) {
+                return CompletableFuture.failedStage(new IllegalStateException(
+                        "receive() called again before the previous receive completed on " + this));
+            }
+            m = inbox.poll();
+            if (m == null) {
+                if (finished) {
+                    return CompletableFuture.failedStage(new SessionClosedException(FINISHED));
+                }
+                if (closeReason != null || remoteClosed) {
+                    return CompletableFuture.failedStage(closedException());
+                }
+                receiver = new CompletableFuture<>();
+                return receiver;
+            }
+        }
+        stream.consumed(m.readableBytes());
+        return CompletableFuture.completedFuture(m);
+    }
+
+    /**
+     * The session is done with the connection: unread messages are dropped (their credit returned),
+     * waiting sends still go out, then FIN. A peer that does not close its side within the broker's
+     * close grace gets a CANCEL reset.
+     */
+    public void finish() {
+        List<ByteBuf> unread;
+        CompletableFuture<ByteBuf> r;
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            unread = drainInbox();
+            r = receiver;
+            receiver = null;
+        }
+        MuxStream s = stream;
+        for (ByteBuf m : unread) {
+            int length = m.readableBytes();
+            m.release();
+            if (s != null) {
+                s.consumed(length);
+            }
+        }
+        if (r != null) {
+            r.completeExceptionally(new SessionClosedException(FINISHED));
+        }
+        schedulePump();
+        if (!closed.isDone()) {
+            broker.schedule(broker.config().closeGrace(), () -> {
+                MuxStream st = stream;
+                if (!closed.isDone() && st != null) {
+                    st.reset(ErrorCode.CANCEL);
+                }
+            });
+        }
+    }
+
+    /** Ends the connection at once with a RESET; whatever is queued either way is dropped. */
+    public void abort(ErrorCode code) {
+        synchronized (this) {
+            finished = true;
+        }
+        MuxStream s = stream;
+        if (s != null) {
+            s.reset(code);
+        }
+    }
+
+    // ------------------------------------------------------------------ stream events (event loop)
+
+    void acceptedOnLoop() {
+        synchronized (this) {
+            sendable = true;
+        }
+        schedulePump();
+    }
+
+    @Override
+    public void onAccepted(MuxStream s) {
+        runOnExecutor(() -> opened.complete(this), () -> s.reset(ErrorCode.CANCEL));
+    }
+
+    @Override
+    public void onMessage(MuxStream s, ByteBuf message) {
+        boolean wake;
+        synchronized (this) {
+            if (!finished && closeReason == null) {
+                inbox.add(message);
+                wake = receiver != null;
+                message = null;
+            } else {
+                wake = false;
+            }
+        }
+        if (message != null) { // nobody will read it: drop it, but keep the connection's credit flowing
+            int length = message.readableBytes();
+            message.release();
+            s.consumed(length);
+        } else if (wake) {
+            schedulePump();
+        }
+    }
+
+    @Override
+    public void onRemoteClosed(MuxStream s) {
+        boolean wake;
+        synchronized (this) {
+            remoteClosed = true;
+            wake = receiver != null;
+        }
+        if (wake) {
+            schedulePump();
+        }
+    }
+
+    @Override
+    public void onWritable(MuxStream s) {
+        schedulePump();
+    }
+
+    @Override
+    public void onClosed(MuxStream s, CloseReason reason) {
+        List<ByteBuf> dropped;
+        synchronized (this) {
+            closeReason = reason;
+            // After a clean close what arrived is still readable; after a failure it is released now,
+            // on the loop, so nothing is held even if the executor no longer runs.
+            dropped = reason.isNormal() ? List.of() : drainInbox();
+            for (PendingSend p : waiting) { // their futures fail in the pump
+                p.message.release();
+            }
+        }
+        for (ByteBuf m : dropped) {
+            m.release();
+        }
+        broker.closed(this);
+        schedulePump();
+    }
+
+    // ------------------------------------------------------------------ the pump (network executor)
+
+    private void schedulePump() {
+        synchronized (this) {
+            if (pumpScheduled) {
+                return;
+            }
+            pumpScheduled = true;
+        }
+        runOnExecutor(pump, pump); // the executor is gone (shutdown): fail the futures right here
+    }
+
+    private void runOnExecutor(Runnable task, Runnable ifRejected) {
+        try {
+            registration.executor().execute(task);
+        } catch (RejectedExecutionException e) {
+            ifRejected.run();
+        }
+    }
+
+    /** Moves sends along, delivers a message to a waiting receive, and reports the close. */
+    private void pump() {
+        List<CompletableFuture<Void>> sent = null;
+        List<PendingSend> failed = null;
+        RuntimeException sendError = null;
+        CompletableFuture<ByteBuf> r = null;
+        ByteBuf message = null;
+        boolean fin = false;
+        CloseReason ended;
+        MuxStream s = stream;
+        synchronized (this) {
+            pumpScheduled = false;
+            ended = closeReason;
+            while (!waiting.isEmpty() && (sendable || ended != null)) {
+                PendingSend p = waiting.peek();
+                boolean ok;
+                if (ended != null) {
+                    ok = false;
+                } else {
+                    try {
+                        ok = s.trySend(p.message);
+                        if (!ok) {
+                            break; // onWritable follows
+                        }
+                    } catch (RuntimeException e) {
+                        p.message.release();
+                        sendError = e;
+                        ok = false;
+                    }
+                }
+                waiting.poll();
+                if (ok) {
+                    (sent == null ? sent = new ArrayList<>() : sent).add(p.done);
+                } else {
+                    (failed == null ? failed = new ArrayList<>() : failed).add(p);
+                }
+            }
+            if (finished && !finSent && waiting.isEmpty() && ended == null && sendable) {
+                finSent = true;
+                fin = true;
+            }
+            if (receiver != null) {
+                message = inbox.poll();
+                if (message != null || ended != null || remoteClosed) {
+                    r = receiver;
+                    receiver = null;
+                }
+            }
+        }
+        if (sent != null) {
+            sent.forEach(f -> f.complete(null));
+        }
+        if (failed != null) {
+            for (PendingSend p : failed) { // messages were released by onClosed or above
+                p.done.completeExceptionally(ended != null ? new SessionClosedException(ended)
+                        : sendError != null ? sendError : new IllegalStateException("send failed"));
+            }
+        }
+        if (fin) {
+            s.close();
+        }
+        if (r != null) {
+            if (message != null) {
+                s.consumed(message.readableBytes());
+                if (!r.complete(message)) {
+                    message.release();
+                }
+            } else {
+                r.completeExceptionally(closedException());
+            }
+        }
+        if (ended != null) {
+            if (!opened.isDone()) {
+                opened.completeExceptionally(new SessionClosedException(ended));
+            }
+            closed.complete(ended);
+        }
+    }
+
+    private synchronized SessionClosedException closedException() {
+        return new SessionClosedException(closeReason != null ? closeReason : PEER_FIN);
+    }
+
+    private List<ByteBuf> drainInbox() {
+        if (inbox.isEmpty()) {
+            return List.of();
+        }
+        List<ByteBuf> all = new ArrayList<>(inbox);
+        inbox.clear();
+        return all;
+    }
+
+    @Override
+    public String toString() {
+        return "LogicalConnection{" + network() + (outbound ? " to " : " from ") + peer.shortForm() + "}";
+    }
+}

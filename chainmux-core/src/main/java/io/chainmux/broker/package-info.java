@@ -1,0 +1,15 @@
+/**
+ * The connection broker: sits on top of the {@link io.chainmux.endpoint.Endpoint} and matches
+ * logical connections (mux streams) to the logical P2P networks registered on the node. Inbound
+ * opens are routed by {@link io.chainmux.broker.NetworkId}; outbound opens reuse the peer's existing
+ * connection and dial only when there is none. Each logical connection gets a
+ * {@link io.chainmux.broker.LogicalConnection}, the {@link io.chainmux.p2p.SessionContext} a session
+ * runs on.
+ *
+ * <p>Threading: endpoint and stream callbacks arrive on Netty event loops; the broker does only
+ * bookkeeping there and hands everything else to the network's {@link
+ * io.chainmux.broker.SerialExecutor}: one per network, all sharing one bounded worker pool. A
+ * network's handler, its sessions' continuations and its state run serially on that executor, so a
+ * slow network delays only itself. Nothing here blocks an event loop.
+ */
+package io.chainmux.broker;

@@ -1,0 +1,163 @@
+package io.chainmux.p2p;
+
+import java.time.Duration;
+
+/**
+ * How one P2P network behaves; immutable and validated here. Defaults follow chainweb-node's P2P
+ * where it has a value (anchors: session timeout 240 s with [0.9, 1.1] jitter, sharing bias 0.95 to
+ * peers with at most 1 failure, timeouts count as success).
+ *
+ * @param targetDegree           outgoing sessions the request side keeps running (chainweb's
+ *                               maxSessionCount: default 10 there, allowed 2-30; we default to 8, the
+ *                               design's scale target, and allow 1-30)
+ * @param maxInboundSessions     inbound sessions the accept side runs at once; beyond that opens are
+ *                               refused REFUSED_BUSY with alternative peers
+ * @param sessionTimeout         a session is cut after this, times a uniform factor in
+ *                               [1 - timeoutJitter, 1 + timeoutJitter]
+ * @param timeoutJitter          relative jitter of the session timeout, so sessions do not end in lockstep
+ * @param timeoutIsSuccess       whether a session cut at its timeout counts as a success (chainweb: yes;
+ *                               its sessions sync until cut)
+ * @param restartDelay           pause before an ended outgoing session's slot is refilled
+ * @param requestInterval        how often the request side re-checks its degree (new peers, backoffs over)
+ * @param sharingAware           prefer peers this node already has a TCP connection to (for other networks)
+ * @param sharingProbability     how often (0-1) a sharing-aware pick is restricted to connected peers
+ * @param sharingMaxFailures     connected peers with more successive failures are not preferred
+ * @param sharingPeerCap         0: explore like chainweb (a share 1 - sharingProbability of picks ignores
+ *                               connected peers). n > 0: explore only while this node is connected to fewer
+ *                               than n peers, so distinct peers stop growing with the number of networks
+ * @param backoffBase            after n successive failures a peer is retried after
+ *                               min(backoffMax, backoffBase x 2^(n-1)); busy refusals wait backoffBase
+ * @param backoffMax             cap of that backoff
+ * @param busyAlternatives       alternative peers named in a busy refusal (at most 12: the RESET detail
+ *                               holds 1000 bytes)
+ * @param maxMessageSize         largest message accepted from a peer on this network (chainweb: the same
+ *                               2 MB response limit on every node, or the network partitions)
+ */
+public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration sessionTimeout, double timeoutJitter,
+                            boolean timeoutIsSuccess, Duration restartDelay, Duration requestInterval,
+                            boolean sharingAware, double sharingProbability, int sharingMaxFailures,
+                            int sharingPeerCap, Duration backoffBase, Duration backoffMax, int busyAlternatives, int maxMessageSize) {
+    public static final int MAX_DEGREE = 30;
+    public static final Duration MAX_SESSION_TIMEOUT = Duration.ofSeconds(900);
+
+    public NetworkConfig {
+        require(targetDegree >= 1 && targetDegree <= MAX_DEGREE, "targetDegree", targetDegree, "in [1, " + MAX_DEGREE + "]");
+        require(maxInboundSessions >= 0 && maxInboundSessions <= 100_000, "maxInboundSessions", maxInboundSessions,
+                "in [0, 100000]");
+        positive(sessionTimeout, "sessionTimeout");
+        if (sessionTimeout.compareTo(MAX_SESSION_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("NetworkConfig.sessionTimeout must be at most " + MAX_SESSION_TIMEOUT
+                    + ", was " + sessionTimeout);
+        }
+        if (!(timeoutJitter >= 0 && timeoutJitter <= 0.5)) {
+            throw new IllegalArgumentException("NetworkConfig.timeoutJitter must be in [0, 0.5], was " + timeoutJitter);
+        }
+        if (restartDelay == null || restartDelay.isNegative()) {
+            throw new IllegalArgumentException("NetworkConfig.restartDelay must be >= 0, was " + restartDelay);
+        }
+        positive(requestInterval, "requestInterval");
+        if (!(sharingProbability >= 0 && sharingProbability <= 1)) {
+            throw new IllegalArgumentException("NetworkConfig.sharingProbability must be in [0, 1], was "
+                    + sharingProbability);
+        }
+        require(sharingMaxFailures >= 0, "sharingMaxFailures", sharingMaxFailures, ">= 0");
+        require(sharingPeerCap >= 0, "sharingPeerCap", sharingPeerCap, ">= 0");
+        positive(backoffBase, "backoffBase");
+        positive(backoffMax, "backoffMax");
+        if (backoffMax.compareTo(backoffBase) < 0) {
+            throw new IllegalArgumentException("NetworkConfig.backoffMax (" + backoffMax + ") must be >= backoffBase ("
+                    + backoffBase + ")");
+        }
+        require(busyAlternatives >= 0 && busyAlternatives <= BusyDetail.MAX_PEERS, "busyAlternatives",
+                busyAlternatives, "in [0, " + BusyDetail.MAX_PEERS + "]");
+        require(maxMessageSize >= 1, "maxMessageSize", maxMessageSize, ">= 1");
+    }
+
+    public static NetworkConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().targetDegree(targetDegree).maxInboundSessions(maxInboundSessions)
+                .sessionTimeout(sessionTimeout).timeoutJitter(timeoutJitter).timeoutIsSuccess(timeoutIsSuccess)
+                .restartDelay(restartDelay).requestInterval(requestInterval).sharingAware(sharingAware)
+                .sharingProbability(sharingProbability).sharingMaxFailures(sharingMaxFailures).sharingPeerCap(sharingPeerCap)
+                .backoffBase(backoffBase).backoffMax(backoffMax).busyAlternatives(busyAlternatives)
+                .maxMessageSize(maxMessageSize);
+    }
+
+    /** The timeout for one session: the configured one times a uniform factor in [1 - jitter, 1 + jitter]. */
+    public Duration jitteredTimeout(double uniform01) {
+        double factor = 1 - timeoutJitter + 2 * timeoutJitter * uniform01;
+        return Duration.ofNanos((long) (sessionTimeout.toNanos() * factor));
+    }
+
+    /** When a peer with {@code failures} successive failures may be tried again, after its last failure. */
+    public Duration backoff(int failures) {
+        if (failures <= 0) {
+            return Duration.ZERO;
+        }
+        int shift = Math.min(failures - 1, 30);
+        long nanos = backoffBase.toNanos();
+        long scaled = nanos > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : nanos << shift;
+        return Duration.ofNanos(Math.min(scaled, backoffMax.toNanos()));
+    }
+
+    private static void require(boolean ok, String field, long value, String rule) {
+        if (!ok) {
+            throw new IllegalArgumentException("NetworkConfig." + field + " must be " + rule + ", was " + value);
+        }
+    }
+
+    private static void positive(Duration d, String field) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("NetworkConfig." + field + " must be a positive duration, was " + d);
+        }
+    }
+
+    public static final class Builder {
+        private int targetDegree = 8;
+        private int maxInboundSessions = 16;
+        private Duration sessionTimeout = Duration.ofSeconds(240);
+        private double timeoutJitter = 0.1;
+        private boolean timeoutIsSuccess = true;
+        private Duration restartDelay = Duration.ofMillis(500);
+        private Duration requestInterval = Duration.ofSeconds(2);
+        private boolean sharingAware = true;
+        private double sharingProbability = 0.95;
+        private int sharingMaxFailures = 1;
+        private int sharingPeerCap = 0;
+        private Duration backoffBase = Duration.ofSeconds(2);
+        private Duration backoffMax = Duration.ofMinutes(5);
+        private int busyAlternatives = 5;
+        private int maxMessageSize = 2 * 1024 * 1024;
+
+        private Builder() {}
+
+        public Builder targetDegree(int v) { targetDegree = v; return this; }
+        public Builder maxInboundSessions(int v) { maxInboundSessions = v; return this; }
+        public Builder sessionTimeout(Duration v) { sessionTimeout = v; return this; }
+        public Builder timeoutJitter(double v) { timeoutJitter = v; return this; }
+        public Builder timeoutIsSuccess(boolean v) { timeoutIsSuccess = v; return this; }
+        public Builder restartDelay(Duration v) { restartDelay = v; return this; }
+        public Builder requestInterval(Duration v) { requestInterval = v; return this; }
+        public Builder sharingAware(boolean v) { sharingAware = v; return this; }
+        public Builder sharingProbability(double v) { sharingProbability = v; return this; }
+        public Builder sharingMaxFailures(int v) { sharingMaxFailures = v; return this; }
+        public Builder sharingPeerCap(int v) { sharingPeerCap = v; return this; }
+        public Builder backoffBase(Duration v) { backoffBase = v; return this; }
+        public Builder backoffMax(Duration v) { backoffMax = v; return this; }
+        public Builder busyAlternatives(int v) { busyAlternatives = v; return this; }
+        public Builder maxMessageSize(int v) { maxMessageSize = v; return this; }
+
+        public NetworkConfig build() {
+            return new NetworkConfig(targetDegree, maxInboundSessions, sessionTimeout, timeoutJitter, timeoutIsSuccess,
+                    restartDelay, requestInterval, sharingAware, sharingProbability, sharingMaxFailures, sharingPeerCap, backoffBase,
+                    backoffMax, busyAlternatives, maxMessageSize);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package io.chainmux.broker;
+
+import io.chainmux.endpoint.EndpointConfig;
+import io.chainmux.endpoint.PeerAddress;
+import io.chainmux.endpoint.identity.NodeIdentity;
+import io.chainmux.mux.MuxConfig;
+import io.chainmux.p2p.SessionClosedException;
+import io.chainmux.wire.ErrorCode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/** The broker between real endpoints over loopback: routing, reuse, dispatch, backpressure, failures. */
+class BrokerTest {
+    static final long WAIT = 10;
+    static final NetworkId PING = NetworkId.of("0", "ping", 1);
+    static final NetworkId OTHER = NetworkId.of("1", "ping", 1);
+
+    static ConnectionBroker broker(int workers) {
+        return broker(workers, MuxConfig.defaults());
+    }
+
+    static ConnectionBroker broker(int workers, MuxConfig mux) {
+        EndpointConfig ec = EndpointConfig.builder(NodeIdentity.generate()).listen("127.0.0.1:0").ioThreads(1)
+                .mux(mux).shutdownGrace(Duration.ofMillis(200)).build();
+        return ConnectionBroker.start(ec, BrokerConfig.defaults().withWorkerThreads(workers));
+    }
+
+    static PeerAddress address(ConnectionBroker b) {
+        return PeerAddress.of(b.endpoint().localAddress()).withPeer(b.self());
+    }
+
+    static ByteBuf text(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
+    }
+
+    static String read(ByteBuf m) {
+        try {
+            return m.toString(StandardCharsets.UTF_8);
+        } finally {
+            m.release();
+        }
+    }
+
+    static <T> T await(CompletionStage<T> f) throws Exception {
+        return f.toCompletableFuture().get(WAIT, TimeUnit.SECONDS);
+    }
+
+    /** Echoes every message until the peer closes, then finishes. */
+    static void echo(LogicalConnection c) {
+        c.receive().whenComplete((m, e) -> {
+            if (e != null) {
+                c.finish();
+            } else {
+                c.send(m).thenRun(() -> echo(c));
+            }
+        });
+    }
+
+    static Throwable failureOf(CompletionStage<?> f) throws Exception {
+        try {
+            f.toCompletableFuture().get(WAIT, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+        return fail("expected a failure");
+    }
+
+    @Test
+    void routesByNetworkAndRunsSessionsOffTheEventLoop() throws Exception {
+        try (ConnectionBroker a = broker(2); ConnectionBroker b = broker(2)) {
+            List<String> handlerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+            a.register(PING, open -> {
+                handlerThreads.add(Thread.currentThread().getName());
+                echo(open.accept(1 << 20));
+            });
+            b.register(PING, open -> fail("no inbound expected"));
+            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
+            assertThat(c.peer()).isEqualTo(a.self());
+            assertThat(c.network()).isEqualTo(PING);
+            for (int i = 0; i < 20; i++) {
+                String expected = "m" + i;
+                await(c.send(text(expected)));
+                String reply = await(c.receive().thenApply(m -> {
+                    threads.add(Thread.currentThread().getName());
+                    return read(m);
+                }));
+                assertThat(reply).isEqualTo(expected);
+            }
+            c.finish();
+            assertThat(await(c.closeFuture()).isNormal()).isTrue();
+            assertThat(handlerThreads).hasSize(1).allMatch(t -> t.startsWith("chainmux-p2p-"), "a worker thread");
+            // A continuation runs where the future completes: a worker, or the caller if it was done.
+            assertThat(threads).hasSize(20).noneMatch(t -> t.startsWith("chainmux-io"));
+            assertThat(a.stats().accepted()).isEqualTo(1);
+            assertThat(b.stats().opened()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void unknownNetworkIsRefusedAndCounted() throws Exception {
+        try (ConnectionBroker a = broker(1); ConnectionBroker b = broker(1)) {
+            b.register(OTHER, open -> fail("no inbound expected"));
+            Throwable t = failureOf(b.open(OTHER, address(a), 1000));
+            assertThat(t).isInstanceOf(SessionClosedException.class);
+            assertThat(((SessionClosedException) t).reason().code()).isEqualTo(ErrorCode.REFUSED_UNKNOWN_NETWORK);
+            assertThat(a.stats().refused(ErrorCode.REFUSED_UNKNOWN_NETWORK)).isEqualTo(1);
+            assertThat(b.stats().logicalConnections()).isZero();
+        }
+    }
+
+    @Test
+    void secondNetworkReusesThePeersConnection() throws Exception {
+        try (ConnectionBroker a = broker(1); ConnectionBroker b = broker(1)) {
+            a.register(PING, open -> echo(open.accept(1000)));
+            a.register(OTHER, open -> echo(open.accept(1000)));
+            b.register(PING, open -> fail("none"));
+            b.register(OTHER, open -> fail("none"));
+            LogicalConnection one = await(b.open(PING, address(a), 1000));
+            LogicalConnection two = await(b.open(OTHER, address(a), 1000));
+            assertThat(b.stats().dials()).isEqualTo(1);
+            assertThat(b.stats().reusedConnections()).isEqualTo(1);
+            assertThat(b.tcpConnections()).isEqualTo(1);
+            assertThat(b.stats().logicalConnections()).isEqualTo(2);
+            one.finish();
+            two.finish();
+            await(one.closeFuture());
+            await(two.closeFuture());
+            assertThat(b.stats().logicalConnections()).isZero();
+        }
+    }
+
+    /**
+     * One network's handler blocks its worker thread; another network on the same node, sharing the
+     * two-thread pool, keeps serving.
+     */
+    @Test
+    void aStalledNetworkDoesNotStallOthers() throws Exception {
+        try (ConnectionBroker a = broker(2); ConnectionBroker b = broker(2)) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch stalled = new CountDownLatch(1);
+            a.register(OTHER, open -> {
+                stalled.countDown();
+                try {
+                    release.await(WAIT, TimeUnit.SECONDS); // a badly written handler: blocks its thread
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                open.refuse(ErrorCode.REFUSED_BUSY, null);
+            });
+            a.register(PING, open -> echo(open.accept(1000)));
+            b.register(PING, open -> fail("none"));
+            b.register(OTHER, open -> fail("none"));
+            CompletableFuture<LogicalConnection> slow = b.open(OTHER, address(a), 1000);
+            assertThat(stalled.await(WAIT, TimeUnit.SECONDS)).isTrue();
+            LogicalConnection fast = await(b.open(PING, address(a), 1000));
+            for (int i = 0; i < 50; i++) {
+                await(fast.send(text("x" + i)));
+                assertThat(read(await(fast.receive()))).isEqualTo("x" + i);
+            }
+            assertThat(slow).isNotDone();
+            release.countDown();
+            assertThat(failureOf(slow)).isInstanceOf(SessionClosedException.class);
+            fast.finish();
+            await(fast.closeFuture());
+        }
+    }
+
+    /**
+     * A receiver that does not read stops the sender: sends stop completing once the windows and send
+     * buffers are full, and complete again, in order, once the receiver reads.
+     */
+    @Test
+    void sendWaitsWhileThePeerDoesNotRead() throws Exception {
+        MuxConfig small = MuxConfig.builder().initialStreamWindow(64 * 1024).maxStreamWindow(64 * 1024)
+                .streamSendBuffer(64 * 1024).autotuneWindows(false).build();
+        try (ConnectionBroker a = broker(1, small); ConnectionBroker b = broker(1, small)) {
+            CompletableFuture<LogicalConnection> server = new CompletableFuture<>();
+            a.register(PING, open -> server.complete(open.accept(1 << 20)));
+            b.register(PING, open -> fail("none"));
+            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
+            int messages = 64;
+            int size = 16 * 1024;
+            List<CompletableFuture<Void>> sends = new ArrayList<>();
+            CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+            for (int i = 0; i < messages; i++) {
+                CompletableFuture<Void> s = c.send(Unpooled.buffer(size).writeZero(size)).toCompletableFuture();
+                sends.add(s);
+                last = s;
+            }
+            LogicalConnection srv = await(server);
+            CompletableFuture<Void> lastSend = last;
+            assertThat(sends.get(0)).succeedsWithin(Duration.ofSeconds(WAIT));
+            // Window (64 KiB) + send buffer (64 KiB) hold about 8 messages; 64 cannot all be accepted.
+            assertThat(lastSend).isNotDone();
+            long bytes = 0;
+            for (int i = 0; i < messages; i++) {
+                ByteBuf m = await(srv.receive());
+                bytes += m.readableBytes();
+                m.release();
+            }
+            assertThat(bytes).isEqualTo((long) messages * size);
+            assertThat(lastSend).succeedsWithin(Duration.ofSeconds(WAIT));
+            c.finish();
+            srv.finish();
+            await(c.closeFuture());
+        }
+    }
+
+    /** The connection dies: the waiting receive fails, queued sends fail, held messages are released. */
+    @Test
+    void connectionLossFailsTheSessionAndReleasesWhatWasHeld() throws Exception {
+        try (ConnectionBroker a = broker(1); ConnectionBroker b = broker(1)) {
+            CompletableFuture<LogicalConnection> server = new CompletableFuture<>();
+            a.register(PING, open -> server.complete(open.accept(1 << 20)));
+            b.register(PING, open -> fail("none"));
+            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
+            LogicalConnection srv = await(server);
+            await(srv.send(text("unread"))); // stays in c's inbox
+            await(srv.send(text("unread too")));
+            CompletableFuture<ByteBuf> pending = srv.receive().toCompletableFuture();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+            while (b.endpoint().peer(a.self()).stripes().get(0).streamCount() != 1) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.onSpinWait();
+            }
+            b.endpoint().peer(a.self()).stripes().get(0).channel().close();
+            Throwable t = failureOf(pending);
+            assertThat(t).isInstanceOf(SessionClosedException.class);
+            assertThat(((SessionClosedException) t).reason().code()).isEqualTo(ErrorCode.CONNECTION_LOST);
+            assertThat(await(c.closeFuture()).code()).isEqualTo(ErrorCode.CONNECTION_LOST);
+            assertThat(failureOf(c.receive())).isInstanceOf(SessionClosedException.class);
+            assertThat(failureOf(c.send(text("late")))).isInstanceOf(SessionClosedException.class);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.chainmux.p2p;
+
+import io.chainmux.broker.NetworkId;
+import io.chainmux.endpoint.PeerAddress;
+import io.chainmux.endpoint.identity.NodeIdentity;
+import io.chainmux.endpoint.identity.PeerId;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import static io.chainmux.p2p.Cluster.CHAIN;
+import static io.chainmux.p2p.Cluster.ECHO;
+import static io.chainmux.p2p.Cluster.PING_AND_HOLD;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Networks of 5 nodes over loopback: degree, discovery, restart from the peer database. */
+class P2pNetworkTest {
+
+    @Test
+    void everyNodeReachesItsTargetDegreeOnEveryChain() throws Exception {
+        NetworkConfig degree3 = CHAIN.toBuilder().targetDegree(3).build();
+        List<NetworkId> chains = Cluster.chains(12);
+        try (Cluster c = new Cluster()) {
+            P2pNode first = c.start(b -> b);
+            for (int i = 1; i < 5; i++) {
+                c.start(NodeIdentity.generate(), 2, b -> b.bootstrap(List.of(first.address())));
+            }
+            List<CompletableFuture<Void>> ready = new ArrayList<>();
+            for (P2pNode n : c.nodes) {
+                for (NetworkId id : chains) {
+                    ready.add(n.join(id, degree3, PING_AND_HOLD, ECHO).ready());
+                }
+            }
+            Cluster.awaitAll("every node at degree 3 on every chain", ready);
+            for (P2pNode n : c.nodes) {
+                for (NetworkId id : chains) {
+                    P2pNetwork net = n.network(id);
+                    Set<PeerId> out = net.outgoingPeers();
+                    assertThat(out).as("%s on %s", id, n.id().shortForm()).hasSize(3).doesNotContain(n.id());
+                }
+                assertThat(n.tcpConnections()).as("TCP connections <= distinct peers x stripes")
+                        .isLessThanOrEqualTo(n.connectedPeers() * 2);
+            }
+        }
+    }
+
+    @Test
+    void peerExchangeFindsEveryPeerFromOneBootstrapNode() throws Exception {
+        try (Cluster c = new Cluster()) {
+            P2pNode first = c.start(b -> b);
+            for (int i = 1; i < 5; i++) {
+                c.start(b -> b.bootstrap(List.of(first.address())));
+            }
+            List<CompletableFuture<Void>> known = new ArrayList<>();
+            for (P2pNode n : c.nodes) {
+                known.add(n.peerDb().whenSize(4));
+            }
+            Cluster.awaitAll("every node knows the 4 others", known);
+            for (P2pNode n : c.nodes) {
+                assertThat(n.peerDb().snapshot()).extracting(PeerInfo::id).doesNotContain(n.id()).hasSize(4);
+            }
+        }
+    }
+
+    @Test
+    void aRestartedNodeReconnectsFromItsPeerDatabaseWithoutBootstrap(@TempDir Path dir) throws Exception {
+        Path db = dir.resolve("peers.db");
+        List<NetworkId> chains = Cluster.chains(10);
+        NodeIdentity identity = NodeIdentity.generate();
+        try (Cluster c = new Cluster()) {
+            P2pNode first = c.start(b -> b);
+            for (int i = 1; i < 4; i++) {
+                c.start(b -> b.bootstrap(List.of(first.address())));
+            }
+            for (P2pNode n : c.nodes) {
+                for (NetworkId id : chains) {
+                    n.join(id, CHAIN, PING_AND_HOLD, ECHO);
+                }
+            }
+            PeerAddress bootstrap = first.address();
+            P2pNode before = P2pNode.start(Cluster.config(identity, 1).peerDbFile(db).bootstrap(List.of(bootstrap)).build());
+            try {
+                Cluster.awaitAll("learned the 4 peers", List.of(before.peerDb().whenSize(4)));
+            } finally {
+                before.close();
+            }
+            assertThat(PeerDbFile.read(db)).hasSize(4);
+
+            P2pNode after = P2pNode.start(Cluster.config(identity, 1).peerDbFile(db).build());
+            c.nodes.add(after);
+            assertThat(after.peerDb().size()).as("peers loaded from the file").isEqualTo(4);
+            List<CompletableFuture<Void>> ready = new ArrayList<>();
+            for (NetworkId id : chains) {
+                ready.add(after.join(id, CHAIN, PING_AND_HOLD, ECHO).ready());
+            }
+            Cluster.awaitAll("the restarted node at degree 2 on every chain", ready);
+            assertThat(after.peerDb().get(first.id()).orElseThrow().sticky()).as("no bootstrap this time, but the"
+                    + " file remembers it was one").isTrue();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.chainmux.p2p;
+
+import io.chainmux.broker.NetworkId;
+import io.chainmux.endpoint.PeerAddress;
+import io.chainmux.endpoint.identity.NodeIdentity;
+import io.chainmux.endpoint.identity.PeerId;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PeerDbTest {
+    static final NetworkId NET = NetworkId.of("3", "sync", 1);
+
+    /** A clock tests move by hand. */
+    static final class ManualClock extends Clock {
+        long millis = 1_767_225_600_000L;
+
+        @Override
+        public long millis() {
+            return millis;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis);
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    static PeerAddress peer(int port) {
+        return new PeerAddress("127.0.0.1", port, NodeIdentity.generate().peerId());
+    }
+
+    final ManualClock clock = new ManualClock();
+    final PeerId self = NodeIdentity.generate().peerId();
+    final PeerDb db = new PeerDb(self, clock, 5, Duration.ofHours(12));
+
+    @Test
+    void addsPeersButNeverItself() {
+        PeerAddress a = peer(7000);
+        assertThat(db.add(a, false)).isTrue();
+        assertThat(db.add(a, false)).isFalse();
+        assertThat(db.add(new PeerAddress("127.0.0.1", 1, self), true)).isFalse();
+        assertThat(db.size()).isEqualTo(1);
+        assertThatThrownBy(() -> db.add(PeerAddress.parse("127.0.0.1:7"), false))
+                .hasMessageContaining("has no peer id");
+    }
+
+    @Test
+    void scoresFollowOutcomes() {
+        PeerAddress a = peer(7000);
+        db.add(a, false);
+        db.success(a.expectedPeer(), NET);
+        PeerInfo p = db.get(a.expectedPeer()).orElseThrow();
+        assertThat(p.score()).isEqualTo(PeerDb.INITIAL_SCORE + PeerDb.SUCCESS_BONUS);
+        assertThat(p.networks()).containsExactly(NET);
+        assertThat(p.lastSuccess()).isEqualTo(clock.millis);
+        db.failure(a.expectedPeer(), false);
+        db.failure(a.expectedPeer(), false);
+        p = db.get(a.expectedPeer()).orElseThrow();
+        assertThat(p.successiveFailures()).isEqualTo(2);
+        assertThat(p.score()).isEqualTo((PeerDb.INITIAL_SCORE + PeerDb.SUCCESS_BONUS) / 4);
+        db.failure(a.expectedPeer(), true);
+        assertThat(db.get(a.expectedPeer()).orElseThrow().score()).isEqualTo(PeerDb.MIN_SCORE);
+        db.success(a.expectedPeer(), NET);
+        assertThat(db.get(a.expectedPeer()).orElseThrow().successiveFailures()).isZero();
+        db.doesNotServe(a.expectedPeer(), NET);
+        assertThat(db.get(a.expectedPeer()).orElseThrow().mayServe(NET)).isFalse();
+    }
+
+    @Test
+    void prunesOnlyFailingIdleUnstickyPeersWithoutRecentSuccess() {
+        PeerAddress failing = peer(1);
+        PeerAddress sticky = peer(2);
+        PeerAddress active = peer(3);
+        PeerAddress recentSuccess = peer(4);
+        PeerAddress fewFailures = peer(5);
+        db.add(failing, false);
+        db.add(sticky, true);
+        db.add(active, false);
+        db.add(recentSuccess, false);
+        db.add(fewFailures, false);
+        db.success(recentSuccess.expectedPeer(), NET);
+        clock.millis += Duration.ofHours(11).toMillis();
+        db.success(recentSuccess.expectedPeer(), NET); // success 1 h before the cutoff below
+        for (int i = 0; i < 6; i++) {
+            for (PeerAddress a : List.of(failing, sticky, active, recentSuccess)) {
+                db.failure(a.expectedPeer(), false);
+            }
+        }
+        db.failure(fewFailures.expectedPeer(), false);
+        db.sessionStarted(active.expectedPeer());
+        clock.millis += Duration.ofHours(2).toMillis();
+        assertThat(db.prune()).isEqualTo(1);
+        assertThat(db.contains(failing.expectedPeer())).isFalse();
+        assertThat(db.snapshot()).hasSize(4);
+    }
+
+    @Test
+    void savesAtomicallyAndLoadsTheSamePeers(@TempDir Path dir) throws IOException {
+        PeerAddress a = peer(7000);
+        PeerAddress b = new PeerAddress("::1", 7001, NodeIdentity.generate().peerId());
+        db.add(a, true);
+        db.add(b, false);
+        db.success(a.expectedPeer(), NET);
+        db.success(a.expectedPeer(), NetworkId.of("4", "sync", 1));
+        db.failure(b.expectedPeer(), false);
+        Path file = dir.resolve("sub/peers.db");
+        db.save(file);
+        assertThat(Files.list(file.getParent())).containsExactly(file); // no temporary file left
+        assertThat(Files.readAllLines(file).get(0)).isEqualTo(PeerDbFile.HEADER);
+
+        PeerDb loaded = new PeerDb(self, clock, 5, Duration.ofHours(12));
+        assertThat(loaded.load(file)).isEqualTo(2);
+        for (PeerInfo p : db.snapshot()) {
+            assertThat(loaded.get(p.id())).contains(p);
+        }
+    }
+
+    @Test
+    void skipsMalformedLinesAndRejectsAForeignFile(@TempDir Path dir) throws IOException {
+        PeerAddress a = peer(7000);
+        Path file = dir.resolve("peers.db");
+        Files.writeString(file, PeerDbFile.HEADER + "\n# comment\n\n"
+                + a + " 1 0 3 10 0 2.5 0/sync/1\n"
+                + "not-a-peer 1 0 3 10 0 2.5 -\n"
+                + a + " 2 0 3 10 0 2.5 -\n"
+                + a + " 1 0 3 10 0 99 -\n"
+                + "127.0.0.1:7 1 0 3 10 0 2.5 -\n", StandardCharsets.UTF_8);
+        List<PeerInfo> peers = PeerDbFile.read(file);
+        assertThat(peers).hasSize(1);
+        assertThat(peers.get(0).sticky()).isTrue();
+        assertThat(peers.get(0).successes()).isEqualTo(3);
+        assertThat(peers.get(0).networks()).containsExactly(NetworkId.of("0", "sync", 1));
+
+        Files.writeString(file, "something else\n");
+        assertThatThrownBy(() -> PeerDbFile.read(file)).hasMessageContaining("is not a chainmux peer database");
+        assertThat(PeerDbFile.read(dir.resolve("absent.db"))).isEmpty();
+    }
+
+    @Test
+    void whenSizeCompletesOnceEnoughPeersAreKnown() {
+        var f = db.whenSize(2);
+        db.add(peer(1), false);
+        assertThat(f).isNotDone();
+        db.add(peer(2), false);
+        assertThat(f).isDone();
+        assertThat(db.whenSize(1)).isDone();
+    }
+}
