@@ -71,11 +71,8 @@ public final class SyncCodec {
             return out;
         }
         SyncMessage.Error e = (SyncMessage.Error) m;
-        if (e.code() == SyncErrorCode.UNKNOWN) {
-            throw new IllegalArgumentException("UNKNOWN is not sent");
-        }
         byte[] text = utf8Prefix(e.text(), MAX_ERROR_TEXT);
-        return alloc.buffer(ERROR_HEADER_SIZE + text.length).writeByte(ERROR).writeShort(e.code().code)
+        return alloc.buffer(ERROR_HEADER_SIZE + text.length).writeByte(ERROR).writeShort(e.code())
                 .writeShort(text.length).writeBytes(text);
     }
 
@@ -172,7 +169,7 @@ public final class SyncCodec {
                 expectSize("ERROR with " + len + " text bytes", size, ERROR_HEADER_SIZE + len);
                 byte[] text = new byte[len];
                 in.readBytes(text);
-                return new SyncMessage.Error(SyncErrorCode.fromWire(code), strictUtf8(text));
+                return new SyncMessage.Error(code, strictUtf8(text));
             }
             default:
                 throw new SyncProtocolException(String.format("unknown sync message type 0x%02x", type));

@@ -51,11 +51,31 @@ public sealed interface SyncMessage {
         }
     }
 
-    /** Either side: a request failed; {@code text} is for humans (at most 512 UTF-8 bytes). */
-    record Error(SyncErrorCode code, String text) implements SyncMessage {
+    /**
+     * Responder: a request failed. {@code code} is the u16 on the wire (kept as received, so unknown codes
+     * survive a round trip); {@code text} is for humans (at most 512 UTF-8 bytes are sent).
+     */
+    record Error(int code, String text) implements SyncMessage {
         public Error {
-            Objects.requireNonNull(code, "code");
+            if (code < 0 || code > 0xFFFF) {
+                throw new IllegalArgumentException("error code must be a u16, was " + code);
+            }
             Objects.requireNonNull(text, "text");
+        }
+
+        public Error(SyncErrorCode code, String text) {
+            this(checkSendable(code), text);
+        }
+
+        public SyncErrorCode errorCode() {
+            return SyncErrorCode.fromWire(code);
+        }
+
+        private static int checkSendable(SyncErrorCode code) {
+            if (code == SyncErrorCode.UNKNOWN) {
+                throw new IllegalArgumentException("UNKNOWN is a received-only code");
+            }
+            return code.code;
         }
     }
 }

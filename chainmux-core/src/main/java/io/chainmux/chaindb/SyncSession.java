@@ -123,7 +123,7 @@ public final class SyncSession implements Session {
                 msg.release();
             }
             if (m instanceof SyncMessage.Error e) {
-                finish(failed("peer answered GET_HEIGHT with " + e.code() + ": " + e.text()));
+                finish(failed("peer answered GET_HEIGHT with " + e.errorCode() + ": " + e.text()));
             } else if (m instanceof SyncMessage.Height h) {
                 peerHeight = h.height();
                 peerTip = h.tipHash();
@@ -228,7 +228,7 @@ public final class SyncSession implements Session {
                 return misbehaved("bad answer to " + req + ": " + e.getMessage());
             }
             if (m instanceof SyncMessage.Error e) {
-                return failed("peer answered " + req + " with " + e.code() + ": " + e.text());
+                return failed("peer answered " + req + " with " + e.errorCode() + ": " + e.text());
             }
             if (!(m instanceof SyncMessage.Blocks b)) {
                 return misbehaved("expected BLOCKS for " + req + ", got " + m.getClass().getSimpleName());
