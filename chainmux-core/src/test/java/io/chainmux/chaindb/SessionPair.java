@@ -44,9 +44,14 @@ final class SessionPair implements AutoCloseable {
 
     /** Runs both sessions to completion (bounded by {@link #TIMEOUT_SECONDS}). */
     Outcomes run(Session requesterSession, Session responderSession) throws Exception {
+        return start(requesterSession, responderSession).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Starts both sessions; the stage completes when both have. */
+    CompletableFuture<Outcomes> start(Session requesterSession, Session responderSession) {
         CompletableFuture<SessionOutcome> a = start(requester, requesterSession);
         CompletableFuture<SessionOutcome> b = start(responder, responderSession);
-        return new Outcomes(a.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), b.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        return a.thenCombine(b, Outcomes::new);
     }
 
     private CompletableFuture<SessionOutcome> start(End end, Session session) {
