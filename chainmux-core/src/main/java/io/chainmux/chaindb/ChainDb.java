@@ -20,8 +20,12 @@ import java.util.regex.Pattern;
  * <p>Thread-safe: appends are serialised by a lock; reads take no lock and see every block up to the
  * {@link #height()} they read (the height is published after the block is stored).
  *
- * <p>Memory: per block 32 bytes of hash in a shared segment array plus the payload array (16 bytes of
- * header and an 8-byte reference); the parent hash is not stored, it is the previous block's hash.
+ * <p>Memory: per block 32 bytes of hash in a shared segment array and a reference to the payload; the
+ * parent hash is not stored (it is the previous block's hash). With
+ * {@link ChainDbConfig#compactCanonicalPayloads()} a payload equal to the {@link #canonicalPayload
+ * canonical} one (every block of the demo) is stored as its size and regenerated when read, so a
+ * chain of such blocks costs about 40 bytes per block whatever the payload size; other payloads are
+ * stored as they are.
  */
 public final class ChainDb {
     private static final Pattern CHAIN_ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
@@ -33,10 +37,13 @@ public final class ChainDb {
     private static final int SEGMENT_SIZE = 1 << SEGMENT_BITS;
     private static final int SEGMENT_MASK = SEGMENT_SIZE - 1;
 
-    /** Blocks [i * SEGMENT_SIZE, (i + 1) * SEGMENT_SIZE): hashes back to back, payload references. */
+    /**
+     * Blocks [i * SEGMENT_SIZE, (i + 1) * SEGMENT_SIZE): hashes back to back; per block its payload
+     * (byte[]) or, for a canonical payload, just its size (Integer), regenerated when read.
+     */
     private static final class Segment {
         final byte[] hashes = new byte[SEGMENT_SIZE * Block.HASH_SIZE];
-        final byte[][] payloads = new byte[SEGMENT_SIZE][];
+        final Object[] payloads = new Object[SEGMENT_SIZE];
     }
 
     /** What {@link #append} did with a valid block. */
@@ -58,6 +65,9 @@ public final class ChainDb {
 
     private final String chainId;
     private final int maxPayloadSize;
+    private final boolean compact;
+    /** Last size marker stored: one shared Integer per run of equal sizes instead of one per block. */
+    private Integer lastMarker;
     private final SyncStats stats;
     private final long payloadSeed;
     private final Object appendLock = new Object();
@@ -80,6 +90,7 @@ public final class ChainDb {
         checkChainId(chainId);
         this.chainId = chainId;
         this.maxPayloadSize = config.maxPayloadSize();
+        this.compact = config.compactCanonicalPayloads();
         this.stats = new SyncStats(Objects.requireNonNull(clock, "clock"));
         Block g = genesis(chainId);
         byte[] h = g.hashRef();
@@ -163,10 +174,11 @@ public final class ChainDb {
      * @throws InvalidBlockException naming the failed check; nothing is stored then
      */
     public AppendResult append(Block block) {
-        return append(block, true);
+        return append(block, false);
     }
 
-    private AppendResult append(Block block, boolean checkHash) {
+    /** @param produced made by {@link #produce}: hash computed here and payload canonical */
+    private AppendResult append(Block block, boolean produced) {
         Objects.requireNonNull(block, "block");
         long h = block.height();
         if (block.payloadSize() > maxPayloadSize) {
@@ -174,10 +186,12 @@ public final class ChainDb {
                     + ": block " + h + " has a payload of " + block.payloadSize() + " bytes, the limit is "
                     + maxPayloadSize);
         }
-        if (checkHash && !block.hasValidHash()) {
+        if (!produced && !block.hasValidHash()) {
             throw new InvalidBlockException(InvalidBlockException.Reason.BAD_HASH, h, "chain " + chainId
                     + ": block " + h + " claims hash " + block.hashHex() + ", its contents hash differently");
         }
+        boolean canonical = compact && block.payloadSize() > 0
+                && (produced || Arrays.equals(block.payloadRef(), canonicalPayload(h, block.payloadSize())));
         synchronized (appendLock) {
             long tip = height;
             if (h <= tip) {
@@ -195,7 +209,7 @@ public final class ChainDb {
                 throw new InvalidBlockException(InvalidBlockException.Reason.WRONG_PARENT, h, "chain " + chainId
                         + ": block " + h + " names a parent that is not block " + tip);
             }
-            store(h, block.hashRef(), block.payloadRef());
+            store(h, block.hashRef(), canonical ? marker(block.payloadSize()) : block.payloadRef());
             height = h; // publishes the stored block to lock-free readers
         }
         return AppendResult.APPENDED;
@@ -223,7 +237,7 @@ public final class ChainDb {
             // A concurrent sync may append the same block first: append then reports DUPLICATE.
             byte[] parent = hashAt(tip);
             byte[] payload = canonicalPayload(tip + 1, payloadSize);
-            append(new Block(tip + 1, parent, payload, Block.computeHash(tip + 1, parent, payload)), false);
+            append(new Block(tip + 1, parent, payload, Block.computeHash(tip + 1, parent, payload)), true);
         }
         return height;
     }
@@ -238,15 +252,35 @@ public final class ChainDb {
         long state = payloadSeed ^ (h * GOLDEN);
         for (int i = 0; i < payloadSize; i += 8) {
             state += GOLDEN;
-            long z = state;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            z ^= z >>> 31;
+            long z = splitMix(state);
             for (int j = 0; j < 8 && i + j < payloadSize; j++) {
                 out[i + j] = (byte) (z >>> (56 - 8 * j));
             }
         }
         return out;
+    }
+
+    /** Writes {@link #canonicalPayload} without an intermediate array. */
+    private void writeCanonicalPayload(long h, int payloadSize, ByteBuf out) {
+        long state = payloadSeed ^ (h * GOLDEN);
+        int i = 0;
+        for (; i + 8 <= payloadSize; i += 8) {
+            state += GOLDEN;
+            out.writeLong(splitMix(state));
+        }
+        if (i < payloadSize) {
+            long z = splitMix(state + GOLDEN);
+            for (int j = 0; i + j < payloadSize; j++) {
+                out.writeByte((int) (z >>> (56 - 8 * j)));
+            }
+        }
+    }
+
+    private static long splitMix(long state) {
+        long z = state;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /**
@@ -280,13 +314,29 @@ public final class ChainDb {
 
     // ---- package-private, lock-free access for the codec and sessions; h <= a height read before ----
 
-    /** Payload of block {@code h}; shared, must not be modified. */
+    /** Payload of block {@code h}; may be the stored array, which must not be modified. */
     byte[] payloadRef(long h) {
         return payloadRef(segments, h);
     }
 
     int payloadSize(long h) {
-        return payloadRef(segments, h).length;
+        Object p = entry(segments, h);
+        return p instanceof byte[] b ? b.length : (Integer) p;
+    }
+
+    /** Writes the payload of block {@code h} (regenerating a canonical one in place). */
+    void writePayload(long h, ByteBuf out) {
+        Object p = entry(segments, h);
+        if (p instanceof byte[] b) {
+            out.writeBytes(b);
+        } else {
+            writeCanonicalPayload(h, (Integer) p, out);
+        }
+    }
+
+    /** Whether block {@code h} is stored as a canonical payload's size. */
+    boolean storedCompact(long h) {
+        return entry(segments, h) instanceof Integer;
     }
 
     /** Writes the 32-byte hash of block {@code h}. */
@@ -345,11 +395,20 @@ public final class ChainDb {
     private Block blockUnchecked(long h) {
         Segment[] segs = segments;
         byte[] parent = h == 0 ? GENESIS_PARENT.clone() : hashCopy(segs, h - 1);
-        // The payload array is never modified once stored; Block never exposes it, so no copy.
+        // A stored payload array is never modified; Block never exposes it, so no copy.
         return new Block(h, parent, payloadRef(segs, h), hashCopy(segs, h));
     }
 
-    private void store(long h, byte[] hash, byte[] payload) {
+    private Integer marker(int size) {
+        Integer m = lastMarker;
+        if (m == null || m != size) {
+            m = size;
+            lastMarker = m;
+        }
+        return m;
+    }
+
+    private void store(long h, byte[] hash, Object payload) {
         int seg = (int) (h >>> SEGMENT_BITS);
         Segment[] segs = segments;
         if (seg >= segs.length) {
@@ -365,7 +424,12 @@ public final class ChainDb {
         segments = segs;
     }
 
-    private static byte[] payloadRef(Segment[] segs, long h) {
+    private byte[] payloadRef(Segment[] segs, long h) {
+        Object p = entry(segs, h);
+        return p instanceof byte[] b ? b : canonicalPayload(h, (Integer) p);
+    }
+
+    private static Object entry(Segment[] segs, long h) {
         return segs[(int) (h >>> SEGMENT_BITS)].payloads[(int) (h & SEGMENT_MASK)];
     }
 

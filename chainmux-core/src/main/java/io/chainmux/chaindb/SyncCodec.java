@@ -100,11 +100,11 @@ public final class SyncCodec {
         out.writeByte(BLOCKS).writeInt(n);
         for (int i = 0; i < n; i++) {
             long h = from + i;
-            byte[] payload = db.payloadRef(h);
             out.writeLong(h);
             db.writeHash(h - 1, out);
             db.writeHash(h, out);
-            out.writeInt(payload.length).writeBytes(payload);
+            out.writeInt(db.payloadSize(h));
+            db.writePayload(h, out);
         }
         return out;
     }

@@ -122,8 +122,47 @@ class ChainDbTest {
     }
 
     @Test
-    void verifyAllRechecksEveryLink() {
+    void canonicalPayloadsAreStoredAsTheirSizeAndReadBackIdentically() {
         ChainDb db = new ChainDb("c", CONFIG);
+        db.produce(3, 20);
+        ChainDb plain = new ChainDb("c", CONFIG.toBuilder().compactCanonicalPayloads(false).build());
+        plain.produce(3, 20);
+        assertThat(db.storedCompact(2)).isTrue();
+        assertThat(plain.storedCompact(2)).isFalse();
+        assertThat(db.blocks(0, 4)).isEqualTo(plain.blocks(0, 4));
+        assertThat(db.block(2).payload()).isEqualTo(db.canonicalPayload(2, 20));
+
+        // Synced blocks: canonical ones are compacted too, any other payload is stored as received.
+        ChainDb synced = new ChainDb("c", CONFIG);
+        synced.append(plain.block(1));
+        Block custom = Block.create(2, synced.tipHash(), new byte[] {9, 9, 9});
+        synced.append(custom);
+        assertThat(synced.storedCompact(1)).isTrue();
+        assertThat(synced.storedCompact(2)).isFalse();
+        assertThat(synced.block(2)).isEqualTo(custom);
+        assertThat(synced.verifyAll().valid()).isTrue();
+
+        // Every payload size (word tails included) encodes the same from either representation.
+        for (int size = 0; size <= 17; size++) {
+            ChainDb a = new ChainDb("s" + size, CONFIG);
+            a.produce(2, size);
+            byte[] viaRef = a.payloadRef(2);
+            io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer();
+            try {
+                a.writePayload(2, out);
+                byte[] written = new byte[out.readableBytes()];
+                out.readBytes(written);
+                assertThat(written).as("size %d", size).isEqualTo(viaRef).isEqualTo(a.canonicalPayload(2, size));
+                assertThat(a.payloadSize(2)).isEqualTo(size);
+            } finally {
+                out.release();
+            }
+        }
+    }
+
+    @Test
+    void verifyAllRechecksEveryLink() {
+        ChainDb db = new ChainDb("c", CONFIG.toBuilder().compactCanonicalPayloads(false).build());
         assertThat(db.verifyAll()).isEqualTo(new ChainDb.Verification(true, 1, -1, ""));
         db.produce(2100, 33);
         ChainDb.Verification v = db.verifyAll();

@@ -47,6 +47,7 @@ class SyncDocTest {
                 .contains("| batchBlocks | " + d.batchBlocks() + " |")
                 .contains("| maxBatchBytes | " + d.maxBatchBytes() / (1024 * 1024) + " MiB |")
                 .contains("| maxInFlightBytes | " + d.maxInFlightBytes() / (1024 * 1024) + " MiB |")
-                .contains("| maxFetchersPerChain | " + d.maxFetchersPerChain() + " |");
+                .contains("| maxFetchersPerChain | " + d.maxFetchersPerChain() + " |")
+                .contains("| compactCanonicalPayloads | " + d.compactCanonicalPayloads() + " |");
     }
 }
