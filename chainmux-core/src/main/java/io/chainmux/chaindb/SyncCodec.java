@@ -1,5 +1,6 @@
 package io.chainmux.chaindb;
 
+import io.chainmux.broker.NetworkId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -16,6 +17,10 @@ import java.util.List;
  * trailing bytes. Stateless and thread-safe.
  */
 public final class SyncCodec {
+    /** Protocol name and version in the network id: {@code <chain>/chaindb-sync/1}. */
+    public static final String PROTOCOL = "chaindb-sync";
+    public static final int VERSION = 1;
+
     public static final int GET_HEIGHT = 0x01;
     public static final int HEIGHT = 0x02;
     public static final int GET_BLOCKS = 0x03;
@@ -34,6 +39,11 @@ public final class SyncCodec {
     public static final int MAX_ERROR_TEXT = 512;
 
     private SyncCodec() {}
+
+    /** The network a chain's sync sessions run on: {@code <chain>/chaindb-sync/1}. */
+    public static NetworkId network(String chainId) {
+        return NetworkId.of(chainId, PROTOCOL, VERSION);
+    }
 
     /** Size of a BLOCKS message of {@code count} blocks whose payloads add up to {@code payloadBytes}. */
     public static long blocksMessageSize(int count, long payloadBytes) {

@@ -18,6 +18,12 @@ public sealed interface SyncMessage {
             if (tipHash == null || tipHash.length != Block.HASH_SIZE) {
                 throw new IllegalArgumentException("tip hash must have 32 bytes");
             }
+            tipHash = tipHash.clone();
+        }
+
+        @Override
+        public byte[] tipHash() {
+            return tipHash.clone();
         }
     }
 

@@ -32,7 +32,7 @@ final class SessionPair implements AutoCloseable {
     final End responder;
 
     SessionPair(String chain) {
-        NetworkId net = NetworkId.of(chain, "chaindb-sync", 1);
+        NetworkId net = SyncCodec.network(chain);
         requester = new End("requester", net, peerId(1));
         responder = new End("responder", net, peerId(2));
         requester.peer = responder;
