@@ -15,10 +15,11 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * The accepting side of a chain sync: answers GET_HEIGHT and GET_BLOCKS, one request at a time and in
- * order, until the peer closes (outcome: success). A GET_BLOCKS for more than {@code batchBlocks} blocks
- * gets ERROR(REQUEST_TOO_LARGE) and the session goes on; a response never exceeds the smaller of the
- * requested max bytes and {@code maxBatchBytes}. An undecodable or unexpected message gets
- * ERROR(BAD_REQUEST) and ends the session with the peer blamed. Stateless: one instance per chain.
+ * order, until the peer closes (outcome: success, also when requests it pipelined are left
+ * unanswered). A GET_BLOCKS for more than {@code batchBlocks} blocks gets ERROR(REQUEST_TOO_LARGE) and
+ * the session goes on; a response never exceeds the smaller of the requested max bytes and
+ * {@code maxBatchBytes}. An undecodable or unexpected message gets ERROR(BAD_REQUEST) and ends the
+ * session with the peer blamed. Stateless: one instance per chain.
  */
 public final class SyncResponder implements Session {
     private final ChainDb db;
@@ -59,11 +60,7 @@ public final class SyncResponder implements Session {
 
         void onRequest(ByteBuf msg, Throwable err) {
             if (err != null) {
-                Throwable cause = unwrap(err);
-                finish(cause instanceof SessionClosedException
-                        ? new SessionOutcome(true, false, "chain " + db.chainId() + ": peer done after " + requests
-                                + " requests, served " + blocksServed + " blocks")
-                        : SessionOutcome.failed("chain " + db.chainId() + ": receive failed: " + cause));
+                ended("receive", err);
                 return;
             }
             ByteBuf reply;
@@ -90,7 +87,7 @@ public final class SyncResponder implements Session {
             SessionOutcome after = end;
             ctx.send(reply).whenCompleteAsync((v, e) -> {
                 if (e != null) {
-                    finish(SessionOutcome.failed("chain " + db.chainId() + ": send failed: " + unwrap(e)));
+                    ended("send", e);
                 } else if (after != null) {
                     finish(after);
                 } else {
@@ -125,6 +122,15 @@ public final class SyncResponder implements Session {
 
         ByteBuf error(SyncErrorCode code, String text) {
             return SyncCodec.encode(new SyncMessage.Error(code, "chain " + db.chainId() + ": " + text), alloc);
+        }
+
+        /** The connection ended under a receive or send: normal if the peer closed (it is done asking). */
+        void ended(String op, Throwable err) {
+            Throwable cause = unwrap(err);
+            finish(cause instanceof SessionClosedException
+                    ? new SessionOutcome(true, false, "chain " + db.chainId() + ": peer done after " + requests
+                            + " requests, served " + blocksServed + " blocks")
+                    : SessionOutcome.failed("chain " + db.chainId() + ": " + op + " failed: " + cause));
         }
 
         void finish(SessionOutcome outcome) {
