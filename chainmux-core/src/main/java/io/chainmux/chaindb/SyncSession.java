@@ -1,0 +1,343 @@
+package io.chainmux.chaindb;
+
+import io.chainmux.p2p.Session;
+import io.chainmux.p2p.SessionClosedException;
+import io.chainmux.p2p.SessionContext;
+import io.chainmux.p2p.SessionOutcome;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * The requesting side of a chain sync: asks the peer's height and, if the peer is ahead, fetches the
+ * missing blocks in batches and appends them, each checked (hash, parent link, size) before it is
+ * stored. Outcomes:
+ * <ul>
+ *   <li>success: the peer was not ahead (no transfer), or every block up to the height it announced at
+ *       the start was appended;</li>
+ *   <li>misbehaved (peer penalised): an undecodable or unexpected message, a response larger than asked
+ *       (bytes or blocks) or starting elsewhere, no blocks where it announced some, an invalid block,
+ *       or blocks that do not lead to the tip hash it announced;</li>
+ *   <li>failed: the peer answered ERROR, or the connection ended.</li>
+ * </ul>
+ * Blocks appended before a failure stay: each was verified on its own.
+ *
+ * <p>Batches: each GET_BLOCKS asks for up to {@code batchBlocks} blocks in at most {@code maxBatchBytes};
+ * requests are pipelined while the sum of their {@code maxBatchBytes} stays within
+ * {@code maxInFlightBytes}. The block count per request is sized from the largest block seen (first
+ * guess: {@code payloadSize}), so a responder rarely has to cut a response short; when it does, the
+ * responses already requested beyond the gap are read and dropped, fetching resumes at the new tip, and
+ * later requests ask for no more blocks than that short response held.
+ *
+ * <p>Only {@code maxFetchersPerChain} sessions of one chain fetch at a time; another session whose peer
+ * is ahead waits (without a thread) for one of them to finish, then asks its peer's height again.
+ * Stateless: one instance per chain serves every session.
+ */
+public final class SyncSession implements Session {
+    private final ChainDb db;
+    private final ChainDbConfig config;
+    private final ByteBufAllocator alloc;
+
+    public SyncSession(ChainDb db, ChainDbConfig config) {
+        this(db, config, ByteBufAllocator.DEFAULT);
+    }
+
+    public SyncSession(ChainDb db, ChainDbConfig config, ByteBufAllocator alloc) {
+        this.db = Objects.requireNonNull(db, "db");
+        this.config = Objects.requireNonNull(config, "config");
+        this.alloc = Objects.requireNonNull(alloc, "alloc");
+        if (config.maxPayloadSize() > db.maxPayloadSize()) {
+            throw new IllegalArgumentException("config.maxPayloadSize (" + config.maxPayloadSize()
+                    + ") exceeds the chain's limit (" + db.maxPayloadSize() + ")");
+        }
+    }
+
+    @Override
+    public CompletionStage<SessionOutcome> run(SessionContext ctx) {
+        Run run = new Run(ctx);
+        ctx.executor().execute(run::askHeight);
+        return run.result;
+    }
+
+    private record Request(long from, int count, int maxBytes) {
+        @Override
+        public String toString() {
+            return "GET_BLOCKS(from " + from + ", " + count + " blocks, " + maxBytes + " bytes)";
+        }
+    }
+
+    /** One session's state; every method runs on the session executor. */
+    private final class Run {
+        final SessionContext ctx;
+        final Executor exec;
+        final CompletableFuture<SessionOutcome> result = new CompletableFuture<>();
+        final ArrayDeque<Request> outstanding = new ArrayDeque<>();
+        final long startHeight;
+        boolean done;
+        boolean fetching; // holds a place in the chain's fetch gate
+        boolean sending;
+        boolean receiving;
+        long peerHeight;
+        byte[] peerTip;
+        long nextFrom;
+        long inFlightBytes;
+        int discard; // responses still to come for ranges beyond a gap left by a short response
+        long blockEstimate = SyncCodec.BLOCK_OVERHEAD + (long) config.payloadSize();
+        int countCap = Integer.MAX_VALUE; // blocks per response the peer delivered when it cut one short
+        long appended;
+
+        Run(SessionContext ctx) {
+            this.ctx = ctx;
+            this.exec = ctx.executor();
+            this.startHeight = db.height();
+        }
+
+        void askHeight() {
+            if (done) {
+                return;
+            }
+            send(new SyncMessage.GetHeight(), null);
+            ctx.receive().whenCompleteAsync(this::onHeight, exec);
+        }
+
+        void onHeight(ByteBuf msg, Throwable err) {
+            if (done || err != null) {
+                abandon(msg, err);
+                return;
+            }
+            SyncMessage m;
+            try {
+                db.stats().received(msg.readableBytes());
+                m = SyncCodec.decode(msg, 0, config.maxPayloadSize());
+            } catch (SyncProtocolException e) {
+                finish(misbehaved("undecodable answer to GET_HEIGHT: " + e.getMessage()));
+                return;
+            } finally {
+                msg.release();
+            }
+            if (m instanceof SyncMessage.Error e) {
+                finish(failed("peer answered GET_HEIGHT with " + e.errorCode() + ": " + e.text()));
+            } else if (m instanceof SyncMessage.Height h) {
+                peerHeight = h.height();
+                peerTip = h.tipHash();
+                guarded(this::decide);
+            } else {
+                finish(misbehaved("expected HEIGHT, got " + m.getClass().getSimpleName()));
+            }
+        }
+
+        /** With the peer's height known: done, wait for the fetch gate, or fetch. */
+        void decide() {
+            long ours = db.height();
+            if (peerHeight <= ours) {
+                if (!db.hashEquals(peerHeight, peerTip)) {
+                    finish(misbehaved("its tip at height " + peerHeight + " is not our block there: "
+                            + "not the same chain"));
+                } else if (appended == 0) {
+                    finish(ok("nothing to fetch: peer at " + peerHeight + ", we at " + ours));
+                } else {
+                    finish(ok("fetched " + appended + " blocks, " + startHeight + " -> " + ours + " (peer at "
+                            + peerHeight + ")"));
+                }
+                return;
+            }
+            if (!fetching) {
+                CompletableFuture<Void> turn = db.fetchGate().tryEnter(config.maxFetchersPerChain());
+                if (turn != null) {
+                    // Another session is fetching this chain: wait for it, then see what is still missing.
+                    turn.thenRunAsync(() -> guarded(this::askHeight), exec);
+                    return;
+                }
+                fetching = true;
+                nextFrom = ours + 1;
+            }
+            pump();
+        }
+
+        /** Sends the next request if the pipeline has room, keeps one receive pending while any is out. */
+        void pump() {
+            if (done) {
+                return;
+            }
+            nextFrom = Math.max(nextFrom, db.height() + 1); // a local producer may have appended meanwhile
+            if (!sending && discard == 0 && nextFrom <= peerHeight
+                    && (outstanding.isEmpty() || inFlightBytes + config.maxBatchBytes() <= config.maxInFlightBytes())) {
+                long byBytes = Math.max(1, (config.maxBatchBytes() - SyncCodec.BLOCKS_HEADER_SIZE) / blockEstimate);
+                long count0 = Math.min(Math.min(config.batchBlocks(), countCap), peerHeight - nextFrom + 1);
+                int count = (int) Math.min(count0, byBytes);
+                Request r = new Request(nextFrom, count, config.maxBatchBytes());
+                outstanding.add(r);
+                inFlightBytes += r.maxBytes;
+                nextFrom += count;
+                sending = true;
+                send(new SyncMessage.GetBlocks(r.from, r.count, r.maxBytes), () -> {
+                    sending = false;
+                    pump();
+                });
+            }
+            if (!receiving && !outstanding.isEmpty()) {
+                receiving = true;
+                ctx.receive().whenCompleteAsync(this::onBlocks, exec);
+            }
+            if (!sending && outstanding.isEmpty() && db.height() >= peerHeight) {
+                decide();
+            }
+        }
+
+        void onBlocks(ByteBuf msg, Throwable err) {
+            receiving = false;
+            if (done || err != null) {
+                abandon(msg, err);
+                return;
+            }
+            Request req = outstanding.poll();
+            inFlightBytes -= req.maxBytes;
+            SessionOutcome bad;
+            try {
+                bad = process(req, msg);
+            } catch (RuntimeException e) {
+                bad = failed("internal error processing the answer to " + req + ": " + e);
+            } finally {
+                msg.release();
+            }
+            if (bad != null) {
+                finish(bad);
+            } else {
+                guarded(this::pump);
+            }
+        }
+
+        /** Verifies and appends one response; the outcome to end with if the peer is at fault, else null. */
+        SessionOutcome process(Request req, ByteBuf msg) {
+            int size = msg.readableBytes();
+            db.stats().received(size);
+            if (size > req.maxBytes) {
+                return misbehaved("answered " + req + " with " + size + " bytes");
+            }
+            SyncMessage m;
+            try {
+                m = SyncCodec.decode(msg, req.count, config.maxPayloadSize());
+            } catch (SyncProtocolException e) {
+                return misbehaved("bad answer to " + req + ": " + e.getMessage());
+            }
+            if (m instanceof SyncMessage.Error e) {
+                return failed("peer answered " + req + " with " + e.errorCode() + ": " + e.text());
+            }
+            if (!(m instanceof SyncMessage.Blocks b)) {
+                return misbehaved("expected BLOCKS for " + req + ", got " + m.getClass().getSimpleName());
+            }
+            List<Block> blocks = b.blocks();
+            if (blocks.isEmpty()) {
+                return misbehaved("sent no blocks for " + req + " although it announced height " + peerHeight);
+            }
+            if (blocks.get(0).height() != req.from) {
+                return misbehaved("answered " + req + " with blocks from " + blocks.get(0).height());
+            }
+            if (discard > 0) {
+                discard--; // asked before a gap opened below it: cannot be appended
+                return null;
+            }
+            int added = 0;
+            int duplicates = 0;
+            try {
+                for (int i = 0; i < blocks.size(); i++) {
+                    Block k = blocks.get(i);
+                    if (k.height() == peerHeight && !MessageDigest.isEqual(k.hashRef(), peerTip)) {
+                        db.stats().rejected(blocks.size() - i);
+                        return misbehaved("block " + k.height() + " is not the tip it announced");
+                    }
+                    try {
+                        if (db.append(k) == ChainDb.AppendResult.APPENDED) {
+                            added++;
+                        } else {
+                            duplicates++;
+                        }
+                    } catch (InvalidBlockException e) {
+                        db.stats().rejected(blocks.size() - i);
+                        return misbehaved("sent an invalid block (" + e.reason() + "): " + e.getMessage());
+                    }
+                    blockEstimate = Math.max(blockEstimate, SyncCodec.BLOCK_OVERHEAD + (long) k.payloadSize());
+                }
+            } finally {
+                appended += added;
+                if (added > 0) {
+                    db.stats().synced(added);
+                }
+                if (duplicates > 0) {
+                    db.stats().duplicates(duplicates);
+                }
+            }
+            if (blocks.size() < req.count) {
+                // Cut short by the byte limit: the requests behind this one start above a gap.
+                discard = outstanding.size();
+                nextFrom = req.from + blocks.size();
+                countCap = blocks.size(); // ask for what it serves from now on, so the pipeline stays useful
+            }
+            return null;
+        }
+
+        void send(SyncMessage m, Runnable then) {
+            ctx.send(SyncCodec.encode(m, alloc)).whenCompleteAsync((v, e) -> {
+                if (e != null) {
+                    abandon(null, e);
+                } else if (then != null && !done) {
+                    guarded(then);
+                }
+            }, exec);
+        }
+
+        /** Releases a message that arrived too late, or ends the session on a transport failure. */
+        void abandon(ByteBuf msg, Throwable err) {
+            if (msg != null) {
+                msg.release();
+            }
+            if (err != null && !done) {
+                Throwable cause = SyncResponder.unwrap(err);
+                finish(failed((cause instanceof SessionClosedException ? "connection closed: " : "transport failed: ")
+                        + cause.getMessage()));
+            }
+        }
+
+        void guarded(Runnable step) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                finish(failed("internal error: " + e));
+            }
+        }
+
+        void finish(SessionOutcome outcome) {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (fetching) {
+                fetching = false;
+                db.fetchGate().leave();
+            }
+            if (outcome.misbehaved()) {
+                db.stats().misbehaved();
+            }
+            result.complete(outcome);
+        }
+
+        SessionOutcome ok(String what) {
+            return new SessionOutcome(true, false, "chain " + db.chainId() + ": " + what);
+        }
+
+        SessionOutcome failed(String what) {
+            return SessionOutcome.failed("chain " + db.chainId() + ": " + what + " (" + appended + " blocks appended)");
+        }
+
+        SessionOutcome misbehaved(String what) {
+            return SessionOutcome.misbehaved("chain " + db.chainId() + ": peer " + what);
+        }
+    }
+}

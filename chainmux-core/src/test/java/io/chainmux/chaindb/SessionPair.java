@@ -1,0 +1,226 @@
+package io.chainmux.chaindb;
+
+import io.chainmux.broker.NetworkId;
+import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.mux.CloseReason;
+import io.chainmux.p2p.Session;
+import io.chainmux.p2p.SessionClosedException;
+import io.chainmux.p2p.SessionContext;
+import io.chainmux.p2p.SessionOutcome;
+import io.chainmux.wire.ErrorCode;
+import io.netty.buffer.ByteBuf;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * Two {@link SessionContext}s connected by in-memory queues, each with its own single-thread executor,
+ * standing in for a P2P connection: like the network, {@link #run} closes both ends once either
+ * session's stage completes, and closing releases every message not yet received.
+ */
+final class SessionPair implements AutoCloseable {
+    static final long TIMEOUT_SECONDS = 20;
+
+    final End requester;
+    final End responder;
+
+    SessionPair(String chain) {
+        NetworkId net = SyncCodec.network(chain);
+        requester = new End("requester", net, peerId(1));
+        responder = new End("responder", net, peerId(2));
+        requester.peer = responder;
+        responder.peer = requester;
+    }
+
+    /** Both outcomes. */
+    record Outcomes(SessionOutcome requester, SessionOutcome responder) {}
+
+    /** Runs both sessions to completion (bounded by {@link #TIMEOUT_SECONDS}). */
+    Outcomes run(Session requesterSession, Session responderSession) throws Exception {
+        return start(requesterSession, responderSession).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Starts both sessions; the stage completes when both have. */
+    CompletableFuture<Outcomes> start(Session requesterSession, Session responderSession) {
+        CompletableFuture<SessionOutcome> a = start(requester, requesterSession);
+        CompletableFuture<SessionOutcome> b = start(responder, responderSession);
+        return a.thenCombine(b, Outcomes::new);
+    }
+
+    private CompletableFuture<SessionOutcome> start(End end, Session session) {
+        CompletableFuture<SessionOutcome> out = new CompletableFuture<>();
+        CompletionStage<SessionOutcome> stage;
+        try {
+            stage = session.run(end);
+        } catch (RuntimeException e) {
+            stage = CompletableFuture.failedFuture(e);
+        }
+        stage.whenComplete((o, e) -> {
+            closeBoth(); // the network closes the P2P connection when a session ends
+            if (e != null) {
+                out.completeExceptionally(e);
+            } else {
+                out.complete(o);
+            }
+        });
+        return out;
+    }
+
+    void closeBoth() {
+        requester.close();
+        responder.close();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        closeBoth();
+        requester.shutdown();
+        responder.shutdown();
+    }
+
+    private static PeerId peerId(int b) {
+        byte[] key = new byte[PeerId.KEY_LENGTH];
+        key[0] = (byte) b;
+        return PeerId.of(key);
+    }
+
+    /** One side of the connection. */
+    static final class End implements SessionContext {
+        private final String name;
+        private final NetworkId network;
+        private final PeerId peerId;
+        private final ExecutorService executor;
+        private final ArrayDeque<ByteBuf> inbox = new ArrayDeque<>();
+        private final List<Integer> sentTypes = new ArrayList<>();
+        private CompletableFuture<ByteBuf> waiting;
+        private boolean closed;
+        private End peer;
+        /** Applied to every message this end sends; returns the message to deliver (or the same one). */
+        volatile UnaryOperator<ByteBuf> tamper = UnaryOperator.identity();
+
+        End(String name, NetworkId network, PeerId peerId) {
+            this.name = name;
+            this.network = network;
+            this.peerId = peerId;
+            this.executor = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "chaindb-test-" + name);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        @Override
+        public PeerId peer() {
+            return peerId;
+        }
+
+        @Override
+        public NetworkId network() {
+            return network;
+        }
+
+        @Override
+        public java.util.concurrent.Executor executor() {
+            return executor;
+        }
+
+        @Override
+        public CompletionStage<Void> send(ByteBuf message) {
+            synchronized (this) {
+                sentTypes.add(SyncCodec.peekType(message));
+            }
+            ByteBuf out;
+            try {
+                out = tamper.apply(message);
+            } catch (RuntimeException e) {
+                message.release();
+                throw e;
+            }
+            if (!peer.deliver(out)) {
+                return CompletableFuture.failedFuture(closedException());
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<ByteBuf> receive() {
+            synchronized (this) {
+                ByteBuf next = inbox.poll();
+                if (next != null) {
+                    return CompletableFuture.completedFuture(next);
+                }
+                if (closed) {
+                    return CompletableFuture.failedFuture(closedException());
+                }
+                if (waiting != null) {
+                    throw new IllegalStateException(name + ": receive while a receive is pending");
+                }
+                waiting = new CompletableFuture<>();
+                return waiting;
+            }
+        }
+
+        /** Types (first byte) of the messages this end sent, before tampering. */
+        synchronized List<Integer> sentTypes() {
+            return new ArrayList<>(sentTypes);
+        }
+
+        synchronized long sent(int type) {
+            return sentTypes.stream().filter(t -> t == type).count();
+        }
+
+        private boolean deliver(ByteBuf message) {
+            CompletableFuture<ByteBuf> w;
+            synchronized (this) {
+                if (closed) {
+                    message.release();
+                    return false;
+                }
+                w = waiting;
+                waiting = null;
+                if (w == null) {
+                    inbox.add(message);
+                    return true;
+                }
+            }
+            w.complete(message);
+            return true;
+        }
+
+        void close() {
+            CompletableFuture<ByteBuf> w;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                for (ByteBuf b; (b = inbox.poll()) != null; ) {
+                    b.release();
+                }
+                w = waiting;
+                waiting = null;
+            }
+            if (w != null) {
+                w.completeExceptionally(closedException());
+            }
+        }
+
+        void shutdown() throws InterruptedException {
+            executor.shutdown();
+            if (!executor.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(name + " executor did not stop");
+            }
+        }
+
+        private static SessionClosedException closedException() {
+            return new SessionClosedException(CloseReason.local(ErrorCode.NO_ERROR, "test connection closed"));
+        }
+    }
+}
