@@ -1,67 +1,68 @@
 package io.chainmux.cli;
 
-import io.chainmux.endpoint.Endpoint;
-import io.chainmux.endpoint.EndpointConfig;
-import io.chainmux.endpoint.EndpointListener;
-import io.chainmux.endpoint.PeerAddress;
-import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.Transport;
-import io.chainmux.endpoint.identity.NodeIdentity;
-import io.chainmux.mux.CloseReason;
-import io.chainmux.node.AdminServer;
-import io.chainmux.node.EndpointMetrics;
-import io.chainmux.node.PeerStatus;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.chainmux.node.ConfigException;
+import io.chainmux.node.NodeConfigFile;
+import io.chainmux.node.NodeRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code chainmux node}: a long-running node (a bare endpoint until networks are configured). */
+/** {@code chainmux node}: a long-running node configured by a file and flags. */
 @Command(name = "node", sortOptions = false,
-        description = "Runs a chainmux node until SIGTERM or SIGINT, then shuts down gracefully (GO_AWAY to peers, "
-                + "streams in flight may finish).")
+        description = {"Runs a chainmux node until SIGTERM or SIGINT, then shuts down gracefully: GO_AWAY to peers, "
+                + "streams in flight finish (or fail and say so), the peer database is saved.",
+                "Configuration: a YAML file (--config; see docs/node-example.yaml) and flags, which override the file. "
+                        + "Without --config, --listen is required."})
 public final class NodeCommand implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
-
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", required = true,
-            description = "Address to accept connections on, e.g. 0.0.0.0:7000 or [::]:7000.")
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file.")
+    Path config;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to accept connections on (listen).")
     String listen;
 
-    @Option(names = "--identity", paramLabel = "FILE", defaultValue = "chainmux-identity.key",
-            description = "Ed25519 key file, created with owner-only permissions on first use (default: ${DEFAULT-VALUE}).")
-    Path identityFile;
+    @Option(names = "--identity", paramLabel = "FILE",
+            description = "Ed25519 key file, created owner-only on first use (identity; default chainmux-identity.key).")
+    String identity;
 
-    @Option(names = "--advertise", paramLabel = "HOST:PORT",
-            description = "Address peers should dial, sent in the handshake (default: none).")
+    @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Address peers should dial (advertise).")
     String advertise;
 
-    @Option(names = "--connect", paramLabel = "PEER", split = ",",
-            description = "Peers to connect to at start: HOST:PORT or PEERID@HOST:PORT (comma-separated).")
-    List<String> connect;
+    @Option(names = "--bootstrap", paramLabel = "PEER", split = ",",
+            description = "Peers to start from, PEERID@HOST:PORT, comma-separated; \"\" for none (bootstrap).")
+    List<String> bootstrap;
 
-    @Option(names = "--stripes", paramLabel = "K", defaultValue = "1",
-            description = "TCP connections per peer this node dials (default: ${DEFAULT-VALUE}).")
-    int stripes;
+    @Option(names = "--chains", paramLabel = "N", description = "Serve chains 0..N-1 (chains.count).")
+    Integer chains;
 
-    @Option(names = "--tls", description = "Wrap every connection in TLS 1.3 bound to the node identity.")
-    boolean tls;
+    @Option(names = "--degree", paramLabel = "N", description = "Outgoing sessions per chain (network.degree).")
+    Integer degree;
+
+    @Option(names = "--stripes", paramLabel = "K", description = "TCP connections dialed per peer (stripes).")
+    Integer stripes;
+
+    @Option(names = "--tls", negatable = true, description = "TLS 1.3 bound to the node identity (tls).")
+    Boolean tls;
+
+    @Option(names = "--peer-db", paramLabel = "FILE", description = "Peer database file (peerDb).")
+    String peerDb;
 
     @Option(names = "--metrics", paramLabel = "HOST:PORT",
-            description = "Serve /metrics (Prometheus), /peers (JSON) and /health here, e.g. 127.0.0.1:9100.")
+            description = "Serve /metrics (Prometheus), /peers and /health here (metrics).")
     String metrics;
 
     @Option(names = "--transport", paramLabel = "KIND", defaultValue = "auto",
@@ -70,76 +71,63 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EndpointConfig config;
-        List<PeerAddress> peers;
-        NodeIdentity identity;
+        NodeConfigFile file;
+        Transport t;
         try {
-            PeerAddress listenAt = PeerAddress.parse(listen);
-            peers = connect == null ? List.of() : connect.stream().map(PeerAddress::parse).toList();
-            identity = NodeIdentity.loadOrCreate(identityFile);
-            config = EndpointConfig.builder(identity).listen(listenAt).advertisedAddress(advertise)
-                    .transport(Transport.parse(transport)).tls(tls).stripes(stripes).build();
+            t = Transport.parse(transport);
+            if (config == null && listen == null) {
+                throw new ParameterException(spec.commandLine(), "give --config FILE or --listen HOST:PORT");
+            }
+            file = NodeConfigFile.load(config, overrides());
+        } catch (ConfigException e) {
+            throw new CliFailure("invalid configuration: " + e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        Endpoint endpoint;
+        NodeRunner runner;
         try {
-            endpoint = Endpoint.start(config, new LoggingListener());
-        } catch (UncheckedIOException e) {
+            runner = NodeRunner.start(file, t);
+        } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
             throw new CliFailure(e.getMessage());
         }
-        AdminServer admin = null;
-        if (metrics != null) {
-            try {
-                PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-                EndpointMetrics bound = new EndpointMetrics(endpoint, registry);
-                admin = new AdminServer(PeerAddress.parse(metrics).toSocketAddress(), registry, bound::refresh,
-                        () -> PeerStatus.of(endpoint));
-            } catch (IllegalArgumentException | java.io.IOException e) {
-                endpoint.close();
-                throw new CliFailure("cannot serve metrics on " + metrics + ": " + e.getMessage());
-            }
-        }
-        AdminServer adminServer = admin;
         CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            log.info("shutting down: GO_AWAY to every peer");
-            endpoint.close();
-            if (adminServer != null) {
-                adminServer.close();
-            }
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("shutting down: GO_AWAY to every peer, saving the peer database");
+            out.flush();
+            runner.close();
+            out.println("stopped");
+            out.flush();
             stopped.countDown();
-        }, "chainmux-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        spec.commandLine().getOut().printf("node %s listening on %s (%s%s)%n", identity.peerId(),
-                endpoint.localAddress(), config.transport(), tls ? ", TLS" : "");
+        }, "chainmux-shutdown"));
+        spec.commandLine().getOut().printf("node %s listening on %s, %d chains%s%n", runner.node().id(),
+                runner.node().broker().endpoint().localAddress(), runner.chains().size(),
+                runner.adminPort() > 0 ? ", admin on port " + runner.adminPort() : "");
         spec.commandLine().getOut().flush();
-        for (PeerAddress p : peers) {
-            endpoint.connect(p).whenComplete((pc, e) -> {
-                if (e != null) {
-                    log.warn("could not connect to {}: {}", p, e.getMessage());
-                }
-            });
-        }
         stopped.await();
         return 0;
     }
 
-    /** Logs the endpoint's events: what an operator watching a bare node wants to see. */
-    static final class LoggingListener implements EndpointListener {
-        @Override
-        public void onPeerConnected(PeerConnection peer) {
-            log.info("peer {} connected", peer.peerId());
-        }
+    /** Flags given on the command line, as config keys. */
+    private Map<String, Object> overrides() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        put(o, "listen", listen);
+        put(o, "identity", identity);
+        put(o, "advertise", advertise);
+        // an empty value (--bootstrap "") clears the file's bootstrap list
+        put(o, "bootstrap", bootstrap == null ? null : bootstrap.stream().filter(b -> !b.isBlank()).toList());
+        put(o, "chains.count", chains);
+        put(o, "network.degree", degree);
+        put(o, "stripes", stripes);
+        put(o, "tls", tls);
+        put(o, "peerDb", peerDb);
+        put(o, "metrics", metrics);
+        return o;
+    }
 
-        @Override
-        public void onPeerDisconnected(PeerConnection peer, CloseReason reason) {
-            log.info("peer {} disconnected: {}", peer.peerId(), reason);
-        }
-
-        @Override
-        public void onStripeLost(PeerConnection peer, int stripeIndex, CloseReason reason) {
-            log.warn("stripe {} of peer {} lost: {}", stripeIndex, peer.peerId(), reason);
+    private static void put(Map<String, Object> o, String key, Object value) {
+        if (value != null) {
+            o.put(key, value);
         }
     }
 }

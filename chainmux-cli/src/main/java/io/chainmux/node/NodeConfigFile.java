@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -146,6 +149,10 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
         bootstrap = bootstrap == null ? List.of() : List.copyOf(bootstrap);
         for (int i = 0; i < bootstrap.size(); i++) {
             address("bootstrap[" + i + "]", bootstrap.get(i));
+            if (PeerAddress.parse(bootstrap.get(i)).expectedPeer() == null) {
+                throw new ConfigException("bootstrap[" + i + "]", "needs the peer id: PEERID@HOST:PORT (got '"
+                        + bootstrap.get(i) + "'); `chainmux ping HOST:PORT` prints a node's id");
+            }
         }
         chains = chains == null ? new Chains(null, null) : chains;
         network = network == null ? new Network(null, null, null, null, null) : network;
@@ -185,20 +192,64 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
      * @throws ConfigException naming the key and the problem (or the file, if it cannot be read)
      */
     public static NodeConfigFile load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file.toString(), "no such file");
-        } catch (IOException e) {
-            throw new ConfigException(file.toString(), "cannot be read: " + e.getMessage());
+        return load(file, Map.of());
+    }
+
+    /**
+     * Reads a config file (or none: {@code file} null), applies overrides given as dotted keys
+     * ({@code network.degree} -> 4), then validates the result, so a bad override is reported under
+     * its key like a bad file value.
+     */
+    public static NodeConfigFile load(Path file, Map<String, Object> overrides) {
+        ObjectNode tree;
+        String source = file == null ? "(flags)" : file.toString();
+        if (file == null) {
+            tree = YAML.createObjectNode();
+        } else {
+            String text;
+            try {
+                text = Files.readString(file);
+            } catch (NoSuchFileException e) {
+                throw new ConfigException(file.toString(), "no such file");
+            } catch (IOException e) {
+                throw new ConfigException(file.toString(), "cannot be read: " + e.getMessage());
+            }
+            try {
+                JsonNode parsed = YAML.readTree(text);
+                if (parsed != null && !parsed.isMissingNode() && !parsed.isNull() && !parsed.isObject()) {
+                    throw new ConfigException(source, "must be a mapping of keys to values");
+                }
+                tree = parsed == null || !parsed.isObject() ? YAML.createObjectNode() : (ObjectNode) parsed;
+            } catch (IOException e) {
+                throw new ConfigException(source, "is not valid YAML: " + e.getMessage().split("\n")[0]);
+            }
         }
-        return parse(text, file.toString());
+        for (Map.Entry<String, Object> o : overrides.entrySet()) {
+            String[] path = o.getKey().split("\\.");
+            ObjectNode at = tree;
+            for (int i = 0; i < path.length - 1; i++) {
+                JsonNode next = at.get(path[i]);
+                at = next instanceof ObjectNode on ? on : at.putObject(path[i]);
+            }
+            at.set(path[path.length - 1], YAML.valueToTree(o.getValue()));
+        }
+        return bind(tree, source);
     }
 
     static NodeConfigFile parse(String yaml, String source) {
         try {
-            NodeConfigFile c = YAML.readValue(yaml, NodeConfigFile.class);
+            JsonNode tree = YAML.readTree(yaml);
+            return bind(tree == null ? YAML.createObjectNode() : tree, source);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ConfigException(source, "is not valid YAML: " + e.getMessage().split("\n")[0]);
+        }
+    }
+
+    private static NodeConfigFile bind(JsonNode tree, String source) {
+        try {
+            NodeConfigFile c = YAML.treeToValue(tree, NodeConfigFile.class);
             if (c == null) {
                 throw new ConfigException("listen", "is required (the file " + source + " is empty)");
             }

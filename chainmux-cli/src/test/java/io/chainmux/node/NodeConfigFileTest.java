@@ -47,8 +47,19 @@ class NodeConfigFileTest {
         assertThatThrownBy(() -> NodeConfigFile.parse("listen: \"unclosed\n", "t")).hasMessageStartingWith("t: is not valid YAML");
         assertThatThrownBy(() -> NodeConfigFile.load(Path.of("/nonexistent/x.yaml")))
                 .hasMessage("/nonexistent/x.yaml: no such file");
-        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nbootstrap: [\"a:1\", \"b\"]\n", "t"))
-                .hasMessageStartingWith("bootstrap[1]:");
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nbootstrap: [\"a:1\"]\n", "t"))
+                .hasMessageStartingWith("bootstrap[0]: needs the peer id");
+    }
+
+    @Test
+    void overridesReplaceFileValuesAndAreValidatedUnderTheirKey() {
+        NodeConfigFile c = NodeConfigFile.load(Path.of("..", "docs", "node-example.yaml"),
+                java.util.Map.of("network.degree", 3, "listen", "127.0.0.1:0", "tls", false));
+        assertThat(c.network().degree()).isEqualTo(3);
+        assertThat(c.network().maxInbound()).as("untouched file value").isEqualTo(16);
+        assertThat(c.tls()).isFalse();
+        assertThatThrownBy(() -> NodeConfigFile.load(null, java.util.Map.of("listen", "127.0.0.1:0", "stripes", 0)))
+                .hasMessage("stripes: must be in [1, 255], was 0");
     }
 
     @Test

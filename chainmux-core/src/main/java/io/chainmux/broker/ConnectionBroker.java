@@ -119,7 +119,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(handler, "handler");
         Registration r = new Registration(network, handler,
-                new SerialExecutor(network.wire(), pool, config.drainBatch()));
+                new SerialExecutor(network.wire(), pool, config.drainBatch()), new NetworkTraffic());
         if (networks.putIfAbsent(network.wire(), r) != null) {
             throw new IllegalStateException("network " + network + " is registered already");
         }

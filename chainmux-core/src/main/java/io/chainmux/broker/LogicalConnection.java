@@ -117,7 +117,9 @@ public final class LogicalConnection implements SessionContext, StreamListener {
             }
             if (sendable && waiting.isEmpty()) {
                 try {
+                    int length = message.readableBytes();
                     if (stream.trySend(message)) {
+                        registration.traffic().sent(length);
                         return SENT;
                     }
                 } catch (IllegalStateException e) {
@@ -230,6 +232,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
 
     @Override
     public void onMessage(MuxStream s, ByteBuf message) {
+        registration.traffic().received(message.readableBytes());
         boolean wake;
         synchronized (this) {
             if (!finished && closeReason == null) {
@@ -325,10 +328,12 @@ public final class LogicalConnection implements SessionContext, StreamListener {
                     ok = false;
                 } else {
                     try {
+                        int length = p.message.readableBytes();
                         ok = s.trySend(p.message);
                         if (!ok) {
                             break; // onWritable follows
                         }
+                        registration.traffic().sent(length);
                     } catch (RuntimeException e) {
                         p.message.release();
                         sendError = e;

@@ -114,6 +114,11 @@ public final class P2pNetwork implements NetworkHandler {
         return config;
     }
 
+    /** Messages and payload bytes of this network's logical connections, both directions. */
+    public io.chainmux.broker.NetworkTraffic traffic() {
+        return registration.traffic();
+    }
+
     public NetworkStats stats() {
         return stats;
     }

@@ -1,0 +1,134 @@
+package io.chainmux.node;
+
+import io.chainmux.broker.NetworkId;
+import io.chainmux.chaindb.ChainDb;
+import io.chainmux.chaindb.ChainDbConfig;
+import io.chainmux.chaindb.SyncCodec;
+import io.chainmux.chaindb.SyncResponder;
+import io.chainmux.chaindb.SyncSession;
+import io.chainmux.endpoint.EndpointConfig;
+import io.chainmux.endpoint.PeerAddress;
+import io.chainmux.endpoint.Transport;
+import io.chainmux.endpoint.identity.NodeIdentity;
+import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.p2p.NetworkConfig;
+import io.chainmux.p2p.NodeConfig;
+import io.chainmux.p2p.P2pNetwork;
+import io.chainmux.p2p.P2pNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A running node built from its configuration: the P2P node (endpoint, broker, peer DB, peer
+ * exchange), one chain-database sync network per chain, metrics and the admin interface.
+ * {@link #close()} shuts down gracefully: GO_AWAY to peers, streams in flight finish within the
+ * endpoint's grace, peer DB saved.
+ */
+public final class NodeRunner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeRunner.class);
+
+    private final P2pNode node;
+    private final Map<String, ChainDb> chains = new LinkedHashMap<>();
+    private final AdminServer admin;
+
+    private NodeRunner(P2pNode node, AdminServer admin) {
+        this.node = node;
+        this.admin = admin;
+    }
+
+    /**
+     * Starts everything the config describes.
+     *
+     * @throws ConfigException        for a config the library rejects (naming the key)
+     * @throws java.io.UncheckedIOException if the listen or metrics address cannot be bound
+     */
+    public static NodeRunner start(NodeConfigFile c, Transport transport) throws IOException {
+        NodeIdentity identity = NodeIdentity.loadOrCreate(Path.of(c.identity()));
+        NodeConfigFile.Limits l = c.limits();
+        EndpointConfig endpoint = EndpointConfig.builder(identity).listen(c.listen()).advertisedAddress(c.advertise())
+                .transport(transport).tls(c.tls()).stripes(c.stripes()).maxStripesPerPeer(l.maxStripesPerPeer())
+                .maxInboundConnections(l.maxInboundConnections()).maxInboundPerIp(l.maxInboundPerIp())
+                .handshakeTimeout(l.handshakeTimeout()).idleTimeout(l.idleTimeout())
+                .keepAliveInterval(l.keepAliveInterval()).build();
+        List<PeerAddress> bootstrap = new ArrayList<>();
+        for (String b : c.bootstrap()) {
+            bootstrap.add(PeerAddress.parse(b));
+        }
+        P2pNode node = P2pNode.start(NodeConfig.builder(endpoint).peerDbFile(Path.of(c.peerDb()))
+                .bootstrap(bootstrap).build());
+        NetworkConfig network = NetworkConfig.builder().targetDegree(c.network().degree())
+                .maxInboundSessions(c.network().maxInbound()).sessionTimeout(c.network().sessionTimeout())
+                .sharingAware(c.network().sharingAware()).build();
+        ChainDbConfig dbConfig = ChainDbConfig.builder().build();
+        Map<String, ChainDb> chains = new LinkedHashMap<>();
+        for (String chain : c.chains().names()) {
+            ChainDb db = new ChainDb(chain, dbConfig);
+            chains.put(chain, db);
+            NetworkId id = NetworkId.of(chain, c.network().protocol(), SyncCodec.VERSION);
+            node.join(id, network, new SyncSession(db, dbConfig), new SyncResponder(db, dbConfig));
+        }
+        AdminServer admin = null;
+        if (!c.metrics().isEmpty()) {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            EndpointMetrics endpointMetrics = new EndpointMetrics(node.broker().endpoint(), registry);
+            P2pMetrics.bind(node, chains, registry);
+            try {
+                admin = new AdminServer(PeerAddress.parse(c.metrics()).toSocketAddress(), registry,
+                        endpointMetrics::refresh, () -> status(node));
+            } catch (IOException e) {
+                node.close();
+                throw new IOException("cannot serve metrics on " + c.metrics() + ": " + e.getMessage(), e);
+            }
+        }
+        NodeRunner runner = new NodeRunner(node, admin);
+        runner.chains.putAll(chains);
+        log.info("node {} serving {} chains; peer DB {}", identity.peerId(), chains.size(), c.peerDb());
+        return runner;
+    }
+
+    /** {@code /peers}: endpoint status per peer, with the networks each peer has sessions with us on. */
+    static List<PeerStatus> status(P2pNode node) {
+        Map<PeerId, Map<String, Integer>> perPeer = new TreeMap<>();
+        for (P2pNetwork net : node.networks()) {
+            for (PeerId p : net.outgoingPeers()) {
+                perPeer.computeIfAbsent(p, k -> new TreeMap<>()).merge(net.id().wire(), 1, Integer::sum);
+            }
+        }
+        List<PeerStatus> rows = new ArrayList<>();
+        for (PeerStatus s : PeerStatus.of(node.broker().endpoint())) {
+            rows.add(s.withNetworks(perPeer.getOrDefault(PeerId.parse(s.peer()), Map.of())));
+        }
+        return rows;
+    }
+
+    public P2pNode node() {
+        return node;
+    }
+
+    public Map<String, ChainDb> chains() {
+        return chains;
+    }
+
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
+    }
+
+    @Override
+    public void close() {
+        log.info("shutting down: GO_AWAY to every peer, saving the peer database");
+        node.close();
+        if (admin != null) {
+            admin.close();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.chainmux.node;
+
+import io.chainmux.broker.NetworkTraffic;
+import io.chainmux.chaindb.ChainDb;
+import io.chainmux.p2p.NetworkStats;
+import io.chainmux.p2p.P2pNetwork;
+import io.chainmux.p2p.P2pNode;
+import io.chainmux.wire.ErrorCode;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
+
+/**
+ * Binds per-network P2P and chain counters to Micrometer: sessions by outcome, active sessions,
+ * messages and bytes in and out, refused opens by reason, chain heights, and the node's sharing
+ * ratio. Series carry a {@code network} label (its wire id) or a {@code chain} label.
+ */
+public final class P2pMetrics {
+    private P2pMetrics() {}
+
+    public static void bind(P2pNode node, Map<String, ChainDb> chains, MeterRegistry r) {
+        Gauge.builder("chainmux_sharing_ratio", node, P2pNode::sharingRatio)
+                .description("Logical connections per TCP connection").register(r);
+        for (ErrorCode code : ErrorCode.values()) {
+            if (code.isRefusal()) {
+                FunctionCounter.builder("chainmux_refused_opens_total", node, n -> n.refused(code))
+                        .description("Inbound logical connections refused by this node, by reason")
+                        .tag("reason", code.name().toLowerCase()).register(r);
+            }
+        }
+        for (P2pNetwork net : node.networks()) {
+            network(r, net);
+        }
+        for (Map.Entry<String, ChainDb> e : chains.entrySet()) {
+            Gauge.builder("chainmux_chain_height", e.getValue(), ChainDb::height)
+                    .description("Height of the local chain database").tag("chain", e.getKey()).register(r);
+        }
+    }
+
+    /** Meters of one network; call for networks joined after {@link #bind}. */
+    public static void network(MeterRegistry r, P2pNetwork net) {
+        String id = net.id().wire();
+        NetworkStats s = net.stats();
+        NetworkTraffic t = net.traffic();
+        sessions(r, id, s, "ok", NetworkStats::sessionsOk);
+        sessions(r, id, s, "failed", NetworkStats::sessionsFailed);
+        sessions(r, id, s, "misbehaved", NetworkStats::sessionsMisbehaved);
+        sessions(r, id, s, "timeout", NetworkStats::timeouts);
+        gauge(r, "chainmux_network_active_sessions", id, "outgoing", s, NetworkStats::activeOutgoing);
+        gauge(r, "chainmux_network_active_sessions", id, "inbound", s, NetworkStats::activeInbound);
+        traffic(r, "chainmux_network_received_messages_total", id, t, NetworkTraffic::messagesIn);
+        traffic(r, "chainmux_network_sent_messages_total", id, t, NetworkTraffic::messagesOut);
+        traffic(r, "chainmux_network_received_bytes_total", id, t, NetworkTraffic::bytesIn);
+        traffic(r, "chainmux_network_sent_bytes_total", id, t, NetworkTraffic::bytesOut);
+    }
+
+    private static void sessions(MeterRegistry r, String network, NetworkStats s, String outcome,
+                                 ToLongFunction<NetworkStats> f) {
+        FunctionCounter.builder("chainmux_network_sessions_total", s, x -> f.applyAsLong(x))
+                .description("Outgoing sessions ended, by outcome").tag("network", network).tag("outcome", outcome)
+                .register(r);
+    }
+
+    private static void gauge(MeterRegistry r, String name, String network, String direction, NetworkStats s,
+                              ToDoubleFunction<NetworkStats> f) {
+        Gauge.builder(name, s, f).description("Sessions running now").tag("network", network)
+                .tag("direction", direction).register(r);
+    }
+
+    private static void traffic(MeterRegistry r, String name, String network, NetworkTraffic t,
+                                ToLongFunction<NetworkTraffic> f) {
+        FunctionCounter.builder(name, t, x -> f.applyAsLong(x)).description("Application messages and payload bytes")
+                .tag("network", network).register(r);
+    }
+}
