@@ -58,7 +58,7 @@ class NodeCommandTest {
                     synchronized (log) {
                         log.append(line).append('\n');
                     }
-                    if (line.contains("listening on")) {
+                    if (line.contains("admin on port")) { // the node's ready line, after metrics are up
                         started.complete(null);
                     }
                 }

@@ -96,6 +96,7 @@ class PingCommandTest {
                 "--transport");
         out.getBuffer().setLength(0);
         assertThat(run("node", "--help")).isZero();
-        assertThat(out.toString()).contains("--listen", "--identity", "--advertise", "--connect", "--stripes", "--tls");
+        assertThat(out.toString()).contains("--config", "--listen", "--identity", "--advertise", "--bootstrap",
+                "--chains", "--degree", "--stripes", "--[no-]tls", "--peer-db", "--metrics", "--transport");
     }
 }
