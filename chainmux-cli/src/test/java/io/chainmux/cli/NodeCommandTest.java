@@ -41,16 +41,15 @@ class NodeCommandTest {
 
     @Test
     void startsFromTheExampleConfigServesMetricsAndShutsDownGracefullyOnSigterm(@TempDir Path dir) throws Exception {
-        int metrics = freePort();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node",
                 "--config", Path.of("..", "docs", "node-example.yaml").toString(),
                 "--listen", "127.0.0.1:0", "--identity", dir.resolve("node.key").toString(),
-                "--peer-db", dir.resolve("peers.db").toString(), "--metrics", "127.0.0.1:" + metrics,
+                "--peer-db", dir.resolve("peers.db").toString(), "--metrics", "127.0.0.1:0",
                 "--bootstrap", "", "--chains", "3"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         StringBuilder log = new StringBuilder();
-        CompletableFuture<Void> started = new CompletableFuture<>();
+        CompletableFuture<Integer> started = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
@@ -58,8 +57,9 @@ class NodeCommandTest {
                     synchronized (log) {
                         log.append(line).append('\n');
                     }
-                    if (line.contains("admin on port")) { // the node's ready line, after metrics are up
-                        started.complete(null);
+                    int at = line.indexOf("admin on port ");
+                    if (at >= 0) { // the node's ready line, after metrics are up
+                        started.complete(Integer.parseInt(line.substring(at + "admin on port ".length()).trim()));
                     }
                 }
             } catch (Exception e) {
@@ -69,7 +69,7 @@ class NodeCommandTest {
         });
         reader.start();
         try {
-            started.get(60, TimeUnit.SECONDS);
+            int metrics = started.get(60, TimeUnit.SECONDS);
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + metrics + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString());
