@@ -85,7 +85,8 @@ class NodeCommandTest {
                         .contains("stopped");
             }
             assertThat(Files.readString(dir.resolve("peers.db"))).startsWith("chainmux-peerdb 1");
-            assertThat(Files.getPosixFilePermissions(dir.resolve("node.key")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("node.key"))))
+                    .isEqualTo("rw-------");
         } finally {
             p.destroyForcibly();
         }
