@@ -72,6 +72,14 @@ class NodeCommandTest {
                     assertThat(line).as("a Prometheus sample").matches(SAMPLE);
                 }
             }
+            // every metric the Grafana dashboard queries exists
+            java.util.regex.Matcher m = Pattern.compile("chainmux_[a-z_]+")
+                    .matcher(Files.readString(Path.of("..", "deploy", "grafana-dashboard.json")));
+            while (m.find()) {
+                if (!m.group().startsWith("chainmux_peer_")) { // per-peer series exist once a peer does
+                    assertThat(r.body()).as("dashboard metric %s", m.group()).contains(m.group());
+                }
+            }
             assertThat(r.body()).contains("# TYPE chainmux_handshakes_completed_total counter")
                     .contains("chainmux_network_sessions_total{network=\"0/chaindb-sync/1\",outcome=\"ok\"}")
                     .contains("chainmux_limit_hits_total{limit=\"max_inbound_per_ip\"}")
