@@ -1164,8 +1164,8 @@ public final class MuxSession implements FrameListener {
 
     /** Tells streams that were refused a send that they have room again. */
     private void notifyWritable() {
-        if (writabilityWatchers.isEmpty()) {
-            return;
+        if (writabilityWatchers.isEmpty() || sendBudget.isFull()) {
+            return; // a full session has room for no stream
         }
         for (Iterator<MuxStream> it = writabilityWatchers.iterator(); it.hasNext(); ) {
             MuxStream s = it.next();
@@ -1175,8 +1175,8 @@ public final class MuxSession implements FrameListener {
             } else if (s.hasRoom()) {
                 it.remove();
                 s.stopWatching();
-                if (s.wantsWritable && s.listener != null) {
-                    s.wantsWritable = false;
+                if (s.refused && s.listener != null) {
+                    s.refused = false;
                     nowWritable.add(s);
                 }
             }

@@ -515,6 +515,32 @@ class MuxSessionTest {
     }
 
     @Test
+    void aRefusedStreamIsWritableAgainOnlyOnceItsQueueDrainedToHalf() {
+        MuxConfig config = MuxConfig.builder().streamSendBuffer(1000).build();
+        peer = new ScriptedPeer(config, true, app);
+        peer.expect(FrameType.SETTINGS);
+        peer.settings(new Settings(16384, 2 * 301, 1 << 24, 10, 1 << 24)); // two messages of 300
+        peer.expect(FrameType.PING);
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        for (int i = 0; i < 4; i++) {
+            assertThat(s.trySend(Unpooled.wrappedBuffer(new byte[300]))).isTrue();
+        }
+        var refused = Unpooled.wrappedBuffer(new byte[300]);
+        assertThat(s.trySend(refused)).isFalse();
+        refused.release();
+        peer.expect(FrameType.OPEN);
+        peer.expect(FrameType.DATA);
+        peer.expect(FrameType.DATA);
+        assertThat(s.queuedBytes()).isEqualTo(600);
+        assertThat(app.writable).as("600 of 1000 queued: above half").isEmpty();
+        assertThat(s.isWritable()).isFalse();
+        peer.windowUpdate(1, 301);
+        peer.expect(FrameType.DATA);
+        assertThat(app.writable).containsExactly(s);
+        assertThat(s.isWritable()).isTrue();
+    }
+
+    @Test
     void messageAboveThePeersLimitIsRejectedAtSend() {
         start();
         MuxStream s = peer.session.openStream("n", 100, 1, app);
