@@ -86,6 +86,8 @@ public final class MuxSession implements FrameListener {
 
     private boolean started;
     private boolean writeScheduled;
+    /** The last write pass stopped because the connection window could not carry the next frame. */
+    private boolean connectionBlocked;
     private boolean reading;
     private volatile boolean goAwaySent;
     private volatile boolean goAwayReceived;
@@ -1067,6 +1069,7 @@ public final class MuxSession implements FrameListener {
             return;
         }
         Channel ch = ctx.channel();
+        connectionBlocked = false;
         if (!hardClosing && scheduler != null && scheduler.hasActive()) {
             long budget = ch.bytesBeforeUnwritable() - out.pendingBytes();
             if (budget > 0) {
@@ -1075,8 +1078,11 @@ public final class MuxSession implements FrameListener {
         }
         out.flush();
         notifyWritable();
-        if (!hardClosing && scheduler != null && scheduler.hasActive() && connectionSendWindow > 0
-                && ch.isWritable()) {
+        // Go on only if the pass stopped at its byte budget. One blocked on the connection window
+        // waits for the peer's WINDOW_UPDATE (which requests a pass): the window may be above zero
+        // yet too small for the next frame, and passes in a loop would spin the event loop.
+        if (!hardClosing && scheduler != null && scheduler.hasActive() && !connectionBlocked
+                && connectionSendWindow > 0 && ch.isWritable()) {
             requestWrite();
         }
     }
@@ -1131,6 +1137,7 @@ public final class MuxSession implements FrameListener {
             if (length <= 0) {
                 if (connectionSendWindow <= s.sendWindow) {
                     stats.connectionWindowStalls++;
+                    connectionBlocked = true;
                     return WriteScheduler.BLOCKED;
                 }
                 stats.sendWindowStalls++;
