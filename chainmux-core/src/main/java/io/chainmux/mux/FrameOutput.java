@@ -8,9 +8,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
- * Batches outgoing frames, in the order they are produced, into pooled buffers handed to the channel
- * with one flush per event-loop pass. Small payloads are copied next to their header; large ones go
- * out as zero-copy slices. Event-loop confined.
+ * Batches outgoing frames, in the order they are produced, into a pooled buffer whose filled part is
+ * handed to the channel as a slice, with one flush per event-loop pass; the buffer is reused until
+ * full, so a pass that writes a few headers allocates nothing. Small payloads are copied next to
+ * their header; large ones, and long runs of pre-framed messages, go out as zero-copy slices.
+ * Event-loop confined.
  */
 final class FrameOutput {
     /** Payloads up to this size are copied into the batch buffer; larger ones are sliced. */
@@ -27,7 +29,9 @@ final class FrameOutput {
 
     private ByteBuf room(int bytes) {
         if (batch != null && batch.writableBytes() < bytes) {
-            handOver();
+            handOverPending();
+            batch.release(); // the slices handed over keep their part alive
+            batch = null;
         }
         if (batch == null) {
             batch = ctx.alloc().directBuffer(Math.max(BATCH_SIZE, bytes));
@@ -49,9 +53,18 @@ final class FrameOutput {
         }
     }
 
-    /** Copies {@code length} bytes of complete, already encoded frames. */
+    /**
+     * Writes {@code length} bytes of complete, already encoded frames: copied when short, else as a
+     * slice of {@code src}, whose bytes in that range must then stay unchanged until written.
+     */
     void frames(ByteBuf src, int index, int length) {
-        room(length).writeBytes(src, index, length);
+        if (length <= COPY_THRESHOLD) {
+            room(length).writeBytes(src, index, length);
+        } else {
+            handOverPending();
+            dirty = true;
+            ctx.write(src.retainedSlice(index, length), ctx.voidPromise());
+        }
     }
 
     void open(int streamId, int maxMessageSize, String networkId) {
@@ -94,13 +107,18 @@ final class FrameOutput {
     }
 
     /**
-     * Writes the batch to the channel. The field is cleared first: a write can re-enter this class
-     * (writability events run handlers synchronously) and must never see the same buffer twice.
+     * Writes the filled part of the batch to the channel as a slice. The reader index moves before
+     * the write: a write can re-enter this class (writability events run handlers synchronously) and
+     * must never hand over the same bytes twice.
      */
     private void handOver() {
-        ByteBuf b = batch;
-        batch = null;
-        ctx.write(b, ctx.voidPromise());
+        ctx.write(batch.readRetainedSlice(batch.readableBytes()), ctx.voidPromise());
+    }
+
+    private void handOverPending() {
+        if (batch != null && batch.isReadable()) {
+            handOver();
+        }
     }
 
     /** Bytes produced but not yet handed to the channel. */
@@ -114,14 +132,7 @@ final class FrameOutput {
 
     /** Hands everything to the channel and flushes once. */
     void flush() {
-        if (batch != null) {
-            if (batch.isReadable()) {
-                handOver();
-            } else {
-                batch.release();
-                batch = null;
-            }
-        }
+        handOverPending();
         if (dirty) {
             dirty = false;
             ctx.flush();

@@ -1,25 +1,32 @@
 package io.chainmux.mux;
 
+import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.List;
 
 /**
  * Netty glue for a {@link MuxSession}: feeds inbound bytes to the frame decoder, drives writes on
  * read-complete and writability changes, and ends the session when the channel closes. Add it once
  * the preamble and handshake are done; bytes that arrived after the handshake are passed on by the
- * handshake handler (a {@link ByteToMessageDecoder} hands its leftover to the next handler when
- * removed).
+ * handshake handler (a {@link io.netty.handler.codec.ByteToMessageDecoder} hands its leftover to the
+ * next handler when removed).
+ *
+ * <p>Frames are decoded straight from each buffer the channel reads, so messages are slices of it.
+ * Only a frame that straddles two reads is copied, into a buffer of its own: unlike a cumulating
+ * decoder, which appends every read to the leftover of the previous one, this copies at most one
+ * frame per read and never grows or compacts a cumulation buffer.
  */
-public final class MuxHandler extends ByteToMessageDecoder {
+public final class MuxHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(MuxHandler.class);
 
     private final MuxSession session;
+    /** The start of a frame that continues in the next read (less than one whole frame), or null. */
+    private ByteBuf partial;
 
     public MuxHandler(MuxSession session) {
         this.session = session;
@@ -38,36 +45,94 @@ public final class MuxHandler extends ByteToMessageDecoder {
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    public void channelActive(ChannelHandlerContext ctx) {
         session.start();
-        super.channelActive(ctx);
+        ctx.fireChannelActive();
     }
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        session.read(in);
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf in)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            if (partial != null && !completePartial(in)) {
+                return; // this read ended inside the straddling frame
+            }
+            session.read(in);
+            if (in.isReadable()) {
+                keepPartial(ctx, in);
+            }
+        } finally {
+            in.release();
+        }
+    }
+
+    /**
+     * Appends the rest of the straddling frame from {@code in} and decodes it once whole (the session
+     * checks the header as soon as it is complete, before the payload is gathered).
+     *
+     * @return true when the frame was decoded (or dropped) and {@code in} holds the next frame
+     */
+    private boolean completePartial(ByteBuf in) {
+        ByteBuf p = partial;
+        while (in.isReadable()) {
+            int have = p.readableBytes();
+            int want = have < WireFormat.HEADER_LENGTH ? WireFormat.HEADER_LENGTH - have
+                    : WireFormat.HEADER_LENGTH + p.getUnsignedMedium(p.readerIndex()) - have;
+            p.writeBytes(in, Math.min(want, in.readableBytes()));
+            session.read(p);
+            if (!p.isReadable()) {
+                releasePartial();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Copies the start of a frame that the next read completes; sized for the whole frame if known. */
+    private void keepPartial(ChannelHandlerContext ctx, ByteBuf in) {
+        int n = in.readableBytes();
+        // A whole header was already checked by the decoder, so its length is within the maximum.
+        int frame = n >= WireFormat.HEADER_LENGTH
+                ? WireFormat.HEADER_LENGTH + in.getUnsignedMedium(in.readerIndex()) : WireFormat.HEADER_LENGTH;
+        partial = ctx.alloc().buffer(Math.max(frame, n));
+        partial.writeBytes(in);
+    }
+
+    private void releasePartial() {
+        if (partial != null) {
+            partial.release();
+            partial = null;
+        }
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+    public void channelReadComplete(ChannelHandlerContext ctx) {
         session.readComplete();
-        super.channelReadComplete(ctx);
+        if (!ctx.channel().config().isAutoRead()) {
+            ctx.read(); // the session consumes everything it reads; keep reading, as a decoder would
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         session.writabilityChanged(ctx.channel().isWritable());
-        super.channelWritabilityChanged(ctx);
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        super.channelInactive(ctx);
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releasePartial();
+        ctx.fireChannelInactive();
         session.channelClosed();
     }
 
     @Override
-    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePartial();
         session.channelClosed();
     }
 

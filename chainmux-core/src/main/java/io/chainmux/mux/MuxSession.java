@@ -90,6 +90,8 @@ public final class MuxSession implements FrameListener {
 
     private boolean started;
     private boolean writeScheduled;
+    /** The last write pass stopped because the connection window could not carry the next frame. */
+    private boolean connectionBlocked;
     private boolean reading;
     private volatile boolean goAwaySent;
     private volatile boolean goAwayReceived;
@@ -1098,6 +1100,7 @@ public final class MuxSession implements FrameListener {
             return;
         }
         Channel ch = ctx.channel();
+        connectionBlocked = false;
         if (!hardClosing && scheduler != null && scheduler.hasActive()) {
             long budget = ch.bytesBeforeUnwritable() - out.pendingBytes();
             if (budget > 0) {
@@ -1106,8 +1109,11 @@ public final class MuxSession implements FrameListener {
         }
         out.flush();
         notifyWritable();
-        if (!hardClosing && scheduler != null && scheduler.hasActive() && connectionSendWindow > 0
-                && ch.isWritable()) {
+        // Go on only if the pass stopped at its byte budget. One blocked on the connection window
+        // waits for the peer's WINDOW_UPDATE (which requests a pass): the window may be above zero
+        // yet too small for the next frame, and passes in a loop would spin the event loop.
+        if (!hardClosing && scheduler != null && scheduler.hasActive() && !connectionBlocked
+                && connectionSendWindow > 0 && ch.isWritable()) {
             requestWrite();
         }
     }
@@ -1162,6 +1168,7 @@ public final class MuxSession implements FrameListener {
             if (length <= 0) {
                 if (connectionSendWindow <= s.sendWindow) {
                     stats.connectionWindowStalls++;
+                    connectionBlocked = true;
                     return WriteScheduler.BLOCKED;
                 }
                 stats.sendWindowStalls++;
@@ -1195,8 +1202,8 @@ public final class MuxSession implements FrameListener {
 
     /** Tells streams that were refused a send that they have room again. */
     private void notifyWritable() {
-        if (writabilityWatchers.isEmpty()) {
-            return;
+        if (writabilityWatchers.isEmpty() || sendBudget.isFull()) {
+            return; // a full session has room for no stream
         }
         for (Iterator<MuxStream> it = writabilityWatchers.iterator(); it.hasNext(); ) {
             MuxStream s = it.next();
@@ -1206,8 +1213,8 @@ public final class MuxSession implements FrameListener {
             } else if (s.hasRoom()) {
                 it.remove();
                 s.stopWatching();
-                if (s.wantsWritable && s.listener != null) {
-                    s.wantsWritable = false;
+                if (s.refused && s.listener != null) {
+                    s.refused = false;
                     nowWritable.add(s);
                 }
             }

@@ -56,8 +56,13 @@ public final class MuxStream {
     private volatile int consumedMessagesFromOtherThreads;
     private volatile int wakeScheduled;
     private volatile int watching;
-    /** Set when a trySend was refused, so the loop reports writability coming back. */
-    volatile boolean wantsWritable;
+    /**
+     * Set when a send was refused (or {@link #isWritable} said no): the stream then has room again
+     * only once its queue has drained to half the stream send buffer, and the loop reports that with
+     * {@code onWritable}. The gap (hysteresis, like Netty's water marks) lets a sender write a good
+     * batch per wake-up instead of one message per refusal.
+     */
+    volatile boolean refused;
 
     // ---- event-loop confined state ----
     StreamListener listener;
@@ -143,14 +148,17 @@ public final class MuxStream {
         if (hasRoom()) {
             return true;
         }
-        wantsWritable = true;
-        session.watchWritability(this);
-        return false;
+        return refused();
     }
 
     /** Room in the stream's and the session's send buffers; no side effects. */
     boolean hasRoom() {
-        return outbound.queuedBytes() < session.config.streamSendBuffer() && session.sendBudget.hasRoom();
+        if (session.sendBudget.isFull()) {
+            return false;
+        }
+        long queued = outbound.queuedBytes();
+        int limit = session.config.streamSendBuffer();
+        return refused ? queued <= limit / 2 : queued < limit;
     }
 
     /**
@@ -206,7 +214,7 @@ public final class MuxStream {
     }
 
     private boolean refused() {
-        wantsWritable = true;
+        refused = true;
         session.watchWritability(this);
         return false;
     }

@@ -46,12 +46,37 @@ final class OutboundQueue {
         }
     }
 
-    /** A pooled buffer of length-prefixed small messages. */
+    /**
+     * A pooled buffer of small messages, each framed as a whole DATA frame, with a summary of the
+     * unread ones: a run that takes the whole chunk needs no look at its headers (by the time a
+     * chunk is written its bytes have usually left the CPU cache, and reading header after header
+     * is a chain of cache misses).
+     */
     private static final class Chunk {
         final ByteBuf buf;
+        /** Unread messages. */
+        int messages;
+        /** Their payload bytes. */
+        int payload;
+        /** An upper bound of their lengths. */
+        int maxLength;
 
         Chunk(ByteBuf buf) {
             this.buf = buf;
+        }
+
+        void appended(int length) {
+            messages++;
+            payload += length;
+            maxLength = Math.max(maxLength, length);
+        }
+
+        void taken(int count, int bytes) {
+            messages -= count;
+            payload -= bytes;
+            if (messages == 0) {
+                maxLength = 0;
+            }
         }
     }
 
@@ -98,9 +123,10 @@ final class OutboundQueue {
         drainForeign();
         int length = message.readableBytes();
         if (length <= COPY_THRESHOLD && streamId != 0) {
-            ByteBuf chunk = chunkWithRoom(WireFormat.HEADER_LENGTH + length);
-            FrameWriter.writeDataHeader(chunk, streamId, WireFormat.FLAG_END_MESSAGE, length);
-            chunk.writeBytes(message, message.readerIndex(), length);
+            Chunk chunk = chunkWithRoom(WireFormat.HEADER_LENGTH + length);
+            FrameWriter.writeDataHeader(chunk.buf, streamId, WireFormat.FLAG_END_MESSAGE, length);
+            chunk.buf.writeBytes(message, message.readerIndex(), length);
+            chunk.appended(length);
             if (owned) {
                 message.release();
             }
@@ -111,17 +137,17 @@ final class OutboundQueue {
         count(length);
     }
 
-    private ByteBuf chunkWithRoom(int bytes) {
+    private Chunk chunkWithRoom(int bytes) {
         Chunk t = tail;
         if (t != null) {
             if (tailQueued && entries.peekLast() == t && t.buf.writableBytes() >= bytes) {
-                return t.buf;
+                return t;
             }
             if (!tailQueued) {
                 if (t.buf.capacity() >= bytes) {
                     entries.add(t); // empty and detached: reuse it
                     tailQueued = true;
-                    return t.buf;
+                    return t;
                 }
                 t.buf.release();
             }
@@ -131,7 +157,25 @@ final class OutboundQueue {
         tail = new Chunk(alloc.directBuffer(Math.max(CHUNK_SIZE, bytes)));
         tailQueued = true;
         entries.add(tail);
-        return tail.buf;
+        return tail;
+    }
+
+    /**
+     * Drops a drained chunk from the head. The tail is kept for reuse unless slices of it are still
+     * on their way to the socket (they would see its bytes overwritten).
+     */
+    private void chunkDrained(Chunk c) {
+        entries.pollFirst();
+        if (c == tail && c.buf.refCnt() == 1) {
+            c.buf.clear();
+            tailQueued = false;
+            return;
+        }
+        if (c == tail) {
+            tail = null;
+            tailQueued = false;
+        }
+        c.buf.release();
     }
 
     /** Any thread but the loop; the queue takes ownership on true. False when the queue is full. */
@@ -173,15 +217,10 @@ final class OutboundQueue {
                     currentIsChunk = true;
                     remaining = c.buf.getUnsignedMedium(c.buf.readerIndex());
                     c.buf.skipBytes(WireFormat.HEADER_LENGTH);
+                    c.taken(1, remaining);
                     return remaining;
                 }
-                entries.pollFirst();
-                if (c != tail) {
-                    c.buf.release();
-                } else {
-                    c.buf.clear();
-                    tailQueued = false;
-                }
+                chunkDrained(c);
             } else {
                 entries.pollFirst();
                 current = (ByteBuf) head;
@@ -203,30 +242,44 @@ final class OutboundQueue {
      */
     int writeRun(FrameOutput out, long window, int maxBytes, int limit) {
         drainForeign();
-        Object head = entries.peekFirst();
+        Object head;
+        while ((head = entries.peekFirst()) instanceof Chunk c && !c.buf.isReadable()) {
+            chunkDrained(c); // so a run goes on into the next chunk instead of one frame at a time
+        }
         if (!(head instanceof Chunk c) || !c.buf.isReadable()) {
             return -1;
         }
         ByteBuf b = c.buf;
         int start = b.readerIndex();
-        int end = b.writerIndex();
-        int at = start;
-        int payload = 0;
-        int messages = 0;
-        long charge = 0;
-        while (at < end) {
-            int length = b.getInt(at) >>> 8; // the 24-bit length field, in one load
-            if (length > limit || charge + length + 1 > window || (messages > 0 && payload + length > maxBytes)) {
-                break;
+        int at;
+        int payload;
+        int messages;
+        if (c.maxLength <= limit && c.payload + (long) c.messages <= window && c.payload <= maxBytes) {
+            at = b.writerIndex(); // all of it, from the summary
+            payload = c.payload;
+            messages = c.messages;
+        } else {
+            int end = b.writerIndex();
+            at = start;
+            payload = 0;
+            messages = 0;
+            long charge = 0;
+            while (at < end) {
+                int length = b.getInt(at) >>> 8; // the 24-bit length field, in one load
+                if (length > limit || charge + length + 1 > window
+                        || (messages > 0 && payload + length > maxBytes)) {
+                    break;
+                }
+                charge += length + 1;
+                payload += length;
+                messages++;
+                at += WireFormat.HEADER_LENGTH + length;
             }
-            charge += length + 1;
-            payload += length;
-            messages++;
-            at += WireFormat.HEADER_LENGTH + length;
+            if (messages == 0) {
+                return -1;
+            }
         }
-        if (messages == 0) {
-            return -1;
-        }
+        c.taken(messages, payload);
         out.frames(b, start, at - start);
         b.readerIndex(at);
         runMessages = messages;

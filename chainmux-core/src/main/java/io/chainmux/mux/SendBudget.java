@@ -7,6 +7,11 @@ import java.lang.invoke.VarHandle;
  * Outbound bytes queued over all streams of a session, kept by the event loop (messages sent from
  * other threads count once the loop takes them in) and readable from any thread. It caps the
  * session's memory for outbound messages on top of the per-stream caps.
+ *
+ * <p>The cap has hysteresis, like Netty's channel water marks: once the queue reaches the limit the
+ * session counts as full until it has drained to half of it. Without the gap, every write pass
+ * would free a little room that the first sender fills again, so a thousand refused streams would
+ * be woken (and refused) again on every pass, one message each.
  */
 final class SendBudget {
     private static final VarHandle QUEUED;
@@ -21,6 +26,8 @@ final class SendBudget {
 
     private final long limit;
     private long queued;
+    /** Set at the limit, cleared at half of it; written by the loop only. */
+    private volatile boolean full;
 
     SendBudget(long limit) {
         this.limit = limit;
@@ -28,14 +35,23 @@ final class SendBudget {
 
     /** Loop only. */
     void add(long delta) {
-        QUEUED.setRelease(this, queued + delta);
+        long q = queued + delta;
+        QUEUED.setRelease(this, q);
+        if (full) {
+            if (q <= limit / 2) {
+                full = false;
+            }
+        } else if (q >= limit) {
+            full = true;
+        }
     }
 
     long queued() {
         return (long) QUEUED.getAcquire(this);
     }
 
-    boolean hasRoom() {
-        return queued() < limit;
+    /** Whether sends are refused for the session as a whole; any thread. */
+    boolean isFull() {
+        return full;
     }
 }

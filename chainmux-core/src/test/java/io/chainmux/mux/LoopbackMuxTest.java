@@ -1,12 +1,14 @@
 package io.chainmux.mux;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -14,6 +16,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -195,6 +198,52 @@ class LoopbackMuxTest {
     }
 
     @Test
+    void aConnectionWindowTooSmallForTheEndOfAMessageLeavesTheLoopIdle() throws Exception {
+        // A 20-byte connection window; the server holds the first message unconsumed, so the fragment
+        // of the second is not credited back: the client keeps 1 byte of window while the end of
+        // that message needs 2, and must wait for the update instead of re-running write passes.
+        MuxConfig config = MuxConfig.builder().initialConnectionWindow(20).autotuneWindows(false).build();
+        List<ByteBuf> held = new CopyOnWriteArrayList<>();
+        AtomicReference<MuxStream> serverStream = new AtomicReference<>();
+        CountDownLatch first = new CountDownLatch(1);
+        CountDownLatch second = new CountDownLatch(1);
+        SessionListener server = stream -> stream.accept(new StreamListener() {
+            @Override
+            public void onMessage(MuxStream s, ByteBuf message) {
+                serverStream.set(s);
+                held.add(message);
+                (held.size() == 1 ? first : second).countDown();
+            }
+
+            @Override
+            public void onClosed(MuxStream s, CloseReason reason) { }
+        }, 100);
+        try (LoopbackMux pair = LoopbackMux.start(config, server, s -> s.refuse(
+                io.chainmux.wire.ErrorCode.REFUSED_UNKNOWN_NETWORK, null))) {
+            MuxStream stream = pair.client.openStream("n", 100, 1, new RecordingListener());
+            assertThat(stream.trySend(Unpooled.wrappedBuffer(new byte[8]))).isTrue(); // charge 9
+            assertThat(stream.trySend(Unpooled.wrappedBuffer(new byte[11]))).isTrue(); // 10 go out, 1 byte left
+            var loop = pair.client.channel().eventLoop();
+            Callable<Long> stalls = () -> pair.client.stats().connectionWindowStalls();
+            long seen = 0;
+            for (int i = 0; i < 100_000 && seen == 0; i++) {
+                seen = loop.submit(stalls).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+            assertThat(seen).as("the client reached the blocked state").isPositive();
+            // Tasks run in order: a pass that keeps re-scheduling itself runs between these two.
+            long before = loop.submit(stalls).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            long after = loop.submit(stalls).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertThat(after).as("write passes while blocked on the connection window").isEqualTo(before);
+            assertThat(first.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            serverStream.get().consumed(held.get(0).readableBytes()); // returns the credit: the message ends
+            assertThat(second.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(held.get(1).readableBytes()).isEqualTo(11);
+        } finally {
+            held.forEach(ByteBuf::release);
+        }
+    }
+
+    @Test
     void aStalledReaderDoesNotStopOtherStreams() throws Exception {
         MuxConfig config = MuxConfig.defaults();
         AtomicLong stalledBytes = new AtomicLong();
@@ -241,7 +290,7 @@ class LoopbackMuxTest {
             MuxStream fast = pair.client.openStream("fast", 1 << 20, 1, client);
             int refused = 0;
             for (int i = 0; i < 10_000 && refused == 0; i++) {
-                ByteBuf m = io.netty.buffer.Unpooled.wrappedBuffer(new byte[8192]);
+                ByteBuf m = Unpooled.wrappedBuffer(new byte[8192]);
                 if (!stalled.trySend(m)) {
                     m.release();
                     refused++;
@@ -249,7 +298,7 @@ class LoopbackMuxTest {
             }
             assertThat(refused).as("the stalled stream's send buffer fills up").isEqualTo(1);
             for (int i = 0; i < fastCount; i++) {
-                ByteBuf m = io.netty.buffer.Unpooled.wrappedBuffer(new byte[1000]);
+                ByteBuf m = Unpooled.wrappedBuffer(new byte[1000]);
                 while (!fast.trySend(m)) {
                     assertThat(writable.get("fast").tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
                 }

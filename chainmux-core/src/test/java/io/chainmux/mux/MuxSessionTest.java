@@ -5,11 +5,14 @@ import io.chainmux.wire.FrameType;
 import io.chainmux.wire.FrameWriter;
 import io.chainmux.wire.Settings;
 import io.chainmux.wire.WireFormat;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -531,6 +534,76 @@ class MuxSessionTest {
         peer.drain();
         assertThat(app.writable).containsExactly(s);
         assertThat(s.isWritable()).isTrue();
+    }
+
+    @Test
+    void aRefusedStreamIsWritableAgainOnlyOnceItsQueueDrainedToHalf() {
+        MuxConfig config = MuxConfig.builder().streamSendBuffer(1000).build();
+        peer = new ScriptedPeer(config, true, app);
+        peer.expect(FrameType.SETTINGS);
+        peer.settings(new Settings(16384, 2 * 301, 1 << 24, 10, 1 << 24)); // two messages of 300
+        peer.expect(FrameType.PING);
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        for (int i = 0; i < 4; i++) {
+            assertThat(s.trySend(Unpooled.wrappedBuffer(new byte[300]))).isTrue();
+        }
+        var refused = Unpooled.wrappedBuffer(new byte[300]);
+        assertThat(s.trySend(refused)).isFalse();
+        refused.release();
+        peer.expect(FrameType.OPEN);
+        peer.expect(FrameType.DATA);
+        peer.expect(FrameType.DATA);
+        assertThat(s.queuedBytes()).isEqualTo(600);
+        assertThat(app.writable).as("600 of 1000 queued: above half").isEmpty();
+        assertThat(s.isWritable()).isFalse();
+        peer.windowUpdate(1, 301);
+        peer.expect(FrameType.DATA);
+        assertThat(app.writable).containsExactly(s);
+        assertThat(s.isWritable()).isTrue();
+    }
+
+    @Test
+    void framesSplitAcrossReadsAtAnyPointArriveWhole() {
+        start();
+        peer.open(2, "n");
+        peer.drain();
+        ByteBuf frames = Unpooled.buffer();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String text = i + "x".repeat(i * 37);
+            FrameWriter.writeData(frames, 2, WireFormat.FLAG_END_MESSAGE,
+                    Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8)));
+            expected.add(text);
+        }
+        String big = "y".repeat(40_000); // three frames, assembled
+        byte[] b = big.getBytes(StandardCharsets.UTF_8);
+        FrameWriter.writeData(frames, 2, 0, Unpooled.wrappedBuffer(b, 0, 16384));
+        FrameWriter.writeData(frames, 2, 0, Unpooled.wrappedBuffer(b, 16384, 16384));
+        FrameWriter.writeData(frames, 2, WireFormat.FLAG_END_MESSAGE, Unpooled.wrappedBuffer(b, 32768, b.length - 32768));
+        expected.add(big);
+        byte[] bytes = ByteBufUtil.getBytes(frames);
+        frames.release();
+        // Reads of 1..13 bytes, then of 1000..1012: headers and payloads cut everywhere.
+        for (int at = 0, step = 1; at < bytes.length; step = step == 13 ? 1000 : step == 1012 ? 1 : step + 1) {
+            int n = Math.min(step, bytes.length - at);
+            peer.sendRaw(Arrays.copyOfRange(bytes, at, at + n));
+            at += n;
+        }
+        assertThat(app.messages).containsExactlyElementsOf(expected);
+        assertThat(peer.channel.isActive()).isTrue();
+    }
+
+    @Test
+    void anOversizedFrameSplitAcrossReadsFailsAtItsHeader() {
+        start();
+        ByteBuf header = Unpooled.buffer();
+        header.writeMedium(16385).writeByte(FrameType.DATA.code).writeByte(0).writeInt(2);
+        byte[] bytes = ByteBufUtil.getBytes(header);
+        header.release();
+        peer.sendRaw(Arrays.copyOfRange(bytes, 0, 4));
+        assertThat(peer.channel.isActive()).isTrue();
+        peer.sendRaw(Arrays.copyOfRange(bytes, 4, 9));
+        assertThat(peer.expect(FrameType.GO_AWAY).code()).isEqualTo(ErrorCode.FRAME_SIZE_ERROR);
     }
 
     @Test

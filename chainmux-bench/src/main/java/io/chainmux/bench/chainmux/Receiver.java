@@ -14,7 +14,8 @@ import java.io.IOException;
 
 /**
  * Server side: accepts every stream, checks size, stream index and sequence number of each message,
- * releases it and returns its credit at once, and publishes counts in batches. Runs on the server
+ * releases it and returns its credit at once, and publishes counts in batches (of 1024 messages or
+ * 256 KiB, whichever comes first). Runs on the server
  * event loop.
  */
 final class Receiver implements SessionListener, StreamListener {

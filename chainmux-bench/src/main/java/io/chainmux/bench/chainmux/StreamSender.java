@@ -19,8 +19,8 @@ import java.util.List;
  * Client side: on its event loop, visits the streams round robin, giving each up to a quantum of
  * messages per pass while it is writable. Each message is written into one reused scratch buffer and
  * handed over with {@link MuxStream#trySendCopy}, so a message costs no allocation of its own (the
- * way an application that serializes into a buffer would send). A refused send ends that stream's turn;
- * {@code onWritable} brings the sender back.
+ * way an application that serializes into a buffer would send). A refused send ends that stream's turn (and arms
+ * {@code onWritable}, which brings the sender back); no separate writability check per message.
  */
 final class StreamSender implements StreamListener, Runnable {
     private final EventLoop loop;
@@ -77,12 +77,10 @@ final class StreamSender implements StreamListener, Runnable {
             int i = (next + visited) % n;
             MuxStream s = streams.get(i);
             int sent = 0;
-            while (sent < quantum && s.isWritable()) {
-                if (!send(s, i)) {
-                    seqs[i]--;
-                    break;
+            if (s.isWritable()) { // false for a closed stream too, where trySend would throw
+                while (sent < quantum && send(s, i)) {
+                    sent += size;
                 }
-                sent += size;
             }
             budget -= sent;
             progress |= sent > 0;
@@ -100,14 +98,18 @@ final class StreamSender implements StreamListener, Runnable {
      */
     private boolean send(MuxStream s, int i) {
         if (size <= MuxStream.COPY_THRESHOLD) {
-            return s.trySendCopy(nextMessage(i));
+            if (s.trySendCopy(nextMessage(i))) {
+                return true;
+            }
+        } else {
+            ByteBuf m = PooledByteBufAllocator.DEFAULT.directBuffer(Payloads.LENGTH_PREFIX + size);
+            Payloads.writeFramed(m, size, seqs[i]++, i);
+            if (s.trySend(m.skipBytes(Payloads.LENGTH_PREFIX))) {
+                return true;
+            }
+            m.release();
         }
-        ByteBuf m = PooledByteBufAllocator.DEFAULT.directBuffer(Payloads.LENGTH_PREFIX + size);
-        Payloads.writeFramed(m, size, seqs[i]++, i);
-        if (s.trySend(m.skipBytes(Payloads.LENGTH_PREFIX))) {
-            return true;
-        }
-        m.release();
+        seqs[i]--; // refused: the same sequence number goes out next time
         return false;
     }
 
