@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Parses chart output with the JDK's XML parser, which rejects anything not well-formed. */
-final class ChartXml {
+public final class ChartXml {
     private ChartXml() {}
 
-    static Document parse(String svg) throws Exception {
+    public static Document parse(String svg) throws Exception {
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setNamespaceAware(true);
         f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
@@ -27,7 +27,7 @@ final class ChartXml {
         return doc;
     }
 
-    static List<Element> elements(Document doc, String name) {
+    public static List<Element> elements(Document doc, String name) {
         NodeList nodes = doc.getElementsByTagNameNS("http://www.w3.org/2000/svg", name);
         List<Element> list = new ArrayList<>();
         for (int i = 0; i < nodes.getLength(); i++) {
@@ -36,18 +36,18 @@ final class ChartXml {
         return list;
     }
 
-    static List<String> texts(Document doc) {
+    public static List<String> texts(Document doc) {
         return elements(doc, "text").stream().map(Element::getTextContent).toList();
     }
 
     /** Bars are the rects with a tooltip. */
-    static List<Element> bars(Document doc) {
+    public static List<Element> bars(Document doc) {
         return elements(doc, "rect").stream()
                 .filter(r -> r.getElementsByTagNameNS("http://www.w3.org/2000/svg", "title").getLength() == 1)
                 .toList();
     }
 
-    static double num(Element e, String attribute) {
+    public static double num(Element e, String attribute) {
         return Double.parseDouble(e.getAttribute(attribute));
     }
 }
