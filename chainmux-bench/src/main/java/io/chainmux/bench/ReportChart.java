@@ -59,7 +59,7 @@ public final class ReportChart {
             }
             groups.add(new BarChart.Group(scenario + " (" + results.get(0).unit() + ")", bars, target, label));
         });
-        return new BarChart.Panel("ratio to raw TCP (x, higher is better)", logScale(values), groups, 1.0,
+        return new BarChart.Panel("ratio to raw TCP, higher is better", logScale(values), groups, 1.0,
                 "raw TCP = 1.0x");
     }
 
@@ -78,8 +78,8 @@ public final class ReportChart {
                 groups.add(new BarChart.Group(name, bars));
                 bars.forEach(b -> values.add(b.value()));
             });
-            panels.add(new BarChart.Panel(unit.equals("MB/s") ? "payload throughput (MB/s, higher is better)"
-                    : "rate (" + unit + ", higher is better)", logScale(values), groups));
+            panels.add(new BarChart.Panel((unit.equals("MB/s") ? "payload throughput in MB/s" : "rate in " + unit)
+                    + ", higher is better", logScale(values), groups));
         });
         return panels;
     }

@@ -115,7 +115,6 @@ public record BarChart(String title, String subtitle, List<Panel> panels) {
         double left = 0, right = 0;
         for (Panel p : panels) {
             for (Group g : p.groups()) {
-                left = Math.max(left, Svg.textWidth(g.name(), 12) - 12); // group names may reach 12 px past the column
                 for (Bar b : g.bars()) {
                     colors.computeIfAbsent(b.series(), s -> Svg.color(colors.size()));
                     left = Math.max(left, Svg.textWidth(b.series(), 12));
@@ -125,8 +124,13 @@ public record BarChart(String title, String subtitle, List<Panel> panels) {
         }
         double x0 = PAD + left + 10;
         right = Math.max(right + 10, 30); // room for the value labels, or half the last tick label
-        double width = Math.max(x0 + MIN_PLOT + right + PAD,
-                Math.max(Svg.textWidth(title, 16), subtitle == null ? 0 : Svg.textWidth(subtitle, 11)) + 2 * PAD);
+        double text = Math.max(Svg.textWidth(title, 16), subtitle == null ? 0 : Svg.textWidth(subtitle, 11));
+        for (Panel p : panels) {
+            for (Group g : p.groups()) {
+                text = Math.max(text, Svg.textWidth(g.name(), 12));
+            }
+        }
+        double width = Math.max(x0 + MIN_PLOT + right + PAD, text + 2 * PAD);
         double x1 = width - PAD - right;
 
         double height = 36 + (subtitle == null ? 0 : 18);
@@ -170,11 +174,13 @@ public record BarChart(String title, String subtitle, List<Panel> panels) {
             svg.text(x.px(t), axisY + 15, Scale.compact(t), 11, "middle", "#444444", null);
         }
         svg.line(x0, axisY, x1, axisY, "#666666", 1, null);
-        svg.text((x0 + x1) / 2, axisY + 34, p.axisLabel() + (p.log() ? " (log scale)" : ""), 12, "middle",
+        svg.text((x0 + x1) / 2, axisY + 34, p.axisLabel() + (p.log() ? ", log scale" : ""), 12, "middle",
                 "#222222", null);
         List<Runnable> labels = new ArrayList<>();
         for (Group g : p.groups()) {
-            svg.text(PAD, y + 14, g.name(), 12, "start", "#111111", "font-weight=\"bold\"");
+            // Group names have a row of their own and may run over the plot area, on a white backing.
+            double nameY = y + 14;
+            labels.add(() -> svg.label(PAD, nameY, g.name(), 12, "#111111", true));
             double barsTop = y + GROUP_HEAD;
             double barsBottom = barsTop + g.bars().size() * ROW;
             for (int i = 0; i < g.bars().size(); i++) {
@@ -186,14 +192,15 @@ public record BarChart(String title, String subtitle, List<Panel> panels) {
                         + Svg.num(Math.max(end - x0, 0)) + "\" height=\"" + Svg.num(BAR) + "\" fill=\""
                         + colors.get(b.series()) + "\"><title>" + Svg.escape(b.series() + ": " + b.valueLabel())
                         + "</title></rect>");
-                labels.add(() -> svg.label(end + 4, mid + 4, b.valueLabel(), 11, "#222222"));
+                labels.add(() -> svg.label(end + 4, mid + 4, b.valueLabel(), 11, "#222222", false));
             }
             if (g.target() != null) {
                 double tx = x.px(g.target());
                 svg.line(tx, barsTop - 2, tx, barsBottom + 2, "#C0392B", 2, "5 3");
                 double w = Svg.textWidth(g.targetLabel(), 11);
-                double lx = tx + 4 + w <= width - PAD ? tx + 4 : tx - 4 - w;
-                labels.add(() -> svg.label(lx, barsTop - 6, g.targetLabel(), 11, "#C0392B"));
+                double right = Math.max(tx + 4, PAD + Svg.textWidth(g.name(), 12) + 12); // right of marker and name
+                double lx = right + w <= width - PAD ? right : Math.max(tx - 4 - w, PAD);
+                labels.add(() -> svg.label(lx, barsTop - 6, g.targetLabel(), 11, "#C0392B", false));
             }
             y = barsBottom + GROUP_GAP;
         }
@@ -202,7 +209,7 @@ public record BarChart(String title, String subtitle, List<Panel> panels) {
             svg.line(rx, plotTop + 14, rx, axisY, "#333333", 1.5, "6 4");
             double w = Svg.textWidth(p.referenceLabel(), 11);
             svg.label(Math.min(Math.max(rx - w / 2, x0), width - PAD - w), plotTop + 10, p.referenceLabel(), 11,
-                    "#333333");
+                    "#333333", false);
         }
         labels.forEach(Runnable::run); // last, so that they sit on top of every line
     }

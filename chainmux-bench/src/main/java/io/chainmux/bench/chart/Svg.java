@@ -57,11 +57,13 @@ final class Svg {
      * Start-anchored text on a white backing, so that grid, reference and target lines running behind it
      * do not cut through the glyphs.
      */
-    Svg label(double x, double y, String text, double size, String fill) {
+    Svg label(double x, double y, String text, double size, String fill, boolean bold) {
+        // 0.9 of the (deliberately wide) layout estimate is close to the real width of common sans fonts
+        double width = textWidth(text, size) * (bold ? 1.05 : 0.9);
         out.append("<rect x=\"").append(num(x - 2)).append("\" y=\"").append(num(y - size)).append("\" width=\"")
-                .append(num(textWidth(text, size) + 4)).append("\" height=\"").append(num(size * 1.3))
+                .append(num(width + 4)).append("\" height=\"").append(num(size * 1.3))
                 .append("\" fill=\"#ffffff\" fill-opacity=\"0.85\"/>\n");
-        return text(x, y, text, size, "start", fill, null);
+        return text(x, y, text, size, "start", fill, bold ? "font-weight=\"bold\"" : null);
     }
 
     String end() {
