@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.chainmux.bench.Contenders;
 import io.chainmux.bench.Report;
+import io.chainmux.bench.ReportChart;
 import io.chainmux.bench.Scenario;
 import io.chainmux.bench.chainmux.ChainmuxContender;
 import picocli.CommandLine.Command;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +30,8 @@ import java.util.concurrent.Callable;
                 "Measures chainmux against raw TCP on 127.0.0.1 in one run: bulk (64 KiB messages, one stream, "
                         + "MB/s; target >= 0.95x raw) and 64 B messages over 1000 streams (messages/s; target "
                         + ">= 0.85x raw). Contenders alternate within each round; medians over the rounds.",
-                "--json writes bulk_ratio, small_msg_ratio and the raw figures behind them."})
+                "--json writes bulk_ratio, small_msg_ratio and the raw figures behind them. The chart (--chart, "
+                        + "or next to --json) shows both ratios to raw TCP with their targets marked."})
 public final class MuxBenchCommand implements Callable<Integer> {
     static final double BULK_TARGET = 0.95;
     static final double SMALL_TARGET = 0.85;
@@ -43,6 +46,7 @@ public final class MuxBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Scenario bulk = Scenario.bulk();
         Scenario small = Scenario.smallMessages(64, 1000);
+        Path chartFile = run.chartFile(spec);
         Report report = run.execute(spec, List.of(Contenders.BASELINE, ChainmuxContender.NAME), List.of(bulk, small));
         double rawBulk = median(report, Contenders.BASELINE, bulk);
         double muxBulk = median(report, ChainmuxContender.NAME, bulk);
@@ -68,6 +72,11 @@ public final class MuxBenchCommand implements Callable<Integer> {
             Files.writeString(run.json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValueAsString(summary));
             spec.commandLine().getErr().println("wrote " + run.json.toAbsolutePath());
+        }
+        if (chartFile != null) {
+            ChartOption.write(ReportChart.againstTargets("chainmux bench mux: chainmux vs raw TCP, medians of "
+                    + report.rounds() + " round(s)", report, Map.of(bulk.name(), BULK_TARGET, small.name(), SMALL_TARGET)),
+                    chartFile, spec.commandLine().getErr());
         }
         return 0;
     }

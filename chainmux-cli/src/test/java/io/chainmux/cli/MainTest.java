@@ -7,11 +7,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.w3c.dom.NodeList;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+
+import javax.xml.parsers.DocumentBuilderFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,7 +73,12 @@ class MainTest {
         out.getBuffer().setLength(0);
         assertThat(run(new CommandLine(new Main()), "bench", "compare", "--help")).isZero();
         assertThat(out.toString()).contains("--warmup-seconds", "--seconds", "--rounds", "--contenders", "--json",
-                "--help", "--version", "raw-tcp, tcp-per-stream, http2, grpc");
+                "--chart", "--help", "--version", "raw-tcp, tcp-per-stream, http2, grpc");
+        for (String command : new String[] {"mux", "endpoint"}) {
+            out.getBuffer().setLength(0);
+            assertThat(run(new CommandLine(new Main()), "bench", command, "--help")).isZero();
+            assertThat(out.toString()).contains("--json", "--chart", "with .svg instead of .json");
+        }
     }
 
     @Test
@@ -89,5 +99,55 @@ class MainTest {
             assertThat(r.get("ratioVsRaw").asDouble()).isEqualTo(1.0);
             assertThat(r.get("samples").get(0).get("messages").asLong()).isPositive();
         }
+        // --json without --chart: the chart goes next to it
+        Path svg = dir.resolve("compare.svg");
+        assertThat(err.toString()).contains("wrote " + svg.toAbsolutePath());
+        assertThat(svgTexts(svg)).contains("raw TCP = 1.0x", "bulk (MB/s)", "64B x 1000 (msg/s)", "raw-tcp");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void muxDrawsItsRatiosAgainstTheTargets(@TempDir Path dir) throws Exception {
+        Path svg = dir.resolve("charts/mux.svg");
+        int code = run(Main.newCommandLine(), "bench", "mux", "--warmup-seconds", "0.2", "--seconds", "0.3",
+                "--rounds", "1", "--chart", svg.toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(svgTexts(svg)).contains("raw TCP = 1.0x", "raw-tcp", "chainmux")
+                .anySatisfy(t -> assertThat(t).startsWith("target \u2265 0.95x: "))
+                .anySatisfy(t -> assertThat(t).startsWith("target \u2265 0.85x: "));
+        assertThat(dir.resolve("charts")).isDirectoryContaining(p -> p.getFileName().toString().equals("mux.svg"))
+                .isDirectoryNotContaining(p -> p.getFileName().toString().endsWith(".json"));
+    }
+
+    @Test
+    void chartAndJsonOnTheSameFileIsRejectedBeforeRunning(@TempDir Path dir) {
+        String same = dir.resolve("x.json").toString();
+        for (String command : new String[] {"compare", "mux", "endpoint"}) {
+            err.getBuffer().setLength(0);
+            assertThat(run(Main.newCommandLine(), "bench", command, "--json", same, "--chart", same)).isEqualTo(2);
+            assertThat(err.toString()).contains("--chart and --json name the same file").doesNotContain("round 1");
+        }
+    }
+
+    @Test
+    void chartDefaultsNextToTheJsonFile() {
+        CommandLine cl = new CommandLine(new Main());
+        assertThat(ChartOption.resolve(cl, null, null)).isNull();
+        assertThat(ChartOption.resolve(cl, null, Path.of("out/results.json"))).isEqualTo(Path.of("out/results.svg"));
+        assertThat(ChartOption.resolve(cl, null, Path.of("results"))).isEqualTo(Path.of("results.svg"));
+        assertThat(ChartOption.resolve(cl, Path.of("c.svg"), Path.of("r.json"))).isEqualTo(Path.of("c.svg"));
+    }
+
+    /** Parses the file as XML (fails unless well-formed) and returns the text of every text element. */
+    private static List<String> svgTexts(Path svg) throws Exception {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        NodeList texts = f.newDocumentBuilder().parse(svg.toFile())
+                .getElementsByTagNameNS("http://www.w3.org/2000/svg", "text");
+        List<String> list = new ArrayList<>();
+        for (int i = 0; i < texts.getLength(); i++) {
+            list.add(texts.item(i).getTextContent());
+        }
+        return list;
     }
 }
