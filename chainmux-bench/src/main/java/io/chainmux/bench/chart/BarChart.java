@@ -44,7 +44,9 @@ public record BarChart(String title, String subtitle, List<Panel> panels) {
             }
             bars = List.copyOf(bars);
             if (target != null) {
-                Svg.requireFinite(target, "target of group '" + name + "'");
+                if (Svg.requireFinite(target, "target of group '" + name + "'") < 0) {
+                    throw new IllegalArgumentException("target of group '" + name + "' must be >= 0, got " + target);
+                }
                 targetLabel = targetLabel == null ? "target " + Scale.compact(target) : targetLabel;
             }
         }
@@ -66,7 +68,10 @@ public record BarChart(String title, String subtitle, List<Panel> panels) {
             }
             groups = List.copyOf(groups);
             if (reference != null) {
-                Svg.requireFinite(reference, "reference of panel '" + axisLabel + "'");
+                if (Svg.requireFinite(reference, "reference of panel '" + axisLabel + "'") < 0) {
+                    throw new IllegalArgumentException("reference of panel '" + axisLabel + "' must be >= 0, got "
+                            + reference);
+                }
                 referenceLabel = referenceLabel == null ? Scale.compact(reference) : referenceLabel;
             }
             if (log) {
@@ -165,7 +170,7 @@ public record BarChart(String title, String subtitle, List<Panel> panels) {
         List<Double> values = Panel.values(p.groups(), p.reference());
         double min = values.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
         double max = values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        Scale x = p.log() ? Scale.log(min, max, x0, x1) : Scale.linear(Math.min(0, min), max, x0, x1);
+        Scale x = p.log() ? Scale.log(min, max, x0, x1) : Scale.linear(0, max, x0, x1); // all values >= 0
         double plotTop = top + 12;
         double y = plotTop + (p.reference() != null ? 16 : 0);
         double axisY = plotTop + panelHeight(p) - 44 - 12;

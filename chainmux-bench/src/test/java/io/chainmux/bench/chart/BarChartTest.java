@@ -99,5 +99,9 @@ class BarChartTest {
                 .hasMessage("panel 'u' is log-scaled but has value 0.0; log axes need values > 0");
         assertThatThrownBy(() -> new BarChart.Group("g", List.of(one), Double.POSITIVE_INFINITY, null))
                 .hasMessageContaining("target of group 'g' must be a finite number");
+        assertThatThrownBy(() -> new BarChart.Group("g", List.of(one), -0.5, null))
+                .hasMessage("target of group 'g' must be >= 0, got -0.5");
+        assertThatThrownBy(() -> new BarChart.Panel("u", false, List.of(g), -1.0, null))
+                .hasMessage("reference of panel 'u' must be >= 0, got -1.0");
     }
 }
