@@ -31,6 +31,18 @@ public record LineChart(String title, String xLabel, String yLabel, List<Series>
                 Svg.requireFinite(y[i], "y[" + i + "] of series '" + name + "'");
             }
         }
+
+        /** A copy: the series stays immutable. */
+        @Override
+        public double[] x() {
+            return x.clone();
+        }
+
+        /** A copy: the series stays immutable. */
+        @Override
+        public double[] y() {
+            return y.clone();
+        }
     }
 
     public LineChart {
@@ -56,11 +68,12 @@ public record LineChart(String title, String xLabel, String yLabel, List<Series>
     public String toSvg() {
         double minX = Double.MAX_VALUE, maxX = -Double.MAX_VALUE, minY = 0, maxY = -Double.MAX_VALUE;
         for (Series s : series) {
-            for (int i = 0; i < s.x().length; i++) {
-                minX = Math.min(minX, s.x()[i]);
-                maxX = Math.max(maxX, s.x()[i]);
-                minY = Math.min(minY, s.y()[i]);
-                maxY = Math.max(maxY, s.y()[i]);
+            double[] xs = s.x(), ys = s.y();
+            for (int i = 0; i < xs.length; i++) {
+                minX = Math.min(minX, xs[i]);
+                maxX = Math.max(maxX, xs[i]);
+                minY = Math.min(minY, ys[i]);
+                maxY = Math.max(maxY, ys[i]);
             }
         }
         double width = Math.max(WIDTH, Svg.textWidth(title, 16) + 2 * PAD);
@@ -107,12 +120,13 @@ public record LineChart(String title, String xLabel, String yLabel, List<Series>
                 "transform=\"rotate(-90 " + Svg.num(PAD + 12) + " " + Svg.num(ly) + ")\"");
         for (int i = 0; i < series.size(); i++) {
             Series s = series.get(i);
+            double[] xs = s.x(), ys = s.y();
             StringBuilder points = new StringBuilder();
             StringBuilder markers = new StringBuilder();
-            for (int j = 0; j < s.x().length; j++) {
-                String px = Svg.num(x.px(s.x()[j])), py = Svg.num(y.px(s.y()[j]));
+            for (int j = 0; j < xs.length; j++) {
+                String px = Svg.num(x.px(xs[j])), py = Svg.num(y.px(ys[j]));
                 points.append(j == 0 ? "" : " ").append(px).append(',').append(py);
-                if (s.x().length <= MARKERS_UP_TO) {
+                if (xs.length <= MARKERS_UP_TO) {
                     markers.append("<circle cx=\"").append(px).append("\" cy=\"").append(py).append("\" r=\"2.5\"/>");
                 }
             }

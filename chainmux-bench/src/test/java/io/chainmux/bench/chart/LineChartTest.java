@@ -34,6 +34,15 @@ class LineChartTest {
     }
 
     @Test
+    void seriesAreImmutable() {
+        double[] x = {1, 2};
+        LineChart.Series s = s("a", x, new double[] {3, 4});
+        x[0] = 99;
+        s.x()[1] = 99;
+        assertThat(s.x()).containsExactly(1, 2);
+    }
+
+    @Test
     void singlePointAndConstantSeriesRender() throws Exception {
         Document doc = ChartXml.parse(new LineChart("t", "s", "v", List.of(
                 s("one", new double[] {3}, new double[] {7}), s("flat", new double[] {3}, new double[] {0}))).toSvg());
