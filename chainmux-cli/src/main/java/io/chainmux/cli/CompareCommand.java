@@ -3,6 +3,7 @@ package io.chainmux.cli;
 import io.chainmux.bench.CompareRun;
 import io.chainmux.bench.Contenders;
 import io.chainmux.bench.Report;
+import io.chainmux.bench.ReportChart;
 import io.chainmux.bench.ReportJson;
 import io.chainmux.bench.ReportTable;
 import io.chainmux.bench.Scenario;
@@ -27,7 +28,10 @@ import java.util.concurrent.Callable;
                         + "stream, MB/s), 64 B messages on 1 stream and on 1000 streams (messages/s).",
                 "Each measurement warms up, then counts whole, in-order messages at the receiver. Contenders "
                         + "alternate within each round; the table shows medians over the rounds and the ratio "
-                        + "to raw-tcp. Progress goes to stderr, the table to stdout."})
+                        + "to raw-tcp. Progress goes to stderr, the table to stdout.",
+                "The chart (--chart, or next to --json) plots each scenario's contenders as ratios to raw-tcp "
+                        + "against a 1.0x line; without raw-tcp, the measured figures in one panel per unit. An axis "
+                        + "turns logarithmic when its values span more than 50x."})
 public final class CompareCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -42,10 +46,14 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Path chartFile = run.chartFile(spec);
         Report report = run.execute(spec, contenders == null ? Contenders.names() : contenders, Scenario.standard());
         if (run.json != null) {
             ReportJson.write(report, run.json);
             spec.commandLine().getErr().println("wrote " + run.json.toAbsolutePath());
+        }
+        if (chartFile != null) {
+            ChartOption.write(ReportChart.compare(report), chartFile, spec.commandLine().getErr());
         }
         return 0;
     }

@@ -3,6 +3,7 @@ package io.chainmux.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.chainmux.bench.endpoint.EndpointBench;
+import io.chainmux.bench.endpoint.EndpointChart;
 import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +23,8 @@ import java.util.concurrent.Callable;
 @Command(name = "endpoint", sortOptions = false,
         description = "Measures two endpoints on 127.0.0.1: handshakes completed per second (plaintext and TLS 1.3, "
                 + "8 clients each dialing, closing, dialing again) and bulk throughput of 64 KiB messages over one peer connection striped "
-                + "over K = 1, 2, 4 TCP connections. Medians over the rounds.")
+                + "over K = 1, 2, 4 TCP connections. Medians over the rounds. The chart (--chart, or next to --json) "
+                + "shows handshakes/s (plaintext vs TLS) and MB/s per K.")
 public final class EndpointBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -41,12 +43,16 @@ public final class EndpointBenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the medians to FILE as JSON.")
     Path json;
 
+    @Option(names = "--chart", paramLabel = "FILE", description = ChartOption.DESCRIPTION)
+    Path chart;
+
     @Override
     public Integer call() throws Exception {
         if (warmupSeconds < 0 || seconds < 1 || rounds < 1 || rounds > 100 || warmupSeconds > 3600 || seconds > 3600) {
             throw new ParameterException(spec.commandLine(),
                     "need --warmup-seconds in [0, 3600], --seconds in [1, 3600], --rounds in [1, 100]");
         }
+        Path chartFile = ChartOption.resolve(spec.commandLine(), chart, json);
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         }
@@ -62,6 +68,9 @@ public final class EndpointBenchCommand implements Callable<Integer> {
         if (json != null) {
             Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(medians));
             err.println("wrote " + json.toAbsolutePath());
+        }
+        if (chartFile != null) {
+            ChartOption.write(EndpointChart.of(medians, rounds, warmupSeconds, seconds), chartFile, err);
         }
         return 0;
     }

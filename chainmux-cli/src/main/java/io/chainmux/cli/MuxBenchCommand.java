@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.chainmux.bench.Contenders;
 import io.chainmux.bench.Report;
+import io.chainmux.bench.ReportChart;
 import io.chainmux.bench.Scenario;
 import io.chainmux.bench.chainmux.ChainmuxContender;
+import io.chainmux.bench.chart.BarChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,6 +15,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +31,8 @@ import java.util.concurrent.Callable;
                 "Measures chainmux against raw TCP on 127.0.0.1 in one run: bulk (64 KiB messages, one stream, "
                         + "MB/s; target >= 0.95x raw) and 64 B messages over 1000 streams (messages/s; target "
                         + ">= 0.85x raw). Contenders alternate within each round; medians over the rounds.",
-                "--json writes bulk_ratio, small_msg_ratio and the raw figures behind them."})
+                "--json writes bulk_ratio, small_msg_ratio and the raw figures behind them. The chart (--chart, "
+                        + "or next to --json) shows both ratios to raw TCP with their targets marked."})
 public final class MuxBenchCommand implements Callable<Integer> {
     static final double BULK_TARGET = 0.95;
     static final double SMALL_TARGET = 0.85;
@@ -39,10 +43,14 @@ public final class MuxBenchCommand implements Callable<Integer> {
     @Mixin
     RunOptions run;
 
+    static final Scenario BULK = Scenario.bulk();
+    static final Scenario SMALL = Scenario.smallMessages(64, 1000);
+
     @Override
     public Integer call() throws Exception {
-        Scenario bulk = Scenario.bulk();
-        Scenario small = Scenario.smallMessages(64, 1000);
+        Scenario bulk = BULK;
+        Scenario small = SMALL;
+        Path chartFile = run.chartFile(spec);
         Report report = run.execute(spec, List.of(Contenders.BASELINE, ChainmuxContender.NAME), List.of(bulk, small));
         double rawBulk = median(report, Contenders.BASELINE, bulk);
         double muxBulk = median(report, ChainmuxContender.NAME, bulk);
@@ -69,7 +77,16 @@ public final class MuxBenchCommand implements Callable<Integer> {
                     .writeValueAsString(summary));
             spec.commandLine().getErr().println("wrote " + run.json.toAbsolutePath());
         }
+        if (chartFile != null) {
+            ChartOption.write(chart(report), chartFile, spec.commandLine().getErr());
+        }
         return 0;
+    }
+
+    /** Both ratios to raw TCP, each with its target marked met or MISSED. */
+    static BarChart chart(Report report) {
+        return ReportChart.againstTargets("chainmux bench mux: chainmux vs raw TCP, medians of " + report.rounds()
+                + " round(s)", report, Map.of(BULK.name(), BULK_TARGET, SMALL.name(), SMALL_TARGET));
     }
 
     private static double median(Report report, String contender, Scenario scenario) {

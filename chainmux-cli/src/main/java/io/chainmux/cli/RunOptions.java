@@ -32,6 +32,14 @@ final class RunOptions {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures to FILE as JSON.")
     Path json;
 
+    @Option(names = "--chart", paramLabel = "FILE", description = ChartOption.DESCRIPTION)
+    Path chart;
+
+    /** Where to draw the chart, or null; call before {@link #execute} so a bad option fails before the run. */
+    Path chartFile(CommandSpec spec) {
+        return ChartOption.resolve(spec.commandLine(), chart, json);
+    }
+
     /** Validates, runs the comparison with progress lines, prints the table, returns the report. */
     Report execute(CommandSpec spec, List<String> contenders, List<Scenario> scenarios) throws Exception {
         CompareRun.Config config;

@@ -2,16 +2,22 @@ package io.chainmux.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chainmux.bench.Report;
+import io.chainmux.bench.Scenario;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.w3c.dom.NodeList;
 import picocli.CommandLine;
 
+import javax.xml.parsers.DocumentBuilderFactory;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,7 +74,12 @@ class MainTest {
         out.getBuffer().setLength(0);
         assertThat(run(new CommandLine(new Main()), "bench", "compare", "--help")).isZero();
         assertThat(out.toString()).contains("--warmup-seconds", "--seconds", "--rounds", "--contenders", "--json",
-                "--help", "--version", "raw-tcp, tcp-per-stream, http2, grpc");
+                "--chart", "--help", "--version", "raw-tcp, tcp-per-stream, http2, grpc");
+        for (String command : new String[] {"mux", "endpoint"}) {
+            out.getBuffer().setLength(0);
+            assertThat(run(new CommandLine(new Main()), "bench", command, "--help")).isZero();
+            assertThat(out.toString()).contains("--json", "--chart", "with .svg instead of .json");
+        }
     }
 
     @Test
@@ -89,5 +100,56 @@ class MainTest {
             assertThat(r.get("ratioVsRaw").asDouble()).isEqualTo(1.0);
             assertThat(r.get("samples").get(0).get("messages").asLong()).isPositive();
         }
+        // --json without --chart: the chart goes next to it
+        Path svg = dir.resolve("compare.svg");
+        assertThat(err.toString()).contains("wrote " + svg.toAbsolutePath());
+        assertThat(svgTexts(svg)).contains("raw TCP = 1.0x", "bulk (MB/s)", "64B x 1000 (msg/s)", "raw-tcp");
+    }
+
+    @Test
+    void muxChartMarksBothTargets(@TempDir Path dir) throws Exception {
+        List<Report.Result> results = new ArrayList<>();
+        for (Scenario s : List.of(MuxBenchCommand.BULK, MuxBenchCommand.SMALL)) {
+            double raw = s == MuxBenchCommand.BULK ? 1_000 : 2_000_000;
+            double mux = s == MuxBenchCommand.BULK ? 960 : 1_600_000; // 0.96 meets 0.95; 0.80 misses 0.85
+            results.add(new Report.Result("raw-tcp", s.name(), s.metric().unit, 64, 1, raw, raw, raw, 1.0, List.of()));
+            results.add(new Report.Result("chainmux", s.name(), s.metric().unit, 64, 1, mux, mux, mux, mux / raw, List.of()));
+        }
+        Path svg = dir.resolve("charts/mux.svg");
+        MuxBenchCommand.chart(new Report("2026-01-01T00:00:00Z", "java", "os", 2, "nio", 1, 2, 3, results)).write(svg);
+        assertThat(svgTexts(svg)).contains("raw TCP = 1.0x", "raw-tcp", "chainmux", "target \u2265 0.95x: met",
+                "target \u2265 0.85x: MISSED", "0.96x  (960 MB/s)", "0.80x  (1,600,000 msg/s)");
+    }
+
+    @Test
+    void chartAndJsonOnTheSameFileIsRejectedBeforeRunning(@TempDir Path dir) {
+        String same = dir.resolve("x.json").toString();
+        for (String command : new String[] {"compare", "mux", "endpoint"}) {
+            err.getBuffer().setLength(0);
+            assertThat(run(Main.newCommandLine(), "bench", command, "--json", same, "--chart", same)).isEqualTo(2);
+            assertThat(err.toString()).contains("--chart and --json name the same file").doesNotContain("round 1");
+        }
+    }
+
+    @Test
+    void chartDefaultsNextToTheJsonFile() {
+        CommandLine cl = new CommandLine(new Main());
+        assertThat(ChartOption.resolve(cl, null, null)).isNull();
+        assertThat(ChartOption.resolve(cl, null, Path.of("out/results.json"))).isEqualTo(Path.of("out/results.svg"));
+        assertThat(ChartOption.resolve(cl, null, Path.of("results"))).isEqualTo(Path.of("results.svg"));
+        assertThat(ChartOption.resolve(cl, Path.of("c.svg"), Path.of("r.json"))).isEqualTo(Path.of("c.svg"));
+    }
+
+    /** Parses the file as XML (fails unless well-formed) and returns the text of every text element. */
+    private static List<String> svgTexts(Path svg) throws Exception {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        NodeList texts = f.newDocumentBuilder().parse(svg.toFile())
+                .getElementsByTagNameNS("http://www.w3.org/2000/svg", "text");
+        List<String> list = new ArrayList<>();
+        for (int i = 0; i < texts.getLength(); i++) {
+            list.add(texts.item(i).getTextContent());
+        }
+        return list;
     }
 }
