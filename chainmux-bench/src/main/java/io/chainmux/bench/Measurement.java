@@ -25,15 +25,15 @@ public final class Measurement {
         Sample sample = null;
         try {
             watch(contender, meter, params.warmup());
-            long m0 = meter.messages();
-            long b0 = meter.bytes();
+            long[] before = meter.snapshot();
             long t0 = System.nanoTime();
             watch(contender, meter, params.measure());
             long t1 = System.nanoTime();
-            sample = new Sample(meter.messages() - m0, meter.bytes() - b0, t1 - t0);
+            long[] after = meter.snapshot();
+            sample = new Sample(after[0] - before[0], after[1] - before[1], t1 - t0);
             if (sample.messages() == 0) {
                 throw new BenchmarkException(contender.name() + " delivered no message in the measured "
-                        + params.measure().toMillis() + " ms (stalled? " + m0 + " during the warm-up)", null);
+                        + params.measure().toMillis() + " ms (stalled? " + before[0] + " during the warm-up)", null);
             }
         } catch (BenchmarkException e) {
             failure = e;

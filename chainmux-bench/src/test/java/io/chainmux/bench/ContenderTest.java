@@ -18,8 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ContenderTest {
     /** Long enough for a cold JVM with the paranoid leak detector (slow) to get traffic going. */
-    private static final Duration WARMUP = Duration.ofMillis(500);
-    private static final Duration MEASURE = Duration.ofMillis(300);
+    private static final Duration WARMUP = Duration.ofMillis(800);
+    private static final Duration MEASURE = Duration.ofMillis(700);
 
     static List<String> contenders() {
         return Contenders.names();

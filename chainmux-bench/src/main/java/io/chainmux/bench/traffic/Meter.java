@@ -1,7 +1,6 @@
 package io.chainmux.bench.traffic;
 
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counts what the receiver got (whole messages and their payload bytes) and holds the first failure.
@@ -9,24 +8,28 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #closing()} are teardown noise and are ignored.
  */
 public final class Meter {
-    private final LongAdder messages = new LongAdder();
-    private final LongAdder bytes = new LongAdder();
+    private long messages;
+    private long bytes;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean closing;
 
-    public void add(long messageCount, long payloadBytes) {
-        if (messageCount != 0) {
-            messages.add(messageCount);
-            bytes.add(payloadBytes);
-        }
+    /** Adds a batch; synchronized so a reader never sees messages without their bytes (once per read batch). */
+    public synchronized void add(long messageCount, long payloadBytes) {
+        messages += messageCount;
+        bytes += payloadBytes;
     }
 
-    public long messages() {
-        return messages.sum();
+    public synchronized long messages() {
+        return messages;
     }
 
-    public long bytes() {
-        return bytes.sum();
+    public synchronized long bytes() {
+        return bytes;
+    }
+
+    /** Messages and bytes read together: {@code [messages, bytes]}. */
+    public synchronized long[] snapshot() {
+        return new long[] {messages, bytes};
     }
 
     /** Records the first failure of the run (later ones are usually consequences). */
