@@ -71,10 +71,9 @@ public final class DemoCommand implements Callable<Integer> {
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         }
-        Quiet.chainmuxWarningsOnly();
         PrintWriter err = spec.commandLine().getErr();
         DemoSummary summary;
-        try {
+        try (Quiet quiet = Quiet.chainmuxWarningsOnly()) {
             summary = DemoRun.of(settings, jvmOptions, err, System.console() != null).run();
         } catch (DemoException e) {
             throw new CliFailure(e.getMessage());

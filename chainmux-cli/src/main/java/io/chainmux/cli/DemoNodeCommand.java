@@ -52,9 +52,10 @@ public final class DemoNodeCommand implements Callable<Integer> {
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         }
-        Quiet.chainmuxWarningsOnly();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         PrintWriter out = spec.commandLine().getOut();
-        return ChildMain.run(settings, index, peers, in, out);
+        try (Quiet quiet = Quiet.chainmuxWarningsOnly()) {
+            return ChildMain.run(settings, index, peers, in, out);
+        }
     }
 }

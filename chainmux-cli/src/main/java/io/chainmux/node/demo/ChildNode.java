@@ -4,7 +4,6 @@ import io.chainmux.endpoint.PeerAddress;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -15,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -41,13 +41,14 @@ final class ChildNode implements NodeHandle {
         this.index = index;
         this.process = process;
         this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        pump("demo-node-" + index + "-stdout", process.inputReader(StandardCharsets.UTF_8), lines::add);
+        pump("demo-node-" + index + "-stdout", process.inputReader(StandardCharsets.UTF_8), lines::add,
+                () -> lines.add(EOF));
         pump("demo-node-" + index + "-stderr", process.errorReader(StandardCharsets.UTF_8), l -> {
             synchronized (log) {
                 log.println("node " + index + ": " + l);
                 log.flush();
             }
-        });
+        }, () -> { });
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         ChildProtocol.Line ready;
         while ((ready = await(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), "to start")).produced() != null) {
@@ -85,7 +86,7 @@ final class ChildNode implements NodeHandle {
         }
     }
 
-    private static void pump(String name, BufferedReader from, java.util.function.Consumer<String> to) {
+    private static void pump(String name, BufferedReader from, Consumer<String> to, Runnable atEnd) {
         Thread t = new Thread(() -> {
             try (from) {
                 for (String l; (l = from.readLine()) != null; ) {
@@ -94,7 +95,7 @@ final class ChildNode implements NodeHandle {
             } catch (IOException e) {
                 // the process is gone; EOF below tells the waiting side
             }
-            to.accept(EOF);
+            atEnd.run();
         }, name);
         t.setDaemon(true);
         t.start();
