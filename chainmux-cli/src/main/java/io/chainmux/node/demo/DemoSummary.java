@@ -208,10 +208,9 @@ public final class DemoSummary {
         t.append(String.format(Locale.ROOT, "  sharing   %d logical connections over %d TCP connections: %.1f per "
                 + "connection; every node at its degree: %s%n", logical, tcp, tcp == 0 ? 0.0 : (double) logical / tcp,
                 allAtDegree ? "yes" : "no"));
-        t.append(String.format(Locale.ROOT, "  fairness  small messages (%d B, %.0f/s per session) round trip p50 %.2f ms, "
-                        + "p99 %.2f ms; during the catch-up p99 %.2f ms, before it %.2f ms%n", s.msgSize(), s.msgRate(),
-                Histograms.millis(all, 50), Histograms.millis(all, 99), Histograms.millis(during, 99),
-                Histograms.millis(before, 99)));
+        t.append(String.format(Locale.ROOT, "  fairness  small messages (%d B, %s/s per session) round trip p50 %s, "
+                        + "p99 %s; before the catch-up p99 %s, during it p50 %s, p99 %s%n", s.msgSize(),
+                trim(s.msgRate()), ms(all, 50), ms(all, 99), ms(before, 99), ms(during, 50), ms(during, 99)));
         t.append(String.format(Locale.ROOT, "  messages  %d sent, %d echoed, %d lost, %d reported failed by their "
                 + "stream%n", sent, echoed, lost, reported));
         t.append(String.format(Locale.ROOT, "  sessions  %d ok, %d failed%n", ok, failed));
@@ -230,6 +229,15 @@ public final class DemoSummary {
             return Math.max(0, late.lastAppendMillis() - late.startedAtMillis()) / 1000.0;
         }
         return caughtUp ? 0 : wall;
+    }
+
+    /** A percentile for people: "-" when nothing was measured. */
+    private static String ms(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? "-" : String.format(Locale.ROOT, "%.2f ms", Histograms.millis(h, percentile));
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
     private static double round(double v) {

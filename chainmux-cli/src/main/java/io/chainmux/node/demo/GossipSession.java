@@ -169,12 +169,15 @@ final class GossipSession implements Session {
         }
 
         void check(ByteBuf m) {
+            long seq = m.readableBytes() >= GossipMessage.HEADER ? GossipMessage.seq(m) : -1;
             if (!GossipMessage.intact(m, size)) {
                 stats.corrupt.increment();
                 stats.lost.increment();
+                if (seq == nextEcho) {
+                    nextEcho++; // its slot is accounted for: not missing again at the end
+                }
                 return;
             }
-            long seq = GossipMessage.seq(m);
             if (seq == nextEcho) {
                 nextEcho++;
                 stats.echoed.increment();
