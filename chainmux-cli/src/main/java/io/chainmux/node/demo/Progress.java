@@ -28,6 +28,7 @@ final class Progress {
     private final PrintWriter out;
     private final boolean inPlace;
     private final long startNanos;
+    private final int width;
     private final List<Sample> timeline = new ArrayList<>();
     private long lastWire = -1;
     private long lastNanos;
@@ -38,6 +39,16 @@ final class Progress {
         this.out = out;
         this.inPlace = inPlace;
         this.startNanos = startNanos;
+        this.width = terminalWidth();
+    }
+
+    /** A line rewritten in place must not wrap: $COLUMNS if the shell exports it, else 160. */
+    private static int terminalWidth() {
+        try {
+            return Math.max(40, Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "160").trim()));
+        } catch (NumberFormatException e) {
+            return 160;
+        }
     }
 
     List<Sample> timeline() {
@@ -92,23 +103,23 @@ final class Progress {
         logical = (logical + 1) / 2;
         double pct = late == null ? -1 : 100.0 * late.heightSum() / ((double) settings.chains() * settings.blocks());
 
+        // Most telling first: a terminal narrower than the line cuts the end off.
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%6.1fs %-8s", seconds(), phase));
         if (late != null) {
-            line.append(String.format(Locale.ROOT, " late node %3.0f%% [chains %s]", Math.floor(pct), groups(late)));
+            line.append(String.format(Locale.ROOT, " late node %3.0f%% [chains %s] |", Math.floor(pct), groups(late)));
         }
-        line.append(String.format(Locale.ROOT, " | sessions %d active %d ok %d failed | %.1f MB/s | tcp %d logical %d",
-                active, ok, failed, Math.max(0, mbps), tcp, logical));
+        line.append(String.format(Locale.ROOT, " %.1f MB/s | tcp %d logical %d", Math.max(0, mbps), tcp, logical));
         if (tcp > 0) {
             line.append(String.format(Locale.ROOT, " (%.0f/tcp)", (double) logical / tcp));
         }
-        line.append(String.format(Locale.ROOT, " | msgs %.0f/s p99 %.1f ms lost %d",
-                dt <= 0 ? interval.getTotalCount() : interval.getTotalCount() / dt,
-                Histograms.millis(interval, 99), lost));
+        line.append(String.format(Locale.ROOT, " | msgs %.0f/s p99 %.1f ms lost %d | sessions %d active %d ok %d failed",
+                dt <= 0 ? interval.getTotalCount() : interval.getTotalCount() / dt, Histograms.millis(interval, 99),
+                lost, active, ok, failed));
         timeline.add(new Sample(round(seconds()), phase, round(pct), round(Math.max(0, mbps)), tcp, logical, active,
                 interval.getTotalCount(), round(Histograms.millis(interval, 50)), round(Histograms.millis(interval, 99)),
                 round(interval.getMaxValue() / 1000.0), lost));
         if (inPlace) {
-            String text = line.toString();
+            String text = line.length() < width ? line.toString() : line.substring(0, width - 1);
             out.print("\r" + text + " ".repeat(Math.max(0, lastLength - text.length())));
             lastLength = text.length();
         } else {
