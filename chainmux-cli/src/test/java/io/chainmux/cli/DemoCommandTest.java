@@ -63,6 +63,21 @@ class DemoCommandTest {
         assertThat(out.toString()).contains("one process per node", "result    OK");
     }
 
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aCatchUpPastItsDeadlineFailsTheRunButStillSummarises(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("demo.json");
+        int code = run("demo", "--nodes", "3", "--chains", "5", "--degree", "1", "--blocks", "3000", "--block-size",
+                "256", "--warmup", "0", "--tail", "0", "--seconds", "0.001", "--json", json.toString());
+        assertThat(code).as("stderr:%n%s", err).isEqualTo(1);
+        JsonNode s = new ObjectMapper().readTree(json.toFile());
+        assertThat(s.get("ok").asBoolean()).isFalse();
+        assertThat(s.get("catchup_finished").asBoolean()).isFalse();
+        assertThat(s.get("failures").toString()).contains("the late node did not catch up within --seconds 0.001");
+        assertThat(out.toString()).contains("result    FAILED: ", "(NOT finished)");
+        assertThat(err.toString()).contains("node 2 did NOT catch up within --seconds");
+    }
+
     /** What the issue asks of every run's JSON summary. */
     private static void checkSummary(JsonNode s, int nodes, int chains, int degree, int stripes, int blocks) {
         assertThat(s.get("ok").asBoolean()).as("failures: %s", s.get("failures")).isTrue();

@@ -130,7 +130,7 @@ public final class DemoRun {
             if (caughtUp) {
                 progress.note("node %d holds every block of every chain", settings.lateNode());
             } else {
-                progress.note("node %d did NOT catch up within --seconds %.0f", settings.lateNode(),
+                progress.note("node %d did NOT catch up within --seconds %s", settings.lateNode(),
                         settings.catchupSeconds());
             }
             if (settings.tailSeconds() > 0) {
