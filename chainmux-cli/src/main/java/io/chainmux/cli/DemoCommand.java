@@ -56,9 +56,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write the machine-readable summary to FILE.")
     Path json;
 
-    // TODO(charts): the lead wires the SVG chart helper of branch `charts` here, e.g. a `--chart FILE`
-    // option that draws DemoSummary.json().get("timeline") (per-second catch-up %, MB/s, small-message
-    // p50/p99 ms).
+    // TODO(charts): hook for the lead: a `--chart FILE` option (cf. ChartOption, io.chainmux.bench.chart
+    // .LineChart from branch `charts`) drawing DemoSummary.json().get("timeline"), a List of
+    // io.chainmux.node.demo.Progress.Sample: per second t, phase, catch-up %, MB/s, small-message p50/p99.
 
     @Override
     public Integer call() throws IOException {
