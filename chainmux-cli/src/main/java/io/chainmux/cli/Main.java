@@ -12,7 +12,8 @@ import java.io.PrintWriter;
 @Command(name = "chainmux", mixinStandardHelpOptions = true, version = "chainmux 0.1.0-SNAPSHOT",
         description = "Many logical P2P networks over a few shared, multiplexed TCP connections.",
         scope = CommandLine.ScopeType.INHERIT, // --help and --version on every subcommand
-        subcommands = {NodeCommand.class, PingCommand.class, PeersCommand.class, BenchCommand.class})
+        subcommands = {DemoCommand.class, NodeCommand.class, PingCommand.class, PeersCommand.class, BenchCommand.class,
+                DemoNodeCommand.class})
 public final class Main implements Runnable {
     /** Exit code of a run that failed (bad option values exit with picocli's usage code, 2). */
     public static final int EXIT_FAILURE = 1;
