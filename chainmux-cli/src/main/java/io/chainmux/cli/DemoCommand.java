@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.chainmux.node.demo.DemoException;
 import io.chainmux.node.demo.DemoRun;
 import io.chainmux.node.demo.DemoSettings;
+import io.chainmux.node.demo.DemoChart;
 import io.chainmux.node.demo.DemoSummary;
 import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine.Command;
@@ -56,9 +57,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write the machine-readable summary to FILE.")
     Path json;
 
-    // TODO(charts): hook for the lead: a `--chart FILE` option (cf. ChartOption, io.chainmux.bench.chart
-    // .LineChart from branch `charts`) drawing DemoSummary.json().get("timeline"), a List of
-    // io.chainmux.node.demo.Progress.Sample: per second t, phase, catch-up %, MB/s, small-message p50/p99.
+    @Option(names = "--chart", paramLabel = "FILE", description = ChartOption.DESCRIPTION
+            + " The chart shows the late node's catch-up and the small-message latency, second by second.")
+    Path chart;
 
     @Override
     public Integer call() throws IOException {
@@ -71,6 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         }
+        Path chartFile = ChartOption.resolve(spec.commandLine(), chart, json);
         PrintWriter err = spec.commandLine().getErr();
         DemoSummary summary;
         try (Quiet quiet = Quiet.chainmuxWarningsOnly()) {
@@ -88,6 +90,12 @@ public final class DemoCommand implements Callable<Integer> {
             err.println("wrote " + json.toAbsolutePath());
             err.flush();
         }
+        if (chartFile != null) {
+            DemoChart.write(summary, chartFile);
+            err.println("wrote " + chartFile.toAbsolutePath());
+            err.flush();
+        }
         return summary.ok() ? 0 : Main.EXIT_FAILURE;
     }
+
 }
