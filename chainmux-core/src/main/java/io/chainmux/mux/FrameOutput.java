@@ -9,9 +9,10 @@ import io.netty.channel.ChannelHandlerContext;
 
 /**
  * Batches outgoing frames, in the order they are produced, into a pooled buffer whose filled part is
- * handed to the channel as a slice, with one flush per event-loop pass; the buffer is reused until
- * full, so a pass that writes a few headers allocates nothing. Small payloads are copied next to
- * their header; large ones, and long runs of pre-framed messages, go out as zero-copy slices.
+ * handed to the channel as a slice, with one flush per event-loop pass. Small payloads are copied
+ * next to their header; large ones, and long runs of pre-framed messages, go out as zero-copy slices.
+ * The buffer lives for one pass only: between passes the session holds no pooled memory, so a
+ * session dropped without a close event (an event loop torn down under it) cannot leak it.
  * Event-loop confined.
  */
 final class FrameOutput {
@@ -121,6 +122,11 @@ final class FrameOutput {
         }
     }
 
+    /** Whether a batch buffer is held (only between the first frame of a pass and its flush). */
+    boolean holdsBuffer() {
+        return batch != null;
+    }
+
     /** Bytes produced but not yet handed to the channel. */
     int pendingBytes() {
         return batch == null ? 0 : batch.readableBytes();
@@ -133,6 +139,10 @@ final class FrameOutput {
     /** Hands everything to the channel and flushes once. */
     void flush() {
         handOverPending();
+        if (batch != null) {
+            batch.release(); // the slices handed over keep their part alive until written
+            batch = null;
+        }
         if (dirty) {
             dirty = false;
             ctx.flush();

@@ -339,6 +339,11 @@ public final class MuxSession implements FrameListener {
 
     // ------------------------------------------------------------------ threading helpers
 
+    /** Whether the session holds an output buffer now; between event-loop passes it never does. */
+    boolean holdsOutputBuffer() {
+        return out != null && out.holdsBuffer();
+    }
+
     ByteBufAllocator alloc() {
         return ctx == null ? ByteBufAllocator.DEFAULT : ctx.alloc();
     }

@@ -62,6 +62,21 @@ class MuxSessionTest {
     }
 
     @Test
+    void holdsNoOutputBufferBetweenPasses() {
+        // A session whose channel vanished without a close event (event loop torn down) leaked the
+        // batch buffer it kept between passes; it must keep none once a pass has flushed.
+        start();
+        assertThat(peer.session.holdsOutputBuffer()).isFalse();
+        MuxStream stream = peer.session.openStream("chain-1/sync/1", 1000, 1, app);
+        peer.expect(FrameType.OPEN);
+        assertThat(peer.session.holdsOutputBuffer()).isFalse();
+        peer.ping(9);
+        peer.expect(FrameType.PING);
+        assertThat(peer.session.holdsOutputBuffer()).isFalse();
+        assertThat(stream).isNotNull();
+    }
+
+    @Test
     void frameBeforeSettingsIsAProtocolError() {
         peer = ScriptedPeer.dialer(app);
         peer.expect(FrameType.SETTINGS);
