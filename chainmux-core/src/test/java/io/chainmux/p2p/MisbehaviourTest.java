@@ -75,7 +75,10 @@ class MisbehaviourTest {
             PeerInfo badInfo = probe.peerDb().get(bad.id()).orElseThrow();
             PeerInfo goodInfo = probe.peerDb().get(good.get(1).id()).orElseThrow();
             assertThat(badInfo.score()).as("the misbehaving peer's score").isLessThan(goodInfo.score());
-            // The bad node's own failures were contained too: its networks are alive and counting.
+            // The bad node's own failures were contained too: its networks are alive and counting. Its
+            // hanging requests time out on their own clock, possibly after the good nodes' counts are in.
+            Cluster.until("the bad node counted its own failures and timeouts", () ->
+                    bad.network(THROWS).stats().sessionsFailed() > 0 && bad.network(HANGS).stats().timeouts() > 0);
             assertThat(bad.network(THROWS).stats().sessionsFailed()).isPositive();
             assertThat(bad.network(HANGS).stats().timeouts()).isPositive();
         }
