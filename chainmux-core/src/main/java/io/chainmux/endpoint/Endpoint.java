@@ -174,11 +174,18 @@ public final class Endpoint implements AutoCloseable {
             pc.whenConnected(result);
             dialMissingStripes(pc, address);
         } else {
-            // Unknown peer id: dial stripe 0 to learn it, then the remaining stripes.
-            dial(address, 0, result);
-            result.thenAccept(pc -> {
+            // Unknown peer id: dial stripe 0 to learn it, then the remaining stripes. The peer is
+            // marked wanted before the caller sees it, so a close() by the caller always comes after.
+            CompletableFuture<PeerConnection> first = new CompletableFuture<>();
+            dial(address, 0, first);
+            first.whenComplete((pc, failure) -> {
+                if (failure != null) {
+                    result.completeExceptionally(failure);
+                    return;
+                }
                 pc.want(address.withPeer(pc.peerId()));
                 dialMissingStripes(pc, address.withPeer(pc.peerId()));
+                result.complete(pc);
             });
         }
         return result;
@@ -382,7 +389,7 @@ public final class Endpoint implements AutoCloseable {
             p.remove(ctx.name());
             stats.handshakesCompleted.increment();
             log.debug("stripe {} to {} established ({}, {})", a.index(), peer.shortForm(), h.role(), ctx.channel());
-            pc.established(h.role(), a.index(), session);
+            pc.established(h.role(), a.index(), session, h);
             CompletableFuture<PeerConnection> result = dials.remove(h);
             if (result != null) {
                 result.complete(pc);

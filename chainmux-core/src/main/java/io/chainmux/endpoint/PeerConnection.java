@@ -230,10 +230,9 @@ public final class PeerConnection {
             return HandshakeException.of(Reason.CROSSED, "crossed dial on stripe %d: the connection dialed by %s wins",
                     index, endpoint.identity().peerId().shortForm());
         }
-        if (s.admittedInbound != null) {
-            return HandshakeException.of(Reason.CROSSED, "stripe %d from %s is already being connected", index,
-                    peerId.shortForm());
-        }
+        // An earlier inbound connection for this index still waiting for its AUTH is superseded: the
+        // peer dials an index again only once it is done with the previous connection (it may have
+        // completed, used and closed it before our side read its AUTH). See established().
         if (established != null) {
             // The peer dialed this stripe again: it only does so once it considers the old one gone.
             s.doomed = established;
@@ -242,30 +241,44 @@ public final class PeerConnection {
         return null;
     }
 
-    /** A stripe completed its handshake; installs it and reports the peer up on its first stripe. */
-    void established(Role ourRole, int index, MuxSession session) {
+    /**
+     * A stripe completed its handshake ({@code token} is the handshake admitted for it); installs it
+     * and reports the peer up on its first stripe.
+     */
+    void established(Role ourRole, int index, MuxSession session, Object token) {
         MuxSession retire;
         boolean first;
         List<CompletableFuture<PeerConnection>> complete;
         synchronized (this) {
             Slot s = slots[index];
+            boolean superseded = ourRole == Role.LISTENER && s.admittedInbound != token;
             if (ourRole == Role.DIALER) {
                 s.dialing = Math.max(0, s.dialing - 1);
-            } else {
+            } else if (!superseded) {
                 s.admittedInbound = null;
             }
-            retire = s.doomed != null ? s.doomed : (s.established != null ? s.established : null);
-            s.doomed = null;
-            s.established = session;
-            s.establishedByUs = ourRole == Role.DIALER;
-            s.redialAttempts = 0;
-            first = !reportedUp;
-            reportedUp = true;
-            complete = new ArrayList<>(waiting);
-            waiting.clear();
+            if (superseded) {
+                retire = session; // a newer inbound connection for this index was admitted after it
+                complete = List.of();
+                first = false;
+            } else {
+                retire = s.doomed != null ? s.doomed : s.established;
+                s.doomed = null;
+                s.established = session;
+                s.establishedByUs = ourRole == Role.DIALER;
+                s.redialAttempts = 0;
+                first = !reportedUp;
+                reportedUp = true;
+                complete = new ArrayList<>(waiting);
+                waiting.clear();
+            }
+        }
+        if (retire == session) {
+            session.goAway("superseded by a newer connection from the peer for stripe " + index);
+            return;
         }
         session.closeFuture().thenAccept(reason -> stripeClosed(index, session, reason));
-        if (retire != null && retire != session) {
+        if (retire != null) {
             retire.goAway("crossed connection: keeping the one dialed by the lower peer id");
         }
         if (first) {
@@ -313,15 +326,26 @@ public final class PeerConnection {
 
     /**
      * After losing a crossing we wait for the peer's connection; if it has not arrived within the
-     * handshake timeout (the peer's dial failed), we dial again rather than wait forever.
+     * handshake timeout (the peer's dial failed), we dial again rather than wait forever, or, for a
+     * peer nobody keeps up, fail whoever waits for it.
      */
     private void expectWinner(int index) {
         endpoint.schedule(() -> {
             boolean again;
+            List<CompletableFuture<PeerConnection>> fail = List.of();
             synchronized (this) {
                 Slot s = slots[index];
-                again = isWanted() && s.established == null && s.admittedInbound == null && s.dialing == 0;
+                boolean nothing = s.established == null && s.admittedInbound == null && s.dialing == 0;
+                again = nothing && isWanted();
+                if (nothing && !isWanted() && stripeCount() == 0 && !anyInProgress()) {
+                    fail = new ArrayList<>(waiting);
+                    waiting.clear();
+                }
             }
+            HandshakeException gone = HandshakeException.of(Reason.CROSSED,
+                    "lost a crossed dial on stripe %d, and %s's own connection did not follow", index,
+                    peerId.shortForm());
+            fail.forEach(f -> f.completeExceptionally(gone));
             if (again) {
                 scheduleRedial(index);
             }

@@ -98,6 +98,21 @@ class EndpointTest {
         }
     }
 
+    /** What `chainmux ping` and the handshake benchmark do: dial by address, close, dial again. */
+    @Test
+    void dialByAddressAfterCloseConnectsAgainEveryTime() throws Exception {
+        try (TestNode a = new TestNode(); TestNode b = new TestNode()) {
+            PeerAddress target = PeerAddress.of(a.endpoint.localAddress());
+            for (int i = 0; i < 500; i++) {
+                PeerConnection pc = b.endpoint.connect(target).get(WAIT, TimeUnit.SECONDS);
+                assertThat(pc.peerId()).as("dial %d", i).isEqualTo(a.identity.peerId());
+                CompletableFuture<CloseReason> closed = pc.stripes().get(0).closeFuture();
+                pc.close("done with dial " + i);
+                assertThat(closed.get(WAIT, TimeUnit.SECONDS).isNormal()).as("dial %d closed normally", i).isTrue();
+            }
+        }
+    }
+
     @Test
     void aDifferentKeyThanExpectedIsRejected() throws Exception {
         try (TestNode a = new TestNode(); TestNode b = new TestNode()) {
