@@ -7,7 +7,6 @@ import io.chainmux.node.demo.DemoRun;
 import io.chainmux.node.demo.DemoSettings;
 import io.chainmux.node.demo.DemoChart;
 import io.chainmux.node.demo.DemoSummary;
-import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,10 +67,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (json != null && json.getParent() != null && !Files.isDirectory(json.getParent())) {
             throw new ParameterException(spec.commandLine(), "--json: directory " + json.getParent() + " does not exist");
         }
-        // The leak detector's per-buffer bookkeeping would tax the run; tests set the level explicitly.
-        if (System.getProperty("io.netty.leakDetection.level") == null) {
-            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
-        }
+        LeakDetection.offUnlessSet();
         Path chartFile = ChartOption.resolve(spec.commandLine(), chart, json);
         PrintWriter err = spec.commandLine().getErr();
         DemoSummary summary;

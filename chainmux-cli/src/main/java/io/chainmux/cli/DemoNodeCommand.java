@@ -2,7 +2,6 @@ package io.chainmux.cli;
 
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.node.demo.ChildMain;
-import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,9 +48,7 @@ public final class DemoNodeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--bootstrap: " + e.getMessage());
         }
-        if (System.getProperty("io.netty.leakDetection.level") == null) {
-            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
-        }
+        LeakDetection.offUnlessSet();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         PrintWriter out = spec.commandLine().getOut();
         try (Quiet quiet = Quiet.chainmuxWarningsOnly()) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.chainmux.bench.endpoint.EndpointBench;
 import io.chainmux.bench.endpoint.EndpointChart;
-import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -53,9 +52,7 @@ public final class EndpointBenchCommand implements Callable<Integer> {
                     "need --warmup-seconds in [0, 3600], --seconds in [1, 3600], --rounds in [1, 100]");
         }
         Path chartFile = ChartOption.resolve(spec.commandLine(), chart, json);
-        if (System.getProperty("io.netty.leakDetection.level") == null) {
-            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
-        }
+        LeakDetection.offUnlessSet();
         PrintWriter err = spec.commandLine().getErr();
         err.printf(Locale.ROOT, "endpoint benchmarks: %d rounds of 5 measurements, %d s + %d s each%n", rounds,
                 warmupSeconds, seconds);

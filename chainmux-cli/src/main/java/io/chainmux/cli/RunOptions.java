@@ -4,7 +4,6 @@ import io.chainmux.bench.CompareRun;
 import io.chainmux.bench.Report;
 import io.chainmux.bench.ReportTable;
 import io.chainmux.bench.Scenario;
-import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -49,10 +48,7 @@ final class RunOptions {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        // Leak-detection wrappers allocate per buffer and would tax every contender; benchmarks run without.
-        if (System.getProperty("io.netty.leakDetection.level") == null) {
-            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
-        }
+        LeakDetection.offUnlessSet();
         PrintWriter progress = spec.commandLine().getErr();
         int measurements = config.rounds() * config.scenarios().size() * config.contenders().size();
         double perMeasurement = (config.warmup().toNanos() + config.measure().toNanos()) / 1e9 + 0.5;
