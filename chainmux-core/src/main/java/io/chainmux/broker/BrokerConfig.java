@@ -1,5 +1,7 @@
 package io.chainmux.broker;
 
+import io.chainmux.config.ConfigChecks;
+
 import java.time.Duration;
 
 /**
@@ -12,15 +14,13 @@ import java.time.Duration;
  * @param unknownNetworkLogInterval at most one log line per interval about opens for unknown networks
  */
 public record BrokerConfig(int workerThreads, int drainBatch, Duration closeGrace, Duration unknownNetworkLogInterval) {
+    private static final ConfigChecks CHECK = new ConfigChecks("BrokerConfig");
+
     public BrokerConfig {
-        if (workerThreads < 1 || workerThreads > 1024) {
-            throw new IllegalArgumentException("BrokerConfig.workerThreads must be in [1, 1024], was " + workerThreads);
-        }
-        if (drainBatch < 1) {
-            throw new IllegalArgumentException("BrokerConfig.drainBatch must be >= 1, was " + drainBatch);
-        }
-        positive(closeGrace, "closeGrace");
-        positive(unknownNetworkLogInterval, "unknownNetworkLogInterval");
+        CHECK.require(workerThreads >= 1 && workerThreads <= 1024, "workerThreads", workerThreads, "in [1, 1024]");
+        CHECK.require(drainBatch >= 1, "drainBatch", drainBatch, ">= 1");
+        CHECK.positive(closeGrace, "closeGrace");
+        CHECK.positive(unknownNetworkLogInterval, "unknownNetworkLogInterval");
     }
 
     /** Two workers per core (at least 2), batches of 64, 10 s close grace, one unknown-network log line per 10 s. */
@@ -37,9 +37,4 @@ public record BrokerConfig(int workerThreads, int drainBatch, Duration closeGrac
         return new BrokerConfig(workerThreads, drainBatch, d, unknownNetworkLogInterval);
     }
 
-    private static void positive(Duration d, String field) {
-        if (d == null || d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException("BrokerConfig." + field + " must be a positive duration, was " + d);
-        }
-    }
 }

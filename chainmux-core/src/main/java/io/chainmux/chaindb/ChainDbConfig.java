@@ -1,5 +1,6 @@
 package io.chainmux.chaindb;
 
+import io.chainmux.config.ConfigChecks;
 /**
  * Limits and tunables of the chain database and its sync sessions. Immutable; every value is
  * validated here. Both sides of a sync normally run the same configuration; a responder enforces its
@@ -24,6 +25,8 @@ package io.chainmux.chaindb;
  */
 public record ChainDbConfig(int payloadSize, int maxPayloadSize, int batchBlocks, int maxBatchBytes,
                             long maxInFlightBytes, int maxFetchersPerChain, boolean compactCanonicalPayloads) {
+    private static final ConfigChecks CHECK = new ConfigChecks("ChainDbConfig");
+
     /** Largest BLOCKS message a configuration may allow: the wire's default MAX_MESSAGE_SIZE. */
     public static final int MAX_BATCH_BYTES_LIMIT = 16 * 1024 * 1024;
     /** Largest payload a configuration may allow: one block must fit in a BLOCKS message. */
@@ -33,18 +36,18 @@ public record ChainDbConfig(int payloadSize, int maxPayloadSize, int batchBlocks
     public static final long MAX_IN_FLIGHT_LIMIT = 1L << 30;
 
     public ChainDbConfig {
-        require(maxPayloadSize >= 0 && maxPayloadSize <= MAX_PAYLOAD_LIMIT, "maxPayloadSize", maxPayloadSize,
+        CHECK.require(maxPayloadSize >= 0 && maxPayloadSize <= MAX_PAYLOAD_LIMIT, "maxPayloadSize", maxPayloadSize,
                 "in [0, " + MAX_PAYLOAD_LIMIT + "]");
-        require(payloadSize >= 0 && payloadSize <= maxPayloadSize, "payloadSize", payloadSize,
+        CHECK.require(payloadSize >= 0 && payloadSize <= maxPayloadSize, "payloadSize", payloadSize,
                 "in [0, maxPayloadSize (" + maxPayloadSize + ")]");
-        require(batchBlocks >= 1 && batchBlocks <= MAX_BATCH_BLOCKS_LIMIT, "batchBlocks", batchBlocks,
+        CHECK.require(batchBlocks >= 1 && batchBlocks <= MAX_BATCH_BLOCKS_LIMIT, "batchBlocks", batchBlocks,
                 "in [1, " + MAX_BATCH_BLOCKS_LIMIT + "]");
         long oneBlock = SyncCodec.blocksMessageSize(1, maxPayloadSize);
-        require(maxBatchBytes >= oneBlock && maxBatchBytes <= MAX_BATCH_BYTES_LIMIT, "maxBatchBytes",
+        CHECK.require(maxBatchBytes >= oneBlock && maxBatchBytes <= MAX_BATCH_BYTES_LIMIT, "maxBatchBytes",
                 maxBatchBytes, "in [" + oneBlock + " (one block of maxPayloadSize), " + MAX_BATCH_BYTES_LIMIT + "]");
-        require(maxInFlightBytes >= maxBatchBytes && maxInFlightBytes <= MAX_IN_FLIGHT_LIMIT, "maxInFlightBytes",
+        CHECK.require(maxInFlightBytes >= maxBatchBytes && maxInFlightBytes <= MAX_IN_FLIGHT_LIMIT, "maxInFlightBytes",
                 maxInFlightBytes, "in [maxBatchBytes (" + maxBatchBytes + "), " + MAX_IN_FLIGHT_LIMIT + "]");
-        require(maxFetchersPerChain >= 1, "maxFetchersPerChain", maxFetchersPerChain, ">= 1");
+        CHECK.require(maxFetchersPerChain >= 1, "maxFetchersPerChain", maxFetchersPerChain, ">= 1");
     }
 
     /**
@@ -91,9 +94,4 @@ public record ChainDbConfig(int payloadSize, int maxPayloadSize, int batchBlocks
         }
     }
 
-    private static void require(boolean ok, String field, long value, String rule) {
-        if (!ok) {
-            throw new IllegalArgumentException("ChainDbConfig." + field + " must be " + rule + ", was " + value);
-        }
-    }
 }

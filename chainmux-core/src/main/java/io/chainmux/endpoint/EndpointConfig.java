@@ -1,5 +1,6 @@
 package io.chainmux.endpoint;
 
+import io.chainmux.config.ConfigChecks;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.mux.MuxConfig;
 
@@ -34,6 +35,8 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                              StripePolicy stripePolicy, int maxInboundConnections, int maxInboundPerIp,
                              Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
                              Duration connectTimeout, Backoff reconnect, MuxConfig mux, Duration shutdownGrace) {
+    private static final ConfigChecks CHECK = new ConfigChecks("EndpointConfig");
+
     public static final int MAX_STRIPES = 255;
 
     public EndpointConfig {
@@ -46,17 +49,17 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         if (!advertisedAddress.isEmpty()) {
             PeerAddress.parse(advertisedAddress); // clear error for a malformed address
         }
-        require(ioThreads >= 1, "ioThreads", ioThreads, ">= 1");
-        require(stripes >= 1 && stripes <= MAX_STRIPES, "stripes", stripes, "in [1, " + MAX_STRIPES + "]");
-        require(maxStripesPerPeer >= 1 && maxStripesPerPeer <= MAX_STRIPES, "maxStripesPerPeer", maxStripesPerPeer,
+        CHECK.require(ioThreads >= 1, "ioThreads", ioThreads, ">= 1");
+        CHECK.require(stripes >= 1 && stripes <= MAX_STRIPES, "stripes", stripes, "in [1, " + MAX_STRIPES + "]");
+        CHECK.require(maxStripesPerPeer >= 1 && maxStripesPerPeer <= MAX_STRIPES, "maxStripesPerPeer", maxStripesPerPeer,
                 "in [1, " + MAX_STRIPES + "]");
-        require(maxInboundConnections >= 1, "maxInboundConnections", maxInboundConnections, ">= 1");
-        require(maxInboundPerIp >= 1, "maxInboundPerIp", maxInboundPerIp, ">= 1");
-        positive(handshakeTimeout, "handshakeTimeout");
-        positive(idleTimeout, "idleTimeout");
-        positive(keepAliveInterval, "keepAliveInterval");
-        positive(connectTimeout, "connectTimeout");
-        positive(shutdownGrace, "shutdownGrace");
+        CHECK.require(maxInboundConnections >= 1, "maxInboundConnections", maxInboundConnections, ">= 1");
+        CHECK.require(maxInboundPerIp >= 1, "maxInboundPerIp", maxInboundPerIp, ">= 1");
+        CHECK.positive(handshakeTimeout, "handshakeTimeout");
+        CHECK.positive(idleTimeout, "idleTimeout");
+        CHECK.positive(keepAliveInterval, "keepAliveInterval");
+        CHECK.positive(connectTimeout, "connectTimeout");
+        CHECK.positive(shutdownGrace, "shutdownGrace");
         if (keepAliveInterval.compareTo(idleTimeout) >= 0) {
             throw new IllegalArgumentException("EndpointConfig.keepAliveInterval (" + keepAliveInterval
                     + ") must be shorter than idleTimeout (" + idleTimeout + "), or idle peers are dropped");
@@ -74,18 +77,6 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                 .maxInboundPerIp(maxInboundPerIp).handshakeTimeout(handshakeTimeout).idleTimeout(idleTimeout)
                 .keepAliveInterval(keepAliveInterval).connectTimeout(connectTimeout).reconnect(reconnect).mux(mux)
                 .shutdownGrace(shutdownGrace);
-    }
-
-    private static void require(boolean ok, String field, long value, String rule) {
-        if (!ok) {
-            throw new IllegalArgumentException("EndpointConfig." + field + " must be " + rule + ", was " + value);
-        }
-    }
-
-    private static void positive(Duration d, String field) {
-        if (d == null || d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException("EndpointConfig." + field + " must be a positive duration, was " + d);
-        }
     }
 
     /** Defaults: no listener, NIO or epoll as available, plaintext, one stripe. */

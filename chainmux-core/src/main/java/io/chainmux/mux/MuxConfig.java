@@ -1,5 +1,6 @@
 package io.chainmux.mux;
 
+import io.chainmux.config.ConfigChecks;
 import io.chainmux.wire.SettingId;
 import io.chainmux.wire.Settings;
 
@@ -41,34 +42,35 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
                         int maxPendingAccepts, int maxQueuedControlFrames, RateLimit receivedResets,
                         RateLimit sentResets, RateLimit pings, Duration settingsTimeout,
                         Duration goAwayTimeout, boolean autotuneWindows) {
+    private static final ConfigChecks CHECK = new ConfigChecks("MuxConfig");
 
     public MuxConfig {
-        require(SettingId.MAX_FRAME_SIZE.allows(maxFrameSize), "maxFrameSize", maxFrameSize,
+        CHECK.require(SettingId.MAX_FRAME_SIZE.allows(maxFrameSize), "maxFrameSize", maxFrameSize,
                 "in [1024, 16777215]");
-        require(initialStreamWindow >= 0, "initialStreamWindow", initialStreamWindow, ">= 0");
-        require(maxStreamWindow >= initialStreamWindow, "maxStreamWindow", maxStreamWindow,
+        CHECK.require(initialStreamWindow >= 0, "initialStreamWindow", initialStreamWindow, ">= 0");
+        CHECK.require(maxStreamWindow >= initialStreamWindow, "maxStreamWindow", maxStreamWindow,
                 ">= initialStreamWindow (" + initialStreamWindow + ")");
-        require(initialConnectionWindow >= 0, "initialConnectionWindow", initialConnectionWindow, ">= 0");
-        require(maxConnectionWindow >= initialConnectionWindow, "maxConnectionWindow", maxConnectionWindow,
+        CHECK.require(initialConnectionWindow >= 0, "initialConnectionWindow", initialConnectionWindow, ">= 0");
+        CHECK.require(maxConnectionWindow >= initialConnectionWindow, "maxConnectionWindow", maxConnectionWindow,
                 ">= initialConnectionWindow (" + initialConnectionWindow + ")");
-        require(maxInboundStreams >= 0, "maxInboundStreams", maxInboundStreams, ">= 0");
-        require(maxStreamsPerNetwork >= 1, "maxStreamsPerNetwork", maxStreamsPerNetwork, ">= 1");
-        require(maxMessageSize >= 1, "maxMessageSize", maxMessageSize, ">= 1");
-        require(maxReassemblyBytes >= maxMessageSize, "maxReassemblyBytes", maxReassemblyBytes,
+        CHECK.require(maxInboundStreams >= 0, "maxInboundStreams", maxInboundStreams, ">= 0");
+        CHECK.require(maxStreamsPerNetwork >= 1, "maxStreamsPerNetwork", maxStreamsPerNetwork, ">= 1");
+        CHECK.require(maxMessageSize >= 1, "maxMessageSize", maxMessageSize, ">= 1");
+        CHECK.require(maxReassemblyBytes >= maxMessageSize, "maxReassemblyBytes", maxReassemblyBytes,
                 ">= maxMessageSize (" + maxMessageSize + "), or a largest message could never be reassembled");
-        require(streamSendBuffer >= 1, "streamSendBuffer", streamSendBuffer, ">= 1");
-        require(sessionSendBuffer >= streamSendBuffer, "sessionSendBuffer", sessionSendBuffer,
+        CHECK.require(streamSendBuffer >= 1, "streamSendBuffer", streamSendBuffer, ">= 1");
+        CHECK.require(sessionSendBuffer >= streamSendBuffer, "sessionSendBuffer", sessionSendBuffer,
                 ">= streamSendBuffer (" + streamSendBuffer + ")");
-        require(maxQueuedMessagesPerStream >= 2 && Integer.bitCount(maxQueuedMessagesPerStream) == 1,
+        CHECK.require(maxQueuedMessagesPerStream >= 2 && Integer.bitCount(maxQueuedMessagesPerStream) == 1,
                 "maxQueuedMessagesPerStream", maxQueuedMessagesPerStream, "a power of two >= 2");
-        require(maxPendingOpens >= 0, "maxPendingOpens", maxPendingOpens, ">= 0");
-        require(maxPendingAccepts >= 1, "maxPendingAccepts", maxPendingAccepts, ">= 1");
-        require(maxQueuedControlFrames >= 16, "maxQueuedControlFrames", maxQueuedControlFrames, ">= 16");
-        requireNonNull(receivedResets, "receivedResets");
-        requireNonNull(sentResets, "sentResets");
-        requireNonNull(pings, "pings");
-        requirePositive(settingsTimeout, "settingsTimeout");
-        requirePositive(goAwayTimeout, "goAwayTimeout");
+        CHECK.require(maxPendingOpens >= 0, "maxPendingOpens", maxPendingOpens, ">= 0");
+        CHECK.require(maxPendingAccepts >= 1, "maxPendingAccepts", maxPendingAccepts, ">= 1");
+        CHECK.require(maxQueuedControlFrames >= 16, "maxQueuedControlFrames", maxQueuedControlFrames, ">= 16");
+        CHECK.nonNull(receivedResets, "receivedResets");
+        CHECK.nonNull(sentResets, "sentResets");
+        CHECK.nonNull(pings, "pings");
+        CHECK.positive(settingsTimeout, "settingsTimeout");
+        CHECK.positive(goAwayTimeout, "goAwayTimeout");
     }
 
     public static MuxConfig defaults() {
@@ -169,21 +171,4 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         }
     }
 
-    private static void require(boolean ok, String field, long value, String rule) {
-        if (!ok) {
-            throw new IllegalArgumentException("MuxConfig." + field + " must be " + rule + ", was " + value);
-        }
-    }
-
-    private static void requireNonNull(Object v, String field) {
-        if (v == null) {
-            throw new IllegalArgumentException("MuxConfig." + field + " must be set");
-        }
-    }
-
-    private static void requirePositive(Duration d, String field) {
-        if (d == null || d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException("MuxConfig." + field + " must be a positive duration, was " + d);
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package io.chainmux.p2p;
 
+import io.chainmux.config.ConfigChecks;
+
 import java.time.Duration;
 
 /**
@@ -37,14 +39,16 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
                             boolean timeoutIsSuccess, Duration restartDelay, Duration requestInterval,
                             boolean sharingAware, double sharingProbability, int sharingMaxFailures,
                             int sharingPeerCap, Duration backoffBase, Duration backoffMax, int busyAlternatives, int maxMessageSize) {
+    private static final ConfigChecks CHECK = new ConfigChecks("NetworkConfig");
+
     public static final int MAX_DEGREE = 30;
     public static final Duration MAX_SESSION_TIMEOUT = Duration.ofSeconds(900);
 
     public NetworkConfig {
-        require(targetDegree >= 1 && targetDegree <= MAX_DEGREE, "targetDegree", targetDegree, "in [1, " + MAX_DEGREE + "]");
-        require(maxInboundSessions >= 0 && maxInboundSessions <= 100_000, "maxInboundSessions", maxInboundSessions,
+        CHECK.require(targetDegree >= 1 && targetDegree <= MAX_DEGREE, "targetDegree", targetDegree, "in [1, " + MAX_DEGREE + "]");
+        CHECK.require(maxInboundSessions >= 0 && maxInboundSessions <= 100_000, "maxInboundSessions", maxInboundSessions,
                 "in [0, 100000]");
-        positive(sessionTimeout, "sessionTimeout");
+        CHECK.positive(sessionTimeout, "sessionTimeout");
         if (sessionTimeout.compareTo(MAX_SESSION_TIMEOUT) > 0) {
             throw new IllegalArgumentException("NetworkConfig.sessionTimeout must be at most " + MAX_SESSION_TIMEOUT
                     + ", was " + sessionTimeout);
@@ -55,22 +59,22 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
         if (restartDelay == null || restartDelay.isNegative()) {
             throw new IllegalArgumentException("NetworkConfig.restartDelay must be >= 0, was " + restartDelay);
         }
-        positive(requestInterval, "requestInterval");
+        CHECK.positive(requestInterval, "requestInterval");
         if (!(sharingProbability >= 0 && sharingProbability <= 1)) {
             throw new IllegalArgumentException("NetworkConfig.sharingProbability must be in [0, 1], was "
                     + sharingProbability);
         }
-        require(sharingMaxFailures >= 0, "sharingMaxFailures", sharingMaxFailures, ">= 0");
-        require(sharingPeerCap >= 0, "sharingPeerCap", sharingPeerCap, ">= 0");
-        positive(backoffBase, "backoffBase");
-        positive(backoffMax, "backoffMax");
+        CHECK.require(sharingMaxFailures >= 0, "sharingMaxFailures", sharingMaxFailures, ">= 0");
+        CHECK.require(sharingPeerCap >= 0, "sharingPeerCap", sharingPeerCap, ">= 0");
+        CHECK.positive(backoffBase, "backoffBase");
+        CHECK.positive(backoffMax, "backoffMax");
         if (backoffMax.compareTo(backoffBase) < 0) {
             throw new IllegalArgumentException("NetworkConfig.backoffMax (" + backoffMax + ") must be >= backoffBase ("
                     + backoffBase + ")");
         }
-        require(busyAlternatives >= 0 && busyAlternatives <= BusyDetail.MAX_PEERS, "busyAlternatives",
+        CHECK.require(busyAlternatives >= 0 && busyAlternatives <= BusyDetail.MAX_PEERS, "busyAlternatives",
                 busyAlternatives, "in [0, " + BusyDetail.MAX_PEERS + "]");
-        require(maxMessageSize >= 1, "maxMessageSize", maxMessageSize, ">= 1");
+        CHECK.require(maxMessageSize >= 1, "maxMessageSize", maxMessageSize, ">= 1");
     }
 
     public static NetworkConfig defaults() {
@@ -105,18 +109,6 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
         long nanos = backoffBase.toNanos();
         long scaled = nanos > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : nanos << shift;
         return Duration.ofNanos(Math.min(scaled, backoffMax.toNanos()));
-    }
-
-    private static void require(boolean ok, String field, long value, String rule) {
-        if (!ok) {
-            throw new IllegalArgumentException("NetworkConfig." + field + " must be " + rule + ", was " + value);
-        }
-    }
-
-    private static void positive(Duration d, String field) {
-        if (d == null || d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException("NetworkConfig." + field + " must be a positive duration, was " + d);
-        }
     }
 
     public static final class Builder {
