@@ -144,7 +144,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
     /**
      * Opens a logical connection to a peer on a registered network, reusing the peer's connection if
      * there is one, dialing otherwise. Completes on the network's executor once the peer accepted;
-     * fails with a {@link io.chainmux.p2p.SessionClosedException} carrying the refusal (code and
+     * fails with a {@link io.chainmux.broker.SessionClosedException} carrying the refusal (code and
      * detail), or with the dial's failure.
      *
      * @param address        the peer, with its peer id

@@ -1,4 +1,4 @@
-package io.chainmux.p2p;
+package io.chainmux.broker;
 
 import io.chainmux.mux.CloseReason;
 

@@ -1,6 +1,5 @@
-package io.chainmux.p2p;
+package io.chainmux.broker;
 
-import io.chainmux.broker.NetworkId;
 import io.chainmux.endpoint.identity.PeerId;
 import io.netty.buffer.ByteBuf;
 
@@ -8,7 +7,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * What a {@link Session} sees of its P2P connection: one bidirectional, message-oriented logical
+ * What a P2P session ({@code io.chainmux.p2p.Session}) sees of its connection: one bidirectional, message-oriented logical
  * connection to one peer on one network. Non-blocking: sessions do not hold a thread while they
  * wait, so thousands can run on a node.
  *

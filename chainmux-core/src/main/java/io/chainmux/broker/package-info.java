@@ -3,7 +3,7 @@
  * logical connections (mux streams) to the logical P2P networks registered on the node. Inbound
  * opens are routed by {@link io.chainmux.broker.NetworkId}; outbound opens reuse the peer's existing
  * connection and dial only when there is none. Each logical connection gets a
- * {@link io.chainmux.broker.LogicalConnection}, the {@link io.chainmux.p2p.SessionContext} a session
+ * {@link io.chainmux.broker.LogicalConnection}, the {@link io.chainmux.broker.SessionContext} a session
  * runs on.
  *
  * <p>Threading: endpoint and stream callbacks arrive on Netty event loops; the broker does only

@@ -1,8 +1,8 @@
 package io.chainmux.chaindb;
 
 import io.chainmux.p2p.Session;
-import io.chainmux.p2p.SessionClosedException;
-import io.chainmux.p2p.SessionContext;
+import io.chainmux.broker.SessionClosedException;
+import io.chainmux.broker.SessionContext;
 import io.chainmux.p2p.SessionOutcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

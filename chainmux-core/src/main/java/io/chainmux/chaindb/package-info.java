@@ -6,7 +6,7 @@
  *
  * <p>Threading: {@code ChainDb} and {@code SyncStats} are thread-safe: appends are serialised by one
  * lock per chain, reads take no lock (they see every block up to the height they read). A session's
- * state is confined to its {@link io.chainmux.p2p.SessionContext#executor()}: every continuation hops
+ * state is confined to its {@link io.chainmux.broker.SessionContext#executor()}: every continuation hops
  * onto it, nothing blocks a thread waiting for the network, and a {@code SyncSession} /
  * {@code SyncResponder} instance is stateless, so one instance per chain serves any number of
  * concurrent sessions.

@@ -6,6 +6,7 @@ import io.chainmux.broker.LogicalConnection;
 import io.chainmux.broker.NetworkHandler;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.broker.Registration;
+import io.chainmux.broker.SessionClosedException;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.PeerId;

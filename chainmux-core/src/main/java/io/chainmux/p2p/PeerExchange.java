@@ -1,6 +1,7 @@
 package io.chainmux.p2p;
 
 import io.chainmux.broker.NetworkId;
+import io.chainmux.broker.SessionContext;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.identity.PeerId;
 import io.netty.buffer.ByteBuf;

@@ -1,5 +1,7 @@
 package io.chainmux.p2p;
 
+import io.chainmux.broker.SessionClosedException;
+import io.chainmux.broker.SessionContext;
 import io.chainmux.wire.ErrorCode;
 import io.netty.buffer.ByteBuf;
 

@@ -27,7 +27,7 @@
  * }</pre>
  *
  * <p>Threading: sessions never block and hold no thread while they wait; every future a
- * {@link io.chainmux.p2p.SessionContext} returns completes on the network's serial executor, where
+ * {@link io.chainmux.broker.SessionContext} returns completes on the network's serial executor, where
  * the network's own state lives too, so one network's sessions and bookkeeping run one at a time,
  * and a slow network delays only itself. A session that blocks its thread stalls its network (and
  * takes a worker of the shared pool): don't. {@link io.chainmux.p2p.PeerDb} is shared by all

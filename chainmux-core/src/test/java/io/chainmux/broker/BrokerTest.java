@@ -4,7 +4,7 @@ import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.p2p.SessionClosedException;
+import io.chainmux.broker.SessionClosedException;
 import io.chainmux.wire.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,7 +1,7 @@
 package io.chainmux.chaindb;
 
 import io.chainmux.p2p.Session;
-import io.chainmux.p2p.SessionContext;
+import io.chainmux.broker.SessionContext;
 import io.chainmux.p2p.SessionOutcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -2,6 +2,7 @@ package io.chainmux.p2p;
 
 import io.chainmux.broker.BrokerConfig;
 import io.chainmux.broker.NetworkId;
+import io.chainmux.broker.SessionContext;
 import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.netty.buffer.ByteBuf;

@@ -3,6 +3,7 @@ package io.chainmux.p2p;
 import io.chainmux.broker.BrokerConfig;
 import io.chainmux.broker.ConnectionBroker;
 import io.chainmux.broker.NetworkId;
+import io.chainmux.broker.SessionClosedException;
 import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.identity.NodeIdentity;
