@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -55,6 +56,8 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
     final BrokerStats stats = new BrokerStats();
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
+    /** Runs {@link Dispatch#PRIORITY} networks, so they never queue behind the shared pool's work. */
+    private final ThreadPoolExecutor priorityPool;
     private final Map<String, Registration> networks = new ConcurrentHashMap<>();
     /** Peers with a dial in progress, so sharing-aware selection sees connections about to exist. */
     private final Set<PeerId> dialing = ConcurrentHashMap.newKeySet();
@@ -66,6 +69,8 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         this.config = config;
         this.pool = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), daemon("chainmux-p2p-"));
+        this.priorityPool = new ThreadPoolExecutor(config.priorityWorkerThreads(), config.priorityWorkerThreads(), 0,
+                TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), daemon("chainmux-p2p-priority-"));
         this.timer = new ScheduledThreadPoolExecutor(1, daemon("chainmux-p2p-timer-"));
         ((ScheduledThreadPoolExecutor) timer).setRemoveOnCancelPolicy(true);
     }
@@ -116,10 +121,21 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
      * @throws IllegalStateException if the network is registered already
      */
     public Registration register(NetworkId network, NetworkHandler handler) {
+        return register(network, handler, Dispatch.SHARED);
+    }
+
+    /**
+     * Registers a network whose events and sessions run on the pool {@code dispatch} names.
+     *
+     * @throws IllegalStateException if the network is registered already
+     */
+    public Registration register(NetworkId network, NetworkHandler handler, Dispatch dispatch) {
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(dispatch, "dispatch");
+        ThreadPoolExecutor workers = dispatch == Dispatch.PRIORITY ? priorityPool : pool;
         Registration r = new Registration(network, handler,
-                new SerialExecutor(network.wire(), pool, config.drainBatch()), new NetworkTraffic());
+                new SerialExecutor(network.wire(), workers, config.drainBatch()), new NetworkTraffic());
         if (networks.putIfAbsent(network.wire(), r) != null) {
             throw new IllegalStateException("network " + network + " is registered already");
         }
@@ -316,14 +332,17 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
     private void shutdownThreads() {
         timer.shutdownNow();
         pool.shutdown();
-        try {
-            if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("worker pool did not stop within 5 s (a session blocks a thread?)");
-                pool.shutdownNow();
+        priorityPool.shutdown();
+        for (ThreadPoolExecutor workers : List.of(pool, priorityPool)) {
+            try {
+                if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
+                    log.warn("worker pool did not stop within 5 s (a session blocks a thread?)");
+                    workers.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                workers.shutdownNow();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            pool.shutdownNow();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.chainmux.p2p;
 
+import io.chainmux.broker.Dispatch;
 import io.chainmux.config.ConfigChecks;
 
 import java.time.Duration;
@@ -34,11 +35,15 @@ import java.time.Duration;
  *                               holds 1000 bytes)
  * @param maxMessageSize         largest message accepted from a peer on this network (chainweb: the same
  *                               2 MB response limit on every node, or the network partitions)
+ * @param dispatch               which broker pool runs this network's sessions: {@link Dispatch#SHARED}, or
+ *                               {@link Dispatch#PRIORITY} for latency-sensitive networks that must not wait
+ *                               behind bulk networks' work
  */
 public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration sessionTimeout, double timeoutJitter,
                             boolean timeoutIsSuccess, Duration restartDelay, Duration requestInterval,
                             boolean sharingAware, double sharingProbability, int sharingMaxFailures,
-                            int sharingPeerCap, Duration backoffBase, Duration backoffMax, int busyAlternatives, int maxMessageSize) {
+                            int sharingPeerCap, Duration backoffBase, Duration backoffMax, int busyAlternatives, int maxMessageSize,
+                            Dispatch dispatch) {
     private static final ConfigChecks CHECK = new ConfigChecks("NetworkConfig");
 
     public static final int MAX_DEGREE = 30;
@@ -75,6 +80,7 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
         CHECK.require(busyAlternatives >= 0 && busyAlternatives <= BusyDetail.MAX_PEERS, "busyAlternatives",
                 busyAlternatives, "in [0, " + BusyDetail.MAX_PEERS + "]");
         CHECK.require(maxMessageSize >= 1, "maxMessageSize", maxMessageSize, ">= 1");
+        CHECK.nonNull(dispatch, "dispatch");
     }
 
     public static NetworkConfig defaults() {
@@ -91,7 +97,7 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
                 .restartDelay(restartDelay).requestInterval(requestInterval).sharingAware(sharingAware)
                 .sharingProbability(sharingProbability).sharingMaxFailures(sharingMaxFailures).sharingPeerCap(sharingPeerCap)
                 .backoffBase(backoffBase).backoffMax(backoffMax).busyAlternatives(busyAlternatives)
-                .maxMessageSize(maxMessageSize);
+                .maxMessageSize(maxMessageSize).dispatch(dispatch);
     }
 
     /** The timeout for one session: the configured one times a uniform factor in [1 - jitter, 1 + jitter]. */
@@ -127,6 +133,7 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
         private Duration backoffMax = Duration.ofMinutes(5);
         private int busyAlternatives = 5;
         private int maxMessageSize = 2 * 1024 * 1024;
+        private Dispatch dispatch = Dispatch.SHARED;
 
         private Builder() {}
 
@@ -145,11 +152,12 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
         public Builder backoffMax(Duration v) { backoffMax = v; return this; }
         public Builder busyAlternatives(int v) { busyAlternatives = v; return this; }
         public Builder maxMessageSize(int v) { maxMessageSize = v; return this; }
+        public Builder dispatch(Dispatch v) { dispatch = v; return this; }
 
         public NetworkConfig build() {
             return new NetworkConfig(targetDegree, maxInboundSessions, sessionTimeout, timeoutJitter, timeoutIsSuccess,
                     restartDelay, requestInterval, sharingAware, sharingProbability, sharingMaxFailures, sharingPeerCap, backoffBase,
-                    backoffMax, busyAlternatives, maxMessageSize);
+                    backoffMax, busyAlternatives, maxMessageSize, dispatch);
         }
     }
 }

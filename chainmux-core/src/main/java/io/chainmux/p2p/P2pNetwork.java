@@ -103,7 +103,7 @@ public final class P2pNetwork implements NetworkHandler {
     }
 
     void start() {
-        registration = broker.register(id, this);
+        registration = broker.register(id, this, config.dispatch());
         execute(this::onTick);
     }
 

@@ -4,7 +4,6 @@ import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.broker.SessionClosedException;
 import io.chainmux.wire.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -77,6 +76,47 @@ class BrokerTest {
             return e.getCause();
         }
         return fail("expected a failure");
+    }
+
+    /**
+     * The demo's small-message p99 rose to ~200 ms while block hashing filled the shared pool; a
+     * PRIORITY network has its own workers, so it answers even while every shared worker is stuck.
+     */
+    @Test
+    void priorityNetworkRunsWhileEverySharedWorkerIsBusy() throws Exception {
+        try (ConnectionBroker a = broker(1); ConnectionBroker b = broker(1)) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch sharedBusy = new CountDownLatch(1);
+            a.register(OTHER, open -> {
+                open.accept(1 << 20);
+                sharedBusy.countDown();
+                try {
+                    release.await(WAIT, TimeUnit.SECONDS); // holds the only shared worker
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+            a.register(PING, open -> {
+                threads.add(Thread.currentThread().getName());
+                echo(open.accept(1 << 20));
+            }, Dispatch.PRIORITY);
+            b.register(OTHER, open -> fail("no inbound expected"));
+            b.register(PING, open -> fail("no inbound expected"), Dispatch.PRIORITY);
+            try {
+                LogicalConnection busy = await(b.open(OTHER, address(a), 1 << 20));
+                assertThat(sharedBusy.await(WAIT, TimeUnit.SECONDS)).as("the shared worker is taken").isTrue();
+                LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
+                await(c.send(text("urgent")));
+                assertThat(read(await(c.receive()))).isEqualTo("urgent");
+                assertThat(release.getCount()).as("answered while the shared worker was still held").isEqualTo(1);
+                assertThat(threads).hasSize(1).allMatch(t -> t.startsWith("chainmux-p2p-priority-"));
+                c.finish();
+                busy.finish();
+            } finally {
+                release.countDown();
+            }
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.chainmux.node.demo;
 
 import io.chainmux.broker.BrokerConfig;
+import io.chainmux.broker.Dispatch;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.chaindb.ChainDb;
 import io.chainmux.chaindb.ChainDbConfig;
@@ -102,7 +103,9 @@ public final class DemoNode implements AutoCloseable {
             }
             gossipSession = new GossipSession(gossip, ticker, settings.msgSize(), settings.msgRate(), SESSION_LIFETIME,
                     () -> stopGossip, ByteBufAllocator.DEFAULT);
-            gossipNetwork = node.join(GOSSIP, network(settings.gossipDegree()), gossipSession,
+            // Latency-sensitive: its sessions run on the broker's priority pool, not behind block hashing.
+            gossipNetwork = node.join(GOSSIP, network(settings.gossipDegree()).toBuilder().dispatch(Dispatch.PRIORITY)
+                            .build(), gossipSession,
                     new GossipEcho(gossip, settings.msgSize()));
         } catch (RuntimeException e) {
             close();
