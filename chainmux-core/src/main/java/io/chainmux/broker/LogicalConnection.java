@@ -8,7 +8,9 @@ import io.chainmux.broker.SessionClosedException;
 import io.chainmux.broker.SessionContext;
 import io.chainmux.wire.ErrorCode;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +75,13 @@ public final class LogicalConnection implements SessionContext, StreamListener {
 
     void bind(MuxStream s) {
         this.stream = s;
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        MuxStream st = stream;
+        Channel ch = st == null ? null : st.session().channel();
+        return ch != null && ch.remoteAddress() instanceof InetSocketAddress a ? a : null;
     }
 
     @Override

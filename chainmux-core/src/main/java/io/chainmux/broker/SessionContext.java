@@ -3,6 +3,7 @@ package io.chainmux.broker;
 import io.chainmux.endpoint.identity.PeerId;
 import io.netty.buffer.ByteBuf;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -41,4 +42,9 @@ public interface SessionContext {
 
     /** Where continuations of this session run: serial per session, never an event loop. */
     Executor executor();
+
+    /** The peer's end of the TCP connection this session runs over, or null if not known. */
+    default InetSocketAddress remoteAddress() {
+        return null;
+    }
 }

@@ -6,7 +6,11 @@ import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.identity.PeerId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,10 +35,12 @@ import java.util.function.Supplier;
  * ends when the requester closes. The requester's own address (its {@code peer-id@host:port}) lets
  * the responder dial it back; an address carrying another peer id is a misbehaviour. The requester
  * stops after a short page, after {@code maxPeers} peers or {@code maxNewPeers} new ones; it skips
- * itself, duplicates and known peers; a malformed page or more entries than asked is a misbehaviour.
- * New peers are not probed here: they are dialed when chosen, and failures prune them.
+ * itself, duplicates and known peers, and addresses no peer should send ({@link AddressScope}: port
+ * 0, non-unicast, or narrower than the sender's own address, such as loopback from a remote peer); a
+ * malformed page or more entries than asked is a misbehaviour. New peers are not probed here: they are dialed when chosen, and failures prune them.
  */
 public final class PeerExchange {
+    private static final Logger log = LoggerFactory.getLogger(PeerExchange.class);
     public static final NetworkId NETWORK = NetworkId.of("_", "peers", 1);
     private static final String VERB = "PEERS";
 
@@ -104,6 +110,11 @@ public final class PeerExchange {
                 if (id.equals(peers.self()) || !seen.add(id) || peers.contains(id)) {
                     continue;
                 }
+                String unfit = AddressScope.rejects(a, remoteIp(ctx));
+                if (unfit != null) {
+                    log.debug("peer exchange from {}: skipping {}: {}", ctx.peer().shortForm(), a, unfit);
+                    continue;
+                }
                 if (added < config.maxNewPeers() && peers.add(a, false)) {
                     added++;
                 }
@@ -114,6 +125,11 @@ public final class PeerExchange {
             }
             return page();
         }
+    }
+
+    private static InetAddress remoteIp(SessionContext ctx) {
+        InetSocketAddress remote = ctx.remoteAddress();
+        return remote == null ? null : remote.getAddress();
     }
 
     // ------------------------------------------------------------------ responder
@@ -149,7 +165,9 @@ public final class PeerExchange {
                     if (!ctx.peer().equals(a.expectedPeer())) {
                         throw new IllegalArgumentException("address " + f[3] + " is not the requester's");
                     }
-                    peers.add(a, false);
+                    if (AddressScope.rejects(a, remoteIp(ctx)) == null) {
+                        peers.add(a, false);
+                    }
                 }
             } catch (IllegalArgumentException e) {
                 return done(SessionOutcome.misbehaved("malformed peer exchange request: " + e.getMessage()));

@@ -132,6 +132,7 @@ class BrokerTest {
             LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
             assertThat(c.peer()).isEqualTo(a.self());
             assertThat(c.network()).isEqualTo(PING);
+            assertThat(c.remoteAddress()).as("the TCP peer of the stripe").isEqualTo(a.endpoint().localAddress());
             for (int i = 0; i < 20; i++) {
                 String expected = "m" + i;
                 await(c.send(text(expected)));
