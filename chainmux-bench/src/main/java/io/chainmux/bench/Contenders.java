@@ -21,26 +21,37 @@ public final class Contenders {
     public static final String BASELINE = RawTcpContender.NAME;
 
     private static final Map<String, Supplier<Contender>> ALL = new LinkedHashMap<>();
+    /** The contenders a comparison runs when none are named. */
+    private static final List<String> DEFAULTS = new ArrayList<>();
 
     static {
-        register(RawTcpContender.NAME, RawTcpContender::new);
-        register(TcpPerStreamContender.NAME, TcpPerStreamContender::new);
-        register(Http2Contender.NAME, Http2Contender::new);
-        register(GrpcContender.NAME, GrpcContender::new);
-        register(ChainmuxContender.NAME, ChainmuxContender::new);
+        register(RawTcpContender.NAME, RawTcpContender::new, true);
+        register(TcpPerStreamContender.NAME, TcpPerStreamContender::new, true);
+        register(Http2Contender.NAME, Http2Contender::new, true);
+        register(GrpcContender.NAME, GrpcContender::new, true);
+        register(ChainmuxContender.NAME, ChainmuxContender::new, true);
+        register(ChainmuxContender.ONE_MIB_WINDOW, ChainmuxContender::oneMibWindow, false);
     }
 
     private Contenders() {}
 
-    private static void register(String name, Supplier<Contender> factory) {
+    private static void register(String name, Supplier<Contender> factory, boolean byDefault) {
         if (ALL.putIfAbsent(name, factory) != null) {
             throw new IllegalStateException("duplicate contender " + name);
         }
+        if (byDefault) {
+            DEFAULTS.add(name);
+        }
     }
 
-    /** Known names, in report order. */
+    /** Every known name, in report order. */
     public static List<String> names() {
         return Collections.unmodifiableList(new ArrayList<>(ALL.keySet()));
+    }
+
+    /** The names a comparison runs by default: all but the configuration variants. */
+    public static List<String> defaults() {
+        return Collections.unmodifiableList(DEFAULTS);
     }
 
     /** @throws IllegalArgumentException naming the known contenders if {@code name} is not one */

@@ -7,6 +7,7 @@ import io.chainmux.bench.ReportChart;
 import io.chainmux.bench.ReportJson;
 import io.chainmux.bench.ReportTable;
 import io.chainmux.bench.Scenario;
+import io.chainmux.bench.chainmux.ChainmuxContender;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -40,14 +41,15 @@ public final class CompareCommand implements Callable<Integer> {
     RunOptions run;
 
     @Option(names = "--contenders", paramLabel = "NAME", split = ",",
-            description = "Comma-separated contenders to run (default: all): ${COMPLETION-CANDIDATES}.",
+            description = "${COMPLETION-CANDIDATES}: contenders to run, comma-separated. Default: all but "
+                    + ChainmuxContender.ONE_MIB_WINDOW + " (chainmux with each stream window capped at 1 MiB).",
             completionCandidates = ContenderNames.class)
     List<String> contenders;
 
     @Override
     public Integer call() throws Exception {
         Path chartFile = run.chartFile(spec);
-        Report report = run.execute(spec, contenders == null ? Contenders.names() : contenders, Scenario.standard());
+        Report report = run.execute(spec, contenders == null ? Contenders.defaults() : contenders, Scenario.standard());
         if (run.json != null) {
             ReportJson.write(report, run.json);
             spec.commandLine().getErr().println("wrote " + run.json.toAbsolutePath());
