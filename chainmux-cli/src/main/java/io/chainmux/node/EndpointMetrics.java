@@ -52,6 +52,9 @@ public final class EndpointMetrics {
         counter(registry, "chainmux_connections_dialed_total", "Outbound TCP connections dialed", EndpointStats::connectionsDialed);
         counter(registry, "chainmux_stripes_lost_total", "Stripes (TCP connections) lost unexpectedly", EndpointStats::stripesLost);
         counter(registry, "chainmux_reconnects_total", "Stripes redialed after a loss", EndpointStats::reconnects);
+        counter(registry, "chainmux_unused_connections_closed_total",
+                "Dialed peer connections closed after carrying no stream for the unused-connection timeout",
+                EndpointStats::unusedClosed);
         Gauge.builder("chainmux_peers", endpoint, e -> e.peers().stream().filter(PeerConnection::isConnected).count())
                 .description("Peers with at least one connection").register(registry);
         Gauge.builder("chainmux_tcp_connections", endpoint, e -> e.peers().stream().mapToInt(PeerConnection::stripeCount).sum())

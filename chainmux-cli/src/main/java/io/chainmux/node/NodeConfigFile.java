@@ -103,7 +103,8 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
 
     /** Connection limits (docs/SECURITY.md). */
     public record Limits(Integer maxInboundConnections, Integer maxInboundPerIp, Integer maxStripesPerPeer,
-                         Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval) {
+                         Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
+                         Duration unusedConnectionTimeout) {
         public Limits {
             maxInboundConnections = maxInboundConnections == null ? 4096 : maxInboundConnections;
             maxInboundPerIp = maxInboundPerIp == null ? 64 : maxInboundPerIp;
@@ -111,6 +112,7 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
             handshakeTimeout = handshakeTimeout == null ? Duration.ofSeconds(10) : handshakeTimeout;
             idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
             keepAliveInterval = keepAliveInterval == null ? Duration.ofSeconds(15) : keepAliveInterval;
+            unusedConnectionTimeout = unusedConnectionTimeout == null ? Duration.ofMinutes(10) : unusedConnectionTimeout;
             positive("limits.maxInboundConnections", maxInboundConnections);
             positive("limits.maxInboundPerIp", maxInboundPerIp);
             if (maxStripesPerPeer < 1 || maxStripesPerPeer > 255) {
@@ -119,6 +121,7 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
             positive("limits.handshakeTimeout", handshakeTimeout);
             positive("limits.idleTimeout", idleTimeout);
             positive("limits.keepAliveInterval", keepAliveInterval);
+            positive("limits.unusedConnectionTimeout", unusedConnectionTimeout);
             if (keepAliveInterval.compareTo(idleTimeout) >= 0) {
                 throw new ConfigException("limits.keepAliveInterval", "must be shorter than limits.idleTimeout ("
                         + idleTimeout + "), or quiet peers are dropped");
@@ -156,7 +159,7 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
         }
         chains = chains == null ? new Chains(null, null) : chains;
         network = network == null ? new Network(null, null, null, null, null) : network;
-        limits = limits == null ? new Limits(null, null, null, null, null, null) : limits;
+        limits = limits == null ? new Limits(null, null, null, null, null, null, null) : limits;
     }
 
     private static void address(String key, String value) {

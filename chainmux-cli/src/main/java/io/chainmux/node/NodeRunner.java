@@ -59,7 +59,7 @@ public final class NodeRunner implements AutoCloseable {
                 .transport(transport).tls(c.tls()).stripes(c.stripes()).maxStripesPerPeer(l.maxStripesPerPeer())
                 .maxInboundConnections(l.maxInboundConnections()).maxInboundPerIp(l.maxInboundPerIp())
                 .handshakeTimeout(l.handshakeTimeout()).idleTimeout(l.idleTimeout())
-                .keepAliveInterval(l.keepAliveInterval()).build();
+                .keepAliveInterval(l.keepAliveInterval()).unusedConnectionTimeout(l.unusedConnectionTimeout()).build();
         List<PeerAddress> bootstrap = new ArrayList<>();
         for (String b : c.bootstrap()) {
             bootstrap.add(PeerAddress.parse(b));

@@ -98,7 +98,25 @@ public final class Endpoint implements AutoCloseable {
                 throw new UncheckedIOException("cannot listen on " + config.listen().hostPort() + ": " + e.getMessage(), e);
             }
         }
+        long timeout = config.unusedConnectionTimeout().toNanos();
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(timeout / 4, TimeUnit.SECONDS.toNanos(30)));
+        ep.group.next().scheduleAtFixedRate(ep::closeUnusedConnections, period, period, TimeUnit.NANOSECONDS);
         return ep;
+    }
+
+    /** Closes dialed peer connections that carried no stream for the configured time. */
+    private void closeUnusedConnections() {
+        if (closing) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (PeerConnection pc : peers.values()) {
+            if (pc.closeIfUnused(now, config.unusedConnectionTimeout().toNanos())) {
+                stats.unusedClosed.increment();
+                log.info("closed the connection to {}: no stream for {} s", pc.peerId().shortForm(),
+                        config.unusedConnectionTimeout().toSeconds());
+            }
+        }
     }
 
     private void bind(PeerAddress address) throws IOException {

@@ -29,12 +29,16 @@ import java.util.Objects;
  * @param reconnect             redial policy for lost stripes
  * @param mux                   limits of every multiplexed connection
  * @param shutdownGrace         how long {@link Endpoint#close()} lets streams in flight finish
+ * @param unusedConnectionTimeout a peer connection this node dialed that has carried no stream for this
+ *                              long is closed (GO_AWAY) and not redialed, so peers no network uses any
+ *                              more do not keep TCP connections open forever
  */
 public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String advertisedAddress,
                              Transport transport, int ioThreads, boolean tls, int stripes, int maxStripesPerPeer,
                              StripePolicy stripePolicy, int maxInboundConnections, int maxInboundPerIp,
                              Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
-                             Duration connectTimeout, Backoff reconnect, MuxConfig mux, Duration shutdownGrace) {
+                             Duration connectTimeout, Backoff reconnect, MuxConfig mux, Duration shutdownGrace,
+                             Duration unusedConnectionTimeout) {
     private static final ConfigChecks CHECK = new ConfigChecks("EndpointConfig");
 
     public static final int MAX_STRIPES = 255;
@@ -60,6 +64,7 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         CHECK.positive(keepAliveInterval, "keepAliveInterval");
         CHECK.positive(connectTimeout, "connectTimeout");
         CHECK.positive(shutdownGrace, "shutdownGrace");
+        CHECK.positive(unusedConnectionTimeout, "unusedConnectionTimeout");
         if (keepAliveInterval.compareTo(idleTimeout) >= 0) {
             throw new IllegalArgumentException("EndpointConfig.keepAliveInterval (" + keepAliveInterval
                     + ") must be shorter than idleTimeout (" + idleTimeout + "), or idle peers are dropped");
@@ -76,7 +81,7 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                 .stripePolicy(stripePolicy).maxInboundConnections(maxInboundConnections)
                 .maxInboundPerIp(maxInboundPerIp).handshakeTimeout(handshakeTimeout).idleTimeout(idleTimeout)
                 .keepAliveInterval(keepAliveInterval).connectTimeout(connectTimeout).reconnect(reconnect).mux(mux)
-                .shutdownGrace(shutdownGrace);
+                .shutdownGrace(shutdownGrace).unusedConnectionTimeout(unusedConnectionTimeout);
     }
 
     /** Defaults: no listener, NIO or epoll as available, plaintext, one stripe. */
@@ -99,6 +104,7 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         private Backoff reconnect = Backoff.defaults();
         private MuxConfig mux = MuxConfig.defaults();
         private Duration shutdownGrace = Duration.ofSeconds(5);
+        private Duration unusedConnectionTimeout = Duration.ofMinutes(10);
 
         private Builder(NodeIdentity identity) {
             this.identity = identity;
@@ -122,11 +128,13 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         public Builder reconnect(Backoff v) { reconnect = v; return this; }
         public Builder mux(MuxConfig v) { mux = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
+        public Builder unusedConnectionTimeout(Duration v) { unusedConnectionTimeout = v; return this; }
 
         public EndpointConfig build() {
             return new EndpointConfig(identity, listen, advertisedAddress, transport, ioThreads, tls, stripes,
                     maxStripesPerPeer, stripePolicy, maxInboundConnections, maxInboundPerIp, handshakeTimeout,
-                    idleTimeout, keepAliveInterval, connectTimeout, reconnect, mux, shutdownGrace);
+                    idleTimeout, keepAliveInterval, connectTimeout, reconnect, mux, shutdownGrace,
+                    unusedConnectionTimeout);
         }
     }
 }

@@ -16,6 +16,7 @@ public final class EndpointStats {
     final LongAdder connectionsDialed = new LongAdder();
     final LongAdder stripesLost = new LongAdder();
     final LongAdder reconnects = new LongAdder();
+    final LongAdder unusedClosed = new LongAdder();
 
     EndpointStats() {
         for (HandshakeException.Reason r : HandshakeException.Reason.values()) {
@@ -60,5 +61,10 @@ public final class EndpointStats {
 
     public long reconnects() {
         return reconnects.sum();
+    }
+
+    /** Peer connections closed because no stream used them for {@link EndpointConfig#unusedConnectionTimeout()}. */
+    public long unusedClosed() {
+        return unusedClosed.sum();
     }
 }

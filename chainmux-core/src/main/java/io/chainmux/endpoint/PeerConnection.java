@@ -55,6 +55,10 @@ public final class PeerConnection {
     private boolean wanted;
     private boolean closed;
     private boolean reportedUp;
+    /** When the connection was last seen without streams, or -1 while it carries some. */
+    private long unusedSinceNanos = -1;
+    /** Streams ever opened on the stripes when {@link #unusedSinceNanos} was taken. */
+    private long openedWhenUnused;
 
     PeerConnection(Endpoint endpoint, PeerId peerId) {
         this.endpoint = endpoint;
@@ -154,6 +158,44 @@ public final class PeerConnection {
     }
 
     // ------------------------------------------------------------------ endpoint side
+
+    /**
+     * Closes the connection if it carried no stream for {@code timeoutNanos}: it must be one we
+     * dialed (every stripe ours, so the peer does not redial it), with no stream open and none opened
+     * since it was first seen unused. Called periodically by the endpoint.
+     *
+     * @return true if it was closed
+     */
+    boolean closeIfUnused(long nowNanos, long timeoutNanos) {
+        synchronized (this) {
+            int up = 0;
+            int load = 0;
+            long opened = 0;
+            boolean allOurs = true;
+            for (Slot s : slots) {
+                if (s.established != null) {
+                    up++;
+                    load += s.established.load();
+                    opened += s.established.stats().streamsOpenedLocal() + s.established.stats().streamsOpenedRemote();
+                    allOurs &= s.establishedByUs;
+                }
+            }
+            if (!isWanted() || up == 0 || load > 0 || !allOurs) {
+                unusedSinceNanos = -1;
+                return false;
+            }
+            if (unusedSinceNanos < 0 || opened != openedWhenUnused) {
+                unusedSinceNanos = nowNanos;
+                openedWhenUnused = opened;
+                return false;
+            }
+            if (nowNanos - unusedSinceNanos < timeoutNanos) {
+                return false;
+            }
+        }
+        close("unused: no stream for " + Duration.ofNanos(timeoutNanos).toSeconds() + " s");
+        return true;
+    }
 
     synchronized void want(PeerAddress dialable) {
         wanted = true;

@@ -114,6 +114,27 @@ class EndpointTest {
     }
 
     @Test
+    void aDialedConnectionThatCarriesNoStreamIsClosedAfterTheUnusedTimeout() throws Exception {
+        try (TestNode idle = new TestNode(); TestNode busy = new TestNode();
+             TestNode b = new TestNode(x -> x.unusedConnectionTimeout(Duration.ofMillis(300)))) {
+            PeerConnection toBusy = await(b.endpoint.connect(busy.address()));
+            Collector c = new Collector();
+            MuxStream s = toBusy.openStream("chain-1/test/1", 1 << 20, 1, c);
+            assertThat(s.trySend(text("hold"))).isTrue();
+            assertThat(c.next()).isEqualTo("hold");
+            PeerConnection toIdle = await(b.endpoint.connect(idle.address()));
+            PeerConnection gone = b.firstDisconnected.get(WAIT, TimeUnit.SECONDS);
+            assertThat(gone).isSameAs(toIdle);
+            assertThat(b.disconnected).singleElement().matches(CloseReason::isNormal, "a normal close");
+            assertThat(b.endpoint.stats().unusedClosed()).isEqualTo(1);
+            assertThat(b.endpoint.stats().reconnects()).as("not redialed").isZero();
+            assertThat(toBusy.isConnected()).as("the connection with an open stream stays").isTrue();
+            assertThat(s.trySend(text("still here"))).isTrue();
+            assertThat(c.next()).isEqualTo("still here");
+        }
+    }
+
+    @Test
     void aDifferentKeyThanExpectedIsRejected() throws Exception {
         try (TestNode a = new TestNode(); TestNode b = new TestNode()) {
             PeerAddress wrong = PeerAddress.of(a.endpoint.localAddress()).withPeer(NodeIdentity.generate().peerId());

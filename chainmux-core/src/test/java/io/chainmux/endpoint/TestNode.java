@@ -19,6 +19,8 @@ final class TestNode implements EndpointListener, AutoCloseable {
     final Endpoint endpoint;
     final List<PeerConnection> connected = new CopyOnWriteArrayList<>();
     final List<CloseReason> disconnected = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.CompletableFuture<PeerConnection> firstDisconnected =
+            new java.util.concurrent.CompletableFuture<>();
     final List<Integer> stripesLost = new CopyOnWriteArrayList<>();
     final List<HandshakeException> handshakeFailures = new CopyOnWriteArrayList<>();
     final List<MuxStream> accepted = new CopyOnWriteArrayList<>();
@@ -45,6 +47,7 @@ final class TestNode implements EndpointListener, AutoCloseable {
     @Override
     public void onPeerDisconnected(PeerConnection peer, CloseReason reason) {
         disconnected.add(reason);
+        firstDisconnected.complete(peer);
     }
 
     @Override
