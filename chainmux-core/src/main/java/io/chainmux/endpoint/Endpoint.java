@@ -21,6 +21,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
@@ -35,9 +36,11 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -446,9 +449,26 @@ public final class Endpoint implements AutoCloseable {
             listener.onHandshakeFailed(remote, failure);
         }
 
+        /** Why a TCP connect failed, in words, without the native call's name and errno. */
+        private static String connectFailure(Throwable cause) {
+            String m = String.valueOf(cause.getMessage());
+            if (cause instanceof ConnectTimeoutException) {
+                return "timed out";
+            }
+            if (cause instanceof UnknownHostException) {
+                return "unknown host";
+            }
+            for (String known : new String[] {"Connection refused", "No route to host", "Network is unreachable"}) {
+                if (m.contains(known)) {
+                    return known.toLowerCase(Locale.ROOT);
+                }
+            }
+            return m;
+        }
+
         void dialFailed(HandshakeHandler h, PeerAddress address, Throwable cause) {
             HandshakeException failure = HandshakeException.of(Reason.CONNECTION_FAILED, "cannot connect to %s: %s",
-                    address.hostPort(), cause.getMessage());
+                    address.hostPort(), connectFailure(cause));
             stats.handshakeFailed(failure.reason());
             log.debug("{}", failure.getMessage());
             PeerConnection pc = address.expectedPeer() == null ? null : peers.get(address.expectedPeer());

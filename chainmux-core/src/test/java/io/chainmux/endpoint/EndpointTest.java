@@ -183,7 +183,7 @@ class EndpointTest {
             }
             HandshakeException e = failureOf(b.endpoint.connect(PeerAddress.parse("127.0.0.1:" + closedPort)));
             assertThat(e.reason()).isEqualTo(Reason.CONNECTION_FAILED);
-            assertThat(e.getMessage()).contains("cannot connect to 127.0.0.1:" + closedPort);
+            assertThat(e.getMessage()).isEqualTo("cannot connect to 127.0.0.1:" + closedPort + ": connection refused");
         }
     }
 
