@@ -179,7 +179,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         stats.opened.increment();
         CompletableFuture<LogicalConnection> result = new CompletableFuture<>();
         PeerConnection pc = endpoint.peer(id);
-        if (pc != null && pc.isConnected()) {
+        if (pc != null && pc.hasUsableStripe()) {
             stats.reused.increment();
             openOn(pc, r, maxMessageSize, result);
             return result;

@@ -104,6 +104,24 @@ public final class PeerConnection {
     }
 
     /**
+     * Whether a stripe can take new streams now: connected, and not going away (GO_AWAY either way,
+     * for example while an unused connection closes).
+     */
+    public synchronized boolean hasUsableStripe() {
+        return usableStripes() > 0;
+    }
+
+    private int usableStripes() {
+        int n = 0;
+        for (Slot s : slots) {
+            if (s.established != null && s.established.isOpenForStreams()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
      * Opens a logical connection for a network on the stripe the policy picks.
      *
      * @throws IllegalStateException if no stripe is established right now
@@ -215,9 +233,12 @@ public final class PeerConnection {
         }
     }
 
-    /** Completes when a stripe is (or becomes) established, or fails with the last dial failure. */
+    /**
+     * Completes when a stripe that takes new streams is (or becomes) established, or fails with the
+     * last dial failure.
+     */
     synchronized void whenConnected(CompletableFuture<PeerConnection> f) {
-        if (stripeCount() > 0) {
+        if (usableStripes() > 0) {
             f.complete(this);
         } else {
             waiting.add(f);
@@ -343,7 +364,7 @@ public final class PeerConnection {
             // A crossed dial is not a failure: the winning connection is on its way.
             redial = ourRole == Role.DIALER && failure.reason() != Reason.CROSSED && isWanted()
                     && s.established == null;
-            if (ourRole == Role.DIALER && failure.reason() != Reason.CROSSED && stripeCount() == 0
+            if (ourRole == Role.DIALER && failure.reason() != Reason.CROSSED && usableStripes() == 0
                     && !anyInProgress()) {
                 fail = new ArrayList<>(waiting);
                 waiting.clear();
@@ -379,7 +400,7 @@ public final class PeerConnection {
                 Slot s = slots[index];
                 boolean nothing = s.established == null && s.admittedInbound == null && s.dialing == 0;
                 again = nothing && isWanted();
-                if (nothing && !isWanted() && stripeCount() == 0 && !anyInProgress()) {
+                if (nothing && !isWanted() && usableStripes() == 0 && !anyInProgress()) {
                     fail = new ArrayList<>(waiting);
                     waiting.clear();
                 }

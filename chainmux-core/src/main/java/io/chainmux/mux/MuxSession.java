@@ -93,6 +93,8 @@ public final class MuxSession implements FrameListener {
     /** The last write pass stopped because the connection window could not carry the next frame. */
     private boolean connectionBlocked;
     private boolean reading;
+    /** {@link #goAway} was called (from any thread); GO_AWAY may not be sent yet. */
+    private volatile boolean goAwayRequested;
     private volatile boolean goAwaySent;
     private volatile boolean goAwayReceived;
     private boolean hardClosing;
@@ -152,6 +154,7 @@ public final class MuxSession implements FrameListener {
      * then closes. Streams still open after {@link MuxConfig#goAwayTimeout()} fail.
      */
     public void goAway(String reason) {
+        goAwayRequested = true; // seen by isOpenForStreams() at once, before the loop sends GO_AWAY
         runOnLoop(() -> sendGoAway(ErrorCode.NO_ERROR, reason));
     }
 
@@ -175,7 +178,7 @@ public final class MuxSession implements FrameListener {
 
     /** Whether new streams may be opened here: no go-away either way and not closed (SETTINGS may still be due). */
     public boolean isOpenForStreams() {
-        return !goAwaySent && !goAwayReceived && !closed && !hardClosing;
+        return !goAwayRequested && !goAwaySent && !goAwayReceived && !closed && !hardClosing;
     }
 
     /** Whether the peer's SETTINGS arrived and no go-away has happened. */

@@ -79,6 +79,26 @@ class BrokerTest {
     }
 
     /**
+     * A peer connection going away (GO_AWAY sent, as when an unused connection is closed) is not
+     * reused: an open right then dials a new connection instead of failing with "no usable connection".
+     */
+    @Test
+    void anOpenWhileThePeerConnectionGoesAwayDialsAgain() throws Exception {
+        try (ConnectionBroker a = broker(2); ConnectionBroker b = broker(2)) {
+            a.register(PING, open -> echo(open.accept(1 << 20)));
+            b.register(PING, open -> fail("no inbound expected"));
+            LogicalConnection first = await(b.open(PING, address(a), 1 << 20));
+            first.finish();
+            await(first.closeFuture());
+            b.endpoint().peer(a.self()).close("going away, as an unused connection does");
+            LogicalConnection again = await(b.open(PING, address(a), 1 << 20));
+            await(again.send(text("after go-away")));
+            assertThat(read(await(again.receive()))).isEqualTo("after go-away");
+            again.finish();
+        }
+    }
+
+    /**
      * The demo's small-message p99 rose to ~200 ms while block hashing filled the shared pool; a
      * PRIORITY network has its own workers, so it answers even while every shared worker is stuck.
      */
