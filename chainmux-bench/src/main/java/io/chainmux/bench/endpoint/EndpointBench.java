@@ -9,6 +9,7 @@ import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
+import io.chainmux.wire.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 
@@ -153,8 +154,10 @@ public final class EndpointBench {
             stream.session().channel().eventLoop().execute(this::fill);
         }
 
+        /** Stops sending and cancels the stream, so the endpoints then close without waiting for it. */
         void stop() {
             stopped = true;
+            stream.reset(ErrorCode.CANCEL);
         }
 
         private void fill() {
