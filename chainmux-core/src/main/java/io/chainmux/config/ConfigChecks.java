@@ -14,7 +14,8 @@ public final class ConfigChecks {
         this.owner = owner;
     }
 
-    public void require(boolean ok, String field, long value, String rule) {
+    /** Fails with "{@code Owner.field must be <rule>, was <value>}" unless {@code ok}. */
+    public void require(boolean ok, String field, Object value, String rule) {
         if (!ok) {
             throw new IllegalArgumentException(owner + "." + field + " must be " + rule + ", was " + value);
         }

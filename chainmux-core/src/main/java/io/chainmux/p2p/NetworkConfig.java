@@ -54,21 +54,13 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
         CHECK.require(maxInboundSessions >= 0 && maxInboundSessions <= 100_000, "maxInboundSessions", maxInboundSessions,
                 "in [0, 100000]");
         CHECK.positive(sessionTimeout, "sessionTimeout");
-        if (sessionTimeout.compareTo(MAX_SESSION_TIMEOUT) > 0) {
-            throw new IllegalArgumentException("NetworkConfig.sessionTimeout must be at most " + MAX_SESSION_TIMEOUT
-                    + ", was " + sessionTimeout);
-        }
-        if (!(timeoutJitter >= 0 && timeoutJitter <= 0.5)) {
-            throw new IllegalArgumentException("NetworkConfig.timeoutJitter must be in [0, 0.5], was " + timeoutJitter);
-        }
-        if (restartDelay == null || restartDelay.isNegative()) {
-            throw new IllegalArgumentException("NetworkConfig.restartDelay must be >= 0, was " + restartDelay);
-        }
+        CHECK.require(sessionTimeout.compareTo(MAX_SESSION_TIMEOUT) <= 0, "sessionTimeout", sessionTimeout,
+                "at most " + MAX_SESSION_TIMEOUT);
+        CHECK.require(timeoutJitter >= 0 && timeoutJitter <= 0.5, "timeoutJitter", timeoutJitter, "in [0, 0.5]");
+        CHECK.require(restartDelay != null && !restartDelay.isNegative(), "restartDelay", restartDelay, ">= 0");
         CHECK.positive(requestInterval, "requestInterval");
-        if (!(sharingProbability >= 0 && sharingProbability <= 1)) {
-            throw new IllegalArgumentException("NetworkConfig.sharingProbability must be in [0, 1], was "
-                    + sharingProbability);
-        }
+        CHECK.require(sharingProbability >= 0 && sharingProbability <= 1, "sharingProbability", sharingProbability,
+                "in [0, 1]");
         CHECK.require(sharingMaxFailures >= 0, "sharingMaxFailures", sharingMaxFailures, ">= 0");
         CHECK.require(sharingPeerCap >= 0, "sharingPeerCap", sharingPeerCap, ">= 0");
         CHECK.positive(backoffBase, "backoffBase");

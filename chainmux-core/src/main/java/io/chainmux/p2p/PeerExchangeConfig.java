@@ -1,5 +1,7 @@
 package io.chainmux.p2p;
 
+import io.chainmux.config.ConfigChecks;
+
 import java.time.Duration;
 
 /**
@@ -13,17 +15,12 @@ import java.time.Duration;
  *                          asked at once, its restart delay the pause between exchanges with a peer
  */
 public record PeerExchangeConfig(int pageSize, int maxPeers, int maxNewPeers, NetworkConfig network) {
+    private static final ConfigChecks CHECK = new ConfigChecks("PeerExchangeConfig");
+
     public PeerExchangeConfig {
-        if (pageSize < 1 || pageSize > 256) {
-            throw new IllegalArgumentException("PeerExchangeConfig.pageSize must be in [1, 256], was " + pageSize);
-        }
-        if (maxPeers < pageSize) {
-            throw new IllegalArgumentException("PeerExchangeConfig.maxPeers must be >= pageSize (" + pageSize
-                    + "), was " + maxPeers);
-        }
-        if (maxNewPeers < 0) {
-            throw new IllegalArgumentException("PeerExchangeConfig.maxNewPeers must be >= 0, was " + maxNewPeers);
-        }
+        CHECK.require(pageSize >= 1 && pageSize <= 256, "pageSize", pageSize, "in [1, 256]");
+        CHECK.require(maxPeers >= pageSize, "maxPeers", maxPeers, ">= pageSize (" + pageSize + ")");
+        CHECK.require(maxNewPeers >= 0, "maxNewPeers", maxNewPeers, ">= 0");
         if (network == null) {
             throw new IllegalArgumentException("PeerExchangeConfig.network is required");
         }
