@@ -9,7 +9,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +18,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static io.chainmux.testing.Utf8Messages.text;
+import static io.chainmux.testing.Utf8Messages.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -40,18 +41,6 @@ class BrokerTest {
 
     static PeerAddress address(ConnectionBroker b) {
         return PeerAddress.of(b.endpoint().localAddress()).withPeer(b.self());
-    }
-
-    static ByteBuf text(String s) {
-        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
-    }
-
-    static String read(ByteBuf m) {
-        try {
-            return m.toString(StandardCharsets.UTF_8);
-        } finally {
-            m.release();
-        }
     }
 
     static <T> T await(CompletionStage<T> f) throws Exception {

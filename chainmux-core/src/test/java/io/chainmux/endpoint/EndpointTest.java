@@ -8,7 +8,6 @@ import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -21,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.chainmux.testing.Utf8Messages.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,10 +51,6 @@ class EndpointTest {
             assertThat(m).as("a message within %d s", WAIT).isNotNull();
             return m;
         }
-    }
-
-    static ByteBuf text(String s) {
-        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
     }
 
     static <T> T await(CompletableFuture<T> f) throws Exception {

@@ -5,10 +5,7 @@ import io.chainmux.broker.NetworkId;
 import io.chainmux.broker.SessionContext;
 import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.identity.NodeIdentity;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,6 +17,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
+import static io.chainmux.testing.Utf8Messages.text;
+import static io.chainmux.testing.Utf8Messages.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Loopback P2P nodes for tests, a ping/echo session pair, and bounded waits. */
@@ -63,18 +62,6 @@ final class Cluster implements AutoCloseable {
             ids.add(NetworkId.of(Integer.toString(i), PING_PROTOCOL, 1));
         }
         return ids;
-    }
-
-    static ByteBuf text(String s) {
-        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
-    }
-
-    static String read(ByteBuf m) {
-        try {
-            return m.toString(StandardCharsets.UTF_8);
-        } finally {
-            m.release();
-        }
     }
 
     /** Pings, checks the echo, then holds the connection until the peer closes or the network cuts it. */

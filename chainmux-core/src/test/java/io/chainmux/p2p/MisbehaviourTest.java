@@ -7,6 +7,7 @@ import io.chainmux.broker.SessionClosedException;
 import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.identity.NodeIdentity;
+import io.chainmux.testing.Utf8Messages;
 import io.chainmux.wire.ErrorCode;
 import org.junit.jupiter.api.Test;
 
@@ -57,7 +58,7 @@ class MisbehaviourTest {
             bad.join(GARBAGE, SHORT, PING, ctx -> ctx.receive()
                     .thenCompose(m -> {
                         m.release();
-                        return ctx.send(Cluster.text("garbage"));
+                        return ctx.send(Utf8Messages.text("garbage"));
                     })
                     .thenApply(v -> SessionOutcome.ok()));
             // The probe wants every other node, so it keeps coming back to the bad one (after backoff).
