@@ -6,6 +6,7 @@ import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.endpoint.identity.Role;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxStats;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
 import io.chainmux.wire.ErrorCode;
@@ -194,7 +195,8 @@ public final class PeerConnection {
                 if (s.established != null) {
                     up++;
                     load += s.established.load();
-                    opened += s.established.stats().streamsOpenedLocal() + s.established.stats().streamsOpenedRemote();
+                    MuxStats stats = s.established.stats();
+                    opened += stats.streamsOpenedLocal() + stats.streamsOpenedRemote();
                     allOurs &= s.establishedByUs;
                 }
             }
@@ -405,10 +407,12 @@ public final class PeerConnection {
                     waiting.clear();
                 }
             }
-            HandshakeException gone = HandshakeException.of(Reason.CROSSED,
-                    "lost a crossed dial on stripe %d, and %s's own connection did not follow", index,
-                    peerId.shortForm());
-            fail.forEach(f -> f.completeExceptionally(gone));
+            if (!fail.isEmpty()) {
+                HandshakeException gone = HandshakeException.of(Reason.CROSSED,
+                        "lost a crossed dial on stripe %d, and %s's own connection did not follow", index,
+                        peerId.shortForm());
+                fail.forEach(f -> f.completeExceptionally(gone));
+            }
             if (again) {
                 scheduleRedial(index);
             }

@@ -96,6 +96,7 @@ public final class PeerExchange {
                 return done(SessionOutcome.misbehaved("peer exchange page of " + lines.size() + " entries, asked for "
                         + config.pageSize()));
             }
+            InetAddress from = remoteIp(ctx);
             for (String line : lines) {
                 PeerAddress a;
                 try {
@@ -110,7 +111,7 @@ public final class PeerExchange {
                 if (id.equals(peers.self()) || !seen.add(id) || peers.contains(id)) {
                     continue;
                 }
-                String unfit = AddressScope.rejects(a, remoteIp(ctx));
+                String unfit = AddressScope.rejects(a, from);
                 if (unfit != null) {
                     log.debug("peer exchange from {}: skipping {}: {}", ctx.peer().shortForm(), a, unfit);
                     continue;
