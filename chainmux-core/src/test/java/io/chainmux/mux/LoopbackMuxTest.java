@@ -225,11 +225,15 @@ class LoopbackMuxTest {
             assertThat(stream.trySend(Unpooled.wrappedBuffer(new byte[11]))).isTrue(); // 10 go out, 1 byte left
             var loop = pair.client.channel().eventLoop();
             Callable<Long> stalls = () -> pair.client.stats().connectionWindowStalls();
-            long seen = 0;
-            for (int i = 0; i < 100_000 && seen == 0; i++) {
-                seen = loop.submit(stalls).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            // Blocked, and every frame the server sends before it returns credit is in (its ACCEPT, its
+            // ack of our RTT PING, and its own PING, answered): none of them can request a pass later.
+            Callable<Boolean> settled = () -> pair.client.stats().connectionWindowStalls() > 0
+                    && stream.state() == StreamState.OPEN && pair.client.rtt() != null && pair.server.rtt() != null;
+            boolean blocked = false;
+            for (int i = 0; i < 100_000 && !blocked; i++) {
+                blocked = loop.submit(settled).get(WAIT_SECONDS, TimeUnit.SECONDS);
             }
-            assertThat(seen).as("the client reached the blocked state").isPositive();
+            assertThat(blocked).as("the client reached the blocked state, the server's frames all in").isTrue();
             // Tasks run in order: a pass that keeps re-scheduling itself runs between these two.
             long before = loop.submit(stalls).get(WAIT_SECONDS, TimeUnit.SECONDS);
             long after = loop.submit(stalls).get(WAIT_SECONDS, TimeUnit.SECONDS);
