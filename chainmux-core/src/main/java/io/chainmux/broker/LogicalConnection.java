@@ -192,14 +192,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
             r = receiver;
             receiver = null;
         }
-        MuxStream s = stream;
-        for (ByteBuf m : unread) {
-            int length = m.readableBytes();
-            m.release();
-            if (s != null) {
-                s.consumed(length);
-            }
-        }
+        dropUnread(unread);
         if (r != null) {
             r.completeExceptionally(new SessionClosedException(FINISHED));
         }
@@ -214,15 +207,39 @@ public final class LogicalConnection implements SessionContext, StreamListener {
         }
     }
 
-    /** Ends the connection at once with a RESET; whatever is queued either way is dropped. */
+    /**
+     * Ends the connection at once with a RESET; whatever is queued either way is dropped. Unread
+     * messages are released here: after a close the peer called clean (a RESET with NO_ERROR) they
+     * stay readable, and no reset of ours would reach {@link #onClosed} again to release them.
+     */
     public void abort(ErrorCode code) {
+        List<ByteBuf> unread;
         synchronized (this) {
             finished = true;
+            unread = drainInbox();
         }
+        dropUnread(unread);
         MuxStream s = stream;
         if (s != null) {
             s.reset(code);
         }
+    }
+
+    /** Releases messages the session will never read, returning their flow-control credit. */
+    private void dropUnread(List<ByteBuf> unread) {
+        MuxStream s = stream;
+        for (ByteBuf m : unread) {
+            int length = m.readableBytes();
+            m.release();
+            if (s != null) {
+                s.consumed(length);
+            }
+        }
+    }
+
+    /** Messages received and not yet taken by {@link #receive()}. */
+    synchronized int unread() {
+        return inbox.size();
     }
 
     // ------------------------------------------------------------------ stream events (event loop)

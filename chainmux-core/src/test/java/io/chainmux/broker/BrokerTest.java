@@ -88,6 +88,36 @@ class BrokerTest {
     }
 
     /**
+     * A peer may end a stream with RESET NO_ERROR: a clean close, so what arrived stays readable. A
+     * session that then gives up (abort, as a session timeout does) must release it; the reset it
+     * sends is a no-op on a closed stream, so nothing else would.
+     */
+    @Test
+    void abortAfterACleanResetReleasesUnreadMessages() throws Exception {
+        try (ConnectionBroker a = broker(1); ConnectionBroker b = broker(1)) {
+            CompletableFuture<LogicalConnection> server = new CompletableFuture<>();
+            a.register(PING, open -> {
+                LogicalConnection c = open.accept(1 << 20);
+                c.send(text("never read")).thenRun(() -> server.complete(c));
+            });
+            b.register(PING, open -> fail("no inbound expected"));
+            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
+            LogicalConnection s = await(server);
+            // A RESET would drop the message if it were still queued at a: reset once it has arrived.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+            while (c.unread() == 0 && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            assertThat(c.unread()).as("the message arrived").isEqualTo(1);
+            s.abort(ErrorCode.NO_ERROR);
+            assertThat(await(c.closeFuture()).isNormal()).isTrue();
+            assertThat(c.unread()).as("unread after the clean close").isEqualTo(1);
+            c.abort(ErrorCode.CANCEL);
+            assertThat(c.unread()).as("unread after abort").isZero();
+        }
+    }
+
+    /**
      * The demo's small-message p99 rose to ~200 ms while block hashing filled the shared pool; a
      * PRIORITY network has its own workers, so it answers even while every shared worker is stuck.
      */
