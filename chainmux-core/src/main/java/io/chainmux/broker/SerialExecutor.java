@@ -80,8 +80,30 @@ public final class SerialExecutor implements Executor {
             try {
                 schedule();
             } catch (RejectedExecutionException e) {
-                log.debug("{}: pool shut down, dropping {} tasks", name, tasks.size());
-                tasks.clear();
+                // Accepted tasks may hold messages to release and futures to fail: dropping them would
+                // leak both. The pool is shutting down, so nothing is left to be fair to: finish here.
+                log.debug("{}: pool shut down, running the {} accepted tasks left on this thread", name, tasks.size());
+                runRemaining();
+            }
+        }
+    }
+
+    /** Runs every queued task on this thread, in order; stops when another thread has taken over. */
+    private void runRemaining() {
+        // Re-checked after releasing the flag: a task added in between would otherwise wait forever.
+        while (!tasks.isEmpty() && scheduled.compareAndSet(false, true)) {
+            runner = Thread.currentThread();
+            try {
+                for (Runnable r; (r = tasks.poll()) != null; ) {
+                    try {
+                        r.run();
+                    } catch (Throwable t) {
+                        log.error("a task of {} failed", name, t);
+                    }
+                }
+            } finally {
+                runner = null;
+                scheduled.set(false);
             }
         }
     }

@@ -67,7 +67,13 @@ final class TestNode implements EndpointListener, AutoCloseable {
             @Override
             public void onMessage(MuxStream s, ByteBuf message) {
                 int length = message.readableBytes();
-                if (!s.trySend(message)) {
+                boolean echoed;
+                try {
+                    echoed = s.trySend(message);
+                } catch (RuntimeException e) { // closed or too large for the sender: still ours to release
+                    echoed = false;
+                }
+                if (!echoed) {
                     message.release();
                     s.reset(io.chainmux.wire.ErrorCode.INTERNAL_ERROR);
                 }
