@@ -62,10 +62,28 @@ public final class SerialExecutor implements Executor {
     }
 
     private void drain() {
+        runTasks(batch);
+        if (!tasks.isEmpty()) {
+            try {
+                schedule();
+            } catch (RejectedExecutionException e) {
+                // Accepted tasks may hold messages to release and futures to fail: dropping them would
+                // leak both. The pool is shutting down, so nothing is left to be fair to: finish here.
+                log.debug("{}: pool shut down, running the {} accepted tasks left on this thread", name, tasks.size());
+                // Re-checked after each run releases the flag: a task added meanwhile must not wait forever.
+                while (!tasks.isEmpty() && scheduled.compareAndSet(false, true)) {
+                    runTasks(Integer.MAX_VALUE);
+                }
+            }
+        }
+    }
+
+    /** Runs up to {@code limit} queued tasks on this thread, then releases the scheduled flag. */
+    private void runTasks(int limit) {
         runner = Thread.currentThread();
         try {
             Runnable r;
-            for (int n = 0; n < batch && (r = tasks.poll()) != null; n++) {
+            for (int n = 0; n < limit && (r = tasks.poll()) != null; n++) {
                 try {
                     r.run();
                 } catch (Throwable t) {
@@ -75,36 +93,6 @@ public final class SerialExecutor implements Executor {
         } finally {
             runner = null;
             scheduled.set(false);
-        }
-        if (!tasks.isEmpty()) {
-            try {
-                schedule();
-            } catch (RejectedExecutionException e) {
-                // Accepted tasks may hold messages to release and futures to fail: dropping them would
-                // leak both. The pool is shutting down, so nothing is left to be fair to: finish here.
-                log.debug("{}: pool shut down, running the {} accepted tasks left on this thread", name, tasks.size());
-                runRemaining();
-            }
-        }
-    }
-
-    /** Runs every queued task on this thread, in order; stops when another thread has taken over. */
-    private void runRemaining() {
-        // Re-checked after releasing the flag: a task added in between would otherwise wait forever.
-        while (!tasks.isEmpty() && scheduled.compareAndSet(false, true)) {
-            runner = Thread.currentThread();
-            try {
-                for (Runnable r; (r = tasks.poll()) != null; ) {
-                    try {
-                        r.run();
-                    } catch (Throwable t) {
-                        log.error("a task of {} failed", name, t);
-                    }
-                }
-            } finally {
-                runner = null;
-                scheduled.set(false);
-            }
         }
     }
 
