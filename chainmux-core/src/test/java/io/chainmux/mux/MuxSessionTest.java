@@ -209,6 +209,43 @@ class MuxSessionTest {
         assertThat(update.value()).isGreaterThanOrEqualTo(9 * 16_001);
     }
 
+    /**
+     * Autotuning doubles a stream window that was used up within two round trips of its last update
+     * (the RTT comes from the PING the session sends with its SETTINGS, answered here after 1 ms),
+     * and only then: a window that took 10 ms is returned as it was.
+     */
+    @Test
+    void autotuningGrowsOnlyAWindowUsedUpWithinTwoRoundTrips() {
+        peer = ScriptedPeer.dialer(app);
+        peer.expect(FrameType.SETTINGS);
+        peer.settings();
+        Frame ping = peer.expect(FrameType.PING);
+        peer.advance(1, TimeUnit.MILLISECONDS);
+        peer.send(b -> FrameWriter.writePing(b, true, ping.opaque()));
+        app.autoConsume = false;
+        peer.open(2, "n");
+        peer.expect(FrameType.ACCEPT, 2);
+        MuxStream s = app.opened.get(0);
+        int window = MuxConfig.defaults().initialStreamWindow();
+        byte[] chunk = new byte[16_000];
+
+        peer.advance(10, TimeUnit.MILLISECONDS); // slower than two round trips
+        for (int i = 0; i < 9; i++) {
+            peer.data(2, WireFormat.FLAG_END_MESSAGE, chunk);
+            s.consumed(chunk.length);
+        }
+        Frame plain = peer.expect(FrameType.WINDOW_UPDATE, 2);
+        assertThat(plain.value()).as("credit returned, window not grown").isLessThan(window);
+
+        for (int i = 0; i < 9; i++) { // at once: within two round trips of the last update
+            peer.data(2, WireFormat.FLAG_END_MESSAGE, chunk);
+            s.consumed(chunk.length);
+        }
+        Frame grown = peer.expect(FrameType.WINDOW_UPDATE, 2);
+        assertThat(grown.value()).as("credit returned plus the window's growth")
+                .isGreaterThanOrEqualTo(window + plain.value());
+    }
+
     @Test
     void peerExceedingTheStreamWindowIsAFlowControlError() {
         start();
