@@ -1,5 +1,7 @@
 package io.chainmux.bench;
 
+import io.chainmux.bench.traffic.DelayLine;
+
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,10 +19,19 @@ import java.util.Map;
 public final class CompareRun {
     /** Validated settings of a comparison. */
     public record Config(Duration warmup, Duration measure, int rounds, List<String> contenders,
-                         List<Scenario> scenarios) {
+                         List<Scenario> scenarios, Duration pathDelay) {
         public static final int MAX_ROUNDS = 1000;
 
+        /** A comparison on plain loopback (no delayed path). */
+        public Config(Duration warmup, Duration measure, int rounds, List<String> contenders, List<Scenario> scenarios) {
+            this(warmup, measure, rounds, contenders, scenarios, Duration.ZERO);
+        }
+
         public Config {
+            if (pathDelay == null || pathDelay.isNegative() || pathDelay.compareTo(DelayLine.MAX_DELAY) > 0) {
+                throw new IllegalArgumentException("path delay must be in [0, " + DelayLine.MAX_DELAY.toMillis()
+                        + "] ms: " + (pathDelay == null ? null : pathDelay.toMillis()));
+            }
             new RunParams(warmup, measure, 64, 1); // validates the durations in one place
             if (rounds < 1 || rounds > MAX_ROUNDS) {
                 throw new IllegalArgumentException("rounds must be in [1, " + MAX_ROUNDS + "]: " + rounds);
@@ -32,7 +43,7 @@ public final class CompareRun {
                 throw new IllegalArgumentException("at least one scenario is required");
             }
             for (String c : contenders) {
-                Contenders.create(c); // unknown names fail here, before anything runs
+                Contenders.create(c).over(pathDelay); // unknown names, or no delayed path, fail here
             }
             if (contenders.stream().distinct().count() != contenders.size()) {
                 throw new IllegalArgumentException("a contender is listed twice: " + contenders);
@@ -54,7 +65,7 @@ public final class CompareRun {
         Instant started = Instant.now();
         List<Contender> contenders = new ArrayList<>();
         for (String name : config.contenders()) {
-            contenders.add(Contenders.create(name));
+            contenders.add(Contenders.create(name).over(config.pathDelay()));
         }
         Map<String, List<Sample>> samples = new LinkedHashMap<>();
         for (Scenario s : config.scenarios()) {

@@ -24,6 +24,19 @@ public interface Contender {
      */
     Running start(Workload workload, Meter meter) throws Exception;
 
+    /**
+     * This contender with its client dialing through a {@link io.chainmux.bench.traffic.DelayLine}
+     * that adds {@code oneWay} each way; itself for zero.
+     *
+     * @throws IllegalArgumentException if it cannot run over a delayed path
+     */
+    default Contender over(java.time.Duration oneWay) {
+        if (oneWay.isZero()) {
+            return this;
+        }
+        throw new IllegalArgumentException(name() + " cannot run over a delayed path (the chainmux contenders can)");
+    }
+
     /** Payload throughput over one stream; read {@link Sample#megabytesPerSecond()}. */
     default Sample bulk(RunParams params) throws Exception {
         if (params.workload().streams() != 1) {

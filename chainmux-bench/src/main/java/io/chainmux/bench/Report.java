@@ -14,7 +14,20 @@ import java.util.Locale;
  * Serialised as is by {@link ReportJson}.
  */
 public record Report(String startedAt, String java, String os, int cores, String transport,
-                     double warmupSeconds, double measureSeconds, int rounds, List<Result> results) {
+                     double warmupSeconds, double measureSeconds, int rounds, List<Result> results,
+                     double pathDelayMillis) {
+
+    /** A report of a run on plain loopback. */
+    public Report(String startedAt, String java, String os, int cores, String transport,
+                  double warmupSeconds, double measureSeconds, int rounds, List<Result> results) {
+        this(startedAt, java, os, cores, transport, warmupSeconds, measureSeconds, rounds, results, 0);
+    }
+
+    /** ", through a DelayLine adding N ms each way" when the run used one, else empty. */
+    public String pathNote() {
+        return pathDelayMillis > 0
+                ? String.format(Locale.ROOT, ", through a DelayLine adding %.0f ms each way", pathDelayMillis) : "";
+    }
 
     /** One contender on one scenario. {@code ratioVsRaw} is null without a baseline result. */
     public record Result(String contender, String scenario, String unit, int messageSize, int streams,
@@ -57,7 +70,7 @@ public record Report(String startedAt, String java, String os, int cores, String
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                 Runtime.getRuntime().availableProcessors(), Loops.transportName(),
                 config.warmup().toNanos() / 1e9, config.measure().toNanos() / 1e9, config.rounds(),
-                List.copyOf(results));
+                List.copyOf(results), config.pathDelay().toNanos() / 1e6);
     }
 
     /** Sorted input; the mean of the middle two for an even count. */

@@ -92,7 +92,7 @@ public final class ReportChart {
     }
 
     private static String subtitle(Report r) {
-        return String.format(Locale.ROOT, "127.0.0.1, %d cores, %s; %.1f s warm-up + %.1f s measured per round; "
-                + "MB = 10^6 payload bytes", r.cores(), r.transport(), r.warmupSeconds(), r.measureSeconds());
+        return String.format(Locale.ROOT, "127.0.0.1%s, %d cores, %s; %.1f s warm-up + %.1f s measured per round; "
+                + "MB = 10^6 payload bytes", r.pathNote(), r.cores(), r.transport(), r.warmupSeconds(), r.measureSeconds());
     }
 }

@@ -38,8 +38,8 @@ public final class ReportTable {
             }
             out.println(line.toString().stripTrailing());
         }
-        out.printf(Locale.ROOT, "%d round(s), %.1f s warm-up + %.1f s measured each; %s; MB = 10^6 bytes of payload%n",
-                report.rounds(), report.warmupSeconds(), report.measureSeconds(), report.transport());
+        out.printf(Locale.ROOT, "%d round(s), %.1f s warm-up + %.1f s measured each; %s%s; MB = 10^6 bytes of payload%n",
+                report.rounds(), report.warmupSeconds(), report.measureSeconds(), report.transport(), report.pathNote());
         out.flush();
     }
 }

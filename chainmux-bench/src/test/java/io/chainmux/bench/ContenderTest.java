@@ -59,6 +59,22 @@ class ContenderTest {
         assertDelivered(name, s, 100);
     }
 
+    /**
+     * Over a 20 ms round trip a window caps a stream at window / RTT: 1 MiB allows at most ~52 MB/s
+     * (updates go out at half a window, so less), while the default window grows past it. Bounds
+     * only, in the direction physics sets, so a slow machine cannot fail it.
+     */
+    @org.junit.jupiter.api.Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void overADelayedPathTheWindowCapsThroughputAtWindowPerRoundTrip() throws Exception {
+        Duration oneWay = Duration.ofMillis(10);
+        Contender capped = Contenders.create(io.chainmux.bench.chainmux.ChainmuxContender.ONE_MIB_WINDOW).over(oneWay);
+        Sample s = capped.bulk(new RunParams(WARMUP, MEASURE, Scenario.BULK_MESSAGE_SIZE, 1));
+        assertDelivered(capped.name(), s, Scenario.BULK_MESSAGE_SIZE);
+        double ceiling = (1 << 20) / (2 * oneWay.toNanos() / 1e9) / 1e6;
+        assertThat(s.megabytesPerSecond()).as("MB/s with a 1 MiB window over 20 ms").isLessThanOrEqualTo(ceiling);
+    }
+
     private static void assertDelivered(String name, Sample s, int size) throws InterruptedException {
         assertThat(s.messages()).isPositive();
         assertThat(s.payloadBytes()).isEqualTo(s.messages() * size);

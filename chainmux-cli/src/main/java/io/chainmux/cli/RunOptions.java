@@ -28,6 +28,12 @@ final class RunOptions {
             description = "Rounds; each runs every contender on every scenario (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--path-delay-ms", paramLabel = "MS", defaultValue = "0",
+            description = "Dial through a relay that holds every byte MS milliseconds each way (a long path on "
+                    + "loopback; TCP itself still sees a short one, so it tests flow control above TCP). "
+                    + "Only the chainmux contenders support it (default: ${DEFAULT-VALUE}).")
+    double pathDelayMillis;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures to FILE as JSON.")
     Path json;
 
@@ -44,7 +50,8 @@ final class RunOptions {
         CompareRun.Config config;
         try {
             config = new CompareRun.Config(duration("--warmup-seconds", warmupSeconds, true),
-                    duration("--seconds", seconds, false), rounds, contenders, scenarios);
+                    duration("--seconds", seconds, false), rounds, contenders, scenarios,
+                    pathDelay());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -52,8 +59,10 @@ final class RunOptions {
         PrintWriter progress = spec.commandLine().getErr();
         int measurements = config.rounds() * config.scenarios().size() * config.contenders().size();
         double perMeasurement = (config.warmup().toNanos() + config.measure().toNanos()) / 1e9 + 0.5;
-        progress.printf(Locale.ROOT, "comparing %s: %d measurements of %.1f s + %.1f s, about %.0f s%n",
-                String.join(", ", config.contenders()), measurements, config.warmup().toNanos() / 1e9,
+        progress.printf(Locale.ROOT, "comparing %s%s: %d measurements of %.1f s + %.1f s, about %.0f s%n",
+                String.join(", ", config.contenders()), config.pathDelay().isZero() ? ""
+                        : " over a path of " + config.pathDelay().toMillis() + " ms each way",
+                measurements, config.warmup().toNanos() / 1e9,
                 config.measure().toNanos() / 1e9, Math.ceil(measurements * perMeasurement));
         progress.flush();
         Report report = new CompareRun(config, progress).run();
@@ -62,6 +71,13 @@ final class RunOptions {
         ReportTable.print(report, out);
         out.flush();
         return report;
+    }
+
+    private Duration pathDelay() {
+        if (!Double.isFinite(pathDelayMillis) || pathDelayMillis < 0) {
+            throw new IllegalArgumentException("--path-delay-ms must be >= 0, got " + pathDelayMillis);
+        }
+        return Duration.ofNanos(Math.round(pathDelayMillis * 1e6)); // the upper bound is checked by Config
     }
 
     private static Duration duration(String option, double value, boolean zeroAllowed) {

@@ -36,7 +36,7 @@ class MainTest {
     @ValueSource(strings = {
             "--seconds=-1", "--seconds=0", "--warmup-seconds=-0.5", "--seconds=NaN", "--rounds=0",
             "--rounds=-3", "--rounds=x", "--contenders=raw-tcp,nope", "--contenders=raw-tcp,raw-tcp",
-            "--no-such-option"})
+            "--path-delay-ms=-1", "--path-delay-ms=NaN", "--path-delay-ms=10001", "--no-such-option"})
     void badOptionValuesExitNonZero(String bad) {
         assertThat(run(new CommandLine(new Main()), "bench", "compare", bad)).isNotZero();
     }
@@ -49,6 +49,14 @@ class MainTest {
                 .first().asString()
                 .startsWith("error: unknown contender 'nope'; known: raw-tcp, tcp-per-stream, http2, grpc");
         assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void aContenderThatCannotRunOverADelayedPathIsNamed() {
+        assertThat(run(Main.newCommandLine(), "bench", "compare", "--contenders", "chainmux,raw-tcp",
+                "--path-delay-ms", "5")).isEqualTo(2);
+        assertThat(err.toString().lines()).singleElement().asString()
+                .contains("raw-tcp cannot run over a delayed path");
     }
 
     @Test

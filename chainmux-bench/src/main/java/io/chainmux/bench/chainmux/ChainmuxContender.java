@@ -3,6 +3,7 @@ package io.chainmux.bench.chainmux;
 import io.chainmux.bench.Contender;
 import io.chainmux.bench.Running;
 import io.chainmux.bench.Workload;
+import io.chainmux.bench.traffic.DelayLine;
 import io.chainmux.bench.traffic.Loops;
 import io.chainmux.bench.traffic.Meter;
 import io.chainmux.mux.MuxConfig;
@@ -19,6 +20,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 
 import java.net.InetAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +44,8 @@ public final class ChainmuxContender implements Contender {
 
     private final String name;
     private final MuxConfig config;
+    /** Added each way by a {@link DelayLine} between client and server; zero for none. */
+    private final Duration pathDelay;
 
     /** chainmux with the default {@link MuxConfig} (stream limits raised to the workloads' 1000 streams). */
     public ChainmuxContender() {
@@ -53,8 +58,18 @@ public final class ChainmuxContender implements Contender {
     }
 
     public ChainmuxContender(String name, MuxConfig config) {
+        this(name, config, Duration.ZERO);
+    }
+
+    private ChainmuxContender(String name, MuxConfig config, Duration pathDelay) {
         this.name = name;
         this.config = config;
+        this.pathDelay = pathDelay;
+    }
+
+    @Override
+    public Contender over(Duration oneWay) {
+        return new ChainmuxContender(name, config, oneWay);
     }
 
     private static MuxConfig.Builder benchDefaults() {
@@ -83,6 +98,7 @@ public final class ChainmuxContender implements Contender {
         private final EventLoopGroup clientGroup = Loops.newGroup(name + "-client");
         private final ChannelGroup accepted = Loops.newChannelGroup(name + "-accepted");
         private Channel listener;
+        private DelayLine path;
         private Channel client;
         private StreamSender sender;
 
@@ -112,7 +128,7 @@ public final class ChainmuxContender implements Contender {
                     .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Loops.WATER_MARK)
                     .handler(new MuxHandler(session))
-                    .connect(listener.localAddress()).sync().channel();
+                    .connect(serverAddress()).sync().channel();
             ready.get(10, TimeUnit.SECONDS);
             List<MuxStream> streams = new ArrayList<>(w.streams());
             sender = new StreamSender(client.eventLoop(), w, meter);
@@ -122,6 +138,14 @@ public final class ChainmuxContender implements Contender {
             sender.start(streams);
         }
 
+        private SocketAddress serverAddress() throws InterruptedException {
+            if (pathDelay.isZero()) {
+                return listener.localAddress();
+            }
+            path = DelayLine.start(listener.localAddress(), pathDelay);
+            return path.address();
+        }
+
         @Override
         public void close() {
             if (sender != null) {
@@ -129,6 +153,9 @@ public final class ChainmuxContender implements Contender {
             }
             if (client != null) {
                 Loops.close(List.of(client));
+            }
+            if (path != null) {
+                path.close();
             }
             Loops.close(accepted);
             if (listener != null) {
