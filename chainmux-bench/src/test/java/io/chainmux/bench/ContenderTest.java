@@ -61,8 +61,8 @@ class ContenderTest {
 
     /**
      * Over a 20 ms round trip a window caps a stream at window / RTT: 1 MiB allows at most ~52 MB/s
-     * (updates go out at half a window, so less), while the default window grows past it. Bounds
-     * only, in the direction physics sets, so a slow machine cannot fail it.
+     * (credit comes back in quarter-window batches, so about 3/4 of that). An upper bound only, the
+     * one physics sets, so a slow machine cannot fail it.
      */
     @org.junit.jupiter.api.Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
