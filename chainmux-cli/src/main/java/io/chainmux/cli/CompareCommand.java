@@ -46,10 +46,17 @@ public final class CompareCommand implements Callable<Integer> {
             completionCandidates = ContenderNames.class)
     List<String> contenders;
 
+    @Option(names = "--path-delay-ms", paramLabel = "MS", defaultValue = "0",
+            description = "Dial through a relay that holds every byte MS milliseconds each way (a long path on "
+                    + "loopback; TCP itself still sees a short one, so it tests flow control above TCP). "
+                    + "Only the chainmux contenders support it (default: ${DEFAULT-VALUE}).")
+    double pathDelayMillis;
+
     @Override
     public Integer call() throws Exception {
         Path chartFile = run.chartFile(spec);
-        Report report = run.execute(spec, contenders == null ? Contenders.defaults() : contenders, Scenario.standard());
+        Report report = run.execute(spec, contenders == null ? Contenders.defaults() : contenders, Scenario.standard(),
+                pathDelayMillis);
         if (run.json != null) {
             ReportJson.write(report, run.json);
             spec.commandLine().getErr().println("wrote " + run.json.toAbsolutePath());

@@ -28,12 +28,6 @@ final class RunOptions {
             description = "Rounds; each runs every contender on every scenario (default: ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--path-delay-ms", paramLabel = "MS", defaultValue = "0",
-            description = "Dial through a relay that holds every byte MS milliseconds each way (a long path on "
-                    + "loopback; TCP itself still sees a short one, so it tests flow control above TCP). "
-                    + "Only the chainmux contenders support it (default: ${DEFAULT-VALUE}).")
-    double pathDelayMillis;
-
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures to FILE as JSON.")
     Path json;
 
@@ -47,11 +41,17 @@ final class RunOptions {
 
     /** Validates, runs the comparison with progress lines, prints the table, returns the report. */
     Report execute(CommandSpec spec, List<String> contenders, List<Scenario> scenarios) throws Exception {
+        return execute(spec, contenders, scenarios, 0);
+    }
+
+    /** Like {@link #execute(CommandSpec, List, List)}, dialing through a relay that adds {@code pathDelayMillis} each way. */
+    Report execute(CommandSpec spec, List<String> contenders, List<Scenario> scenarios, double pathDelayMillis)
+            throws Exception {
         CompareRun.Config config;
         try {
             config = new CompareRun.Config(duration("--warmup-seconds", warmupSeconds, true),
                     duration("--seconds", seconds, false), rounds, contenders, scenarios,
-                    pathDelay());
+                    pathDelay(pathDelayMillis));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -73,7 +73,7 @@ final class RunOptions {
         return report;
     }
 
-    private Duration pathDelay() {
+    private static Duration pathDelay(double pathDelayMillis) {
         if (!Double.isFinite(pathDelayMillis) || pathDelayMillis < 0) {
             throw new IllegalArgumentException("--path-delay-ms must be >= 0, got " + pathDelayMillis);
         }
