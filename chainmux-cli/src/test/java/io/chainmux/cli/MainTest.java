@@ -94,7 +94,7 @@ class MainTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void compareRunsAndWritesJson(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("compare.json");
-        int code = run(Main.newCommandLine(), "bench", "compare", "--warmup-seconds", "0.3", "--seconds", "0.3",
+        int code = run(Main.newCommandLine(), "bench", "compare", "--warmup-seconds", "0.8", "--seconds", "0.5",
                 "--rounds", "1", "--contenders", "raw-tcp", "--json", json.toString());
         assertThat(code).as(err.toString()).isZero();
         assertThat(err.toString()).contains("round 1/1 raw-tcp bulk: ", "round 1/1 raw-tcp 64B x 1000: ");
