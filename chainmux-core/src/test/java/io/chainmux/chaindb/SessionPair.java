@@ -22,8 +22,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * Two {@link SessionContext}s connected by in-memory queues, each with its own single-thread executor,
- * standing in for a P2P connection: like the network, {@link #run} closes both ends once either
- * session's stage completes, and closing releases every message not yet received.
+ * standing in for a P2P connection. Like the network, when a session's stage completes its end is
+ * finished: what it had not received is released and it sends nothing more, while the other end
+ * still receives what was sent to it before, and then a clean close (as after a FIN).
  */
 final class SessionPair implements AutoCloseable {
     static final long TIMEOUT_SECONDS = 20;
@@ -63,7 +64,8 @@ final class SessionPair implements AutoCloseable {
             stage = CompletableFuture.failedFuture(e);
         }
         stage.whenComplete((o, e) -> {
-            closeBoth(); // the network closes the P2P connection when a session ends
+            end.close(); // the network finishes the P2P connection when a session ends
+            end.peer.peerFinished();
             if (e != null) {
                 out.completeExceptionally(e);
             } else {
@@ -101,6 +103,8 @@ final class SessionPair implements AutoCloseable {
         private final List<Integer> sentTypes = new ArrayList<>();
         private CompletableFuture<ByteBuf> waiting;
         private boolean closed;
+        /** The other end finished: once the inbox is empty, receive fails with a clean close. */
+        private boolean peerFinished;
         private End peer;
         /** Applied to every message this end sends; returns the message to deliver (or the same one). */
         volatile UnaryOperator<ByteBuf> tamper = UnaryOperator.identity();
@@ -156,7 +160,7 @@ final class SessionPair implements AutoCloseable {
                 if (next != null) {
                     return CompletableFuture.completedFuture(next);
                 }
-                if (closed) {
+                if (closed || peerFinished) {
                     return CompletableFuture.failedFuture(closedException());
                 }
                 if (waiting != null) {
@@ -192,6 +196,18 @@ final class SessionPair implements AutoCloseable {
             }
             w.complete(message);
             return true;
+        }
+
+        void peerFinished() {
+            CompletableFuture<ByteBuf> w;
+            synchronized (this) {
+                peerFinished = true;
+                w = waiting; // a pending receive means the inbox is empty
+                waiting = null;
+            }
+            if (w != null) {
+                w.completeExceptionally(closedException());
+            }
         }
 
         void close() {
