@@ -112,7 +112,7 @@ class EndpointTest {
     @Test
     void aDialedConnectionThatCarriesNoStreamIsClosedAfterTheUnusedTimeout() throws Exception {
         try (TestNode idle = new TestNode(); TestNode busy = new TestNode();
-             TestNode b = new TestNode(x -> x.unusedConnectionTimeout(Duration.ofMillis(300)))) {
+             TestNode b = new TestNode(x -> x.unusedConnectionTimeout(Duration.ofMillis(1000)))) {
             PeerConnection toBusy = await(b.endpoint.connect(busy.address()));
             Collector c = new Collector();
             MuxStream s = toBusy.openStream("chain-1/test/1", 1 << 20, 1, c);
@@ -250,13 +250,15 @@ class EndpointTest {
 
     @Test
     void keepAliveHoldsAQuietConnectionAndIdleTimeoutDropsADeafOne() throws Exception {
-        try (TestNode a = new TestNode(x -> x.idleTimeout(Duration.ofMillis(600)).keepAliveInterval(Duration.ofMillis(100)));
-             TestNode b = new TestNode(x -> x.idleTimeout(Duration.ofMillis(600)).keepAliveInterval(Duration.ofMillis(100)))) {
+        // Keepalive every 100 ms against a 1 s idle timeout: a loaded machine may delay a PING several
+        // hundred ms without the test mistaking it for a deaf peer.
+        try (TestNode a = new TestNode(x -> x.idleTimeout(Duration.ofMillis(1000)).keepAliveInterval(Duration.ofMillis(100)));
+             TestNode b = new TestNode(x -> x.idleTimeout(Duration.ofMillis(1000)).keepAliveInterval(Duration.ofMillis(100)))) {
             PeerConnection pc = await(b.endpoint.connect(a.address()));
             MuxSession stripe = pc.stripes().get(0);
-            // Quiet for three idle periods: keepalive PINGs hold it open.
+            // Quiet for two idle periods: keepalive PINGs hold it open.
             CompletableFuture<CloseReason> closed = stripe.closeFuture();
-            assertThat(closed.completeOnTimeout(null, 1800, TimeUnit.MILLISECONDS).get()).isNull();
+            assertThat(closed.completeOnTimeout(null, 2000, TimeUnit.MILLISECONDS).get()).isNull();
             // b goes deaf and mute (no reads, no keepalive): a hears nothing and closes it as idle.
             stripe.channel().eventLoop().submit(() -> {
                 stripe.channel().pipeline().remove("keepalive");
