@@ -47,7 +47,12 @@ public final class MuxSession implements FrameListener {
     private final MuxStats stats = new MuxStats();
     final SendBudget sendBudget;
     /** Opens requested from any thread and not yet taken in by the event loop. */
-    private final java.util.concurrent.atomic.AtomicInteger opening = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Streams counted by {@link #load()}: +1 when a local open is requested (on the caller's thread) or a
+     * peer's stream is registered, -1 when the stream terminates. One counter, so a stream moving from
+     * "requested" to "pending" to "open" on the loop is never briefly missing from another thread's view.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger load = new java.util.concurrent.atomic.AtomicInteger();
     private final Queue<MuxStream> writabilityWatchers = new ConcurrentLinkedQueue<>();
     private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
     private final ArrayDeque<MuxStream> pendingOpens = new ArrayDeque<>();
@@ -136,7 +141,8 @@ public final class MuxSession implements FrameListener {
         }
         MuxStream s = new MuxStream(this, true, networkId, weight, config.maxQueuedMessagesPerStream());
         s.listener = listener;
-        opening.incrementAndGet();
+        s.countedInLoad = true;
+        load.incrementAndGet();
         s.localMaxMessageSize = Math.min(maxInboundMessageSize, config.maxMessageSize());
         runOnLoop(() -> registerOpen(s));
         return s;
@@ -210,7 +216,7 @@ public final class MuxSession implements FrameListener {
      * loop has not registered yet: what a stripe policy should compare.
      */
     public int load() {
-        return streams.size() + pendingOpens.size() + opening.get();
+        return load.get();
     }
 
     /** Outbound bytes queued over all streams. */
@@ -409,7 +415,6 @@ public final class MuxSession implements FrameListener {
     // ------------------------------------------------------------------ opening and accepting
 
     private void registerOpen(MuxStream s) {
-        opening.decrementAndGet();
         if (s.terminated) {
             return;
         }
@@ -531,6 +536,10 @@ public final class MuxSession implements FrameListener {
             return;
         }
         s.terminated = true;
+        if (s.countedInLoad) {
+            s.countedInLoad = false;
+            load.decrementAndGet();
+        }
         s.closeReason(reason);
         StreamState before = s.state();
         s.state(StreamState.CLOSED);
@@ -819,6 +828,8 @@ public final class MuxSession implements FrameListener {
         s.sendWindow = peerSettings.initialStreamWindow();
         s.receiveWindow = new ReceiveWindow(config.initialStreamWindow(), now());
         streams.put(streamId, s);
+        s.countedInLoad = true;
+        load.incrementAndGet();
         addNetworkCount(networkId, 1);
         pendingAccepts++;
         if (goAwaySent) {

@@ -80,6 +80,8 @@ public final class MuxStream {
     /** Messages that arrived before the application accepted the stream. */
     ArrayDeque<ByteBuf> backlog;
     boolean terminated;
+    /** Counted in the session's load (set before the stream reaches the loop, cleared when it ends). */
+    boolean countedInLoad;
 
     MuxStream(MuxSession session, boolean locallyInitiated, String networkId, int weight, int queueCapacity) {
         this.session = session;

@@ -125,6 +125,27 @@ class MuxSessionTest {
         assertThat(s.state()).isEqualTo(StreamState.OPEN);
     }
 
+    /** The stripe policy compares loads: every stream counts from its open until it ends, either way. */
+    @Test
+    void loadCountsEachStreamFromItsOpenUntilItEnds() {
+        start();
+        MuxStream out = peer.session.openStream("chain-1/sync/1", 1000, 1, app);
+        assertThat(peer.session.load()).as("requested").isEqualTo(1);
+        peer.expect(FrameType.OPEN, 1);
+        peer.accept(1);
+        assertThat(peer.session.load()).as("open").isEqualTo(1);
+        peer.open(2, "chain-2/sync/1");
+        assertThat(peer.session.load()).as("plus an inbound stream waiting for accept").isEqualTo(2);
+        app.opened.get(0).accept(app, 100);
+        assertThat(peer.session.load()).as("accepted").isEqualTo(2);
+        out.reset(ErrorCode.CANCEL);
+        peer.reset(2, ErrorCode.CANCEL);
+        assertThat(peer.session.load()).as("both ended").isZero();
+        peer.open(4, "chain-3/sync/1");
+        app.opened.get(1).refuse(ErrorCode.REFUSED_BUSY, null);
+        assertThat(peer.session.load()).as("a refused inbound stream").isZero();
+    }
+
     @Test
     void opensWaitForSettingsAndStreamCredit() {
         peer = ScriptedPeer.dialer(app);
