@@ -28,10 +28,7 @@ public final class CompareRun {
         }
 
         public Config {
-            if (pathDelay == null || pathDelay.isNegative() || pathDelay.compareTo(DelayLine.MAX_DELAY) > 0) {
-                throw new IllegalArgumentException("path delay must be in [0, " + DelayLine.MAX_DELAY.toMillis()
-                        + "] ms: " + (pathDelay == null ? null : pathDelay.toMillis()));
-            }
+            DelayLine.checkDelay(pathDelay);
             new RunParams(warmup, measure, 64, 1); // validates the durations in one place
             if (rounds < 1 || rounds > MAX_ROUNDS) {
                 throw new IllegalArgumentException("rounds must be in [1, " + MAX_ROUNDS + "]: " + rounds);

@@ -4,8 +4,6 @@ import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
-import io.chainmux.broker.SessionClosedException;
-import io.chainmux.broker.SessionContext;
 import io.chainmux.wire.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

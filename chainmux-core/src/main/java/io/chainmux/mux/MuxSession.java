@@ -46,7 +46,6 @@ public final class MuxSession implements FrameListener {
     private final SessionListener listener;
     private final MuxStats stats = new MuxStats();
     final SendBudget sendBudget;
-    /** Opens requested from any thread and not yet taken in by the event loop. */
     /**
      * Streams counted by {@link #load()}: +1 when a local open is requested (on the caller's thread) or a
      * peer's stream is registered, -1 when the stream terminates. One counter, so a stream moving from

@@ -37,7 +37,8 @@ import java.util.function.Supplier;
  * stops after a short page, after {@code maxPeers} peers or {@code maxNewPeers} new ones; it skips
  * itself, duplicates and known peers, and addresses no peer should send ({@link AddressScope}: port
  * 0, non-unicast, or narrower than the sender's own address, such as loopback from a remote peer); a
- * malformed page or more entries than asked is a misbehaviour. New peers are not probed here: they are dialed when chosen, and failures prune them.
+ * malformed page or more entries than asked is a misbehaviour. New peers are not probed here: they
+ * are dialed when chosen, and failures prune them.
  */
 public final class PeerExchange {
     private static final Logger log = LoggerFactory.getLogger(PeerExchange.class);

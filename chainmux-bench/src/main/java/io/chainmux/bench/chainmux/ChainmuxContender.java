@@ -38,7 +38,8 @@ public final class ChainmuxContender implements Contender {
     /**
      * The same with each stream's window capped at 1 MiB instead of 16 MiB. On loopback the smaller
      * cap keeps the bytes in flight cache-sized and moves more; between machines it caps one stream
-     * at 1 MiB per round trip (10 MB/s at 100 ms), which is why it is not the default.
+     * at 1 MiB per round trip (8 MB/s measured at 100 ms, docs/PERFORMANCE.md), which is why it is not
+     * the default.
      */
     public static final String ONE_MIB_WINDOW = "chainmux-1mib-window";
 

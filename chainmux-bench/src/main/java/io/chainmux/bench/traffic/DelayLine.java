@@ -68,10 +68,20 @@ public final class DelayLine implements AutoCloseable {
      * @throws IllegalArgumentException if the delay is negative or above {@link #MAX_DELAY}
      */
     public static DelayLine start(SocketAddress target, Duration oneWay) throws InterruptedException {
-        if (oneWay.isNegative() || oneWay.compareTo(MAX_DELAY) > 0) {
-            throw new IllegalArgumentException("delay must be in [0, " + MAX_DELAY.toMillis() + "] ms: " + oneWay.toMillis());
+        return new DelayLine(target, checkDelay(oneWay).toNanos());
+    }
+
+    /**
+     * Returns {@code oneWay} if a relay can apply it.
+     *
+     * @throws IllegalArgumentException if it is null, negative or above {@link #MAX_DELAY}
+     */
+    public static Duration checkDelay(Duration oneWay) {
+        if (oneWay == null || oneWay.isNegative() || oneWay.compareTo(MAX_DELAY) > 0) {
+            throw new IllegalArgumentException("path delay must be in [0, " + MAX_DELAY.toMillis() + "] ms: "
+                    + (oneWay == null ? null : oneWay.toMillis()));
         }
-        return new DelayLine(target, oneWay.toNanos());
+        return oneWay;
     }
 
     /** Where to connect instead of the target. */
