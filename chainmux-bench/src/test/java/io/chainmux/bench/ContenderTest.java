@@ -1,7 +1,9 @@
 package io.chainmux.bench;
 
+import io.chainmux.bench.chainmux.ChainmuxContender;
 import io.chainmux.testing.LeakCheck;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -64,11 +66,11 @@ class ContenderTest {
      * (credit comes back in quarter-window batches, so about 3/4 of that). An upper bound only, the
      * one physics sets, so a slow machine cannot fail it.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void overADelayedPathTheWindowCapsThroughputAtWindowPerRoundTrip() throws Exception {
         Duration oneWay = Duration.ofMillis(10);
-        Contender capped = Contenders.create(io.chainmux.bench.chainmux.ChainmuxContender.ONE_MIB_WINDOW).over(oneWay);
+        Contender capped = Contenders.create(ChainmuxContender.ONE_MIB_WINDOW).over(oneWay);
         Sample s = capped.bulk(new RunParams(WARMUP, MEASURE, Scenario.BULK_MESSAGE_SIZE, 1));
         assertDelivered(capped.name(), s, Scenario.BULK_MESSAGE_SIZE);
         double ceiling = (1 << 20) / (2 * oneWay.toNanos() / 1e9) / 1e6;

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static io.chainmux.testing.Utf8Messages.text;
 import static io.chainmux.testing.Utf8Messages.read;
@@ -56,6 +57,15 @@ class BrokerTest {
                 c.send(m).thenRun(() -> echo(c));
             }
         });
+    }
+
+    /** Blocks the calling worker thread until {@code release} opens (at most {@link #WAIT} s). */
+    static void holdThreadUntil(CountDownLatch release) {
+        try {
+            release.await(WAIT, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static Throwable failureOf(CompletionStage<?> f) throws Exception {
@@ -106,7 +116,7 @@ class BrokerTest {
             // A RESET would drop the message if it were still queued at a: reset once it has arrived.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
             while (c.unread() == 0 && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
             assertThat(c.unread()).as("the message arrived").isEqualTo(1);
             s.abort(ErrorCode.NO_ERROR);
@@ -129,11 +139,7 @@ class BrokerTest {
             a.register(OTHER, open -> {
                 open.accept(1 << 20);
                 sharedBusy.countDown();
-                try {
-                    release.await(WAIT, TimeUnit.SECONDS); // holds the only shared worker
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                holdThreadUntil(release); // the only shared worker
             });
             List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
             a.register(PING, open -> {
@@ -235,11 +241,7 @@ class BrokerTest {
             CountDownLatch stalled = new CountDownLatch(1);
             a.register(OTHER, open -> {
                 stalled.countDown();
-                try {
-                    release.await(WAIT, TimeUnit.SECONDS); // a badly written handler: blocks its thread
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                holdThreadUntil(release); // a badly written handler: blocks its thread
                 open.refuse(ErrorCode.REFUSED_BUSY, null);
             });
             a.register(PING, open -> echo(open.accept(1000)));

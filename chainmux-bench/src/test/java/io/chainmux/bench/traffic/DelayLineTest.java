@@ -12,6 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -95,9 +96,9 @@ class DelayLineTest {
 
     @Test
     void delaysOutsideTheRangeAreRefused() {
-        assertThatThrownBy(() -> DelayLine.start(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 1),
+        assertThatThrownBy(() -> DelayLine.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 1),
                 Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delay");
-        assertThatThrownBy(() -> DelayLine.start(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 1),
+        assertThatThrownBy(() -> DelayLine.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 1),
                 DelayLine.MAX_DELAY.plusMillis(1))).isInstanceOf(IllegalArgumentException.class);
     }
 }
