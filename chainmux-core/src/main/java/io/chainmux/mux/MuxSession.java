@@ -45,27 +45,21 @@ public final class MuxSession implements FrameListener {
     private final boolean dialer;
     private final SessionListener listener;
     private final MuxStats stats = new MuxStats();
-    final SendBudget sendBudget;
+    final SendFlowControl sendFlow;
+    final OutboundWriter writer;
     /**
      * Streams counted by {@link #load()}: +1 when a local open is requested (on the caller's thread) or a
      * peer's stream is registered, -1 when the stream terminates. One counter, so a stream moving from
      * "requested" to "pending" to "open" on the loop is never briefly missing from another thread's view.
      */
     private final java.util.concurrent.atomic.AtomicInteger load = new java.util.concurrent.atomic.AtomicInteger();
-    private final Queue<MuxStream> writabilityWatchers = new ConcurrentLinkedQueue<>();
     private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
     private final ArrayDeque<MuxStream> pendingOpens = new ArrayDeque<>();
     private final Map<String, Integer> streamsPerNetwork = new HashMap<>();
     private final Map<Long, PendingPing> pings = new HashMap<>();
-    private final List<MuxStream> nowWritable = new ArrayList<>();
-    private final Runnable writeTask = this::writePass;
-    private final Runnable requestWriteTask = this::requestWrite;
 
     private ChannelHandlerContext ctx;
     private EventExecutor loop;
-    private FrameOutput out;
-    private DeficitRoundRobinScheduler<MuxStream> scheduler;
-    private final WriteScheduler.Emitter<MuxStream> emitter = this::emit;
     private RateBudget receivedResets;
     private RateBudget sentResets;
     private RateBudget pingBudget;
@@ -74,7 +68,6 @@ public final class MuxSession implements FrameListener {
 
     private Settings peerSettings;
     private MuxStream lastStream;
-    private long connectionSendWindow;
     private ReceiveWindow connectionReceiveWindow;
     /** Bytes by which stream windows have grown beyond their initial size, over all streams. */
     private long streamWindowGrowth;
@@ -93,10 +86,6 @@ public final class MuxSession implements FrameListener {
     private long pingCounter;
 
     private boolean started;
-    private boolean writeScheduled;
-    /** The last write pass stopped because the connection window could not carry the next frame. */
-    private boolean connectionBlocked;
-    private boolean reading;
     /** {@link #goAway} was called (from any thread); GO_AWAY may not be sent yet. */
     private volatile boolean goAwayRequested;
     private volatile boolean goAwaySent;
@@ -104,7 +93,6 @@ public final class MuxSession implements FrameListener {
     private boolean hardClosing;
     private volatile boolean closed;
     private CloseReason closeReason;
-    private int controlFramesWhileUnwritable;
     private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
 
     /**
@@ -116,7 +104,8 @@ public final class MuxSession implements FrameListener {
         this.listener = listener;
         this.nextLocalStreamId = dialer ? 1 : 2;
         this.grantedStreamCredit = config.maxInboundStreams();
-        this.sendBudget = new SendBudget(config.sessionSendBuffer());
+        this.sendFlow = new SendFlowControl(this);
+        this.writer = new OutboundWriter(this, sendFlow);
     }
 
     // ------------------------------------------------------------------ public API
@@ -181,6 +170,11 @@ public final class MuxSession implements FrameListener {
         return closed;
     }
 
+    /** Closing: a connection error or a drained go-away started the close; nothing more is written. */
+    boolean isHardClosing() {
+        return hardClosing;
+    }
+
     /** Whether new streams may be opened here: no go-away either way and not closed (SETTINGS may still be due). */
     public boolean isOpenForStreams() {
         return !goAwayRequested && !goAwaySent && !goAwayReceived && !closed && !hardClosing;
@@ -220,16 +214,18 @@ public final class MuxSession implements FrameListener {
 
     /** Outbound bytes queued over all streams. */
     public long queuedBytes() {
-        return sendBudget.queued();
+        return sendFlow.budget().queued();
     }
 
     /** A one-line-per-stream dump of flow-control state, for diagnostics; call on the event loop. */
     String debugState() {
-        StringBuilder b = new StringBuilder("conn send=" + connectionSendWindow + " recv="
+        StringBuilder b = new StringBuilder("conn send=" + sendFlow.connectionWindow() + " recv="
                 + (connectionReceiveWindow == null ? -1 : connectionReceiveWindow.available())
-                + " active=" + (scheduler != null && scheduler.hasActive()) + " writable="
-                + (ctx != null && ctx.channel().isWritable()) + " writeScheduled=" + writeScheduled + " reading=" + reading
-                + " budget=" + (ctx == null ? -1 : ctx.channel().bytesBeforeUnwritable()) + " pendingOut=" + out.pendingBytes() + "\n");
+                + " active=" + writer.hasActive() + " writable="
+                + (ctx != null && ctx.channel().isWritable()) + " writeScheduled=" + writer.writeScheduled()
+                + " reading=" + writer.reading()
+                + " budget=" + (ctx == null ? -1 : ctx.channel().bytesBeforeUnwritable()) + " pendingOut="
+                + writer.pendingBytes() + "\n");
         for (MuxStream st : streams.values()) {
             b.append("  ").append(st).append(" send=").append(st.sendWindow).append(" recv=")
                     .append(st.receiveWindow.available()).append("/").append(st.receiveWindow.size())
@@ -244,7 +240,7 @@ public final class MuxSession implements FrameListener {
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.loop = ctx.executor();
-        this.out = new FrameOutput(ctx);
+        writer.attach(ctx);
         this.receivedResets = new RateBudget(config.receivedResets());
         this.sentResets = new RateBudget(config.sentResets());
         this.pingBudget = new RateBudget(config.pings());
@@ -257,19 +253,19 @@ public final class MuxSession implements FrameListener {
             return;
         }
         started = true;
-        out.settings(config.settings());
+        writer.settings(config.settings());
         settingsTimer = loop.schedule(() -> {
             if (peerSettings == null) {
                 connectionError(ErrorCode.SETTINGS_TIMEOUT, "no SETTINGS from the peer within "
                         + config.settingsTimeout().toMillis() + " ms");
             }
         }, config.settingsTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        requestWrite();
+        writer.requestWrite();
     }
 
     /** Decodes every complete frame in {@code in}. */
     void read(ByteBuf in) {
-        reading = true;
+        writer.readStarted();
         try {
             while (!hardClosing) {
                 try {
@@ -294,21 +290,16 @@ public final class MuxSession implements FrameListener {
                 in.skipBytes(in.readableBytes());
             }
         } finally {
-            reading = false;
+            writer.readEnded();
         }
     }
 
     void readComplete() {
-        if (writeScheduled) {
-            writePass();
-        }
+        writer.readComplete();
     }
 
     void writabilityChanged(boolean writable) {
-        if (writable) {
-            controlFramesWhileUnwritable = 0;
-            requestWrite();
-        }
+        writer.writabilityChanged(writable);
     }
 
     /** The channel is gone: every stream and the session end now. */
@@ -335,7 +326,7 @@ public final class MuxSession implements FrameListener {
         pings.clear();
         cancel(settingsTimer);
         cancel(goAwayTimer);
-        out.discard();
+        writer.discard();
         closed = true;
         try {
             listener.onClosed(this, reason);
@@ -349,7 +340,7 @@ public final class MuxSession implements FrameListener {
 
     /** Whether the session holds an output buffer now; between event-loop passes it never does. */
     boolean holdsOutputBuffer() {
-        return out != null && out.holdsBuffer();
+        return writer.holdsBuffer();
     }
 
     ByteBufAllocator alloc() {
@@ -401,15 +392,6 @@ public final class MuxSession implements FrameListener {
         return p == null ? config.maxMessageSize() : p.maxMessageSize();
     }
 
-    /** Remembers a stream whose send was refused, so it hears {@code onWritable} once there is room. */
-    void watchWritability(MuxStream s) {
-        if (s.startWatching()) {
-            writabilityWatchers.add(s);
-            if (!inEventLoop()) {
-                loop.execute(requestWriteTask);
-            }
-        }
-    }
 
     // ------------------------------------------------------------------ opening and accepting
 
@@ -457,14 +439,14 @@ public final class MuxSession implements FrameListener {
             localStreamsOpened++;
             stats.streamsOpenedLocal++;
             addNetworkCount(s.networkId, 1);
-            s.sendWindow = peerSettings.initialStreamWindow();
+            sendFlow.streamOpened(s, peerSettings);
             s.receiveWindow = new ReceiveWindow(config.initialStreamWindow(), now());
             s.state(StreamState.OPENING);
-            out.open(id, s.localMaxMessageSize, s.networkId);
-            controlFrameQueued();
-            onStreamReady(s);
+            writer.open(id, s.localMaxMessageSize, s.networkId);
+            writer.controlFrameQueued();
+            writer.onStreamReady(s);
         }
-        requestWrite();
+        writer.requestWrite();
     }
 
     void acceptStream(MuxStream s, StreamListener l, int maxMessageSize) {
@@ -482,10 +464,10 @@ public final class MuxSession implements FrameListener {
         pendingAccepts--;
         s.listener = l;
         s.localMaxMessageSize = Math.min(maxMessageSize, config.maxMessageSize());
-        out.accept(s.id(), s.localMaxMessageSize);
-        controlFrameQueued();
+        writer.accept(s.id(), s.localMaxMessageSize);
+        writer.controlFrameQueued();
         s.state(s.finReceived ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN);
-        requestWrite();
+        writer.requestWrite();
         if (s.backlog != null) {
             s.credit.backlogDelivered();
             ByteBuf m;
@@ -497,7 +479,7 @@ public final class MuxSession implements FrameListener {
             notifyRemoteClosed(s);
         }
         if (!s.outboundEmpty() || s.finRequested) {
-            onStreamReady(s);
+            writer.onStreamReady(s);
         }
     }
 
@@ -509,10 +491,10 @@ public final class MuxSession implements FrameListener {
         boolean refusal = s.state() == StreamState.PENDING_ACCEPT;
         if (s.id() != 0 && !hardClosing) {
             ByteBuf d = detail == null ? null : Unpooled.wrappedBuffer(detail);
-            out.reset(s.id(), code, d);
+            writer.reset(s.id(), code, d);
             stats.resetsSent++;
-            controlFrameQueued();
-            requestWrite();
+            writer.controlFrameQueued();
+            writer.requestWrite();
             if (!sentResets.tryAcquire(now())) {
                 stats.budgetExceeded++;
                 terminate(s, CloseReason.local(code, message));
@@ -560,8 +542,8 @@ public final class MuxSession implements FrameListener {
         }
         s.releaseBuffers();
         notifyClosed(s, reason);
-        if (!writabilityWatchers.isEmpty()) {
-            requestWrite();
+        if (sendFlow.hasWatchers()) {
+            writer.requestWrite();
         }
         closeIfDrained();
     }
@@ -585,9 +567,9 @@ public final class MuxSession implements FrameListener {
         }
         if (credit - grantedStreamCredit >= Math.max(1, config.maxInboundStreams() / 2)) {
             grantedStreamCredit = credit;
-            out.maxStreams(credit);
-            controlFrameQueued();
-            requestWrite();
+            writer.maxStreams(credit);
+            writer.controlFrameQueued();
+            writer.requestWrite();
         }
     }
 
@@ -687,9 +669,9 @@ public final class MuxSession implements FrameListener {
 
     private void sendWindowUpdate(int streamId, int increment) {
         if (increment > 0) {
-            out.windowUpdate(streamId, increment);
-            controlFrameQueued();
-            requestWrite();
+            writer.windowUpdate(streamId, increment);
+            writer.controlFrameQueued();
+            writer.requestWrite();
         }
     }
 
@@ -824,7 +806,7 @@ public final class MuxSession implements FrameListener {
         s.id(streamId);
         s.peerMaxMessageSize = maxMessageSize;
         s.localMaxMessageSize = config.maxMessageSize();
-        s.sendWindow = peerSettings.initialStreamWindow();
+        sendFlow.streamOpened(s, peerSettings);
         s.receiveWindow = new ReceiveWindow(config.initialStreamWindow(), now());
         streams.put(streamId, s);
         s.countedInLoad = true;
@@ -889,12 +871,9 @@ public final class MuxSession implements FrameListener {
     public void onWindowUpdate(int streamId, int increment) {
         requireSettings(FrameType.WINDOW_UPDATE);
         if (streamId == WireFormat.CONNECTION_STREAM_ID) {
-            connectionSendWindow += increment;
-            if (connectionSendWindow > WireFormat.MAX_WINDOW) {
-                throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
-            }
-            if (scheduler.hasActive()) {
-                requestWrite();
+            sendFlow.connectionWindowUpdate(increment);
+            if (writer.hasActive()) {
+                writer.requestWrite();
             }
             return;
         }
@@ -902,11 +881,8 @@ public final class MuxSession implements FrameListener {
         if (s == null) {
             return;
         }
-        s.sendWindow += increment;
-        if (s.sendWindow > WireFormat.MAX_WINDOW) {
-            throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "window of stream %d above 2^31-1", streamId);
-        }
-        onStreamReady(s);
+        sendFlow.streamWindowUpdate(s, increment);
+        writer.onStreamReady(s);
     }
 
     @Override
@@ -927,9 +903,9 @@ public final class MuxSession implements FrameListener {
             throw MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "more than %d PINGs in %s",
                     config.pings().count(), config.pings().window());
         }
-        out.ping(true, opaque);
-        controlFrameQueued();
-        requestWrite();
+        writer.ping(true, opaque);
+        writer.controlFrameQueued();
+        writer.requestWrite();
     }
 
     @Override
@@ -971,9 +947,9 @@ public final class MuxSession implements FrameListener {
             throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "a second SETTINGS frame");
         }
         peerSettings = settings;
-        connectionSendWindow = settings.initialConnectionWindow();
+        sendFlow.peerSettings(settings);
         peerStreamCredit = settings.maxStreams();
-        scheduler = new DeficitRoundRobinScheduler<>(settings.maxFrameSize());
+        writer.peerSettings(settings);
         cancel(settingsTimer);
         sendPing(new CompletableFuture<>()); // first RTT sample, for window autotuning
         try {
@@ -1011,9 +987,9 @@ public final class MuxSession implements FrameListener {
         }
         long opaque = ++pingCounter;
         pings.put(opaque, new PendingPing(now(), f));
-        out.ping(false, opaque);
-        controlFrameQueued();
-        requestWrite();
+        writer.ping(false, opaque);
+        writer.controlFrameQueued();
+        writer.requestWrite();
     }
 
     private void sendGoAway(ErrorCode code, String reason) {
@@ -1021,7 +997,7 @@ public final class MuxSession implements FrameListener {
             return;
         }
         goAwaySent = true;
-        out.goAway(lastPeerStreamId, code, reason);
+        writer.goAway(lastPeerStreamId, code, reason);
         MuxStream p;
         CloseReason refused = CloseReason.local(ErrorCode.REFUSED_GOING_AWAY, "the session is going away");
         while ((p = pendingOpens.poll()) != null) {
@@ -1030,7 +1006,7 @@ public final class MuxSession implements FrameListener {
         if (goAwayTimer == null) {
             goAwayTimer = loop.schedule(this::goAwayExpired, config.goAwayTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
-        requestWrite();
+        writer.requestWrite();
         closeIfDrained();
     }
 
@@ -1040,7 +1016,7 @@ public final class MuxSession implements FrameListener {
                 closeReason = CloseReason.local(ErrorCode.CONNECTION_LOST, "streams did not finish within the "
                         + config.goAwayTimeout().toMillis() + " ms go-away timeout");
             }
-            writePass();
+            writer.writePass();
             ctx.close();
         }
     }
@@ -1051,7 +1027,7 @@ public final class MuxSession implements FrameListener {
             if (closeReason == null) {
                 closeReason = CloseReason.NORMAL;
             }
-            out.flush();
+            writer.flush();
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
@@ -1066,185 +1042,23 @@ public final class MuxSession implements FrameListener {
             closeReason = CloseReason.local(code, message);
         }
         if (code.onWire()) {
-            out.goAway(lastPeerStreamId, code, message);
+            writer.goAway(lastPeerStreamId, code, message);
         }
         hardClosing = true;
-        out.flush();
+        writer.flush();
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
-    // ------------------------------------------------------------------ writing
+    // ------------------------------------------------------------------ stream transitions
 
-    /** Counts a control frame; a peer that stops reading cannot make us queue them without bound. */
-    private void controlFrameQueued() {
-        if (!ctx.channel().isWritable() && ++controlFramesWhileUnwritable > config.maxQueuedControlFrames()) {
-            stats.budgetExceeded++;
-            connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than " + config.maxQueuedControlFrames()
-                    + " control frames queued while the peer does not read");
-        }
-    }
-
-    /** A stream has something to write (data, FIN, or new window): put it in the schedule. */
-    void onStreamReady(MuxStream s) {
-        if (s.terminated) {
-            s.releaseBuffers(); // a message queued by another thread as the stream ended
-            return;
-        }
-        if (scheduler == null || s.id() == 0 || s.state() == StreamState.NEW
-                || s.state() == StreamState.PENDING_ACCEPT) {
-            return;
-        }
-        if (s.node.active) {
-            requestWrite();
-        } else if (!s.outboundEmpty() || (s.finRequested && !s.finSent)) {
-            scheduler.activate(s.node);
-            requestWrite();
-        }
-    }
-
-    private void requestWrite() {
-        if (!writeScheduled && !closed) {
-            writeScheduled = true;
-            if (!reading) {
-                loop.execute(writeTask);
-            }
-        }
-    }
-
-    /** One pass: data frames in scheduling order within the channel's write budget, then one flush. */
-    private void writePass() {
-        writeScheduled = false;
-        if (closed) {
-            return;
-        }
-        Channel ch = ctx.channel();
-        connectionBlocked = false;
-        if (!hardClosing && scheduler != null && scheduler.hasActive()) {
-            long budget = ch.bytesBeforeUnwritable() - out.pendingBytes();
-            if (budget > 0) {
-                scheduler.distribute(budget, emitter);
-            }
-        }
-        out.flush();
-        notifyWritable();
-        // Go on only if the pass stopped at its byte budget. One blocked on the connection window
-        // waits for the peer's WINDOW_UPDATE (which requests a pass): the window may be above zero
-        // yet too small for the next frame, and passes in a loop would spin the event loop.
-        if (!hardClosing && scheduler != null && scheduler.hasActive() && !connectionBlocked
-                && connectionSendWindow > 0 && ch.isWritable()) {
-            requestWrite();
-        }
-    }
-
-    private int emit(MuxStream s, int maxBytes) {
-        if (hardClosing) {
-            return WriteScheduler.BLOCKED;
-        }
-        if (s.terminated || s.finSent) {
-            return WriteScheduler.IDLE;
-        }
-        OutboundQueue q = s.outbound;
-        if (!q.inProgress()) {
-            int limit = s.peerMaxMessageSize > 0 ? s.peerMaxMessageSize : peerSettings.maxMessageSize();
-            long window = Math.min(s.sendWindow, connectionSendWindow);
-            int run = q.writeRun(out, window, maxBytes, limit);
-            if (run >= 0) {
-                int charge = run + q.runMessages();
-                s.sendWindow -= charge;
-                connectionSendWindow -= charge;
-                stats.bytesOut += run;
-                stats.messagesOut += q.runMessages();
-                return run;
-            }
-            int next = q.next();
-            if (next < 0) {
-                if (s.finRequested) {
-                    out.data(s.id(), WireFormat.FLAG_FIN, Unpooled.EMPTY_BUFFER, 0);
-                    finSent(s);
-                    return 0;
-                }
-                return WriteScheduler.IDLE;
-            }
-            if (next > limit) {
-                q.dropCurrent();
-                resetStream(s, ErrorCode.MESSAGE_TOO_LARGE, null,
-                        "queued message of " + next + " bytes exceeds the peer's limit of " + limit);
-                return WriteScheduler.IDLE;
-            }
-        }
-        int remaining = q.remaining();
-        int length = Math.min(remaining, peerSettings.maxFrameSize());
-        boolean last = length == remaining;
-        long window = Math.min(s.sendWindow, connectionSendWindow);
-        if (length + (last ? 1 : 0) > window) {
-            // Send what the window allows, but end a message only with the credit for its end.
-            length = (int) Math.min(length, window);
-            if (length == remaining) {
-                length--;
-            }
-            last = false;
-            if (length <= 0) {
-                if (connectionSendWindow <= s.sendWindow) {
-                    stats.connectionWindowStalls++;
-                    connectionBlocked = true;
-                    return WriteScheduler.BLOCKED;
-                }
-                stats.sendWindowStalls++;
-                return WriteScheduler.IDLE;
-            }
-        }
-        boolean fin = last && s.finRequested && q.isEmptyAfterCurrent();
-        int flags = (last ? WireFormat.FLAG_END_MESSAGE : 0) | (fin ? WireFormat.FLAG_FIN : 0);
-        q.writeFrame(out, s.id(), flags, length);
-        int charge = length + (last ? 1 : 0);
-        s.sendWindow -= charge;
-        connectionSendWindow -= charge;
-        stats.bytesOut += length;
-        if (last) {
-            stats.messagesOut++;
-        }
-        if (fin) {
-            finSent(s);
-        }
-        return length;
-    }
-
-    private void finSent(MuxStream s) {
+    /** The write pass sent our FIN on {@code s}. */
+    void finSent(MuxStream s) {
         s.finSent = true;
         if (s.finReceived) {
             terminate(s, CloseReason.NORMAL);
         } else if (s.state() == StreamState.OPEN) {
             s.state(StreamState.HALF_CLOSED_LOCAL);
         }
-    }
-
-    /** Tells streams that were refused a send that they have room again. */
-    private void notifyWritable() {
-        if (writabilityWatchers.isEmpty() || sendBudget.isFull()) {
-            return; // a full session has room for no stream
-        }
-        for (Iterator<MuxStream> it = writabilityWatchers.iterator(); it.hasNext(); ) {
-            MuxStream s = it.next();
-            if (s.terminated) {
-                it.remove();
-                s.stopWatching();
-            } else if (s.hasRoom()) {
-                it.remove();
-                s.stopWatching();
-                if (s.refused && s.listener != null) {
-                    s.refused = false;
-                    nowWritable.add(s);
-                }
-            }
-        }
-        for (MuxStream s : nowWritable) {
-            try {
-                s.listener.onWritable(s);
-            } catch (RuntimeException e) {
-                log.warn("stream listener failed on writable of {}", s.describe(), e);
-            }
-        }
-        nowWritable.clear();
     }
 
     private record PendingPing(long startNanos, CompletableFuture<Duration> future) {}

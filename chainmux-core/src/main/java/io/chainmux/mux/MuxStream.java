@@ -2,6 +2,8 @@ package io.chainmux.mux;
 
 import io.chainmux.wire.ErrorCode;
 import io.netty.buffer.ByteBuf;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -20,6 +22,7 @@ import java.util.ArrayDeque;
  * session's event loop; calls from other threads are handed over to it.
  */
 public final class MuxStream {
+    private static final Logger log = LoggerFactory.getLogger(MuxStream.class);
     private static final VarHandle CONSUMED;
     private static final VarHandle CONSUMED_MESSAGES;
     private static final VarHandle WAKE;
@@ -88,7 +91,7 @@ public final class MuxStream {
         this.locallyInitiated = locallyInitiated;
         this.networkId = networkId;
         this.node = new WriteScheduler.Node<>(this, weight);
-        this.outbound = new OutboundQueue(queueCapacity, session.sendBudget, session.alloc());
+        this.outbound = new OutboundQueue(queueCapacity, session.sendFlow.budget(), session.alloc());
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
     }
 
@@ -155,7 +158,7 @@ public final class MuxStream {
 
     /** Room in the stream's and the session's send buffers; no side effects. */
     boolean hasRoom() {
-        if (session.sendBudget.isFull()) {
+        if (session.sendFlow.budget().isFull()) {
             return false;
         }
         long queued = outbound.queuedBytes();
@@ -200,7 +203,7 @@ public final class MuxStream {
         }
         if (session.inEventLoop()) {
             outbound.offerFromLoop(message, owned, id);
-            session.onStreamReady(this);
+            session.writer.onStreamReady(this);
             return true;
         }
         ByteBuf handed = owned ? message
@@ -217,7 +220,7 @@ public final class MuxStream {
 
     private boolean refused() {
         refused = true;
-        session.watchWritability(this);
+        session.sendFlow.watch(this);
         return false;
     }
 
@@ -300,7 +303,7 @@ public final class MuxStream {
     /** Hands the stream to the event loop after another thread queued work for it. */
     private void wake() {
         if (session.inEventLoop()) {
-            session.onStreamReady(this);
+            session.writer.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
             session.execute(wakeTask);
         }
@@ -313,7 +316,7 @@ public final class MuxStream {
             long consumed = (long) CONSUMED.getAndSet(this, 0L);
             session.onConsumed(this, consumed, messages);
         }
-        session.onStreamReady(this);
+        session.writer.onStreamReady(this);
     }
 
     /** True for the one caller that starts watching writability; false while already watched. */
@@ -323,6 +326,15 @@ public final class MuxStream {
 
     void stopWatching() {
         watching = 0;
+    }
+
+    /** Tells the listener there is room to send again; loop only. */
+    void notifyWritable() {
+        try {
+            listener.onWritable(this);
+        } catch (RuntimeException e) {
+            log.warn("stream listener failed on writable of {}", describe(), e);
+        }
     }
 
     /** Releases everything queued in either direction; loop only, once the stream is terminal. */

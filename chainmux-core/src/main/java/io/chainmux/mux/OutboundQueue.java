@@ -1,6 +1,5 @@
 package io.chainmux.mux;
 
-import io.chainmux.wire.FrameWriter;
 import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -124,8 +123,7 @@ final class OutboundQueue {
         int length = message.readableBytes();
         if (length <= COPY_THRESHOLD && streamId != 0) {
             Chunk chunk = chunkWithRoom(WireFormat.HEADER_LENGTH + length);
-            FrameWriter.writeDataHeader(chunk.buf, streamId, WireFormat.FLAG_END_MESSAGE, length);
-            chunk.buf.writeBytes(message, message.readerIndex(), length);
+            OutboundWriter.preFrame(chunk.buf, streamId, message, length);
             chunk.appended(length);
             if (owned) {
                 message.release();
@@ -240,7 +238,7 @@ final class OutboundQueue {
      *
      * @return payload bytes written, with {@link #runMessages()} messages; -1 if nothing was written
      */
-    int writeRun(FrameOutput out, long window, int maxBytes, int limit) {
+    int writeRun(OutboundWriter out, long window, int maxBytes, int limit) {
         drainForeign();
         Object head;
         while ((head = entries.peekFirst()) instanceof Chunk c && !c.buf.isReadable()) {
@@ -298,7 +296,7 @@ final class OutboundQueue {
     }
 
     /** Loop only: writes the next {@code length} bytes of the message in progress as one DATA frame. */
-    void writeFrame(FrameOutput out, int streamId, int flags, int length) {
+    void writeFrame(OutboundWriter out, int streamId, int flags, int length) {
         out.data(streamId, flags, current, length);
         remaining -= length;
         dequeued(length);
