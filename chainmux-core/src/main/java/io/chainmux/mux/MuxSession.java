@@ -47,6 +47,7 @@ public final class MuxSession implements FrameListener {
     private final MuxStats stats = new MuxStats();
     final SendFlowControl sendFlow;
     final OutboundWriter writer;
+    final ReceiveFlowControl receiveFlow;
     /**
      * Streams counted by {@link #load()}: +1 when a local open is requested (on the caller's thread) or a
      * peer's stream is registered, -1 when the stream terminates. One counter, so a stream moving from
@@ -68,11 +69,6 @@ public final class MuxSession implements FrameListener {
 
     private Settings peerSettings;
     private MuxStream lastStream;
-    private ReceiveWindow connectionReceiveWindow;
-    /** Bytes by which stream windows have grown beyond their initial size, over all streams. */
-    private long streamWindowGrowth;
-    /** Bytes held in partial messages over all streams; bounded by {@link MuxConfig#maxReassemblyBytes()}. */
-    private long reassemblyBytes;
     private volatile long rttNanos;
 
     private int nextLocalStreamId;
@@ -106,6 +102,7 @@ public final class MuxSession implements FrameListener {
         this.grantedStreamCredit = config.maxInboundStreams();
         this.sendFlow = new SendFlowControl(this);
         this.writer = new OutboundWriter(this, sendFlow);
+        this.receiveFlow = new ReceiveFlowControl(this);
     }
 
     // ------------------------------------------------------------------ public API
@@ -185,6 +182,11 @@ public final class MuxSession implements FrameListener {
         return peerSettings != null && !goAwaySent && !goAwayReceived && !closed;
     }
 
+    /** Smoothed round-trip time in nanoseconds, 0 before the first measurement; any thread. */
+    long rttNanos() {
+        return rttNanos;
+    }
+
     /** Smoothed round-trip time from PINGs, or null before the first measurement. */
     public Duration rtt() {
         long r = rttNanos;
@@ -220,7 +222,7 @@ public final class MuxSession implements FrameListener {
     /** A one-line-per-stream dump of flow-control state, for diagnostics; call on the event loop. */
     String debugState() {
         StringBuilder b = new StringBuilder("conn send=" + sendFlow.connectionWindow() + " recv="
-                + (connectionReceiveWindow == null ? -1 : connectionReceiveWindow.available())
+                + (receiveFlow.connectionWindow() == null ? -1 : receiveFlow.connectionWindow().available())
                 + " active=" + writer.hasActive() + " writable="
                 + (ctx != null && ctx.channel().isWritable()) + " writeScheduled=" + writer.writeScheduled()
                 + " reading=" + writer.reading()
@@ -244,7 +246,7 @@ public final class MuxSession implements FrameListener {
         this.receivedResets = new RateBudget(config.receivedResets());
         this.sentResets = new RateBudget(config.sentResets());
         this.pingBudget = new RateBudget(config.pings());
-        this.connectionReceiveWindow = new ReceiveWindow(config.initialConnectionWindow(), now());
+        receiveFlow.attach(now());
     }
 
     /** Sends our SETTINGS and starts waiting for the peer's. */
@@ -375,7 +377,7 @@ public final class MuxSession implements FrameListener {
         }
     }
 
-    private long now() {
+    long now() {
         return loop.ticker().nanoTime();
     }
 
@@ -440,7 +442,7 @@ public final class MuxSession implements FrameListener {
             stats.streamsOpenedLocal++;
             addNetworkCount(s.networkId, 1);
             sendFlow.streamOpened(s, peerSettings);
-            s.receiveWindow = new ReceiveWindow(config.initialStreamWindow(), now());
+            receiveFlow.streamOpened(s);
             s.state(StreamState.OPENING);
             writer.open(id, s.localMaxMessageSize, s.networkId);
             writer.controlFrameQueued();
@@ -524,7 +526,8 @@ public final class MuxSession implements FrameListener {
         s.closeReason(reason);
         StreamState before = s.state();
         s.state(StreamState.CLOSED);
-        if (s.id() != 0 && streams.remove(s.id()) != null) {
+        boolean registered = s.id() != 0 && streams.remove(s.id()) != null;
+        if (registered) {
             addNetworkCount(s.networkId, -1);
             if (!s.locallyInitiated) {
                 if (before == StreamState.PENDING_ACCEPT) {
@@ -532,31 +535,14 @@ public final class MuxSession implements FrameListener {
                 }
                 peerStreamClosed();
             }
-            if (s.receiveWindow != null) {
-                streamWindowGrowth -= s.receiveWindow.size() - config.initialStreamWindow();
-            }
         }
-        returnConnectionCredit(s.credit.abandoned(backlogCharge(s)));
-        if (s.assembling != null) {
-            reassemblyBytes -= s.assembling.readableBytes();
-        }
+        receiveFlow.streamEnded(s, registered);
         s.releaseBuffers();
         notifyClosed(s, reason);
         if (sendFlow.hasWatchers()) {
             writer.requestWrite();
         }
         closeIfDrained();
-    }
-
-    /** Window charge of messages that waited for an accept that never came. */
-    private static long backlogCharge(MuxStream s) {
-        long charge = 0;
-        if (s.backlog != null) {
-            for (ByteBuf b : s.backlog) {
-                charge += b.readableBytes() + 1L;
-            }
-        }
-        return charge;
     }
 
     private void peerStreamClosed() {
@@ -629,52 +615,6 @@ public final class MuxSession implements FrameListener {
         }
     }
 
-    // ------------------------------------------------------------------ flow control, receive side
-
-    /** The application consumed {@code messages} messages worth {@code charge} (length + 1 each). */
-    void onConsumed(MuxStream s, long charge, int messages) {
-        if (closed || hardClosing) {
-            return;
-        }
-        release(s, s.credit.consumed(charge, messages));
-    }
-
-    /** Returns credit to the peer for a stream (while it can still send) and for the connection. */
-    private void release(MuxStream s, long credit) {
-        if (credit <= 0) {
-            return;
-        }
-        ReceiveWindow w = s.receiveWindow;
-        if (!s.terminated && w != null && !s.finReceived && w.addPending(credit)) {
-            long growthCap = config.autotuneWindows()
-                    ? Math.min(config.maxStreamWindow() - (long) w.size(),
-                    config.maxConnectionWindow() - (long) config.initialConnectionWindow() - streamWindowGrowth)
-                    : 0;
-            int before = w.size();
-            int inc = w.takeUpdate(now(), rttNanos, growthCap);
-            streamWindowGrowth += w.size() - before;
-            sendWindowUpdate(s.id(), inc);
-        }
-        returnConnectionCredit(credit);
-    }
-
-    private void returnConnectionCredit(long charge) {
-        if (charge <= 0 || hardClosing || !connectionReceiveWindow.addPending(charge)) {
-            return;
-        }
-        long growthCap = config.autotuneWindows()
-                ? config.maxConnectionWindow() - (long) connectionReceiveWindow.size() : 0;
-        sendWindowUpdate(WireFormat.CONNECTION_STREAM_ID, connectionReceiveWindow.takeUpdate(now(), rttNanos, growthCap));
-    }
-
-    private void sendWindowUpdate(int streamId, int increment) {
-        if (increment > 0) {
-            writer.windowUpdate(streamId, increment);
-            writer.controlFrameQueued();
-            writer.requestWrite();
-        }
-    }
-
     // ------------------------------------------------------------------ inbound frames
 
     private void requireSettings(FrameType type) {
@@ -708,48 +648,40 @@ public final class MuxSession implements FrameListener {
         requireSettings(FrameType.DATA);
         int length = payload.readableBytes();
         int charge = WireFormat.dataCharge(length, flags);
-        if (!connectionReceiveWindow.charge(charge)) {
-            throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR,
-                    "DATA of %d bytes on stream %d exceeds the connection window of %d", charge, streamId,
-                    connectionReceiveWindow.available());
-        }
+        ReceiveFlowControl flow = receiveFlow;
+        flow.chargeConnection(charge, streamId);
         stats.bytesIn += length;
         MuxStream s = stream(streamId, FrameType.DATA);
         if (s == null) {
-            returnConnectionCredit(charge);
+            flow.returnConnectionCredit(charge);
             return;
         }
         if (s.state() == StreamState.OPENING) {
             throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "DATA on stream %d before its ACCEPT", streamId);
         }
-        if (!s.receiveWindow.charge(charge)) {
-            throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR,
-                    "DATA of %d bytes exceeds the window of %d on stream %d", charge, s.receiveWindow.available(),
-                    streamId);
-        }
+        flow.chargeStream(s, charge);
         if (s.finReceived) {
-            returnConnectionCredit(charge);
+            flow.returnConnectionCredit(charge);
             throw MuxException.stream(streamId, ErrorCode.STREAM_CLOSED, "DATA after FIN");
         }
         boolean end = (flags & WireFormat.FLAG_END_MESSAGE) != 0;
         if (length > 0 || end) {
             long total = (s.assembling == null ? 0 : s.assembling.readableBytes()) + (long) length;
             if (total > s.localMaxMessageSize) {
-                returnConnectionCredit(charge);
+                flow.returnConnectionCredit(charge);
                 throw MuxException.stream(streamId, ErrorCode.MESSAGE_TOO_LARGE,
                         "message of at least %d bytes exceeds the limit of %d", total, s.localMaxMessageSize);
             }
             if (s.assembling == null && end) {
                 deliver(s, payload.readRetainedSlice(length));
             } else {
-                if (reassemblyBytes + length > config.maxReassemblyBytes()) {
-                    returnConnectionCredit(charge);
+                if (!flow.reserveAssembly(length)) {
+                    flow.returnConnectionCredit(charge);
                     stats.budgetExceeded++;
                     throw MuxException.stream(streamId, ErrorCode.ENHANCE_YOUR_CALM,
                             "partial messages on this connection would exceed the reassembly budget of %d bytes",
                             config.maxReassemblyBytes());
                 }
-                reassemblyBytes += length;
                 if (s.assembling == null) {
                     s.assembling = ctx.alloc().buffer(Math.min(Math.max(length * 2, 256), s.localMaxMessageSize),
                             s.localMaxMessageSize);
@@ -758,10 +690,10 @@ public final class MuxSession implements FrameListener {
                 if (end) {
                     ByteBuf m = s.assembling;
                     s.assembling = null;
-                    reassemblyBytes -= m.readableBytes();
+                    flow.assemblyReleased(m.readableBytes());
                     deliver(s, m);
                 } else {
-                    release(s, s.credit.fragment(charge));
+                    flow.fragment(s, charge);
                 }
             }
         }
@@ -807,7 +739,7 @@ public final class MuxSession implements FrameListener {
         s.peerMaxMessageSize = maxMessageSize;
         s.localMaxMessageSize = config.maxMessageSize();
         sendFlow.streamOpened(s, peerSettings);
-        s.receiveWindow = new ReceiveWindow(config.initialStreamWindow(), now());
+        receiveFlow.streamOpened(s);
         streams.put(streamId, s);
         s.countedInLoad = true;
         load.incrementAndGet();

@@ -288,7 +288,7 @@ public final class MuxStream {
             throw new IllegalArgumentException("consumed length must be >= 0, was " + length);
         }
         if (session.inEventLoop()) {
-            session.onConsumed(this, length + 1L, 1);
+            session.receiveFlow.onConsumed(this, length + 1L, 1);
         } else {
             CONSUMED.getAndAdd(this, length + 1L);
             CONSUMED_MESSAGES.getAndAdd(this, 1);
@@ -314,7 +314,7 @@ public final class MuxStream {
         int messages = (int) CONSUMED_MESSAGES.getAndSet(this, 0);
         if (messages > 0) {
             long consumed = (long) CONSUMED.getAndSet(this, 0L);
-            session.onConsumed(this, consumed, messages);
+            session.receiveFlow.onConsumed(this, consumed, messages);
         }
         session.writer.onStreamReady(this);
     }
@@ -350,6 +350,17 @@ public final class MuxStream {
                 b.release();
             }
         }
+    }
+
+    /** Window charge (length + 1 each) of messages waiting for an accept; loop only. */
+    long backlogCharge() {
+        long charge = 0;
+        if (backlog != null) {
+            for (ByteBuf b : backlog) {
+                charge += b.readableBytes() + 1L;
+            }
+        }
+        return charge;
     }
 
     /** Whether the loop has nothing left to write for this stream. */
