@@ -1,43 +1,47 @@
 package io.chainmux.mux;
 
 import io.chainmux.wire.ErrorCode;
-import io.chainmux.wire.FrameListener;
 import io.chainmux.wire.FrameReader;
-import io.chainmux.wire.FrameType;
 import io.chainmux.wire.MuxException;
 import io.chainmux.wire.Settings;
-import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One multiplexed connection: the state machine behind docs/PROTOCOL.md sections 4-8. Created and
- * driven by {@link MuxHandler}; confined to the channel's event loop. Public methods are safe from
- * any thread.
+ * One multiplexed connection (docs/PROTOCOL.md sections 4-8): the public face of the connection and
+ * its lifecycle; the work is done by the parts it wires together.
+ *
+ * <ul>
+ *   <li>{@link InboundFrameHandler}: every frame read, checked against the session's state and
+ *       dispatched;</li>
+ *   <li>{@link OutboundWriter}: every frame written, the write pass and all framing;</li>
+ *   <li>{@link ReceiveFlowControl} and {@link SendFlowControl}: credit in each direction;</li>
+ *   <li>{@link StreamRegistry}: stream ids, stream credit, opens and accepts, and the one way a
+ *       stream ends; a stream's own state machine lives in {@link MuxStream}.</li>
+ * </ul>
+ *
+ * <p>The session itself keeps what belongs to the connection as a whole: the handshake (SETTINGS),
+ * PING and the round-trip time, GO_AWAY and closing, and the connection's close reason.
+ *
+ * <p>Threading: created and driven by {@link MuxHandler}; its state and its parts are confined to
+ * the channel's event loop. The public methods are safe from any thread: calls from other threads
+ * hop onto the loop ({@link #runOnLoop}).
  */
-public final class MuxSession implements FrameListener {
+public final class MuxSession {
     private static final Logger log = LoggerFactory.getLogger(MuxSession.class);
     private static final int MAX_PINGS_IN_FLIGHT = 32;
 
@@ -48,37 +52,17 @@ public final class MuxSession implements FrameListener {
     final SendFlowControl sendFlow;
     final OutboundWriter writer;
     final ReceiveFlowControl receiveFlow;
-    /**
-     * Streams counted by {@link #load()}: +1 when a local open is requested (on the caller's thread) or a
-     * peer's stream is registered, -1 when the stream terminates. One counter, so a stream moving from
-     * "requested" to "pending" to "open" on the loop is never briefly missing from another thread's view.
-     */
-    private final java.util.concurrent.atomic.AtomicInteger load = new java.util.concurrent.atomic.AtomicInteger();
-    private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
-    private final ArrayDeque<MuxStream> pendingOpens = new ArrayDeque<>();
-    private final Map<String, Integer> streamsPerNetwork = new HashMap<>();
+    final StreamRegistry registry;
+    private final InboundFrameHandler inbound;
     private final Map<Long, PendingPing> pings = new HashMap<>();
+    private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
 
     private ChannelHandlerContext ctx;
     private EventExecutor loop;
-    private RateBudget receivedResets;
-    private RateBudget sentResets;
-    private RateBudget pingBudget;
     private ScheduledFuture<?> settingsTimer;
     private ScheduledFuture<?> goAwayTimer;
-
     private Settings peerSettings;
-    private MuxStream lastStream;
     private volatile long rttNanos;
-
-    private int nextLocalStreamId;
-    private int lastPeerStreamId;
-    private int localStreamsOpened;
-    private int peerStreamCredit;
-    private int peerStreamsOpened;
-    private int peerStreamsClosed;
-    private int grantedStreamCredit;
-    private int pendingAccepts;
     private long pingCounter;
 
     private boolean started;
@@ -89,7 +73,6 @@ public final class MuxSession implements FrameListener {
     private boolean hardClosing;
     private volatile boolean closed;
     private CloseReason closeReason;
-    private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
 
     /**
      * @param dialer whether this side dialed the TCP connection (it opens odd stream ids)
@@ -98,11 +81,11 @@ public final class MuxSession implements FrameListener {
         this.config = config;
         this.dialer = dialer;
         this.listener = listener;
-        this.nextLocalStreamId = dialer ? 1 : 2;
-        this.grantedStreamCredit = config.maxInboundStreams();
         this.sendFlow = new SendFlowControl(this);
         this.writer = new OutboundWriter(this, sendFlow);
         this.receiveFlow = new ReceiveFlowControl(this);
+        this.registry = new StreamRegistry(this, dialer);
+        this.inbound = new InboundFrameHandler(this);
     }
 
     // ------------------------------------------------------------------ public API
@@ -126,10 +109,9 @@ public final class MuxSession implements FrameListener {
         }
         MuxStream s = new MuxStream(this, true, networkId, weight, config.maxQueuedMessagesPerStream());
         s.listener = listener;
-        s.countedInLoad = true;
-        load.incrementAndGet();
+        registry.countLoad(s);
         s.localMaxMessageSize = Math.min(maxInboundMessageSize, config.maxMessageSize());
-        runOnLoop(() -> registerOpen(s));
+        runOnLoop(() -> registry.registerOpen(s));
         return s;
     }
 
@@ -167,11 +149,6 @@ public final class MuxSession implements FrameListener {
         return closed;
     }
 
-    /** Closing: a connection error or a drained go-away started the close; nothing more is written. */
-    boolean isHardClosing() {
-        return hardClosing;
-    }
-
     /** Whether new streams may be opened here: no go-away either way and not closed (SETTINGS may still be due). */
     public boolean isOpenForStreams() {
         return !goAwayRequested && !goAwaySent && !goAwayReceived && !closed && !hardClosing;
@@ -180,11 +157,6 @@ public final class MuxSession implements FrameListener {
     /** Whether the peer's SETTINGS arrived and no go-away has happened. */
     public boolean isAcceptingStreams() {
         return peerSettings != null && !goAwaySent && !goAwayReceived && !closed;
-    }
-
-    /** Smoothed round-trip time in nanoseconds, 0 before the first measurement; any thread. */
-    long rttNanos() {
-        return rttNanos;
     }
 
     /** Smoothed round-trip time from PINGs, or null before the first measurement. */
@@ -203,7 +175,7 @@ public final class MuxSession implements FrameListener {
 
     /** Open streams (racy snapshot when read off the event loop). */
     public int streamCount() {
-        return streams.size();
+        return registry.size();
     }
 
     /**
@@ -211,7 +183,7 @@ public final class MuxSession implements FrameListener {
      * loop has not registered yet: what a stripe policy should compare.
      */
     public int load() {
-        return load.get();
+        return registry.load();
     }
 
     /** Outbound bytes queued over all streams. */
@@ -221,14 +193,14 @@ public final class MuxSession implements FrameListener {
 
     /** A one-line-per-stream dump of flow-control state, for diagnostics; call on the event loop. */
     String debugState() {
+        ReceiveWindow recv = receiveFlow.connectionWindow();
         StringBuilder b = new StringBuilder("conn send=" + sendFlow.connectionWindow() + " recv="
-                + (receiveFlow.connectionWindow() == null ? -1 : receiveFlow.connectionWindow().available())
-                + " active=" + writer.hasActive() + " writable="
+                + (recv == null ? -1 : recv.available()) + " active=" + writer.hasActive() + " writable="
                 + (ctx != null && ctx.channel().isWritable()) + " writeScheduled=" + writer.writeScheduled()
                 + " reading=" + writer.reading()
                 + " budget=" + (ctx == null ? -1 : ctx.channel().bytesBeforeUnwritable()) + " pendingOut="
                 + writer.pendingBytes() + "\n");
-        for (MuxStream st : streams.values()) {
+        for (MuxStream st : registry.streams()) {
             b.append("  ").append(st).append(" send=").append(st.sendWindow).append(" recv=")
                     .append(st.receiveWindow.available()).append("/").append(st.receiveWindow.size())
                     .append(" unconsumed=").append(st.credit.unconsumed()).append(" queued=").append(st.queuedBytes())
@@ -237,15 +209,42 @@ public final class MuxSession implements FrameListener {
         return b.toString();
     }
 
+    // ------------------------------------------------------------------ state the parts share (loop only)
+
+    /** The peer's SETTINGS, or null before they arrived. */
+    Settings peerSettings() {
+        return peerSettings;
+    }
+
+    boolean goAwaySent() {
+        return goAwaySent;
+    }
+
+    boolean goAwayReceived() {
+        return goAwayReceived;
+    }
+
+    /** Closing: a connection error or a drained go-away started the close; nothing more is written. */
+    boolean isHardClosing() {
+        return hardClosing;
+    }
+
+    /** Smoothed round-trip time in nanoseconds, 0 before the first measurement; any thread. */
+    long rttNanos() {
+        return rttNanos;
+    }
+
+    int peerMaxMessageSize() {
+        Settings p = peerSettings;
+        return p == null ? config.maxMessageSize() : p.maxMessageSize();
+    }
+
     // ------------------------------------------------------------------ lifecycle (MuxHandler)
 
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.loop = ctx.executor();
         writer.attach(ctx);
-        this.receivedResets = new RateBudget(config.receivedResets());
-        this.sentResets = new RateBudget(config.sentResets());
-        this.pingBudget = new RateBudget(config.pings());
         receiveFlow.attach(now());
     }
 
@@ -265,22 +264,22 @@ public final class MuxSession implements FrameListener {
         writer.requestWrite();
     }
 
-    /** Decodes every complete frame in {@code in}. */
+    /** Decodes every complete frame in {@code in}; a violation resets its stream or ends the connection. */
     void read(ByteBuf in) {
         writer.readStarted();
         try {
             while (!hardClosing) {
                 try {
-                    if (!FrameReader.readFrame(in, config.maxFrameSize(), this)) {
+                    if (!FrameReader.readFrame(in, config.maxFrameSize(), inbound)) {
                         break;
                     }
                 } catch (MuxException e) {
                     if (e.isConnectionError()) {
                         connectionError(e.code(), e.getMessage());
                     } else {
-                        MuxStream s = streams.get(e.streamId());
+                        MuxStream s = registry.get(e.streamId());
                         if (s != null) {
-                            resetStream(s, e.code(), null, e.getMessage());
+                            registry.reset(s, e.code(), null, e.getMessage());
                         }
                     }
                 } catch (RuntimeException e) {
@@ -315,13 +314,7 @@ public final class MuxSession implements FrameListener {
         CloseReason streamReason = reason.isNormal()
                 ? CloseReason.local(ErrorCode.CONNECTION_LOST, "connection closed while the stream was open")
                 : reason;
-        for (MuxStream s : new ArrayList<>(streams.values())) {
-            terminate(s, streamReason);
-        }
-        MuxStream s;
-        while ((s = pendingOpens.poll()) != null) {
-            terminate(s, streamReason);
-        }
+        registry.terminateAll(streamReason);
         for (PendingPing p : pings.values()) {
             p.future.completeExceptionally(new IllegalStateException("session closed: " + reason));
         }
@@ -387,500 +380,13 @@ public final class MuxSession implements FrameListener {
         }
     }
 
-    // ------------------------------------------------------------------ send buffer accounting
+    // ------------------------------------------------------------------ SETTINGS, PING and the session listener
 
-    int peerMaxMessageSize() {
-        Settings p = peerSettings;
-        return p == null ? config.maxMessageSize() : p.maxMessageSize();
-    }
-
-
-    // ------------------------------------------------------------------ opening and accepting
-
-    private void registerOpen(MuxStream s) {
-        if (s.terminated) {
-            return;
-        }
-        if (goAwaySent || goAwayReceived || hardClosing || closed) {
-            terminate(s, CloseReason.local(ErrorCode.REFUSED_GOING_AWAY, "the session is going away"));
-            return;
-        }
-        if (pendingOpens.size() >= config.maxPendingOpens() && !canOpenNow()) {
-            terminate(s, CloseReason.local(ErrorCode.REFUSED_LIMIT, "more than " + config.maxPendingOpens()
-                    + " opens are waiting for stream credit"));
-            return;
-        }
-        pendingOpens.add(s);
-        processPendingOpens();
-    }
-
-    private boolean canOpenNow() {
-        return peerSettings != null && localStreamsOpened < peerStreamCredit;
-    }
-
-    private void processPendingOpens() {
-        while (canOpenNow() && !pendingOpens.isEmpty() && !goAwaySent && !goAwayReceived) {
-            MuxStream s = pendingOpens.poll();
-            if (s.terminated) {
-                continue;
-            }
-            if (nextLocalStreamId < 0) {
-                terminate(s, CloseReason.local(ErrorCode.REFUSED_LIMIT, "stream ids exhausted"));
-                sendGoAway(ErrorCode.NO_ERROR, "stream ids exhausted");
-                return;
-            }
-            if (networkCount(s.networkId) >= config.maxStreamsPerNetwork()) {
-                terminate(s, CloseReason.local(ErrorCode.REFUSED_LIMIT, "network " + s.networkId + " has "
-                        + config.maxStreamsPerNetwork() + " streams open on this connection"));
-                continue;
-            }
-            int id = nextLocalStreamId;
-            nextLocalStreamId += 2;
-            s.id(id);
-            streams.put(id, s);
-            localStreamsOpened++;
-            stats.streamsOpenedLocal++;
-            addNetworkCount(s.networkId, 1);
-            sendFlow.streamOpened(s, peerSettings);
-            receiveFlow.streamOpened(s);
-            s.state(StreamState.OPENING);
-            writer.open(id, s.localMaxMessageSize, s.networkId);
-            writer.controlFrameQueued();
-            writer.onStreamReady(s);
-        }
-        writer.requestWrite();
-    }
-
-    void acceptStream(MuxStream s, StreamListener l, int maxMessageSize) {
-        if (s.terminated) {
-            if (s.listener == null) {
-                s.listener = l;
-                notifyClosed(s, s.closeReason());
-            }
-            return;
-        }
-        if (s.state() != StreamState.PENDING_ACCEPT) {
-            log.warn("ignoring a second accept of stream {}", s.describe());
-            return;
-        }
-        pendingAccepts--;
-        s.listener = l;
-        s.localMaxMessageSize = Math.min(maxMessageSize, config.maxMessageSize());
-        writer.accept(s.id(), s.localMaxMessageSize);
-        writer.controlFrameQueued();
-        s.state(s.finReceived ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN);
-        writer.requestWrite();
-        if (s.backlog != null) {
-            s.credit.backlogDelivered();
-            ByteBuf m;
-            while (!s.terminated && (m = s.backlog.poll()) != null) {
-                dispatch(s, m);
-            }
-        }
-        if (!s.terminated && s.finReceived) {
-            notifyRemoteClosed(s);
-        }
-        if (!s.outboundEmpty() || s.finRequested) {
-            writer.onStreamReady(s);
-        }
-    }
-
-    /** Sends RESET (if the peer knows the stream) and ends it locally. */
-    void resetStream(MuxStream s, ErrorCode code, byte[] detail, String message) {
-        if (s.terminated) {
-            return;
-        }
-        boolean refusal = s.state() == StreamState.PENDING_ACCEPT;
-        if (s.id() != 0 && !hardClosing) {
-            ByteBuf d = detail == null ? null : Unpooled.wrappedBuffer(detail);
-            writer.reset(s.id(), code, d);
-            stats.resetsSent++;
-            writer.controlFrameQueued();
-            writer.requestWrite();
-            if (!sentResets.tryAcquire(now())) {
-                stats.budgetExceeded++;
-                terminate(s, CloseReason.local(code, message));
-                connectionError(ErrorCode.ENHANCE_YOUR_CALM, "the peer provoked more than "
-                        + config.sentResets().count() + " resets in " + config.sentResets().window());
-                return;
-            }
-        }
-        if (refusal) {
-            stats.streamsRefusedLocal++;
-        }
-        terminate(s, CloseReason.local(code, message));
-    }
-
-    // ------------------------------------------------------------------ stream termination
-
-    /** Ends a stream exactly once: frees its id, credit and buffers, then tells its listener. */
-    private void terminate(MuxStream s, CloseReason reason) {
-        if (s.terminated) {
-            return;
-        }
-        s.terminated = true;
-        if (s.countedInLoad) {
-            s.countedInLoad = false;
-            load.decrementAndGet();
-        }
-        s.closeReason(reason);
-        StreamState before = s.state();
-        s.state(StreamState.CLOSED);
-        boolean registered = s.id() != 0 && streams.remove(s.id()) != null;
-        if (registered) {
-            addNetworkCount(s.networkId, -1);
-            if (!s.locallyInitiated) {
-                if (before == StreamState.PENDING_ACCEPT) {
-                    pendingAccepts--;
-                }
-                peerStreamClosed();
-            }
-        }
-        receiveFlow.streamEnded(s, registered);
-        s.releaseBuffers();
-        notifyClosed(s, reason);
-        if (sendFlow.hasWatchers()) {
-            writer.requestWrite();
-        }
-        closeIfDrained();
-    }
-
-    private void peerStreamClosed() {
-        peerStreamsClosed++;
-        int credit = peerStreamsClosed + config.maxInboundStreams();
-        if (credit < 0) {
-            return; // credit field saturated at 2^31-1; ids run out first
-        }
-        if (credit - grantedStreamCredit >= Math.max(1, config.maxInboundStreams() / 2)) {
-            grantedStreamCredit = credit;
-            writer.maxStreams(credit);
-            writer.controlFrameQueued();
-            writer.requestWrite();
-        }
-    }
-
-    private int networkCount(String networkId) {
-        return streamsPerNetwork.getOrDefault(networkId, 0);
-    }
-
-    private void addNetworkCount(String networkId, int delta) {
-        int n = networkCount(networkId) + delta;
-        if (n <= 0) {
-            streamsPerNetwork.remove(networkId);
-        } else {
-            streamsPerNetwork.put(networkId, n);
-        }
-    }
-
-    // ------------------------------------------------------------------ listener calls (contained)
-
-    private void deliver(MuxStream s, ByteBuf message) {
-        stats.messagesIn++;
-        s.credit.delivered(s.listener == null);
-        dispatch(s, message);
-    }
-
-    private void dispatch(MuxStream s, ByteBuf message) {
-        if (s.listener == null) {
-            if (s.backlog == null) {
-                s.backlog = new ArrayDeque<>();
-            }
-            s.backlog.add(message);
-            return;
-        }
-        try {
-            s.listener.onMessage(s, message);
-        } catch (RuntimeException e) {
-            log.warn("stream listener failed on a message; resetting stream {}", s.describe(), e);
-            resetStream(s, ErrorCode.INTERNAL_ERROR, null, "listener failed: " + e);
-        }
-    }
-
-    private void notifyRemoteClosed(MuxStream s) {
-        try {
-            s.listener.onRemoteClosed(s);
-        } catch (RuntimeException e) {
-            log.warn("stream listener failed on remote close of {}", s.describe(), e);
-        }
-    }
-
-    private void notifyClosed(MuxStream s, CloseReason reason) {
-        if (s.listener == null) {
-            return; // an inbound stream nobody accepted yet: accept() reports the close
-        }
-        try {
-            s.listener.onClosed(s, reason);
-        } catch (RuntimeException e) {
-            log.warn("stream listener failed on close of {}", s.describe(), e);
-        }
-    }
-
-    // ------------------------------------------------------------------ inbound frames
-
-    private void requireSettings(FrameType type) {
-        if (peerSettings == null) {
-            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "%s before SETTINGS", type);
-        }
-    }
-
-    /** Looks up a stream; null for a closed one (ignore the frame); idle ids are a protocol error. */
-    private MuxStream stream(int id, FrameType type) {
-        MuxStream s = lastStream;
-        if (s != null && s.id() == id && !s.terminated) {
-            return s; // frames of one stream tend to arrive in runs: skip the hash lookup
-        }
-        s = streams.get(id);
-        if (s != null) {
-            lastStream = s;
-            return s;
-        }
-        boolean ours = WireFormat.isDialerStream(id) == dialer;
-        boolean seen = ours ? id < nextLocalStreamId : id <= lastPeerStreamId;
-        if (!seen) {
-            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "%s for stream %d, which was never opened",
-                    type, id);
-        }
-        return null;
-    }
-
-    @Override
-    public void onData(int streamId, int flags, ByteBuf payload) {
-        requireSettings(FrameType.DATA);
-        int length = payload.readableBytes();
-        int charge = WireFormat.dataCharge(length, flags);
-        ReceiveFlowControl flow = receiveFlow;
-        flow.chargeConnection(charge, streamId);
-        stats.bytesIn += length;
-        MuxStream s = stream(streamId, FrameType.DATA);
-        if (s == null) {
-            flow.returnConnectionCredit(charge);
-            return;
-        }
-        if (s.state() == StreamState.OPENING) {
-            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "DATA on stream %d before its ACCEPT", streamId);
-        }
-        flow.chargeStream(s, charge);
-        if (s.finReceived) {
-            flow.returnConnectionCredit(charge);
-            throw MuxException.stream(streamId, ErrorCode.STREAM_CLOSED, "DATA after FIN");
-        }
-        boolean end = (flags & WireFormat.FLAG_END_MESSAGE) != 0;
-        if (length > 0 || end) {
-            long total = (s.assembling == null ? 0 : s.assembling.readableBytes()) + (long) length;
-            if (total > s.localMaxMessageSize) {
-                flow.returnConnectionCredit(charge);
-                throw MuxException.stream(streamId, ErrorCode.MESSAGE_TOO_LARGE,
-                        "message of at least %d bytes exceeds the limit of %d", total, s.localMaxMessageSize);
-            }
-            if (s.assembling == null && end) {
-                deliver(s, payload.readRetainedSlice(length));
-            } else {
-                if (!flow.reserveAssembly(length)) {
-                    flow.returnConnectionCredit(charge);
-                    stats.budgetExceeded++;
-                    throw MuxException.stream(streamId, ErrorCode.ENHANCE_YOUR_CALM,
-                            "partial messages on this connection would exceed the reassembly budget of %d bytes",
-                            config.maxReassemblyBytes());
-                }
-                if (s.assembling == null) {
-                    s.assembling = ctx.alloc().buffer(Math.min(Math.max(length * 2, 256), s.localMaxMessageSize),
-                            s.localMaxMessageSize);
-                }
-                s.assembling.writeBytes(payload, length);
-                if (end) {
-                    ByteBuf m = s.assembling;
-                    s.assembling = null;
-                    flow.assemblyReleased(m.readableBytes());
-                    deliver(s, m);
-                } else {
-                    flow.fragment(s, charge);
-                }
-            }
-        }
-        if ((flags & WireFormat.FLAG_FIN) != 0 && !s.terminated) {
-            if (s.assembling != null) {
-                throw MuxException.stream(streamId, ErrorCode.PROTOCOL_ERROR, "FIN inside an incomplete message");
-            }
-            s.finReceived = true;
-            remoteFin(s);
-        }
-    }
-
-    private void remoteFin(MuxStream s) {
-        switch (s.state()) {
-            case OPEN -> {
-                s.state(StreamState.HALF_CLOSED_REMOTE);
-                notifyRemoteClosed(s);
-            }
-            case HALF_CLOSED_LOCAL -> terminate(s, CloseReason.NORMAL);
-            default -> { } // PENDING_ACCEPT: reported after accept
-        }
-    }
-
-    @Override
-    public void onOpen(int streamId, int maxMessageSize, String networkId) {
-        requireSettings(FrameType.OPEN);
-        if (WireFormat.isDialerStream(streamId) == dialer) {
-            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "peer opened stream %d with our parity", streamId);
-        }
-        if (streamId <= lastPeerStreamId) {
-            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR,
-                    "OPEN for stream %d, not above the last opened id %d", streamId, lastPeerStreamId);
-        }
-        if (peerStreamsOpened >= grantedStreamCredit) {
-            throw MuxException.connection(ErrorCode.STREAM_LIMIT_ERROR,
-                    "peer opened stream number %d but was granted %d", peerStreamsOpened + 1L, grantedStreamCredit);
-        }
-        lastPeerStreamId = streamId;
-        peerStreamsOpened++;
-        stats.streamsOpenedRemote++;
-        MuxStream s = new MuxStream(this, false, networkId, 1, config.maxQueuedMessagesPerStream());
-        s.id(streamId);
-        s.peerMaxMessageSize = maxMessageSize;
-        s.localMaxMessageSize = config.maxMessageSize();
-        sendFlow.streamOpened(s, peerSettings);
-        receiveFlow.streamOpened(s);
-        streams.put(streamId, s);
-        s.countedInLoad = true;
-        load.incrementAndGet();
-        addNetworkCount(networkId, 1);
-        pendingAccepts++;
-        if (goAwaySent) {
-            resetStream(s, ErrorCode.REFUSED_GOING_AWAY, null, "opened after our GO_AWAY");
-        } else if (pendingAccepts > config.maxPendingAccepts()) {
-            resetStream(s, ErrorCode.REFUSED_LIMIT, null, "more than " + config.maxPendingAccepts()
-                    + " opens are waiting to be accepted");
-        } else if (networkCount(networkId) > config.maxStreamsPerNetwork()) {
-            resetStream(s, ErrorCode.REFUSED_LIMIT, null, "network " + networkId + " has "
-                    + config.maxStreamsPerNetwork() + " streams open on this connection");
-        } else {
-            try {
-                listener.onStreamOpened(s);
-            } catch (RuntimeException e) {
-                log.warn("session listener failed on an inbound stream; refusing it", e);
-                resetStream(s, ErrorCode.INTERNAL_ERROR, null, "listener failed: " + e);
-            }
-        }
-    }
-
-    @Override
-    public void onAccept(int streamId, int maxMessageSize) {
-        requireSettings(FrameType.ACCEPT);
-        MuxStream s = stream(streamId, FrameType.ACCEPT);
-        if (s == null) {
-            return;
-        }
-        if (!s.locallyInitiated || s.state() != StreamState.OPENING) {
-            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "ACCEPT for stream %d in state %s", streamId,
-                    s.state());
-        }
-        s.peerMaxMessageSize = maxMessageSize;
-        s.state(s.finSent ? StreamState.HALF_CLOSED_LOCAL : StreamState.OPEN);
-        try {
-            s.listener.onAccepted(s);
-        } catch (RuntimeException e) {
-            log.warn("stream listener failed on accept of {}", s.describe(), e);
-        }
-    }
-
-    @Override
-    public void onReset(int streamId, ErrorCode code, ByteBuf detail) {
-        requireSettings(FrameType.RESET);
-        stats.resetsReceived++;
-        if (!receivedResets.tryAcquire(now())) {
-            stats.budgetExceeded++;
-            throw MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "more than %d RESETs in %s",
-                    config.receivedResets().count(), config.receivedResets().window());
-        }
-        MuxStream s = stream(streamId, FrameType.RESET);
-        if (s != null) {
-            String message = code.isRefusal() ? "refused by peer" : "reset by peer";
-            terminate(s, CloseReason.remote(code, message, ByteBufUtil.getBytes(detail)));
-        }
-    }
-
-    @Override
-    public void onWindowUpdate(int streamId, int increment) {
-        requireSettings(FrameType.WINDOW_UPDATE);
-        if (streamId == WireFormat.CONNECTION_STREAM_ID) {
-            sendFlow.connectionWindowUpdate(increment);
-            if (writer.hasActive()) {
-                writer.requestWrite();
-            }
-            return;
-        }
-        MuxStream s = stream(streamId, FrameType.WINDOW_UPDATE);
-        if (s == null) {
-            return;
-        }
-        sendFlow.streamWindowUpdate(s, increment);
-        writer.onStreamReady(s);
-    }
-
-    @Override
-    public void onPing(boolean ack, long opaque) {
-        requireSettings(FrameType.PING);
-        if (ack) {
-            PendingPing p = pings.remove(opaque);
-            if (p != null) {
-                long sample = Math.max(1, now() - p.startNanos);
-                long r = rttNanos;
-                rttNanos = r == 0 ? sample : (7 * r + sample) / 8;
-                p.future.complete(Duration.ofNanos(sample));
-            }
-            return;
-        }
-        if (!pingBudget.tryAcquire(now())) {
-            stats.budgetExceeded++;
-            throw MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "more than %d PINGs in %s",
-                    config.pings().count(), config.pings().window());
-        }
-        writer.ping(true, opaque);
-        writer.controlFrameQueued();
-        writer.requestWrite();
-    }
-
-    @Override
-    public void onGoAway(int lastStreamId, ErrorCode code, String reason) {
-        requireSettings(FrameType.GO_AWAY);
-        boolean first = !goAwayReceived;
-        goAwayReceived = true;
-        CloseReason refused = CloseReason.remote(ErrorCode.REFUSED_GOING_AWAY,
-                "not processed: the peer is going away (" + reason + ")", null);
-        for (MuxStream s : new ArrayList<>(streams.values())) {
-            if (s.locallyInitiated && s.id() > lastStreamId) {
-                terminate(s, refused);
-            }
-        }
-        MuxStream p;
-        while ((p = pendingOpens.poll()) != null) {
-            terminate(p, refused);
-        }
-        if (code != ErrorCode.NO_ERROR && closeReason == null) {
-            closeReason = CloseReason.remote(code, "peer closed the connection: " + reason, null);
-        }
-        if (first) {
-            try {
-                listener.onGoAway(this, code, reason);
-            } catch (RuntimeException e) {
-                log.warn("session listener failed on go-away", e);
-            }
-            if (goAwayTimer == null) {
-                goAwayTimer = loop.schedule(this::goAwayExpired, config.goAwayTimeout().toNanos(),
-                        TimeUnit.NANOSECONDS);
-            }
-        }
-        closeIfDrained();
-    }
-
-    @Override
-    public void onSettings(Settings settings) {
-        if (peerSettings != null) {
-            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "a second SETTINGS frame");
-        }
+    /** The peer's SETTINGS: the connection is ready, and streams may open. */
+    void peerReady(Settings settings) {
         peerSettings = settings;
         sendFlow.peerSettings(settings);
-        peerStreamCredit = settings.maxStreams();
+        registry.peerSettings(settings.maxStreams());
         writer.peerSettings(settings);
         cancel(settingsTimer);
         sendPing(new CompletableFuture<>()); // first RTT sample, for window autotuning
@@ -889,24 +395,18 @@ public final class MuxSession implements FrameListener {
         } catch (RuntimeException e) {
             log.warn("session listener failed on ready", e);
         }
-        processPendingOpens();
+        registry.processPendingOpens();
     }
 
-    @Override
-    public void onMaxStreams(int maxStreams) {
-        requireSettings(FrameType.MAX_STREAMS);
-        if (maxStreams > peerStreamCredit) {
-            peerStreamCredit = maxStreams;
-            processPendingOpens();
+    /** Offers a stream the peer opened to the session listener; refuses it if the listener fails. */
+    void notifyStreamOpened(MuxStream s) {
+        try {
+            listener.onStreamOpened(s);
+        } catch (RuntimeException e) {
+            log.warn("session listener failed on an inbound stream; refusing it", e);
+            registry.reset(s, ErrorCode.INTERNAL_ERROR, null, "listener failed: " + e);
         }
     }
-
-    @Override
-    public void onHandshake(FrameType type, ByteBuf payload) {
-        throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "%s after the handshake", type);
-    }
-
-    // ------------------------------------------------------------------ ping and go-away
 
     private void sendPing(CompletableFuture<Duration> f) {
         if (closed || hardClosing) {
@@ -924,17 +424,49 @@ public final class MuxSession implements FrameListener {
         writer.requestWrite();
     }
 
-    private void sendGoAway(ErrorCode code, String reason) {
+    /** The peer answered one of our PINGs: a round-trip sample. */
+    void pingAcked(long opaque) {
+        PendingPing p = pings.remove(opaque);
+        if (p != null) {
+            long sample = Math.max(1, now() - p.startNanos);
+            long r = rttNanos;
+            rttNanos = r == 0 ? sample : (7 * r + sample) / 8;
+            p.future.complete(Duration.ofNanos(sample));
+        }
+    }
+
+    // ------------------------------------------------------------------ go-away and closing
+
+    /** The peer's GO_AWAY: our streams it did not process are refused; the rest may finish. */
+    void peerGoingAway(int lastStreamId, ErrorCode code, String reason) {
+        boolean first = !goAwayReceived;
+        goAwayReceived = true;
+        registry.peerGoingAway(lastStreamId, CloseReason.remote(ErrorCode.REFUSED_GOING_AWAY,
+                "not processed: the peer is going away (" + reason + ")", null));
+        if (code != ErrorCode.NO_ERROR && closeReason == null) {
+            closeReason = CloseReason.remote(code, "peer closed the connection: " + reason, null);
+        }
+        if (first) {
+            try {
+                listener.onGoAway(this, code, reason);
+            } catch (RuntimeException e) {
+                log.warn("session listener failed on go-away", e);
+            }
+            if (goAwayTimer == null) {
+                goAwayTimer = loop.schedule(this::goAwayExpired, config.goAwayTimeout().toNanos(),
+                        TimeUnit.NANOSECONDS);
+            }
+        }
+        closeIfDrained();
+    }
+
+    void sendGoAway(ErrorCode code, String reason) {
         if (goAwaySent || hardClosing || closed) {
             return;
         }
         goAwaySent = true;
-        writer.goAway(lastPeerStreamId, code, reason);
-        MuxStream p;
-        CloseReason refused = CloseReason.local(ErrorCode.REFUSED_GOING_AWAY, "the session is going away");
-        while ((p = pendingOpens.poll()) != null) {
-            terminate(p, refused);
-        }
+        writer.goAway(registry.lastPeerStreamId(), code, reason);
+        registry.refusePendingOpens(CloseReason.local(ErrorCode.REFUSED_GOING_AWAY, "the session is going away"));
         if (goAwayTimer == null) {
             goAwayTimer = loop.schedule(this::goAwayExpired, config.goAwayTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
@@ -953,8 +485,9 @@ public final class MuxSession implements FrameListener {
         }
     }
 
-    private void closeIfDrained() {
-        if ((goAwaySent || goAwayReceived) && streams.isEmpty() && pendingOpens.isEmpty() && !hardClosing) {
+    /** After a go-away either way, closes once the last stream has ended. */
+    void closeIfDrained() {
+        if ((goAwaySent || goAwayReceived) && registry.isEmpty() && !hardClosing) {
             hardClosing = true;
             if (closeReason == null) {
                 closeReason = CloseReason.NORMAL;
@@ -974,23 +507,11 @@ public final class MuxSession implements FrameListener {
             closeReason = CloseReason.local(code, message);
         }
         if (code.onWire()) {
-            writer.goAway(lastPeerStreamId, code, message);
+            writer.goAway(registry.lastPeerStreamId(), code, message);
         }
         hardClosing = true;
         writer.flush();
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    // ------------------------------------------------------------------ stream transitions
-
-    /** The write pass sent our FIN on {@code s}. */
-    void finSent(MuxStream s) {
-        s.finSent = true;
-        if (s.finReceived) {
-            terminate(s, CloseReason.NORMAL);
-        } else if (s.state() == StreamState.OPEN) {
-            s.state(StreamState.HALF_CLOSED_LOCAL);
-        }
     }
 
     private record PendingPing(long startNanos, CompletableFuture<Duration> future) {}

@@ -120,18 +120,12 @@ public final class MuxStream {
         return state;
     }
 
-    void state(StreamState s) {
-        this.state = s;
-    }
 
     /** Why the stream closed, or null while it is open. */
     public CloseReason closeReason() {
         return closeReason;
     }
 
-    void closeReason(CloseReason r) {
-        this.closeReason = r;
-    }
 
     public int weight() {
         return node.weight();
@@ -247,7 +241,7 @@ public final class MuxStream {
 
     /** Aborts with a code and an optional detail for the peer (at most 1000 bytes). */
     public void reset(ErrorCode code, byte[] detail) {
-        session.runOnLoop(() -> session.resetStream(this, code, detail, "reset by application"));
+        session.runOnLoop(() -> session.registry.reset(this, code, detail, "reset by application"));
     }
 
     /**
@@ -267,7 +261,7 @@ public final class MuxStream {
         if (locallyInitiated) {
             throw new IllegalStateException("stream " + describe() + " was opened by us; only inbound streams are accepted");
         }
-        session.runOnLoop(() -> session.acceptStream(this, listener, maxMessageSize));
+        session.runOnLoop(() -> session.registry.accept(this, listener, maxMessageSize));
     }
 
     /** Refuses an inbound stream with a refusal code and an optional detail (e.g. alternative peers). */
@@ -275,7 +269,7 @@ public final class MuxStream {
         if (!code.isRefusal()) {
             throw new IllegalArgumentException(code + " is not a refusal code");
         }
-        session.runOnLoop(() -> session.resetStream(this, code, detail, "refused"));
+        session.runOnLoop(() -> session.registry.reset(this, code, detail, "refused"));
     }
 
     /**
@@ -328,7 +322,124 @@ public final class MuxStream {
         watching = 0;
     }
 
-    /** Tells the listener there is room to send again; loop only. */
+    // ---- state transitions (loop only); the registry and the writer act on what they return ----
+
+    /** Our OPEN goes out with {@code id}: NEW -> OPENING. */
+    void openSent(int id) {
+        this.id = id;
+        state = StreamState.OPENING;
+    }
+
+    /** The peer's ACCEPT of our open: OPENING -> OPEN, or HALF_CLOSED_LOCAL if our FIN went out already. */
+    void acceptReceived(int peerMaxMessageSize) {
+        this.peerMaxMessageSize = peerMaxMessageSize;
+        state = finSent ? StreamState.HALF_CLOSED_LOCAL : StreamState.OPEN;
+    }
+
+    /** Our ACCEPT of the peer's open: PENDING_ACCEPT -> OPEN, or HALF_CLOSED_REMOTE if its FIN came already. */
+    void acceptSent() {
+        state = finReceived ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
+    }
+
+    /**
+     * Our FIN went out: OPEN -> HALF_CLOSED_LOCAL.
+     *
+     * @return true when the peer's FIN came first: both directions are done, terminate the stream
+     */
+    boolean finWasSent() {
+        finSent = true;
+        if (finReceived) {
+            return true;
+        }
+        if (state == StreamState.OPEN) {
+            state = StreamState.HALF_CLOSED_LOCAL;
+        }
+        return false;
+    }
+
+    /**
+     * The peer's FIN arrived: OPEN -> HALF_CLOSED_REMOTE (the listener hears {@code onRemoteClosed});
+     * a stream still waiting for our accept hears it after the accept.
+     *
+     * @return true when our FIN went out first: both directions are done, terminate the stream
+     */
+    boolean finWasReceived() {
+        finReceived = true;
+        switch (state) {
+            case OPEN -> {
+                state = StreamState.HALF_CLOSED_REMOTE;
+                notifyRemoteClosed();
+                return false;
+            }
+            case HALF_CLOSED_LOCAL -> {
+                return true;
+            }
+            default -> {
+                return false; // PENDING_ACCEPT: reported after accept
+            }
+        }
+    }
+
+    /**
+     * The stream ends: any state -> CLOSED. Only {@link StreamRegistry#terminate} calls this.
+     *
+     * @return the state it was in
+     */
+    StreamState closed(CloseReason reason) {
+        terminated = true;
+        closeReason = reason;
+        StreamState before = state;
+        state = StreamState.CLOSED;
+        return before;
+    }
+
+    // ---- listener calls (loop only); a listener's failure is contained ----
+
+    /** Hands a whole message to the listener, or to the backlog while the stream is not accepted yet. */
+    void dispatch(ByteBuf message) {
+        if (listener == null) {
+            if (backlog == null) {
+                backlog = new ArrayDeque<>();
+            }
+            backlog.add(message);
+            return;
+        }
+        try {
+            listener.onMessage(this, message);
+        } catch (RuntimeException e) {
+            log.warn("stream listener failed on a message; resetting stream {}", describe(), e);
+            session.registry.reset(this, ErrorCode.INTERNAL_ERROR, null, "listener failed: " + e);
+        }
+    }
+
+    void notifyAccepted() {
+        try {
+            listener.onAccepted(this);
+        } catch (RuntimeException e) {
+            log.warn("stream listener failed on accept of {}", describe(), e);
+        }
+    }
+
+    void notifyRemoteClosed() {
+        try {
+            listener.onRemoteClosed(this);
+        } catch (RuntimeException e) {
+            log.warn("stream listener failed on remote close of {}", describe(), e);
+        }
+    }
+
+    void notifyClosed(CloseReason reason) {
+        if (listener == null) {
+            return; // an inbound stream nobody accepted yet: accept() reports the close
+        }
+        try {
+            listener.onClosed(this, reason);
+        } catch (RuntimeException e) {
+            log.warn("stream listener failed on close of {}", describe(), e);
+        }
+    }
+
+    /** Tells the listener there is room to send again. */
     void notifyWritable() {
         try {
             listener.onWritable(this);

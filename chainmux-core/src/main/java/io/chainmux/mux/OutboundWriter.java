@@ -179,14 +179,14 @@ final class OutboundWriter {
             if (next < 0) {
                 if (s.finRequested) {
                     data(s.id(), WireFormat.FLAG_FIN, Unpooled.EMPTY_BUFFER, 0);
-                    session.finSent(s);
+                    finSent(s);
                     return 0;
                 }
                 return WriteScheduler.IDLE;
             }
             if (next > limit) {
                 q.dropCurrent();
-                session.resetStream(s, ErrorCode.MESSAGE_TOO_LARGE, null,
+                session.registry.reset(s, ErrorCode.MESSAGE_TOO_LARGE, null,
                         "queued message of " + next + " bytes exceeds the peer's limit of " + limit);
                 return WriteScheduler.IDLE;
             }
@@ -215,9 +215,15 @@ final class OutboundWriter {
             stats.messagesOut++;
         }
         if (fin) {
-            session.finSent(s);
+            finSent(s);
         }
         return length;
+    }
+
+    private void finSent(MuxStream s) {
+        if (s.finWasSent()) {
+            session.registry.terminate(s, CloseReason.NORMAL);
+        }
     }
 
     /** Counts a control frame; a peer that stops reading cannot make us queue them without bound. */
