@@ -255,13 +255,16 @@ public final class MuxSession {
         }
         started = true;
         writer.settings(config.settings());
-        settingsTimer = loop.schedule(() -> {
-            if (peerSettings == null) {
-                connectionError(ErrorCode.SETTINGS_TIMEOUT, "no SETTINGS from the peer within "
-                        + config.settingsTimeout().toMillis() + " ms");
-            }
-        }, config.settingsTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        settingsTimer = loop.schedule(contained(Containment.TIMER, this::settingsExpired),
+                config.settingsTimeout().toNanos(), TimeUnit.NANOSECONDS);
         writer.requestWrite();
+    }
+
+    private void settingsExpired() {
+        if (peerSettings == null) {
+            connectionError(ErrorCode.SETTINGS_TIMEOUT, "no SETTINGS from the peer within "
+                    + config.settingsTimeout().toMillis() + " ms");
+        }
     }
 
     /** Decodes every complete frame in {@code in}; a violation resets its stream or ends the connection. */
@@ -283,8 +286,7 @@ public final class MuxSession {
                         }
                     }
                 } catch (RuntimeException e) {
-                    log.error("unexpected failure while processing a frame; closing the connection", e);
-                    connectionError(ErrorCode.INTERNAL_ERROR, "internal error: " + e);
+                    contain(Containment.FRAME, null, e);
                 }
             }
             if (hardClosing) {
@@ -295,12 +297,21 @@ public final class MuxSession {
         }
     }
 
+    /** The read is complete: the write pass it requested runs now. */
     void readComplete() {
-        writer.readComplete();
+        try {
+            writer.readComplete();
+        } catch (RuntimeException e) {
+            contain(Containment.WRITE_PASS, null, e);
+        }
     }
 
     void writabilityChanged(boolean writable) {
-        writer.writabilityChanged(writable);
+        try {
+            writer.writabilityChanged(writable);
+        } catch (RuntimeException e) {
+            contain(Containment.WRITE_PASS, null, e);
+        }
     }
 
     /** The channel is gone: every stream and the session end now. */
@@ -326,7 +337,7 @@ public final class MuxSession {
         try {
             listener.onClosed(this, reason);
         } catch (RuntimeException e) {
-            log.warn("session listener failed on close", e);
+            contain(Containment.ON_SESSION_CLOSED, null, e);
         }
         closeFuture.complete(reason);
     }
@@ -355,19 +366,48 @@ public final class MuxSession {
             throw new IllegalStateException("session is not attached to a channel yet");
         }
         if (loop.inEventLoop()) {
-            runSafely(task);
+            runContained(Containment.TASK, task);
         } else {
-            loop.execute(() -> runSafely(task));
+            loop.execute(() -> runContained(Containment.TASK, task));
         }
     }
 
-    private void runSafely(Runnable task) {
-        try {
-            task.run();
-        } catch (RuntimeException e) {
-            log.error("unexpected failure in session task; closing the connection", e);
-            connectionError(ErrorCode.INTERNAL_ERROR, "internal error: " + e);
+    // ------------------------------------------------------------------ containment
+
+    /**
+     * The one containment path. Every event-loop entry (a frame read, the write pass, timers, tasks
+     * from other threads, a stream's wake-up) and every listener call catches an unexpected failure
+     * and hands it here; {@link Containment} says what it costs: the connection, the stream, or a
+     * log line. Nothing escapes to Netty, so nothing is silently frozen.
+     *
+     * @param stream the stream concerned, or null
+     */
+    void contain(Containment where, MuxStream stream, RuntimeException e) {
+        switch (where.scope) {
+            case CONNECTION -> {
+                log.error("unexpected failure in {}; closing the connection", where.what, e);
+                connectionError(ErrorCode.INTERNAL_ERROR, "internal error: " + e);
+            }
+            case STREAM -> {
+                log.warn("{} failed; resetting stream {}", where.what, stream.describe(), e);
+                registry.reset(stream, ErrorCode.INTERNAL_ERROR, null, "listener failed: " + e);
+            }
+            case LOG -> log.warn("{} failed{}", where.what, stream == null ? "" : " on stream " + stream.describe(), e);
         }
+    }
+
+    /** Runs an event-loop entry, handing a failure to {@link #contain}. */
+    void runContained(Containment where, Runnable entry) {
+        try {
+            entry.run();
+        } catch (RuntimeException e) {
+            contain(where, null, e);
+        }
+    }
+
+    /** {@code entry} as a task that runs contained; made once per session or stream, never per message. */
+    Runnable contained(Containment where, Runnable entry) {
+        return () -> runContained(where, entry);
     }
 
     long now() {
@@ -393,7 +433,7 @@ public final class MuxSession {
         try {
             listener.onReady(this);
         } catch (RuntimeException e) {
-            log.warn("session listener failed on ready", e);
+            contain(Containment.ON_READY, null, e);
         }
         registry.processPendingOpens();
     }
@@ -403,8 +443,7 @@ public final class MuxSession {
         try {
             listener.onStreamOpened(s);
         } catch (RuntimeException e) {
-            log.warn("session listener failed on an inbound stream; refusing it", e);
-            registry.reset(s, ErrorCode.INTERNAL_ERROR, null, "listener failed: " + e);
+            contain(Containment.ON_STREAM_OPENED, s, e);
         }
     }
 
@@ -450,12 +489,9 @@ public final class MuxSession {
             try {
                 listener.onGoAway(this, code, reason);
             } catch (RuntimeException e) {
-                log.warn("session listener failed on go-away", e);
+                contain(Containment.ON_GO_AWAY, null, e);
             }
-            if (goAwayTimer == null) {
-                goAwayTimer = loop.schedule(this::goAwayExpired, config.goAwayTimeout().toNanos(),
-                        TimeUnit.NANOSECONDS);
-            }
+            startGoAwayTimer();
         }
         closeIfDrained();
     }
@@ -467,11 +503,16 @@ public final class MuxSession {
         goAwaySent = true;
         writer.goAway(registry.lastPeerStreamId(), code, reason);
         registry.refusePendingOpens(CloseReason.local(ErrorCode.REFUSED_GOING_AWAY, "the session is going away"));
-        if (goAwayTimer == null) {
-            goAwayTimer = loop.schedule(this::goAwayExpired, config.goAwayTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        }
+        startGoAwayTimer();
         writer.requestWrite();
         closeIfDrained();
+    }
+
+    private void startGoAwayTimer() {
+        if (goAwayTimer == null) {
+            goAwayTimer = loop.schedule(contained(Containment.TIMER, this::goAwayExpired),
+                    config.goAwayTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
     }
 
     private void goAwayExpired() {

@@ -2,8 +2,6 @@ package io.chainmux.mux;
 
 import io.chainmux.wire.ErrorCode;
 import io.netty.buffer.ByteBuf;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -22,7 +20,6 @@ import java.util.ArrayDeque;
  * session's event loop; calls from other threads are handed over to it.
  */
 public final class MuxStream {
-    private static final Logger log = LoggerFactory.getLogger(MuxStream.class);
     private static final VarHandle CONSUMED;
     private static final VarHandle CONSUMED_MESSAGES;
     private static final VarHandle WAKE;
@@ -49,7 +46,7 @@ public final class MuxStream {
     final WriteScheduler.Node<MuxStream> node;
     /** Outbound messages, produced by any thread, consumed by the event loop. */
     final OutboundQueue outbound;
-    private final Runnable wakeTask = this::wakeOnLoop;
+    private final Runnable wakeTask;
 
     private volatile int id;
     private volatile StreamState state;
@@ -91,6 +88,7 @@ public final class MuxStream {
         this.locallyInitiated = locallyInitiated;
         this.networkId = networkId;
         this.node = new WriteScheduler.Node<>(this, weight);
+        this.wakeTask = session.contained(Containment.STREAM_WAKE, this::wakeOnLoop);
         this.outbound = new OutboundQueue(queueCapacity, session.sendFlow.budget(), session.alloc());
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
     }
@@ -407,8 +405,7 @@ public final class MuxStream {
         try {
             listener.onMessage(this, message);
         } catch (RuntimeException e) {
-            log.warn("stream listener failed on a message; resetting stream {}", describe(), e);
-            session.registry.reset(this, ErrorCode.INTERNAL_ERROR, null, "listener failed: " + e);
+            session.contain(Containment.ON_MESSAGE, this, e);
         }
     }
 
@@ -416,7 +413,7 @@ public final class MuxStream {
         try {
             listener.onAccepted(this);
         } catch (RuntimeException e) {
-            log.warn("stream listener failed on accept of {}", describe(), e);
+            session.contain(Containment.ON_ACCEPTED, this, e);
         }
     }
 
@@ -424,7 +421,7 @@ public final class MuxStream {
         try {
             listener.onRemoteClosed(this);
         } catch (RuntimeException e) {
-            log.warn("stream listener failed on remote close of {}", describe(), e);
+            session.contain(Containment.ON_REMOTE_CLOSED, this, e);
         }
     }
 
@@ -435,7 +432,7 @@ public final class MuxStream {
         try {
             listener.onClosed(this, reason);
         } catch (RuntimeException e) {
-            log.warn("stream listener failed on close of {}", describe(), e);
+            session.contain(Containment.ON_STREAM_CLOSED, this, e);
         }
     }
 
@@ -444,7 +441,7 @@ public final class MuxStream {
         try {
             listener.onWritable(this);
         } catch (RuntimeException e) {
-            log.warn("stream listener failed on writable of {}", describe(), e);
+            session.contain(Containment.ON_WRITABLE, this, e);
         }
     }
 

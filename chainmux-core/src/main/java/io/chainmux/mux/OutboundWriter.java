@@ -39,8 +39,8 @@ final class OutboundWriter {
     private final MuxStats stats;
     private final SendFlowControl flow;
     private final WriteScheduler.Emitter<MuxStream> emitter = this::emit;
-    private final Runnable writeTask = this::writePass;
-    private final Runnable requestWriteTask = this::requestWrite;
+    private final Runnable writeTask;
+    private final Runnable requestWriteTask;
 
     private ChannelHandlerContext ctx;
     /** Created on the peer's SETTINGS: its quantum is the peer's max frame size. */
@@ -58,6 +58,8 @@ final class OutboundWriter {
         this.config = session.config;
         this.stats = session.stats();
         this.flow = flow;
+        this.writeTask = session.contained(Containment.WRITE_PASS, this::writePass);
+        this.requestWriteTask = session.contained(Containment.TASK, this::requestWrite);
     }
 
     void attach(ChannelHandlerContext ctx) {
@@ -253,13 +255,15 @@ final class OutboundWriter {
 
     /** Writes a DATA frame carrying the next {@code length} readable bytes of {@code payload}, advancing it. */
     void data(int streamId, int flags, ByteBuf payload, int length) {
-        boolean copy = length <= COPY_THRESHOLD;
-        dataHeader(room(WireFormat.HEADER_LENGTH + (copy ? length : 0)), streamId, flags, length);
-        if (copy) {
+        if (length <= COPY_THRESHOLD) {
+            dataHeader(room(WireFormat.HEADER_LENGTH + length), streamId, flags, length);
             batch.writeBytes(payload, length);
         } else {
+            // The slice first: a payload that cannot be sliced leaves no header without its payload behind.
+            ByteBuf slice = payload.readRetainedSlice(length);
+            dataHeader(room(WireFormat.HEADER_LENGTH), streamId, flags, length);
             handOver();
-            ctx.write(payload.readRetainedSlice(length), ctx.voidPromise());
+            ctx.write(slice, ctx.voidPromise());
         }
     }
 
