@@ -38,7 +38,7 @@ public final class MuxStream {
     }
 
     /** Messages up to this size are copied when queued; larger ones are kept by reference and sliced. */
-    public static final int COPY_THRESHOLD = OutboundQueue.COPY_THRESHOLD;
+    public static final int COPY_THRESHOLD = OutboundWriter.COPY_THRESHOLD;
 
     final MuxSession session;
     final boolean locallyInitiated;

@@ -15,17 +15,20 @@ import java.util.Queue;
  * Messages a stream has accepted for sending and not yet written, in order, plus the message
  * currently being cut into frames.
  *
- * <p>Sends from the event loop go into a plain deque: a small message is copied, already framed as a
- * whole DATA frame (header + payload), into a pooled chunk shared with its neighbours, so it costs a
+ * <p>Sends from the event loop go into a plain deque: a small message (up to
+ * {@link OutboundWriter#COPY_THRESHOLD}) is copied, already framed as a whole DATA frame by
+ * {@link OutboundWriter#preFrame}, into a pooled chunk shared with its neighbours, so it costs a
  * memory copy and no object, and a run of such frames later goes onto the wire with one copy; a
- * large message is queued as is and later sliced onto the wire without a copy. Sends from other threads go through
- * a bounded lock-free queue created on first use, and are moved into the deque before the next send
- * from the loop, so a message sent after another is never written before it. Byte accounting is split
- * the same way, so a send from the event loop costs no atomic operation.
+ * large message is queued as is and later sliced onto the wire without a copy. The queue decides
+ * which bytes go next; {@link OutboundWriter} decides how they are framed and copied. Sends from
+ * other threads go through a bounded lock-free queue created on first use, and are moved into the
+ * deque before the next send from the loop, so a message sent after another is never written
+ * before it. Byte accounting is split the same way, so a send from the event loop costs no atomic
+ * operation.
+ *
+ * <p>Threading: event-loop confined, except {@link #offerFromOtherThread} and {@link #queuedBytes}.
  */
 final class OutboundQueue {
-    /** Messages up to this size are copied into chunks; larger ones are queued by reference. */
-    static final int COPY_THRESHOLD = 1024;
     private static final int CHUNK_SIZE = 8 * 1024;
 
     private static final VarHandle LOOP_ENQUEUED;
@@ -121,7 +124,7 @@ final class OutboundQueue {
     void offerFromLoop(ByteBuf message, boolean owned, int streamId) {
         drainForeign();
         int length = message.readableBytes();
-        if (length <= COPY_THRESHOLD && streamId != 0) {
+        if (OutboundWriter.copiesWhenQueued(length) && streamId != 0) {
             Chunk chunk = chunkWithRoom(WireFormat.HEADER_LENGTH + length);
             OutboundWriter.preFrame(chunk.buf, streamId, message, length);
             chunk.appended(length);

@@ -30,7 +30,13 @@ import io.netty.channel.ChannelHandlerContext;
  * <p>Threading: event-loop confined; only the static framing helpers may be used anywhere.
  */
 final class OutboundWriter {
-    /** Payloads up to this size are copied into the batch buffer; larger ones are sliced. */
+    /**
+     * The one copy threshold, for every copy-or-reference decision on the way out: a message up to
+     * this size is copied when queued, pre-framed into a chunk; a payload, or a run of pre-framed
+     * messages, up to this size is copied into the batch. Anything larger is referenced and goes
+     * out as a zero-copy slice. Below it, a copy costs less than the slice object and the extra
+     * write it replaces.
+     */
     static final int COPY_THRESHOLD = 2048;
     private static final int BATCH_SIZE = 64 * 1024;
 
@@ -242,6 +248,11 @@ final class OutboundWriter {
     /** The one place a DATA header is written, into the batch or into a stream's chunk. */
     private static void dataHeader(ByteBuf dst, int streamId, int flags, int length) {
         FrameWriter.writeDataHeader(dst, streamId, flags, length);
+    }
+
+    /** Whether a message of {@code length} bytes is copied when queued (and pre-framed) rather than referenced. */
+    static boolean copiesWhenQueued(int length) {
+        return length <= COPY_THRESHOLD;
     }
 
     /**
