@@ -16,8 +16,15 @@ import java.util.ArrayDeque;
  * {@link StreamListener#onMessage}; call {@link #consumed(int)} once a message is processed so the
  * peer may send more. Every stream ends with exactly one {@link StreamListener#onClosed}.
  *
+ * <p>Inside the mux layer the stream owns its state machine ({@link StreamState}): the
+ * transitions are the package-private methods below ({@code openSent}, {@code acceptReceived},
+ * {@code acceptSent}, {@code finWasSent}, {@code finWasReceived}, {@code closed}), and so are the
+ * calls to its listener, each contained by {@link MuxSession#contain}.
+ *
  * <p>Thread safety: the public methods may be called from any thread. State is owned by the
- * session's event loop; calls from other threads are handed over to it.
+ * session's event loop; calls from other threads are handed over to it (sends through a bounded
+ * lock-free queue, credit through atomic counters, one wake-up task per burst). Package-private
+ * methods are loop only unless they say otherwise.
  */
 public final class MuxStream {
     private static final VarHandle CONSUMED;
