@@ -48,6 +48,9 @@ public final class MuxStream {
     public static final int COPY_THRESHOLD = OutboundWriter.COPY_THRESHOLD;
 
     final MuxSession session;
+    /** The session's parts a send touches, held here so the hot path reaches them in one load. */
+    private final OutboundWriter writer;
+    private final SendBudget sendBudget;
     final boolean locallyInitiated;
     final String networkId;
     final WriteScheduler.Node<MuxStream> node;
@@ -96,7 +99,9 @@ public final class MuxStream {
         this.networkId = networkId;
         this.node = new WriteScheduler.Node<>(this, weight);
         this.wakeTask = session.contained(Containment.STREAM_WAKE, this::wakeOnLoop);
-        this.outbound = new OutboundQueue(queueCapacity, session.sendFlow.budget(), session.alloc());
+        this.writer = session.writer;
+        this.sendBudget = session.sendFlow.budget();
+        this.outbound = new OutboundQueue(queueCapacity, sendBudget, session.alloc());
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
     }
 
@@ -157,7 +162,7 @@ public final class MuxStream {
 
     /** Room in the stream's and the session's send buffers; no side effects. */
     boolean hasRoom() {
-        if (session.sendFlow.budget().isFull()) {
+        if (sendBudget.isFull()) {
             return false;
         }
         long queued = outbound.queuedBytes();
@@ -202,7 +207,7 @@ public final class MuxStream {
         }
         if (session.inEventLoop()) {
             outbound.offerFromLoop(message, owned, id);
-            session.writer.onStreamReady(this);
+            writer.onStreamReady(this);
             return true;
         }
         ByteBuf handed = owned ? message
@@ -302,7 +307,7 @@ public final class MuxStream {
     /** Hands the stream to the event loop after another thread queued work for it. */
     private void wake() {
         if (session.inEventLoop()) {
-            session.writer.onStreamReady(this);
+            writer.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
             session.execute(wakeTask);
         }
@@ -315,7 +320,7 @@ public final class MuxStream {
             long consumed = (long) CONSUMED.getAndSet(this, 0L);
             session.receiveFlow.onConsumed(this, consumed, messages);
         }
-        session.writer.onStreamReady(this);
+        writer.onStreamReady(this);
     }
 
     /** True for the one caller that starts watching writability; false while already watched. */
