@@ -210,8 +210,13 @@ public final class LogicalConnection implements SessionContext, StreamListener {
      * Ends the connection at once with a RESET; whatever is queued either way is dropped. Unread
      * messages are released here: after a close the peer called clean (a RESET with NO_ERROR) they
      * stay readable, and no reset of ours would reach {@link #onClosed} again to release them.
+     *
+     * @throws IllegalArgumentException if {@code code} never goes on the wire (such as CONNECTION_LOST)
      */
     public void abort(ErrorCode code) {
+        if (code == null || !code.onWire()) { // checked before anything changes, like MuxStream.reset
+            throw new IllegalArgumentException(code + " is not a code a RESET can carry");
+        }
         List<ByteBuf> unread;
         synchronized (this) {
             finished = true;
