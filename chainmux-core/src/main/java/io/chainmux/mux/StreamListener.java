@@ -11,6 +11,10 @@ import io.netty.buffer.ByteBuf;
  * long. Flow-control credit for a message is returned only when the application calls
  * {@link MuxStream#consumed(int)} with the message's length; until then the peer's window stays
  * spent. That is the backpressure.
+ *
+ * <p>A listener that throws costs its own stream only: from {@link #onMessage} the stream is reset
+ * (INTERNAL_ERROR); from the notifications the failure is logged (docs/ARCHITECTURE.md, "Failure
+ * scope").
  */
 public interface StreamListener {
     /** The peer accepted a stream we opened. */
