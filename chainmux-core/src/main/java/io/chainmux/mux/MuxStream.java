@@ -39,6 +39,7 @@ public final class MuxStream {
     private static final VarHandle WAKE;
     private static final VarHandle WATCHING;
     private static final VarHandle DELIVERED;
+    private static final VarHandle OFFERING;
 
     static {
         try {
@@ -48,6 +49,7 @@ public final class MuxStream {
             WAKE = l.findVarHandle(MuxStream.class, "wakeScheduled", int.class);
             WATCHING = l.findVarHandle(MuxStream.class, "watching", int.class);
             DELIVERED = l.findVarHandle(MuxStream.class, "delivered", long.class);
+            OFFERING = l.findVarHandle(MuxStream.class, "offering", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -91,6 +93,12 @@ public final class MuxStream {
      * on the loop before {@code onMessage}, taken by {@code consumed} on any thread.
      */
     private volatile long delivered;
+    /**
+     * Sends from other threads between their check of {@link #finRequested} and their message being
+     * in the queue. The loop sends FIN only when none is (see {@link #finReady}): a send that passed
+     * the check before a concurrent {@code close()} and returned true must go out before the FIN.
+     */
+    private volatile int offering;
     /**
      * Set when a send was refused (or {@link #isWritable} said no): the stream then has room again
      * only once its queue has drained to half the stream send buffer, and the loop reports that with
@@ -185,6 +193,14 @@ public final class MuxStream {
         return refused();
     }
 
+    /**
+     * Loop only: whether the FIN may go out once the queue is empty: {@code close()} was called and
+     * no send from another thread is between its check and its queue (finRequested is read first).
+     */
+    boolean finReady() {
+        return finRequested && offering == 0;
+    }
+
     /** Room in the stream's and the session's send buffers; no side effects. */
     boolean hasRoom() {
         if (sendBudget.isFull()) {
@@ -226,6 +242,21 @@ public final class MuxStream {
     }
 
     private boolean offer(ByteBuf message, boolean owned) {
+        if (session.inEventLoop()) {
+            return offerChecked(message, owned); // close() cannot slip between check and queue here
+        }
+        OFFERING.getAndAdd(this, 1);
+        try {
+            return offerChecked(message, owned);
+        } finally {
+            OFFERING.getAndAdd(this, -1);
+            if (finRequested) {
+                wake(); // the loop may have held the FIN back for this send
+            }
+        }
+    }
+
+    private boolean offerChecked(ByteBuf message, boolean owned) {
         if (message.refCnt() == 0) {
             // Checked here, on the caller's thread: queued, it would fail the write pass instead.
             throw new IllegalArgumentException("message on stream " + describe() + " was already released");

@@ -189,7 +189,7 @@ final class OutboundWriter {
             }
             int next = q.next();
             if (next < 0) {
-                if (s.finRequested) {
+                if (s.finReady()) {
                     data(s.id(), WireFormat.FLAG_FIN, Unpooled.EMPTY_BUFFER, 0);
                     finSent(s);
                     return 0;
@@ -225,7 +225,7 @@ final class OutboundWriter {
                 return flow.stalled(s);
             }
         }
-        boolean fin = last && s.finRequested && q.isEmptyAfterCurrent();
+        boolean fin = last && s.finReady() && q.isEmptyAfterCurrent();
         int flags = (last ? WireFormat.FLAG_END_MESSAGE : 0) | (fin ? WireFormat.FLAG_FIN : 0);
         q.writeFrame(this, s.id(), flags, length);
         flow.charge(s, length + (last ? 1 : 0));
