@@ -39,6 +39,8 @@ public final class MuxStream {
     private static final VarHandle WAKE;
     private static final VarHandle WATCHING;
     private static final VarHandle DELIVERED;
+    private static final VarHandle LOOP_CONSUMED;
+    private static final VarHandle FOREIGN_CONSUMED;
     private static final VarHandle OFFERING;
 
     static {
@@ -49,6 +51,8 @@ public final class MuxStream {
             WAKE = l.findVarHandle(MuxStream.class, "wakeScheduled", int.class);
             WATCHING = l.findVarHandle(MuxStream.class, "watching", int.class);
             DELIVERED = l.findVarHandle(MuxStream.class, "delivered", long.class);
+            LOOP_CONSUMED = l.findVarHandle(MuxStream.class, "loopConsumed", long.class);
+            FOREIGN_CONSUMED = l.findVarHandle(MuxStream.class, "foreignConsumed", long.class);
             OFFERING = l.findVarHandle(MuxStream.class, "offering", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -58,9 +62,6 @@ public final class MuxStream {
     /** Why a stream we half-closed refuses to send. */
     private static final CloseReason HALF_CLOSED = CloseReason.local(ErrorCode.NO_ERROR,
             "half-closed by us: close() was called");
-    /** {@link #delivered} packs messages (high bits) and their charge (low bits) into one long. */
-    private static final int DELIVERED_SHIFT = 40;
-    private static final long DELIVERED_CHARGE = (1L << DELIVERED_SHIFT) - 1;
 
     /**
      * Messages up to this size are copied when queued on the event loop; larger ones, and every
@@ -88,11 +89,15 @@ public final class MuxStream {
     private volatile int wakeScheduled;
     private volatile int watching;
     /**
-     * Messages handed to the application and not yet {@link #consumed}, with their charge (length + 1
-     * each), packed as {@code messages << 40 | charge}: what {@code consumed} may still return. Added
-     * on the loop before {@code onMessage}, taken by {@code consumed} on any thread.
+     * Charge (length + 1 each) of every message handed to the application, and of every
+     * {@link #consumed} call so far, split by who called (the loop, or other threads), so the loop
+     * pays no atomic operation: {@code consumed} may return only what was delivered and not yet
+     * returned. All three only grow. {@code delivered} and {@code loopConsumed} are written by the
+     * loop only; {@code foreignConsumed} by CAS.
      */
     private volatile long delivered;
+    private volatile long loopConsumed;
+    private volatile long foreignConsumed;
     /**
      * Sends from other threads between their check of {@link #finRequested} and their message being
      * in the queue. The loop sends FIN only when none is (see {@link #finReady}): a send that passed
@@ -397,9 +402,9 @@ public final class MuxStream {
      * application has processed it. Call once per message, with its length; cheap and safe from any
      * thread.
      *
-     * @throws IllegalArgumentException if this would return more than was delivered: no message is
-     *         left unconsumed, or {@code length} exceeds what the delivered messages still owe (a
-     *         second call for one message, a wrong length); the stream's credit is left unchanged
+     * @throws IllegalArgumentException if this would return more than was delivered and not yet
+     *         consumed (a second call for one message, a wrong length, no message delivered); the
+     *         stream's credit is left unchanged
      */
     public void consumed(int length) {
         if (length < 0) {
@@ -417,23 +422,34 @@ public final class MuxStream {
 
     /**
      * Refuses over-consumption on the caller's thread, as Netty's local flow controller refuses "too
-     * many bytes": a call needs a delivered message not yet consumed, and may return at most the
-     * charge all of them still owe. One CAS per call. Under-consumption (a smaller length) cannot be
-     * told from a slow reader; it only holds credit back.
+     * many bytes": a call may return at most the charge delivered and not yet returned. Under-
+     * consumption (a smaller length) cannot be told from a slow reader; it only holds credit back.
+     * On the loop this costs two reads and a store; elsewhere one CAS. A call on the loop racing one
+     * on another thread for the same message (a double consumption already) may go unnoticed; a
+     * correct caller is never refused.
      */
     private void takeDelivered(long charge) {
+        if (session.inEventLoop()) {
+            long loop = loopConsumed;
+            checkOwed(charge, loop + (long) FOREIGN_CONSUMED.getAcquire(this));
+            LOOP_CONSUMED.setRelease(this, loop + charge);
+            return;
+        }
         for (;;) {
-            long d = (long) DELIVERED.getVolatile(this);
-            long messages = d >>> DELIVERED_SHIFT;
-            long owed = d & DELIVERED_CHARGE;
-            if (messages == 0 || charge > owed) {
-                throw new IllegalArgumentException("consumed(" + (charge - 1) + ") on stream " + describe()
-                        + " returns more than was delivered: " + messages + " message(s) of " + owed
-                        + " bytes of credit (length + 1 each) are unconsumed");
-            }
-            if (DELIVERED.compareAndSet(this, d, d - (1L << DELIVERED_SHIFT) - charge)) {
+            long foreign = foreignConsumed;
+            checkOwed(charge, foreign + (long) LOOP_CONSUMED.getAcquire(this));
+            if (FOREIGN_CONSUMED.compareAndSet(this, foreign, foreign + charge)) {
                 return;
             }
+        }
+    }
+
+    private void checkOwed(long charge, long returned) {
+        long owed = (long) DELIVERED.getAcquire(this) - returned;
+        if (charge > owed) {
+            throw new IllegalArgumentException("consumed(" + (charge - 1) + ") on stream " + describe()
+                    + " returns more than was delivered: " + owed + " bytes of credit (length + 1 per message)"
+                    + " are delivered and not yet consumed");
         }
     }
 
@@ -568,7 +584,7 @@ public final class MuxStream {
             backlog.add(message);
             return;
         }
-        DELIVERED.getAndAdd(this, (1L << DELIVERED_SHIFT) + message.readableBytes() + 1L);
+        DELIVERED.setRelease(this, delivered + message.readableBytes() + 1L); // before the listener may consume it
         try {
             listener.onMessage(this, message);
         } catch (RuntimeException e) {

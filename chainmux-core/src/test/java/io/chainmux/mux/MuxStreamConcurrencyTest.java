@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -45,8 +47,12 @@ class MuxStreamConcurrencyTest {
         return m;
     }
 
-    /** The receiving side: checks per-sender order and counts closes. */
+    /**
+     * The receiving side: checks per-sender order and counts closes. Every other message's credit is
+     * returned from another thread, so consumption crosses threads too (its wake-up races the loop's).
+     */
     private static final class Receiver implements StreamListener, SessionListener {
+        final ExecutorService consumer = Executors.newSingleThreadExecutor();
         final int[] next = new int[SENDERS];
         final List<String> failures = new CopyOnWriteArrayList<>();
         final AtomicInteger closes = new AtomicInteger();
@@ -63,7 +69,17 @@ class MuxStreamConcurrencyTest {
             int sender = message.readByte();
             int seq = message.readInt();
             message.release();
-            stream.consumed(length);
+            if ((seq & 1) == 0) {
+                stream.consumed(length);
+            } else {
+                consumer.execute(() -> {
+                    try {
+                        stream.consumed(length);
+                    } catch (RuntimeException e) {
+                        failures.add("consumed from another thread: " + e);
+                    }
+                });
+            }
             if (sender < 0 || sender >= SENDERS) {
                 failures.add("unknown sender " + sender);
             } else if (seq != next[sender]) {
@@ -232,6 +248,7 @@ class MuxStreamConcurrencyTest {
         assertThat(events.closes.get()).as("onClosed on the sending side").isOne();
         assertThat(receiver.closes.get()).as("onClosed on the receiving side").isOne();
         assertThat(s.queuedBytes()).isZero();
+        receiver.consumer.shutdown();
     }
 
     @Test
