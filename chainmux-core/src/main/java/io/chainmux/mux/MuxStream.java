@@ -38,9 +38,6 @@ public final class MuxStream {
     private static final VarHandle CONSUMED_MESSAGES;
     private static final VarHandle WAKE;
     private static final VarHandle WATCHING;
-    private static final VarHandle DELIVERED;
-    private static final VarHandle LOOP_CONSUMED;
-    private static final VarHandle FOREIGN_CONSUMED;
     private static final VarHandle OFFERING;
 
     static {
@@ -50,9 +47,6 @@ public final class MuxStream {
             CONSUMED_MESSAGES = l.findVarHandle(MuxStream.class, "consumedMessagesFromOtherThreads", int.class);
             WAKE = l.findVarHandle(MuxStream.class, "wakeScheduled", int.class);
             WATCHING = l.findVarHandle(MuxStream.class, "watching", int.class);
-            DELIVERED = l.findVarHandle(MuxStream.class, "delivered", long.class);
-            LOOP_CONSUMED = l.findVarHandle(MuxStream.class, "loopConsumed", long.class);
-            FOREIGN_CONSUMED = l.findVarHandle(MuxStream.class, "foreignConsumed", long.class);
             OFFERING = l.findVarHandle(MuxStream.class, "offering", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -88,16 +82,8 @@ public final class MuxStream {
     private volatile int consumedMessagesFromOtherThreads;
     private volatile int wakeScheduled;
     private volatile int watching;
-    /**
-     * Charge (length + 1 each) of every message handed to the application, and of every
-     * {@link #consumed} call so far, split by who called (the loop, or other threads), so the loop
-     * pays no atomic operation: {@code consumed} may return only what was delivered and not yet
-     * returned. All three only grow. {@code delivered} and {@code loopConsumed} are written by the
-     * loop only; {@code foreignConsumed} by CAS.
-     */
-    private volatile long delivered;
-    private volatile long loopConsumed;
-    private volatile long foreignConsumed;
+    /** Refuses consumed() calls that would return more than was delivered. */
+    private final ConsumptionGuard consumption = new ConsumptionGuard();
     /**
      * Sends from other threads between their check of {@link #finRequested} and their message being
      * in the queue. The loop sends FIN only when none is (see {@link #finReady}): a send that passed
@@ -410,46 +396,14 @@ public final class MuxStream {
         if (length < 0) {
             throw new IllegalArgumentException("consumed length must be >= 0, was " + length);
         }
-        takeDelivered(length + 1L);
-        if (session.inEventLoop()) {
+        boolean onLoop = session.inEventLoop();
+        consumption.take(length + 1L, onLoop, this);
+        if (onLoop) {
             session.receiveFlow.onConsumed(this, length + 1L, 1);
         } else {
             CONSUMED.getAndAdd(this, length + 1L);
             CONSUMED_MESSAGES.getAndAdd(this, 1);
             wake();
-        }
-    }
-
-    /**
-     * Refuses over-consumption on the caller's thread, as Netty's local flow controller refuses "too
-     * many bytes": a call may return at most the charge delivered and not yet returned. Under-
-     * consumption (a smaller length) cannot be told from a slow reader; it only holds credit back.
-     * On the loop this costs two reads and a store; elsewhere one CAS. A call on the loop racing one
-     * on another thread for the same message (a double consumption already) may go unnoticed; a
-     * correct caller is never refused.
-     */
-    private void takeDelivered(long charge) {
-        if (session.inEventLoop()) {
-            long loop = loopConsumed;
-            checkOwed(charge, loop + (long) FOREIGN_CONSUMED.getAcquire(this));
-            LOOP_CONSUMED.setRelease(this, loop + charge);
-            return;
-        }
-        for (;;) {
-            long foreign = foreignConsumed;
-            checkOwed(charge, foreign + (long) LOOP_CONSUMED.getAcquire(this));
-            if (FOREIGN_CONSUMED.compareAndSet(this, foreign, foreign + charge)) {
-                return;
-            }
-        }
-    }
-
-    private void checkOwed(long charge, long returned) {
-        long owed = (long) DELIVERED.getAcquire(this) - returned;
-        if (charge > owed) {
-            throw new IllegalArgumentException("consumed(" + (charge - 1) + ") on stream " + describe()
-                    + " returns more than was delivered: " + owed + " bytes of credit (length + 1 per message)"
-                    + " are delivered and not yet consumed");
         }
     }
 
@@ -584,7 +538,7 @@ public final class MuxStream {
             backlog.add(message);
             return;
         }
-        DELIVERED.setRelease(this, delivered + message.readableBytes() + 1L); // before the listener may consume it
+        consumption.delivered(message.readableBytes() + 1L);
         try {
             listener.onMessage(this, message);
         } catch (RuntimeException e) {
