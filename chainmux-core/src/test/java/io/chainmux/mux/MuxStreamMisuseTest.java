@@ -85,6 +85,37 @@ class MuxStreamMisuseTest {
     }
 
     @Test
+    void trySendOfAReleasedBufferFromAnotherThreadFailsTheCallNotTheConnection() throws Exception {
+        // Off the loop a message is queued by reference: a released one used to be accepted, and then
+        // failed every write pass of the connection.
+        java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        StreamListener collect = new StreamListener() {
+            @Override
+            public void onMessage(MuxStream stream, ByteBuf message) {
+                int length = message.readableBytes();
+                received.add(message.toString(StandardCharsets.UTF_8));
+                message.release();
+                stream.consumed(length);
+            }
+
+            @Override
+            public void onClosed(MuxStream stream, CloseReason reason) {
+            }
+        };
+        SessionListener server = stream -> stream.accept(collect, 1 << 20);
+        try (LoopbackMux mux = LoopbackMux.start(MuxConfig.defaults(), server, s -> {})) {
+            MuxStream s = mux.client.openStream("chain-1/test/1", 1 << 20, 1, collect);
+            ByteBuf released = text("gone");
+            released.release();
+            assertThat(mux.client.inEventLoop()).isFalse();
+            assertThatThrownBy(() -> s.trySend(released)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(s.trySend(text("next"))).isTrue();
+            assertThat(received.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("next");
+            assertThat(mux.client.isClosed()).isFalse();
+        }
+    }
+
+    @Test
     void aMessageReleasedAfterTrySendAcceptedItResetsOnlyItsStream() {
         ByteBuf handedOver = large(4 * OutboundWriter.COPY_THRESHOLD); // queued by reference
         assertThat(victim.trySend(handedOver)).isTrue();
