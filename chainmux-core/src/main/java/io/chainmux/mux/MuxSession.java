@@ -40,6 +40,8 @@ import java.util.concurrent.TimeUnit;
 public final class MuxSession implements FrameListener {
     private static final Logger log = LoggerFactory.getLogger(MuxSession.class);
     private static final int MAX_PINGS_IN_FLIGHT = 32;
+    /** A peer's RESET of a stream it opened less than this ago is premature (Envoy's rapid-reset rule). */
+    static final long PREMATURE_RESET_NANOS = 1_000_000_000L;
 
     final MuxConfig config;
     private final boolean dialer;
@@ -513,11 +515,11 @@ public final class MuxSession implements FrameListener {
             stats.resetsSent++;
             controlFrameQueued();
             requestWrite();
-            if (!sentResets.tryAcquire(now())) {
+            if (provoked(code) && !sentResets.tryAcquire(now(), sentResetLimit())) {
                 stats.budgetExceeded++;
                 terminate(s, CloseReason.local(code, message));
                 connectionError(ErrorCode.ENHANCE_YOUR_CALM, "the peer provoked more than "
-                        + config.sentResets().count() + " resets in " + config.sentResets().window());
+                        + sentResetLimit() + " resets in " + config.sentResets().window());
                 return;
             }
         }
@@ -525,6 +527,34 @@ public final class MuxSession implements FrameListener {
             stats.streamsRefusedLocal++;
         }
         terminate(s, CloseReason.local(code, message));
+    }
+
+    /**
+     * Whether a RESET we send counts against the peer's "provoked" budget (MadeYouReset): our own
+     * decisions to end a stream (done, timed out, going away) do not, as in Netty's encoder budget.
+     */
+    static boolean provoked(ErrorCode code) {
+        return code != ErrorCode.NO_ERROR && code != ErrorCode.CANCEL && code != ErrorCode.SESSION_TIMEOUT
+                && code != ErrorCode.REFUSED_GOING_AWAY;
+    }
+
+    /**
+     * Provoked resets allowed per window: the configured count plus one per stream the peer may hold
+     * open, so refusing each of a full set of honest opens (a peer asking for 1000 networks we do not
+     * serve, all at once) is ordinary, while a flood of provoked resets still ends the connection.
+     */
+    private int sentResetLimit() {
+        return (int) Math.min(Integer.MAX_VALUE, (long) config.sentResets().count() + config.maxInboundStreams());
+    }
+
+    /**
+     * Whether a RESET from the peer counts against the rapid-reset budget: one for a stream it opened
+     * less than {@link #PREMATURE_RESET_NANOS} ago, or for a stream already gone. A refusal or cancel
+     * of a stream we opened answers our own open, and an established stream ending is ordinary churn
+     * (at 1000 networks per connection, hundreds per minute).
+     */
+    private boolean abnormalReset(MuxStream s) {
+        return s == null || (!s.locallyInitiated && now() - s.openedNanos < PREMATURE_RESET_NANOS);
     }
 
     // ------------------------------------------------------------------ stream termination
@@ -826,6 +856,7 @@ public final class MuxSession implements FrameListener {
         s.localMaxMessageSize = config.maxMessageSize();
         s.sendWindow = peerSettings.initialStreamWindow();
         s.receiveWindow = new ReceiveWindow(config.initialStreamWindow(), now());
+        s.openedNanos = now();
         streams.put(streamId, s);
         s.countedInLoad = true;
         load.incrementAndGet();
@@ -873,12 +904,12 @@ public final class MuxSession implements FrameListener {
     public void onReset(int streamId, ErrorCode code, ByteBuf detail) {
         requireSettings(FrameType.RESET);
         stats.resetsReceived++;
-        if (!receivedResets.tryAcquire(now())) {
+        MuxStream s = stream(streamId, FrameType.RESET);
+        if (abnormalReset(s) && !receivedResets.tryAcquire(now())) {
             stats.budgetExceeded++;
-            throw MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "more than %d RESETs in %s",
+            throw MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "more than %d premature RESETs in %s",
                     config.receivedResets().count(), config.receivedResets().window());
         }
-        MuxStream s = stream(streamId, FrameType.RESET);
         if (s != null) {
             String message = code.isRefusal() ? "refused by peer" : "reset by peer";
             terminate(s, CloseReason.remote(code, message, ByteBufUtil.getBytes(detail)));
