@@ -54,6 +54,8 @@ import java.util.concurrent.ScheduledFuture;
  */
 public final class P2pNetwork implements NetworkHandler {
     private static final Logger log = LoggerFactory.getLogger(P2pNetwork.class);
+    /** Longest pause between looks for peers while below the degree with nothing else to wake us. */
+    static final Duration IDLE_RECHECK = Duration.ofSeconds(30);
 
     /** A session in progress. */
     private static final class Running {
@@ -87,6 +89,8 @@ public final class P2pNetwork implements NetworkHandler {
     private final Map<PeerId, Long> cooldownUntil = new HashMap<>();
     private final Set<Running> running = new HashSet<>();
     private ScheduledFuture<?> tick;
+    /** A callback waits for the peer database to grow. */
+    private boolean waitingForPeers;
     private volatile boolean stopped;
 
     P2pNetwork(NetworkId id, NetworkConfig config, ConnectionBroker broker, PeerDb peers, Session requester,
@@ -104,7 +108,7 @@ public final class P2pNetwork implements NetworkHandler {
 
     void start() {
         registration = broker.register(id, this, config.dispatch());
-        execute(this::onTick);
+        execute(this::fill);
     }
 
     public NetworkId id() {
@@ -136,36 +140,73 @@ public final class P2pNetwork implements NetworkHandler {
 
     // ------------------------------------------------------------------ request side
 
-    private void onTick() {
+    /**
+     * Fills free outgoing slots, then plans the next look only if slots are still free: when a peer's
+     * backoff or cooldown ends, when the peer database grows, and at the latest after
+     * {@link #IDLE_RECHECK} (scores, sharing bias). A network at its degree schedules nothing: a
+     * session's end refills its slot. So an idle node does not poll per network.
+     */
+    private void fill() {
         if (stopped) {
             return;
         }
         long now = clock.millis();
         cooldownUntil.values().removeIf(until -> until <= now);
-        fill();
-        tick = broker.schedule(config.requestInterval(), () -> execute(this::onTick));
-    }
-
-    private void fill() {
         int need = config.targetDegree() - outgoing.size();
-        if (stopped || need <= 0) {
+        if (need <= 0) {
+            cancelTick();
             return;
         }
-        long now = clock.millis();
+        List<PeerInfo> snapshot = peers.snapshot();
         List<PeerInfo> candidates = new ArrayList<>();
-        for (PeerInfo p : peers.snapshot()) {
+        long nextEligible = Long.MAX_VALUE;
+        for (PeerInfo p : snapshot) {
             if (eligible(p, now)) {
                 candidates.add(p);
+            } else if (!outgoing.contains(p.id())) {
+                nextEligible = Math.min(nextEligible, eligibleAt(p));
             }
         }
-        while (need-- > 0) {
+        while (need > 0) {
             PeerInfo p = picker.pick(candidates);
             if (p == null) {
-                return;
+                break;
             }
             candidates.remove(p);
             startOutgoing(p);
+            need--;
         }
+        if (need <= 0) {
+            cancelTick();
+            return;
+        }
+        long delay = Math.min(IDLE_RECHECK.toMillis(), Math.max(config.requestInterval().toMillis(),
+                nextEligible == Long.MAX_VALUE ? Long.MAX_VALUE : nextEligible - now));
+        cancelTick();
+        tick = broker.schedule(Duration.ofMillis(delay), () -> execute(this::fill));
+        if (!waitingForPeers) {
+            waitingForPeers = true;
+            peers.whenSize(snapshot.size() + 1).thenRun(() -> execute(() -> {
+                waitingForPeers = false;
+                fill();
+            }));
+        }
+    }
+
+    private void cancelTick() {
+        if (tick != null) {
+            tick.cancel(false);
+            tick = null;
+        }
+    }
+
+    /** When a peer that is not eligible now becomes eligible (cooldown and backoff over). */
+    private long eligibleAt(PeerInfo p) {
+        long at = cooldownUntil.getOrDefault(p.id(), 0L);
+        if (p.successiveFailures() > 0) {
+            at = Math.max(at, p.lastFailure() + config.backoff(p.successiveFailures()).toMillis());
+        }
+        return at;
     }
 
     private boolean eligible(PeerInfo p, long now) {
@@ -281,7 +322,10 @@ public final class P2pNetwork implements NetworkHandler {
         } else {
             stats.activeInbound.incrementAndGet();
         }
-        Duration timeout = config.jitteredTimeout(random.nextDouble());
+        // The requester ends a session at its timeout; an inbound one is cut only later (a requester
+        // that never ends), so an honest session ends once, by the side that opened it.
+        Duration timeout = outbound ? config.jitteredTimeout(random.nextDouble())
+                : config.jitteredTimeout(1.0).multipliedBy(5).dividedBy(4);
         r.timer = broker.schedule(timeout, () -> execute(() -> end(r, null, null, true)));
         CompletionStage<SessionOutcome> stage;
         try {
@@ -309,7 +353,7 @@ public final class P2pNetwork implements NetworkHandler {
         SessionOutcome o;
         if (timedOut) {
             stats.timeouts.increment();
-            r.conn.abort(ErrorCode.SESSION_TIMEOUT);
+            r.conn.finish(); // FIN: an ordinary end, not a reset (resets at 1000 networks read as abuse)
             o = config.timeoutIsSuccess() ? SessionOutcome.ok() : SessionOutcome.failed("session timed out");
         } else {
             r.conn.finish();
@@ -393,9 +437,7 @@ public final class P2pNetwork implements NetworkHandler {
         stopped = true; // stays registered: opens are refused REFUSED_GOING_AWAY, not as unknown
         try {
             registration.executor().execute(() -> {
-                if (tick != null) {
-                    tick.cancel(false);
-                }
+                cancelTick();
                 for (Running r : List.copyOf(running)) {
                     r.done = true;
                     if (r.timer != null) {
