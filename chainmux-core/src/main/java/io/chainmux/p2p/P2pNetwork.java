@@ -10,6 +10,7 @@ import io.chainmux.broker.SessionClosedException;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.mux.CloseReason;
 import io.chainmux.wire.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -368,7 +369,7 @@ public final class P2pNetwork implements NetworkHandler {
                 stats.sessionsOk.increment();
                 peers.success(peer, id);
             } else {
-                stats.sessionsFailed.increment();
+                stats.failed(failureReason(r, o, failure, timedOut));
                 if (o.misbehaved()) {
                     stats.sessionsMisbehaved.increment();
                 }
@@ -387,6 +388,28 @@ public final class P2pNetwork implements NetworkHandler {
                 }
             }
         }
+    }
+
+    /** A short category for a failed outgoing session (see {@link NetworkStats#failuresByReason()}). */
+    private static String failureReason(Running r, SessionOutcome o, Throwable failure, boolean timedOut) {
+        if (timedOut) {
+            return "timeout";
+        }
+        Throwable cause = failure == null ? null : unwrap(failure);
+        if (cause instanceof SessionClosedException closed) {
+            return "closed: " + closed.reason().code();
+        }
+        if (cause != null) {
+            return "error: " + cause.getClass().getSimpleName();
+        }
+        if (o.misbehaved()) {
+            return "misbehaved";
+        }
+        CompletableFuture<CloseReason> closed = r.conn.closeFuture();
+        if (closed.isDone() && !closed.join().isNormal()) { // the session turned the reset into its own failure
+            return "closed: " + closed.join().code();
+        }
+        return "failed";
     }
 
     private static SessionOutcome outcomeOf(SessionOutcome outcome, Throwable failure) {
