@@ -45,9 +45,11 @@ import java.util.concurrent.ScheduledFuture;
  * <li>Accept: runs the responder session for inbound connections up to
  *     {@link NetworkConfig#maxInboundSessions()}; beyond that refuses with REFUSED_BUSY and a
  *     {@link BusyDetail} naming alternative peers.</li>
- * <li>Every session is cut at its (jittered) timeout; an exception, a failed stage or a null outcome
- *     is a failure; the peer's score follows the outcome; an ended outgoing session's slot is refilled
- *     after {@link NetworkConfig#restartDelay()}.</li>
+ * <li>An outgoing session is cut cleanly (FIN) at its (jittered) timeout, an inbound one only after
+ *     1.25 x the longest outgoing timeout; an exception, a failed stage or a null outcome is a failure
+ *     (counted by reason); the peer's score follows the outcome; an ended outgoing session's slot is
+ *     refilled after {@link NetworkConfig#restartDelay()}. Below its degree the request side looks for
+ *     peers when something may have changed, not on a fixed tick.</li>
  * </ul>
  *
  * <p>Threading: all state is confined to the network's serial executor (the one its sessions'
