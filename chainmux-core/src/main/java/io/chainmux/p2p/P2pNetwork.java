@@ -229,7 +229,7 @@ public final class P2pNetwork implements NetworkHandler {
             if (failure != null) {
                 openFailed(peer, unwrap(failure));
             } else if (stopped) {
-                conn.abort(ErrorCode.CANCEL);
+                conn.finish(); // FIN, not a reset the peer would count as premature
                 outgoing.remove(peer);
                 peers.sessionEnded(peer);
             } else {
@@ -455,7 +455,8 @@ public final class P2pNetwork implements NetworkHandler {
 
     /**
      * Stops the network: no new sessions, inbound opens refused with REFUSED_GOING_AWAY, running
-     * sessions cut with CANCEL. Completes once done.
+     * sessions ended with FIN (a node stopping resets nothing: thousands of CANCELs on young streams
+     * would read as a rapid reset to its peers). Completes once done.
      */
     CompletableFuture<Void> stop() {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -468,7 +469,7 @@ public final class P2pNetwork implements NetworkHandler {
                     if (r.timer != null) {
                         r.timer.cancel(false);
                     }
-                    r.conn.abort(ErrorCode.CANCEL);
+                    r.conn.finish();
                     peers.sessionEnded(r.conn.peer());
                 }
                 running.clear();

@@ -7,12 +7,15 @@ import io.chainmux.chaindb.SyncCodec;
 import io.chainmux.chaindb.SyncResponder;
 import io.chainmux.chaindb.SyncSession;
 import io.chainmux.endpoint.PeerConnection;
+import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxSession;
+import io.chainmux.wire.ErrorCode;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -85,6 +88,43 @@ class ManyNetworksPerConnectionTest {
                 assertThat(node.tcpConnections()).as("one TCP connection per peer").isEqualTo(DEGREE);
                 assertThat(node.logicalConnections()).as("logical connections of node %d", n)
                         .isGreaterThanOrEqualTo(2 * CHAINS * DEGREE);
+            }
+        }
+    }
+
+    @Test
+    void aNodeStoppingWithManyYoungSessionsTripsNoBudgetAtItsPeer() throws Exception {
+        NetworkConfig net = NetworkConfig.builder().targetDegree(1).build();
+        try (Cluster c = new Cluster()) {
+            P2pNode a = c.start(b -> b);
+            P2pNode b = c.start(x -> x.bootstrap(List.of(a.address())));
+            List<CompletableFuture<Void>> ready = new ArrayList<>();
+            for (int chain = 0; chain < 300; chain++) {
+                NetworkId id = NetworkId.of(Integer.toString(chain), Cluster.PING_PROTOCOL, 1);
+                ready.add(a.join(id, net, Cluster.PING_AND_HOLD, Cluster.ECHO).ready());
+                ready.add(b.join(id, net, Cluster.PING_AND_HOLD, Cluster.ECHO).ready());
+            }
+            Cluster.awaitAll("both nodes at degree 1 on 300 networks", ready);
+            List<MuxSession> atA = new ArrayList<>();
+            a.broker().endpoint().peers().forEach(pc -> atA.addAll(pc.stripes()));
+            List<MuxSession> atB = new ArrayList<>();
+            b.broker().endpoint().peers().forEach(pc -> atB.addAll(pc.stripes()));
+            assertThat(atA).isNotEmpty();
+            assertThat(atB).isNotEmpty();
+
+            // Its sessions are young: resetting each would read as a rapid reset at a.
+            b.close();
+
+            for (MuxSession s : atB) {
+                s.closeFuture().get(Cluster.WAIT_SECONDS, TimeUnit.SECONDS);
+                assertThat(s.stats().resetsSent() - s.stats().streamsRefusedLocal())
+                        .as("resets other than refusals (of opens after the stop) sent by the stopping node").isZero();
+            }
+            for (MuxSession s : atA) {
+                CloseReason reason = s.closeFuture().get(Cluster.WAIT_SECONDS, TimeUnit.SECONDS);
+                assertThat(reason.code()).as("how a's connection to the stopped node ended: %s", reason)
+                        .isNotEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
+                assertThat(s.stats().budgetExceeded()).isZero();
             }
         }
     }
