@@ -89,6 +89,26 @@ class EndpointMisuseTest {
     }
 
     @Test
+    void anOnStreamOpenedThatThrowsCostsThatStreamOnly() throws Exception {
+        EndpointListener throwing = new EndpointListener() {
+            @Override
+            public void onStreamOpened(PeerConnection peer, MuxStream stream) {
+                throw new IllegalStateException("listener bug");
+            }
+        };
+        try (Endpoint server = start(throwing); TestNode client = new TestNode()) {
+            PeerConnection peer = await(client.endpoint.connect(addressOf(server)));
+            EndpointTest.Collector c = new EndpointTest.Collector();
+            peer.openStream("chain-9/test/1", 1 << 20, 1, c);
+            CloseReason reason = await(c.closed);
+            assertThat(reason.code()).isEqualTo(ErrorCode.INTERNAL_ERROR);
+            assertThat(reason.remote()).isTrue();
+            assertThat(await(peer.ping())).isPositive();
+            assertThat(peer.isConnected()).isTrue();
+        }
+    }
+
+    @Test
     void onPeerDisconnectedRunsOutsideThePeerConnectionsMonitor() throws Exception {
         CompletableFuture<Boolean> heldLock = new CompletableFuture<>();
         EndpointListener probe = new EndpointListener() {
