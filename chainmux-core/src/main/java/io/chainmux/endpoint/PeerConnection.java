@@ -513,8 +513,11 @@ public final class PeerConnection {
         if (attempt >= endpoint.config().reconnect().maxAttempts()) {
             Endpoint.log.warn("giving up on stripe {} of peer {} after {} attempts", index, peerId.shortForm(),
                     attempt);
-            return stripeCount() == 0 ? CloseReason.local(ErrorCode.CONNECTION_LOST,
-                    "could not reconnect after " + attempt + " attempts") : null;
+            if (stripeCount() > 0) {
+                return null;
+            }
+            giveUp(); // disconnected for good: the endpoint forgets the peer (see Endpoint.peer)
+            return CloseReason.local(ErrorCode.CONNECTION_LOST, "could not reconnect after " + attempt + " attempts");
         }
         Duration delay = endpoint.config().reconnect().delay(attempt);
         s.redial = endpoint.schedule(() -> {

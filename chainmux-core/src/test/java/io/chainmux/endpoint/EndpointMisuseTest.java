@@ -123,6 +123,7 @@ class EndpointMisuseTest {
             await(ep.connect(target.address()));
             target.close(); // the stripe breaks; the one redial finds nobody listening; the peer is down
             assertThat(heldLock.get(EndpointTest.WAIT, TimeUnit.SECONDS)).as("called under the monitor").isFalse();
+            assertThat(ep.peer(target.identity.peerId())).as("forgotten once its redials are used up").isNull();
         } finally {
             target.close();
         }
