@@ -7,13 +7,12 @@ import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.endpoint.identity.Role;
 import io.chainmux.endpoint.identity.TlsContexts;
-import io.chainmux.mux.ClosedException;
 import io.chainmux.mux.CloseReason;
+import io.chainmux.mux.ClosedException;
 import io.chainmux.mux.MuxHandler;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.SessionListener;
-import io.chainmux.wire.ErrorCode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -45,7 +44,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -77,8 +75,6 @@ public final class Endpoint implements AutoCloseable {
     private final Map<InetAddress, AtomicInteger> inboundPerIp = new ConcurrentHashMap<>();
     private final AtomicInteger inbound = new AtomicInteger();
     private final Outcome outcome = new Outcome();
-    /** Why calls fail once the endpoint is closed: by us, not a broken connection. */
-    private static final CloseReason CLOSED = CloseReason.local(ErrorCode.NO_ERROR, "the endpoint is closed");
     private volatile Channel server;
     private volatile boolean closing;
     /** Completes once {@link #close} has finished. */
@@ -208,9 +204,8 @@ public final class Endpoint implements AutoCloseable {
      * stops at {@link PeerConnection#close}.
      */
     public CompletableFuture<PeerConnection> connect(PeerAddress address) {
-        Objects.requireNonNull(address, "address");
         if (closing) {
-            return CompletableFuture.failedFuture(new ClosedException("cannot connect", CLOSED));
+            return CompletableFuture.failedFuture(ClosedException.byUs("cannot connect", "the endpoint is closed"));
         }
         if (identity().peerId().equals(address.expectedPeer())) {
             return CompletableFuture.failedFuture(HandshakeException.of(Reason.SELF_DIAL,

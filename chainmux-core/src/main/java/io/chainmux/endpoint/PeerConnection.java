@@ -350,9 +350,9 @@ public final class PeerConnection {
                 s.established = session;
                 s.establishedByUs = ourRole == Role.DIALER;
                 s.redialAttempts = 0;
-                everUp = true;
                 first = !reportedUp;
                 reportedUp = true;
+                everUp = true;
                 complete = new ArrayList<>(waiting);
                 waiting.clear();
             }
@@ -375,7 +375,6 @@ public final class PeerConnection {
     void attemptFailed(Role ourRole, int index, Object token, HandshakeException failure) {
         List<CompletableFuture<PeerConnection>> fail = List.of();
         boolean redial;
-        boolean gaveUp = false;
         synchronized (this) {
             Slot s = slots[index];
             if (ourRole == Role.DIALER) {
@@ -393,12 +392,9 @@ public final class PeerConnection {
                 if (!everUp && wanted) {
                     giveUp(); // a connect that never got through: no redials behind the caller's back
                     redial = false;
-                    gaveUp = true;
+                    endpoint.forgetIfUnused(this); // before the caller hears of the failure
                 }
             }
-        }
-        if (gaveUp) {
-            endpoint.forgetIfUnused(this);
         }
         fail.forEach(f -> f.completeExceptionally(failure));
         if (redial) {

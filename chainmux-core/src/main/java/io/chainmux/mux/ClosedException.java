@@ -17,6 +17,11 @@ public final class ClosedException extends IllegalStateException {
         this.reason = reason;
     }
 
+    /** Closed by this side, normally (NO_ERROR): a close or a shutdown of ours, not a failure. */
+    public static ClosedException byUs(String what, String why) {
+        return new ClosedException(what, CloseReason.local(ErrorCode.NO_ERROR, why));
+    }
+
     public CloseReason reason() {
         return reason;
     }

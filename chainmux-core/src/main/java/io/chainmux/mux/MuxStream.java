@@ -186,14 +186,6 @@ public final class MuxStream {
         return refused();
     }
 
-    /**
-     * Loop only: whether the FIN may go out once the queue is empty: {@code close()} was called and
-     * no send from another thread is between its check and its queue (finRequested is read first).
-     */
-    boolean finReady() {
-        return finRequested && offering == 0;
-    }
-
     /** Room in the stream's and the session's send buffers; no side effects. */
     boolean hasRoom() {
         if (sendBudget.isFull()) {
@@ -296,6 +288,14 @@ public final class MuxStream {
         refused = true;
         session.sendFlow.watch(this);
         return false;
+    }
+
+    /**
+     * Loop only: whether the FIN may go out once the queue is empty: {@code close()} was called and
+     * no send from another thread is between its check and its queue (finRequested is read first).
+     */
+    boolean finReady() {
+        return finRequested && offering == 0;
     }
 
     private int peerMaxMessageSizeForSend() {

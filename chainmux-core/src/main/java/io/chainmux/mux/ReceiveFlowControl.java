@@ -93,7 +93,6 @@ final class ReceiveFlowControl {
 
     /** The application consumed {@code messages} messages worth {@code charge} (length + 1 each). */
     void onConsumed(MuxStream s, long charge, int messages) {
-        assert session.inEventLoop();
         if (session.isClosed() || session.isHardClosing()) {
             return;
         }
