@@ -381,9 +381,16 @@ public final class Endpoint implements AutoCloseable {
         @Override
         public HandshakeException admit(HandshakeHandler h, Hello peerHello) {
             PeerId peer = peerHello.peerId();
+            int index = h.role() == Role.DIALER ? h.stripeIndex() : peerHello.stripeIndex();
+            if (index >= config.maxStripesPerPeer() && h.role() == Role.LISTENER) {
+                // Refused before any state is kept for it: no peer connection, no attempt to undo.
+                limitHit(Limit.MAX_STRIPES_PER_PEER, "peer " + peer.shortForm() + " opened stripe " + index
+                        + "; max stripes per peer is " + config.maxStripesPerPeer());
+                return HandshakeException.of(Reason.LIMIT, "stripe index %d is at or above the limit of %d stripes"
+                        + " per peer", index, config.maxStripesPerPeer());
+            }
             PeerConnection pc = peers.computeIfAbsent(peer, id -> new PeerConnection(Endpoint.this, id));
             pc.learnAddress(peerHello.advertisedAddress());
-            int index = h.role() == Role.DIALER ? h.stripeIndex() : peerHello.stripeIndex();
             if (h.role() == Role.DIALER && h.expectedPeer() == null && !pc.startDial(index)) {
                 pc.adoptDial(index); // learned who this is only now; admission below settles duplicates
             }
@@ -392,6 +399,15 @@ public final class Endpoint implements AutoCloseable {
                 return HandshakeException.of(Reason.LIMIT, "the node is shutting down");
             }
             return pc.admit(h.role(), index, h);
+        }
+
+        @Override
+        public HandshakeException confirm(HandshakeHandler h) {
+            Attempt a = attempts.get(h);
+            if (closing) {
+                return HandshakeException.of(Reason.LIMIT, "the node is shutting down");
+            }
+            return a == null ? null : a.peer().confirm(h.role(), a.index(), h);
         }
 
         @Override
