@@ -72,6 +72,10 @@ public final class Endpoint implements AutoCloseable {
     private final Map<InetAddress, AtomicInteger> inboundPerIp = new ConcurrentHashMap<>();
     private final AtomicInteger inbound = new AtomicInteger();
     private final Outcome outcome = new Outcome();
+    private final AddressRateLimiter handshakeRate;
+    /** When a handshake-rate refusal was last logged (nanos); a flood logs once a second. */
+    private final java.util.concurrent.atomic.AtomicLong rateLogged =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
     private volatile Channel server;
     private volatile boolean closing;
 
@@ -84,6 +88,7 @@ public final class Endpoint implements AutoCloseable {
             throw new IllegalStateException("could not set up TLS: " + e.getMessage(), e);
         }
         this.group = config.transport().newGroup(config.ioThreads(), "chainmux-io");
+        this.handshakeRate = new AddressRateLimiter(config.handshakeRate(), config.handshakeRatePerBlock());
     }
 
     /**
@@ -267,6 +272,19 @@ public final class Endpoint implements AutoCloseable {
     private void accepted(SocketChannel ch) {
         InetAddress ip = ch.remoteAddress().getAddress();
         if (closing) {
+            ch.close();
+            return;
+        }
+        if ((config.limitLoopback() || !ip.isLoopbackAddress()) && !handshakeRate.tryAcquire(ip, System.nanoTime())) {
+            // Refused before any TLS or handshake work: the refusal costs nothing but the accept.
+            stats.limitHit(Limit.HANDSHAKE_RATE);
+            long now = System.nanoTime();
+            long last = rateLogged.get();
+            if (now - last >= TimeUnit.SECONDS.toNanos(1) && rateLogged.compareAndSet(last, now)) {
+                log.warn("refusing {}: more than {} handshakes per {} s from its address or block (limit {}; "
+                        + "logged at most once a second)", ch.remoteAddress(), config.handshakeRate().count(),
+                        config.handshakeRate().window().toSeconds(), Limit.HANDSHAKE_RATE.label);
+            }
             ch.close();
             return;
         }
