@@ -30,6 +30,12 @@ public final class InboundOpen {
         return peer.address();
     }
 
+    /** The remote address of the connection the open came on, or null if it is not an IP socket. */
+    public java.net.InetSocketAddress remoteAddress() {
+        io.netty.channel.Channel ch = stream.session().channel();
+        return ch != null && ch.remoteAddress() instanceof java.net.InetSocketAddress a ? a : null;
+    }
+
     public NetworkId network() {
         return registration.network();
     }

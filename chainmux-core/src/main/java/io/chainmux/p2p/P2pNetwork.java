@@ -8,12 +8,16 @@ import io.chainmux.broker.NetworkId;
 import io.chainmux.broker.Registration;
 import io.chainmux.broker.SessionClosedException;
 import io.chainmux.endpoint.PeerAddress;
+import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.mux.MuxSession;
 import io.chainmux.wire.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -205,8 +209,9 @@ public final class P2pNetwork implements NetworkHandler {
                 case REFUSED_BUSY -> {
                     stats.busyReceived.increment();
                     cooldownUntil.put(peer, now + config.backoffBase().toMillis());
+                    InetAddress from = remoteIp(peer);
                     for (PeerAddress alternative : BusyDetail.decode(closed.reason().detail())) {
-                        peers.add(alternative, false);
+                        peers.learn(alternative, peer, from); // scope-checked, within peer's budget
                     }
                 }
                 case REFUSED_UNKNOWN_NETWORK -> {
@@ -218,8 +223,9 @@ public final class P2pNetwork implements NetworkHandler {
                 default -> peers.failure(peer, false);
             }
         } else if (cause instanceof HandshakeException h && h.reason() == HandshakeException.Reason.UNEXPECTED_PEER) {
-            log.info("{}: another node answers at the address of {}; forgetting it", id, peer.shortForm());
-            peers.remove(peer);
+            boolean forgot = peers.addressTaken(peer);
+            log.info("{}: another node answers at the address of {}{}", id, peer.shortForm(),
+                    forgot ? "; forgetting it" : "; it has worked before, so it is only charged a failure");
         } else {
             peers.failure(peer, false);
         }
@@ -240,7 +246,8 @@ public final class P2pNetwork implements NetworkHandler {
         PeerId peer = open.peer();
         PeerAddress advertised = open.peerAddress();
         if (advertised != null) {
-            peers.add(advertised.withPeer(peer), false);
+            InetSocketAddress remote = open.remoteAddress();
+            peers.learn(advertised.withPeer(peer), peer, remote == null ? null : remote.getAddress());
         }
         peers.serves(peer, id);
         if (stats.activeInbound.get() >= config.maxInboundSessions()) {
@@ -252,11 +259,16 @@ public final class P2pNetwork implements NetworkHandler {
         run(open.accept(config.maxMessageSize()), responder, false);
     }
 
-    /** Peers to suggest instead of us: not the requester, not failing, serving this network first. */
+    /**
+     * Peers to suggest instead of us: not the requester, not failing, and known to work (a session
+     * succeeded, or the operator named it), so we never pass on addresses others fed us; serving
+     * this network first.
+     */
     private List<PeerAddress> alternatives(PeerId requester) {
         List<PeerInfo> good = new ArrayList<>();
         for (PeerInfo p : peers.snapshot()) {
-            if (!p.id().equals(requester) && p.successiveFailures() == 0 && p.mayServe(id)) {
+            if (!p.id().equals(requester) && p.successiveFailures() == 0 && p.mayServe(id)
+                    && (p.successes() > 0 || p.sticky())) {
                 good.add(p);
             }
         }
@@ -267,6 +279,19 @@ public final class P2pNetwork implements NetworkHandler {
             out.add(good.get(i).address());
         }
         return out;
+    }
+
+    /** The IP address of a stripe to {@code peer}, or null if none is up. */
+    private InetAddress remoteIp(PeerId peer) {
+        PeerConnection pc = broker.endpoint().peer(peer);
+        if (pc != null) {
+            for (MuxSession stripe : pc.stripes()) {
+                if (stripe.channel() != null && stripe.channel().remoteAddress() instanceof InetSocketAddress a) {
+                    return a.getAddress();
+                }
+            }
+        }
+        return null;
     }
 
     // ------------------------------------------------------------------ sessions

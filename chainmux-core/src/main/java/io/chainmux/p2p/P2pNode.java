@@ -60,7 +60,8 @@ public final class P2pNode implements AutoCloseable {
      */
     public static P2pNode start(NodeConfig config) {
         PeerId self = config.endpoint().identity().peerId();
-        PeerDb peers = new PeerDb(self, Clock.systemUTC(), config.maxFailures(), config.pruneAge());
+        PeerDb peers = new PeerDb(self, Clock.systemUTC(), config.maxFailures(), config.pruneAge(), config.maxPeers(),
+                config.maxNewPeersPerSource());
         if (config.peerDbFile() != null) {
             try {
                 int n = peers.load(config.peerDbFile());

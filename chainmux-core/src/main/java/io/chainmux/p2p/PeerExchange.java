@@ -112,13 +112,13 @@ public final class PeerExchange {
                 if (id.equals(peers.self()) || !seen.add(id) || peers.contains(id)) {
                     continue;
                 }
-                String unfit = AddressScope.rejects(a, from);
-                if (unfit != null) {
-                    log.debug("peer exchange from {}: skipping {}: {}", ctx.peer().shortForm(), a, unfit);
-                    continue;
-                }
-                if (added < config.maxNewPeers() && peers.add(a, false)) {
-                    added++;
+                if (added < config.maxNewPeers()) {
+                    PeerDb.Learned learned = peers.learn(a, ctx.peer(), from); // scope, source budget, room
+                    if (learned == PeerDb.Learned.ADDED) {
+                        added++;
+                    } else {
+                        log.debug("peer exchange from {}: not storing {}: {}", ctx.peer().shortForm(), a, learned);
+                    }
                 }
             }
             offset += lines.size();
@@ -167,9 +167,7 @@ public final class PeerExchange {
                     if (!ctx.peer().equals(a.expectedPeer())) {
                         throw new IllegalArgumentException("address " + f[3] + " is not the requester's");
                     }
-                    if (AddressScope.rejects(a, remoteIp(ctx)) == null) {
-                        peers.add(a, false);
-                    }
+                    peers.learn(a, ctx.peer(), remoteIp(ctx)); // its own address: checked like any other
                 }
             } catch (IllegalArgumentException e) {
                 return done(SessionOutcome.misbehaved("malformed peer exchange request: " + e.getMessage()));
