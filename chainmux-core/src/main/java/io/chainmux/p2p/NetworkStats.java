@@ -17,6 +17,8 @@ public final class NetworkStats {
     final LongAdder inboundOk = new LongAdder();
     final LongAdder inboundFailed = new LongAdder();
     final LongAdder busyRefused = new LongAdder();
+    final LongAdder shareRefused = new LongAdder();
+    final LongAdder silentCut = new LongAdder();
 
     /** Outgoing sessions running now (the peer accepted; the session has not ended). */
     public int activeOutgoing() {
@@ -74,5 +76,18 @@ public final class NetworkStats {
     /** Inbound opens this network refused as busy (at its inbound session limit). */
     public long busyRefused() {
         return busyRefused.sum();
+    }
+
+    /**
+     * Inbound opens refused (REFUSED_LIMIT) because the peer, or its address, already held its share of
+     * this network's or the node's inbound slots.
+     */
+    public long shareRefused() {
+        return shareRefused.sum();
+    }
+
+    /** Inbound sessions cut because no request arrived within {@link NetworkConfig#firstRequestTimeout()}. */
+    public long silentCut() {
+        return silentCut.sum();
     }
 }

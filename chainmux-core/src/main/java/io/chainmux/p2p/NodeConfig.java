@@ -25,10 +25,12 @@ import java.util.Objects;
  * @param maxNewPeersPerSource peers one other peer may introduce (through busy refusals or the peer
  *                        exchange, over all networks) that have not worked yet
  *                        ({@link PeerDb#DEFAULT_MAX_NEW_PER_SOURCE})
+ * @param maxInboundShare the largest share (0-1] of the node's inbound session slots (over all
+ *                        networks) one peer, or one remote address, may hold; default 0.25
  */
 public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peerDbFile, List<PeerAddress> bootstrap,
                          int maxFailures, Duration pruneAge, Duration persistInterval, PeerExchangeConfig exchange,
-                         int maxPeers, int maxNewPeersPerSource) {
+                         int maxPeers, int maxNewPeersPerSource, double maxInboundShare) {
     public NodeConfig {
         Objects.requireNonNull(endpoint, "NodeConfig.endpoint");
         Objects.requireNonNull(broker, "NodeConfig.broker");
@@ -52,6 +54,9 @@ public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peer
             throw new IllegalArgumentException("NodeConfig.maxNewPeersPerSource must be >= 0, was "
                     + maxNewPeersPerSource);
         }
+        if (!(maxInboundShare > 0 && maxInboundShare <= 1)) {
+            throw new IllegalArgumentException("NodeConfig.maxInboundShare must be in (0, 1], was " + maxInboundShare);
+        }
         if (persistInterval == null || persistInterval.isNegative() || persistInterval.isZero()) {
             throw new IllegalArgumentException("NodeConfig.persistInterval must be positive, was " + persistInterval);
         }
@@ -72,6 +77,7 @@ public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peer
         private PeerExchangeConfig exchange = PeerExchangeConfig.defaults();
         private int maxPeers = PeerDb.DEFAULT_MAX_PEERS;
         private int maxNewPeersPerSource = PeerDb.DEFAULT_MAX_NEW_PER_SOURCE;
+        private double maxInboundShare = 0.25;
 
         private Builder(EndpointConfig endpoint) {
             this.endpoint = endpoint;
@@ -86,10 +92,11 @@ public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peer
         public Builder exchange(PeerExchangeConfig v) { exchange = v; return this; }
         public Builder maxPeers(int v) { maxPeers = v; return this; }
         public Builder maxNewPeersPerSource(int v) { maxNewPeersPerSource = v; return this; }
+        public Builder maxInboundShare(double v) { maxInboundShare = v; return this; }
 
         public NodeConfig build() {
             return new NodeConfig(endpoint, broker, peerDbFile, bootstrap, maxFailures, pruneAge, persistInterval,
-                    exchange, maxPeers, maxNewPeersPerSource);
+                    exchange, maxPeers, maxNewPeersPerSource, maxInboundShare);
         }
     }
 }

@@ -63,12 +63,15 @@ public final class P2pNetwork implements NetworkHandler {
     private static final class Running {
         final LogicalConnection conn;
         final boolean outbound;
+        /** For an inbound session: the remote address its slot is counted under (may be null). */
+        final InetAddress from;
         ScheduledFuture<?> timer;
         boolean done;
 
-        Running(LogicalConnection conn, boolean outbound) {
+        Running(LogicalConnection conn, boolean outbound, InetAddress from) {
             this.conn = conn;
             this.outbound = outbound;
+            this.from = from;
         }
     }
 
@@ -81,6 +84,7 @@ public final class P2pNetwork implements NetworkHandler {
     private final Clock clock;
     private final Random random;
     private final PeerPicker picker;
+    private final InboundSlots inboundSlots;
     private final NetworkStats stats = new NetworkStats();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     /** Peers with an outgoing session (or open) on this network: never two at once with one peer. */
@@ -93,8 +97,9 @@ public final class P2pNetwork implements NetworkHandler {
     private ScheduledFuture<?> tick;
     private volatile boolean stopped;
 
-    P2pNetwork(NetworkId id, NetworkConfig config, ConnectionBroker broker, PeerDb peers, Session requester,
-               Session responder, Clock clock, Random random) {
+    P2pNetwork(NetworkId id, NetworkConfig config, ConnectionBroker broker, PeerDb peers, InboundShares shares,
+               Session requester, Session responder, Clock clock, Random random) {
+        this.inboundSlots = new InboundSlots(config, shares);
         this.id = id;
         this.config = config;
         this.broker = broker;
@@ -193,7 +198,7 @@ public final class P2pNetwork implements NetworkHandler {
                 outgoing.remove(peer);
                 peers.sessionEnded(peer);
             } else {
-                run(conn, requester, true);
+                run(conn, requester, true, null);
             }
         });
     }
@@ -244,19 +249,43 @@ public final class P2pNetwork implements NetworkHandler {
             return;
         }
         PeerId peer = open.peer();
+        InetSocketAddress remote = open.remoteAddress();
+        InetAddress from = remote == null ? null : remote.getAddress();
         PeerAddress advertised = open.peerAddress();
         if (advertised != null) {
-            InetSocketAddress remote = open.remoteAddress();
-            peers.learn(advertised.withPeer(peer), peer, remote == null ? null : remote.getAddress());
+            peers.learn(advertised.withPeer(peer), peer, from);
         }
         peers.serves(peer, id);
-        if (stats.activeInbound.get() >= config.maxInboundSessions()) {
+        InboundSlots.Refusal refusal = inboundSlots.tryTake(peer, from);
+        if (refusal == InboundSlots.Refusal.FULL) {
             stats.busyRefused.increment();
             open.refuse(ErrorCode.REFUSED_BUSY, BusyDetail.encode(alternatives(peer)));
             return;
         }
+        if (refusal == InboundSlots.Refusal.SHARE) {
+            stats.shareRefused.increment();
+            log.debug("{}: refusing an open from {}: {}", id, peer.shortForm(), inboundSlots.lastReason());
+            open.refuse(ErrorCode.REFUSED_LIMIT, null);
+            return;
+        }
         peers.sessionStarted(peer);
-        run(open.accept(config.maxMessageSize()), responder, false);
+        Running r = run(open.accept(config.maxMessageSize()), responder, false, from);
+        if (!config.firstRequestTimeout().isZero()) {
+            broker.schedule(config.firstRequestTimeout(), () -> execute(() -> cutIfSilent(r)));
+        }
+    }
+
+    /** Cuts an inbound session whose peer has sent nothing since it was accepted: it only holds a slot. */
+    private void cutIfSilent(Running r) {
+        if (r.done || r.conn.hasReceived()) {
+            return;
+        }
+        stats.silentCut.increment();
+        log.debug("{}: cutting the session of {}: no request within {} ms", id, r.conn.peer().shortForm(),
+                config.firstRequestTimeout().toMillis());
+        r.conn.abort(ErrorCode.SESSION_TIMEOUT);
+        end(r, SessionOutcome.failed("no request within " + config.firstRequestTimeout().toMillis() + " ms"), null,
+                false);
     }
 
     /**
@@ -296,8 +325,8 @@ public final class P2pNetwork implements NetworkHandler {
 
     // ------------------------------------------------------------------ sessions
 
-    private void run(LogicalConnection conn, Session session, boolean outbound) {
-        Running r = new Running(conn, outbound);
+    private Running run(LogicalConnection conn, Session session, boolean outbound, InetAddress from) {
+        Running r = new Running(conn, outbound, from);
         running.add(r);
         if (outbound) {
             if (stats.activeOutgoing.incrementAndGet() >= config.targetDegree()) {
@@ -320,6 +349,7 @@ public final class P2pNetwork implements NetworkHandler {
             stage = CompletableFuture.failedStage(t);
         }
         stage.whenComplete((outcome, failure) -> execute(() -> end(r, outcome, failure, false)));
+        return r;
     }
 
     private void end(Running r, SessionOutcome outcome, Throwable failure, boolean timedOut) {
@@ -359,6 +389,7 @@ public final class P2pNetwork implements NetworkHandler {
             scheduleFill(config.restartDelay());
         } else {
             stats.activeInbound.decrementAndGet();
+            inboundSlots.release(peer, r.from);
             if (o.success()) {
                 stats.inboundOk.increment();
             } else {
@@ -428,6 +459,9 @@ public final class P2pNetwork implements NetworkHandler {
                     }
                     r.conn.abort(ErrorCode.CANCEL);
                     peers.sessionEnded(r.conn.peer());
+                    if (!r.outbound) {
+                        inboundSlots.release(r.conn.peer(), r.from);
+                    }
                 }
                 running.clear();
                 done.complete(null);
