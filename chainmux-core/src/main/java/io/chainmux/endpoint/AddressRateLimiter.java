@@ -43,6 +43,11 @@ final class AddressRateLimiter {
             return true;
         }
 
+        synchronized void empty(long now) {
+            refill(now);
+            tokens = 1 - capacity; // one token back after exactly one window
+        }
+
         synchronized void giveBack() {
             tokens = Math.min(capacity, tokens + 1);
         }
@@ -99,6 +104,17 @@ final class AddressRateLimiter {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Drains the address's bucket to a full window's debt: its next connection waits one whole
+     * window. For an address whose connection broke a budget or the protocol, so a peer that redials
+     * (with a fresh identity, which costs nothing) gets a connection's worth of abuse at most once
+     * per window.
+     */
+    void penalize(InetAddress address, long nowNanos) {
+        buckets.computeIfAbsent(new Key(address.getAddress(), false), k -> new Bucket(perAddress, nowNanos))
+                .empty(nowNanos);
     }
 
     /** Forgets buckets that have refilled: they behave exactly like new ones. */

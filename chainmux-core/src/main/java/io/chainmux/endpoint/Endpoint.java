@@ -12,6 +12,7 @@ import io.chainmux.mux.MuxHandler;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.SessionListener;
+import io.chainmux.wire.ErrorCode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -319,6 +320,31 @@ public final class Endpoint implements AutoCloseable {
                 null, config.tls(), config.handshakeTimeout().toNanos(), outcome));
     }
 
+    /**
+     * When the mux closes a connection because the peer broke a budget (ENHANCE_YOUR_CALM) or the
+     * protocol, the peer's address loses its handshake tokens: budgets are per connection and
+     * identities are free, so without this a peer could redial and start over at once.
+     */
+    private void penalizeAbuse(MuxSession session, SocketAddress remote) {
+        if (!(remote instanceof InetSocketAddress a) || a.getAddress() == null
+                || (!config.limitLoopback() && a.getAddress().isLoopbackAddress())) {
+            return;
+        }
+        InetAddress ip = a.getAddress();
+        session.closeFuture().thenAccept(reason -> {
+            if (!reason.remote() && PEER_FAULTS.contains(reason.code())) {
+                handshakeRate.penalize(ip, System.nanoTime());
+                log.info("{} broke a limit ({}): its address must wait for new handshake tokens", remote,
+                        reason.code());
+            }
+        });
+    }
+
+    /** Local close codes that blame the peer. */
+    private static final java.util.Set<ErrorCode> PEER_FAULTS = java.util.EnumSet.of(ErrorCode.ENHANCE_YOUR_CALM,
+            ErrorCode.PROTOCOL_ERROR, ErrorCode.FLOW_CONTROL_ERROR, ErrorCode.FRAME_SIZE_ERROR,
+            ErrorCode.STREAM_LIMIT_ERROR);
+
     void limitHit(Limit limit, String message) {
         stats.limitHit(limit);
         log.warn("{} (limit {})", message, limit.label);
@@ -444,6 +470,7 @@ public final class Endpoint implements AutoCloseable {
             p.addAfter("keepalive", "mux", new MuxHandler(session));
             p.remove(ctx.name());
             stats.handshakesCompleted.increment();
+            penalizeAbuse(session, ctx.channel().remoteAddress());
             log.debug("stripe {} to {} established ({}, {})", a.index(), peer.shortForm(), h.role(), ctx.channel());
             pc.established(h.role(), a.index(), session, h);
             CompletableFuture<PeerConnection> result = dials.remove(h);

@@ -21,8 +21,9 @@ import java.time.Duration;
  *                               (loopback exempt unless the endpoint limits loopback); beyond it:
  *                               REFUSED_LIMIT
  * @param firstRequestTimeout    an inbound session that has received no message this long after it was
- *                               accepted is cut (SESSION_TIMEOUT), so a silent peer cannot sit on a slot;
- *                               zero turns the cut off (for protocols where the responder speaks first)
+ *                               accepted is cut (SESSION_TIMEOUT) when the network is full and another
+ *                               peer wants its slot, so a silent peer cannot sit on a slot; zero turns
+ *                               the cut off (for protocols where the responder speaks first)
  * @param sessionTimeout         a session is cut after this, times a uniform factor in
  *                               [1 - timeoutJitter, 1 + timeoutJitter]
  * @param timeoutJitter          relative jitter of the session timeout, so sessions do not end in lockstep

@@ -86,7 +86,10 @@ public final class NetworkStats {
         return shareRefused.sum();
     }
 
-    /** Inbound sessions cut because no request arrived within {@link NetworkConfig#firstRequestTimeout()}. */
+    /**
+     * Inbound sessions cut for a newcomer because no request had arrived within
+     * {@link NetworkConfig#firstRequestTimeout()}.
+     */
     public long silentCut() {
         return silentCut.sum();
     }

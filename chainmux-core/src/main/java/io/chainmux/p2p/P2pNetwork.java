@@ -65,6 +65,8 @@ public final class P2pNetwork implements NetworkHandler {
         final boolean outbound;
         /** For an inbound session: the remote address its slot is counted under (may be null). */
         final InetAddress from;
+        /** When it started (nanos), for the first-request deadline. */
+        final long startNanos = System.nanoTime();
         ScheduledFuture<?> timer;
         boolean done;
 
@@ -257,6 +259,9 @@ public final class P2pNetwork implements NetworkHandler {
         }
         peers.serves(peer, id);
         InboundSlots.Refusal refusal = inboundSlots.tryTake(peer, from);
+        if (refusal == InboundSlots.Refusal.FULL && cutSilent()) {
+            refusal = inboundSlots.tryTake(peer, from);
+        }
         if (refusal == InboundSlots.Refusal.FULL) {
             stats.busyRefused.increment();
             open.refuse(ErrorCode.REFUSED_BUSY, BusyDetail.encode(alternatives(peer)));
@@ -269,23 +274,40 @@ public final class P2pNetwork implements NetworkHandler {
             return;
         }
         peers.sessionStarted(peer);
-        Running r = run(open.accept(config.maxMessageSize()), responder, false, from);
-        if (!config.firstRequestTimeout().isZero()) {
-            broker.schedule(config.firstRequestTimeout(), () -> execute(() -> cutIfSilent(r)));
-        }
+        run(open.accept(config.maxMessageSize()), responder, false, from);
     }
 
-    /** Cuts an inbound session whose peer has sent nothing since it was accepted: it only holds a slot. */
-    private void cutIfSilent(Running r) {
-        if (r.done || r.conn.hasReceived()) {
-            return;
+    /**
+     * The network is full and a peer wants a slot: cuts the oldest inbound session that has received
+     * nothing within {@link NetworkConfig#firstRequestTimeout()} of its accept, since it only holds a
+     * slot. Cut only when a slot is wanted, so a node too loaded to see a first request in time (a
+     * thousand networks starting at once) does not cut honest sessions for nothing.
+     *
+     * @return true if a session was cut (its slot is free)
+     */
+    private boolean cutSilent() {
+        if (config.firstRequestTimeout().isZero()) {
+            return false;
+        }
+        long now = System.nanoTime();
+        long deadline = config.firstRequestTimeout().toNanos();
+        Running oldest = null;
+        for (Running r : running) {
+            if (!r.outbound && !r.done && now - r.startNanos >= deadline && !r.conn.hasReceived()
+                    && (oldest == null || r.startNanos < oldest.startNanos)) {
+                oldest = r;
+            }
+        }
+        if (oldest == null) {
+            return false;
         }
         stats.silentCut.increment();
-        log.debug("{}: cutting the session of {}: no request within {} ms", id, r.conn.peer().shortForm(),
-                config.firstRequestTimeout().toMillis());
-        r.conn.abort(ErrorCode.SESSION_TIMEOUT);
-        end(r, SessionOutcome.failed("no request within " + config.firstRequestTimeout().toMillis() + " ms"), null,
-                false);
+        log.debug("{}: cutting the session of {} for a newcomer: no request within {} ms", id,
+                oldest.conn.peer().shortForm(), config.firstRequestTimeout().toMillis());
+        oldest.conn.abort(ErrorCode.SESSION_TIMEOUT);
+        end(oldest, SessionOutcome.failed("no request within " + config.firstRequestTimeout().toMillis() + " ms"),
+                null, false);
+        return true;
     }
 
     /**

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The peers a node knows, shared by all its networks: address, networks served, successive
@@ -87,6 +89,7 @@ public final class PeerDb {
     private final Map<PeerId, PeerId> introducedBy = new HashMap<>();
     /** How many of those each source has in the database. */
     private final Map<PeerId, Integer> introducedCount = new HashMap<>();
+    private final Map<Learned, LongAdder> learned = new EnumMap<>(Learned.class);
     private final List<Map.Entry<Integer, CompletableFuture<Void>>> sizeWaiters = new ArrayList<>();
 
     /**
@@ -111,6 +114,9 @@ public final class PeerDb {
         }
         this.maxPeers = maxPeers;
         this.maxNewPerSource = maxNewPerSource;
+        for (Learned l : Learned.values()) {
+            learned.put(l, new LongAdder());
+        }
         this.self = Objects.requireNonNull(self, "self");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (maxFailures < 0) {
@@ -170,6 +176,17 @@ public final class PeerDb {
      * @param source the peer that sent the address (for an advertised address: the peer itself)
      */
     public Learned learn(PeerAddress candidate, PeerId source, InetAddress sourceIp) {
+        Learned outcome = decide(candidate, source, sourceIp);
+        learned.get(outcome).increment();
+        return outcome;
+    }
+
+    /** Peers other peers told us about, by what {@link #learn} did with them (metric). */
+    public long learned(Learned outcome) {
+        return learned.get(outcome).sum();
+    }
+
+    private Learned decide(PeerAddress candidate, PeerId source, InetAddress sourceIp) {
         PeerId id = candidate.expectedPeer();
         if (id == null || AddressScope.rejects(candidate, sourceIp) != null) {
             return Learned.UNUSABLE;

@@ -35,9 +35,10 @@ import java.util.function.Supplier;
  * ends when the requester closes. The requester's own address (its {@code peer-id@host:port}) lets
  * the responder dial it back; an address carrying another peer id is a misbehaviour. The requester
  * stops after a short page, after {@code maxPeers} peers or {@code maxNewPeers} new ones; it skips
- * itself, duplicates and known peers, and addresses no peer should send ({@link AddressScope}: port
- * 0, non-unicast, or narrower than the sender's own address, such as loopback from a remote peer); a
- * malformed page or more entries than asked is a misbehaviour. New peers are not probed here: they
+ * itself, duplicates and known peers, and stores the rest through {@link PeerDb#learn}, which refuses
+ * addresses no peer should send ({@link AddressScope}: port 0, non-unicast, or narrower than the
+ * sender's own address, such as loopback from a remote peer) and holds the sender to its budget of
+ * unproven introductions; a malformed page or more entries than asked is a misbehaviour. New peers are not probed here: they
  * are dialed when chosen, and failures prune them.
  */
 public final class PeerExchange {

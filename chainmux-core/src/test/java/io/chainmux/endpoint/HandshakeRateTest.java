@@ -43,6 +43,55 @@ class HandshakeRateTest {
         }
     }
 
+    /**
+     * A connection closed for breaking a budget (here the PING budget) costs its address its handshake
+     * tokens: a peer cannot redial with a fresh identity and start over at once.
+     */
+    @Test
+    void aConnectionThatBreaksABudgetCostsItsAddressItsTokens() throws Exception {
+        try (TestNode node = new TestNode(b -> b.limitLoopback(true)
+                .handshakeRate(RateLimit.of(100_000, Duration.ofMinutes(1)))
+                .handshakeRatePerBlock(RateLimit.of(100_000, Duration.ofMinutes(1))).maxInboundPerIp(100_000)
+                .mux(io.chainmux.mux.MuxConfig.defaults().toBuilder().pings(RateLimit.of(5, Duration.ofMinutes(1)))
+                        .build()))) {
+            java.net.InetSocketAddress to = new java.net.InetSocketAddress("127.0.0.1",
+                    node.endpoint.localAddress().getPort());
+            try (io.chainmux.testing.RawPeer raw = io.chainmux.testing.RawPeer.connect(to, 10_000)) {
+                io.chainmux.endpoint.identity.NodeIdentity me = io.chainmux.endpoint.identity.NodeIdentity.generate();
+                io.chainmux.endpoint.identity.Hello mine = io.chainmux.endpoint.identity.Hello.create(me, 0, 1, "");
+                raw.sendPreamble();
+                raw.sendHello(mine);
+                raw.readPreamble();
+                io.chainmux.endpoint.identity.Hello theirs = raw.readHello();
+                assertThat(raw.readFrame().type()).isEqualTo(io.chainmux.testing.RawPeer.Frame.AUTH);
+                raw.sendAuth(me, io.chainmux.endpoint.identity.Role.DIALER, mine, theirs);
+                assertThat(raw.readFrame().type()).isEqualTo(io.chainmux.testing.RawPeer.Frame.SETTINGS);
+                raw.send(out -> {
+                    io.chainmux.wire.FrameWriter.writeSettings(out, io.chainmux.wire.Settings.defaults());
+                    for (int i = 0; i < 6; i++) {
+                        io.chainmux.wire.FrameWriter.writePing(out, false, i);
+                    }
+                });
+                io.chainmux.testing.RawPeer.Frame goAway = raw.readUntil(io.chainmux.testing.RawPeer.Frame.GO_AWAY);
+                assertThat(goAway).isNotNull();
+                assertThat(goAway.goAwayCode()).isEqualTo(io.chainmux.wire.ErrorCode.ENHANCE_YOUR_CALM);
+                assertThat(raw.closedByPeer()).isTrue();
+            }
+            // The penalty is applied when the node sees the close; the next attempts may race it. A
+            // bucket of 100,000 (and no per-IP cap in reach) cannot refuse 2,000 attempts: only the penalty can.
+            int first = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (int attempt = 0; attempt < 2000 && first != -1 && System.nanoTime() < deadline; attempt++) {
+                try (Socket s = new Socket("127.0.0.1", to.getPort())) {
+                    s.setSoTimeout(10_000);
+                    first = s.getInputStream().read();
+                }
+            }
+            assertThat(first).as("the abuser's address is refused at accept").isEqualTo(-1);
+            assertThat(node.endpoint.stats().limitHits(Limit.HANDSHAKE_RATE)).isPositive();
+        }
+    }
+
     @Test
     void loopbackIsExemptUnlessAsked() throws Exception {
         try (TestNode node = new TestNode(b -> b.handshakeRate(RateLimit.of(1, Duration.ofMinutes(1))))) {

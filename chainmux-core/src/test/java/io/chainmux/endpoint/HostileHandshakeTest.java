@@ -73,6 +73,18 @@ class HostileHandshakeTest {
     }
 
     @Test
+    void aHandshakeFrameAbove1KiBIsAFrameSizeError() throws Exception {
+        try (TestNode node = new TestNode(); RawPeer raw = dial(node)) {
+            raw.sendPreamble();
+            raw.send(new byte[] {0, 4, 1, 0x9, 0, 0, 0, 0, 0}); // HELLO header, Length 1025: no payload needed
+            Frame goAway = raw.readUntil(Frame.GO_AWAY);
+            assertThat(goAway).isNotNull();
+            assertThat(goAway.goAwayCode()).isEqualTo(ErrorCode.FRAME_SIZE_ERROR);
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
     void aWrongPreambleMagicIsClosedWithoutAGoAway() throws Exception {
         try (TestNode node = new TestNode(); RawPeer raw = dial(node)) {
             raw.send("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
