@@ -202,11 +202,34 @@ class InboundFairnessTest {
                     failed += s.sessionsFailed() + s.openFailures();
                 }
             }
+            java.util.Map<ErrorCode, Long> refusedBy = new java.util.TreeMap<>();
+            long sessionsFailed = 0;
+            long stripesLost = 0;
+            java.util.Map<String, Long> handshakeFailures = new java.util.TreeMap<>();
+            for (P2pNode n : c.nodes) {
+                for (NetworkId id : Cluster.chains(chains)) {
+                    sessionsFailed += n.network(id).stats().sessionsFailed();
+                }
+                io.chainmux.endpoint.EndpointStats es = n.broker().endpoint().stats();
+                stripesLost += es.stripesLost();
+                for (var r : io.chainmux.endpoint.identity.HandshakeException.Reason.values()) {
+                    if (es.handshakeFailures(r) > 0) {
+                        handshakeFailures.merge(r.name(), es.handshakeFailures(r), Long::sum);
+                    }
+                }
+                for (ErrorCode code : ErrorCode.values()) {
+                    if (code.isRefusal() && n.refused(code) > 0) {
+                        refusedBy.merge(code, n.refused(code), Long::sum);
+                    }
+                }
+            }
             String report = String.format("fairness: %d nodes x %d chains at degree %d: %d of %d networks at degree"
                             + " after %d ms; share refusals %d, silent cuts %d, busy refusals %d, failed sessions"
-                            + " and opens %d", nodes, chains, degree, ready.stream().filter(CompletableFuture::isDone)
-                            .count(), ready.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
-                    shareRefused, silentCut, busy, failed);
+                            + " and opens %d (sessions %d), opens refused by code %s, stripes lost %d, handshake"
+                            + " failures %s", nodes, chains, degree,
+                    ready.stream().filter(CompletableFuture::isDone).count(), ready.size(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), shareRefused, silentCut, busy, failed,
+                    sessionsFailed, refusedBy, stripesLost, handshakeFailures);
             System.err.println(report);
             assertThat(shareRefused).as(report).isZero();
             assertThat(silentCut).as(report).isZero();
