@@ -5,6 +5,9 @@ import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.wire.ErrorCode;
+import io.netty.channel.Channel;
+
+import java.net.InetSocketAddress;
 
 /** A peer opened a logical connection on a registered network: accept or refuse it, once. */
 public final class InboundOpen {
@@ -31,9 +34,9 @@ public final class InboundOpen {
     }
 
     /** The remote address of the connection the open came on, or null if it is not an IP socket. */
-    public java.net.InetSocketAddress remoteAddress() {
-        io.netty.channel.Channel ch = stream.session().channel();
-        return ch != null && ch.remoteAddress() instanceof java.net.InetSocketAddress a ? a : null;
+    public InetSocketAddress remoteAddress() {
+        Channel ch = stream.session().channel();
+        return ch != null && ch.remoteAddress() instanceof InetSocketAddress a ? a : null;
     }
 
     public NetworkId network() {

@@ -1,7 +1,7 @@
 package io.chainmux.endpoint;
 
-import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.HandshakeException.Reason;
+import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.Hello;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.endpoint.identity.PeerId;
@@ -40,13 +40,16 @@ import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A node's transport: listens and dials TCP (epoll or NIO), authenticates every connection with the
@@ -75,8 +78,7 @@ public final class Endpoint implements AutoCloseable {
     private final Outcome outcome = new Outcome();
     private final AddressRateLimiter handshakeRate;
     /** When a handshake-rate refusal was last logged (nanos); a flood logs once a second. */
-    private final java.util.concurrent.atomic.AtomicLong rateLogged =
-            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
+    private final AtomicLong rateLogged = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
     private volatile Channel server;
     private volatile boolean closing;
 
@@ -341,7 +343,7 @@ public final class Endpoint implements AutoCloseable {
     }
 
     /** Local close codes that blame the peer. */
-    private static final java.util.Set<ErrorCode> PEER_FAULTS = java.util.EnumSet.of(ErrorCode.ENHANCE_YOUR_CALM,
+    private static final Set<ErrorCode> PEER_FAULTS = EnumSet.of(ErrorCode.ENHANCE_YOUR_CALM,
             ErrorCode.PROTOCOL_ERROR, ErrorCode.FLOW_CONTROL_ERROR, ErrorCode.FRAME_SIZE_ERROR,
             ErrorCode.STREAM_LIMIT_ERROR);
 

@@ -1,9 +1,18 @@
 package io.chainmux.endpoint;
 
+import io.chainmux.endpoint.identity.Hello;
+import io.chainmux.endpoint.identity.NodeIdentity;
+import io.chainmux.endpoint.identity.Role;
+import io.chainmux.mux.MuxConfig;
 import io.chainmux.mux.RateLimit;
+import io.chainmux.testing.RawPeer;
+import io.chainmux.wire.ErrorCode;
+import io.chainmux.wire.FrameWriter;
+import io.chainmux.wire.Settings;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,29 +61,29 @@ class HandshakeRateTest {
         try (TestNode node = new TestNode(b -> b.limitLoopback(true)
                 .handshakeRate(RateLimit.of(100_000, Duration.ofMinutes(1)))
                 .handshakeRatePerBlock(RateLimit.of(100_000, Duration.ofMinutes(1))).maxInboundPerIp(100_000)
-                .mux(io.chainmux.mux.MuxConfig.defaults().toBuilder().pings(RateLimit.of(5, Duration.ofMinutes(1)))
+                .mux(MuxConfig.defaults().toBuilder().pings(RateLimit.of(5, Duration.ofMinutes(1)))
                         .build()))) {
-            java.net.InetSocketAddress to = new java.net.InetSocketAddress("127.0.0.1",
+            InetSocketAddress to = new InetSocketAddress("127.0.0.1",
                     node.endpoint.localAddress().getPort());
-            try (io.chainmux.testing.RawPeer raw = io.chainmux.testing.RawPeer.connect(to, 10_000)) {
-                io.chainmux.endpoint.identity.NodeIdentity me = io.chainmux.endpoint.identity.NodeIdentity.generate();
-                io.chainmux.endpoint.identity.Hello mine = io.chainmux.endpoint.identity.Hello.create(me, 0, 1, "");
+            try (RawPeer raw = RawPeer.connect(to, 10_000)) {
+                NodeIdentity me = NodeIdentity.generate();
+                Hello mine = Hello.create(me, 0, 1, "");
                 raw.sendPreamble();
                 raw.sendHello(mine);
                 raw.readPreamble();
-                io.chainmux.endpoint.identity.Hello theirs = raw.readHello();
-                assertThat(raw.readFrame().type()).isEqualTo(io.chainmux.testing.RawPeer.Frame.AUTH);
-                raw.sendAuth(me, io.chainmux.endpoint.identity.Role.DIALER, mine, theirs);
-                assertThat(raw.readFrame().type()).isEqualTo(io.chainmux.testing.RawPeer.Frame.SETTINGS);
+                Hello theirs = raw.readHello();
+                assertThat(raw.readFrame().type()).isEqualTo(RawPeer.Frame.AUTH);
+                raw.sendAuth(me, Role.DIALER, mine, theirs);
+                assertThat(raw.readFrame().type()).isEqualTo(RawPeer.Frame.SETTINGS);
                 raw.send(out -> {
-                    io.chainmux.wire.FrameWriter.writeSettings(out, io.chainmux.wire.Settings.defaults());
+                    FrameWriter.writeSettings(out, Settings.defaults());
                     for (int i = 0; i < 6; i++) {
-                        io.chainmux.wire.FrameWriter.writePing(out, false, i);
+                        FrameWriter.writePing(out, false, i);
                     }
                 });
-                io.chainmux.testing.RawPeer.Frame goAway = raw.readUntil(io.chainmux.testing.RawPeer.Frame.GO_AWAY);
+                RawPeer.Frame goAway = raw.readUntil(RawPeer.Frame.GO_AWAY);
                 assertThat(goAway).isNotNull();
-                assertThat(goAway.goAwayCode()).isEqualTo(io.chainmux.wire.ErrorCode.ENHANCE_YOUR_CALM);
+                assertThat(goAway.goAwayCode()).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
                 assertThat(raw.closedByPeer()).isTrue();
             }
             // The penalty is applied when the node sees the close; the next attempts may race it. A

@@ -5,11 +5,12 @@ import io.chainmux.endpoint.identity.Hello;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.endpoint.identity.Role;
 import io.chainmux.mux.MuxSession;
-import io.chainmux.testing.RawPeer;
 import io.chainmux.testing.RawPeer.Frame;
+import io.chainmux.testing.RawPeer;
 import io.chainmux.wire.ErrorCode;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -130,7 +131,7 @@ class HostileHandshakeTest {
     @Test
     void theHigherIdsDialLosesACrossingWhicheverHandshakeFinishesFirst() throws Exception {
         try (TestNode node = new TestNode(); ServerSocket listen = new ServerSocket(0, 4,
-                java.net.InetAddress.getLoopbackAddress())) {
+                InetAddress.getLoopbackAddress())) {
             NodeIdentity lower = NodeIdentity.generate();
             for (int i = 0; i < 1000 && lower.peerId().compareTo(node.identity.peerId()) >= 0; i++) {
                 lower = NodeIdentity.generate();

@@ -6,6 +6,8 @@ import io.chainmux.broker.LogicalConnection;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.broker.SessionClosedException;
 import io.chainmux.endpoint.EndpointConfig;
+import io.chainmux.endpoint.EndpointStats;
+import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.testing.Utf8Messages;
@@ -15,9 +17,13 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 import static io.chainmux.p2p.Cluster.ECHO;
 import static io.chainmux.p2p.Cluster.PING_AND_HOLD;
@@ -140,7 +146,7 @@ class InboundFairnessTest {
             while (admitted.isEmpty() && System.nanoTime() < deadline) {
                 admitted.addAll(open(newcomer, CHAIN, node, 1, refused));
                 if (admitted.isEmpty()) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
                 }
             }
             assertThat(refused).as("refusals before the deadline").containsOnly(ErrorCode.REFUSED_BUSY);
@@ -186,7 +192,7 @@ class InboundFairnessTest {
             try {
                 CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).get(10L * Cluster.WAIT_SECONDS,
                         TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 // report how far it got: the counters below say whether a limit was in the way
             }
             long shareRefused = 0;
@@ -202,17 +208,17 @@ class InboundFairnessTest {
                     failed += s.sessionsFailed() + s.openFailures();
                 }
             }
-            java.util.Map<ErrorCode, Long> refusedBy = new java.util.TreeMap<>();
+            Map<ErrorCode, Long> refusedBy = new TreeMap<>();
             long sessionsFailed = 0;
             long stripesLost = 0;
-            java.util.Map<String, Long> handshakeFailures = new java.util.TreeMap<>();
+            Map<String, Long> handshakeFailures = new TreeMap<>();
             for (P2pNode n : c.nodes) {
                 for (NetworkId id : Cluster.chains(chains)) {
                     sessionsFailed += n.network(id).stats().sessionsFailed();
                 }
-                io.chainmux.endpoint.EndpointStats es = n.broker().endpoint().stats();
+                EndpointStats es = n.broker().endpoint().stats();
                 stripesLost += es.stripesLost();
-                for (var r : io.chainmux.endpoint.identity.HandshakeException.Reason.values()) {
+                for (HandshakeException.Reason r : HandshakeException.Reason.values()) {
                     if (es.handshakeFailures(r) > 0) {
                         handshakeFailures.merge(r.name(), es.handshakeFailures(r), Long::sum);
                     }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -88,7 +89,7 @@ class PeerDbPoisoningTest {
             PeerDb db = victim.peerDb();
             System.err.printf("poisoning: %d networks, %d busy refusals, peer DB %d entries, learned %s%n", NETWORKS,
                     nets.stream().mapToLong(n -> n.stats().busyReceived()).sum(), db.size(),
-                    java.util.Arrays.stream(PeerDb.Learned.values()).map(l -> l + "=" + db.learned(l)).toList());
+                    Arrays.stream(PeerDb.Learned.values()).map(l -> l + "=" + db.learned(l)).toList());
             int bound = 1 + HOSTILE + HOSTILE * PER_SOURCE; // the good peer, the hostile ones, their budgets
             assertThat(db.size()).as("peer DB size after %d busy refusals", nets.stream()
                     .mapToLong(n -> n.stats().busyReceived()).sum()).isLessThanOrEqualTo(bound);

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -171,13 +173,13 @@ class PeerDbTest {
 
     // ---- bounded size and learning from peers
 
-    static final java.net.InetAddress LOOPBACK = java.net.InetAddress.getLoopbackAddress();
+    static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
     @Test
     void learnedPeersStayWithinTheSourcesBudgetUntilTheyWork() {
         PeerDb small = new PeerDb(self, clock, 5, Duration.ofHours(12), 100, 3);
         PeerId source = NodeIdentity.generate().peerId();
-        List<PeerAddress> told = new java.util.ArrayList<>();
+        List<PeerAddress> told = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             told.add(peer(7000 + i));
         }
@@ -203,7 +205,7 @@ class PeerDbTest {
         }
         assertThat(db.learn(new PeerAddress("10.0.0.1", 0, NodeIdentity.generate().peerId()), source, null))
                 .as("port 0").isEqualTo(PeerDb.Learned.UNUSABLE);
-        assertThat(db.learn(peer(7000), source, java.net.InetAddress.getByName("203.0.113.5")))
+        assertThat(db.learn(peer(7000), source, InetAddress.getByName("203.0.113.5")))
                 .as("loopback from a global peer").isEqualTo(PeerDb.Learned.UNUSABLE);
         assertThat(db.size()).isZero();
     }
@@ -266,7 +268,7 @@ class PeerDbTest {
         PeerDb big = new PeerDb(self, clock, 5, Duration.ofHours(12), 1000, 100);
         PeerAddress boot = peer(7000);
         big.add(boot, true);
-        List<PeerAddress> worked = new java.util.ArrayList<>();
+        List<PeerAddress> worked = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             PeerAddress w = peer(7100 + i);
             worked.add(w);
