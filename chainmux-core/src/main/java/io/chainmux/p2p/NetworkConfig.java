@@ -30,7 +30,8 @@ import java.time.Duration;
  * @param timeoutIsSuccess       whether a session cut at its timeout counts as a success (chainweb: yes;
  *                               its sessions sync until cut)
  * @param restartDelay           pause before an ended outgoing session's slot is refilled
- * @param requestInterval        how often the request side re-checks its degree (new peers, backoffs over)
+ * @param requestInterval        shortest pause between the request side's looks for peers while below its
+ *                               degree (it also looks when a slot frees, a backoff ends or the peer database grows)
  * @param sharingAware           prefer peers this node already has a TCP connection to (for other networks)
  * @param sharingProbability     how often (0-1) a sharing-aware pick is restricted to connected peers
  * @param sharingMaxFailures     connected peers with more successive failures are not preferred

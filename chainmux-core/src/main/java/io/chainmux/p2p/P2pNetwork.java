@@ -11,6 +11,7 @@ import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.wire.ErrorCode;
 import org.slf4j.Logger;
@@ -48,9 +49,11 @@ import java.util.concurrent.ScheduledFuture;
  * <li>Accept: runs the responder session for inbound connections up to
  *     {@link NetworkConfig#maxInboundSessions()}; beyond that refuses with REFUSED_BUSY and a
  *     {@link BusyDetail} naming alternative peers.</li>
- * <li>Every session is cut at its (jittered) timeout; an exception, a failed stage or a null outcome
- *     is a failure; the peer's score follows the outcome; an ended outgoing session's slot is refilled
- *     after {@link NetworkConfig#restartDelay()}.</li>
+ * <li>An outgoing session is cut cleanly (FIN) at its (jittered) timeout, an inbound one only after
+ *     1.25 x the longest outgoing timeout; an exception, a failed stage or a null outcome is a failure
+ *     (counted by reason); the peer's score follows the outcome; an ended outgoing session's slot is
+ *     refilled after {@link NetworkConfig#restartDelay()}. Below its degree the request side looks for
+ *     peers when something may have changed, not on a fixed tick.</li>
  * </ul>
  *
  * <p>Threading: all state is confined to the network's serial executor (the one its sessions'
@@ -58,6 +61,8 @@ import java.util.concurrent.ScheduledFuture;
  */
 public final class P2pNetwork implements NetworkHandler {
     private static final Logger log = LoggerFactory.getLogger(P2pNetwork.class);
+    /** Longest pause between looks for peers while below the degree with nothing else to wake us. */
+    static final Duration IDLE_RECHECK = Duration.ofSeconds(30);
 
     /** A session in progress. */
     private static final class Running {
@@ -97,6 +102,8 @@ public final class P2pNetwork implements NetworkHandler {
     private final Map<PeerId, Long> cooldownUntil = new HashMap<>();
     private final Set<Running> running = new HashSet<>();
     private ScheduledFuture<?> tick;
+    /** A callback waits for the peer database to grow. */
+    private boolean waitingForPeers;
     private volatile boolean stopped;
 
     P2pNetwork(NetworkId id, NetworkConfig config, ConnectionBroker broker, PeerDb peers, InboundShares shares,
@@ -115,7 +122,7 @@ public final class P2pNetwork implements NetworkHandler {
 
     void start() {
         registration = broker.register(id, this, config.dispatch());
-        execute(this::onTick);
+        execute(this::fill);
     }
 
     public NetworkId id() {
@@ -147,36 +154,73 @@ public final class P2pNetwork implements NetworkHandler {
 
     // ------------------------------------------------------------------ request side
 
-    private void onTick() {
+    /**
+     * Fills free outgoing slots, then plans the next look only if slots are still free: when a peer's
+     * backoff or cooldown ends, when the peer database grows, and at the latest after
+     * {@link #IDLE_RECHECK} (scores, sharing bias). A network at its degree schedules nothing: a
+     * session's end refills its slot. So an idle node does not poll per network.
+     */
+    private void fill() {
         if (stopped) {
             return;
         }
         long now = clock.millis();
         cooldownUntil.values().removeIf(until -> until <= now);
-        fill();
-        tick = broker.schedule(config.requestInterval(), () -> execute(this::onTick));
-    }
-
-    private void fill() {
         int need = config.targetDegree() - outgoing.size();
-        if (stopped || need <= 0) {
+        if (need <= 0) {
+            cancelTick();
             return;
         }
-        long now = clock.millis();
+        List<PeerInfo> snapshot = peers.snapshot();
         List<PeerInfo> candidates = new ArrayList<>();
-        for (PeerInfo p : peers.snapshot()) {
+        long nextEligible = Long.MAX_VALUE;
+        for (PeerInfo p : snapshot) {
             if (eligible(p, now)) {
                 candidates.add(p);
+            } else if (!outgoing.contains(p.id())) {
+                nextEligible = Math.min(nextEligible, eligibleAt(p));
             }
         }
-        while (need-- > 0) {
+        while (need > 0) {
             PeerInfo p = picker.pick(candidates);
             if (p == null) {
-                return;
+                break;
             }
             candidates.remove(p);
             startOutgoing(p);
+            need--;
         }
+        if (need <= 0) {
+            cancelTick();
+            return;
+        }
+        long delay = Math.min(IDLE_RECHECK.toMillis(), Math.max(config.requestInterval().toMillis(),
+                nextEligible == Long.MAX_VALUE ? Long.MAX_VALUE : nextEligible - now));
+        cancelTick();
+        tick = broker.schedule(Duration.ofMillis(delay), () -> execute(this::fill));
+        if (!waitingForPeers) {
+            waitingForPeers = true;
+            peers.whenSize(snapshot.size() + 1).thenRun(() -> execute(() -> {
+                waitingForPeers = false;
+                fill();
+            }));
+        }
+    }
+
+    private void cancelTick() {
+        if (tick != null) {
+            tick.cancel(false);
+            tick = null;
+        }
+    }
+
+    /** When a peer that is not eligible now becomes eligible (cooldown and backoff over). */
+    private long eligibleAt(PeerInfo p) {
+        long at = cooldownUntil.getOrDefault(p.id(), 0L);
+        if (p.successiveFailures() > 0) {
+            at = Math.max(at, p.lastFailure() + config.backoff(p.successiveFailures()).toMillis());
+        }
+        return at;
     }
 
     private boolean eligible(PeerInfo p, long now) {
@@ -196,7 +240,7 @@ public final class P2pNetwork implements NetworkHandler {
             if (failure != null) {
                 openFailed(peer, unwrap(failure));
             } else if (stopped) {
-                conn.abort(ErrorCode.CANCEL);
+                conn.finish(); // FIN, not a reset the peer would count as premature
                 outgoing.remove(peer);
                 peers.sessionEnded(peer);
             } else {
@@ -357,7 +401,10 @@ public final class P2pNetwork implements NetworkHandler {
         } else {
             stats.activeInbound.incrementAndGet();
         }
-        Duration timeout = config.jitteredTimeout(random.nextDouble());
+        // The requester ends a session at its timeout; an inbound one is cut only later (a requester
+        // that never ends), so an honest session ends once, by the side that opened it.
+        Duration timeout = outbound ? config.jitteredTimeout(random.nextDouble())
+                : config.jitteredTimeout(1.0).multipliedBy(5).dividedBy(4);
         r.timer = broker.schedule(timeout, () -> execute(() -> end(r, null, null, true)));
         CompletionStage<SessionOutcome> stage;
         try {
@@ -386,7 +433,7 @@ public final class P2pNetwork implements NetworkHandler {
         SessionOutcome o;
         if (timedOut) {
             stats.timeouts.increment();
-            r.conn.abort(ErrorCode.SESSION_TIMEOUT);
+            r.conn.finish(); // FIN: an ordinary end, not a reset (resets at 1000 networks read as abuse)
             o = config.timeoutIsSuccess() ? SessionOutcome.ok() : SessionOutcome.failed("session timed out");
         } else {
             r.conn.finish();
@@ -401,7 +448,7 @@ public final class P2pNetwork implements NetworkHandler {
                 stats.sessionsOk.increment();
                 peers.success(peer, id);
             } else {
-                stats.sessionsFailed.increment();
+                stats.failed(failureReason(r, o, failure, timedOut));
                 if (o.misbehaved()) {
                     stats.sessionsMisbehaved.increment();
                 }
@@ -421,6 +468,28 @@ public final class P2pNetwork implements NetworkHandler {
                 }
             }
         }
+    }
+
+    /** A short category for a failed outgoing session (see {@link NetworkStats#failuresByReason()}). */
+    private static String failureReason(Running r, SessionOutcome o, Throwable failure, boolean timedOut) {
+        if (timedOut) {
+            return "timeout";
+        }
+        Throwable cause = failure == null ? null : unwrap(failure);
+        if (cause instanceof SessionClosedException closed) {
+            return "closed: " + closed.reason().code();
+        }
+        if (cause != null) {
+            return "error: " + cause.getClass().getSimpleName();
+        }
+        if (o.misbehaved()) {
+            return "misbehaved";
+        }
+        CompletableFuture<CloseReason> closed = r.conn.closeFuture();
+        if (closed.isDone() && !closed.join().isNormal()) { // the session turned the reset into its own failure
+            return "closed: " + closed.join().code();
+        }
+        return "failed";
     }
 
     private static SessionOutcome outcomeOf(SessionOutcome outcome, Throwable failure) {
@@ -464,22 +533,21 @@ public final class P2pNetwork implements NetworkHandler {
 
     /**
      * Stops the network: no new sessions, inbound opens refused with REFUSED_GOING_AWAY, running
-     * sessions cut with CANCEL. Completes once done.
+     * sessions ended with FIN (a node stopping resets nothing: thousands of CANCELs on young streams
+     * would read as a rapid reset to its peers). Completes once done.
      */
     CompletableFuture<Void> stop() {
         CompletableFuture<Void> done = new CompletableFuture<>();
         stopped = true; // stays registered: opens are refused REFUSED_GOING_AWAY, not as unknown
         try {
             registration.executor().execute(() -> {
-                if (tick != null) {
-                    tick.cancel(false);
-                }
+                cancelTick();
                 for (Running r : List.copyOf(running)) {
                     r.done = true;
                     if (r.timer != null) {
                         r.timer.cancel(false);
                     }
-                    r.conn.abort(ErrorCode.CANCEL);
+                    r.conn.finish();
                     peers.sessionEnded(r.conn.peer());
                     if (!r.outbound) {
                         inboundSlots.release(r.conn.peer(), r.from);
