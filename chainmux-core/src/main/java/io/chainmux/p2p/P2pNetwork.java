@@ -38,7 +38,7 @@ import java.util.concurrent.ScheduledFuture;
  *
  * <ul>
  * <li>Request: keeps {@link NetworkConfig#targetDegree()} outgoing sessions running, each with a
- *     different peer, chosen by {@link PeerPicker} (random, weighted by score, optionally
+ *     different peer, chosen by {@link NextPeers} and {@link PeerPicker} (random, weighted by score, optionally
  *     sharing-aware) among peers not in backoff and not cooling down after refusing (busy: for
  *     {@code backoffBase}; unknown network: for {@code backoffMax}).</li>
  * <li>Accept: runs the responder session for inbound connections up to
@@ -76,7 +76,7 @@ public final class P2pNetwork implements NetworkHandler {
     private final Session responder;
     private final Clock clock;
     private final Random random;
-    private final PeerPicker picker;
+    private final NextPeers nextPeers;
     private final NetworkStats stats = new NetworkStats();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     /** Peers with an outgoing session (or open) on this network: never two at once with one peer. */
@@ -99,7 +99,7 @@ public final class P2pNetwork implements NetworkHandler {
         this.responder = responder;
         this.clock = clock;
         this.random = random;
-        this.picker = new PeerPicker(config, random, broker::isConnectedOrDialing, broker::connectedOrDialingPeers);
+        this.nextPeers = new NextPeers(config, random, broker::isConnectedOrDialing, broker::connectedOrDialingPeers);
     }
 
     void start() {
@@ -152,27 +152,8 @@ public final class P2pNetwork implements NetworkHandler {
             return;
         }
         long now = clock.millis();
-        List<PeerInfo> candidates = new ArrayList<>();
-        for (PeerInfo p : peers.snapshot()) {
-            if (eligible(p, now)) {
-                candidates.add(p);
-            }
-        }
-        while (need-- > 0) {
-            PeerInfo p = picker.pick(candidates);
-            if (p == null) {
-                return;
-            }
-            candidates.remove(p);
-            startOutgoing(p);
-        }
-    }
-
-    private boolean eligible(PeerInfo p, long now) {
-        return !outgoing.contains(p.id())
-                && cooldownUntil.getOrDefault(p.id(), 0L) <= now
-                && (p.successiveFailures() == 0
-                || now >= p.lastFailure() + config.backoff(p.successiveFailures()).toMillis());
+        nextPeers.fill(need, peers.snapshot(), now,
+                p -> outgoing.contains(p) || cooldownUntil.getOrDefault(p, 0L) > now, this::startOutgoing);
     }
 
     private void startOutgoing(PeerInfo p) {
