@@ -1,5 +1,6 @@
 package io.chainmux.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.chainmux.bench.sim.SimGrid;
@@ -12,7 +13,9 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -83,6 +86,11 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Only up to 1000 nodes (about a minute).")
     boolean quick;
 
+    @Option(names = "--merge", split = ",", paramLabel = "FILE[,FILE...]",
+            description = "Run nothing: merge the cells of earlier runs' --json files (cells run apart equal the cells "
+                    + "of one run: each depends only on its parameters and seed), then table, --json and chart.")
+    List<Path> merge;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results to FILE as JSON.")
     Path json;
 
@@ -92,17 +100,8 @@ public final class SimCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path chartFile = ChartOption.resolve(spec.commandLine(), chart, json);
-        SimGrid.Config config;
-        try {
-            List<Integer> n = quick ? nodes.stream().filter(x -> x <= 1000).toList() : nodes;
-            config = new SimGrid.Config(n, chains, degree, rules,
-                    scenarios.stream().map(SimGrid.Scenario::parse).toList(), rounds, churn, exchangeRounds,
-                    rotationBudget, (long) maxVisits, seed);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
         PrintWriter err = spec.commandLine().getErr();
-        SimGrid grid = SimGrid.run(config, err);
+        SimGrid grid = merge != null ? merged() : run(err);
         PrintWriter out = spec.commandLine().getOut();
         out.println();
         grid.printTable(out);
@@ -117,5 +116,31 @@ public final class SimCommand implements Callable<Integer> {
             err.println("no chart: every cell was skipped");
         }
         return 0;
+    }
+
+    private SimGrid merged() throws java.io.IOException {
+        List<Map<String, Object>> runs = new ArrayList<>();
+        ObjectMapper mapper = new ObjectMapper();
+        for (Path f : merge) {
+            runs.add(mapper.readValue(f.toFile(), new TypeReference<Map<String, Object>>() {}));
+        }
+        try {
+            return SimGrid.merge(runs);
+        } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
+            throw new ParameterException(spec.commandLine(), "--merge: not the JSON of bench sim: " + e.getMessage());
+        }
+    }
+
+    private SimGrid run(PrintWriter err) {
+        SimGrid.Config config;
+        try {
+            List<Integer> n = quick ? nodes.stream().filter(x -> x <= 1000).toList() : nodes;
+            config = new SimGrid.Config(n, chains, degree, rules,
+                    scenarios.stream().map(SimGrid.Scenario::parse).toList(), rounds, churn, exchangeRounds,
+                    rotationBudget, (long) maxVisits, seed);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return SimGrid.run(config, err);
     }
 }

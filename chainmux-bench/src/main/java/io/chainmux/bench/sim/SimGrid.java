@@ -140,6 +140,46 @@ public final class SimGrid {
         return new SimGrid(config, results, skipped);
     }
 
+    /**
+     * The cells of several runs' {@link #toJson()} output as one grid (each cell depends only on its own
+     * parameters and seed, so cells run apart are the cells one run would give). Run parameters (degree,
+     * rounds, churn) come from the first; results keep their own.
+     */
+    @SuppressWarnings("unchecked")
+    public static SimGrid merge(List<Map<String, Object>> runs) {
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("nothing to merge");
+        }
+        Map<String, Object> first = runs.get(0);
+        List<SimResult> results = new ArrayList<>();
+        List<String> rules = new ArrayList<>();
+        for (Map<String, Object> run : runs) {
+            long budget = ((Number) run.get("rotation_budget")).longValue();
+            for (Map<String, Object> r : (List<Map<String, Object>>) run.get("results")) {
+                SimResult result = SimResult.fromJson(r, budget);
+                results.add(result);
+                if (!rules.contains(result.params().rule().name())) {
+                    rules.add(result.params().rule().name());
+                }
+            }
+        }
+        if (results.isEmpty()) {
+            throw new IllegalArgumentException("the runs to merge have no results");
+        }
+        results.sort(java.util.Comparator.comparing((SimResult r) -> scenarioOf(r.params()))
+                .reversed() // static, exchange, churn: the full-membership baseline first
+                .thenComparingInt(r -> r.params().nodes()).thenComparingInt(r -> r.params().chains())
+                .thenComparingInt(r -> rules.indexOf(r.params().rule().name())));
+        int degree = ((Number) first.get("degree")).intValue();
+        Config config = new Config(results.stream().map(r -> r.params().nodes()).distinct().toList(),
+                results.stream().map(r -> r.params().chains()).distinct().toList(), degree, rules,
+                results.stream().map(r -> Scenario.parse(scenarioOf(r.params()))).distinct().toList(),
+                ((Number) first.get("rounds")).intValue(), ((Number) first.get("churn_per_round")).doubleValue(),
+                ((Number) first.get("exchange_rounds")).intValue(), ((Number) first.get("rotation_budget")).longValue(),
+                Long.MAX_VALUE, ((Number) first.get("seed")).longValue());
+        return new SimGrid(config, results, List.of());
+    }
+
     static String scenarioOf(SimParams p) {
         return p.fullView() ? (p.churn() > 0 ? "churn" : "static") : "exchange";
     }

@@ -58,6 +58,42 @@ record SimResult(SimParams params, int nodesUp, Distribution distinctPeers, Dist
         return m;
     }
 
+    /** Reads {@link #toJson()} back (to merge the cells of several runs). */
+    static SimResult fromJson(Map<String, Object> m, long rotationBudget) {
+        int degree = num(m, "degree").intValue();
+        boolean full = "full".equals(m.get("view"));
+        Object exchange = m.get("exchange_rounds");
+        SimParams p = new SimParams(num(m, "nodes").intValue(), num(m, "chains").intValue(), degree,
+                SimRule.parse((String) m.get("rule"), degree), full, exchange == null ? 0 : ((Number) exchange).intValue(),
+                num(m, "rounds").intValue(), num(m, "churn_per_round").doubleValue(),
+                num(m, "max_inbound_per_chain").intValue(), rotationBudget, num(m, "seed").longValue());
+        return new SimResult(p, num(m, "nodes_up").intValue(), dist(m, "distinct_peers"), dist(m, "logical_per_tcp"),
+                num(m, "overall_logical_per_tcp").doubleValue(), num(m, "slots_unfilled").longValue(),
+                num(m, "busy_refusals").longValue(), num(m, "dials_to_departed").longValue(),
+                num(m, "chain_largest_component_min").doubleValue(), num(m, "chains_checked").intValue(),
+                num(m, "mean_view").doubleValue(), num(m, "rotated_share_per_round").doubleValue(),
+                num(m, "picks").longValue(), num(m, "seconds").doubleValue());
+    }
+
+    private static Number num(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (!(v instanceof Number n)) {
+            throw new IllegalArgumentException("result field '" + key + "' is missing or not a number: " + v);
+        }
+        return n;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Distribution dist(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (!(v instanceof Map)) {
+            throw new IllegalArgumentException("result field '" + key + "' is missing or not an object: " + v);
+        }
+        Map<String, Object> d = (Map<String, Object>) v;
+        return new Distribution(num(d, "mean").doubleValue(), num(d, "p50").doubleValue(), num(d, "p90").doubleValue(),
+                num(d, "max").doubleValue());
+    }
+
     private static Map<String, Object> dist(Distribution d) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("mean", round(d.mean()));

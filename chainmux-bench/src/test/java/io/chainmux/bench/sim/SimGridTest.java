@@ -1,5 +1,7 @@
 package io.chainmux.bench.sim;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
@@ -28,6 +30,35 @@ class SimGridTest {
         assertThat((List<?>) json.get("results")).hasSize(6);
         assertThat((List<?>) json.get("skipped")).hasSize(2);
         assertThat(grid.chart().toSvg()).contains("distinct TCP peers per node", "cap6");
+    }
+
+    @Test
+    void mergedRunsGiveTheCellsOfOneRun() throws Exception {
+        SimGrid.Config both = new SimGrid.Config(List.of(40), List.of(4, 8), 3, List.of("sharing"),
+                List.of(SimGrid.Scenario.EXCHANGE), 1, 0.05, 1, 1_000_000, Long.MAX_VALUE, 3);
+        SimGrid.Config four = new SimGrid.Config(List.of(40), List.of(4), 3, List.of("sharing"),
+                List.of(SimGrid.Scenario.EXCHANGE), 1, 0.05, 1, 1_000_000, Long.MAX_VALUE, 3);
+        SimGrid.Config eight = new SimGrid.Config(List.of(40), List.of(8), 3, List.of("sharing"),
+                List.of(SimGrid.Scenario.EXCHANGE), 1, 0.05, 1, 1_000_000, Long.MAX_VALUE, 3);
+        PrintWriter quiet = new PrintWriter(new StringWriter());
+        ObjectMapper mapper = new ObjectMapper();
+        List<Map<String, Object>> parts = new java.util.ArrayList<>();
+        for (SimGrid.Config c : List.of(eight, four)) {
+            String json = mapper.writeValueAsString(SimGrid.run(c, quiet).toJson());
+            parts.add(mapper.readValue(json, new TypeReference<Map<String, Object>>() {}));
+        }
+
+        SimGrid merged = SimGrid.merge(parts);
+        SimGrid whole = SimGrid.run(both, quiet);
+
+        assertThat(merged.results()).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            SimResult m = merged.results().get(i);
+            SimResult w = whole.results().get(i);
+            assertThat(m.params().chains()).isEqualTo(w.params().chains());
+            assertThat(m.distinctPeers()).isEqualTo(w.distinctPeers());
+            assertThat(m.busyRefusals()).isEqualTo(w.busyRefusals());
+        }
     }
 
     @Test
