@@ -67,9 +67,16 @@ public final class SimGrid {
             if (maxVisits < 1) {
                 throw new IllegalArgumentException("maxVisits must be >= 1, was " + maxVisits);
             }
+            cells(nodes, chains, degree, rules, scenarios, rounds, churn, exchangeRounds, rotationBudget, seed); // fail now
         }
 
         List<SimParams> cells() {
+            return cells(nodes, chains, degree, rules, scenarios, rounds, churn, exchangeRounds, rotationBudget, seed);
+        }
+
+        private static List<SimParams> cells(List<Integer> nodes, List<Integer> chains, int degree, List<String> rules,
+                                             List<Scenario> scenarios, int rounds, double churn, int exchangeRounds,
+                                             long rotationBudget, long seed) {
             List<SimParams> cells = new ArrayList<>();
             int maxInbound = NetworkConfig.defaults().maxInboundSessions();
             for (Scenario s : scenarios) {
