@@ -91,7 +91,8 @@ public final class SimCommand implements Callable<Integer> {
                     + "of one run: each depends only on its parameters and seed), then table, --json and chart.")
     List<Path> merge;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results to FILE as JSON.")
+    @Option(names = "--json", paramLabel = "FILE",
+            description = "Also write the results to FILE as JSON (rewritten after every cell).")
     Path json;
 
     @Option(names = "--chart", paramLabel = "FILE", description = ChartOption.DESCRIPTION)
@@ -106,8 +107,7 @@ public final class SimCommand implements Callable<Integer> {
         out.println();
         grid.printTable(out);
         if (json != null) {
-            Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(grid.toJson()));
+            writeJson(grid);
             err.println("wrote " + json.toAbsolutePath());
         }
         if (chartFile != null && grid.hasResults()) {
@@ -141,6 +141,20 @@ public final class SimCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        return SimGrid.run(config, err);
+        // With --json the results so far are saved after every cell, so a long grid cut short keeps them.
+        return SimGrid.run(config, err, partial -> {
+            if (json != null) {
+                try {
+                    writeJson(partial);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        });
+    }
+
+    private void writeJson(SimGrid grid) throws java.io.IOException {
+        Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(grid.toJson()));
     }
 }

@@ -105,6 +105,11 @@ public final class SimGrid {
 
     /** Runs every cell in turn; progress to {@code err} every second. */
     public static SimGrid run(Config config, PrintWriter err) {
+        return run(config, err, g -> { });
+    }
+
+    /** Like {@link #run(Config, PrintWriter)}, handing the results so far to {@code afterEachCell} (to save them). */
+    public static SimGrid run(Config config, PrintWriter err, java.util.function.Consumer<SimGrid> afterEachCell) {
         List<SimParams> cells = config.cells();
         List<SimResult> results = new ArrayList<>();
         List<SimParams> skipped = new ArrayList<>();
@@ -140,6 +145,7 @@ public final class SimGrid {
                         r.sampled() ? String.format(Locale.ROOT, " (%.0f%% of sessions rotated per round: sampled)",
                                 100 * r.rotatedShare()) : "");
                 err.flush();
+                afterEachCell.accept(new SimGrid(config, results, skipped));
             }
         } finally {
             ticker.shutdownNow();

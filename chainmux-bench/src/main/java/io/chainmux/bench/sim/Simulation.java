@@ -69,8 +69,9 @@ final class Simulation {
     private int curNode;
     private int curChain;
     private int failures;
-    private int[] excluded = new int[16];
-    private int excludedCount;
+    /** excludedIn[peer] == fillNumber: the peer refused or failed in the fill in progress. */
+    private final int[] excludedIn;
+    private int fillNumber;
     private final Predicate<PeerId> unavailable = this::unavailable;
     private final Consumer<PeerInfo> start = this::start;
     private final List<PeerInfo> everyone = new AbstractList<>() {
@@ -110,6 +111,7 @@ final class Simulation {
         this.up = new boolean[capacity];
         this.next = new NextPeers[capacity];
         this.info = new PeerInfo[capacity];
+        this.excludedIn = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             PeerId id = PeerId.of(ByteBuffer.allocate(PeerId.KEY_LENGTH).putInt(i).putLong(p.seed()).array());
             PeerAddress a = new PeerAddress("10." + (i >>> 16 & 255) + "." + (i >>> 8 & 255) + "." + (i & 255), 7000, id);
@@ -280,7 +282,7 @@ final class Simulation {
     private void fillSlots(int n, int c) {
         curNode = n;
         curChain = c;
-        excludedCount = 0;
+        fillNumber++;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             int need = degree - filled(n, c);
             if (need == 0) {
@@ -314,12 +316,7 @@ final class Simulation {
                 return true;
             }
         }
-        for (int e = 0; e < excludedCount; e++) {
-            if (excluded[e] == j) {
-                return true;
-            }
-        }
-        return false;
+        return excludedIn[j] == fillNumber;
     }
 
     private void start(PeerInfo peer) {
@@ -336,10 +333,7 @@ final class Simulation {
             } else {
                 deadDials++;
             }
-            if (excludedCount == excluded.length) {
-                excluded = Arrays.copyOf(excluded, excludedCount * 2);
-            }
-            excluded[excludedCount++] = j;
+            excludedIn[j] = fillNumber;
             failures++;
             return;
         }
