@@ -140,8 +140,8 @@ public final class SimGrid {
                 }
                 SimResult r = new Simulation(p, progress).run();
                 results.add(r);
-                err.printf(Locale.ROOT, "%s: %.1f peers/node, %.1f logical per TCP, %.1f s%s%n", name,
-                        r.distinctPeers().mean(), r.overallLogicalPerTcp(), r.seconds(),
+                err.printf(Locale.ROOT, "%s: %.1f peers/node, %.1f logical per TCP, %.1f s (CPU %.1f s)%s%n", name,
+                        r.distinctPeers().mean(), r.overallLogicalPerTcp(), r.seconds(), r.cpuSeconds(),
                         r.sampled() ? String.format(Locale.ROOT, " (%.0f%% of sessions rotated per round: sampled)",
                                 100 * r.rotatedShare()) : "");
                 err.flush();
@@ -220,14 +220,14 @@ public final class SimGrid {
 
     public void printTable(PrintWriter out) {
         out.println("scenario  nodes  chains rule         peers/node mean p50 p90 max   logical/TCP node mean p50 p90"
-                + "   overall  unfilled    busy  chain-cc  view   time");
+                + "   overall  unfilled    busy  chain-cc  view    cpu");
         for (SimResult r : results) {
             SimParams p = r.params();
             out.printf(Locale.ROOT, "%-8s %6d %7d %-12s %8.1f %5.0f %5.0f %5.0f   %10.1f %5.1f %5.1f   %7.1f %9d %7d %9.3f %5.0f %5.0fs%s%n",
                     scenarioOf(p), p.nodes(), p.chains(), p.rule().name(), r.distinctPeers().mean(),
                     r.distinctPeers().p50(), r.distinctPeers().p90(), r.distinctPeers().max(), r.logicalPerTcp().mean(),
                     r.logicalPerTcp().p50(), r.logicalPerTcp().p90(), r.overallLogicalPerTcp(), r.slotsUnfilled(),
-                    r.busyRefusals(), r.chainComponent(), r.meanView(), r.seconds(),
+                    r.busyRefusals(), r.chainComponent(), r.meanView(), r.cpuSeconds(),
                     r.sampled() ? String.format(Locale.ROOT, "  sampled: %.0f%% of sessions rotated per round",
                             100 * r.rotatedShare()) : "");
         }

@@ -18,11 +18,12 @@ import java.util.Map;
  * @param meanView          peers a node knows, mean
  * @param rotatedShare      share of sessions that ended and were refilled per round (1: all; less: sampled)
  * @param seconds           wall-clock run time
+ * @param cpuSeconds        CPU time of the run (-1 if not recorded)
  */
 record SimResult(SimParams params, int nodesUp, Distribution distinctPeers, Distribution logicalPerTcp,
                  double overallLogicalPerTcp, long slotsUnfilled, long busyRefusals, long dialsToDeparted,
                  double chainComponent, int chainsChecked, double meanView, double rotatedShare, long picks,
-                 double seconds) {
+                 double seconds, double cpuSeconds) {
 
     /** Whether part of the run was sampled rather than exact. */
     boolean sampled() {
@@ -55,6 +56,7 @@ record SimResult(SimParams params, int nodesUp, Distribution distinctPeers, Dist
         m.put("sampled", sampled());
         m.put("picks", picks);
         m.put("seconds", round(seconds));
+        m.put("cpu_seconds", round(cpuSeconds));
         return m;
     }
 
@@ -72,7 +74,8 @@ record SimResult(SimParams params, int nodesUp, Distribution distinctPeers, Dist
                 num(m, "busy_refusals").longValue(), num(m, "dials_to_departed").longValue(),
                 num(m, "chain_largest_component_min").doubleValue(), num(m, "chains_checked").intValue(),
                 num(m, "mean_view").doubleValue(), num(m, "rotated_share_per_round").doubleValue(),
-                num(m, "picks").longValue(), num(m, "seconds").doubleValue());
+                num(m, "picks").longValue(), num(m, "seconds").doubleValue(),
+                m.get("cpu_seconds") instanceof Number cpu ? cpu.doubleValue() : -1);
     }
 
     private static Number num(Map<String, Object> m, String key) {

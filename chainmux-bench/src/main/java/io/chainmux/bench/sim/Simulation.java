@@ -124,6 +124,7 @@ final class Simulation {
 
     SimResult run() {
         long t0 = System.nanoTime();
+        long cpu0 = cpuNanos();
         for (int n = 0; n < p.nodes(); n++) {
             addNode(n);
         }
@@ -151,7 +152,13 @@ final class Simulation {
         for (int r = 0; r < p.rounds(); r++) {
             rotated = Math.min(rotated, round(r));
         }
-        return measure(rotated, (System.nanoTime() - t0) / 1e9);
+        return measure(rotated, (System.nanoTime() - t0) / 1e9, (cpuNanos() - cpu0) / 1e9);
+    }
+
+    /** This thread's CPU time: on a shared machine wall time says little about what a cell costs. */
+    private static long cpuNanos() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        return mx.isCurrentThreadCpuTimeSupported() ? mx.getCurrentThreadCpuTime() : 0;
     }
 
     /** One session lifetime; returns the share of sessions rotated (1 unless over the budget). */
@@ -380,7 +387,7 @@ final class Simulation {
 
     // ------------------------------------------------------------------ measuring
 
-    private SimResult measure(double rotated, double seconds) {
+    private SimResult measure(double rotated, double seconds, double cpuSeconds) {
         int count = 0;
         for (int n = 0; n < joined; n++) {
             if (up[n]) {
@@ -420,7 +427,7 @@ final class Simulation {
         }
         return new SimResult(p, count, Distribution.of(peers), Distribution.of(ratio),
                 distinctSum == 0 ? 0 : (double) logicalSum / distinctSum, unfilled, busy, deadDials, component,
-                checked, count == 0 ? 0 : viewSum / count, rotated, picks, seconds);
+                checked, count == 0 ? 0 : viewSum / count, rotated, picks, seconds, cpuSeconds);
     }
 
     /** Share of the nodes up in the largest connected component of chain {@code c}'s sessions. */
