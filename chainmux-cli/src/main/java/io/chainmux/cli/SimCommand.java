@@ -78,7 +78,7 @@ public final class SimCommand implements Callable<Integer> {
                     + "so (default: ${DEFAULT-VALUE}).")
     long rotationBudget;
 
-    @Option(names = "--max-visits", paramLabel = "N", defaultValue = "3e10",
+    @Option(names = "--max-visits", paramLabel = "N", defaultValue = "2e10",
             description = "Skip cells estimated to examine more peers than this (default: ${DEFAULT-VALUE}).")
     double maxVisits;
 
