@@ -257,6 +257,13 @@ public final class SimGrid {
         return m;
     }
 
+    /** The session lifetimes the results cover: "1", or "0-1" for merged runs that differ. */
+    private String lifetimes() {
+        int min = results.stream().mapToInt(r -> r.params().rounds()).min().orElse(config.rounds());
+        int max = results.stream().mapToInt(r -> r.params().rounds()).max().orElse(config.rounds());
+        return min == max ? String.valueOf(min) : min + "-" + max;
+    }
+
     /**
      * Distinct peers per node and logical connections per TCP connection, by rule; the cells with the
      * most chains (every node count) and with the most nodes (every chain count).
@@ -288,8 +295,8 @@ public final class SimGrid {
         ratio.forEach((g, bars) -> ratioGroups.add(new BarChart.Group(g, bars)));
         return new BarChart("chainmux bench sim: TCP connections when every chain picks its own peers (degree "
                 + config.degree() + ")",
-                "simulated nodes running the node's own peer choice; after forming and " + config.rounds()
-                        + " session lifetime(s); churn " + config.churn() + " of nodes per lifetime",
+                "simulated nodes running the node's own peer choice; after forming and " + lifetimes()
+                        + " session lifetime(s); churn " + config.churn() + " of nodes per lifetime (not in static)",
                 List.of(new BarChart.Panel("distinct TCP peers per node (mean)", true, peerGroups),
                         new BarChart.Panel("logical connections per TCP connection", true, ratioGroups)));
     }
