@@ -36,6 +36,11 @@ final class ReceiveWindow {
         return available;
     }
 
+    /** Credit released (consumed or credited early) and not yet sent back to the peer. */
+    long pending() {
+        return pending;
+    }
+
     /** Spends credit for an arriving frame; false if the peer exceeded the window. */
     boolean charge(int bytes) {
         if (bytes > available) {
