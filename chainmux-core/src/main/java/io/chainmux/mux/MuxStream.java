@@ -90,6 +90,10 @@ public final class MuxStream {
     /** Messages that arrived before the application accepted the stream. */
     ArrayDeque<ByteBuf> backlog;
     boolean terminated;
+    /** Owed stream credit the receive budget held back (queued in {@link ReceiveFlowControl}). */
+    boolean creditStarved;
+    /** The last write pass found its send window exhausted with data queued; cleared by WINDOW_UPDATE. */
+    volatile boolean sendBlocked;
     /** Counted in the session's load (set before the stream reaches the loop, cleared when it ends). */
     boolean countedInLoad;
 
@@ -139,6 +143,14 @@ public final class MuxStream {
 
     public int weight() {
         return node.weight();
+    }
+
+    /**
+     * Whether the stream has data queued but no send window left: the peer's application is not
+     * reading it (fast enough). Racy off the event loop; for monitoring.
+     */
+    public boolean isSendBlocked() {
+        return sendBlocked;
     }
 
     /** Outbound bytes queued and not yet written. */
@@ -445,6 +457,18 @@ public final class MuxStream {
             listener.onClosed(this, reason);
         } catch (RuntimeException e) {
             session.contain(Containment.ON_STREAM_CLOSED, this, e);
+        }
+    }
+
+    /** Tells the listener its send window ran out with data queued. */
+    void notifySendBlocked() {
+        if (listener == null) {
+            return;
+        }
+        try {
+            listener.onSendBlocked(this);
+        } catch (RuntimeException e) {
+            session.contain(Containment.ON_SEND_BLOCKED, this, e);
         }
     }
 

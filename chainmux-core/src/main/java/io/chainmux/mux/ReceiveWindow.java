@@ -2,7 +2,8 @@ package io.chainmux.mux;
 
 /**
  * Receive-side credit of a stream or of the connection. Credit is spent when DATA arrives and
- * returned only when the application consumes it, in batches of at least a quarter of the window:
+ * returned when released (for a stream: when the application consumes it; for the connection: on
+ * receipt), in batches of at least a quarter of the window:
  * over a long path a window-bound sender then moves 3/4 of window / RTT (with half-window batches,
  * 1/2: measured in docs/PERFORMANCE.md). With autotuning, a window whose last half was used up
  * within two round trips doubles (up to a cap), so throughput is not held at window / RTT.
@@ -15,7 +16,7 @@ final class ReceiveWindow {
     private int size;
     /** Bytes the peer may still send. */
     private long available;
-    /** Bytes consumed by the application but not yet returned to the peer. */
+    /** Bytes released (consumed, credited early, or received for the connection) but not yet returned to the peer. */
     private long pending;
     /** When the current half window of returned credit began (the last growth check). */
     private long checkStartNanos;
@@ -62,12 +63,18 @@ final class ReceiveWindow {
 
     /**
      * Turns the pending credit into a WINDOW_UPDATE increment. Once half a window has been returned
-     * since the last check, grows the window first if that half took less than two round trips.
+     * since the last check, grows the window first if that half took less than two round trips;
+     * otherwise the window may shrink toward {@code shrinkTo} by withholding pending credit (granted
+     * credit cannot be taken back, but need not be renewed).
      *
-     * @param growthCap how many bytes the window may still grow by (0 disables autotuning)
-     * @param rttNanos  the measured round-trip time, or 0 when unknown
+     * @param growthCap    how many bytes the window may still grow by (0 disables autotuning)
+     * @param rttNanos     the measured round-trip time, or 0 when unknown
+     * @param shrinkTo     the size to shrink toward ({@code >= size()} keeps the size)
+     * @param maxIncrement the most credit that may be granted now (the receive budget's room);
+     *                     what it holds back stays pending
+     * @return the increment to send, 0 for none
      */
-    int takeUpdate(long nowNanos, long rttNanos, long growthCap) {
+    int takeUpdate(long nowNanos, long rttNanos, long growthCap, int shrinkTo, long maxIncrement) {
         long growth = 0;
         returnedSinceCheck += pending;
         if (returnedSinceCheck >= Math.max(1, size / 2)) {
@@ -77,10 +84,17 @@ final class ReceiveWindow {
             checkStartNanos = nowNanos;
             returnedSinceCheck = 0;
         }
+        if (growth == 0 && shrinkTo < size) {
+            long cut = Math.min(size - (long) shrinkTo, pending);
+            size -= (int) cut;
+            pending -= cut;
+        }
+        long grantable = Math.max(0, Math.min(maxIncrement, Integer.MAX_VALUE - available));
+        growth = Math.min(growth, Math.max(0, grantable - pending));
         size = (int) Math.min(Integer.MAX_VALUE, size + growth);
-        long increment = Math.min(pending + growth, Integer.MAX_VALUE - available);
+        long increment = Math.min(pending + growth, grantable);
         available += increment;
-        pending -= Math.min(pending, increment);
+        pending -= increment - growth;
         return (int) increment;
     }
 }

@@ -19,7 +19,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *       ({@link MuxStream#sendWindow}); a DATA frame charges its length, +1 at a message end, to
  *       both, and WINDOW_UPDATE frames add to them.</li>
  *   <li>Blocked state: whether the last write pass stopped on the connection window, so the writer
- *       waits for the peer's WINDOW_UPDATE instead of spinning.</li>
+ *       waits for the peer's WINDOW_UPDATE instead of spinning; and, per stream, whether its own
+ *       window ran out with data queued (the peer's reader is behind): counted, reported once per
+ *       episode to {@link StreamListener#onSendBlocked}, cleared by the stream's next WINDOW_UPDATE.</li>
  *   <li>The session's send buffer ({@link SendBudget}) and the streams whose send was refused,
  *       which hear {@link StreamListener#onWritable} once there is room again.</li>
  * </ul>
@@ -97,6 +99,11 @@ final class SendFlowControl {
             return WriteScheduler.BLOCKED;
         }
         stats.sendWindowStalls++;
+        if (!s.sendBlocked) { // reported once per episode, as QUIC's STREAM_DATA_BLOCKED
+            s.sendBlocked = true;
+            stats.sendBlocked++;
+            s.notifySendBlocked();
+        }
         return WriteScheduler.IDLE;
     }
 
@@ -111,6 +118,7 @@ final class SendFlowControl {
 
     void streamWindowUpdate(MuxStream s, int increment) {
         s.sendWindow += increment;
+        s.sendBlocked = false;
         if (s.sendWindow > WireFormat.MAX_WINDOW) {
             throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "window of stream %d above 2^31-1", s.id());
         }

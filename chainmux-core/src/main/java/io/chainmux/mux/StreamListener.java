@@ -26,6 +26,13 @@ public interface StreamListener {
     default void onWritable(MuxStream stream) {}
 
     /**
+     * The stream has messages queued but its send window is used up: the peer's application has
+     * stopped reading it, or reads more slowly than we send (QUIC's STREAM_DATA_BLOCKED, seen by the
+     * sender). Once per episode; sending resumes by itself when the peer returns credit.
+     */
+    default void onSendBlocked(MuxStream stream) {}
+
+    /**
      * Terminal event, exactly once per stream: {@link CloseReason#isNormal()} when both directions
      * closed cleanly; otherwise a reset, refusal or lost connection. Messages this side accepted for
      * sending but that did not reach the peer are lost with this event, never silently.

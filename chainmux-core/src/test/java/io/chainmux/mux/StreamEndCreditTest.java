@@ -56,6 +56,21 @@ class StreamEndCreditTest {
         peer.drain();
         ReceiveWindow w = peer.session.receiveFlow.connectionWindow();
         assertThat(w.available() + w.pending()).as("connection credit available + owed").isEqualTo(w.size());
+        assertBudgetExact();
+    }
+
+    /** The receive budget holds exactly what the live streams have committed; ended streams nothing. */
+    private void assertBudgetExact() {
+        long live = 0;
+        for (MuxStream st : peer.session.registry.streams()) {
+            live += st.credit.committed();
+        }
+        for (MuxStream st : app.opened) {
+            if (st.state() == StreamState.CLOSED) {
+                assertThat(st.credit.committed()).as("commitment of ended stream " + st).isZero();
+            }
+        }
+        assertThat(peer.session.stats().receiveCommitted()).as("budget committed").isEqualTo(live);
     }
 
     /** A late consumed() for messages of an ended stream must not return their credit a second time. */
@@ -195,5 +210,19 @@ class StreamEndCreditTest {
         peer.advance(31, TimeUnit.SECONDS);
         assertThat(app.closes).extracting(CloseReason::code).containsExactly(ErrorCode.CONNECTION_LOST);
         consumeLate(s);
+        assertBudgetExact();
+        assertThat(peer.session.stats().receiveCommitted()).isZero();
+    }
+
+    @Test
+    void connectionLoss() {
+        start();
+        MuxStream s = inboundWithUnread();
+        assertThat(peer.session.stats().receiveCommitted()).isEqualTo(MuxConfig.defaults().initialStreamWindow());
+        peer.channel.close();
+        assertThat(app.closes).extracting(CloseReason::code).containsExactly(ErrorCode.CONNECTION_LOST);
+        consumeLate(s);
+        assertBudgetExact();
+        assertThat(peer.session.stats().receiveCommitted()).isZero();
     }
 }
