@@ -8,6 +8,8 @@ import io.chainmux.bench.ReportJson;
 import io.chainmux.bench.ReportTable;
 import io.chainmux.bench.Scenario;
 import io.chainmux.bench.chainmux.ChainmuxContender;
+import io.chainmux.bench.fairness.FairnessReport;
+import io.chainmux.bench.fairness.FairnessRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -52,8 +54,21 @@ public final class CompareCommand implements Callable<Integer> {
                     + "Only the chainmux contenders support it (default: ${DEFAULT-VALUE}).")
     double pathDelayMillis;
 
+    @Option(names = "--scenario", paramLabel = "NAME", defaultValue = "standard",
+            description = "standard: the three scenarios above. fairness: on one chainmux connection, Jain's index of "
+                    + "100 saturating chains per 1 s window, weights 1:2:4, 1 KiB-message latency beside a bulk "
+                    + "chain, and a reader beside 999 stalled chains (chainmux only so far; --rounds is ignored). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String scenario;
+
     @Override
     public Integer call() throws Exception {
+        if (scenario.equals("fairness")) {
+            return fairness();
+        }
+        if (!scenario.equals("standard")) {
+            throw new ParameterException(spec.commandLine(), "--scenario must be standard or fairness, not " + scenario);
+        }
         Path chartFile = run.chartFile(spec);
         Report report = run.execute(spec, contenders == null ? Contenders.defaults() : contenders, Scenario.standard(),
                 pathDelayMillis);
@@ -63,6 +78,24 @@ public final class CompareCommand implements Callable<Integer> {
         }
         if (chartFile != null) {
             ChartOption.write(ReportChart.compare(report), chartFile, spec.commandLine().getErr());
+        }
+        return 0;
+    }
+
+    private int fairness() throws Exception {
+        if (contenders != null && !contenders.equals(List.of(ChainmuxContender.NAME))) {
+            throw new ParameterException(spec.commandLine(),
+                    "--scenario fairness runs the chainmux contender only so far (--contenders chainmux)");
+        }
+        Path chartFile = run.chartFile(spec);
+        FairnessRun.Config config = new FairnessRun.Config(Duration.ofMillis(Math.round(run.warmupSeconds * 1000)),
+                Duration.ofMillis(Math.round(run.seconds * 1000)), FairnessRun.Config.benchMux());
+        FairnessRun.Result result = new FairnessRun(config, System.err).run();
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(FairnessReport.table(result));
+        out.flush();
+        if (chartFile != null) {
+            ChartOption.write(FairnessReport.chart(result), chartFile, spec.commandLine().getErr());
         }
         return 0;
     }

@@ -57,7 +57,9 @@ final class ReceiveWindow {
      * @return true once enough is pending that an update should go out: call {@link #takeUpdate}
      */
     boolean addPending(long bytes) {
-        pending += bytes;
+        // Never more than was charged: an application that reports more consumption than arrived
+        // must not hand the peer credit beyond the window.
+        pending = Math.min(pending + bytes, size - available);
         return pending >= Math.max(1, size / UPDATE_DIVISOR);
     }
 
@@ -95,6 +97,10 @@ final class ReceiveWindow {
         long increment = Math.min(pending + growth, grantable);
         available += increment;
         pending -= increment - growth;
+        if (available < 0 || pending < 0 || available + pending > size) { // as OkHttp's WindowCounter
+            throw new IllegalStateException("receive window accounting broken: size " + size + ", available "
+                    + available + ", pending " + pending);
+        }
         return (int) increment;
     }
 }

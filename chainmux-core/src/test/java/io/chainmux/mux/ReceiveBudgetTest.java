@@ -179,4 +179,19 @@ class ReceiveBudgetTest {
         assertThat(app.payloads.get(app.payloads.size() - 1)).hasSize(2 * 16_384 + 16_000);
         assertThat(stats(MuxStats::receiveCommittedPeak)).isLessThanOrEqualTo(4L * FLOOR);
     }
+
+    /** consumed() with more than arrived returns only what arrived: the peer's credit stays within the window. */
+    @Test
+    void anApplicationReportingTooMuchDoesNotInflateThePeersCredit() {
+        start(MuxConfig.builder().autotuneWindows(false).build());
+        peer.open(2, "n");
+        peer.drain();
+        MuxStream s = app.opened.get(0);
+        fill(2);
+        s.consumed(10_000_000);
+        assertThat(updates(peer.drain(), 2)).as("credit back for the 32 KiB that arrived, no more")
+                .isEqualTo(FLOOR);
+        assertThat(s.receiveWindow.available()).isEqualTo(FLOOR);
+        assertThat(stats(MuxStats::receiveCommitted)).isEqualTo(FLOOR);
+    }
 }
