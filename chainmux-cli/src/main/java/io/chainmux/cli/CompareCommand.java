@@ -10,6 +10,7 @@ import io.chainmux.bench.Scenario;
 import io.chainmux.bench.chainmux.ChainmuxContender;
 import io.chainmux.bench.fairness.FairnessReport;
 import io.chainmux.bench.fairness.FairnessRun;
+import io.chainmux.mux.MuxConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -20,7 +21,9 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -57,7 +60,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--scenario", paramLabel = "NAME", defaultValue = "standard",
             description = "standard: the three scenarios above. fairness: on one chainmux connection, Jain's index of "
                     + "100 saturating chains per 1 s window, weights 1:2:4, 1 KiB-message latency beside a bulk "
-                    + "chain, and a reader beside 999 stalled chains (chainmux only so far; --rounds is ignored). "
+                    + "chain, and a reader beside 999 stalled chains (the chainmux contenders only so far; one round). "
                     + "Default: ${DEFAULT-VALUE}.")
     String scenario;
 
@@ -83,19 +86,24 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     private int fairness() throws Exception {
-        if (contenders != null && !contenders.equals(List.of(ChainmuxContender.NAME))) {
-            throw new ParameterException(spec.commandLine(),
-                    "--scenario fairness runs the chainmux contender only so far (--contenders chainmux)");
-        }
+        List<String> names = contenders == null ? List.of(ChainmuxContender.NAME) : contenders;
+        Map<String, FairnessRun.Result> results = new LinkedHashMap<>();
         Path chartFile = run.chartFile(spec);
-        FairnessRun.Config config = new FairnessRun.Config(Duration.ofMillis(Math.round(run.warmupSeconds * 1000)),
-                Duration.ofMillis(Math.round(run.seconds * 1000)), FairnessRun.Config.benchMux());
-        FairnessRun.Result result = new FairnessRun(config, System.err).run();
+        for (String name : names) {
+            MuxConfig mux = FairnessRun.Config.muxFor(name);
+            if (mux == null) {
+                throw new ParameterException(spec.commandLine(), "--scenario fairness runs the chainmux contenders only so far ("
+                        + ChainmuxContender.NAME + ", " + ChainmuxContender.ONE_MIB_WINDOW + "), not " + name);
+            }
+            FairnessRun.Config config = new FairnessRun.Config(Duration.ofMillis(Math.round(run.warmupSeconds * 1000)),
+                    Duration.ofMillis(Math.round(run.seconds * 1000)), mux);
+            results.put(name, new FairnessRun(config, System.err, name).run());
+        }
         PrintWriter out = spec.commandLine().getOut();
-        out.print(FairnessReport.table(result));
+        out.print(FairnessReport.table(results));
         out.flush();
         if (chartFile != null) {
-            ChartOption.write(FairnessReport.chart(result), chartFile, spec.commandLine().getErr());
+            ChartOption.write(FairnessReport.chart(results), chartFile, spec.commandLine().getErr());
         }
         return 0;
     }

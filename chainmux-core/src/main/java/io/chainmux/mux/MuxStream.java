@@ -90,6 +90,8 @@ public final class MuxStream {
     /** Messages that arrived before the application accepted the stream. */
     ArrayDeque<ByteBuf> backlog;
     boolean terminated;
+    /** A send-blocked watcher set aside while the session buffer is full (see {@link SendFlowControl}). */
+    boolean parked;
     /** Owed stream credit the receive budget held back (queued in {@link ReceiveFlowControl}). */
     boolean creditStarved;
     /** The last write pass found its send window exhausted with data queued; cleared by WINDOW_UPDATE. */
@@ -172,13 +174,21 @@ public final class MuxStream {
         return refused();
     }
 
-    /** Room in the stream's and the session's send buffers; no side effects. */
+    /**
+     * Room in the stream's and the session's send buffers; no side effects. A full session buffer
+     * is most likely full of streams whose peers stopped reading: a stream that still flows (not
+     * {@link #isSendBlocked() send-blocked}) keeps {@link SendFlowControl#FLOWING_ALLOWANCE} of its
+     * own, so they cannot stop it.
+     */
     boolean hasRoom() {
-        if (sendBudget.isFull()) {
-            return false;
-        }
         long queued = outbound.queuedBytes();
         int limit = session.config.streamSendBuffer();
+        if (sendBudget.isFull()) {
+            if (sendBlocked) {
+                return false;
+            }
+            limit = Math.min(limit, SendFlowControl.FLOWING_ALLOWANCE);
+        }
         return refused ? queued <= limit / 2 : queued < limit;
     }
 

@@ -1,5 +1,6 @@
 package io.chainmux.bench.fairness;
 
+import io.chainmux.bench.chainmux.ChainmuxContender;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxConfig;
 import io.chainmux.mux.MuxStream;
@@ -47,9 +48,16 @@ public final class FairnessRun {
             }
         }
 
-        /** The mux defaults with stream limits raised for 1000 chains per connection. */
-        public static MuxConfig benchMux() {
-            return MuxConfig.builder().maxPendingAccepts(2048).build();
+        /** The mux configuration of a chainmux contender, with room for 1000 pending accepts; null for others. */
+        public static MuxConfig muxFor(String contender) {
+            MuxConfig.Builder b = MuxConfig.builder().maxPendingAccepts(2048);
+            if (contender.equals(ChainmuxContender.NAME)) {
+                return b.build();
+            }
+            if (contender.equals(ChainmuxContender.ONE_MIB_WINDOW)) {
+                return b.maxStreamWindow(1 << 20).build();
+            }
+            return null;
         }
     }
 
@@ -78,10 +86,12 @@ public final class FairnessRun {
 
     private final Config config;
     private final PrintStream progress;
+    private final String name;
 
-    public FairnessRun(Config config, PrintStream progress) {
+    public FairnessRun(Config config, PrintStream progress, String name) {
         this.config = config;
         this.progress = progress;
+        this.name = name;
     }
 
     public Result run() throws Exception {
@@ -100,7 +110,7 @@ public final class FairnessRun {
 
     /** [min, mean] Jain index over 1 s windows of 100 saturating chains. */
     private double[] equalChains() throws Exception {
-        progress.printf("fairness: %d saturating chains, equal weight...%n", CHAINS);
+        progress.printf("%s fairness: %d saturating chains, equal weight...%n", name, CHAINS);
         Sink sink = new Sink(CHAINS);
         try (MuxPair pair = new MuxPair(config.mux(), sink)) {
             for (int i = 0; i < CHAINS; i++) {
@@ -125,7 +135,7 @@ public final class FairnessRun {
 
     /** Delivered bytes of the weight 2 and 4 chains relative to the weight 1 chain. */
     private double[] weightedChains() throws Exception {
-        progress.println("fairness: saturating chains of weights 1, 2, 4...");
+        progress.println(name + " fairness: saturating chains of weights 1, 2, 4...");
         Sink sink = new Sink(WEIGHTS.length);
         try (MuxPair pair = new MuxPair(config.mux(), sink)) {
             for (int i = 0; i < WEIGHTS.length; i++) {
@@ -144,7 +154,7 @@ public final class FairnessRun {
 
     /** 100 chains of 1 KiB messages at a modest rate, optionally beside a saturating bulk chain. */
     private Mixed smallChains(boolean withBulk) throws Exception {
-        progress.printf("fairness: %d chains of %d B messages every %d ms%s...%n", CHAINS, SMALL_MESSAGE,
+        progress.printf("%s fairness: %d chains of %d B messages every %d ms%s...%n", name, CHAINS, SMALL_MESSAGE,
                 SMALL_INTERVAL_MILLIS, withBulk ? " beside a bulk chain" : "");
         Sink sink = new Sink(1);
         try (MuxPair pair = new MuxPair(config.mux(), sink)) {
@@ -185,7 +195,7 @@ public final class FairnessRun {
 
     /** One saturating chain alone, MB/s. */
     private double soloStream() throws Exception {
-        progress.println("fairness: one saturating chain alone...");
+        progress.println(name + " fairness: one saturating chain alone...");
         Sink sink = new Sink(1);
         try (MuxPair pair = new MuxPair(config.mux(), sink)) {
             saturate(pair, "sat-0", 1);
@@ -195,7 +205,7 @@ public final class FairnessRun {
 
     /** One saturating chain beside 999 whose readers have stopped, MB/s. */
     private double besideStalled() throws Exception {
-        progress.printf("fairness: one reading chain beside %d stalled ones...%n", STALLED);
+        progress.printf("%s fairness: one reading chain beside %d stalled ones...%n", name, STALLED);
         Sink sink = new Sink(1);
         try (MuxPair pair = new MuxPair(config.mux(), sink)) {
             ByteBuf chunk = Unpooled.directBuffer(4096).writeZero(4096);
@@ -214,7 +224,7 @@ public final class FairnessRun {
                 sleep(Duration.ofMillis(50));
             }
             if (pair.client.stats().sendBlocked() < STALLED) {
-                progress.printf("fairness: only %d of %d stalled chains filled their window in 30 s%n",
+                progress.printf("%s fairness: only %d of %d stalled chains filled their window in 30 s%n", name,
                         pair.client.stats().sendBlocked(), STALLED);
             }
             saturate(pair, "sat-0", 1);
