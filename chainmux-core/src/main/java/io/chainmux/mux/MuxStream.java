@@ -92,6 +92,8 @@ public final class MuxStream {
     boolean terminated;
     /** A send-blocked watcher set aside while the session buffer is full (see {@link SendFlowControl}). */
     boolean parked;
+    /** Its receive window wants to grow but the growth share is used up (counted in {@link ReceiveFlowControl}). */
+    boolean wantsGrowth;
     /** Owed stream credit the receive budget held back (queued in {@link ReceiveFlowControl}). */
     boolean creditStarved;
     /** The last write pass found its send window exhausted with data queued; cleared by WINDOW_UPDATE. */

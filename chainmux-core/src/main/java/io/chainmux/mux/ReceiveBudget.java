@@ -39,6 +39,11 @@ final class ReceiveBudget {
         return limit;
     }
 
+    /** The most that growth may take the commitment to. */
+    long growthLimit() {
+        return growthLimit;
+    }
+
     long committed() {
         return committed;
     }

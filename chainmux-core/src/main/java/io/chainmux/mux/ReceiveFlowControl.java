@@ -26,7 +26,8 @@ import java.util.ArrayDeque;
  *       within the budget (what it holds back is granted once room frees up); windows grow toward
  *       the bandwidth-delay product only within the budget's growth share, up to
  *       {@link MuxConfig#maxStreamWindow()}; above that share, renewals shrink grown windows back
- *       toward the floor.</li>
+ *       toward the floor, and while other streams want to grow and the share is used up, grown
+ *       windows shrink toward an equal share of it (max-min, not first come, first served).</li>
  *   <li>The reassembly budget: bytes held in partial messages over all streams, bounded by
  *       {@link MuxConfig#maxReassemblyBytes()}.</li>
  * </ul>
@@ -41,6 +42,10 @@ final class ReceiveFlowControl {
     /** Streams owed credit that the budget held back; served as soon as it has room again. */
     private final ArrayDeque<MuxStream> starved = new ArrayDeque<>();
     private ReceiveWindow connectionWindow;
+    /** Streams whose window is above the floor. */
+    private int grownStreams;
+    /** Streams whose last growth check wanted a larger window that the growth share could not give. */
+    private int growthStarved;
     /** Bytes held in partial messages over all streams; bounded by {@link MuxConfig#maxReassemblyBytes()}. */
     private long reassemblyBytes;
 
@@ -150,17 +155,56 @@ final class ReceiveFlowControl {
         // growth comes on top of renewing what is pending: both must stay within the growth share
         long growthCap = config.autotuneWindows()
                 ? Math.min(config.maxStreamWindow() - (long) w.size(), budget.growthRoom() - w.pending()) : 0;
-        int floor = config.initialStreamWindow();
-        int shrinkTo = budget.underPressure() && w.size() > floor ? Math.max(floor, w.size() / 2) : w.size();
-        int inc = w.takeUpdate(session.now(), session.rttNanos(), growthCap, shrinkTo, budget.room());
+        int before = w.size();
+        int inc = w.takeUpdate(session.now(), session.rttNanos(), growthCap, shrinkTarget(s, w), budget.room());
         if (inc > 0) {
             budget.commit(inc);
             s.credit.granted(inc);
             sendWindowUpdate(s.id(), inc);
         }
+        trackGrowth(s, before, w);
         if (w.pending() > 0 && !s.creditStarved) {
             s.creditStarved = true; // the budget is full: granted once it has room
             starved.add(s);
+        }
+    }
+
+    /**
+     * The size a renewal may shrink {@code s}'s window toward. Grown windows shrink by half per
+     * renewal toward the floor while the budget is above its growth share (new streams' floors took
+     * it there), and toward an equal share of the growth room while other streams want to grow and
+     * the share is used up: windows are then shared max-min fairly, not first come, first served.
+     */
+    private int shrinkTarget(MuxStream s, ReceiveWindow w) {
+        int floor = config.initialStreamWindow();
+        int size = w.size();
+        if (size <= floor) {
+            return size;
+        }
+        if (budget.underPressure()) {
+            return Math.max(floor, size / 2);
+        }
+        if (growthStarved - (s.wantsGrowth ? 1 : 0) > 0 && budget.growthRoom() < floor) {
+            long fair = budget.growthLimit() / Math.max(1, grownStreams + growthStarved);
+            if (size > fair) {
+                return (int) Math.max(Math.max(floor, fair), size / 2);
+            }
+        }
+        return size;
+    }
+
+    /** Keeps the counts of grown streams and of streams that want to grow but cannot. */
+    private void trackGrowth(MuxStream s, int before, ReceiveWindow w) {
+        int floor = config.initialStreamWindow();
+        if (before <= floor && w.size() > floor) {
+            grownStreams++;
+        } else if (before > floor && w.size() <= floor) {
+            grownStreams--;
+        }
+        boolean starvedNow = w.growthDenied() && w.size() < config.maxStreamWindow();
+        if (starvedNow != s.wantsGrowth) {
+            s.wantsGrowth = starvedNow;
+            growthStarved += starvedNow ? 1 : -1;
         }
     }
 
@@ -203,6 +247,13 @@ final class ReceiveFlowControl {
      */
     void streamEnded(MuxStream s) {
         budget.settle(s.credit.settleAll());
+        if (s.receiveWindow != null && s.receiveWindow.size() > config.initialStreamWindow()) {
+            grownStreams--;
+        }
+        if (s.wantsGrowth) {
+            s.wantsGrowth = false;
+            growthStarved--;
+        }
         if (s.assembling != null) {
             reassemblyBytes -= s.assembling.readableBytes();
         }

@@ -22,6 +22,8 @@ final class ReceiveWindow {
     private long checkStartNanos;
     /** Credit returned since {@link #checkStartNanos}. */
     private long returnedSinceCheck;
+    /** The last growth check found the window used up within two round trips but could not grow it. */
+    private boolean growthDenied;
 
     ReceiveWindow(int initialSize, long nowNanos) {
         this.size = initialSize;
@@ -35,6 +37,11 @@ final class ReceiveWindow {
 
     long available() {
         return available;
+    }
+
+    /** Whether the last growth check found the window too small (used up within two round trips) and could not grow it. */
+    boolean growthDenied() {
+        return growthDenied;
     }
 
     /** Credit released (consumed or credited early) and not yet sent back to the peer. */
@@ -80,9 +87,11 @@ final class ReceiveWindow {
         long growth = 0;
         returnedSinceCheck += pending;
         if (returnedSinceCheck >= Math.max(1, size / 2)) {
-            if (growthCap > 0 && rttNanos > 0 && nowNanos - checkStartNanos < 2 * rttNanos) {
+            boolean wanted = rttNanos > 0 && nowNanos - checkStartNanos < 2 * rttNanos;
+            if (growthCap > 0 && wanted) {
                 growth = Math.min(size == 0 ? pending : size, growthCap);
             }
+            growthDenied = wanted && growth == 0;
             checkStartNanos = nowNanos;
             returnedSinceCheck = 0;
         }
