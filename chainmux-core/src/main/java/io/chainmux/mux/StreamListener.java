@@ -8,9 +8,10 @@ import io.netty.buffer.ByteBuf;
  *
  * <p>Buffer ownership: {@link #onMessage} transfers the message to the listener, which must release
  * it exactly once. The message may be a slice of a larger receive buffer: copy it if you keep it for
- * long. Flow-control credit for a message is returned only when the application calls
- * {@link MuxStream#consumed(int)} with the message's length; until then the peer's window stays
- * spent. That is the backpressure.
+ * long. The stream's flow-control credit for a message is returned only when the application calls
+ * {@link MuxStream#consumed(int)} with the message's length; until then the peer's stream window
+ * stays spent. That is the backpressure; it holds back this stream only (the connection's credit
+ * returns on receipt).
  */
 public interface StreamListener {
     /** The peer accepted a stream we opened. */
