@@ -69,6 +69,8 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
     private boolean failed;
     private HandshakeVerifier verifier;
     private ScheduledFuture<?> deadline;
+    /** The peer sent at least one byte (a timeout then is a slow peer, not a silent non-chainmux one). */
+    private boolean heard;
     /** The context while decoding, for the frame callbacks. */
     private ChannelHandlerContext ctx;
 
@@ -104,20 +106,39 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        deadline = ctx.executor().schedule(() -> fail(ctx, HandshakeException.of(Reason.TIMEOUT,
-                "handshake did not complete within %d ms", TimeUnit.NANOSECONDS.toMillis(timeoutNanos))),
-                timeoutNanos, TimeUnit.NANOSECONDS);
-        if (!tls && ctx.channel().isActive()) {
-            start(ctx);
+        if (ctx.channel().isActive()) {
+            startDeadline(ctx);
+            if (!tls) {
+                start(ctx);
+            }
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        // A dial's deadline starts once TCP is connected: the connect has its own timeout, and a
+        // refused or unreachable dial must not later read as a handshake timeout.
+        startDeadline(ctx);
         if (!tls) {
             start(ctx);
         }
         super.channelActive(ctx);
+    }
+
+    private void startDeadline(ChannelHandlerContext ctx) {
+        if (deadline == null && state != State.DONE) {
+            deadline = ctx.executor().schedule(() -> fail(ctx, HandshakeException.of(Reason.TIMEOUT,
+                    "handshake did not complete within %d ms%s", TimeUnit.NANOSECONDS.toMillis(timeoutNanos),
+                    heard ? "" : " (the peer sent nothing: not a chainmux node, or a TLS one?)")),
+                    timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (deadline != null) {
+            deadline.cancel(false); // also when the channel is torn down without ever being active
+        }
     }
 
     @Override
@@ -127,12 +148,32 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
                 start(ctx);
             } else {
                 Throwable c = e.cause();
-                String why = c instanceof io.netty.handler.ssl.NotSslRecordException
-                        ? "the peer does not speak TLS (plaintext chainmux node?)" : String.valueOf(c.getMessage());
-                fail(ctx, HandshakeException.of(Reason.CONNECTION_FAILED, "TLS handshake failed: %s", why));
+                if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
+                    fail(ctx, HandshakeException.of(Reason.TLS_MISMATCH,
+                            "the peer speaks plaintext: it has tls off, this node has tls on"));
+                } else {
+                    fail(ctx, HandshakeException.of(Reason.CONNECTION_FAILED, "TLS handshake failed: %s", c.getMessage()));
+                }
             }
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    /**
+     * A plaintext dialer reached this TLS listener: answer in its language (preamble and GO_AWAY,
+     * written below the TLS handler) so it can say why, instead of seeing a bare close.
+     */
+    private void tellPlaintextDialer(ChannelHandlerContext ctx) {
+        ChannelHandlerContext below = ctx.pipeline().context(SslHandler.class);
+        if (below == null || !ctx.channel().isActive()) {
+            return;
+        }
+        String why = ForeignProtocol.TLS_REQUIRED;
+        ByteBuf out = ctx.alloc().buffer(Preamble.LENGTH + WireFormat.HEADER_LENGTH + WireFormat.GO_AWAY_FIXED_LENGTH
+                + why.length());
+        Preamble.CURRENT.encode(out);
+        FrameWriter.writeGoAway(out, 0, Reason.TLS_MISMATCH.errorCode, why);
+        below.writeAndFlush(out);
     }
 
     /** Sends the preamble and our HELLO. */
@@ -158,8 +199,13 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        heard |= in.isReadable();
         try {
             if (state == State.PREAMBLE) {
+                HandshakeException foreign = ForeignProtocol.recognize(in, tls);
+                if (foreign != null) {
+                    throw foreign;
+                }
                 Preamble peer = Preamble.decode(in);
                 if (peer == null) {
                     return;
@@ -215,7 +261,11 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
     @Override
     public void onGoAway(int lastStreamId, ErrorCode code, String reason) {
         Reason r = code == ErrorCode.CROSSED_CONNECTION ? Reason.CROSSED
-                : code == ErrorCode.REFUSED_CONNECTION ? Reason.LIMIT : Reason.REFUSED_BY_PEER;
+                : code == ErrorCode.REFUSED_CONNECTION ? Reason.LIMIT
+                : ForeignProtocol.isTlsMismatch(reason) ? Reason.TLS_MISMATCH : Reason.REFUSED_BY_PEER;
+        if (r == Reason.TLS_MISMATCH) {
+            throw HandshakeException.of(r, "the peer has tls on, this node has tls off (the peer said: %s)", reason);
+        }
         throw HandshakeException.of(r, "the peer ended the handshake: %s %s", code, reason);
     }
 
@@ -286,6 +336,9 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
             deadline.cancel(false);
         }
         outcome.failed(this, ctx, e); // count and report before the peer can see the close
+        if (tls && role == Role.LISTENER && e.reason() == Reason.TLS_MISMATCH) {
+            tellPlaintextDialer(ctx);
+        }
         if (spoke && ctx.channel().isActive() && e.errorCode().onWire()) {
             ByteBuf out = ctx.alloc().buffer(WireFormat.HEADER_LENGTH + WireFormat.GO_AWAY_FIXED_LENGTH
                     + WireFormat.MAX_GO_AWAY_REASON_LENGTH);

@@ -220,6 +220,8 @@ public final class P2pNetwork implements NetworkHandler {
         } else if (cause instanceof HandshakeException h && h.reason() == HandshakeException.Reason.UNEXPECTED_PEER) {
             log.info("{}: another node answers at the address of {}; forgetting it", id, peer.shortForm());
             peers.remove(peer);
+        } else if (cause instanceof HandshakeException) {
+            peers.dialFailed(peer, cause); // shared by every network that waited for this dial
         } else {
             peers.failure(peer, false);
         }

@@ -46,6 +46,8 @@ public final class PeerDb {
     private final Duration pruneAge;
     private final Map<PeerId, PeerInfo> peers = new HashMap<>();
     private final List<Map.Entry<Integer, CompletableFuture<Void>>> sizeWaiters = new ArrayList<>();
+    /** The dial failure last counted per peer, so the networks sharing one dial count it once. */
+    private final Map<PeerId, Throwable> lastDialFailure = new HashMap<>();
 
     /**
      * @param self        this node, never stored
@@ -96,6 +98,18 @@ public final class PeerDb {
         }
         reached.forEach(f -> f.complete(null));
         return true;
+    }
+
+    /**
+     * Adds a configured bootstrap peer: sticky, and tried at once even if an earlier run's failures
+     * (loaded from the peer database) left it in backoff, since a restart or a new configuration is
+     * when an operator expects it to be dialed.
+     */
+    public void bootstrap(PeerAddress address) {
+        add(address, true);
+        synchronized (this) {
+            peers.computeIfPresent(address.expectedPeer(), (k, p) -> p.retryNow());
+        }
     }
 
     /** Adds peers loaded from a file, keeping their history (sticky flags of existing entries stay). */
@@ -161,6 +175,7 @@ public final class PeerDb {
             return false;
         }
         peers.remove(id);
+        lastDialFailure.remove(id);
         return true;
     }
 
@@ -179,6 +194,18 @@ public final class PeerDb {
             PeerInfo s = p.succeeded(now);
             return network == null || s.networks().contains(network) ? s : s.withServes(network, true);
         });
+    }
+
+    /**
+     * A dial to the peer failed. Every network waiting for that dial sees the same {@code failure};
+     * it counts once, not once per network (a node of 1000 chains would back off 1000 times faster).
+     */
+    public synchronized void dialFailed(PeerId id, Throwable failure) {
+        if (lastDialFailure.get(id) == failure || !peers.containsKey(id)) {
+            return;
+        }
+        lastDialFailure.put(id, failure);
+        failure(id, false);
     }
 
     /** A session or dial failed; {@code misbehaved} when the peer is to blame (penalised harder). */
@@ -203,6 +230,7 @@ public final class PeerDb {
         int before = peers.size();
         peers.values().removeIf(p -> !p.sticky() && p.activeSessions() == 0 && p.successiveFailures() > maxFailures
                 && p.lastSuccess() < cutoff);
+        lastDialFailure.keySet().retainAll(peers.keySet());
         return before - peers.size();
     }
 
