@@ -344,6 +344,49 @@ class EndpointTest {
         }
     }
 
+    /** The RTT used to be sampled only when a connection went quiet: a busy one kept its first sample. */
+    @Test
+    void theRttOfABusyConnectionIsSampledAgain() throws Exception {
+        try (TestNode a = new TestNode(); TestNode b = new TestNode(x -> x.keepAliveInterval(Duration.ofMillis(100)))) {
+            PeerConnection pc = await(b.endpoint.connect(a.address()));
+            MuxSession stripe = pc.stripes().get(0);
+            await(stripe.ping());
+            Duration first = stripe.rtt();
+            assertThat(first).isLessThan(Duration.ofMillis(40));
+            // From now on a's writes (PING replies included) reach the wire 50 ms late.
+            io.netty.channel.Channel fromA = a.endpoint.peer(b.identity.peerId()).stripes().get(0).channel();
+            fromA.eventLoop().submit(() -> fromA.pipeline().addFirst(new DelayWrites(50))).get(WAIT, TimeUnit.SECONDS);
+            Collector c = new Collector();
+            MuxStream s = pc.openStream("chain-1/test/1", 1 << 20, 1, c);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+            // b writes every 10 ms, so it never goes quiet for a keepalive interval
+            while (stripe.rtt().compareTo(Duration.ofMillis(40)) < 0 && System.nanoTime() < deadline) {
+                assertThat(s.trySend(text("busy"))).isTrue();
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+            assertThat(stripe.rtt()).as("RTT sampled again while busy").isGreaterThanOrEqualTo(Duration.ofMillis(40));
+        }
+    }
+
+    /** Holds every write and flush for a fixed delay, in order: a long path for one direction. */
+    static final class DelayWrites extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        private final long millis;
+
+        DelayWrites(long millis) {
+            this.millis = millis;
+        }
+
+        @Override
+        public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+            ctx.executor().schedule(() -> ctx.write(msg, promise), millis, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void flush(io.netty.channel.ChannelHandlerContext ctx) {
+            ctx.executor().schedule(ctx::flush, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
     @Test
     void configRejectsInconsistentValues() {
         NodeIdentity id = NodeIdentity.generate();
