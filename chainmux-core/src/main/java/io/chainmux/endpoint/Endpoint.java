@@ -141,7 +141,8 @@ public final class Endpoint implements AutoCloseable {
             throw c instanceof IOException io ? io : new IOException(String.valueOf(c), c);
         }
         server = f.channel();
-        log.info("listening on {} ({}{})", server.localAddress(), config.transport(), config.tls() ? ", TLS" : "");
+        log.info("listening on {} ({}{})", PeerAddress.of((InetSocketAddress) server.localAddress()).hostPort(),
+                config.transport(), config.tls() ? ", TLS" : "");
     }
 
     public EndpointConfig config() {
