@@ -78,6 +78,11 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Serve /metrics (Prometheus), /peers and /health here (metrics; default: off).")
     String metrics;
 
+    @Option(names = "--produce-blocks", paramLabel = "N", defaultValue = "0",
+            description = "Produce N blocks of 4 KiB on every chain at start, for other nodes to sync "
+                    + "(testbeds; default: ${DEFAULT-VALUE}).")
+    int produceBlocks;
+
     @Option(names = "--transport", paramLabel = "KIND", defaultValue = "auto",
             description = "epoll, nio or auto (default: ${DEFAULT-VALUE}).")
     String transport;
@@ -96,6 +101,10 @@ public final class NodeCommand implements Callable<Integer> {
         Map<String, Object> overrides = overrides();
         try {
             t = Transport.parse(transport);
+            if (produceBlocks < 0 || produceBlocks > 1_000_000) {
+                throw new ParameterException(spec.commandLine(), "--produce-blocks must be in [0, 1000000], got "
+                        + produceBlocks);
+            }
             if (config == null && listen == null) {
                 throw new ParameterException(spec.commandLine(), "give --config FILE or --listen HOST:PORT");
             }
@@ -107,7 +116,7 @@ public final class NodeCommand implements Callable<Integer> {
         }
         NodeRunner runner;
         try {
-            runner = NodeRunner.start(file, t);
+            runner = NodeRunner.start(file, t, produceBlocks);
         } catch (ConfigException e) {
             throw invalid(e, overrides);
         } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {

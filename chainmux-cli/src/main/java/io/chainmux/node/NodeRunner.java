@@ -36,6 +36,8 @@ import java.util.TreeMap;
  */
 public final class NodeRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeRunner.class);
+    /** Payload bytes of each block {@code --produce-blocks} makes. */
+    public static final int PRODUCED_BLOCK_SIZE = 4096;
 
     private final P2pNode node;
     private final Map<String, ChainDb> chains = new LinkedHashMap<>();
@@ -57,13 +59,22 @@ public final class NodeRunner implements AutoCloseable {
      * @throws java.io.UncheckedIOException if the listen or metrics address cannot be bound
      */
     public static NodeRunner start(NodeConfigFile c, Transport transport) throws IOException {
+        return start(c, transport, 0);
+    }
+
+    /**
+     * Like {@link #start(NodeConfigFile, Transport)}, first producing {@code produceBlocks} blocks of
+     * {@link #PRODUCED_BLOCK_SIZE} bytes on every chain: a source for other nodes to sync from (a
+     * testbed; the blocks are the same on every node that produces them).
+     */
+    public static NodeRunner start(NodeConfigFile c, Transport transport, int produceBlocks) throws IOException {
         Path identityFile = writableFile("identity", c.identity());
         Path peerDbFile = writableFile("peerDb", c.peerDb());
         List<DataLock> locks = new ArrayList<>();
         try {
             locks.add(DataLock.acquire("identity", identityFile));
             locks.add(DataLock.acquire("peerDb", peerDbFile));
-            NodeRunner runner = start(c, transport, identityFile, peerDbFile);
+            NodeRunner runner = start(c, transport, identityFile, peerDbFile, produceBlocks);
             runner.locks.addAll(locks);
             return runner;
         } catch (IOException | RuntimeException e) {
@@ -92,8 +103,8 @@ public final class NodeRunner implements AutoCloseable {
         return file;
     }
 
-    private static NodeRunner start(NodeConfigFile c, Transport transport, Path identityFile, Path peerDbFile)
-            throws IOException {
+    private static NodeRunner start(NodeConfigFile c, Transport transport, Path identityFile, Path peerDbFile,
+                                    int produceBlocks) throws IOException {
         NodeIdentity identity = NodeIdentity.loadOrCreate(identityFile);
         NodeConfigFile.Limits l = c.limits();
         EndpointConfig endpoint = EndpointConfig.builder(identity).listen(c.listen()).advertisedAddress(c.advertise())
@@ -114,6 +125,7 @@ public final class NodeRunner implements AutoCloseable {
         Map<String, ChainDb> chains = new LinkedHashMap<>();
         for (String chain : c.chains().names()) {
             ChainDb db = new ChainDb(chain, dbConfig);
+            db.produce(produceBlocks, PRODUCED_BLOCK_SIZE);
             chains.put(chain, db);
             NetworkId id = NetworkId.of(chain, c.network().protocol(), SyncCodec.VERSION);
             node.join(id, network, new SyncSession(db, dbConfig), new SyncResponder(db, dbConfig));
