@@ -170,15 +170,19 @@ function cmux.dissector(tvb, pinfo, root)
         offset = 8
     end
     while offset < total do
+        -- A frame that continues in the next segment: ask TCP to reassemble from its start (and
+        -- claim the whole buffer, as Wireshark's Lua examples do).
         if total - offset < HEADER then
             pinfo.desegment_offset = offset
             pinfo.desegment_len = DESEGMENT_ONE_MORE_SEGMENT
+            offset = total
             break
         end
         local len = tvb(offset, 3):uint()
         if total - offset < HEADER + len then
             pinfo.desegment_offset = offset
             pinfo.desegment_len = HEADER + len - (total - offset)
+            offset = total
             break
         end
         local ftype = tvb(offset + 3, 1):uint()

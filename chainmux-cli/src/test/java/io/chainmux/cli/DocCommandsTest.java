@@ -48,9 +48,9 @@ class DocCommandsTest {
     static final Map<String, Map<String, String>> SMALLER = Map.of(
             "demo", Map.of("--chains", "4", "--blocks", "200", "--warmup", "0.5", "--tail", "0.5"),
             // a warm-up of 0.8 s: a shorter one delivered nothing on a loaded machine (as in MainTest)
-            "bench mux", Map.of("--warmup-seconds", "0.8", "--seconds", "0.5", "--rounds", "1"),
-            "bench compare", Map.of("--warmup-seconds", "0.8", "--seconds", "0.5", "--rounds", "1"),
-            "bench endpoint", Map.of("--warmup-seconds", "0.8", "--seconds", "0.5", "--rounds", "1"));
+            "bench mux", Map.of("--warmup-seconds", "1", "--seconds", "0.5", "--rounds", "1"),
+            "bench compare", Map.of("--warmup-seconds", "1", "--seconds", "0.5", "--rounds", "1"),
+            "bench endpoint", Map.of("--warmup-seconds", "1", "--seconds", "1", "--rounds", "1")); // whole seconds
     /** Over a delayed path (100 ms round trips) streams need several round trips to get going. */
     static final Map<String, String> DELAYED_PATH = Map.of("--warmup-seconds", "1.5", "--seconds", "1");
     /**
@@ -102,7 +102,7 @@ class DocCommandsTest {
                     inBlock = !inBlock;
                     continue;
                 }
-                String cmd = line.replaceAll("\\s+#.*$", "").trim();
+                String cmd = line.replaceAll("(^|\\s+)#.*$", "").trim();
                 // in a shell block every line is a command; in any other block, lines that run bin/chainmux
                 boolean command = inSh || (inBlock && cmd.startsWith("bin/chainmux "));
                 if (command && !cmd.isEmpty()) {
