@@ -7,7 +7,7 @@ import java.util.ArrayDeque;
  * {@code quantum x weight} payload bytes (a frame may overrun; the overrun is charged to its next
  * round), so equal-weight streams get equal bytes within one frame per round and weights 1:2:4
  * get that ratio. Idle streams keep no credit: a stream cannot save up bursts while it has nothing
- * to send. No allocation per frame.
+ * to send. No allocation per frame. Not thread-safe: a session uses it on its event loop only.
  */
 public final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
     private final ArrayDeque<Node<S>> ring = new ArrayDeque<>();

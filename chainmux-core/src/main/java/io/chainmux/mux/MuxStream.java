@@ -16,8 +16,15 @@ import java.util.ArrayDeque;
  * {@link StreamListener#onMessage}; call {@link #consumed(int)} once a message is processed so the
  * peer may send more. Every stream ends with exactly one {@link StreamListener#onClosed}.
  *
+ * <p>Inside the mux layer the stream owns its state machine ({@link StreamState}): the
+ * transitions are the package-private methods below ({@code openSent}, {@code acceptReceived},
+ * {@code acceptSent}, {@code finWasSent}, {@code finWasReceived}, {@code closed}), and so are the
+ * calls to its listener, each contained by {@link MuxSession#contain}.
+ *
  * <p>Thread safety: the public methods may be called from any thread. State is owned by the
- * session's event loop; calls from other threads are handed over to it.
+ * session's event loop; calls from other threads are handed over to it (sends through a bounded
+ * lock-free queue, credit through atomic counters, one wake-up task per burst). Package-private
+ * methods are loop only unless they say otherwise.
  */
 public final class MuxStream {
     private static final VarHandle CONSUMED;
@@ -38,15 +45,18 @@ public final class MuxStream {
     }
 
     /** Messages up to this size are copied when queued; larger ones are kept by reference and sliced. */
-    public static final int COPY_THRESHOLD = OutboundQueue.COPY_THRESHOLD;
+    public static final int COPY_THRESHOLD = OutboundWriter.COPY_THRESHOLD;
 
     final MuxSession session;
+    /** The session's parts a send touches, held here so the hot path reaches them in one load. */
+    private final OutboundWriter writer;
+    private final SendBudget sendBudget;
     final boolean locallyInitiated;
     final String networkId;
     final WriteScheduler.Node<MuxStream> node;
     /** Outbound messages, produced by any thread, consumed by the event loop. */
     final OutboundQueue outbound;
-    private final Runnable wakeTask = this::wakeOnLoop;
+    private final Runnable wakeTask;
 
     private volatile int id;
     private volatile StreamState state;
@@ -88,7 +98,10 @@ public final class MuxStream {
         this.locallyInitiated = locallyInitiated;
         this.networkId = networkId;
         this.node = new WriteScheduler.Node<>(this, weight);
-        this.outbound = new OutboundQueue(queueCapacity, session.sendBudget, session.alloc());
+        this.wakeTask = session.contained(Containment.STREAM_WAKE, this::wakeOnLoop);
+        this.writer = session.writer;
+        this.sendBudget = session.sendFlow.budget();
+        this.outbound = new OutboundQueue(queueCapacity, sendBudget, session.alloc());
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
     }
 
@@ -117,18 +130,12 @@ public final class MuxStream {
         return state;
     }
 
-    void state(StreamState s) {
-        this.state = s;
-    }
 
     /** Why the stream closed, or null while it is open. */
     public CloseReason closeReason() {
         return closeReason;
     }
 
-    void closeReason(CloseReason r) {
-        this.closeReason = r;
-    }
 
     public int weight() {
         return node.weight();
@@ -155,7 +162,7 @@ public final class MuxStream {
 
     /** Room in the stream's and the session's send buffers; no side effects. */
     boolean hasRoom() {
-        if (session.sendBudget.isFull()) {
+        if (sendBudget.isFull()) {
             return false;
         }
         long queued = outbound.queuedBytes();
@@ -200,7 +207,7 @@ public final class MuxStream {
         }
         if (session.inEventLoop()) {
             outbound.offerFromLoop(message, owned, id);
-            session.onStreamReady(this);
+            writer.onStreamReady(this);
             return true;
         }
         ByteBuf handed = owned ? message
@@ -217,7 +224,7 @@ public final class MuxStream {
 
     private boolean refused() {
         refused = true;
-        session.watchWritability(this);
+        session.sendFlow.watch(this);
         return false;
     }
 
@@ -244,7 +251,7 @@ public final class MuxStream {
 
     /** Aborts with a code and an optional detail for the peer (at most 1000 bytes). */
     public void reset(ErrorCode code, byte[] detail) {
-        session.runOnLoop(() -> session.resetStream(this, code, detail, "reset by application"));
+        session.runOnLoop(() -> session.registry.reset(this, code, detail, "reset by application"));
     }
 
     /**
@@ -264,7 +271,7 @@ public final class MuxStream {
         if (locallyInitiated) {
             throw new IllegalStateException("stream " + describe() + " was opened by us; only inbound streams are accepted");
         }
-        session.runOnLoop(() -> session.acceptStream(this, listener, maxMessageSize));
+        session.runOnLoop(() -> session.registry.accept(this, listener, maxMessageSize));
     }
 
     /** Refuses an inbound stream with a refusal code and an optional detail (e.g. alternative peers). */
@@ -272,7 +279,7 @@ public final class MuxStream {
         if (!code.isRefusal()) {
             throw new IllegalArgumentException(code + " is not a refusal code");
         }
-        session.runOnLoop(() -> session.resetStream(this, code, detail, "refused"));
+        session.runOnLoop(() -> session.registry.reset(this, code, detail, "refused"));
     }
 
     /**
@@ -285,7 +292,7 @@ public final class MuxStream {
             throw new IllegalArgumentException("consumed length must be >= 0, was " + length);
         }
         if (session.inEventLoop()) {
-            session.onConsumed(this, length + 1L, 1);
+            session.receiveFlow.onConsumed(this, length + 1L, 1);
         } else {
             CONSUMED.getAndAdd(this, length + 1L);
             CONSUMED_MESSAGES.getAndAdd(this, 1);
@@ -300,7 +307,7 @@ public final class MuxStream {
     /** Hands the stream to the event loop after another thread queued work for it. */
     private void wake() {
         if (session.inEventLoop()) {
-            session.onStreamReady(this);
+            writer.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
             session.execute(wakeTask);
         }
@@ -311,9 +318,9 @@ public final class MuxStream {
         int messages = (int) CONSUMED_MESSAGES.getAndSet(this, 0);
         if (messages > 0) {
             long consumed = (long) CONSUMED.getAndSet(this, 0L);
-            session.onConsumed(this, consumed, messages);
+            session.receiveFlow.onConsumed(this, consumed, messages);
         }
-        session.onStreamReady(this);
+        writer.onStreamReady(this);
     }
 
     /** True for the one caller that starts watching writability; false while already watched. */
@@ -323,6 +330,131 @@ public final class MuxStream {
 
     void stopWatching() {
         watching = 0;
+    }
+
+    // ---- state transitions (loop only); the registry and the writer act on what they return ----
+
+    /** Our OPEN goes out with {@code id}: NEW -> OPENING. */
+    void openSent(int id) {
+        this.id = id;
+        state = StreamState.OPENING;
+    }
+
+    /** The peer's ACCEPT of our open: OPENING -> OPEN, or HALF_CLOSED_LOCAL if our FIN went out already. */
+    void acceptReceived(int peerMaxMessageSize) {
+        this.peerMaxMessageSize = peerMaxMessageSize;
+        state = finSent ? StreamState.HALF_CLOSED_LOCAL : StreamState.OPEN;
+    }
+
+    /** Our ACCEPT of the peer's open: PENDING_ACCEPT -> OPEN, or HALF_CLOSED_REMOTE if its FIN came already. */
+    void acceptSent() {
+        state = finReceived ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
+    }
+
+    /**
+     * Our FIN went out: OPEN -> HALF_CLOSED_LOCAL.
+     *
+     * @return true when the peer's FIN came first: both directions are done, terminate the stream
+     */
+    boolean finWasSent() {
+        finSent = true;
+        if (finReceived) {
+            return true;
+        }
+        if (state == StreamState.OPEN) {
+            state = StreamState.HALF_CLOSED_LOCAL;
+        }
+        return false;
+    }
+
+    /**
+     * The peer's FIN arrived: OPEN -> HALF_CLOSED_REMOTE (the listener hears {@code onRemoteClosed});
+     * a stream still waiting for our accept hears it after the accept.
+     *
+     * @return true when our FIN went out first: both directions are done, terminate the stream
+     */
+    boolean finWasReceived() {
+        finReceived = true;
+        switch (state) {
+            case OPEN -> {
+                state = StreamState.HALF_CLOSED_REMOTE;
+                notifyRemoteClosed();
+                return false;
+            }
+            case HALF_CLOSED_LOCAL -> {
+                return true;
+            }
+            default -> {
+                return false; // PENDING_ACCEPT: reported after accept
+            }
+        }
+    }
+
+    /**
+     * The stream ends: any state -> CLOSED. Only {@link StreamRegistry#terminate} calls this.
+     *
+     * @return the state it was in
+     */
+    StreamState closed(CloseReason reason) {
+        terminated = true;
+        closeReason = reason;
+        StreamState before = state;
+        state = StreamState.CLOSED;
+        return before;
+    }
+
+    // ---- listener calls (loop only); a listener's failure is contained ----
+
+    /** Hands a whole message to the listener, or to the backlog while the stream is not accepted yet. */
+    void dispatch(ByteBuf message) {
+        if (listener == null) {
+            if (backlog == null) {
+                backlog = new ArrayDeque<>();
+            }
+            backlog.add(message);
+            return;
+        }
+        try {
+            listener.onMessage(this, message);
+        } catch (RuntimeException e) {
+            session.contain(Containment.ON_MESSAGE, this, e);
+        }
+    }
+
+    void notifyAccepted() {
+        try {
+            listener.onAccepted(this);
+        } catch (RuntimeException e) {
+            session.contain(Containment.ON_ACCEPTED, this, e);
+        }
+    }
+
+    void notifyRemoteClosed() {
+        try {
+            listener.onRemoteClosed(this);
+        } catch (RuntimeException e) {
+            session.contain(Containment.ON_REMOTE_CLOSED, this, e);
+        }
+    }
+
+    void notifyClosed(CloseReason reason) {
+        if (listener == null) {
+            return; // an inbound stream nobody accepted yet: accept() reports the close
+        }
+        try {
+            listener.onClosed(this, reason);
+        } catch (RuntimeException e) {
+            session.contain(Containment.ON_STREAM_CLOSED, this, e);
+        }
+    }
+
+    /** Tells the listener there is room to send again. */
+    void notifyWritable() {
+        try {
+            listener.onWritable(this);
+        } catch (RuntimeException e) {
+            session.contain(Containment.ON_WRITABLE, this, e);
+        }
     }
 
     /** Releases everything queued in either direction; loop only, once the stream is terminal. */
@@ -338,6 +470,17 @@ public final class MuxStream {
                 b.release();
             }
         }
+    }
+
+    /** Window charge (length + 1 each) of messages waiting for an accept; loop only. */
+    long backlogCharge() {
+        long charge = 0;
+        if (backlog != null) {
+            for (ByteBuf b : backlog) {
+                charge += b.readableBytes() + 1L;
+            }
+        }
+        return charge;
     }
 
     /** Whether the loop has nothing left to write for this stream. */

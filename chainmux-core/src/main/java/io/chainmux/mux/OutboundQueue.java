@@ -1,6 +1,5 @@
 package io.chainmux.mux;
 
-import io.chainmux.wire.FrameWriter;
 import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -16,17 +15,20 @@ import java.util.Queue;
  * Messages a stream has accepted for sending and not yet written, in order, plus the message
  * currently being cut into frames.
  *
- * <p>Sends from the event loop go into a plain deque: a small message is copied, already framed as a
- * whole DATA frame (header + payload), into a pooled chunk shared with its neighbours, so it costs a
+ * <p>Sends from the event loop go into a plain deque: a small message (up to
+ * {@link OutboundWriter#COPY_THRESHOLD}) is copied, already framed as a whole DATA frame by
+ * {@link OutboundWriter#preFrame}, into a pooled chunk shared with its neighbours, so it costs a
  * memory copy and no object, and a run of such frames later goes onto the wire with one copy; a
- * large message is queued as is and later sliced onto the wire without a copy. Sends from other threads go through
- * a bounded lock-free queue created on first use, and are moved into the deque before the next send
- * from the loop, so a message sent after another is never written before it. Byte accounting is split
- * the same way, so a send from the event loop costs no atomic operation.
+ * large message is queued as is and later sliced onto the wire without a copy. The queue decides
+ * which bytes go next; {@link OutboundWriter} decides how they are framed and copied. Sends from
+ * other threads go through a bounded lock-free queue created on first use, and are moved into the
+ * deque before the next send from the loop, so a message sent after another is never written
+ * before it. Byte accounting is split the same way, so a send from the event loop costs no atomic
+ * operation.
+ *
+ * <p>Threading: event-loop confined, except {@link #offerFromOtherThread} and {@link #queuedBytes}.
  */
 final class OutboundQueue {
-    /** Messages up to this size are copied into chunks; larger ones are queued by reference. */
-    static final int COPY_THRESHOLD = 1024;
     private static final int CHUNK_SIZE = 8 * 1024;
 
     private static final VarHandle LOOP_ENQUEUED;
@@ -122,10 +124,9 @@ final class OutboundQueue {
     void offerFromLoop(ByteBuf message, boolean owned, int streamId) {
         drainForeign();
         int length = message.readableBytes();
-        if (length <= COPY_THRESHOLD && streamId != 0) {
+        if (OutboundWriter.copiesWhenQueued(length) && streamId != 0) {
             Chunk chunk = chunkWithRoom(WireFormat.HEADER_LENGTH + length);
-            FrameWriter.writeDataHeader(chunk.buf, streamId, WireFormat.FLAG_END_MESSAGE, length);
-            chunk.buf.writeBytes(message, message.readerIndex(), length);
+            OutboundWriter.preFrame(chunk.buf, streamId, message, length);
             chunk.appended(length);
             if (owned) {
                 message.release();
@@ -240,7 +241,7 @@ final class OutboundQueue {
      *
      * @return payload bytes written, with {@link #runMessages()} messages; -1 if nothing was written
      */
-    int writeRun(FrameOutput out, long window, int maxBytes, int limit) {
+    int writeRun(OutboundWriter out, long window, int maxBytes, int limit) {
         drainForeign();
         Object head;
         while ((head = entries.peekFirst()) instanceof Chunk c && !c.buf.isReadable()) {
@@ -298,7 +299,7 @@ final class OutboundQueue {
     }
 
     /** Loop only: writes the next {@code length} bytes of the message in progress as one DATA frame. */
-    void writeFrame(FrameOutput out, int streamId, int flags, int length) {
+    void writeFrame(OutboundWriter out, int streamId, int flags, int length) {
         out.data(streamId, flags, current, length);
         remaining -= length;
         dequeued(length);

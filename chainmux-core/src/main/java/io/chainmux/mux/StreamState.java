@@ -1,6 +1,9 @@
 package io.chainmux.mux;
 
-/** Lifecycle of a stream, as this side sees it (docs/PROTOCOL.md, streams). */
+/**
+ * Lifecycle of a stream, as this side sees it (docs/PROTOCOL.md, streams). The transitions are
+ * made by {@link MuxStream} only.
+ */
 public enum StreamState {
     /** Opened locally; the OPEN waits for the peer's stream credit. */
     NEW,

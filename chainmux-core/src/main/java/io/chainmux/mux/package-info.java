@@ -3,10 +3,19 @@
  * bidirectional, message-oriented {@link io.chainmux.mux.MuxStream}s with per-stream and
  * per-connection credit flow control and a weighted fair write scheduler.
  *
- * <p>Threading: a session and its streams' state are confined to the connection's Netty event
- * loop; no locks on the hot path. The public methods of {@code MuxSession} and {@code MuxStream}
- * may be called from any thread (calls from other threads hop onto the event loop). Listener
- * callbacks ({@link io.chainmux.mux.StreamListener}, {@link io.chainmux.mux.SessionListener}) run on
- * the event loop and must not block: hand application work to an executor.
+ * <p>Structure: {@code MuxSession} is the connection's public face and lifecycle (SETTINGS, PING,
+ * GO_AWAY, closing) and wires the parts together: {@code InboundFrameHandler} acts on every frame
+ * read, {@code OutboundWriter} makes every frame written (the write pass and all framing),
+ * {@code ReceiveFlowControl} and {@code SendFlowControl} keep the credit in each direction, and
+ * {@code StreamRegistry} keeps the streams (ids, stream credit, opens, accepts, ending each exactly
+ * once). A stream's state machine lives in {@code MuxStream}; {@code MuxHandler} is the Netty glue.
+ *
+ * <p>Threading: a session, its parts and its streams' state are confined to the connection's Netty
+ * event loop; no locks on the hot path. The public methods of {@code MuxSession} and
+ * {@code MuxStream} may be called from any thread (calls from other threads hop onto the event
+ * loop). Listener callbacks ({@link io.chainmux.mux.StreamListener},
+ * {@link io.chainmux.mux.SessionListener}) run on the event loop and must not block: hand
+ * application work to an executor. A failure on the loop, a listener's included, is contained by
+ * {@code MuxSession.contain} as {@code Containment} says.
  */
 package io.chainmux.mux;

@@ -8,6 +8,8 @@ import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -86,6 +88,27 @@ class MuxSessionTest {
         assertThat(goAway.text()).contains("before SETTINGS");
         assertThat(peer.channel.isActive()).isFalse();
         assertThat(app.sessionClosed.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+    }
+
+    @Test
+    void aFailureInsideTheWritePassEndsTheConnectionInsteadOfFreezingIt() {
+        start();
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        peer.expect(FrameType.OPEN);
+        // A payload that breaks when the write pass slices it onto the wire: a stand-in for any bug there.
+        ByteBuf poisoned = new UnpooledHeapByteBuf(UnpooledByteBufAllocator.DEFAULT, 4096, 4096) {
+            @Override
+            public ByteBuf readRetainedSlice(int length) {
+                throw new IllegalStateException("injected failure");
+            }
+        }.writeZero(4096);
+        assertThat(s.trySend(poisoned)).isTrue();
+        Frame goAway = peer.expect(FrameType.GO_AWAY);
+        assertThat(goAway.code()).isEqualTo(ErrorCode.INTERNAL_ERROR);
+        assertThat(peer.channel.isActive()).isFalse();
+        assertThat(app.sessionClosed.code()).isEqualTo(ErrorCode.INTERNAL_ERROR);
+        assertThat(app.closes).extracting(CloseReason::code).containsExactly(ErrorCode.INTERNAL_ERROR);
+        assertThat(poisoned.refCnt()).as("released once, with the stream").isZero();
     }
 
     @Test

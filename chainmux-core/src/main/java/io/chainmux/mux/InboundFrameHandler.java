@@ -1,0 +1,219 @@
+package io.chainmux.mux;
+
+import io.chainmux.wire.ErrorCode;
+import io.chainmux.wire.FrameListener;
+import io.chainmux.wire.FrameType;
+import io.chainmux.wire.MuxException;
+import io.chainmux.wire.Settings;
+import io.chainmux.wire.WireFormat;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+
+/**
+ * Every frame the peer sends, after {@link io.chainmux.wire.FrameReader} has checked it on its own:
+ * checks it against the session's state (SETTINGS first, stream known, windows and limits kept),
+ * then hands it to the part that acts on it: {@link ReceiveFlowControl} and the stream's listener
+ * for DATA, {@link StreamRegistry} for OPEN, ACCEPT and RESET, {@link SendFlowControl} for
+ * WINDOW_UPDATE, the session for PING, GO_AWAY and SETTINGS.
+ *
+ * <p>A violation is thrown as a {@link MuxException} carrying its scope (stream or connection);
+ * {@link MuxSession#read} turns it into a RESET or a connection error.
+ *
+ * <p>Threading: event-loop confined.
+ */
+final class InboundFrameHandler implements FrameListener {
+    private final MuxSession session;
+    private final MuxConfig config;
+    private final MuxStats stats;
+    private final StreamRegistry registry;
+    private final ReceiveFlowControl receiveFlow;
+    private final SendFlowControl sendFlow;
+    private final RateBudget receivedResets;
+    private final RateBudget pingBudget;
+
+    InboundFrameHandler(MuxSession session) {
+        this.session = session;
+        this.config = session.config;
+        this.stats = session.stats();
+        this.registry = session.registry;
+        this.receiveFlow = session.receiveFlow;
+        this.sendFlow = session.sendFlow;
+        this.receivedResets = new RateBudget(config.receivedResets());
+        this.pingBudget = new RateBudget(config.pings());
+    }
+
+    private void requireSettings(FrameType type) {
+        if (session.peerSettings() == null) {
+            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "%s before SETTINGS", type);
+        }
+    }
+
+    @Override
+    public void onData(int streamId, int flags, ByteBuf payload) {
+        requireSettings(FrameType.DATA);
+        int length = payload.readableBytes();
+        int charge = WireFormat.dataCharge(length, flags);
+        ReceiveFlowControl flow = receiveFlow;
+        flow.chargeConnection(charge, streamId);
+        stats.bytesIn += length;
+        MuxStream s = registry.lookup(streamId, FrameType.DATA);
+        if (s == null) {
+            flow.returnConnectionCredit(charge);
+            return;
+        }
+        if (s.state() == StreamState.OPENING) {
+            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "DATA on stream %d before its ACCEPT", streamId);
+        }
+        flow.chargeStream(s, charge);
+        if (s.finReceived) {
+            flow.returnConnectionCredit(charge);
+            throw MuxException.stream(streamId, ErrorCode.STREAM_CLOSED, "DATA after FIN");
+        }
+        boolean end = (flags & WireFormat.FLAG_END_MESSAGE) != 0;
+        if (length > 0 || end) {
+            long total = (s.assembling == null ? 0 : s.assembling.readableBytes()) + (long) length;
+            if (total > s.localMaxMessageSize) {
+                flow.returnConnectionCredit(charge);
+                throw MuxException.stream(streamId, ErrorCode.MESSAGE_TOO_LARGE,
+                        "message of at least %d bytes exceeds the limit of %d", total, s.localMaxMessageSize);
+            }
+            if (s.assembling == null && end) {
+                deliver(s, payload.readRetainedSlice(length));
+            } else {
+                if (!flow.reserveAssembly(length)) {
+                    flow.returnConnectionCredit(charge);
+                    stats.budgetExceeded++;
+                    throw MuxException.stream(streamId, ErrorCode.ENHANCE_YOUR_CALM,
+                            "partial messages on this connection would exceed the reassembly budget of %d bytes",
+                            config.maxReassemblyBytes());
+                }
+                if (s.assembling == null) {
+                    s.assembling = session.alloc().buffer(Math.min(Math.max(length * 2, 256), s.localMaxMessageSize),
+                            s.localMaxMessageSize);
+                }
+                s.assembling.writeBytes(payload, length);
+                if (end) {
+                    ByteBuf m = s.assembling;
+                    s.assembling = null;
+                    flow.assemblyReleased(m.readableBytes());
+                    deliver(s, m);
+                } else {
+                    flow.fragment(s, charge);
+                }
+            }
+        }
+        if ((flags & WireFormat.FLAG_FIN) != 0 && !s.terminated) {
+            if (s.assembling != null) {
+                throw MuxException.stream(streamId, ErrorCode.PROTOCOL_ERROR, "FIN inside an incomplete message");
+            }
+            if (s.finWasReceived()) {
+                registry.terminate(s, CloseReason.NORMAL);
+            }
+        }
+    }
+
+    private void deliver(MuxStream s, ByteBuf message) {
+        stats.messagesIn++;
+        s.credit.delivered(s.listener == null);
+        s.dispatch(message);
+    }
+
+    @Override
+    public void onOpen(int streamId, int maxMessageSize, String networkId) {
+        requireSettings(FrameType.OPEN);
+        registry.peerOpened(streamId, maxMessageSize, networkId);
+    }
+
+    @Override
+    public void onAccept(int streamId, int maxMessageSize) {
+        requireSettings(FrameType.ACCEPT);
+        MuxStream s = registry.lookup(streamId, FrameType.ACCEPT);
+        if (s == null) {
+            return;
+        }
+        if (!s.locallyInitiated || s.state() != StreamState.OPENING) {
+            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "ACCEPT for stream %d in state %s", streamId,
+                    s.state());
+        }
+        s.acceptReceived(maxMessageSize);
+        s.notifyAccepted();
+    }
+
+    @Override
+    public void onReset(int streamId, ErrorCode code, ByteBuf detail) {
+        requireSettings(FrameType.RESET);
+        stats.resetsReceived++;
+        if (!receivedResets.tryAcquire(session.now())) {
+            stats.budgetExceeded++;
+            throw MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "more than %d RESETs in %s",
+                    config.receivedResets().count(), config.receivedResets().window());
+        }
+        MuxStream s = registry.lookup(streamId, FrameType.RESET);
+        if (s != null) {
+            String message = code.isRefusal() ? "refused by peer" : "reset by peer";
+            registry.terminate(s, CloseReason.remote(code, message, ByteBufUtil.getBytes(detail)));
+        }
+    }
+
+    @Override
+    public void onWindowUpdate(int streamId, int increment) {
+        requireSettings(FrameType.WINDOW_UPDATE);
+        OutboundWriter writer = session.writer;
+        if (streamId == WireFormat.CONNECTION_STREAM_ID) {
+            sendFlow.connectionWindowUpdate(increment);
+            if (writer.hasActive()) {
+                writer.requestWrite();
+            }
+            return;
+        }
+        MuxStream s = registry.lookup(streamId, FrameType.WINDOW_UPDATE);
+        if (s == null) {
+            return;
+        }
+        sendFlow.streamWindowUpdate(s, increment);
+        writer.onStreamReady(s);
+    }
+
+    @Override
+    public void onPing(boolean ack, long opaque) {
+        requireSettings(FrameType.PING);
+        if (ack) {
+            session.pingAcked(opaque);
+            return;
+        }
+        if (!pingBudget.tryAcquire(session.now())) {
+            stats.budgetExceeded++;
+            throw MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "more than %d PINGs in %s",
+                    config.pings().count(), config.pings().window());
+        }
+        OutboundWriter writer = session.writer;
+        writer.ping(true, opaque);
+        writer.controlFrameQueued();
+        writer.requestWrite();
+    }
+
+    @Override
+    public void onGoAway(int lastStreamId, ErrorCode code, String reason) {
+        requireSettings(FrameType.GO_AWAY);
+        session.peerGoingAway(lastStreamId, code, reason);
+    }
+
+    @Override
+    public void onSettings(Settings settings) {
+        if (session.peerSettings() != null) {
+            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "a second SETTINGS frame");
+        }
+        session.peerReady(settings);
+    }
+
+    @Override
+    public void onMaxStreams(int maxStreams) {
+        requireSettings(FrameType.MAX_STREAMS);
+        registry.peerStreamCredit(maxStreams);
+    }
+
+    @Override
+    public void onHandshake(FrameType type, ByteBuf payload) {
+        throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "%s after the handshake", type);
+    }
+}

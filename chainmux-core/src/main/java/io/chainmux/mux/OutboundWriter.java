@@ -1,0 +1,403 @@
+package io.chainmux.mux;
+
+import io.chainmux.wire.ErrorCode;
+import io.chainmux.wire.FrameWriter;
+import io.chainmux.wire.Settings;
+import io.chainmux.wire.WireFormat;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+
+/**
+ * The outbound half of a session: every frame it sends goes through here, and every framing
+ * decision is made here.
+ *
+ * <p><b>Framing.</b> Frames are appended, in the order they are produced, to a pooled batch buffer
+ * whose filled part is handed to the channel as a slice, with one flush per write pass. Small
+ * payloads are copied next to their header; large ones, and long runs of pre-framed messages, go
+ * out as zero-copy slices. The batch lives for one pass only: between passes the session holds no
+ * pooled memory, so a session dropped without a close event (an event loop torn down under it)
+ * cannot leak it. Every DATA header is written by {@link #dataHeader}, including the ones
+ * {@link OutboundQueue} writes when it copies a small message into a chunk ({@link #preFrame}).
+ *
+ * <p><b>The write pass.</b> Control frames are written as they are produced. Data waits for a
+ * pass: a stream with something to send is put in the {@link WriteScheduler}, which decides who
+ * writes next; {@link #emit} writes at most one frame (or one run of small messages) for the
+ * stream it is given, within what {@link SendFlowControl} allows. One pass per event-loop turn
+ * ({@link #requestWrite}), within the channel's write budget, then one flush.
+ *
+ * <p>Threading: event-loop confined; only the static framing helpers may be used anywhere.
+ */
+final class OutboundWriter {
+    /**
+     * The one copy threshold, for every copy-or-reference decision on the way out: a message up to
+     * this size is copied when queued, pre-framed into a chunk; a payload, or a run of pre-framed
+     * messages, up to this size is copied into the batch. Anything larger is referenced and goes
+     * out as a zero-copy slice. Below it, a copy costs less than the slice object and the extra
+     * write it replaces.
+     */
+    static final int COPY_THRESHOLD = 2048;
+    private static final int BATCH_SIZE = 64 * 1024;
+
+    private final MuxSession session;
+    private final MuxConfig config;
+    private final MuxStats stats;
+    private final SendFlowControl flow;
+    private final WriteScheduler.Emitter<MuxStream> emitter = this::emit;
+    private final Runnable writeTask;
+    private final Runnable requestWriteTask;
+
+    private ChannelHandlerContext ctx;
+    /** Created on the peer's SETTINGS: its quantum is the peer's max frame size. */
+    private DeficitRoundRobinScheduler<MuxStream> scheduler;
+    private Settings peer;
+    private ByteBuf batch;
+    private boolean dirty;
+    private boolean writeScheduled;
+    /** Inside a read: a pass requested now runs at read-complete instead of as a task. */
+    private boolean reading;
+    private int controlFramesWhileUnwritable;
+
+    OutboundWriter(MuxSession session, SendFlowControl flow) {
+        this.session = session;
+        this.config = session.config;
+        this.stats = session.stats();
+        this.flow = flow;
+        this.writeTask = session.contained(Containment.WRITE_PASS, this::writePass);
+        this.requestWriteTask = session.contained(Containment.TASK, this::requestWrite);
+    }
+
+    void attach(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** The peer's SETTINGS arrived: data may flow from now on. */
+    void peerSettings(Settings settings) {
+        this.peer = settings;
+        this.scheduler = new DeficitRoundRobinScheduler<>(settings.maxFrameSize());
+    }
+
+    // ------------------------------------------------------------------ scheduling the write pass
+
+    /** A stream has something to write (data, FIN, or new window): put it in the schedule. */
+    void onStreamReady(MuxStream s) {
+        if (s.terminated) {
+            s.releaseBuffers(); // a message queued by another thread as the stream ended
+            return;
+        }
+        if (scheduler == null || s.id() == 0 || s.state() == StreamState.NEW
+                || s.state() == StreamState.PENDING_ACCEPT) {
+            return;
+        }
+        if (s.node.active) {
+            requestWrite();
+        } else if (!s.outboundEmpty() || (s.finRequested && !s.finSent)) {
+            scheduler.activate(s.node);
+            requestWrite();
+        }
+    }
+
+    /** Whether a stream waits in the schedule. */
+    boolean hasActive() {
+        return scheduler != null && scheduler.hasActive();
+    }
+
+    /** Asks for one write pass: run as a task, or at read-complete while a read is in progress. */
+    void requestWrite() {
+        if (!writeScheduled && !session.isClosed()) {
+            writeScheduled = true;
+            if (!reading) {
+                ctx.executor().execute(writeTask);
+            }
+        }
+    }
+
+    /** {@link #requestWrite}, from a thread other than the event loop. */
+    void requestWriteFromOtherThread() {
+        ctx.executor().execute(requestWriteTask);
+    }
+
+    void readStarted() {
+        reading = true;
+    }
+
+    void readEnded() {
+        reading = false;
+    }
+
+    /** The read is complete: run the pass it requested, if any. */
+    void readComplete() {
+        if (writeScheduled) {
+            writePass();
+        }
+    }
+
+    void writabilityChanged(boolean writable) {
+        if (writable) {
+            controlFramesWhileUnwritable = 0;
+            requestWrite();
+        }
+    }
+
+    /** One pass: data frames in scheduling order within the channel's write budget, then one flush. */
+    void writePass() {
+        writeScheduled = false;
+        if (session.isClosed()) {
+            return;
+        }
+        Channel ch = ctx.channel();
+        flow.passStarted();
+        if (!session.isHardClosing() && hasActive()) {
+            long budget = ch.bytesBeforeUnwritable() - pendingBytes();
+            if (budget > 0) {
+                scheduler.distribute(budget, emitter);
+            }
+        }
+        flush();
+        flow.notifyWritable();
+        // Go on only if the pass stopped at its byte budget. One blocked on the connection window
+        // waits for the peer's WINDOW_UPDATE (which requests a pass): the window may be above zero
+        // yet too small for the next frame, and passes in a loop would spin the event loop.
+        if (!session.isHardClosing() && hasActive() && flow.mayContinue() && ch.isWritable()) {
+            requestWrite();
+        }
+    }
+
+    /** Writes at most one DATA frame, or one run of small messages, for a stream. */
+    private int emit(MuxStream s, int maxBytes) {
+        if (session.isHardClosing()) {
+            return WriteScheduler.BLOCKED;
+        }
+        if (s.terminated || s.finSent) {
+            return WriteScheduler.IDLE;
+        }
+        OutboundQueue q = s.outbound;
+        if (!q.inProgress()) {
+            int limit = s.peerMaxMessageSize > 0 ? s.peerMaxMessageSize : peer.maxMessageSize();
+            int run = q.writeRun(this, flow.window(s), maxBytes, limit);
+            if (run >= 0) {
+                int messages = q.runMessages();
+                flow.charge(s, run + messages);
+                stats.bytesOut += run;
+                stats.messagesOut += messages;
+                return run;
+            }
+            int next = q.next();
+            if (next < 0) {
+                if (s.finRequested) {
+                    data(s.id(), WireFormat.FLAG_FIN, Unpooled.EMPTY_BUFFER, 0);
+                    finSent(s);
+                    return 0;
+                }
+                return WriteScheduler.IDLE;
+            }
+            if (next > limit) {
+                q.dropCurrent();
+                session.registry.reset(s, ErrorCode.MESSAGE_TOO_LARGE, null,
+                        "queued message of " + next + " bytes exceeds the peer's limit of " + limit);
+                return WriteScheduler.IDLE;
+            }
+        }
+        int remaining = q.remaining();
+        int length = Math.min(remaining, peer.maxFrameSize());
+        boolean last = length == remaining;
+        long window = flow.window(s);
+        if (length + (last ? 1 : 0) > window) {
+            // Send what the window allows, but end a message only with the credit for its end.
+            length = (int) Math.min(length, window);
+            if (length == remaining) {
+                length--;
+            }
+            last = false;
+            if (length <= 0) {
+                return flow.stalled(s);
+            }
+        }
+        boolean fin = last && s.finRequested && q.isEmptyAfterCurrent();
+        int flags = (last ? WireFormat.FLAG_END_MESSAGE : 0) | (fin ? WireFormat.FLAG_FIN : 0);
+        q.writeFrame(this, s.id(), flags, length);
+        flow.charge(s, length + (last ? 1 : 0));
+        stats.bytesOut += length;
+        if (last) {
+            stats.messagesOut++;
+        }
+        if (fin) {
+            finSent(s);
+        }
+        return length;
+    }
+
+    private void finSent(MuxStream s) {
+        if (s.finWasSent()) {
+            session.registry.terminate(s, CloseReason.NORMAL);
+        }
+    }
+
+    /** Counts a control frame; a peer that stops reading cannot make us queue them without bound. */
+    void controlFrameQueued() {
+        if (!ctx.channel().isWritable() && ++controlFramesWhileUnwritable > config.maxQueuedControlFrames()) {
+            stats.budgetExceeded++;
+            session.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than " + config.maxQueuedControlFrames()
+                    + " control frames queued while the peer does not read");
+        }
+    }
+
+    // ------------------------------------------------------------------ framing
+
+    /** The one place a DATA header is written, into the batch or into a stream's chunk. */
+    private static void dataHeader(ByteBuf dst, int streamId, int flags, int length) {
+        FrameWriter.writeDataHeader(dst, streamId, flags, length);
+    }
+
+    /** Whether a message of {@code length} bytes is copied when queued (and pre-framed) rather than referenced. */
+    static boolean copiesWhenQueued(int length) {
+        return length <= COPY_THRESHOLD;
+    }
+
+    /**
+     * Frames a whole small message, header and a copy of its readable bytes, into {@code chunk}
+     * without moving the message's indices; {@link OutboundQueue} later writes such frames in runs.
+     */
+    static void preFrame(ByteBuf chunk, int streamId, ByteBuf message, int length) {
+        dataHeader(chunk, streamId, WireFormat.FLAG_END_MESSAGE, length);
+        chunk.writeBytes(message, message.readerIndex(), length);
+    }
+
+    /** Writes a DATA frame carrying the next {@code length} readable bytes of {@code payload}, advancing it. */
+    void data(int streamId, int flags, ByteBuf payload, int length) {
+        if (length <= COPY_THRESHOLD) {
+            dataHeader(room(WireFormat.HEADER_LENGTH + length), streamId, flags, length);
+            batch.writeBytes(payload, length);
+        } else {
+            // The slice first: a payload that cannot be sliced leaves no header without its payload behind.
+            ByteBuf slice = payload.readRetainedSlice(length);
+            dataHeader(room(WireFormat.HEADER_LENGTH), streamId, flags, length);
+            handOver();
+            ctx.write(slice, ctx.voidPromise());
+        }
+    }
+
+    /**
+     * Writes {@code length} bytes of complete, already encoded frames: copied when short, else as a
+     * slice of {@code src}, whose bytes in that range must then stay unchanged until written.
+     */
+    void frames(ByteBuf src, int index, int length) {
+        if (length <= COPY_THRESHOLD) {
+            room(length).writeBytes(src, index, length);
+        } else {
+            handOverPending();
+            dirty = true;
+            ctx.write(src.retainedSlice(index, length), ctx.voidPromise());
+        }
+    }
+
+    void open(int streamId, int maxMessageSize, String networkId) {
+        FrameWriter.writeOpen(room(WireFormat.HEADER_LENGTH + WireFormat.OPEN_FIXED_LENGTH + networkId.length()),
+                streamId, maxMessageSize, networkId);
+    }
+
+    void accept(int streamId, int maxMessageSize) {
+        FrameWriter.writeAccept(room(WireFormat.HEADER_LENGTH + WireFormat.ACCEPT_PAYLOAD_LENGTH), streamId,
+                maxMessageSize);
+    }
+
+    void reset(int streamId, ErrorCode code, ByteBuf detail) {
+        int detailLength = detail == null ? 0 : detail.readableBytes();
+        FrameWriter.writeReset(room(WireFormat.HEADER_LENGTH + WireFormat.RESET_FIXED_LENGTH + detailLength),
+                streamId, code, detail);
+    }
+
+    void windowUpdate(int streamId, int increment) {
+        FrameWriter.writeWindowUpdate(room(WireFormat.HEADER_LENGTH + WireFormat.WINDOW_UPDATE_PAYLOAD_LENGTH),
+                streamId, increment);
+    }
+
+    void ping(boolean ack, long opaque) {
+        FrameWriter.writePing(room(WireFormat.HEADER_LENGTH + WireFormat.PING_PAYLOAD_LENGTH), ack, opaque);
+    }
+
+    void goAway(int lastStreamId, ErrorCode code, String reason) {
+        FrameWriter.writeGoAway(room(WireFormat.HEADER_LENGTH + WireFormat.GO_AWAY_FIXED_LENGTH
+                + WireFormat.MAX_GO_AWAY_REASON_LENGTH), lastStreamId, code, reason);
+    }
+
+    void settings(Settings settings) {
+        FrameWriter.writeSettings(room(WireFormat.HEADER_LENGTH + settings.encodedLength()), settings);
+    }
+
+    void maxStreams(int maxStreams) {
+        FrameWriter.writeMaxStreams(room(WireFormat.HEADER_LENGTH + WireFormat.MAX_STREAMS_PAYLOAD_LENGTH),
+                maxStreams);
+    }
+
+    // ------------------------------------------------------------------ the batch buffer
+
+    private ByteBuf room(int bytes) {
+        if (batch != null && batch.writableBytes() < bytes) {
+            handOverPending();
+            batch.release(); // the slices handed over keep their part alive
+            batch = null;
+        }
+        if (batch == null) {
+            batch = ctx.alloc().directBuffer(Math.max(BATCH_SIZE, bytes));
+        }
+        dirty = true;
+        return batch;
+    }
+
+    /**
+     * Writes the filled part of the batch to the channel as a slice. The reader index moves before
+     * the write: a write can re-enter this class (writability events run handlers synchronously) and
+     * must never hand over the same bytes twice.
+     */
+    private void handOver() {
+        ctx.write(batch.readRetainedSlice(batch.readableBytes()), ctx.voidPromise());
+    }
+
+    private void handOverPending() {
+        if (batch != null && batch.isReadable()) {
+            handOver();
+        }
+    }
+
+    /** Whether a batch buffer is held (only between the first frame of a pass and its flush). */
+    boolean holdsBuffer() {
+        return batch != null;
+    }
+
+    /** Bytes produced but not yet handed to the channel. */
+    int pendingBytes() {
+        return batch == null ? 0 : batch.readableBytes();
+    }
+
+    boolean writeScheduled() {
+        return writeScheduled;
+    }
+
+    boolean reading() {
+        return reading;
+    }
+
+    /** Hands everything to the channel and flushes once. */
+    void flush() {
+        handOverPending();
+        if (batch != null) {
+            batch.release(); // the slices handed over keep their part alive until written
+            batch = null;
+        }
+        if (dirty) {
+            dirty = false;
+            ctx.flush();
+        }
+    }
+
+    /** Drops whatever was not handed over; for a channel that is gone. */
+    void discard() {
+        if (batch != null) {
+            batch.release();
+            batch = null;
+        }
+        dirty = false;
+    }
+}

@@ -1,0 +1,159 @@
+package io.chainmux.mux;
+
+import io.chainmux.wire.ErrorCode;
+import io.chainmux.wire.MuxException;
+import io.chainmux.wire.Settings;
+import io.chainmux.wire.WireFormat;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Send-side flow control of a session: how much the write pass may send, and who waits for room.
+ *
+ * <ul>
+ *   <li>Credit from the peer: the connection send window (here) and each stream's send window
+ *       ({@link MuxStream#sendWindow}); a DATA frame charges its length, +1 at a message end, to
+ *       both, and WINDOW_UPDATE frames add to them.</li>
+ *   <li>Blocked state: whether the last write pass stopped on the connection window, so the writer
+ *       waits for the peer's WINDOW_UPDATE instead of spinning.</li>
+ *   <li>The session's send buffer ({@link SendBudget}) and the streams whose send was refused,
+ *       which hear {@link StreamListener#onWritable} once there is room again.</li>
+ * </ul>
+ *
+ * <p>Threading: event-loop confined, except {@link #budget()} (read by senders on any thread) and
+ * {@link #watch}, which any thread may call.
+ */
+final class SendFlowControl {
+    private final MuxSession session;
+    private final MuxStats stats;
+    private final SendBudget budget;
+    private final Queue<MuxStream> writabilityWatchers = new ConcurrentLinkedQueue<>();
+    private final List<MuxStream> nowWritable = new ArrayList<>();
+
+    private long connectionWindow;
+    /** The last write pass stopped because the connection window could not carry the next frame. */
+    private boolean connectionBlocked;
+
+    SendFlowControl(MuxSession session) {
+        this.session = session;
+        this.stats = session.stats();
+        this.budget = new SendBudget(session.config.sessionSendBuffer());
+    }
+
+    SendBudget budget() {
+        return budget;
+    }
+
+    /** The peer's SETTINGS arrived: its initial connection window is our credit. */
+    void peerSettings(Settings settings) {
+        connectionWindow = settings.initialConnectionWindow();
+    }
+
+    /** A stream got its id: it may send the peer's initial stream window. */
+    void streamOpened(MuxStream s, Settings peer) {
+        s.sendWindow = peer.initialStreamWindow();
+    }
+
+    long connectionWindow() {
+        return connectionWindow;
+    }
+
+    // ------------------------------------------------------------------ the write pass
+
+    void passStarted() {
+        connectionBlocked = false;
+    }
+
+    /** Whether another pass could send more: it did not stop on the connection window. */
+    boolean mayContinue() {
+        return !connectionBlocked && connectionWindow > 0;
+    }
+
+    /** Bytes {@code s} may send now (length + 1 per message end). */
+    long window(MuxStream s) {
+        return Math.min(s.sendWindow, connectionWindow);
+    }
+
+    /** Charges a written frame (or run) to the stream's and the connection's window. */
+    void charge(MuxStream s, int charge) {
+        s.sendWindow -= charge;
+        connectionWindow -= charge;
+    }
+
+    /**
+     * {@code s} could not send its next frame: counts the stall on whichever window was short.
+     *
+     * @return {@link WriteScheduler#BLOCKED} when the connection window stops everyone, else
+     *         {@link WriteScheduler#IDLE} (the stream waits for its own WINDOW_UPDATE)
+     */
+    int stalled(MuxStream s) {
+        if (connectionWindow <= s.sendWindow) {
+            stats.connectionWindowStalls++;
+            connectionBlocked = true;
+            return WriteScheduler.BLOCKED;
+        }
+        stats.sendWindowStalls++;
+        return WriteScheduler.IDLE;
+    }
+
+    // ------------------------------------------------------------------ credit from the peer
+
+    void connectionWindowUpdate(int increment) {
+        connectionWindow += increment;
+        if (connectionWindow > WireFormat.MAX_WINDOW) {
+            throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
+        }
+    }
+
+    void streamWindowUpdate(MuxStream s, int increment) {
+        s.sendWindow += increment;
+        if (s.sendWindow > WireFormat.MAX_WINDOW) {
+            throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "window of stream %d above 2^31-1", s.id());
+        }
+    }
+
+    // ------------------------------------------------------------------ room in the send buffers
+
+    /** Remembers a stream whose send was refused, so it hears {@code onWritable} once there is room. */
+    void watch(MuxStream s) {
+        if (s.startWatching()) {
+            writabilityWatchers.add(s);
+            if (!session.inEventLoop()) {
+                session.writer.requestWriteFromOtherThread();
+            }
+        }
+    }
+
+    boolean hasWatchers() {
+        return !writabilityWatchers.isEmpty();
+    }
+
+    /** Tells streams that were refused a send that they have room again. */
+    void notifyWritable() {
+        if (writabilityWatchers.isEmpty() || budget.isFull()) {
+            return; // a full session has room for no stream
+        }
+        for (Iterator<MuxStream> it = writabilityWatchers.iterator(); it.hasNext(); ) {
+            MuxStream s = it.next();
+            if (s.terminated) {
+                it.remove();
+                s.stopWatching();
+            } else if (s.hasRoom()) {
+                it.remove();
+                s.stopWatching();
+                if (s.refused && s.listener != null) {
+                    s.refused = false;
+                    nowWritable.add(s);
+                }
+            }
+        }
+        for (MuxStream s : nowWritable) {
+            s.notifyWritable();
+        }
+        nowWritable.clear();
+    }
+}
