@@ -121,7 +121,8 @@ class P2pNetworkTest {
             P2pNode node = P2pNode.start(NodeConfig.builder(ec).bootstrap(List.of(down)).build());
             c.nodes.add(node);
             List<P2pNetwork> nets = new ArrayList<>();
-            for (NetworkId id : Cluster.chains(20)) {
+            // 20 here; -Dp2p.dialTest.networks=1000 for the design case
+            for (NetworkId id : Cluster.chains(Integer.getInteger("p2p.dialTest.networks", 20))) {
                 nets.add(node.join(id, slowRetry, PING_AND_HOLD, ECHO));
             }
             Cluster.until("every network saw the dial fail", () -> nets.stream().allMatch(n -> n.stats().openFailures() > 0));
