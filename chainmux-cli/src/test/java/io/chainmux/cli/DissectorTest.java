@@ -68,9 +68,13 @@ class DissectorTest {
                 capturing.complete(null);
             }
         }, () -> capturing.completeExceptionally(new IllegalStateException("tshark exited: " + said)));
+        CompletableFuture<Void> sawHello = new CompletableFuture<>();
         Thread output = lines(tshark.getInputStream(), line -> {
             synchronized (decoded) {
                 decoded.append(line).append('\n');
+            }
+            if (line.startsWith("chainmux HELLO")) {
+                sawHello.complete(null);
             }
             if (line.contains("Reason: done talking")) {
                 sawGoAway.complete(null);
@@ -82,7 +86,7 @@ class DissectorTest {
             } catch (Exception e) {
                 Assumptions.abort("cannot capture on the loopback here (needs root or capture rights): " + said);
             }
-            talk(port);
+            talk(port, sawHello);
             try {
                 sawGoAway.get(WAIT, TimeUnit.SECONDS);
             } catch (Exception e) {
@@ -143,8 +147,12 @@ class DissectorTest {
         return t;
     }
 
-    /** One connection that uses every frame type: handshake, streams, a refusal, credit, PING, GO_AWAY. */
-    private static void talk(int port) throws Exception {
+    /**
+     * One connection that uses every frame type: handshake, streams, a refusal, credit, PING, GO_AWAY.
+     * First, short probe connections until tshark decoded one: "Capturing on" is printed a moment
+     * before packets are really captured, and a connection whose start is missed is not recognised.
+     */
+    private static void talk(int port, CompletableFuture<Void> sawHello) throws Exception {
         CountDownLatch received = new CountDownLatch(100);
         EndpointListener serving = new EndpointListener() {
             @Override
@@ -178,6 +186,18 @@ class DissectorTest {
         EndpointConfig b = EndpointConfig.builder(NodeIdentity.generate()).ioThreads(1)
                 .advertisedAddress("127.0.0.1:1").shutdownGrace(Duration.ofMillis(500)).build();
         try (Endpoint listener = Endpoint.start(a, serving); Endpoint dialer = Endpoint.start(b, new EndpointListener() {})) {
+            for (int probe = 0; probe < WAIT && !sawHello.isDone(); probe++) {
+                PeerConnection p = dialer.connect(PeerAddress.parse("127.0.0.1:" + port)).get(WAIT, TimeUnit.SECONDS);
+                CompletableFuture<CloseReason> closed = p.stripes().get(0).closeFuture();
+                p.close("probe");
+                closed.get(WAIT, TimeUnit.SECONDS);
+                try {
+                    sawHello.get(1, TimeUnit.SECONDS); // at most 1 s per probe
+                } catch (java.util.concurrent.TimeoutException notYet) {
+                    // capture not running yet: probe again
+                }
+            }
+            assertThat(sawHello).as("tshark decoded a probe connection within %d s", WAIT).isDone();
             PeerConnection pc = dialer.connect(PeerAddress.parse("127.0.0.1:" + port)).get(WAIT, TimeUnit.SECONDS);
             StreamListener quiet = new StreamListener() {
                 @Override
