@@ -163,7 +163,12 @@ class DocCommandsTest {
         }
         args = outputsUnder(args, work);
         if (c.command().equals("node")) {
-            Map<Integer, Integer> own = Map.of(DOC_P2P_PORT, freePort(), DOC_ADMIN_PORT, freePort());
+            // every port it names, and the documented ones its config file may name, become free ones
+            Map<Integer, Integer> own = new HashMap<>(Map.of(DOC_P2P_PORT, freePort(), DOC_ADMIN_PORT, freePort()));
+            Matcher port = Pattern.compile(":(\\d{2,5})\\b").matcher(String.join(" ", args));
+            while (port.find()) {
+                own.putIfAbsent(Integer.parseInt(port.group(1)), freePort());
+            }
             args = ports(configCopy(args, work, own), own);
             RunningNode n = startNode(args, work);
             // SIGTERM, the documented way to stop it (Process.destroy() would close our end of its output first)
@@ -204,11 +209,14 @@ class DocCommandsTest {
         return a;
     }
 
-    /** Output files (--json, --chart) land under the run's own directory, at the documented relative path. */
+    /** Options naming a file a command writes: relative ones land under the run's own directory. */
+    static final List<String> FILE_OPTIONS = List.of("--json", "--chart", "--identity", "--peer-db", "--data-dir");
+
+    /** Output files (--json, --chart, a node's files) land under the run's own directory, at the documented path. */
     static List<String> outputsUnder(List<String> args, Path work) throws IOException {
         List<String> a = new ArrayList<>(args);
         for (int i = 0; i < a.size() - 1; i++) {
-            if ((a.get(i).equals("--json") || a.get(i).equals("--chart")) && !Path.of(a.get(i + 1)).isAbsolute()) {
+            if (FILE_OPTIONS.contains(a.get(i)) && !Path.of(a.get(i + 1)).isAbsolute()) {
                 Path out = work.resolve(a.get(i + 1));
                 Files.createDirectories(out.getParent());
                 a.set(i + 1, out.toString());

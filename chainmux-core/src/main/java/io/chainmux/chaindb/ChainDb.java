@@ -72,6 +72,7 @@ public final class ChainDb {
     private final long payloadSeed;
     private final Object appendLock = new Object();
     private final FetchGate fetchGate = new FetchGate();
+    private final HeightWatchers watchers = new HeightWatchers(this::height);
     /** Written under appendLock before {@link #height}; read after it. */
     private volatile Segment[] segments = new Segment[16];
     private volatile long height;
@@ -212,6 +213,7 @@ public final class ChainDb {
             store(h, block.hashRef(), canonical ? marker(block.payloadSize()) : block.payloadRef());
             height = h; // publishes the stored block to lock-free readers
         }
+        watchers.grown(h);
         return AppendResult.APPENDED;
     }
 
@@ -353,6 +355,19 @@ public final class ChainDb {
 
     FetchGate fetchGate() {
         return fetchGate;
+    }
+
+    /**
+     * Runs {@code action} once the chain's height is above {@code above} (at once, on this thread, if it
+     * already is; otherwise on the thread that appends). Close the watch to drop it unfired.
+     */
+    HeightWatchers.Watch watchAbove(long above, Runnable action) {
+        return watchers.add(above, action);
+    }
+
+    /** Watches registered and not yet fired or closed (tests, diagnostics). */
+    int heightWatches() {
+        return watchers.size();
     }
 
     /**

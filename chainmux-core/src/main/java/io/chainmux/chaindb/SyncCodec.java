@@ -26,10 +26,12 @@ public final class SyncCodec {
     public static final int GET_BLOCKS = 0x03;
     public static final int BLOCKS = 0x04;
     public static final int ERROR = 0x05;
+    public static final int WAIT_HEIGHT = 0x06;
 
     public static final int GET_HEIGHT_SIZE = 1;
     public static final int HEIGHT_SIZE = 1 + 8 + Block.HASH_SIZE;
     public static final int GET_BLOCKS_SIZE = 1 + 8 + 4 + 4;
+    public static final int WAIT_HEIGHT_SIZE = 1 + 8;
     /** type + block count. */
     public static final int BLOCKS_HEADER_SIZE = 1 + 4;
     /** Bytes of one block in a BLOCKS message besides its payload: height, parent, hash, payload length. */
@@ -58,6 +60,9 @@ public final class SyncCodec {
         if (m instanceof SyncMessage.Height h) {
             return alloc.buffer(HEIGHT_SIZE, HEIGHT_SIZE).writeByte(HEIGHT).writeLong(h.height())
                     .writeBytes(h.tipHash());
+        }
+        if (m instanceof SyncMessage.WaitHeight w) {
+            return alloc.buffer(WAIT_HEIGHT_SIZE, WAIT_HEIGHT_SIZE).writeByte(WAIT_HEIGHT).writeLong(w.above());
         }
         if (m instanceof SyncMessage.GetBlocks g) {
             return alloc.buffer(GET_BLOCKS_SIZE, GET_BLOCKS_SIZE).writeByte(GET_BLOCKS).writeLong(g.from())
@@ -164,6 +169,9 @@ public final class SyncCodec {
                 }
                 return new SyncMessage.GetBlocks(from, (int) count, (int) maxBytes);
             }
+            case WAIT_HEIGHT:
+                expectSize("WAIT_HEIGHT", size, WAIT_HEIGHT_SIZE);
+                return new SyncMessage.WaitHeight(readHeight(in, "WAIT_HEIGHT above"));
             case BLOCKS:
                 return decodeBlocks(in, size, maxBlocks, maxPayloadSize);
             case ERROR: {

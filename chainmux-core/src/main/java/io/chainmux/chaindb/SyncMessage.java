@@ -28,6 +28,18 @@ public sealed interface SyncMessage {
     }
 
     /**
+     * Requester: answer HEIGHT once your height is above {@code above} (at once if it already is). The
+     * long poll that keeps an up-to-date session open at no cost: nothing is sent until there is news.
+     */
+    record WaitHeight(long above) implements SyncMessage {
+        public WaitHeight {
+            if (above < 0) {
+                throw new IllegalArgumentException("above must be >= 0, was " + above);
+            }
+        }
+    }
+
+    /**
      * Requester: send me blocks {@code from, from + 1, ...}, at most {@code count}, in a BLOCKS message of
      * at most {@code maxBytes} bytes.
      */

@@ -14,9 +14,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 
 /**
- * The accepting side of a chain sync: answers GET_HEIGHT and GET_BLOCKS, one request at a time and in
- * order, until the peer closes (outcome: success, also when requests it pipelined are left
- * unanswered). A GET_BLOCKS for more than {@code batchBlocks} blocks gets ERROR(REQUEST_TOO_LARGE) and
+ * The accepting side of a chain sync: answers GET_HEIGHT, GET_BLOCKS and WAIT_HEIGHT, one request at a
+ * time and in order, until the peer closes (outcome: success, also when requests it pipelined are left
+ * unanswered). A WAIT_HEIGHT is parked until the chain grows above the height asked, at no cost
+ * meanwhile; a request arriving first ends the wait early (answered with the current height). A GET_BLOCKS for more than {@code batchBlocks} blocks gets ERROR(REQUEST_TOO_LARGE) and
  * the session goes on; a response never exceeds the smaller of the requested max bytes and
  * {@code maxBatchBytes}. An undecodable or unexpected message gets ERROR(BAD_REQUEST) and ends the
  * session with the peer blamed. Stateless: one instance per chain.
@@ -43,31 +44,57 @@ public final class SyncResponder implements Session {
         return run.result;
     }
 
-    /** One session's state; confined to the session executor. */
+    /**
+     * One session's state; confined to the session executor. At most one receive is pending at any
+     * time: after each answer, or while a WAIT_HEIGHT is parked (so the peer's FIN, or its next
+     * request, is seen at once).
+     */
     private final class Run {
         final SessionContext ctx;
         final CompletableFuture<SessionOutcome> result = new CompletableFuture<>();
         long requests;
         long blocksServed;
+        boolean receiving;
+        boolean done;
+        /** A parked WAIT_HEIGHT, null if none. */
+        HeightWatchers.Watch wait;
 
         Run(SessionContext ctx) {
             this.ctx = ctx;
         }
 
         void next() {
+            if (done || receiving) {
+                return;
+            }
+            receiving = true;
             ctx.receive().whenCompleteAsync(this::onRequest, ctx.executor());
         }
 
         void onRequest(ByteBuf msg, Throwable err) {
+            receiving = false;
             if (err != null) {
                 ended("receive", err);
                 return;
+            }
+            if (done) {
+                msg.release();
+                return;
+            }
+            if (wait != null) { // a new request ends a parked wait: answer it with the height we have
+                wait.close();
+                wait = null;
+                send(height(), null);
             }
             ByteBuf reply;
             SessionOutcome end = null;
             try {
                 requests++;
                 SyncMessage m = SyncCodec.decode(msg, 0, db.maxPayloadSize());
+                if (m instanceof SyncMessage.WaitHeight w) {
+                    park(w.above());
+                    return;
+                }
                 if (m instanceof SyncMessage.GetHeight || m instanceof SyncMessage.GetBlocks) {
                     reply = answer(m);
                 } else {
@@ -84,7 +111,11 @@ public final class SyncResponder implements Session {
             } finally {
                 msg.release();
             }
-            SessionOutcome after = end;
+            send(reply, end);
+        }
+
+        /** Sends a reply; then ends with {@code after}, or reads the next request. */
+        void send(ByteBuf reply, SessionOutcome after) {
             ctx.send(reply).whenCompleteAsync((v, e) -> {
                 if (e != null) {
                     ended("send", e);
@@ -96,10 +127,36 @@ public final class SyncResponder implements Session {
             }, ctx.executor());
         }
 
+        /** WAIT_HEIGHT: answer now if above, else when the chain grows; meanwhile keep reading. */
+        void park(long above) {
+            if (db.height() > above) {
+                send(height(), null);
+                return;
+            }
+            wait = db.watchAbove(above, () -> ctx.executor().execute(() -> grown(above)));
+            next();
+        }
+
+        void grown(long above) {
+            if (done || wait == null || wait.above != above) {
+                return; // answered meanwhile (a new request), or the session ended
+            }
+            wait = null;
+            ctx.send(height()).whenCompleteAsync((v, e) -> {
+                if (e != null) {
+                    ended("send", e);
+                }
+            }, ctx.executor()); // the receive is already pending
+        }
+
+        ByteBuf height() {
+            long h = db.height();
+            return SyncCodec.encode(new SyncMessage.Height(h, db.hashAt(h)), alloc);
+        }
+
         ByteBuf answer(SyncMessage m) {
             if (m instanceof SyncMessage.GetHeight) {
-                long h = db.height();
-                return SyncCodec.encode(new SyncMessage.Height(h, db.hashAt(h)), alloc);
+                return height();
             }
             if (m instanceof SyncMessage.GetBlocks g) {
                 if (g.count() > config.batchBlocks()) {
@@ -134,6 +191,14 @@ public final class SyncResponder implements Session {
         }
 
         void finish(SessionOutcome outcome) {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (wait != null) {
+                wait.close();
+                wait = null;
+            }
             if (outcome.misbehaved()) {
                 db.stats().misbehaved();
             }

@@ -4,6 +4,7 @@ import io.chainmux.p2p.Session;
 import io.chainmux.broker.SessionClosedException;
 import io.chainmux.broker.SessionContext;
 import io.chainmux.p2p.SessionOutcome;
+import io.chainmux.wire.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -18,10 +19,12 @@ import java.util.concurrent.Executor;
 /**
  * The requesting side of a chain sync: asks the peer's height and, if the peer is ahead, fetches the
  * missing blocks in batches and appends them, each checked (hash, parent link, size) before it is
- * stored. Outcomes:
+ * stored. Once up to date it long-polls (WAIT_HEIGHT) for the peer's next block and fetches again, so
+ * one session follows its peer until the network cuts it (chainweb's model), and an up-to-date chain
+ * sends nothing at rest. Outcomes:
  * <ul>
- *   <li>success: the peer was not ahead (no transfer), or every block up to the height it announced at
- *       the start was appended;</li>
+ *   <li>success: the peer ended the session cleanly while we were up to date with it (a cut by the
+ *       network at its timeout is a success decided there);</li>
  *   <li>misbehaved (peer penalised): an undecodable or unexpected message, a response larger than asked
  *       (bytes or blocks) or starting elsewhere, no blocks where it announced some, an invalid block,
  *       or blocks that do not lead to the tip hash it announced;</li>
@@ -84,6 +87,8 @@ public final class SyncSession implements Session {
         boolean fetching; // holds a place in the chain's fetch gate
         boolean sending;
         boolean receiving;
+        /** A WAIT_HEIGHT is outstanding: the peer had nothing new. */
+        boolean idle;
         long peerHeight;
         byte[] peerTip;
         long nextFrom;
@@ -108,7 +113,16 @@ public final class SyncSession implements Session {
         }
 
         void onHeight(ByteBuf msg, Throwable err) {
+            boolean waited = idle;
+            idle = false;
             if (done || err != null) {
+                if (waited && !done && peerEndedCleanly(err)) {
+                    long ours = db.height();
+                    finish(ok((appended == 0 ? "nothing to fetch: peer at " + peerHeight + ", we at " + ours
+                            : "fetched " + appended + " blocks, " + startHeight + " -> " + ours + " (peer at "
+                            + peerHeight + ")") + "; the peer ended the session"));
+                    return;
+                }
                 abandon(msg, err);
                 return;
             }
@@ -140,11 +154,8 @@ public final class SyncSession implements Session {
                 if (!db.hashEquals(peerHeight, peerTip)) {
                     finish(misbehaved("its tip at height " + peerHeight + " is not our block there: "
                             + "not the same chain"));
-                } else if (appended == 0) {
-                    finish(ok("nothing to fetch: peer at " + peerHeight + ", we at " + ours));
                 } else {
-                    finish(ok("fetched " + appended + " blocks, " + startHeight + " -> " + ours + " (peer at "
-                            + peerHeight + ")"));
+                    awaitNews(ours);
                 }
                 return;
             }
@@ -159,6 +170,20 @@ public final class SyncSession implements Session {
                 nextFrom = ours + 1;
             }
             pump();
+        }
+
+        /**
+         * Up to date with the peer: leave the fetch gate and long-poll (WAIT_HEIGHT) for its next block,
+         * holding the connection at no cost until then or until the network cuts the session.
+         */
+        void awaitNews(long ours) {
+            if (fetching) {
+                fetching = false;
+                db.fetchGate().leave();
+            }
+            idle = true;
+            send(new SyncMessage.WaitHeight(Math.max(ours, peerHeight)), null);
+            ctx.receive().whenCompleteAsync(this::onHeight, exec);
         }
 
         /** Sends the next request if the pipeline has room, keeps one receive pending while any is out. */
@@ -291,6 +316,16 @@ public final class SyncSession implements Session {
                     guarded(then);
                 }
             }, exec);
+        }
+
+        /** Whether the connection ended by the peer's FIN (or its session timeout), not by a failure. */
+        boolean peerEndedCleanly(Throwable err) {
+            Throwable cause = SyncResponder.unwrap(err);
+            if (!(cause instanceof SessionClosedException closed)) {
+                return false;
+            }
+            ErrorCode code = closed.reason().code();
+            return closed.reason().remote() && (code == ErrorCode.NO_ERROR || code == ErrorCode.SESSION_TIMEOUT);
         }
 
         /** Releases a message that arrived too late, or ends the session on a transport failure. */

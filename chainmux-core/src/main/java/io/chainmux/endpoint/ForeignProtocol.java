@@ -36,7 +36,7 @@ final class ForeignProtocol {
         String start = in.toString(at, 4, StandardCharsets.US_ASCII);
         for (String http : HTTP_STARTS) {
             if (start.equals(http)) {
-                return HandshakeException.of(Reason.MALFORMED, "the peer speaks HTTP, not chainmux (a metrics or web port?)");
+                return HandshakeException.of(Reason.NOT_CHAINMUX, "the peer speaks HTTP, not chainmux (a metrics or web port?)");
             }
         }
         return null;

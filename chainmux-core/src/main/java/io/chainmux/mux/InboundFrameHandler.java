@@ -28,6 +28,8 @@ final class InboundFrameHandler implements FrameListener {
     private final StreamRegistry registry;
     private final ReceiveFlowControl receiveFlow;
     private final SendFlowControl sendFlow;
+    /** A peer's RESET of a stream it opened less than this ago is premature (Envoy's rapid-reset rule). */
+    static final long PREMATURE_RESET_NANOS = 1_000_000_000L;
     private final RateBudget receivedResets;
     private final RateBudget pingBudget;
 
@@ -139,16 +141,26 @@ final class InboundFrameHandler implements FrameListener {
         s.notifyAccepted();
     }
 
+    /**
+     * Whether a RESET from the peer counts against the rapid-reset budget: one for a stream it opened
+     * less than {@link #PREMATURE_RESET_NANOS} ago, or for a stream already gone. A refusal or cancel
+     * of a stream we opened answers our own open, and an established stream ending is ordinary churn
+     * (at 1000 networks per connection, hundreds per minute).
+     */
+    private boolean abnormalReset(MuxStream s) {
+        return s == null || (!s.locallyInitiated && session.now() - s.openedNanos < PREMATURE_RESET_NANOS);
+    }
+
     @Override
     public void onReset(int streamId, ErrorCode code, ByteBuf detail) {
         requireSettings(FrameType.RESET);
         stats.resetsReceived++;
-        if (!receivedResets.tryAcquire(session.now())) {
+        MuxStream s = registry.lookup(streamId, FrameType.RESET);
+        if (abnormalReset(s) && !receivedResets.tryAcquire(session.now())) {
             stats.budgetExceeded++;
-            throw MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "more than %d RESETs in %s",
+            throw MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "more than %d premature RESETs in %s",
                     config.receivedResets().count(), config.receivedResets().window());
         }
-        MuxStream s = registry.lookup(streamId, FrameType.RESET);
         if (s != null) {
             String message = code.isRefusal() ? "refused by peer" : "reset by peer";
             registry.terminate(s, CloseReason.remote(code, message, ByteBufUtil.getBytes(detail)));

@@ -28,8 +28,13 @@ import java.time.Duration;
  * @param maxPendingOpens         local opens waiting for the peer's stream credit
  * @param maxPendingAccepts       inbound opens waiting for the application to accept or refuse
  * @param maxQueuedControlFrames  control frames queued while the peer does not read, before we give up
- * @param receivedResets          RESET frames we accept from the peer (rapid reset defence)
- * @param sentResets              RESET frames the peer may provoke from us
+ * @param receivedResets          premature RESET frames we accept from the peer (rapid reset defence): resets
+ *                                of streams it opened less than a second before, or of streams already gone;
+ *                                refusals of our opens and ends of established streams are not counted
+ * @param sentResets              RESET frames the peer may provoke from us (MadeYouReset defence), not
+ *                                counting NO_ERROR, CANCEL, SESSION_TIMEOUT or REFUSED_GOING_AWAY; the
+ *                                window allows {@code maxInboundStreams} more, so refusing each of a full
+ *                                set of the peer's opens is ordinary
  * @param pings                   PING frames we answer
  * @param settingsTimeout         how long we wait for the peer's SETTINGS
  * @param goAwayTimeout           how long a graceful go-away may take before the connection is closed
@@ -128,7 +133,9 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         private long sessionSendBuffer = 32L * 1024 * 1024;
         private int maxQueuedMessagesPerStream = 4096;
         private int maxPendingOpens = 1024;
-        private int maxPendingAccepts = 256;
+        // As many as the peer may open: at 1000 networks per connection, a peer opening one session per
+        // network at once is ordinary, and accepts complete asynchronously on the networks' executors.
+        private int maxPendingAccepts = SettingId.MAX_STREAMS.defaultValue;
         private int maxQueuedControlFrames = 10_000;
         private RateLimit receivedResets = RateLimit.of(200, Duration.ofSeconds(30));
         private RateLimit sentResets = RateLimit.of(200, Duration.ofSeconds(30));

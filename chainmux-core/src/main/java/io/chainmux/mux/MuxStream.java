@@ -92,6 +92,8 @@ public final class MuxStream {
     boolean terminated;
     /** Counted in the session's load (set before the stream reaches the loop, cleared when it ends). */
     boolean countedInLoad;
+    /** When the peer opened this stream (loop ticker); a RESET soon after is premature (rapid reset). */
+    long openedNanos;
 
     MuxStream(MuxSession session, boolean locallyInitiated, String networkId, int weight, int queueCapacity) {
         this.session = session;

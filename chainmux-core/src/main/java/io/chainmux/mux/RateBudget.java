@@ -2,7 +2,8 @@ package io.chainmux.mux;
 
 /**
  * A fixed-window counter for a {@link RateLimit}, driven by the caller's clock so tests control
- * time. Event-loop confined.
+ * time. The caller may pass a larger limit than the configured count (a budget that scales with
+ * what the connection carries). Event-loop confined.
  */
 final class RateBudget {
     private final int max;
@@ -18,11 +19,16 @@ final class RateBudget {
 
     /** Counts one event at {@code nowNanos}; false when the budget of the current window is spent. */
     boolean tryAcquire(long nowNanos) {
+        return tryAcquire(nowNanos, max);
+    }
+
+    /** Counts one event; false when more than {@code limit} were counted in the current window. */
+    boolean tryAcquire(long nowNanos, int limit) {
         if (!started || nowNanos - windowStart >= windowNanos) {
             started = true;
             windowStart = nowNanos;
             used = 0;
         }
-        return ++used <= max;
+        return ++used <= limit;
     }
 }

@@ -226,6 +226,7 @@ final class StreamRegistry {
         s.localMaxMessageSize = config.maxMessageSize();
         session.sendFlow.streamOpened(s, session.peerSettings());
         session.receiveFlow.streamOpened(s);
+        s.openedNanos = session.now();
         streams.put(streamId, s);
         countLoad(s);
         addNetworkCount(networkId, 1);
@@ -281,6 +282,24 @@ final class StreamRegistry {
 
     // ------------------------------------------------------------------ ending streams
 
+    /**
+     * Whether a RESET we send counts against the peer's "provoked" budget (MadeYouReset): our own
+     * decisions to end a stream (done, timed out, going away) do not, as in Netty's encoder budget.
+     */
+    static boolean provoked(ErrorCode code) {
+        return code != ErrorCode.NO_ERROR && code != ErrorCode.CANCEL && code != ErrorCode.SESSION_TIMEOUT
+                && code != ErrorCode.REFUSED_GOING_AWAY;
+    }
+
+    /**
+     * Provoked resets allowed per window: the configured count plus one per stream the peer may hold
+     * open, so refusing each of a full set of honest opens (a peer asking for 1000 networks we do not
+     * serve, all at once) is ordinary, while a flood of provoked resets still ends the connection.
+     */
+    private int sentResetLimit() {
+        return (int) Math.min(Integer.MAX_VALUE, (long) config.sentResets().count() + config.maxInboundStreams());
+    }
+
     /** Sends RESET (if the peer knows the stream) and ends it locally. */
     void reset(MuxStream s, ErrorCode code, byte[] detail, String message) {
         if (s.terminated) {
@@ -294,11 +313,11 @@ final class StreamRegistry {
             stats.resetsSent++;
             writer.controlFrameQueued();
             writer.requestWrite();
-            if (!sentResets.tryAcquire(session.now())) {
+            if (provoked(code) && !sentResets.tryAcquire(session.now(), sentResetLimit())) {
                 stats.budgetExceeded++;
                 terminate(s, CloseReason.local(code, message));
                 session.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "the peer provoked more than "
-                        + config.sentResets().count() + " resets in " + config.sentResets().window());
+                        + sentResetLimit() + " resets in " + config.sentResets().window());
                 return;
             }
         }

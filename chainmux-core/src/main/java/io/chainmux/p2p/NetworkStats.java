@@ -1,5 +1,8 @@
 package io.chainmux.p2p;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -17,6 +20,28 @@ public final class NetworkStats {
     final LongAdder inboundOk = new LongAdder();
     final LongAdder inboundFailed = new LongAdder();
     final LongAdder busyRefused = new LongAdder();
+    final LongAdder shareRefused = new LongAdder();
+    final LongAdder silentCut = new LongAdder();
+    /** Failed outgoing sessions by reason category (a few fixed strings and error-code names). */
+    private final Map<String, LongAdder> failureReasons = new ConcurrentHashMap<>();
+
+    void failed(String reason) {
+        sessionsFailed.increment();
+        failureReasons.computeIfAbsent(reason, r -> new LongAdder()).increment();
+    }
+
+    /**
+     * Failed outgoing sessions by reason, sorted by reason; the counts add up to {@link #sessionsFailed()}.
+     * Reasons: {@code closed: CODE} (the connection was reset or lost with that error code),
+     * {@code misbehaved} (the peer broke the session's protocol), {@code timeout} (cut at the timeout when
+     * timeouts are not a success), {@code error: Type} (the session threw), {@code failed} (the session
+     * reported a failure of its own: its reason is logged at debug level).
+     */
+    public Map<String, Long> failuresByReason() {
+        Map<String, Long> out = new TreeMap<>();
+        failureReasons.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
 
     /** Outgoing sessions running now (the peer accepted; the session has not ended). */
     public int activeOutgoing() {
@@ -74,5 +99,21 @@ public final class NetworkStats {
     /** Inbound opens this network refused as busy (at its inbound session limit). */
     public long busyRefused() {
         return busyRefused.sum();
+    }
+
+    /**
+     * Inbound opens refused (REFUSED_LIMIT) because the peer, or its address, already held its share of
+     * this network's or the node's inbound slots.
+     */
+    public long shareRefused() {
+        return shareRefused.sum();
+    }
+
+    /**
+     * Inbound sessions cut for a newcomer because no request had arrived within
+     * {@link NetworkConfig#firstRequestTimeout()}.
+     */
+    public long silentCut() {
+        return silentCut.sum();
     }
 }

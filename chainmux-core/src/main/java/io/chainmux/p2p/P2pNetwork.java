@@ -8,12 +8,17 @@ import io.chainmux.broker.NetworkId;
 import io.chainmux.broker.Registration;
 import io.chainmux.broker.SessionClosedException;
 import io.chainmux.endpoint.PeerAddress;
+import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.mux.CloseReason;
+import io.chainmux.mux.MuxSession;
 import io.chainmux.wire.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,9 +49,11 @@ import java.util.concurrent.ScheduledFuture;
  * <li>Accept: runs the responder session for inbound connections up to
  *     {@link NetworkConfig#maxInboundSessions()}; beyond that refuses with REFUSED_BUSY and a
  *     {@link BusyDetail} naming alternative peers.</li>
- * <li>Every session is cut at its (jittered) timeout; an exception, a failed stage or a null outcome
- *     is a failure; the peer's score follows the outcome; an ended outgoing session's slot is refilled
- *     after {@link NetworkConfig#restartDelay()}.</li>
+ * <li>An outgoing session is cut cleanly (FIN) at its (jittered) timeout, an inbound one only after
+ *     1.25 x the longest outgoing timeout; an exception, a failed stage or a null outcome is a failure
+ *     (counted by reason); the peer's score follows the outcome; an ended outgoing session's slot is
+ *     refilled after {@link NetworkConfig#restartDelay()}. Below its degree the request side looks for
+ *     peers when something may have changed, not on a fixed tick.</li>
  * </ul>
  *
  * <p>Threading: all state is confined to the network's serial executor (the one its sessions'
@@ -54,17 +61,24 @@ import java.util.concurrent.ScheduledFuture;
  */
 public final class P2pNetwork implements NetworkHandler {
     private static final Logger log = LoggerFactory.getLogger(P2pNetwork.class);
+    /** Longest pause between looks for peers while below the degree with nothing else to wake us. */
+    static final Duration IDLE_RECHECK = Duration.ofSeconds(30);
 
     /** A session in progress. */
     private static final class Running {
         final LogicalConnection conn;
         final boolean outbound;
+        /** For an inbound session: the remote address its slot is counted under (may be null). */
+        final InetAddress from;
+        /** When it started (nanos), for the first-request deadline. */
+        final long startNanos = System.nanoTime();
         ScheduledFuture<?> timer;
         boolean done;
 
-        Running(LogicalConnection conn, boolean outbound) {
+        Running(LogicalConnection conn, boolean outbound, InetAddress from) {
             this.conn = conn;
             this.outbound = outbound;
+            this.from = from;
         }
     }
 
@@ -77,6 +91,7 @@ public final class P2pNetwork implements NetworkHandler {
     private final Clock clock;
     private final Random random;
     private final PeerPicker picker;
+    private final InboundSlots inboundSlots;
     private final NetworkStats stats = new NetworkStats();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     /** Peers with an outgoing session (or open) on this network: never two at once with one peer. */
@@ -87,10 +102,13 @@ public final class P2pNetwork implements NetworkHandler {
     private final Map<PeerId, Long> cooldownUntil = new HashMap<>();
     private final Set<Running> running = new HashSet<>();
     private ScheduledFuture<?> tick;
+    /** A callback waits for the peer database to grow. */
+    private boolean waitingForPeers;
     private volatile boolean stopped;
 
-    P2pNetwork(NetworkId id, NetworkConfig config, ConnectionBroker broker, PeerDb peers, Session requester,
-               Session responder, Clock clock, Random random) {
+    P2pNetwork(NetworkId id, NetworkConfig config, ConnectionBroker broker, PeerDb peers, InboundShares shares,
+               Session requester, Session responder, Clock clock, Random random) {
+        this.inboundSlots = new InboundSlots(config, shares);
         this.id = id;
         this.config = config;
         this.broker = broker;
@@ -104,7 +122,7 @@ public final class P2pNetwork implements NetworkHandler {
 
     void start() {
         registration = broker.register(id, this, config.dispatch());
-        execute(this::onTick);
+        execute(this::fill);
     }
 
     public NetworkId id() {
@@ -136,36 +154,73 @@ public final class P2pNetwork implements NetworkHandler {
 
     // ------------------------------------------------------------------ request side
 
-    private void onTick() {
+    /**
+     * Fills free outgoing slots, then plans the next look only if slots are still free: when a peer's
+     * backoff or cooldown ends, when the peer database grows, and at the latest after
+     * {@link #IDLE_RECHECK} (scores, sharing bias). A network at its degree schedules nothing: a
+     * session's end refills its slot. So an idle node does not poll per network.
+     */
+    private void fill() {
         if (stopped) {
             return;
         }
         long now = clock.millis();
         cooldownUntil.values().removeIf(until -> until <= now);
-        fill();
-        tick = broker.schedule(config.requestInterval(), () -> execute(this::onTick));
-    }
-
-    private void fill() {
         int need = config.targetDegree() - outgoing.size();
-        if (stopped || need <= 0) {
+        if (need <= 0) {
+            cancelTick();
             return;
         }
-        long now = clock.millis();
+        List<PeerInfo> snapshot = peers.snapshot();
         List<PeerInfo> candidates = new ArrayList<>();
-        for (PeerInfo p : peers.snapshot()) {
+        long nextEligible = Long.MAX_VALUE;
+        for (PeerInfo p : snapshot) {
             if (eligible(p, now)) {
                 candidates.add(p);
+            } else if (!outgoing.contains(p.id())) {
+                nextEligible = Math.min(nextEligible, eligibleAt(p));
             }
         }
-        while (need-- > 0) {
+        while (need > 0) {
             PeerInfo p = picker.pick(candidates);
             if (p == null) {
-                return;
+                break;
             }
             candidates.remove(p);
             startOutgoing(p);
+            need--;
         }
+        if (need <= 0) {
+            cancelTick();
+            return;
+        }
+        long delay = Math.min(IDLE_RECHECK.toMillis(), Math.max(config.requestInterval().toMillis(),
+                nextEligible == Long.MAX_VALUE ? Long.MAX_VALUE : nextEligible - now));
+        cancelTick();
+        tick = broker.schedule(Duration.ofMillis(delay), () -> execute(this::fill));
+        if (!waitingForPeers) {
+            waitingForPeers = true;
+            peers.whenSize(snapshot.size() + 1).thenRun(() -> execute(() -> {
+                waitingForPeers = false;
+                fill();
+            }));
+        }
+    }
+
+    private void cancelTick() {
+        if (tick != null) {
+            tick.cancel(false);
+            tick = null;
+        }
+    }
+
+    /** When a peer that is not eligible now becomes eligible (cooldown and backoff over). */
+    private long eligibleAt(PeerInfo p) {
+        long at = cooldownUntil.getOrDefault(p.id(), 0L);
+        if (p.successiveFailures() > 0) {
+            at = Math.max(at, p.lastFailure() + config.backoff(p.successiveFailures()).toMillis());
+        }
+        return at;
     }
 
     private boolean eligible(PeerInfo p, long now) {
@@ -185,11 +240,11 @@ public final class P2pNetwork implements NetworkHandler {
             if (failure != null) {
                 openFailed(peer, unwrap(failure));
             } else if (stopped) {
-                conn.abort(ErrorCode.CANCEL);
+                conn.finish(); // FIN, not a reset the peer would count as premature
                 outgoing.remove(peer);
                 peers.sessionEnded(peer);
             } else {
-                run(conn, requester, true);
+                run(conn, requester, true, null);
             }
         });
     }
@@ -205,8 +260,9 @@ public final class P2pNetwork implements NetworkHandler {
                 case REFUSED_BUSY -> {
                     stats.busyReceived.increment();
                     cooldownUntil.put(peer, now + config.backoffBase().toMillis());
+                    InetAddress from = remoteIp(peer);
                     for (PeerAddress alternative : BusyDetail.decode(closed.reason().detail())) {
-                        peers.add(alternative, false);
+                        peers.learn(alternative, peer, from); // scope-checked, within peer's budget
                     }
                 }
                 case REFUSED_UNKNOWN_NETWORK -> {
@@ -218,8 +274,9 @@ public final class P2pNetwork implements NetworkHandler {
                 default -> peers.failure(peer, false);
             }
         } else if (cause instanceof HandshakeException h && h.reason() == HandshakeException.Reason.UNEXPECTED_PEER) {
-            log.info("{}: another node answers at the address of {}; forgetting it", id, peer.shortForm());
-            peers.remove(peer);
+            boolean forgot = peers.addressTaken(peer);
+            log.info("{}: another node answers at the address of {}{}", id, peer.shortForm(),
+                    forgot ? "; forgetting it" : "; it has worked before, so it is only charged a failure");
         } else if (cause instanceof HandshakeException) {
             peers.dialFailed(peer, cause); // shared by every network that waited for this dial
         } else {
@@ -240,25 +297,75 @@ public final class P2pNetwork implements NetworkHandler {
             return;
         }
         PeerId peer = open.peer();
+        InetSocketAddress remote = open.remoteAddress();
+        InetAddress from = remote == null ? null : remote.getAddress();
         PeerAddress advertised = open.peerAddress();
         if (advertised != null) {
-            peers.add(advertised.withPeer(peer), false);
+            peers.learn(advertised.withPeer(peer), peer, from);
         }
         peers.serves(peer, id);
-        if (stats.activeInbound.get() >= config.maxInboundSessions()) {
+        InboundSlots.Refusal refusal = inboundSlots.tryTake(peer, from);
+        if (refusal == InboundSlots.Refusal.FULL && cutSilent()) {
+            refusal = inboundSlots.tryTake(peer, from);
+        }
+        if (refusal == InboundSlots.Refusal.FULL) {
             stats.busyRefused.increment();
             open.refuse(ErrorCode.REFUSED_BUSY, BusyDetail.encode(alternatives(peer)));
             return;
         }
+        if (refusal == InboundSlots.Refusal.SHARE) {
+            stats.shareRefused.increment();
+            log.debug("{}: refusing an open from {}: {}", id, peer.shortForm(), inboundSlots.lastReason());
+            open.refuse(ErrorCode.REFUSED_LIMIT, null);
+            return;
+        }
         peers.sessionStarted(peer);
-        run(open.accept(config.maxMessageSize()), responder, false);
+        run(open.accept(config.maxMessageSize()), responder, false, from);
     }
 
-    /** Peers to suggest instead of us: not the requester, not failing, serving this network first. */
+    /**
+     * The network is full and a peer wants a slot: cuts the oldest inbound session that has received
+     * nothing within {@link NetworkConfig#firstRequestTimeout()} of its accept, since it only holds a
+     * slot. Cut only when a slot is wanted, so a node too loaded to see a first request in time (a
+     * thousand networks starting at once) does not cut honest sessions for nothing.
+     *
+     * @return true if a session was cut (its slot is free)
+     */
+    private boolean cutSilent() {
+        if (config.firstRequestTimeout().isZero()) {
+            return false;
+        }
+        long now = System.nanoTime();
+        long deadline = config.firstRequestTimeout().toNanos();
+        Running oldest = null;
+        for (Running r : running) {
+            if (!r.outbound && !r.done && now - r.startNanos >= deadline && !r.conn.hasReceived()
+                    && (oldest == null || r.startNanos < oldest.startNanos)) {
+                oldest = r;
+            }
+        }
+        if (oldest == null) {
+            return false;
+        }
+        stats.silentCut.increment();
+        log.debug("{}: cutting the session of {} for a newcomer: no request within {} ms", id,
+                oldest.conn.peer().shortForm(), config.firstRequestTimeout().toMillis());
+        oldest.conn.abort(ErrorCode.SESSION_TIMEOUT);
+        end(oldest, SessionOutcome.failed("no request within " + config.firstRequestTimeout().toMillis() + " ms"),
+                null, false);
+        return true;
+    }
+
+    /**
+     * Peers to suggest instead of us: not the requester, not failing, and known to work (a session
+     * succeeded, or the operator named it), so we never pass on addresses others fed us; serving
+     * this network first.
+     */
     private List<PeerAddress> alternatives(PeerId requester) {
         List<PeerInfo> good = new ArrayList<>();
         for (PeerInfo p : peers.snapshot()) {
-            if (!p.id().equals(requester) && p.successiveFailures() == 0 && p.mayServe(id)) {
+            if (!p.id().equals(requester) && p.successiveFailures() == 0 && p.mayServe(id)
+                    && (p.successes() > 0 || p.sticky())) {
                 good.add(p);
             }
         }
@@ -271,10 +378,23 @@ public final class P2pNetwork implements NetworkHandler {
         return out;
     }
 
+    /** The IP address of a stripe to {@code peer}, or null if none is up. */
+    private InetAddress remoteIp(PeerId peer) {
+        PeerConnection pc = broker.endpoint().peer(peer);
+        if (pc != null) {
+            for (MuxSession stripe : pc.stripes()) {
+                if (stripe.channel() != null && stripe.channel().remoteAddress() instanceof InetSocketAddress a) {
+                    return a.getAddress();
+                }
+            }
+        }
+        return null;
+    }
+
     // ------------------------------------------------------------------ sessions
 
-    private void run(LogicalConnection conn, Session session, boolean outbound) {
-        Running r = new Running(conn, outbound);
+    private Running run(LogicalConnection conn, Session session, boolean outbound, InetAddress from) {
+        Running r = new Running(conn, outbound, from);
         running.add(r);
         if (outbound) {
             if (stats.activeOutgoing.incrementAndGet() >= config.targetDegree()) {
@@ -283,7 +403,10 @@ public final class P2pNetwork implements NetworkHandler {
         } else {
             stats.activeInbound.incrementAndGet();
         }
-        Duration timeout = config.jitteredTimeout(random.nextDouble());
+        // The requester ends a session at its timeout; an inbound one is cut only later (a requester
+        // that never ends), so an honest session ends once, by the side that opened it.
+        Duration timeout = outbound ? config.jitteredTimeout(random.nextDouble())
+                : config.jitteredTimeout(1.0).multipliedBy(5).dividedBy(4);
         r.timer = broker.schedule(timeout, () -> execute(() -> end(r, null, null, true)));
         CompletionStage<SessionOutcome> stage;
         try {
@@ -297,6 +420,7 @@ public final class P2pNetwork implements NetworkHandler {
             stage = CompletableFuture.failedStage(t);
         }
         stage.whenComplete((outcome, failure) -> execute(() -> end(r, outcome, failure, false)));
+        return r;
     }
 
     private void end(Running r, SessionOutcome outcome, Throwable failure, boolean timedOut) {
@@ -311,7 +435,7 @@ public final class P2pNetwork implements NetworkHandler {
         SessionOutcome o;
         if (timedOut) {
             stats.timeouts.increment();
-            r.conn.abort(ErrorCode.SESSION_TIMEOUT);
+            r.conn.finish(); // FIN: an ordinary end, not a reset (resets at 1000 networks read as abuse)
             o = config.timeoutIsSuccess() ? SessionOutcome.ok() : SessionOutcome.failed("session timed out");
         } else {
             r.conn.finish();
@@ -326,7 +450,7 @@ public final class P2pNetwork implements NetworkHandler {
                 stats.sessionsOk.increment();
                 peers.success(peer, id);
             } else {
-                stats.sessionsFailed.increment();
+                stats.failed(failureReason(r, o, failure, timedOut));
                 if (o.misbehaved()) {
                     stats.sessionsMisbehaved.increment();
                 }
@@ -336,6 +460,7 @@ public final class P2pNetwork implements NetworkHandler {
             scheduleFill(config.restartDelay());
         } else {
             stats.activeInbound.decrementAndGet();
+            inboundSlots.release(peer, r.from);
             if (o.success()) {
                 stats.inboundOk.increment();
             } else {
@@ -345,6 +470,28 @@ public final class P2pNetwork implements NetworkHandler {
                 }
             }
         }
+    }
+
+    /** A short category for a failed outgoing session (see {@link NetworkStats#failuresByReason()}). */
+    private static String failureReason(Running r, SessionOutcome o, Throwable failure, boolean timedOut) {
+        if (timedOut) {
+            return "timeout";
+        }
+        Throwable cause = failure == null ? null : unwrap(failure);
+        if (cause instanceof SessionClosedException closed) {
+            return "closed: " + closed.reason().code();
+        }
+        if (cause != null) {
+            return "error: " + cause.getClass().getSimpleName();
+        }
+        if (o.misbehaved()) {
+            return "misbehaved";
+        }
+        CompletableFuture<CloseReason> closed = r.conn.closeFuture();
+        if (closed.isDone() && !closed.join().isNormal()) { // the session turned the reset into its own failure
+            return "closed: " + closed.join().code();
+        }
+        return "failed";
     }
 
     private static SessionOutcome outcomeOf(SessionOutcome outcome, Throwable failure) {
@@ -388,23 +535,25 @@ public final class P2pNetwork implements NetworkHandler {
 
     /**
      * Stops the network: no new sessions, inbound opens refused with REFUSED_GOING_AWAY, running
-     * sessions cut with CANCEL. Completes once done.
+     * sessions ended with FIN (a node stopping resets nothing: thousands of CANCELs on young streams
+     * would read as a rapid reset to its peers). Completes once done.
      */
     CompletableFuture<Void> stop() {
         CompletableFuture<Void> done = new CompletableFuture<>();
         stopped = true; // stays registered: opens are refused REFUSED_GOING_AWAY, not as unknown
         try {
             registration.executor().execute(() -> {
-                if (tick != null) {
-                    tick.cancel(false);
-                }
+                cancelTick();
                 for (Running r : List.copyOf(running)) {
                     r.done = true;
                     if (r.timer != null) {
                         r.timer.cancel(false);
                     }
-                    r.conn.abort(ErrorCode.CANCEL);
+                    r.conn.finish();
                     peers.sessionEnded(r.conn.peer());
+                    if (!r.outbound) {
+                        inboundSlots.release(r.conn.peer(), r.from);
+                    }
                 }
                 running.clear();
                 done.complete(null);

@@ -199,4 +199,25 @@ class ChainDbTest {
         assertThatThrownBy(r::run).isInstanceOfSatisfying(InvalidBlockException.class,
                 e -> assertThat(e.reason()).isEqualTo(reason)).hasMessageContaining("chain c");
     }
+
+    @Test
+    void heightWatchesFireOnceWhenTheChainGrowsAndClosedOnesAreDropped() {
+        ChainDb db = new ChainDb("w");
+        db.produce(3, 10);
+        java.util.concurrent.atomic.AtomicInteger now = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger later = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger closed = new java.util.concurrent.atomic.AtomicInteger();
+        db.watchAbove(2, now::incrementAndGet);
+        assertThat(now.get()).as("already above: at once").isEqualTo(1);
+        db.watchAbove(4, later::incrementAndGet);
+        db.watchAbove(3, closed::incrementAndGet).close();
+        assertThat(db.heightWatches()).isEqualTo(1);
+        db.produce(1, 10);
+        assertThat(later.get()).as("4 is not above 4").isZero();
+        db.produce(2, 10);
+        assertThat(later.get()).isEqualTo(1);
+        assertThat(closed.get()).isZero();
+        assertThat(now.get()).isEqualTo(1);
+        assertThat(db.heightWatches()).isZero();
+    }
 }

@@ -40,16 +40,28 @@ final class SessionPair implements AutoCloseable {
         responder.peer = requester;
     }
 
+    private record SentWaiter(int type, int n, CompletableFuture<Void> done) {}
+
     /** Both outcomes. */
     record Outcomes(SessionOutcome requester, SessionOutcome responder) {}
 
-    /** Runs both sessions to completion (bounded by {@link #TIMEOUT_SECONDS}). */
+    /**
+     * Runs both sessions to completion (bounded by {@link #TIMEOUT_SECONDS}). A requester that is up to
+     * date long-polls (WAIT_HEIGHT) until cut: here the responder's end closes as soon as the first
+     * WAIT_HEIGHT is sent, as the network would cut it at its timeout, so the run ends.
+     */
     Outcomes run(Session requesterSession, Session responderSession) throws Exception {
         return start(requesterSession, responderSession).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
-    /** Starts both sessions; the stage completes when both have. */
+    /** Starts both sessions; the stage completes when both have (see {@link #run} for the end). */
     CompletableFuture<Outcomes> start(Session requesterSession, Session responderSession) {
+        requester.whenSent(SyncCodec.WAIT_HEIGHT).thenRun(responder::close);
+        return startFollowing(requesterSession, responderSession);
+    }
+
+    /** Starts both sessions and lets them run until one ends or an end is closed. */
+    CompletableFuture<Outcomes> startFollowing(Session requesterSession, Session responderSession) {
         CompletableFuture<SessionOutcome> a = start(requester, requesterSession);
         CompletableFuture<SessionOutcome> b = start(responder, responderSession);
         return a.thenCombine(b, Outcomes::new);
@@ -101,6 +113,7 @@ final class SessionPair implements AutoCloseable {
         private final ExecutorService executor;
         private final ArrayDeque<ByteBuf> inbox = new ArrayDeque<>();
         private final List<Integer> sentTypes = new ArrayList<>();
+        private final List<SentWaiter> sentWaiters = new ArrayList<>();
         private CompletableFuture<ByteBuf> waiting;
         private boolean closed;
         /** The other end finished: once the inbox is empty, receive fails with a clean close. */
@@ -135,10 +148,30 @@ final class SessionPair implements AutoCloseable {
             return executor;
         }
 
+        /** Completes when this end first sends a message of {@code type}. */
+        CompletableFuture<Void> whenSent(int type) {
+            return whenSent(type, 1);
+        }
+
+        /** Completes when this end has sent {@code n} messages of {@code type}. */
+        synchronized CompletableFuture<Void> whenSent(int type, int n) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            if (sentTypes.stream().filter(t -> t == type).count() >= n) {
+                f.complete(null);
+            } else {
+                sentWaiters.add(new SentWaiter(type, n, f));
+            }
+            return f;
+        }
+
         @Override
         public CompletionStage<Void> send(ByteBuf message) {
+            List<CompletableFuture<Void>> reached = new ArrayList<>();
             synchronized (this) {
-                sentTypes.add(SyncCodec.peekType(message));
+                int type = SyncCodec.peekType(message);
+                sentTypes.add(type);
+                long count = sentTypes.stream().filter(t -> t == type).count();
+                sentWaiters.removeIf(w -> w.type == type && count >= w.n && reached.add(w.done));
             }
             ByteBuf out;
             try {
@@ -150,6 +183,7 @@ final class SessionPair implements AutoCloseable {
             if (!peer.deliver(out)) {
                 return CompletableFuture.failedFuture(closedException());
             }
+            reached.forEach(f -> f.complete(null));
             return CompletableFuture.completedFuture(null);
         }
 
@@ -160,8 +194,11 @@ final class SessionPair implements AutoCloseable {
                 if (next != null) {
                     return CompletableFuture.completedFuture(next);
                 }
-                if (closed || peerFinished) {
+                if (closed) {
                     return CompletableFuture.failedFuture(closedException());
+                }
+                if (peerFinished) {
+                    return CompletableFuture.failedFuture(PEER_CLOSED);
                 }
                 if (waiting != null) {
                     throw new IllegalStateException(name + ": receive while a receive is pending");
@@ -206,7 +243,7 @@ final class SessionPair implements AutoCloseable {
                 waiting = null;
             }
             if (w != null) {
-                w.completeExceptionally(closedException());
+                w.completeExceptionally(PEER_CLOSED);
             }
         }
 
@@ -234,6 +271,10 @@ final class SessionPair implements AutoCloseable {
                 throw new IllegalStateException(name + " executor did not stop");
             }
         }
+
+        /** What a receive sees once the other end closed cleanly (its FIN). */
+        private static final SessionClosedException PEER_CLOSED =
+                new SessionClosedException(CloseReason.remote(ErrorCode.NO_ERROR, "the peer closed its side", null));
 
         private static SessionClosedException closedException() {
             return new SessionClosedException(CloseReason.local(ErrorCode.NO_ERROR, "test connection closed"));

@@ -22,7 +22,7 @@ class SyncCodecTest {
         ChainDb db = new ChainDb("c");
         db.produce(5, 100);
         byte[] tip = db.tipHash();
-        return List.of(new SyncMessage.GetHeight(), new SyncMessage.Height(5, tip),
+        return List.of(new SyncMessage.GetHeight(), new SyncMessage.Height(5, tip), new SyncMessage.WaitHeight(5),
                 new SyncMessage.GetBlocks(3, 100, 1 << 20), new SyncMessage.Blocks(db.blocks(2, 4)),
                 new SyncMessage.Blocks(List.of()), new SyncMessage.Error(SyncErrorCode.REQUEST_TOO_LARGE, "too many"),
                 new SyncMessage.Error(SyncErrorCode.BAD_REQUEST, "ünïcödé ✓"));
@@ -47,6 +47,8 @@ class SyncCodecTest {
         assertThat(sizeOf(new SyncMessage.GetHeight())).isEqualTo(1);
         assertThat(sizeOf(new SyncMessage.Height(1, new byte[32]))).isEqualTo(41);
         assertThat(sizeOf(new SyncMessage.GetBlocks(1, 1, 1))).isEqualTo(17);
+        assertThat(sizeOf(new SyncMessage.WaitHeight(7))).isEqualTo(9);
+        assertThat(encode(new SyncMessage.WaitHeight(7))).containsExactly(0x06, 0, 0, 0, 0, 0, 0, 0, 7);
         ChainDb db = new ChainDb("c");
         db.produce(2, 10);
         assertThat(sizeOf(new SyncMessage.Blocks(db.blocks(1, 2)))).isEqualTo(5 + 2 * (76 + 10));
@@ -88,6 +90,8 @@ class SyncCodecTest {
         assertRejected(new byte[] {0x7F}, "unknown sync message type 0x7f");
         assertRejected(new byte[] {0x01, 0x00}, "GET_HEIGHT must have 1 bytes, had 2");
         assertRejected(new byte[] {0x02, 0, 0}, "HEIGHT must have 41 bytes");
+        assertRejected(new byte[] {0x06, 0, 0, 0, 0, 0, 0, 1}, "WAIT_HEIGHT must have 9 bytes, had 8");
+        assertRejected(new byte[] {0x06, (byte) 0x80, 0, 0, 0, 0, 0, 0, 0}, "exceeds 2^63-1");
         byte[] height = new byte[41];
         height[0] = 0x02;
         height[1] = (byte) 0x80;

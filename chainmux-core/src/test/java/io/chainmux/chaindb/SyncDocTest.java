@@ -31,6 +31,7 @@ class SyncDocTest {
         code.put("GET_BLOCKS", SyncCodec.GET_BLOCKS + "/" + SyncCodec.GET_BLOCKS_SIZE);
         code.put("BLOCKS", SyncCodec.BLOCKS + "/" + SyncCodec.BLOCKS_HEADER_SIZE);
         code.put("ERROR", SyncCodec.ERROR + "/" + SyncCodec.ERROR_HEADER_SIZE);
+        code.put("WAIT_HEIGHT", SyncCodec.WAIT_HEIGHT + "/" + SyncCodec.WAIT_HEIGHT_SIZE);
         assertThat(doc).containsExactlyEntriesOf(code);
         String text = Files.readString(DOC);
         assertThat(text).contains("(76 bytes + payload)").contains("text length u16 (<= 512)");

@@ -74,7 +74,7 @@ class SyncSessionTest {
         SessionPair.Outcomes o = sync(target, source);
 
         assertThat(o.requester()).isEqualTo(new SessionOutcome(true, false,
-                "chain 7: fetched 2800 blocks, 200 -> 3000 (peer at 3000)"));
+                "chain 7: fetched 2800 blocks, 200 -> 3000 (peer at 3000); the peer ended the session"));
         assertThat(o.responder().success()).isTrue();
         assertThat(target.height()).isEqualTo(3000);
         assertThat(target.tipHash()).isEqualTo(source.tipHash());
@@ -114,10 +114,83 @@ class SyncSessionTest {
         SessionPair.Outcomes o = sync(target, source);
 
         assertThat(o.requester()).isEqualTo(new SessionOutcome(true, false,
-                "chain 7: nothing to fetch: peer at 500, we at 500"));
-        assertThat(pair.requester.sentTypes()).containsExactly(SyncCodec.GET_HEIGHT);
+                "chain 7: nothing to fetch: peer at 500, we at 500; the peer ended the session"));
+        assertThat(pair.requester.sentTypes()).containsExactly(SyncCodec.GET_HEIGHT, SyncCodec.WAIT_HEIGHT);
         assertThat(pair.responder.sentTypes()).containsExactly(SyncCodec.HEIGHT);
         assertThat(target.stats().snapshot().blocksSynced()).isZero();
+    }
+
+    @Test
+    void anUpToDateSessionHoldsTheConnectionAndFetchesWhenThePeerGrows() throws Exception {
+        ChainDb source = chain(500);
+        ChainDb target = chain(500);
+        CompletableFuture<SessionPair.Outcomes> run = pair.startFollowing(new SyncSession(target, CFG),
+                new SyncResponder(source, CFG));
+        pair.requester.whenSent(SyncCodec.WAIT_HEIGHT).get(SessionPair.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertThat(run).as("up to date: the session waits, it does not end").isNotDone();
+
+        CompletableFuture<Void> caughtUp = new CompletableFuture<>();
+        target.watchAbove(509, () -> caughtUp.complete(null));
+        source.produce(10, PAYLOAD);
+        caughtUp.get(SessionPair.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        // The blocks appear one by one, so the peer may announce them in several rounds, each one
+        // WAIT_HEIGHT -> HEIGHT -> GET_BLOCKS; after the last, the session waits again.
+        int rounds = (int) pair.requester.sent(SyncCodec.GET_BLOCKS);
+        pair.requester.whenSent(SyncCodec.WAIT_HEIGHT, rounds + 1).get(SessionPair.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+
+        assertThat(run).isNotDone();
+        assertThat(rounds).isBetween(1, 10);
+        List<Integer> sent = pair.requester.sentTypes();
+        assertThat(sent.subList(0, 2)).containsExactly(SyncCodec.GET_HEIGHT, SyncCodec.WAIT_HEIGHT);
+        assertThat(sent).as("one height probe; after it, only long polls").hasSize(2 + 2 * rounds)
+                .containsOnlyOnce(SyncCodec.GET_HEIGHT);
+        assertThat(target.fetchGate().active()).as("a waiting session leaves the fetch gate").isZero();
+        pair.responder.close(); // the network cuts the session
+        SessionPair.Outcomes o = run.get(SessionPair.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertThat(o.requester()).isEqualTo(new SessionOutcome(true, false,
+                "chain 7: fetched 10 blocks, 500 -> 510 (peer at 510); the peer ended the session"));
+        assertThat(o.responder().success()).isTrue();
+        assertThat(pair.responder.sent(SyncCodec.HEIGHT)).isEqualTo(1 + rounds);
+        assertThat(pair.responder.sent(SyncCodec.BLOCKS)).isEqualTo(rounds);
+        assertThat(source.heightWatches()).as("an ended session leaves no watch behind").isZero();
+        assertThat(target.tipHash()).isEqualTo(source.tipHash());
+    }
+
+    @Test
+    void aRequestEndsAParkedWaitWithTheCurrentHeight() throws Exception {
+        ChainDb source = chain(300);
+        List<SyncMessage> replies = Collections.synchronizedList(new ArrayList<>());
+        Session waitThenAsk = ctx -> {
+            ctx.send(encodeBuf(new SyncMessage.WaitHeight(1000)));
+            ctx.send(encodeBuf(new SyncMessage.GetHeight()));
+            return ctx.receive().thenComposeAsync(a -> {
+                replies.add(decodeAndRelease(a));
+                return ctx.receive();
+            }, ctx.executor()).thenApplyAsync(b -> {
+                replies.add(decodeAndRelease(b));
+                return SessionOutcome.ok();
+            }, ctx.executor());
+        };
+
+        SessionPair.Outcomes o = pair.startFollowing(waitThenAsk, new SyncResponder(source, CFG))
+                .get(SessionPair.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+
+        assertThat(o.requester().success()).isTrue();
+        assertThat(o.responder().success()).isTrue();
+        assertThat(replies).hasSize(2).allSatisfy(m -> assertThat(((SyncMessage.Height) m).height()).isEqualTo(300));
+        assertThat(source.heightWatches()).isZero();
+    }
+
+    private static ByteBuf encodeBuf(SyncMessage m) {
+        return SyncCodec.encode(m, ALLOC);
+    }
+
+    private static SyncMessage decodeAndRelease(ByteBuf b) {
+        try {
+            return SyncCodec.decode(b, 0, 4096);
+        } finally {
+            b.release();
+        }
     }
 
     @Test
@@ -129,7 +202,7 @@ class SyncSessionTest {
 
         assertThat(o.requester().success()).isTrue();
         assertThat(o.requester().reason()).contains("peer at 300, we at 500");
-        assertThat(pair.requester.sentTypes()).containsExactly(SyncCodec.GET_HEIGHT);
+        assertThat(pair.requester.sentTypes()).containsExactly(SyncCodec.GET_HEIGHT, SyncCodec.WAIT_HEIGHT);
         assertThat(target.height()).isEqualTo(500);
     }
 

@@ -570,6 +570,97 @@ class MuxSessionTest {
     }
 
     @Test
+    void endsOfEstablishedStreamsAtThousandNetworksDoNotTripTheResetBudget() {
+        start();
+        int networks = 1000;
+        for (int i = 0; i < networks; i++) {
+            peer.open(2 + 2 * i, "chain-" + i + "/sync/1");
+        }
+        peer.advance(2, TimeUnit.SECONDS); // established: older than the premature-reset age
+        for (int i = 0; i < networks; i++) {
+            peer.reset(2 + 2 * i, i % 2 == 0 ? ErrorCode.SESSION_TIMEOUT : ErrorCode.CANCEL);
+        }
+        assertThat(peer.drain()).noneMatch(f -> f.type() == FrameType.GO_AWAY);
+        assertThat(peer.channel.isActive()).isTrue();
+        assertThat(app.closes).hasSize(networks);
+    }
+
+    @Test
+    void refusalsOfOurOpensAtThousandNetworksDoNotTripTheResetBudget() {
+        start();
+        int networks = 1000;
+        for (int i = 0; i < networks; i++) {
+            peer.session.openStream("chain-" + i + "/sync/1", 1000, 1, app);
+        }
+        peer.drain();
+        for (int i = 0; i < networks; i++) {
+            peer.reset(1 + 2 * i, i % 2 == 0 ? ErrorCode.REFUSED_UNKNOWN_NETWORK : ErrorCode.REFUSED_BUSY);
+        }
+        assertThat(peer.drain()).noneMatch(f -> f.type() == FrameType.GO_AWAY);
+        assertThat(peer.channel.isActive()).isTrue();
+        assertThat(app.closes).extracting(CloseReason::code).allMatch(ErrorCode::isRefusal).hasSize(networks);
+    }
+
+    @Test
+    void prematureResetsAreStoppedWhateverElseTheConnectionCarries() {
+        start();
+        for (int i = 0; i < 1000; i++) { // established streams of many networks: not counted
+            peer.open(2 + 2 * i, "chain-" + i + "/sync/1");
+        }
+        peer.advance(2, TimeUnit.SECONDS);
+        for (int i = 0; i < 1000; i++) {
+            peer.reset(2 + 2 * i, ErrorCode.CANCEL);
+        }
+        for (int i = 0; i < 200; i++) { // rapid reset: open and cancel at once, the default budget
+            int id = 2002 + 2 * i;
+            peer.open(id, "n").reset(id, ErrorCode.CANCEL);
+        }
+        assertThat(peer.drain()).noneMatch(f -> f.type() == FrameType.GO_AWAY);
+        peer.open(5000, "n").reset(5000, ErrorCode.CANCEL);
+        Frame goAway = peer.drain().stream().filter(f -> f.type() == FrameType.GO_AWAY).findFirst().orElseThrow();
+        assertThat(goAway.code()).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
+    }
+
+    @Test
+    void refusingEveryOpenOfThousandNetworksIsNotProvokedAbuse() {
+        RecordingListener refusing = new RecordingListener() {
+            @Override
+            public void onStreamOpened(MuxStream stream) {
+                stream.refuse(ErrorCode.REFUSED_UNKNOWN_NETWORK, null);
+            }
+        };
+        peer = new ScriptedPeer(MuxConfig.defaults(), true, refusing);
+        peer.handshake();
+        for (int i = 0; i < 1000; i++) {
+            peer.open(2 + 2 * i, "chain-" + i + "/sync/1");
+        }
+        List<Frame> frames = peer.drain();
+        assertThat(frames).filteredOn(f -> f.type() == FrameType.RESET).hasSize(1000);
+        assertThat(frames).noneMatch(f -> f.type() == FrameType.GO_AWAY);
+        assertThat(peer.channel.isActive()).isTrue();
+    }
+
+    @Test
+    void provokedResetFloodIsStopped() {
+        // MadeYouReset: messages over the limit make us reset stream after stream; the window allows
+        // the configured count plus one per stream the peer may hold open (10 + 16 here).
+        MuxConfig config = MuxConfig.builder().maxMessageSize(1000).maxReassemblyBytes(1000).maxInboundStreams(16)
+                .sentResets(RateLimit.of(10, java.time.Duration.ofSeconds(30))).build();
+        peer = new ScriptedPeer(config, true, app);
+        peer.handshake();
+        int id = 2;
+        for (int i = 0; i < 26; i++, id += 2) {
+            peer.open(id, "n").data(id, WireFormat.FLAG_END_MESSAGE, new byte[1001]);
+        }
+        assertThat(peer.drain()).filteredOn(f -> f.type() == FrameType.RESET).hasSize(26)
+                .allMatch(f -> f.code() == ErrorCode.MESSAGE_TOO_LARGE);
+        assertThat(peer.channel.isActive()).isTrue();
+        peer.open(id, "n").data(id, WireFormat.FLAG_END_MESSAGE, new byte[1001]);
+        Frame goAway = peer.drain().stream().filter(f -> f.type() == FrameType.GO_AWAY).findFirst().orElseThrow();
+        assertThat(goAway.code()).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
+    }
+
+    @Test
     void gracefulGoAwayLetsStreamsFinishThenCloses() {
         start();
         MuxStream s = peer.session.openStream("n", 100, 1, app);

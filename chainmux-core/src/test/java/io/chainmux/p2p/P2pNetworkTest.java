@@ -1,10 +1,12 @@
 package io.chainmux.p2p;
 
+import io.chainmux.broker.LogicalConnection;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.wire.ErrorCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,6 +130,45 @@ class P2pNetworkTest {
             Cluster.until("every network saw the dial fail", () -> nets.stream().allMatch(n -> n.stats().openFailures() > 0));
             assertThat(node.peerDb().get(down.expectedPeer()).orElseThrow().successiveFailures())
                     .as("one dial, one failure").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void failedSessionsAreCountedByReason() throws Exception {
+        Session fails = ctx -> CompletableFuture.completedStage(SessionOutcome.failed("nothing to do"));
+        Session blames = ctx -> CompletableFuture.completedStage(SessionOutcome.misbehaved("bad answer"));
+        Session throwing = ctx -> {
+            throw new IllegalStateException("bug");
+        };
+        Session waits = ctx -> ctx.receive().handle((m, e) -> SessionOutcome.failed("receive failed: " + e));
+        Session resets = ctx -> {
+            ((LogicalConnection) ctx).abort(ErrorCode.APPLICATION_ERROR);
+            return CompletableFuture.completedStage(SessionOutcome.ok());
+        };
+        NetworkConfig once = CHAIN.toBuilder().targetDegree(1).build();
+        try (Cluster c = new Cluster()) {
+            P2pNode a = c.start(b -> b);
+            P2pNode b = c.start(x -> x.bootstrap(List.of(a.address())));
+            List<NetworkId> ids = Cluster.chains(4);
+            P2pNetwork failed = b.join(ids.get(0), once, fails, ECHO);
+            P2pNetwork misbehaved = b.join(ids.get(1), once, blames, ECHO);
+            P2pNetwork error = b.join(ids.get(2), once, throwing, ECHO);
+            P2pNetwork closed = b.join(ids.get(3), once, waits, ECHO);
+            for (int i = 0; i < 3; i++) {
+                a.join(ids.get(i), once, PING_AND_HOLD, ECHO);
+            }
+            a.join(ids.get(3), once, PING_AND_HOLD, resets);
+            for (P2pNetwork n : List.of(failed, misbehaved, error, closed)) {
+                Cluster.until("a failed session on " + n.id(), () -> n.stats().sessionsFailed() > 0);
+            }
+            assertThat(failed.stats().failuresByReason()).containsOnlyKeys("failed");
+            assertThat(misbehaved.stats().failuresByReason()).containsOnlyKeys("misbehaved");
+            assertThat(error.stats().failuresByReason()).containsOnlyKeys("error: IllegalStateException");
+            assertThat(closed.stats().failuresByReason()).containsOnlyKeys("closed: APPLICATION_ERROR");
+            for (P2pNetwork n : List.of(failed, misbehaved, error, closed)) {
+                assertThat(n.stats().failuresByReason().values().stream().mapToLong(Long::longValue).sum())
+                        .as("reasons add up on %s", n.id()).isLessThanOrEqualTo(n.stats().sessionsFailed());
+            }
         }
     }
 }

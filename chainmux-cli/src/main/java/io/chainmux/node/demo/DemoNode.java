@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,8 +43,6 @@ import java.util.function.IntConsumer;
 public final class DemoNode implements AutoCloseable {
     /** The small-message network: one for all chains (see docs/DEMO.md for why not one per chain). */
     public static final NetworkId GOSSIP = NetworkId.of("_", "gossip", 1);
-    /** Sync sessions check their peer's height this often once caught up. */
-    static final Duration SYNC_PAUSE = Duration.ofSeconds(2);
     /** Sync and gossip sessions end cleanly after this (jittered +-10 %) and are replaced: some churn. */
     static final Duration SESSION_LIFETIME = Duration.ofSeconds(30);
 
@@ -94,12 +93,13 @@ public final class DemoNode implements AutoCloseable {
         this.startedAtMillis = System.currentTimeMillis();
         try {
             ChainDbConfig dbConfig = settings.chainDbConfig();
-            NetworkConfig chainNet = network(settings.degree()).toBuilder()
+            // A sync session follows its peer (long polls for new blocks) until the network cuts it, cleanly,
+            // at SESSION_LIFETIME (jittered): a timeout is a success, and the slot is refilled.
+            NetworkConfig chainNet = network(settings.degree()).toBuilder().sessionTimeout(SESSION_LIFETIME)
                     .maxMessageSize(Math.max(NetworkConfig.defaults().maxMessageSize(), dbConfig.maxBatchBytes())).build();
             for (ChainDb db : chains) {
-                SyncSession sync = new SyncSession(db, dbConfig);
                 chainNetworks.add(node.join(SyncCodec.network(db.chainId()), chainNet,
-                        new FollowSync(sync, ticker, SYNC_PAUSE, SESSION_LIFETIME), new SyncResponder(db, dbConfig)));
+                        new SyncSession(db, dbConfig), new SyncResponder(db, dbConfig)));
             }
             gossipSession = new GossipSession(gossip, ticker, settings.msgSize(), settings.msgRate(), SESSION_LIFETIME,
                     () -> stopGossip, ByteBufAllocator.DEFAULT);
@@ -208,8 +208,11 @@ public final class DemoNode implements AutoCloseable {
         }
         int active = 0, minDegree = Integer.MAX_VALUE;
         long ok = 0, failed = 0, inOk = 0, inFailed = 0;
+        Map<String, Long> reasons = new TreeMap<>();
+        gossipNetwork.stats().failuresByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
         for (P2pNetwork n : chainNetworks) {
             NetworkStats s = n.stats();
+            s.failuresByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
             active += s.activeOutgoing();
             minDegree = Math.min(minDegree, s.activeOutgoing());
             ok += s.sessionsOk();
@@ -224,7 +227,7 @@ public final class DemoNode implements AutoCloseable {
                 active, minDegree == Integer.MAX_VALUE ? 0 : minDegree, ok, failed, inOk, inFailed,
                 g.activeOutgoing(), gossipSession.running(), g.sessionsOk(), g.sessionsFailed(), gossip.sent.sum(),
                 gossip.echoed.sum(), gossip.received.sum(), gossip.lost.sum(), gossip.corrupt.sum(),
-                gossip.failedReported.sum(), gossip.skipped.sum(), Histograms.encode(gossip.takeInterval()), null);
+                gossip.failedReported.sum(), gossip.skipped.sum(), Histograms.encode(gossip.takeInterval()), reasons, null);
     }
 
     /** The figures now, plus every chain re-verified from its genesis and the latencies per phase. */

@@ -7,11 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The outcome of a demo run: the JSON summary ({@link #json()}, field names documented in
  * docs/DEMO.md), the short human text, and whether the run passed: every chain verified on every node
- * with the late node at the target height, no small message lost, the catch-up within {@code --seconds}.
+ * with the late node at the target height, no small message lost, the catch-up within {@code --seconds},
+ * every node at its degree, and no failed session (the demo injects no failure: no partition, no restart
+ * of a running node, so every failure is unexplained).
  */
 public final class DemoSummary {
     private final Map<String, Object> json;
@@ -72,6 +75,7 @@ public final class DemoSummary {
             byPhase.put(p, new Histogram(GossipStats.DIGITS));
         }
         Histogram all = new Histogram(GossipStats.DIGITS);
+        Map<String, Long> reasons = new TreeMap<>();
         List<Map<String, Object>> perNode = new ArrayList<>();
         for (int i = 0; i < finals.size(); i++) {
             NodeReport r = finals.get(i);
@@ -79,6 +83,8 @@ public final class DemoSummary {
             NodeReport.Final f = r.fin();
             ok += r.chainSessionsOk() + r.gossipSessionsOk();
             failed += r.chainSessionsFailed() + r.gossipSessionsFailed();
+            Map<String, Long> nodeReasons = r.failuresByReason() == null ? Map.of() : r.failuresByReason();
+            nodeReasons.forEach((k, v) -> reasons.merge(k, v, Long::sum));
             synced += r.blocksSynced();
             bytes += r.syncBytesReceived();
             wire += r.wireBytesOut();
@@ -117,6 +123,7 @@ public final class DemoSummary {
             n.put("at_degree", atDegree(s, c));
             n.put("sessions_ok", r.chainSessionsOk() + r.gossipSessionsOk());
             n.put("sessions_failed", r.chainSessionsFailed() + r.gossipSessionsFailed());
+            n.put("sessions_failed_by_reason", nodeReasons);
             n.put("inbound_sessions_ok", r.chainInboundOk());
             n.put("inbound_sessions_failed", r.chainInboundFailed());
             n.put("blocks_synced", r.blocksSynced());
@@ -156,6 +163,7 @@ public final class DemoSummary {
         j.put("all_at_degree", allAtDegree);
         j.put("sessions_ok", ok);
         j.put("sessions_failed", failed);
+        j.put("sessions_failed_by_reason", reasons);
         j.put("blocks_synced", synced);
         j.put("bytes", bytes);
         j.put("wire_bytes", wire);
@@ -190,6 +198,12 @@ public final class DemoSummary {
         if (!caughtUp) {
             failures.add("the late node did not catch up within --seconds " + s.catchupSeconds());
         }
+        if (!allAtDegree) {
+            failures.add("all_at_degree is false");
+        }
+        if (failed > 0) { // the run injects no failure, so none is explained
+            failures.add("sessions_failed is " + failed + " " + reasons);
+        }
         j.put("ok", failures.isEmpty());
         j.put("failures", failures);
         j.put("settings", s.toMap());
@@ -213,7 +227,8 @@ public final class DemoSummary {
                 trim(s.msgRate()), ms(all, 50), ms(all, 99), ms(before, 99), ms(during, 50), ms(during, 99)));
         t.append(String.format(Locale.ROOT, "  messages  %d sent, %d echoed, %d lost, %d reported failed by their "
                 + "stream%n", sent, echoed, lost, reported));
-        t.append(String.format(Locale.ROOT, "  sessions  %d ok, %d failed%n", ok, failed));
+        t.append(String.format(Locale.ROOT, "  sessions  %d ok, %d failed%s%n", ok, failed,
+                reasons.isEmpty() ? "" : " " + reasons));
         t.append(String.format(Locale.ROOT, "  result    %s (%.1f s)%n", failures.isEmpty() ? "OK"
                 : "FAILED: " + String.join("; ", failures), elapsed));
         return new DemoSummary(j, List.copyOf(failures), t.toString());

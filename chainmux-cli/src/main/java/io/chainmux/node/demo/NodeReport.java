@@ -13,6 +13,7 @@ import java.util.Map;
  * @param minChainDegree     the fewest outgoing sessions any of its chain networks has now
  * @param intervalLatency    echo round trips since the previous report ({@link Histograms#encode})
  * @param gossipRunning      small-message sessions still sending or draining
+ * @param failuresByReason   failed outgoing sessions (chains and small messages) by reason category
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeReport(int index, String peerId, String address, boolean late, long startedAtMillis,
@@ -24,7 +25,7 @@ public record NodeReport(int index, String peerId, String address, boolean late,
                          long chainInboundFailed, int gossipActive, int gossipRunning, long gossipSessionsOk,
                          long gossipSessionsFailed, long msgSent, long msgEchoed, long msgReceived, long msgLost,
                          long msgCorrupt, long msgFailedReported, long msgSkipped, String intervalLatency,
-                         Final fin) {
+                         Map<String, Long> failuresByReason, Final fin) {
 
     /**
      * The end of a run: every chain verified, latencies per phase.
@@ -43,6 +44,6 @@ public record NodeReport(int index, String peerId, String address, boolean late,
                 wireBytesOut, tcpConnections, connectedPeers, logicalConnections, chainSessionsActive, minChainDegree,
                 chainSessionsOk, chainSessionsFailed, chainInboundOk, chainInboundFailed, gossipActive, gossipRunning,
                 gossipSessionsOk, gossipSessionsFailed, msgSent, msgEchoed, msgReceived, msgLost, msgCorrupt,
-                msgFailedReported, msgSkipped, intervalLatency, f);
+                msgFailedReported, msgSkipped, intervalLatency, failuresByReason, f);
     }
 }
