@@ -72,6 +72,9 @@ public final class P2pMetrics {
                 NetworkTraffic::bytesIn);
         traffic(r, "chainmux_network_sent_bytes_total", "Application payload bytes sent on the network", id, t,
                 NetworkTraffic::bytesOut);
+        FunctionCounter.builder("chainmux_network_send_blocked_total", t, NetworkTraffic::sendBlockedCount)
+                .description("Times a stream of this network had data queued but the peer's window was used up")
+                .tag("network", id).register(r);
     }
 
     private static void sessions(MeterRegistry r, String network, NetworkStats s, String outcome,
