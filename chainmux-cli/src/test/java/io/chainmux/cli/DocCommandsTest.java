@@ -219,6 +219,13 @@ class DocCommandsTest {
     static List<String> outputsUnder(List<String> args, Path work) throws IOException {
         List<String> a = new ArrayList<>(args);
         for (int i = 0; i < a.size() - 1; i++) {
+            if (a.get(i).equals("--merge")) { // files an earlier command of the document wrote
+                List<String> in = new ArrayList<>();
+                for (String f : a.get(i + 1).split(",")) {
+                    in.add(Path.of(f).isAbsolute() ? f : work.resolve(f).toString());
+                }
+                a.set(i + 1, String.join(",", in));
+            }
             if (FILE_OPTIONS.contains(a.get(i)) && !Path.of(a.get(i + 1)).isAbsolute()) {
                 Path out = work.resolve(a.get(i + 1));
                 Files.createDirectories(out.getParent());
