@@ -183,13 +183,13 @@ public final class Endpoint implements AutoCloseable {
     }
 
     /**
-     * The peer connection to {@code id}, or null if the endpoint keeps none. The endpoint keeps a
-     * peer connection while it is wanted ({@link #connect} succeeded and it was not closed) or
-     * connected; once neither (it was closed, a connect to it failed, or it disconnected for good)
-     * it forgets it and this returns null even while a caller still holds the id. A
-     * {@link PeerConnection} a caller still holds then stays safe to use and inert: it is not
-     * connected and its {@code openStream} throws a {@link ClosedException} saying why. To talk to
-     * the peer again, {@link #connect} again: that makes a new one.
+     * The peer connection to {@code id}, or null if the endpoint keeps none. The endpoint keeps one
+     * for every peer it dialed (after a failed {@link #connect} too: not connected, redialing
+     * nothing, holding its last failure) or that connected to it, and forgets it once it has no
+     * stripe left and nobody wants it (it was closed, or it dialed us): then this returns null even
+     * while a caller still holds the id. A {@link PeerConnection} a caller still holds stays safe
+     * to use and inert: it is not connected and its {@code openStream} throws a
+     * {@link ClosedException} saying why. To talk to the peer again, {@link #connect} again.
      */
     public PeerConnection peer(PeerId id) {
         return peers.get(id);
@@ -207,8 +207,8 @@ public final class Endpoint implements AutoCloseable {
      * unreachable: see its reason) once every stripe failed, or with a {@link ClosedException} once
      * the endpoint is closed.
      *
-     * <p>A failed connect leaves nothing behind: no redial goes on in the background, and the
-     * endpoint forgets the peer (see {@link #peer}). Redialing in the background, with backoff up
+     * <p>A failed connect leaves no redial going on in the background (the peer connection stays
+     * known, with its last failure: see {@link #peer}). Redialing in the background, with backoff up
      * to {@link EndpointConfig#reconnect()}, is for a peer that was connected and lost stripes; it
      * stops at {@link PeerConnection#close}.
      */

@@ -454,7 +454,6 @@ public final class PeerConnection {
                 if (!everUp && wanted) {
                     giveUp(); // a connect that never got through: no redials behind the caller's back
                     redial = false;
-                    endpoint.forgetIfUnused(this); // before the caller hears of the failure
                 }
             }
         }
@@ -575,11 +574,8 @@ public final class PeerConnection {
         if (attempt >= endpoint.config().reconnect().maxAttempts()) {
             Endpoint.log.warn("giving up on stripe {} of peer {} after {} attempts", index, peerId.shortForm(),
                     attempt);
-            if (stripeCount() > 0) {
-                return null;
-            }
-            giveUp(); // disconnected for good: the endpoint forgets the peer (see Endpoint.peer)
-            return CloseReason.local(ErrorCode.CONNECTION_LOST, "could not reconnect after " + attempt + " attempts");
+            return stripeCount() == 0 ? CloseReason.local(ErrorCode.CONNECTION_LOST,
+                    "could not reconnect after " + attempt + " attempts") : null;
         }
         Duration delay = endpoint.config().reconnect().delay(attempt);
         s.redial = endpoint.schedule(() -> {

@@ -123,7 +123,6 @@ class EndpointMisuseTest {
             await(ep.connect(target.address()));
             target.close(); // the stripe breaks; the one redial finds nobody listening; the peer is down
             assertThat(heldLock.get(EndpointTest.WAIT, TimeUnit.SECONDS)).as("called under the monitor").isFalse();
-            assertThat(ep.peer(target.identity.peerId())).as("forgotten once its redials are used up").isNull();
         } finally {
             target.close();
         }
@@ -145,7 +144,8 @@ class EndpointMisuseTest {
             assertThat(failureOf(f).reason()).isEqualTo(HandshakeException.Reason.TIMEOUT);
             assertThat(pc.redialPending()).as("a redial left scheduled behind the failed connect").isFalse();
             assertThat(pc.isWanted()).isFalse();
-            assertThat(ep.peer(nobody.expectedPeer())).as("forgotten").isNull();
+            assertThat(ep.peer(nobody.expectedPeer())).as("kept, with its last failure").isSameAs(pc);
+            assertThat(pc.lastFailure()).isNotNull();
             assertThatThrownBy(() -> pc.openStream("chain-9/test/1", 100, 1, new EndpointTest.Collector()))
                     .isInstanceOfSatisfying(ClosedException.class, e -> assertThat(e.connectionLost()).isTrue());
             assertThat(ep.stats().reconnects.sum()).isZero();
