@@ -38,7 +38,7 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                              StripePolicy stripePolicy, int maxInboundConnections, int maxInboundPerIp,
                              Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
                              Duration connectTimeout, Backoff reconnect, MuxConfig mux, Duration shutdownGrace,
-                             Duration unusedConnectionTimeout) {
+                             Duration unusedConnectionTimeout, boolean connectionPerStream) {
     private static final ConfigChecks CHECK = new ConfigChecks("EndpointConfig");
 
     public static final int MAX_STRIPES = 255;
@@ -81,7 +81,8 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                 .stripePolicy(stripePolicy).maxInboundConnections(maxInboundConnections)
                 .maxInboundPerIp(maxInboundPerIp).handshakeTimeout(handshakeTimeout).idleTimeout(idleTimeout)
                 .keepAliveInterval(keepAliveInterval).connectTimeout(connectTimeout).reconnect(reconnect).mux(mux)
-                .shutdownGrace(shutdownGrace).unusedConnectionTimeout(unusedConnectionTimeout);
+                .shutdownGrace(shutdownGrace).unusedConnectionTimeout(unusedConnectionTimeout)
+                .connectionPerStream(connectionPerStream);
     }
 
     /** Defaults: no listener, NIO or epoll as available, plaintext, one stripe. */
@@ -105,6 +106,7 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         private MuxConfig mux = MuxConfig.defaults();
         private Duration shutdownGrace = Duration.ofSeconds(5);
         private Duration unusedConnectionTimeout = Duration.ofMinutes(10);
+        private boolean connectionPerStream;
 
         private Builder(NodeIdentity identity) {
             this.identity = identity;
@@ -129,12 +131,13 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         public Builder mux(MuxConfig v) { mux = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
         public Builder unusedConnectionTimeout(Duration v) { unusedConnectionTimeout = v; return this; }
+        public Builder connectionPerStream(boolean v) { connectionPerStream = v; return this; }
 
         public EndpointConfig build() {
             return new EndpointConfig(identity, listen, advertisedAddress, transport, ioThreads, tls, stripes,
                     maxStripesPerPeer, stripePolicy, maxInboundConnections, maxInboundPerIp, handshakeTimeout,
                     idleTimeout, keepAliveInterval, connectTimeout, reconnect, mux, shutdownGrace,
-                    unusedConnectionTimeout);
+                    unusedConnectionTimeout, connectionPerStream);
         }
     }
 }

@@ -91,7 +91,7 @@ public final class HandshakeVerifier {
         if (expectedPeer != null && !expectedPeer.equals(peer)) {
             throw fail(Reason.UNEXPECTED_PEER, "expected peer %s but the peer is %s", expectedPeer, peer);
         }
-        if (localRole == Role.LISTENER && hello.stripeCount() == 0) {
+        if (localRole == Role.LISTENER && hello.stripeCount() == 0 && !hello.unstriped()) {
             throw fail(Reason.MALFORMED, "the dialer's HELLO from %s has no stripe (count 0)", peer);
         }
         peerHello = hello;
