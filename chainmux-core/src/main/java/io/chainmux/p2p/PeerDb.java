@@ -23,7 +23,8 @@ import java.util.concurrent.CompletableFuture;
  * failures, last success and failure, score, sticky (bootstrap) flag and active sessions.
  *
  * <p>Scoring: a new peer starts at {@link #INITIAL_SCORE}; a success adds {@link #SUCCESS_BONUS}
- * (capped at {@link #MAX_SCORE}); a failure halves the score; a misbehaviour (corrupt data, protocol
+ * (capped at {@link #MAX_SCORE}); a failure halves the score (failures within
+ * {@link #FAILURE_WINDOW_MILLIS} of the last counted one are the same incident and count once); a misbehaviour (corrupt data, protocol
  * violation) drops it to {@link #MIN_SCORE}. Networks pick peers at random weighted by score.
  *
  * <p>Pruning (like chainweb): a peer with more than {@code maxFailures} successive failures, no
@@ -39,6 +40,12 @@ public final class PeerDb {
     public static final double SUCCESS_BONUS = 1.0;
     public static final double MAX_SCORE = 10.0;
     public static final double MIN_SCORE = 0.05;
+    /**
+     * Failures of one peer less than this apart count once (misbehaviour always counts). One lost TCP
+     * connection fails a session on every network it carries: at 1000 networks that is 1000 failures
+     * at once, which would back the peer off for the maximum on every network for a single incident.
+     */
+    public static final long FAILURE_WINDOW_MILLIS = 1000;
 
     private final PeerId self;
     private final Clock clock;
