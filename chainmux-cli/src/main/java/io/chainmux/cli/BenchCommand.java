@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
                 CompareCommand.class,
                 MuxBenchCommand.class,
                 EndpointBenchCommand.class,
+                ScaleBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @Spec

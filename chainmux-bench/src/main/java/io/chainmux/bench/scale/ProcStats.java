@@ -1,0 +1,106 @@
+package io.chainmux.bench.scale;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What Linux says about a process ({@code /proc/PID}) and about TCP ({@code /proc/net/sockstat}). Every
+ * reading is -1 where the file is missing (not Linux) or unreadable.
+ */
+final class ProcStats {
+    /** USER_HZ: the unit of utime and stime in /proc/PID/stat; 100 on every mainstream Linux. */
+    static final double TICKS_PER_SECOND = 100;
+    static final long PAGE = 4096;
+
+    private ProcStats() {}
+
+    /** Resident set size in bytes. */
+    static long rssBytes(long pid) {
+        long kb = statusField(pid, "VmRSS:");
+        return kb < 0 ? -1 : kb * 1024;
+    }
+
+    static long threads(long pid) {
+        return statusField(pid, "Threads:");
+    }
+
+    /** CPU time used so far (user + system), in seconds. */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // fields after the command name (which may hold spaces) start after the last ')'
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    static long fds(long pid) {
+        try (Stream<Path> s = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return s.count();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The soft limit of open files of this process (its children inherit it). */
+    static long openFileLimit() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (l.startsWith("Max open files")) {
+                    String v = l.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return v.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(v);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Kernel memory of all TCP sockets of the machine (both ends of every loopback connection), bytes. */
+    static long tcpKernelBytes() {
+        return sockstat("TCP:", "mem") * PAGE;
+    }
+
+    /** TCP sockets in use on the machine. */
+    static long tcpInUse() {
+        return sockstat("TCP:", "inuse");
+    }
+
+    private static long sockstat(String line, String key) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/net/sockstat"))) {
+                if (l.startsWith(line)) {
+                    String[] w = l.trim().split("\\s+");
+                    for (int i = 1; i + 1 < w.length; i += 2) {
+                        if (w[i].equals(key)) {
+                            return Long.parseLong(w[i + 1]);
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static long statusField(long pid, String field) {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"));
+            for (String l : lines) {
+                if (l.startsWith(field)) {
+                    return Long.parseLong(l.substring(field.length()).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
