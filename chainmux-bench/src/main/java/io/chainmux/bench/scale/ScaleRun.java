@@ -77,6 +77,7 @@ public final class ScaleRun {
             say("starting the node under test (%s)", String.join(" ", s.nodeJvmOptions()));
             Map<String, Object> first;
             Map<String, Object> beforeCut;
+            Map<String, Map<String, Double>> latency = new LinkedHashMap<>();
             Map<String, Object> last;
             try (NodeProcess node = new NodeProcess(s.nodeJvmOptions(), args, progress)) {
                 long pid = node.pid();
@@ -90,6 +91,7 @@ public final class ScaleRun {
                 node.call("sending off");
                 settle(node);
                 first = status(node);
+                latency.putAll(latencies(node)); // form and steady: this life of the node ends here
             }
             try (NodeProcess node = catchUp(peers, args)) {
                 heal(node);
@@ -97,8 +99,7 @@ public final class ScaleRun {
                 node.call("sending off");
                 settle(node);
                 last = status(node);
-                @SuppressWarnings("unchecked")
-                Map<String, Map<String, Double>> latency = (Map<String, Map<String, Double>>) (Map<?, ?>) node.call("latency", "latency");
+                latency.putAll(latencies(node)); // catch-up and heal
                 out.put("small_msg", latency);
                 Map<String, Double> p99 = new LinkedHashMap<>();
                 latency.forEach((ph, m) -> p99.put(ph, m.get("p99_ms")));
@@ -360,6 +361,11 @@ public final class ScaleRun {
     /** Lets small messages in flight return and ended sessions settle. */
     private void settle(NodeProcess node) {
         sleepMillis(2000);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Map<String, Double>> latencies(NodeProcess node) {
+        return (Map<String, Map<String, Double>>) (Map<?, ?>) node.call("latency", "latency");
     }
 
     private Map<String, Object> status(NodeProcess node) {
