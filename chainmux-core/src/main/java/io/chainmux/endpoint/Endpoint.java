@@ -64,8 +64,18 @@ public final class Endpoint implements AutoCloseable {
     /** Outbound buffer water marks of every connection: writes pause above high, resume below low. */
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
 
+    /**
+     * Unstriped dials (unshared mode) in progress at once; more wait in {@link #unstripedQueue}. Opening
+     * thousands of logical connections at once would otherwise start thousands of handshakes at once,
+     * and on a small machine most of them then miss their handshake timeout at the peers and are retried.
+     */
+    public static final int MAX_UNSTRIPED_DIALS = 64;
+
     private final EndpointConfig config;
     private final EndpointListener listener;
+    private final java.util.ArrayDeque<Runnable> unstripedQueue = new java.util.ArrayDeque<>();
+    /** Guarded by {@link #unstripedQueue}. */
+    private int unstripedDialing;
     private final EventLoopGroup group;
     private final TlsContexts tls;
     private final EndpointStats stats = new EndpointStats();
@@ -266,7 +276,15 @@ public final class Endpoint implements AutoCloseable {
                 outcome);
         CompletableFuture<MuxSession> connected = new CompletableFuture<>();
         outcome.unstripedDials.put(handshake, connected);
-        dial(address, handshake);
+        connected.whenComplete((session, failure) -> unstripedDialDone());
+        startUnstripedDial(() -> {
+            if (closing) {
+                outcome.unstripedDials.remove(handshake);
+                connected.completeExceptionally(new IllegalStateException("the endpoint is closed"));
+            } else {
+                dial(address, handshake);
+            }
+        });
         return connected.thenApply(session -> {
             try {
                 return session.openStream(networkId, maxInboundMessageSize, weight, new ClosingListener(listener, session));
@@ -275,6 +293,31 @@ public final class Endpoint implements AutoCloseable {
                 throw e;
             }
         });
+    }
+
+    /** Starts an unstriped dial now, or queues it while {@link #MAX_UNSTRIPED_DIALS} are in progress. */
+    private void startUnstripedDial(Runnable dial) {
+        synchronized (unstripedQueue) {
+            if (unstripedDialing >= MAX_UNSTRIPED_DIALS) {
+                unstripedQueue.add(dial);
+                return;
+            }
+            unstripedDialing++;
+        }
+        dial.run();
+    }
+
+    /** An unstriped dial ended (connected or failed): its place goes to the next one queued. */
+    private void unstripedDialDone() {
+        Runnable next;
+        synchronized (unstripedQueue) {
+            next = unstripedQueue.poll();
+            if (next == null) {
+                unstripedDialing--;
+                return;
+            }
+        }
+        next.run();
     }
 
     /** Passes every event on; when the stream ends, ends its unstriped connection too. */

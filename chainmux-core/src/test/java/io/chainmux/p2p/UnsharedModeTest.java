@@ -1,6 +1,7 @@
 package io.chainmux.p2p;
 
 import io.chainmux.broker.NetworkId;
+import io.chainmux.endpoint.Endpoint;
 import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.NodeIdentity;
@@ -72,6 +73,28 @@ class UnsharedModeTest {
             assertThat(unshared.broker().endpoint().stats().handshakesCompleted()).isEqualTo(NETWORKS);
             assertThat(unshared.broker().endpoint().stats().stripesLost()).as("closed, not lost").isZero();
             assertThat(networks.stream().mapToLong(n -> n.stats().sessionsFailed()).sum()).isZero();
+        }
+    }
+
+    @Test
+    void moreOpensAtOnceThanDialsAllowedInProgressAllConnect() throws Exception {
+        int networks = 2 * Endpoint.MAX_UNSTRIPED_DIALS + 1; // the rest wait their turn, none is lost
+        try (Cluster c = new Cluster()) {
+            P2pNode server = c.start(b -> { // every logical connection is an inbound TCP connection here
+                NodeConfig.Builder base = Cluster.config(NodeIdentity.generate(), 1);
+                EndpointConfig ec = base.build().endpoint().toBuilder().maxInboundPerIp(4 * networks).build();
+                return NodeConfig.builder(ec).broker(base.build().broker()).exchange(QUIET_EXCHANGE);
+            });
+            P2pNode unshared = startUnshared(c, server);
+            List<CompletableFuture<Void>> ready = new ArrayList<>();
+            for (NetworkId id : Cluster.chains(networks)) {
+                server.join(id, Cluster.CHAIN.toBuilder().targetDegree(0).build(), Cluster.PING_AND_HOLD, Cluster.ECHO);
+                ready.add(unshared.join(id, Cluster.CHAIN.toBuilder().targetDegree(1).build(), Cluster.PING_AND_HOLD,
+                        Cluster.ECHO).ready());
+            }
+            Cluster.awaitAll("every network of the unshared node at degree 1", ready);
+            assertThat(unshared.tcpConnections()).isEqualTo(networks);
+            assertThat(unshared.broker().endpoint().stats().handshakesCompleted()).isEqualTo(networks);
         }
     }
 
