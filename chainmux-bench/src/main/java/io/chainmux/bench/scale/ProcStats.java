@@ -39,6 +39,21 @@ final class ProcStats {
         }
     }
 
+    /** Bytes the process read and wrote through system calls (sockets, pipes, files): rchar + wchar. */
+    static long ioBytes(long pid) {
+        long sum = 0;
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "io"))) {
+                if (l.startsWith("rchar:") || l.startsWith("wchar:")) {
+                    sum += Long.parseLong(l.substring(6).trim());
+                }
+            }
+            return sum;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     static long fds(long pid) {
         try (Stream<Path> s = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
             return s.count();
@@ -65,6 +80,26 @@ final class ProcStats {
     /** Kernel memory of all TCP sockets of the machine (both ends of every loopback connection), bytes. */
     static long tcpKernelBytes() {
         return sockstat("TCP:", "mem") * PAGE;
+    }
+
+    /**
+     * Kernel memory of the machine's sockets: the TCP socket objects and socket inodes
+     * ({@code /proc/slabinfo}, objects x object size; needs root, else -1) plus TCP buffer memory.
+     */
+    static long socketKernelBytes() {
+        long buffers = tcpKernelBytes();
+        long slab = 0;
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/slabinfo"))) {
+                String[] w = l.trim().split("\\s+");
+                if (w.length > 3 && (w[0].equals("TCP") || w[0].equals("TCPv6") || w[0].equals("sock_inode_cache"))) {
+                    slab += Long.parseLong(w[1]) * Long.parseLong(w[3]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return buffers < 0 ? -1 : slab + buffers;
     }
 
     /** TCP sockets in use on the machine. */

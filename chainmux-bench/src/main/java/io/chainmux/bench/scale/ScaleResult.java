@@ -42,7 +42,8 @@ public record ScaleResult(Map<String, Object> figures) {
         row(out, "heap per idle logical connection", bytes(figures.get("heap_per_logical_bytes")));
         row(out, "direct memory", mib(figures.get("direct_bytes")));
         row(out, "RSS (idle)", mib(figures.get("rss_bytes")));
-        row(out, "kernel TCP memory, both ends", mib(figures.get("kernel_tcp_bytes")));
+        row(out, "kernel TCP buffers, both ends", mib(figures.get("kernel_tcp_bytes")));
+        row(out, "kernel sockets + buffers, both ends", mib(figures.get("kernel_socket_bytes")));
         row(out, "CPU idle / steady", figures.get("idle_cpu_percent") + " % / " + figures.get("steady_cpu_percent") + " % of a core");
         row(out, "CPU per message (steady)", figures.get("cpu_per_message_us") + " us");
         row(out, "keepalive traffic (idle)", figures.get("keepalive_bytes_per_s") + " B/s");
@@ -74,7 +75,7 @@ public record ScaleResult(Map<String, Object> figures) {
         String series = String.valueOf(figures.get("mode"));
         List<BarChart.Group> memory = new ArrayList<>();
         for (String[] f : new String[][] {{"heap after GC", "heap_after_gc_bytes"}, {"direct", "direct_bytes"},
-                {"RSS", "rss_bytes"}, {"kernel TCP (both ends)", "kernel_tcp_bytes"}}) {
+                {"RSS", "rss_bytes"}, {"kernel sockets (both ends)", "kernel_socket_bytes"}}) {
             if (figures.get(f[1]) instanceof Number n) {
                 memory.add(new BarChart.Group(f[0], List.of(new BarChart.Bar(series, n.doubleValue() / (1 << 20)))));
             }

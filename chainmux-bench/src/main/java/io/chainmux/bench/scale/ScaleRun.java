@@ -84,7 +84,7 @@ public final class ScaleRun {
                 Map<String, Object> base = node.call("measure", "memory");
                 out.put("baseline_heap_after_gc_bytes", base.get("heap_after_gc"));
                 out.put("baseline_rss_bytes", ProcStats.rssBytes(pid));
-                long kernelBase = ProcStats.tcpKernelBytes();
+                long[] kernelBase = {ProcStats.tcpKernelBytes(), ProcStats.socketKernelBytes()};
                 form(node, peers.addresses());
                 idle(node, pid, base, kernelBase);
                 steady(node, pid, peers);
@@ -132,20 +132,25 @@ public final class ScaleRun {
         }
     }
 
-    private void idle(NodeProcess node, long pid, Map<String, Object> base, long kernelBase) {
+    private void idle(NodeProcess node, long pid, Map<String, Object> base, long[] kernelBase) {
         phase = "idle";
         node.call("sending off");
         settle(node);
         Map<String, Object> a = status(node);
         double cpu0 = ProcStats.cpuSeconds(pid);
+        long io0 = ProcStats.ioBytes(pid) - node.pipeBytes();
         long t0 = System.nanoTime();
         sleepWithProgress(node, s.idleSeconds());
         double wall = (System.nanoTime() - t0) / 1e9;
         double cpu1 = ProcStats.cpuSeconds(pid);
+        long io1 = ProcStats.ioBytes(pid) - node.pipeBytes();
         Map<String, Object> b = status(node);
         out.put("idle_cpu_percent", round(100 * (cpu1 - cpu0) / wall));
-        long wire = num(b, "wire_in") + num(b, "wire_out") - num(a, "wire_in") - num(a, "wire_out");
-        out.put("keepalive_bytes_per_s", round(wire / wall));
+        // Socket bytes in idle: keepalive PINGs and their answers (the node's read and write system
+        // calls, less what went through the coordinator's pipes; its peer database, saved every 30 s, is noise).
+        out.put("keepalive_bytes_per_s", io0 < 0 || io1 < 0 ? null : round(Math.max(0, io1 - io0) / wall));
+        long payload = num(b, "wire_in") + num(b, "wire_out") - num(a, "wire_in") - num(a, "wire_out");
+        out.put("idle_payload_bytes_per_s", round(payload / wall));
         long failedInIdle = num(b, "sessions_failed") - num(a, "sessions_failed");
         out.put("idle_sessions_failed", failedInIdle);
         Map<String, Object> mem = node.call("measure", "memory");
@@ -159,8 +164,11 @@ public final class ScaleRun {
         out.put("heap_per_logical_bytes", logical == 0 ? null : (heap - num(base, "heap_after_gc")) / logical);
         out.put("direct_bytes", num(mem, "direct"));
         out.put("rss_bytes", ProcStats.rssBytes(pid));
+        // Machine-wide, grown since the node started without sessions: both ends of each loopback connection.
         long kernel = ProcStats.tcpKernelBytes();
-        out.put("kernel_tcp_bytes", kernel < 0 || kernelBase < 0 ? null : Math.max(0, kernel - kernelBase));
+        out.put("kernel_tcp_bytes", kernel < 0 || kernelBase[0] < 0 ? null : Math.max(0, kernel - kernelBase[0]));
+        long sockets = ProcStats.socketKernelBytes();
+        out.put("kernel_socket_bytes", sockets < 0 || kernelBase[1] < 0 ? null : Math.max(0, sockets - kernelBase[1]));
         out.put("idle_all_at_degree", atDegree(b));
     }
 
