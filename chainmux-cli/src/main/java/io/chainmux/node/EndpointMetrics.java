@@ -74,6 +74,17 @@ public final class EndpointMetrics {
         mux(registry, "chainmux_mux_refused_opens_total", "Inbound stream opens refused here", MuxStats::streamsRefusedLocal);
         mux(registry, "chainmux_mux_budget_exceeded_total", "Times a peer exceeded a control-frame or reassembly budget",
                 MuxStats::budgetExceeded);
+        mux(registry, "chainmux_mux_send_blocked_total",
+                "Times a stream had data queued but its send window was used up (the peer's reader is behind)",
+                MuxStats::sendBlocked);
+        Gauge.builder("chainmux_mux_receive_committed_bytes", this,
+                        m -> m.sessions().stream().mapToLong(x -> x.stats().receiveCommitted()).sum())
+                .description("Receive credit committed to peers over all connections (each bounded by its receive budget)")
+                .baseUnit("bytes").register(registry);
+        Gauge.builder("chainmux_mux_receive_committed_peak_bytes", this,
+                        m -> m.sessions().stream().mapToLong(x -> x.stats().receiveCommittedPeak()).max().orElse(0))
+                .description("Highest receive credit committed on any open connection")
+                .baseUnit("bytes").register(registry);
         peerStripes = MultiGauge.builder("chainmux_peer_stripes").description("TCP connections per peer").register(registry);
         peerRtt = MultiGauge.builder("chainmux_peer_rtt_seconds").description("Smoothed PING round trip per peer")
                 .baseUnit("seconds").register(registry);

@@ -5,6 +5,7 @@ import io.chainmux.chaindb.ChainDb;
 import io.chainmux.p2p.NetworkStats;
 import io.chainmux.p2p.P2pNetwork;
 import io.chainmux.p2p.P2pNode;
+import io.chainmux.p2p.PeerDb;
 import io.chainmux.wire.ErrorCode;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -32,6 +33,14 @@ public final class P2pMetrics {
                         .tag("reason", code.name().toLowerCase()).register(r);
             }
         }
+        Gauge.builder("chainmux_peer_db_peers", node.peerDb(), PeerDb::size)
+                .description("Peers in the peer database").register(r);
+        for (PeerDb.Learned outcome : PeerDb.Learned.values()) {
+            FunctionCounter.builder("chainmux_peer_db_learned_total", node.peerDb(), db -> db.learned(outcome))
+                    .description("Peers other peers named (busy refusals, peer exchange, advertised addresses), by"
+                            + " what the database did with them")
+                    .tag("outcome", outcome.name().toLowerCase()).register(r);
+        }
         for (P2pNetwork net : node.networks()) {
             network(r, net);
         }
@@ -50,12 +59,18 @@ public final class P2pMetrics {
         sessions(r, id, s, "failed", NetworkStats::sessionsFailed);
         sessions(r, id, s, "misbehaved", NetworkStats::sessionsMisbehaved);
         sessions(r, id, s, "timeout", NetworkStats::timeouts);
+        inboundLimit(r, id, s, "busy", NetworkStats::busyRefused);
+        inboundLimit(r, id, s, "share", NetworkStats::shareRefused);
+        inboundLimit(r, id, s, "silent", NetworkStats::silentCut);
         gauge(r, "chainmux_network_active_sessions", id, "outgoing", s, NetworkStats::activeOutgoing);
         gauge(r, "chainmux_network_active_sessions", id, "inbound", s, NetworkStats::activeInbound);
         traffic(r, "chainmux_network_received_messages_total", id, t, NetworkTraffic::messagesIn);
         traffic(r, "chainmux_network_sent_messages_total", id, t, NetworkTraffic::messagesOut);
         traffic(r, "chainmux_network_received_bytes_total", id, t, NetworkTraffic::bytesIn);
         traffic(r, "chainmux_network_sent_bytes_total", id, t, NetworkTraffic::bytesOut);
+        FunctionCounter.builder("chainmux_network_send_blocked_total", t, NetworkTraffic::sendBlockedCount)
+                .description("Times a stream of this network had data queued but the peer's window was used up")
+                .tag("network", id).register(r);
     }
 
     private static void sessions(MeterRegistry r, String network, NetworkStats s, String outcome,
@@ -63,6 +78,14 @@ public final class P2pMetrics {
         FunctionCounter.builder("chainmux_network_sessions_total", s, x -> f.applyAsLong(x))
                 .description("Outgoing sessions ended, by outcome").tag("network", network).tag("outcome", outcome)
                 .register(r);
+    }
+
+    private static void inboundLimit(MeterRegistry r, String network, NetworkStats s, String limit,
+                                     ToLongFunction<NetworkStats> f) {
+        FunctionCounter.builder("chainmux_network_inbound_limit_hits_total", s, x -> f.applyAsLong(x))
+                .description("Inbound sessions refused (busy: network full; share: the peer or its address holds its"
+                        + " share) or cut (silent: no request in time)")
+                .tag("network", network).tag("limit", limit).register(r);
     }
 
     private static void gauge(MeterRegistry r, String name, String network, String direction, NetworkStats s,

@@ -5,6 +5,9 @@ import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.wire.ErrorCode;
+import io.netty.channel.Channel;
+
+import java.net.InetSocketAddress;
 
 /** A peer opened a logical connection on a registered network: accept or refuse it, once. */
 public final class InboundOpen {
@@ -28,6 +31,12 @@ public final class InboundOpen {
     /** Where the peer can be dialed (its advertised address), or null if it did not say. */
     public PeerAddress peerAddress() {
         return peer.address();
+    }
+
+    /** The remote address of the connection the open came on, or null if it is not an IP socket. */
+    public InetSocketAddress remoteAddress() {
+        Channel ch = stream.session().channel();
+        return ch != null && ch.remoteAddress() instanceof InetSocketAddress a ? a : null;
     }
 
     public NetworkId network() {

@@ -49,6 +49,8 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
     private final Runnable pump = this::pump;
     private volatile MuxStream stream;
+    /** A message has arrived from the peer (a responder uses it to cut peers that never ask). */
+    private volatile boolean received;
 
     // ---- guarded by this
     // Sized for the common case, a message or two: thousands of idle connections each hold these (a
@@ -97,6 +99,11 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     @Override
     public Executor executor() {
         return registration.executor();
+    }
+
+    /** Whether the peer has sent at least one message (complete or not yet taken) on this connection. */
+    public boolean hasReceived() {
+        return received;
     }
 
     /** Whether this node opened the connection. */
@@ -259,6 +266,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     @Override
     public void onMessage(MuxStream s, ByteBuf message) {
         registration.traffic().received(message.readableBytes());
+        received = true;
         boolean wake;
         synchronized (this) {
             if (!finished && closeReason == null) {
@@ -293,6 +301,11 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     @Override
     public void onWritable(MuxStream s) {
         schedulePump();
+    }
+
+    @Override
+    public void onSendBlocked(MuxStream s) {
+        registration.traffic().sendBlocked();
     }
 
     @Override

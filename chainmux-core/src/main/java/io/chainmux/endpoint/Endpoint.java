@@ -1,7 +1,7 @@
 package io.chainmux.endpoint;
 
-import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.HandshakeException.Reason;
+import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.Hello;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.endpoint.identity.PeerId;
@@ -13,6 +13,7 @@ import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.SessionListener;
 import io.chainmux.mux.StreamListener;
+import io.chainmux.wire.ErrorCode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -40,13 +41,16 @@ import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A node's transport: listens and dials TCP (epoll or NIO), authenticates every connection with the
@@ -83,6 +87,9 @@ public final class Endpoint implements AutoCloseable {
     private final Map<InetAddress, AtomicInteger> inboundPerIp = new ConcurrentHashMap<>();
     private final AtomicInteger inbound = new AtomicInteger();
     private final Outcome outcome = new Outcome();
+    private final AddressRateLimiter handshakeRate;
+    /** When a handshake-rate refusal was last logged (nanos); a flood logs once a second. */
+    private final AtomicLong rateLogged = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
     private volatile Channel server;
     private volatile boolean closing;
 
@@ -95,6 +102,7 @@ public final class Endpoint implements AutoCloseable {
             throw new IllegalStateException("could not set up TLS: " + e.getMessage(), e);
         }
         this.group = config.transport().newGroup(config.ioThreads(), "chainmux-io");
+        this.handshakeRate = new AddressRateLimiter(config.handshakeRate(), config.handshakeRatePerBlock());
     }
 
     /**
@@ -383,6 +391,19 @@ public final class Endpoint implements AutoCloseable {
             ch.close();
             return;
         }
+        if ((config.limitLoopback() || !ip.isLoopbackAddress()) && !handshakeRate.tryAcquire(ip, System.nanoTime())) {
+            // Refused before any TLS or handshake work: the refusal costs nothing but the accept.
+            stats.limitHit(Limit.HANDSHAKE_RATE);
+            long now = System.nanoTime();
+            long last = rateLogged.get();
+            if (now - last >= TimeUnit.SECONDS.toNanos(1) && rateLogged.compareAndSet(last, now)) {
+                log.warn("refusing {}: more than {} handshakes per {} s from its address or block (limit {}; "
+                        + "logged at most once a second)", ch.remoteAddress(), config.handshakeRate().count(),
+                        config.handshakeRate().window().toSeconds(), Limit.HANDSHAKE_RATE.label);
+            }
+            ch.close();
+            return;
+        }
         if (inbound.incrementAndGet() > config.maxInboundConnections()) {
             inbound.decrementAndGet();
             limitHit(Limit.MAX_INBOUND_CONNECTIONS, "refusing " + ch.remoteAddress() + ": "
@@ -413,6 +434,31 @@ public final class Endpoint implements AutoCloseable {
         p.addLast("handshake", new HandshakeHandler(identity(), Role.LISTENER, 0, 0, config.advertisedAddress(),
                 null, config.tls(), config.handshakeTimeout().toNanos(), outcome));
     }
+
+    /**
+     * When the mux closes a connection because the peer broke a budget (ENHANCE_YOUR_CALM) or the
+     * protocol, the peer's address loses its handshake tokens: budgets are per connection and
+     * identities are free, so without this a peer could redial and start over at once.
+     */
+    private void penalizeAbuse(MuxSession session, SocketAddress remote) {
+        if (!(remote instanceof InetSocketAddress a) || a.getAddress() == null
+                || (!config.limitLoopback() && a.getAddress().isLoopbackAddress())) {
+            return;
+        }
+        InetAddress ip = a.getAddress();
+        session.closeFuture().thenAccept(reason -> {
+            if (!reason.remote() && PEER_FAULTS.contains(reason.code())) {
+                handshakeRate.penalize(ip, System.nanoTime());
+                log.info("{} broke a limit ({}): its address must wait for new handshake tokens", remote,
+                        reason.code());
+            }
+        });
+    }
+
+    /** Local close codes that blame the peer. */
+    private static final Set<ErrorCode> PEER_FAULTS = EnumSet.of(ErrorCode.ENHANCE_YOUR_CALM,
+            ErrorCode.PROTOCOL_ERROR, ErrorCode.FLOW_CONTROL_ERROR, ErrorCode.FRAME_SIZE_ERROR,
+            ErrorCode.STREAM_LIMIT_ERROR);
 
     void limitHit(Limit limit, String message) {
         stats.limitHit(limit);
@@ -498,14 +544,22 @@ public final class Endpoint implements AutoCloseable {
         @Override
         public HandshakeException admit(HandshakeHandler h, Hello peerHello) {
             PeerId peer = peerHello.peerId();
+            // unshared mode: a connection of its own for one logical connection, outside the stripes
+            boolean unstriped = h.unstriped() || (h.role() == Role.LISTENER && peerHello.unstriped());
+            int index = h.role() == Role.DIALER ? h.stripeIndex() : peerHello.stripeIndex();
+            if (!unstriped && index >= config.maxStripesPerPeer() && h.role() == Role.LISTENER) {
+                // Refused before any state is kept for it: no peer connection, no attempt to undo.
+                limitHit(Limit.MAX_STRIPES_PER_PEER, "peer " + peer.shortForm() + " opened stripe " + index
+                        + "; max stripes per peer is " + config.maxStripesPerPeer());
+                return HandshakeException.of(Reason.LIMIT, "stripe index %d is at or above the limit of %d stripes"
+                        + " per peer", index, config.maxStripesPerPeer());
+            }
             PeerConnection pc = peers.computeIfAbsent(peer, id -> new PeerConnection(Endpoint.this, id));
             pc.learnAddress(peerHello.advertisedAddress());
-            if (h.unstriped() || (h.role() == Role.LISTENER && peerHello.unstriped())) {
-                // unshared mode: a connection of its own for one logical connection, outside the stripes
+            if (unstriped) {
                 attempts.put(h, new Attempt(pc, UNSTRIPED));
                 return closing ? HandshakeException.of(Reason.LIMIT, "the node is shutting down") : null;
             }
-            int index = h.role() == Role.DIALER ? h.stripeIndex() : peerHello.stripeIndex();
             if (h.role() == Role.DIALER && h.expectedPeer() == null && !pc.startDial(index)) {
                 pc.adoptDial(index); // learned who this is only now; admission below settles duplicates
             }
@@ -514,6 +568,16 @@ public final class Endpoint implements AutoCloseable {
                 return HandshakeException.of(Reason.LIMIT, "the node is shutting down");
             }
             return pc.admit(h.role(), index, h);
+        }
+
+        @Override
+        public HandshakeException confirm(HandshakeHandler h) {
+            Attempt a = attempts.get(h);
+            if (closing) {
+                return HandshakeException.of(Reason.LIMIT, "the node is shutting down");
+            }
+            // an unstriped connection has no slot: no crossing to settle
+            return a == null || a.index() == UNSTRIPED ? null : a.peer().confirm(h.role(), a.index(), h);
         }
 
         @Override
@@ -532,6 +596,7 @@ public final class Endpoint implements AutoCloseable {
             p.addAfter("keepalive", "mux", new MuxHandler(session));
             p.remove(ctx.name());
             stats.handshakesCompleted.increment();
+            penalizeAbuse(session, ctx.channel().remoteAddress());
             if (a.index() == UNSTRIPED) {
                 log.debug("unstriped connection to {} established ({}, {})", peer.shortForm(), h.role(), ctx.channel());
                 pc.unstripedEstablished(session);

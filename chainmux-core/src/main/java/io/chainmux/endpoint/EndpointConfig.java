@@ -3,6 +3,7 @@ package io.chainmux.endpoint;
 import io.chainmux.config.ConfigChecks;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.mux.MuxConfig;
+import io.chainmux.mux.RateLimit;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -32,13 +33,24 @@ import java.util.Objects;
  * @param unusedConnectionTimeout a peer connection this node dialed that has carried no stream for this
  *                              long is closed (GO_AWAY) and not redialed, so peers no network uses any
  *                              more do not keep TCP connections open forever
+ * @param handshakeRate         {@link Limit#HANDSHAKE_RATE}: inbound connections one remote address may
+ *                              start (a token bucket of {@code count}, refilled at {@code count} per
+ *                              {@code window}); each costs us an AUTH signature (and a TLS handshake)
+ * @param handshakeRatePerBlock the same for all addresses of one /24 (IPv4) or /64 (IPv6) block
+ * @param limitLoopback         apply the per-address rate and shares (here and in the P2P layer) to
+ *                              loopback peers too; off by default, since every local process shares
+ *                              one loopback address (the per-IP connection cap applies regardless)
+ * @param connectionPerStream   the unshared mode: every logical connection this node opens gets a TCP
+ *                              connection (and handshake) of its own, outside the stripes, closed when
+ *                              it ends; the same sessions, for measuring what sharing saves
  */
 public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String advertisedAddress,
                              Transport transport, int ioThreads, boolean tls, int stripes, int maxStripesPerPeer,
                              StripePolicy stripePolicy, int maxInboundConnections, int maxInboundPerIp,
                              Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
                              Duration connectTimeout, Backoff reconnect, MuxConfig mux, Duration shutdownGrace,
-                             Duration unusedConnectionTimeout, boolean connectionPerStream) {
+                             Duration unusedConnectionTimeout, RateLimit handshakeRate,
+                             RateLimit handshakeRatePerBlock, boolean limitLoopback, boolean connectionPerStream) {
     private static final ConfigChecks CHECK = new ConfigChecks("EndpointConfig");
 
     public static final int MAX_STRIPES = 255;
@@ -49,6 +61,8 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         Objects.requireNonNull(stripePolicy, "stripePolicy");
         Objects.requireNonNull(reconnect, "reconnect");
         Objects.requireNonNull(mux, "mux");
+        Objects.requireNonNull(handshakeRate, "handshakeRate");
+        Objects.requireNonNull(handshakeRatePerBlock, "handshakeRatePerBlock");
         advertisedAddress = advertisedAddress == null ? "" : advertisedAddress;
         if (!advertisedAddress.isEmpty()) {
             PeerAddress.parse(advertisedAddress); // clear error for a malformed address
@@ -82,6 +96,7 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                 .maxInboundPerIp(maxInboundPerIp).handshakeTimeout(handshakeTimeout).idleTimeout(idleTimeout)
                 .keepAliveInterval(keepAliveInterval).connectTimeout(connectTimeout).reconnect(reconnect).mux(mux)
                 .shutdownGrace(shutdownGrace).unusedConnectionTimeout(unusedConnectionTimeout)
+                .handshakeRate(handshakeRate).handshakeRatePerBlock(handshakeRatePerBlock).limitLoopback(limitLoopback)
                 .connectionPerStream(connectionPerStream);
     }
 
@@ -106,6 +121,9 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         private MuxConfig mux = MuxConfig.defaults();
         private Duration shutdownGrace = Duration.ofSeconds(5);
         private Duration unusedConnectionTimeout = Duration.ofMinutes(10);
+        private RateLimit handshakeRate = RateLimit.of(16, Duration.ofSeconds(10));
+        private RateLimit handshakeRatePerBlock = RateLimit.of(64, Duration.ofSeconds(10));
+        private boolean limitLoopback;
         private boolean connectionPerStream;
 
         private Builder(NodeIdentity identity) {
@@ -131,13 +149,16 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         public Builder mux(MuxConfig v) { mux = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
         public Builder unusedConnectionTimeout(Duration v) { unusedConnectionTimeout = v; return this; }
+        public Builder handshakeRate(RateLimit v) { handshakeRate = v; return this; }
+        public Builder handshakeRatePerBlock(RateLimit v) { handshakeRatePerBlock = v; return this; }
+        public Builder limitLoopback(boolean v) { limitLoopback = v; return this; }
         public Builder connectionPerStream(boolean v) { connectionPerStream = v; return this; }
 
         public EndpointConfig build() {
             return new EndpointConfig(identity, listen, advertisedAddress, transport, ioThreads, tls, stripes,
                     maxStripesPerPeer, stripePolicy, maxInboundConnections, maxInboundPerIp, handshakeTimeout,
                     idleTimeout, keepAliveInterval, connectTimeout, reconnect, mux, shutdownGrace,
-                    unusedConnectionTimeout, connectionPerStream);
+                    unusedConnectionTimeout, handshakeRate, handshakeRatePerBlock, limitLoopback, connectionPerStream);
         }
     }
 }

@@ -49,6 +49,12 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
         /** The peer's HELLO passed the identity checks; refuse it (crossing, limits) or return null. */
         HandshakeException admit(HandshakeHandler handshake, Hello peerHello);
 
+        /**
+         * The peer's AUTH verified; refuse the connection now (a crossing decided while this handshake
+         * was in flight) or return null to complete it.
+         */
+        HandshakeException confirm(HandshakeHandler handshake);
+
         void completed(HandshakeHandler handshake, ChannelHandlerContext ctx, PeerId peer, Hello peerHello);
 
         void failed(HandshakeHandler handshake, ChannelHandlerContext ctx, HandshakeException failure);
@@ -165,6 +171,10 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         try {
             if (state == State.PREAMBLE) {
+                if (in.readableBytes() >= Integer.BYTES && in.getInt(in.readerIndex()) != Preamble.MAGIC) {
+                    throw HandshakeException.of(Reason.NOT_CHAINMUX, "not a chainmux peer: preamble starts 0x%08x",
+                            in.getInt(in.readerIndex()));
+                }
                 Preamble peer = Preamble.decode(in);
                 if (peer == null) {
                     return;
@@ -187,6 +197,9 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
             fail(ctx, e);
         } catch (MuxException e) {
             fail(ctx, HandshakeException.malformed(e));
+        } catch (RuntimeException e) { // a bug of ours: contained, the connection still ends
+            Endpoint.log.warn("handshake with {} failed on an internal error", ctx.channel().remoteAddress(), e);
+            fail(ctx, HandshakeException.of(Reason.CONNECTION_FAILED, "internal error during the handshake: %s", e));
         }
         if (failed) {
             in.skipBytes(in.readableBytes()); // after success the rest (SETTINGS, ...) belongs to the mux
@@ -206,6 +219,10 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
             ctx.writeAndFlush(out);
         } else {
             PeerId peer = verifier.onPeerAuth(payload);
+            HandshakeException refusal = outcome.confirm(this);
+            if (refusal != null) {
+                throw refusal;
+            }
             state = State.DONE;
             deadline.cancel(false);
             try {
@@ -279,9 +296,14 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
         fail(ctx, HandshakeException.of(Reason.CONNECTION_FAILED, "connection error during the handshake: %s", cause));
     }
 
-    /** Ends the handshake once: GO_AWAY with the reason's code when the peer can read it, then close. */
+    /**
+     * Ends the handshake once: GO_AWAY with the reason's code when the peer can read it (never to a
+     * peer that is not chainmux), then close. Whatever the outcome's bookkeeping throws, the
+     * connection is closed: a failed handshake never holds its connection.
+     */
     void fail(ChannelHandlerContext ctx, HandshakeException e) {
         if (state == State.DONE) {
+            ctx.close(); // already ended (or failing again after a bug): make sure it is closed
             return;
         }
         boolean spoke = state != State.WAITING;
@@ -290,8 +312,12 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
         if (deadline != null) {
             deadline.cancel(false);
         }
-        outcome.failed(this, ctx, e); // count and report before the peer can see the close
-        if (spoke && ctx.channel().isActive() && e.errorCode().onWire()) {
+        try {
+            outcome.failed(this, ctx, e); // count and report before the peer can see the close
+        } catch (RuntimeException bug) {
+            Endpoint.log.warn("handshake failure of {} not fully recorded", ctx.channel().remoteAddress(), bug);
+        }
+        if (spoke && ctx.channel().isActive() && e.errorCode().onWire() && e.reason() != Reason.NOT_CHAINMUX) {
             ByteBuf out = ctx.alloc().buffer(WireFormat.HEADER_LENGTH + WireFormat.GO_AWAY_FIXED_LENGTH
                     + WireFormat.MAX_GO_AWAY_REASON_LENGTH);
             FrameWriter.writeGoAway(out, 0, e.errorCode(), e.getMessage());

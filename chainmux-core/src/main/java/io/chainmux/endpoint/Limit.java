@@ -8,6 +8,11 @@ public enum Limit {
     MAX_INBOUND_PER_IP("max_inbound_per_ip"),
     /** Stripes (TCP connections) of one peer: a HELLO with a stripe index at or above it is refused. */
     MAX_STRIPES_PER_PEER("max_stripes_per_peer"),
+    /**
+     * Inbound connections one remote address (or /24, /64 block) may start: a token bucket, so a
+     * stranger cannot make us sign AUTHs at will. Over it, the connection is closed at accept.
+     */
+    HANDSHAKE_RATE("handshake_rate"),
     /** Preamble, TLS and identity handshake must finish within it. */
     HANDSHAKE_TIMEOUT("handshake_timeout"),
     /** A connection that receives nothing (not even a PING reply) for this long is closed. */

@@ -259,7 +259,11 @@ public final class PeerConnection {
 
     synchronized void learnAddress(String advertised) {
         if (address == null && advertised != null && !advertised.isEmpty()) {
-            address = PeerAddress.parse(advertised).withPeer(peerId);
+            try {
+                address = PeerAddress.parse(advertised).withPeer(peerId);
+            } catch (IllegalArgumentException unusable) {
+                // an unauthenticated hint we cannot use: ignored, not a reason to fail the handshake
+            }
         }
     }
 
@@ -297,11 +301,9 @@ public final class PeerConnection {
      * @return null to admit, or the refusal to send
      */
     synchronized HandshakeException admit(Role ourRole, int index, Object token) {
-        if (index >= endpoint.config().maxStripesPerPeer()) {
-            endpoint.limitHit(Limit.MAX_STRIPES_PER_PEER, "peer " + peerId.shortForm() + " opened stripe "
-                    + index + "; max stripes per peer is " + endpoint.config().maxStripesPerPeer());
+        if (index >= slots.length) { // the endpoint refuses these before; never index past the table
             return HandshakeException.of(Reason.LIMIT, "stripe index %d is at or above the limit of %d stripes per peer",
-                    index, endpoint.config().maxStripesPerPeer());
+                    index, slots.length);
         }
         Slot s = slots[index];
         // A stripe that is going away (GO_AWAY either way, or closing) no longer counts.
@@ -332,6 +334,32 @@ public final class PeerConnection {
         }
         s.admittedInbound = token;
         return null;
+    }
+
+    /**
+     * Decides, once the peer's AUTH verified, whether an admitted connection may still become stripe
+     * {@code index}. A crossing can be settled only now: the peer's HELLO on our dial may arrive before
+     * its own dial's HELLO (so both were admitted), and either handshake may finish first. Whatever the
+     * order, the connection dialed by the higher peer id is refused (docs/PROTOCOL.md section 5.3).
+     *
+     * @return null to complete, or the refusal to send
+     */
+    synchronized HandshakeException confirm(Role ourRole, int index, Object token) {
+        Slot s = slots[index];
+        MuxSession established = s.established != null && s.established.isOpenForStreams() ? s.established : null;
+        boolean ourDialWins = endpoint.identity().peerId().compareTo(peerId) < 0;
+        if (ourRole == Role.DIALER) {
+            boolean theirs = s.admittedInbound != null || (established != null && !s.establishedByUs);
+            return theirs && !ourDialWins ? HandshakeException.of(Reason.CROSSED,
+                    "crossed dial on stripe %d: %s's connection wins", index, peerId.shortForm()) : null;
+        }
+        if (s.admittedInbound != token) {
+            return null; // superseded by a newer inbound connection: established() retires it
+        }
+        boolean ours = s.dialing > 0 || (established != null && s.establishedByUs); // as in admit()
+        return ours && ourDialWins ? HandshakeException.of(Reason.CROSSED,
+                "crossed dial on stripe %d: the connection dialed by %s wins", index,
+                endpoint.identity().peerId().shortForm()) : null;
     }
 
     /**
@@ -384,6 +412,9 @@ public final class PeerConnection {
     void attemptFailed(Role ourRole, int index, Object token, HandshakeException failure) {
         List<CompletableFuture<PeerConnection>> fail = List.of();
         boolean redial;
+        if (index < 0 || index >= slots.length) {
+            return; // refused before it had a slot
+        }
         synchronized (this) {
             Slot s = slots[index];
             if (ourRole == Role.DIALER) {

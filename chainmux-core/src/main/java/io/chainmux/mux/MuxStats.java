@@ -17,6 +17,9 @@ public final class MuxStats {
     long sendWindowStalls;
     long connectionWindowStalls;
     long budgetExceeded;
+    long receiveCommitted;
+    long receiveCommittedPeak;
+    long sendBlocked;
 
     /** Payload bytes received in DATA frames. */
     public long bytesIn() { return bytesIn; }
@@ -36,4 +39,13 @@ public final class MuxStats {
     public long connectionWindowStalls() { return connectionWindowStalls; }
     /** Times a peer exceeded a control-frame budget (resets, pings, queued control frames). */
     public long budgetExceeded() { return budgetExceeded; }
+    /**
+     * Bytes of receive credit committed to the peer right now, over all streams: a bound on what it
+     * can make this side hold in windows and unread messages; never above {@link MuxConfig#receiveBudget()}.
+     */
+    public long receiveCommitted() { return receiveCommitted; }
+    /** The highest {@link #receiveCommitted()} so far. */
+    public long receiveCommittedPeak() { return receiveCommittedPeak; }
+    /** Times a stream with data queued ran out of its send window (the peer does not read fast enough). */
+    public long sendBlocked() { return sendBlocked; }
 }

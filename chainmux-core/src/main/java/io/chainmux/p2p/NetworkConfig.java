@@ -16,6 +16,15 @@ import java.time.Duration;
  *                               asking it: inbound sessions only)
  * @param maxInboundSessions     inbound sessions the accept side runs at once; beyond that opens are
  *                               refused REFUSED_BUSY with alternative peers
+ * @param maxInboundPerPeer      inbound sessions one peer may hold here (an honest peer holds one, two
+ *                               while one ends and the next starts); beyond it: REFUSED_LIMIT
+ * @param maxInboundPerAddress   inbound sessions all peers at one remote IP address may hold here
+ *                               (loopback exempt unless the endpoint limits loopback); beyond it:
+ *                               REFUSED_LIMIT
+ * @param firstRequestTimeout    an inbound session that has received no message this long after it was
+ *                               accepted is cut (SESSION_TIMEOUT) when the network is full and another
+ *                               peer wants its slot, so a silent peer cannot sit on a slot; zero turns
+ *                               the cut off (for protocols where the responder speaks first)
  * @param sessionTimeout         a session is cut after this, times a uniform factor in
  *                               [1 - timeoutJitter, 1 + timeoutJitter]
  * @param timeoutJitter          relative jitter of the session timeout, so sessions do not end in lockstep
@@ -41,7 +50,8 @@ import java.time.Duration;
  *                               {@link Dispatch#PRIORITY} for latency-sensitive networks that must not wait
  *                               behind bulk networks' work
  */
-public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration sessionTimeout, double timeoutJitter,
+public record NetworkConfig(int targetDegree, int maxInboundSessions, int maxInboundPerPeer, int maxInboundPerAddress,
+                            Duration firstRequestTimeout, Duration sessionTimeout, double timeoutJitter,
                             boolean timeoutIsSuccess, Duration restartDelay, Duration requestInterval,
                             boolean sharingAware, double sharingProbability, int sharingMaxFailures,
                             int sharingPeerCap, Duration backoffBase, Duration backoffMax, int busyAlternatives, int maxMessageSize,
@@ -55,6 +65,10 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
         CHECK.require(targetDegree >= 0 && targetDegree <= MAX_DEGREE, "targetDegree", targetDegree, "in [0, " + MAX_DEGREE + "]");
         CHECK.require(maxInboundSessions >= 0 && maxInboundSessions <= 100_000, "maxInboundSessions", maxInboundSessions,
                 "in [0, 100000]");
+        CHECK.require(maxInboundPerPeer >= 1, "maxInboundPerPeer", maxInboundPerPeer, ">= 1");
+        CHECK.require(maxInboundPerAddress >= 1, "maxInboundPerAddress", maxInboundPerAddress, ">= 1");
+        CHECK.require(firstRequestTimeout != null && !firstRequestTimeout.isNegative(), "firstRequestTimeout",
+                firstRequestTimeout, ">= 0");
         CHECK.positive(sessionTimeout, "sessionTimeout");
         CHECK.require(sessionTimeout.compareTo(MAX_SESSION_TIMEOUT) <= 0, "sessionTimeout", sessionTimeout,
                 "at most " + MAX_SESSION_TIMEOUT);
@@ -87,6 +101,8 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
 
     public Builder toBuilder() {
         return new Builder().targetDegree(targetDegree).maxInboundSessions(maxInboundSessions)
+                .maxInboundPerPeer(maxInboundPerPeer).maxInboundPerAddress(maxInboundPerAddress)
+                .firstRequestTimeout(firstRequestTimeout)
                 .sessionTimeout(sessionTimeout).timeoutJitter(timeoutJitter).timeoutIsSuccess(timeoutIsSuccess)
                 .restartDelay(restartDelay).requestInterval(requestInterval).sharingAware(sharingAware)
                 .sharingProbability(sharingProbability).sharingMaxFailures(sharingMaxFailures).sharingPeerCap(sharingPeerCap)
@@ -114,6 +130,9 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
     public static final class Builder {
         private int targetDegree = 8;
         private int maxInboundSessions = 16;
+        private int maxInboundPerPeer = 2;
+        private int maxInboundPerAddress = 8;
+        private Duration firstRequestTimeout = Duration.ofSeconds(5);
         private Duration sessionTimeout = Duration.ofSeconds(240);
         private double timeoutJitter = 0.1;
         private boolean timeoutIsSuccess = true;
@@ -133,6 +152,9 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
 
         public Builder targetDegree(int v) { targetDegree = v; return this; }
         public Builder maxInboundSessions(int v) { maxInboundSessions = v; return this; }
+        public Builder maxInboundPerPeer(int v) { maxInboundPerPeer = v; return this; }
+        public Builder maxInboundPerAddress(int v) { maxInboundPerAddress = v; return this; }
+        public Builder firstRequestTimeout(Duration v) { firstRequestTimeout = v; return this; }
         public Builder sessionTimeout(Duration v) { sessionTimeout = v; return this; }
         public Builder timeoutJitter(double v) { timeoutJitter = v; return this; }
         public Builder timeoutIsSuccess(boolean v) { timeoutIsSuccess = v; return this; }
@@ -149,7 +171,8 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, Duration s
         public Builder dispatch(Dispatch v) { dispatch = v; return this; }
 
         public NetworkConfig build() {
-            return new NetworkConfig(targetDegree, maxInboundSessions, sessionTimeout, timeoutJitter, timeoutIsSuccess,
+            return new NetworkConfig(targetDegree, maxInboundSessions, maxInboundPerPeer, maxInboundPerAddress,
+                    firstRequestTimeout, sessionTimeout, timeoutJitter, timeoutIsSuccess,
                     restartDelay, requestInterval, sharingAware, sharingProbability, sharingMaxFailures, sharingPeerCap, backoffBase,
                     backoffMax, busyAlternatives, maxMessageSize, dispatch);
         }

@@ -20,6 +20,8 @@ public final class NetworkStats {
     final LongAdder inboundOk = new LongAdder();
     final LongAdder inboundFailed = new LongAdder();
     final LongAdder busyRefused = new LongAdder();
+    final LongAdder shareRefused = new LongAdder();
+    final LongAdder silentCut = new LongAdder();
     /** Failed outgoing sessions by reason category (a few fixed strings and error-code names). */
     private final Map<String, LongAdder> failureReasons = new ConcurrentHashMap<>();
 
@@ -97,5 +99,21 @@ public final class NetworkStats {
     /** Inbound opens this network refused as busy (at its inbound session limit). */
     public long busyRefused() {
         return busyRefused.sum();
+    }
+
+    /**
+     * Inbound opens refused (REFUSED_LIMIT) because the peer, or its address, already held its share of
+     * this network's or the node's inbound slots.
+     */
+    public long shareRefused() {
+        return shareRefused.sum();
+    }
+
+    /**
+     * Inbound sessions cut for a newcomer because no request had arrived within
+     * {@link NetworkConfig#firstRequestTimeout()}.
+     */
+    public long silentCut() {
+        return silentCut.sum();
     }
 }

@@ -20,9 +20,17 @@ import java.util.Objects;
  * @param pruneAge        ... and no success for this long (chainweb: 12 h), idle and not sticky
  * @param persistInterval how often the peer database is pruned and saved
  * @param exchange        the peer exchange's limits and network settings
+ * @param maxPeers        peers the database keeps at most ({@link PeerDb#DEFAULT_MAX_PEERS}); when
+ *                        full, only peers that never worked make room
+ * @param maxNewPeersPerSource peers one other peer may introduce (through busy refusals or the peer
+ *                        exchange, over all networks) that have not worked yet
+ *                        ({@link PeerDb#DEFAULT_MAX_NEW_PER_SOURCE})
+ * @param maxInboundShare the largest share (0-1] of the node's inbound session slots (over all
+ *                        networks) one peer, or one remote address, may hold; default 0.25
  */
 public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peerDbFile, List<PeerAddress> bootstrap,
-                         int maxFailures, Duration pruneAge, Duration persistInterval, PeerExchangeConfig exchange) {
+                         int maxFailures, Duration pruneAge, Duration persistInterval, PeerExchangeConfig exchange,
+                         int maxPeers, int maxNewPeersPerSource, double maxInboundShare) {
     public NodeConfig {
         Objects.requireNonNull(endpoint, "NodeConfig.endpoint");
         Objects.requireNonNull(broker, "NodeConfig.broker");
@@ -38,6 +46,16 @@ public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peer
         }
         if (pruneAge == null || pruneAge.isNegative()) {
             throw new IllegalArgumentException("NodeConfig.pruneAge must be >= 0, was " + pruneAge);
+        }
+        if (maxPeers < 1) {
+            throw new IllegalArgumentException("NodeConfig.maxPeers must be >= 1, was " + maxPeers);
+        }
+        if (maxNewPeersPerSource < 0) {
+            throw new IllegalArgumentException("NodeConfig.maxNewPeersPerSource must be >= 0, was "
+                    + maxNewPeersPerSource);
+        }
+        if (!(maxInboundShare > 0 && maxInboundShare <= 1)) {
+            throw new IllegalArgumentException("NodeConfig.maxInboundShare must be in (0, 1], was " + maxInboundShare);
         }
         if (persistInterval == null || persistInterval.isNegative() || persistInterval.isZero()) {
             throw new IllegalArgumentException("NodeConfig.persistInterval must be positive, was " + persistInterval);
@@ -57,6 +75,9 @@ public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peer
         private Duration pruneAge = Duration.ofHours(12);
         private Duration persistInterval = Duration.ofSeconds(30);
         private PeerExchangeConfig exchange = PeerExchangeConfig.defaults();
+        private int maxPeers = PeerDb.DEFAULT_MAX_PEERS;
+        private int maxNewPeersPerSource = PeerDb.DEFAULT_MAX_NEW_PER_SOURCE;
+        private double maxInboundShare = 0.25;
 
         private Builder(EndpointConfig endpoint) {
             this.endpoint = endpoint;
@@ -69,10 +90,13 @@ public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peer
         public Builder pruneAge(Duration v) { pruneAge = v; return this; }
         public Builder persistInterval(Duration v) { persistInterval = v; return this; }
         public Builder exchange(PeerExchangeConfig v) { exchange = v; return this; }
+        public Builder maxPeers(int v) { maxPeers = v; return this; }
+        public Builder maxNewPeersPerSource(int v) { maxNewPeersPerSource = v; return this; }
+        public Builder maxInboundShare(double v) { maxInboundShare = v; return this; }
 
         public NodeConfig build() {
             return new NodeConfig(endpoint, broker, peerDbFile, bootstrap, maxFailures, pruneAge, persistInterval,
-                    exchange);
+                    exchange, maxPeers, maxNewPeersPerSource, maxInboundShare);
         }
     }
 }

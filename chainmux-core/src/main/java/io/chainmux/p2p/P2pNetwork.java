@@ -8,13 +8,17 @@ import io.chainmux.broker.NetworkId;
 import io.chainmux.broker.Registration;
 import io.chainmux.broker.SessionClosedException;
 import io.chainmux.endpoint.PeerAddress;
+import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.mux.CloseReason;
+import io.chainmux.mux.MuxSession;
 import io.chainmux.wire.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +43,7 @@ import java.util.concurrent.ScheduledFuture;
  *
  * <ul>
  * <li>Request: keeps {@link NetworkConfig#targetDegree()} outgoing sessions running, each with a
- *     different peer, chosen by {@link PeerPicker} (random, weighted by score, optionally
+ *     different peer, chosen by {@link NextPeers} and {@link PeerPicker} (random, weighted by score, optionally
  *     sharing-aware) among peers not in backoff and not cooling down after refusing (busy: for
  *     {@code backoffBase}; unknown network: for {@code backoffMax}).</li>
  * <li>Accept: runs the responder session for inbound connections up to
@@ -66,11 +70,16 @@ public final class P2pNetwork implements NetworkHandler {
         final boolean outbound;
         /** System.nanoTime() at which the network cuts it (see {@link #cutExpired()}). */
         long deadline;
+        /** For an inbound session: the remote address its slot is counted under (may be null). */
+        final InetAddress from;
+        /** When it started (nanos), for the first-request deadline. */
+        final long startNanos = System.nanoTime();
         boolean done;
 
-        Running(LogicalConnection conn, boolean outbound) {
+        Running(LogicalConnection conn, boolean outbound, InetAddress from) {
             this.conn = conn;
             this.outbound = outbound;
+            this.from = from;
         }
     }
 
@@ -82,7 +91,8 @@ public final class P2pNetwork implements NetworkHandler {
     private final Session responder;
     private final Clock clock;
     private final Random random;
-    private final PeerPicker picker;
+    private final NextPeers nextPeers;
+    private final InboundSlots inboundSlots;
     private final NetworkStats stats = new NetworkStats();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     /** Peers with an outgoing session (or open) on this network: never two at once with one peer. */
@@ -103,8 +113,9 @@ public final class P2pNetwork implements NetworkHandler {
     private boolean waitingForPeers;
     private volatile boolean stopped;
 
-    P2pNetwork(NetworkId id, NetworkConfig config, ConnectionBroker broker, PeerDb peers, Session requester,
-               Session responder, Clock clock, Random random) {
+    P2pNetwork(NetworkId id, NetworkConfig config, ConnectionBroker broker, PeerDb peers, InboundShares shares,
+               Session requester, Session responder, Clock clock, Random random) {
+        this.inboundSlots = new InboundSlots(config, shares);
         this.id = id;
         this.config = config;
         this.broker = broker;
@@ -113,7 +124,7 @@ public final class P2pNetwork implements NetworkHandler {
         this.responder = responder;
         this.clock = clock;
         this.random = random;
-        this.picker = new PeerPicker(config, random, broker::isConnectedOrDialing, broker::connectedOrDialingPeers);
+        this.nextPeers = new NextPeers(config, random, broker::isConnectedOrDialing, broker::connectedOrDialingPeers);
     }
 
     void start() {
@@ -168,24 +179,15 @@ public final class P2pNetwork implements NetworkHandler {
             return;
         }
         List<PeerInfo> snapshot = peers.snapshot();
-        List<PeerInfo> candidates = new ArrayList<>();
         long nextEligible = Long.MAX_VALUE;
         for (PeerInfo p : snapshot) {
-            if (eligible(p, now)) {
-                candidates.add(p);
-            } else if (!outgoing.contains(p.id())) {
-                nextEligible = Math.min(nextEligible, eligibleAt(p));
+            long at = eligibleAt(p);
+            if (at > now && !outgoing.contains(p.id())) {
+                nextEligible = Math.min(nextEligible, at);
             }
         }
-        while (need > 0) {
-            PeerInfo p = picker.pick(candidates);
-            if (p == null) {
-                break;
-            }
-            candidates.remove(p);
-            startOutgoing(p);
-            need--;
-        }
+        need -= nextPeers.fill(need, snapshot, now,
+                p -> outgoing.contains(p) || cooldownUntil.getOrDefault(p, 0L) > now, this::startOutgoing);
         if (need <= 0) {
             cancelTick();
             return;
@@ -210,20 +212,13 @@ public final class P2pNetwork implements NetworkHandler {
         }
     }
 
-    /** When a peer that is not eligible now becomes eligible (cooldown and backoff over). */
+    /** When a peer becomes eligible (cooldown and backoff over; {@link NextPeers} applies the same rules). */
     private long eligibleAt(PeerInfo p) {
         long at = cooldownUntil.getOrDefault(p.id(), 0L);
         if (p.successiveFailures() > 0) {
             at = Math.max(at, p.lastFailure() + config.backoff(p.successiveFailures()).toMillis());
         }
         return at;
-    }
-
-    private boolean eligible(PeerInfo p, long now) {
-        return !outgoing.contains(p.id())
-                && cooldownUntil.getOrDefault(p.id(), 0L) <= now
-                && (p.successiveFailures() == 0
-                || now >= p.lastFailure() + config.backoff(p.successiveFailures()).toMillis());
     }
 
     private void startOutgoing(PeerInfo p) {
@@ -240,7 +235,7 @@ public final class P2pNetwork implements NetworkHandler {
                 outgoing.remove(peer);
                 peers.sessionEnded(peer);
             } else {
-                run(conn, requester, true);
+                run(conn, requester, true, null);
             }
         });
     }
@@ -256,8 +251,9 @@ public final class P2pNetwork implements NetworkHandler {
                 case REFUSED_BUSY -> {
                     stats.busyReceived.increment();
                     cooldownUntil.put(peer, now + config.backoffBase().toMillis());
+                    InetAddress from = remoteIp(peer);
                     for (PeerAddress alternative : BusyDetail.decode(closed.reason().detail())) {
-                        peers.add(alternative, false);
+                        peers.learn(alternative, peer, from); // scope-checked, within peer's budget
                     }
                 }
                 case REFUSED_UNKNOWN_NETWORK -> {
@@ -269,8 +265,9 @@ public final class P2pNetwork implements NetworkHandler {
                 default -> peers.failure(peer, false);
             }
         } else if (cause instanceof HandshakeException h && h.reason() == HandshakeException.Reason.UNEXPECTED_PEER) {
-            log.info("{}: another node answers at the address of {}; forgetting it", id, peer.shortForm());
-            peers.remove(peer);
+            boolean forgot = peers.addressTaken(peer);
+            log.info("{}: another node answers at the address of {}{}", id, peer.shortForm(),
+                    forgot ? "; forgetting it" : "; it has worked before, so it is only charged a failure");
         } else {
             peers.failure(peer, false);
         }
@@ -289,25 +286,75 @@ public final class P2pNetwork implements NetworkHandler {
             return;
         }
         PeerId peer = open.peer();
+        InetSocketAddress remote = open.remoteAddress();
+        InetAddress from = remote == null ? null : remote.getAddress();
         PeerAddress advertised = open.peerAddress();
         if (advertised != null) {
-            peers.add(advertised.withPeer(peer), false);
+            peers.learn(advertised.withPeer(peer), peer, from);
         }
         peers.serves(peer, id);
-        if (stats.activeInbound.get() >= config.maxInboundSessions()) {
+        InboundSlots.Refusal refusal = inboundSlots.tryTake(peer, from);
+        if (refusal == InboundSlots.Refusal.FULL && cutSilent()) {
+            refusal = inboundSlots.tryTake(peer, from);
+        }
+        if (refusal == InboundSlots.Refusal.FULL) {
             stats.busyRefused.increment();
             open.refuse(ErrorCode.REFUSED_BUSY, BusyDetail.encode(alternatives(peer)));
             return;
         }
+        if (refusal == InboundSlots.Refusal.SHARE) {
+            stats.shareRefused.increment();
+            log.debug("{}: refusing an open from {}: {}", id, peer.shortForm(), inboundSlots.lastReason());
+            open.refuse(ErrorCode.REFUSED_LIMIT, null);
+            return;
+        }
         peers.sessionStarted(peer);
-        run(open.accept(config.maxMessageSize()), responder, false);
+        run(open.accept(config.maxMessageSize()), responder, false, from);
     }
 
-    /** Peers to suggest instead of us: not the requester, not failing, serving this network first. */
+    /**
+     * The network is full and a peer wants a slot: cuts the oldest inbound session that has received
+     * nothing within {@link NetworkConfig#firstRequestTimeout()} of its accept, since it only holds a
+     * slot. Cut only when a slot is wanted, so a node too loaded to see a first request in time (a
+     * thousand networks starting at once) does not cut honest sessions for nothing.
+     *
+     * @return true if a session was cut (its slot is free)
+     */
+    private boolean cutSilent() {
+        if (config.firstRequestTimeout().isZero()) {
+            return false;
+        }
+        long now = System.nanoTime();
+        long deadline = config.firstRequestTimeout().toNanos();
+        Running oldest = null;
+        for (Running r : running) {
+            if (!r.outbound && !r.done && now - r.startNanos >= deadline && !r.conn.hasReceived()
+                    && (oldest == null || r.startNanos < oldest.startNanos)) {
+                oldest = r;
+            }
+        }
+        if (oldest == null) {
+            return false;
+        }
+        stats.silentCut.increment();
+        log.debug("{}: cutting the session of {} for a newcomer: no request within {} ms", id,
+                oldest.conn.peer().shortForm(), config.firstRequestTimeout().toMillis());
+        oldest.conn.abort(ErrorCode.SESSION_TIMEOUT);
+        end(oldest, SessionOutcome.failed("no request within " + config.firstRequestTimeout().toMillis() + " ms"),
+                null, false);
+        return true;
+    }
+
+    /**
+     * Peers to suggest instead of us: not the requester, not failing, and known to work (a session
+     * succeeded, or the operator named it), so we never pass on addresses others fed us; serving
+     * this network first.
+     */
     private List<PeerAddress> alternatives(PeerId requester) {
         List<PeerInfo> good = new ArrayList<>();
         for (PeerInfo p : peers.snapshot()) {
-            if (!p.id().equals(requester) && p.successiveFailures() == 0 && p.mayServe(id)) {
+            if (!p.id().equals(requester) && p.successiveFailures() == 0 && p.mayServe(id)
+                    && (p.successes() > 0 || p.sticky())) {
                 good.add(p);
             }
         }
@@ -320,10 +367,23 @@ public final class P2pNetwork implements NetworkHandler {
         return out;
     }
 
+    /** The IP address of a stripe to {@code peer}, or null if none is up. */
+    private InetAddress remoteIp(PeerId peer) {
+        PeerConnection pc = broker.endpoint().peer(peer);
+        if (pc != null) {
+            for (MuxSession stripe : pc.stripes()) {
+                if (stripe.channel() != null && stripe.channel().remoteAddress() instanceof InetSocketAddress a) {
+                    return a.getAddress();
+                }
+            }
+        }
+        return null;
+    }
+
     // ------------------------------------------------------------------ sessions
 
-    private void run(LogicalConnection conn, Session session, boolean outbound) {
-        Running r = new Running(conn, outbound);
+    private Running run(LogicalConnection conn, Session session, boolean outbound, InetAddress from) {
+        Running r = new Running(conn, outbound, from);
         running.add(r);
         if (outbound) {
             if (stats.activeOutgoing.incrementAndGet() >= config.targetDegree()) {
@@ -350,6 +410,7 @@ public final class P2pNetwork implements NetworkHandler {
             stage = CompletableFuture.failedStage(t);
         }
         stage.whenComplete((outcome, failure) -> execute(() -> end(r, outcome, failure, false)));
+        return r;
     }
 
     private void end(Running r, SessionOutcome outcome, Throwable failure, boolean timedOut) {
@@ -386,6 +447,7 @@ public final class P2pNetwork implements NetworkHandler {
             scheduleFill(config.restartDelay());
         } else {
             stats.activeInbound.decrementAndGet();
+            inboundSlots.release(peer, r.from);
             if (o.success()) {
                 stats.inboundOk.increment();
             } else {
@@ -512,6 +574,9 @@ public final class P2pNetwork implements NetworkHandler {
                     r.done = true;
                     r.conn.finish();
                     peers.sessionEnded(r.conn.peer());
+                    if (!r.outbound) {
+                        inboundSlots.release(r.conn.peer(), r.from);
+                    }
                 }
                 running.clear();
                 done.complete(null);

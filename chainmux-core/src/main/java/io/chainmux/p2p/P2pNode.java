@@ -42,6 +42,8 @@ public final class P2pNode implements AutoCloseable {
     private final Clock clock = Clock.systemUTC();
     private final Random random = new Random();
     private final PeerDb peers;
+    /** Inbound session slots each peer and address holds over all networks. */
+    private final InboundShares inboundShares;
     private final ConnectionBroker broker;
     private final Map<NetworkId, P2pNetwork> networks = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -49,6 +51,7 @@ public final class P2pNode implements AutoCloseable {
     private P2pNode(NodeConfig config, PeerDb peers, ConnectionBroker broker) {
         this.config = config;
         this.peers = peers;
+        this.inboundShares = new InboundShares(config.maxInboundShare(), config.endpoint().limitLoopback());
         this.broker = broker;
     }
 
@@ -60,7 +63,8 @@ public final class P2pNode implements AutoCloseable {
      */
     public static P2pNode start(NodeConfig config) {
         PeerId self = config.endpoint().identity().peerId();
-        PeerDb peers = new PeerDb(self, Clock.systemUTC(), config.maxFailures(), config.pruneAge());
+        PeerDb peers = new PeerDb(self, Clock.systemUTC(), config.maxFailures(), config.pruneAge(), config.maxPeers(),
+                config.maxNewPeersPerSource());
         if (config.peerDbFile() != null) {
             try {
                 int n = peers.load(config.peerDbFile());
@@ -90,7 +94,7 @@ public final class P2pNode implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the node is closed");
         }
-        P2pNetwork n = new P2pNetwork(id, networkConfig, broker, peers, requester, responder, clock,
+        P2pNetwork n = new P2pNetwork(id, networkConfig, broker, peers, inboundShares, requester, responder, clock,
                 new Random(random.nextLong()));
         if (networks.putIfAbsent(id, n) != null) {
             throw new IllegalStateException("the node already serves network " + id);

@@ -5,11 +5,14 @@ import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.identity.PeerId;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -17,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The peers a node knows, shared by all its networks: address, networks served, successive
@@ -29,6 +33,17 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Pruning (like chainweb): a peer with more than {@code maxFailures} successive failures, no
  * success for {@code pruneAge}, no active session and not sticky is forgotten.
+ *
+ * <p>Bounded, and guarded against poisoning. Peers learned from other peers (busy refusals, peer
+ * exchange, advertised addresses) come in through {@link #learn}: the address must be usable
+ * ({@link AddressScope}: no unspecified, multicast or broadcast address, no port 0, nothing narrower
+ * than the link it came over); one source peer may have at most {@code maxNewPerSource} peers it
+ * introduced that have not worked yet, whatever network they came through (the database is shared,
+ * so a thousand networks do not multiply the budget); and a known peer's address is never changed by
+ * anyone but the peer itself (its own authenticated advertisement) or the operator ({@link #add}).
+ * The database holds at most {@code maxPeers}; when full, a newcomer takes the place of a peer that
+ * has never worked (most failures first), never of a sticky peer, one with a session, or one that
+ * has worked: a stranger cannot make the node forget good peers.
  *
  * <p>Persistence: {@link #save(Path)} writes {@link PeerDbFile}'s text format atomically; active
  * sessions and "does not serve" marks are not persisted.
@@ -47,11 +62,41 @@ public final class PeerDb {
      */
     public static final long FAILURE_WINDOW_MILLIS = 1000;
 
+    /** Default {@code maxPeers}: room for every peer of a 1000-network node at degree 8 that has worked. */
+    public static final int DEFAULT_MAX_PEERS = 2048;
+    /** Default {@code maxNewPerSource}: as many as one peer exchange accepts. */
+    public static final int DEFAULT_MAX_NEW_PER_SOURCE = 32;
+
+    /** What {@link #learn} did with a peer another peer told us about. */
+    public enum Learned {
+        /** Stored as a new peer. */
+        ADDED,
+        /** The peer's own advertisement updated its address. */
+        UPDATED,
+        /** Already known (at that address, or the source may not change it). */
+        KNOWN,
+        /** This node itself. */
+        SELF,
+        /** The address is unusable or out of the source's scope ({@link AddressScope}). */
+        UNUSABLE,
+        /** The source has introduced {@code maxNewPerSource} peers that have not worked yet. */
+        SOURCE_BUDGET,
+        /** The database is full of peers that must be kept. */
+        FULL
+    }
+
     private final PeerId self;
     private final Clock clock;
     private final int maxFailures;
     private final Duration pruneAge;
+    private final int maxPeers;
+    private final int maxNewPerSource;
     private final Map<PeerId, PeerInfo> peers = new HashMap<>();
+    /** Who introduced each peer that has not worked yet (learned peers only; not persisted). */
+    private final Map<PeerId, PeerId> introducedBy = new HashMap<>();
+    /** How many of those each source has in the database. */
+    private final Map<PeerId, Integer> introducedCount = new HashMap<>();
+    private final Map<Learned, LongAdder> learned = new EnumMap<>(Learned.class);
     private final List<Map.Entry<Integer, CompletableFuture<Void>>> sizeWaiters = new ArrayList<>();
 
     /**
@@ -60,6 +105,25 @@ public final class PeerDb {
      * @param pruneAge    how long without success before such a peer is pruned
      */
     public PeerDb(PeerId self, Clock clock, int maxFailures, Duration pruneAge) {
+        this(self, clock, maxFailures, pruneAge, DEFAULT_MAX_PEERS, DEFAULT_MAX_NEW_PER_SOURCE);
+    }
+
+    /**
+     * @param maxPeers        peers kept at most (sticky peers may exceed it)
+     * @param maxNewPerSource peers one source may have introduced that have not worked yet
+     */
+    public PeerDb(PeerId self, Clock clock, int maxFailures, Duration pruneAge, int maxPeers, int maxNewPerSource) {
+        if (maxPeers < 1) {
+            throw new IllegalArgumentException("maxPeers must be >= 1, was " + maxPeers);
+        }
+        if (maxNewPerSource < 0) {
+            throw new IllegalArgumentException("maxNewPerSource must be >= 0, was " + maxNewPerSource);
+        }
+        this.maxPeers = maxPeers;
+        this.maxNewPerSource = maxNewPerSource;
+        for (Learned l : Learned.values()) {
+            learned.put(l, new LongAdder());
+        }
         this.self = Objects.requireNonNull(self, "self");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (maxFailures < 0) {
@@ -77,7 +141,9 @@ public final class PeerDb {
     }
 
     /**
-     * Adds a peer, or updates its address (and makes it sticky if asked). Ignores this node itself.
+     * Adds a peer the operator named (bootstrap, configuration), or updates its address (and makes it
+     * sticky if asked); no scope check or source budget. Ignores this node itself. When the database
+     * is full, a non-sticky newcomer takes the place of a peer that never worked, or is not stored.
      *
      * @return true if the peer was not known before
      * @throws IllegalArgumentException if the address has no peer id
@@ -98,6 +164,9 @@ public final class PeerDb {
                 peers.put(id, sticky && !p.sticky() ? p.withSticky(true) : p);
                 return false;
             }
+            if (!makeRoom() && !sticky) {
+                return false;
+            }
             peers.put(id, PeerInfo.fresh(address, sticky));
             reached = reachedSize();
         }
@@ -105,13 +174,125 @@ public final class PeerDb {
         return true;
     }
 
-    /** Adds peers loaded from a file, keeping their history (sticky flags of existing entries stay). */
+    /**
+     * A peer told us about {@code candidate}: stores it if the address is usable from where the
+     * source is ({@code sourceIp}, null if unknown), the source's budget of unproven introductions
+     * allows, and there is room (see the class comment). A known peer's address changes only when the
+     * candidate is the source's own (its authenticated advertisement) and the peer is not sticky.
+     *
+     * @param source the peer that sent the address (for an advertised address: the peer itself)
+     */
+    public Learned learn(PeerAddress candidate, PeerId source, InetAddress sourceIp) {
+        Learned outcome = decide(candidate, source, sourceIp);
+        learned.get(outcome).increment();
+        return outcome;
+    }
+
+    /** Peers other peers told us about, by what {@link #learn} did with them (metric). */
+    public long learned(Learned outcome) {
+        return learned.get(outcome).sum();
+    }
+
+    private Learned decide(PeerAddress candidate, PeerId source, InetAddress sourceIp) {
+        PeerId id = candidate.expectedPeer();
+        if (id == null || AddressScope.rejects(candidate, sourceIp) != null) {
+            return Learned.UNUSABLE;
+        }
+        if (id.equals(self)) {
+            return Learned.SELF;
+        }
+        List<CompletableFuture<Void>> reached;
+        synchronized (this) {
+            PeerInfo old = peers.get(id);
+            if (old != null) {
+                if (old.address().equals(candidate) || !id.equals(source) || old.sticky()) {
+                    return Learned.KNOWN;
+                }
+                peers.put(id, old.withAddress(candidate));
+                return Learned.UPDATED;
+            }
+            if (!id.equals(source) && introducedCount.getOrDefault(source, 0) >= maxNewPerSource) {
+                return Learned.SOURCE_BUDGET;
+            }
+            if (!makeRoom()) {
+                return Learned.FULL;
+            }
+            peers.put(id, PeerInfo.fresh(candidate, false));
+            if (!id.equals(source)) {
+                introducedBy.put(id, source);
+                introducedCount.merge(source, 1, Integer::sum);
+            }
+            reached = reachedSize();
+        }
+        reached.forEach(f -> f.complete(null));
+        return Learned.ADDED;
+    }
+
+    /** The most peers this database keeps (sticky peers aside). */
+    public int maxPeers() {
+        return maxPeers;
+    }
+
+    /** Whether a peer may be dropped to make room: not sticky, no session, never worked. */
+    private static boolean evictable(PeerInfo p) {
+        return !p.sticky() && p.activeSessions() == 0 && p.successes() == 0;
+    }
+
+    /** Frees a place if the database is full, by the eviction rule; false if it is full of keepers. */
+    private boolean makeRoom() {
+        if (peers.size() < maxPeers) {
+            return true;
+        }
+        PeerInfo victim = null;
+        for (PeerInfo p : peers.values()) {
+            if (evictable(p) && (victim == null || p.successiveFailures() > victim.successiveFailures()
+                    || (p.successiveFailures() == victim.successiveFailures() && p.score() < victim.score()))) {
+                victim = p;
+            }
+        }
+        if (victim == null) {
+            return false;
+        }
+        forget(victim.id());
+        return true;
+    }
+
+    /** Removes a peer and its introduction record. */
+    private void forget(PeerId id) {
+        peers.remove(id);
+        unproven(id);
+    }
+
+    /** The peer worked or is gone: it no longer counts against whoever introduced it. */
+    private void unproven(PeerId id) {
+        PeerId source = introducedBy.remove(id);
+        if (source != null) {
+            introducedCount.computeIfPresent(source, (k, n) -> n <= 1 ? null : n - 1);
+        }
+    }
+
+    /**
+     * Adds peers loaded from a file, keeping their history (sticky flags of existing entries stay).
+     * Entries with an address no peer may give us (port 0, non-unicast) are skipped, and beyond
+     * {@code maxPeers} the best are kept: sticky, then most successes, then highest score.
+     */
     void restore(Collection<PeerInfo> loaded) {
         List<CompletableFuture<Void>> reached;
         synchronized (this) {
             for (PeerInfo p : loaded) {
-                if (!p.id().equals(self)) {
+                if (!p.id().equals(self) && (p.sticky() || AddressScope.rejects(p.address(), null) == null)) {
                     peers.merge(p.id(), p, (old, nu) -> old.sticky() ? nu.withSticky(true) : nu);
+                }
+            }
+            if (peers.size() > maxPeers) {
+                List<PeerInfo> ranked = new ArrayList<>(peers.values());
+                ranked.sort(Comparator.comparing((PeerInfo p) -> !p.sticky())
+                        .thenComparing(Comparator.comparingLong(PeerInfo::successes).reversed())
+                        .thenComparing(Comparator.comparingDouble(PeerInfo::score).reversed()));
+                for (PeerInfo p : ranked.subList(maxPeers, ranked.size())) {
+                    if (!p.sticky()) {
+                        forget(p.id());
+                    }
                 }
             }
             reached = reachedSize();
@@ -161,13 +342,33 @@ public final class PeerDb {
         return done;
     }
 
-    /** Forgets a peer (an identity mismatch at its address, say); sticky peers stay. */
+    /** Forgets a peer; sticky peers stay. */
     public synchronized boolean remove(PeerId id) {
         PeerInfo p = peers.get(id);
         if (p == null || p.sticky()) {
             return false;
         }
-        peers.remove(id);
+        forget(id);
+        return true;
+    }
+
+    /**
+     * Another node answered at the peer's address. A peer that never worked there is forgotten (the
+     * address was wrong, or a lie); one that has worked, or is sticky, is only charged a failure, so a
+     * node that briefly takes its address cannot make us forget it (pruning does, if it never returns).
+     *
+     * @return true if the peer was forgotten
+     */
+    public synchronized boolean addressTaken(PeerId id) {
+        PeerInfo p = peers.get(id);
+        if (p == null) {
+            return false;
+        }
+        if (p.sticky() || p.successes() > 0) {
+            peers.put(id, p.failed(clock.millis(), false));
+            return false;
+        }
+        forget(id);
         return true;
     }
 
@@ -186,6 +387,7 @@ public final class PeerDb {
             PeerInfo s = p.succeeded(now);
             return network == null || s.networks().contains(network) ? s : s.withServes(network, true);
         });
+        unproven(id);
     }
 
     /** A session or dial failed; {@code misbehaved} when the peer is to blame (penalised harder). */
@@ -207,10 +409,15 @@ public final class PeerDb {
     /** Prunes failing, idle, long-unsuccessful, non-sticky peers; returns how many were removed. */
     public synchronized int prune() {
         long cutoff = clock.millis() - pruneAge.toMillis();
-        int before = peers.size();
-        peers.values().removeIf(p -> !p.sticky() && p.activeSessions() == 0 && p.successiveFailures() > maxFailures
-                && p.lastSuccess() < cutoff);
-        return before - peers.size();
+        List<PeerId> gone = new ArrayList<>();
+        for (PeerInfo p : peers.values()) {
+            if (!p.sticky() && p.activeSessions() == 0 && p.successiveFailures() > maxFailures
+                    && p.lastSuccess() < cutoff) {
+                gone.add(p.id());
+            }
+        }
+        gone.forEach(this::forget);
+        return gone.size();
     }
 
     /** Writes every peer to {@code file} atomically (temp file, fsync, atomic rename). */

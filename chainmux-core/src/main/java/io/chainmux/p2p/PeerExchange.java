@@ -35,9 +35,10 @@ import java.util.function.Supplier;
  * ends when the requester closes. The requester's own address (its {@code peer-id@host:port}) lets
  * the responder dial it back; an address carrying another peer id is a misbehaviour. The requester
  * stops after a short page, after {@code maxPeers} peers or {@code maxNewPeers} new ones; it skips
- * itself, duplicates and known peers, and addresses no peer should send ({@link AddressScope}: port
- * 0, non-unicast, or narrower than the sender's own address, such as loopback from a remote peer); a
- * malformed page or more entries than asked is a misbehaviour. New peers are not probed here: they
+ * itself, duplicates and known peers, and stores the rest through {@link PeerDb#learn}, which refuses
+ * addresses no peer should send ({@link AddressScope}: port 0, non-unicast, or narrower than the
+ * sender's own address, such as loopback from a remote peer) and holds the sender to its budget of
+ * unproven introductions; a malformed page or more entries than asked is a misbehaviour. New peers are not probed here: they
  * are dialed when chosen, and failures prune them.
  */
 public final class PeerExchange {
@@ -112,13 +113,13 @@ public final class PeerExchange {
                 if (id.equals(peers.self()) || !seen.add(id) || peers.contains(id)) {
                     continue;
                 }
-                String unfit = AddressScope.rejects(a, from);
-                if (unfit != null) {
-                    log.debug("peer exchange from {}: skipping {}: {}", ctx.peer().shortForm(), a, unfit);
-                    continue;
-                }
-                if (added < config.maxNewPeers() && peers.add(a, false)) {
-                    added++;
+                if (added < config.maxNewPeers()) {
+                    PeerDb.Learned learned = peers.learn(a, ctx.peer(), from); // scope, source budget, room
+                    if (learned == PeerDb.Learned.ADDED) {
+                        added++;
+                    } else {
+                        log.debug("peer exchange from {}: not storing {}: {}", ctx.peer().shortForm(), a, learned);
+                    }
                 }
             }
             offset += lines.size();
@@ -167,9 +168,7 @@ public final class PeerExchange {
                     if (!ctx.peer().equals(a.expectedPeer())) {
                         throw new IllegalArgumentException("address " + f[3] + " is not the requester's");
                     }
-                    if (AddressScope.rejects(a, remoteIp(ctx)) == null) {
-                        peers.add(a, false);
-                    }
+                    peers.learn(a, ctx.peer(), remoteIp(ctx)); // its own address: checked like any other
                 }
             } catch (IllegalArgumentException e) {
                 return done(SessionOutcome.misbehaved("malformed peer exchange request: " + e.getMessage()));

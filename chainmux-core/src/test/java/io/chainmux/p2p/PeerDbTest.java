@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -190,5 +192,124 @@ class PeerDbTest {
         db.add(peer(2), false);
         assertThat(f).isDone();
         assertThat(db.whenSize(1)).isDone();
+    }
+
+    // ---- bounded size and learning from peers
+
+    static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    @Test
+    void learnedPeersStayWithinTheSourcesBudgetUntilTheyWork() {
+        PeerDb small = new PeerDb(self, clock, 5, Duration.ofHours(12), 100, 3);
+        PeerId source = NodeIdentity.generate().peerId();
+        List<PeerAddress> told = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            told.add(peer(7000 + i));
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(small.learn(told.get(i), source, LOOPBACK)).isEqualTo(PeerDb.Learned.ADDED);
+        }
+        assertThat(small.learn(told.get(3), source, LOOPBACK)).isEqualTo(PeerDb.Learned.SOURCE_BUDGET);
+        small.success(told.get(0).expectedPeer(), NET); // one worked: it no longer counts against the source
+        assertThat(small.learn(told.get(3), source, LOOPBACK)).isEqualTo(PeerDb.Learned.ADDED);
+        small.remove(told.get(1).expectedPeer()); // one forgotten: its place in the budget is free again
+        assertThat(small.learn(told.get(4), source, LOOPBACK)).isEqualTo(PeerDb.Learned.ADDED);
+        PeerId other = NodeIdentity.generate().peerId();
+        assertThat(small.learn(peer(8000), other, LOOPBACK)).as("another source has its own budget")
+                .isEqualTo(PeerDb.Learned.ADDED);
+    }
+
+    @Test
+    void unusableAddressesAreNeverLearned() throws Exception {
+        PeerId source = NodeIdentity.generate().peerId();
+        for (String host : new String[] {"0.0.0.0", "224.0.0.1", "255.255.255.255", "::", "ff02::1"}) {
+            PeerAddress a = new PeerAddress(host, 7000, NodeIdentity.generate().peerId());
+            assertThat(db.learn(a, source, null)).as(host).isEqualTo(PeerDb.Learned.UNUSABLE);
+        }
+        assertThat(db.learn(new PeerAddress("10.0.0.1", 0, NodeIdentity.generate().peerId()), source, null))
+                .as("port 0").isEqualTo(PeerDb.Learned.UNUSABLE);
+        assertThat(db.learn(peer(7000), source, InetAddress.getByName("203.0.113.5")))
+                .as("loopback from a global peer").isEqualTo(PeerDb.Learned.UNUSABLE);
+        assertThat(db.size()).isZero();
+    }
+
+    @Test
+    void onlyThePeerItselfMayChangeItsAddress() {
+        PeerAddress a = peer(7000);
+        db.add(a, false);
+        PeerAddress moved = new PeerAddress("127.0.0.1", 7001, a.expectedPeer());
+        PeerId stranger = NodeIdentity.generate().peerId();
+        assertThat(db.learn(moved, stranger, LOOPBACK)).isEqualTo(PeerDb.Learned.KNOWN);
+        assertThat(db.get(a.expectedPeer()).orElseThrow().address()).isEqualTo(a);
+        assertThat(db.learn(moved, a.expectedPeer(), LOOPBACK)).isEqualTo(PeerDb.Learned.UPDATED);
+        assertThat(db.get(a.expectedPeer()).orElseThrow().address()).isEqualTo(moved);
+        PeerAddress boot = peer(7100);
+        db.add(boot, true);
+        assertThat(db.learn(new PeerAddress("127.0.0.1", 7101, boot.expectedPeer()), boot.expectedPeer(), LOOPBACK))
+                .as("a bootstrap peer's address is the operator's").isEqualTo(PeerDb.Learned.KNOWN);
+    }
+
+    @Test
+    void aFullDatabaseEvictsOnlyPeersThatNeverWorked() {
+        PeerDb small = new PeerDb(self, clock, 5, Duration.ofHours(12), 4, 100);
+        PeerAddress boot = peer(7000);
+        PeerAddress worked = peer(7001);
+        PeerAddress busy = peer(7002);
+        PeerAddress idle = peer(7003);
+        small.add(boot, true);
+        small.add(worked, false);
+        small.success(worked.expectedPeer(), NET);
+        small.add(busy, false);
+        small.sessionStarted(busy.expectedPeer());
+        small.add(idle, false);
+        PeerId source = NodeIdentity.generate().peerId();
+        PeerAddress newcomer = peer(7004);
+        assertThat(small.learn(newcomer, source, LOOPBACK)).isEqualTo(PeerDb.Learned.ADDED);
+        assertThat(small.contains(idle.expectedPeer())).as("the peer that never worked made room").isFalse();
+        assertThat(small.size()).isEqualTo(4);
+        small.sessionStarted(newcomer.expectedPeer());
+        assertThat(small.learn(peer(7005), source, LOOPBACK)).as("only keepers left").isEqualTo(PeerDb.Learned.FULL);
+        assertThat(small.snapshot()).extracting(PeerInfo::id).containsExactlyInAnyOrder(boot.expectedPeer(),
+                worked.expectedPeer(), busy.expectedPeer(), newcomer.expectedPeer());
+    }
+
+    @Test
+    void anotherNodeAtAWorkedPeersAddressDoesNotMakeUsForgetIt() {
+        PeerAddress worked = peer(7000);
+        PeerAddress never = peer(7001);
+        db.add(worked, false);
+        db.add(never, false);
+        db.success(worked.expectedPeer(), NET);
+        assertThat(db.addressTaken(worked.expectedPeer())).isFalse();
+        assertThat(db.get(worked.expectedPeer()).orElseThrow().successiveFailures()).isEqualTo(1);
+        assertThat(db.addressTaken(never.expectedPeer())).isTrue();
+        assertThat(db.contains(never.expectedPeer())).isFalse();
+    }
+
+    @Test
+    void loadingKeepsTheBestPeersWithinTheBoundAndSkipsUnusableAddresses(@TempDir Path dir) throws IOException {
+        PeerDb big = new PeerDb(self, clock, 5, Duration.ofHours(12), 1000, 100);
+        PeerAddress boot = peer(7000);
+        big.add(boot, true);
+        List<PeerAddress> worked = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            PeerAddress w = peer(7100 + i);
+            worked.add(w);
+            big.add(w, false);
+            big.success(w.expectedPeer(), NET);
+        }
+        for (int i = 0; i < 10; i++) {
+            big.add(peer(7200 + i), false);
+        }
+        big.add(new PeerAddress("0.0.0.0", 7300, NodeIdentity.generate().peerId()), false);
+        Path file = dir.resolve("peers.db");
+        big.save(file);
+        PeerDb small = new PeerDb(self, clock, 5, Duration.ofHours(12), 4, 100);
+        small.load(file);
+        assertThat(small.snapshot()).extracting(PeerInfo::id).containsExactlyInAnyOrder(boot.expectedPeer(),
+                worked.get(0).expectedPeer(), worked.get(1).expectedPeer(), worked.get(2).expectedPeer());
+        PeerDb roomy = new PeerDb(self, clock, 5, Duration.ofHours(12), 1000, 100);
+        roomy.load(file);
+        assertThat(roomy.size()).as("everything but 0.0.0.0").isEqualTo(14);
     }
 }

@@ -68,6 +68,7 @@ final class TestVectorsGenerator {
         cases(root.putArray("cases"), hs);
         invalid(root.putArray("invalid"));
         root.set("handshake", hs.json);
+        helloChecks(root.putArray("hello_checks"));
         fragmentation(root);
         return root;
     }
@@ -543,6 +544,64 @@ final class TestVectorsGenerator {
         j.put("auth_case", auth);
         j.put("transcript", HEX.formatHex(transcript));
         j.put("signature", HEX.formatHex(signature));
+    }
+
+    // ---- HELLO checks ---------------------------------------------------------------------
+
+    /**
+     * A dialer's HELLO payloads as a listener checks them (docs/PROTOCOL.md sections 4.10 and 5.3),
+     * with the dialer key and nonce of the handshake example: the GO_AWAY code of a failure, or the
+     * advertised address as read (empty when the address is unusable, which is not a failure).
+     */
+    private static void helloChecks(ArrayNode out) throws Exception {
+        byte[] key = HandshakeVectors.rawPublicKey(HandshakeVectors.keyPair(HEX.parseHex(DIALER_SEED)).getPublic());
+        byte[] nonce = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            nonce[i] = (byte) i;
+        }
+        helloFails(out, "hello-stripe-count-zero", "A dialer must name its stripe: count 0.", key, nonce, 0, 0);
+        helloFails(out, "hello-stripe-index-at-count", "Stripe index 3 of 3 stripes.", key, nonce, 3, 3);
+        helloFails(out, "hello-stripe-index-without-count", "Stripe index 1 with count 0.", key, nonce, 1, 0);
+        helloReads(out, "hello-address-name", "A host name is usable.", key, nonce, "node-7.example.org:1789",
+                "node-7.example.org:1789");
+        helloReads(out, "hello-address-ipv6", "An IPv6 literal in brackets is usable.", key, nonce,
+                "[2001:db8::7]:1789", "[2001:db8::7]:1789");
+        helloReads(out, "hello-address-port-zero", "Port 0 is not usable: ignored, the handshake goes on.", key,
+                nonce, "198.51.100.7:0", "");
+        helloReads(out, "hello-address-with-peer-id", "'@' is not part of the grammar: ignored.", key, nonce,
+                "cmabc@198.51.100.7:1789", "");
+        helloReads(out, "hello-address-underscore", "'_' is not part of the grammar: ignored.", key, nonce,
+                "bad_host:1789", "");
+        helloReads(out, "hello-address-ipv6-unbracketed", "An IPv6 literal without brackets: ignored.", key, nonce,
+                "2001:db8::7:1789", "");
+        helloReads(out, "hello-address-bad-ipv6", "Brackets around something that is not IPv6: ignored.", key,
+                nonce, "[zz::1]:1789", "");
+        ObjectNode big = out.addObject();
+        big.put("name", "handshake-frame-above-1024");
+        big.put("description", "Before the peer's AUTH is verified a receiver accepts frames of at most 1,024 "
+                + "bytes (section 3); the header alone decides.");
+        big.put("hex", header(1025, 0x9, 0, 0));
+        big.put("expect_error", ErrorCode.FRAME_SIZE_ERROR.name());
+    }
+
+    private static ObjectNode hello(ArrayNode out, String name, String description, byte[] key, byte[] nonce,
+                                    int index, int count, String address) {
+        ObjectNode c = out.addObject();
+        c.put("name", name);
+        c.put("description", description);
+        c.put("payload", HEX.formatHex(new HandshakeVectors.Hello(key, nonce, index, count, address).encode()));
+        return c;
+    }
+
+    private static void helloFails(ArrayNode out, String name, String description, byte[] key, byte[] nonce,
+                                   int index, int count) {
+        hello(out, name, description, key, nonce, index, count, "").put("expect_error",
+                ErrorCode.HANDSHAKE_FAILED.name());
+    }
+
+    private static void helloReads(ArrayNode out, String name, String description, byte[] key, byte[] nonce,
+                                   String address, String read) {
+        hello(out, name, description, key, nonce, 1, 4, address).put("advertised_address", read);
     }
 
     // ---- fragmentation --------------------------------------------------------------------

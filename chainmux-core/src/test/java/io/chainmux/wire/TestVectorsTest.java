@@ -1,6 +1,11 @@
 package io.chainmux.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chainmux.endpoint.identity.HandshakeException;
+import io.chainmux.endpoint.identity.HandshakeVerifier;
+import io.chainmux.endpoint.identity.Hello;
+import io.chainmux.endpoint.identity.NodeIdentity;
+import io.chainmux.endpoint.identity.Role;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -160,6 +165,47 @@ class TestVectorsTest {
             }));
         }
         return tests.stream();
+    }
+
+    /** Each HELLO a listener checks: the code its GO_AWAY carries, or the address it reads (none if unusable). */
+    @Test
+    void helloChecks() {
+        NodeIdentity listener = NodeIdentity.generate();
+        int checked = 0;
+        for (JsonNode c : root.get("hello_checks")) {
+            String name = c.get("name").asText();
+            if (!c.has("payload")) {
+                ByteBuf in = Unpooled.wrappedBuffer(HEX.parseHex(c.get("hex").asText()));
+                try {
+                    MuxException e = catchThrowableOfType(MuxException.class,
+                            () -> FrameReader.readFrame(in, 1024, new Frames.Recorder()));
+                    assertThat(e).as(name).isNotNull();
+                    assertThat(e.code().name()).as(name).isEqualTo(c.get("expect_error").asText());
+                } finally {
+                    in.release();
+                }
+                checked++;
+                continue;
+            }
+            HandshakeVerifier v = new HandshakeVerifier(listener, Role.LISTENER, Hello.create(listener, 0, 0, ""),
+                    null, null);
+            ByteBuf payload = Unpooled.wrappedBuffer(HEX.parseHex(c.get("payload").asText()));
+            try {
+                if (c.has("expect_error")) {
+                    HandshakeException e = catchThrowableOfType(HandshakeException.class, () -> v.onPeerHello(payload));
+                    assertThat(e).as(name).isNotNull();
+                    assertThat(e.errorCode().name()).as(name).isEqualTo(c.get("expect_error").asText());
+                } else {
+                    v.onPeerHello(payload);
+                    assertThat(v.peerHello().advertisedAddress()).as(name)
+                            .isEqualTo(c.get("advertised_address").asText());
+                }
+            } finally {
+                payload.release();
+            }
+            checked++;
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(10);
     }
 
     @Test

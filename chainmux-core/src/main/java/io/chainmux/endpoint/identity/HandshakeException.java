@@ -23,8 +23,16 @@ public final class HandshakeException extends RuntimeException {
         BAD_SIGNATURE(ErrorCode.HANDSHAKE_FAILED),
         /** TLS mode: the TLS certificate key differs from the HELLO key (a relay, or a broken peer). */
         TLS_KEY_MISMATCH(ErrorCode.HANDSHAKE_FAILED),
-        /** A HELLO or AUTH that does not decode, or arrives out of order. */
+        /**
+         * A HELLO or AUTH that does not decode, or arrives out of order (PROTOCOL_ERROR or
+         * FRAME_SIZE_ERROR), or a dialer's HELLO with stripe fields out of range (HANDSHAKE_FAILED).
+         */
         MALFORMED(ErrorCode.PROTOCOL_ERROR),
+        /**
+         * The peer's first bytes are not the chainmux preamble magic: not a chainmux peer. The connection
+         * is closed without a GO_AWAY (raised by the endpoint).
+         */
+        NOT_CHAINMUX(ErrorCode.PROTOCOL_ERROR),
         /** The preambles have no protocol version in common (raised by the endpoint). */
         VERSION_MISMATCH(ErrorCode.UNSUPPORTED_VERSION),
         /** Preamble, HELLO and AUTH did not complete within the handshake deadline (raised by the endpoint). */

@@ -1,6 +1,7 @@
 package io.chainmux.endpoint.identity;
 
 import io.chainmux.endpoint.identity.HandshakeException.Reason;
+import io.chainmux.wire.ErrorCode;
 import io.chainmux.wire.MuxException;
 import io.netty.buffer.ByteBuf;
 
@@ -92,7 +93,9 @@ public final class HandshakeVerifier {
             throw fail(Reason.UNEXPECTED_PEER, "expected peer %s but the peer is %s", expectedPeer, peer);
         }
         if (localRole == Role.LISTENER && hello.stripeCount() == 0 && !hello.unstriped()) {
-            throw fail(Reason.MALFORMED, "the dialer's HELLO from %s has no stripe (count 0)", peer);
+            state = State.FAILED; // HANDSHAKE_FAILED on the wire, like any stripe fields out of range
+            throw HandshakeException.malformed(MuxException.connection(ErrorCode.HANDSHAKE_FAILED,
+                    "the dialer's HELLO from %s has no stripe (count 0)", peer));
         }
         peerHello = hello;
         state = State.AWAIT_AUTH;

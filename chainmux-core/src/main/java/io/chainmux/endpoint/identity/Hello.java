@@ -6,6 +6,7 @@ import io.chainmux.wire.FrameWriter;
 import io.chainmux.wire.MuxException;
 import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.NetUtil;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -21,7 +22,10 @@ import java.util.Objects;
  * +-------------------+----------------+--------------+--------------+-------------+--------------------+
  * </pre>
  * The stripe index is below the stripe count. The advertised address is empty (nothing to
- * advertise) or {@code host:port} in printable ASCII, an IPv6 host in brackets, port 1-65535.
+ * advertise) or a usable {@code host:port} (docs/PROTOCOL.md section 4.10): a host name or IPv4
+ * address of letters, digits, '-' and '.', or an IPv6 address in brackets; port 1-65535. A decoder
+ * ignores an address that is not usable (it reads as empty): the address is an unauthenticated
+ * hint, not a reason to fail the handshake.
  *
  * <p>Immutable and thread-safe (the nonce is copied in and out).
  */
@@ -101,7 +105,8 @@ public record Hello(PeerId peerId, byte[] nonce, int stripeIndex, int stripeCoun
      * Copies what it keeps; does not retain or release the buffer.
      *
      * @throws MuxException a connection error: FRAME_SIZE_ERROR if the length does not match the
-     *                      address length, PROTOCOL_ERROR for a bad stripe or address
+     *                      address length, HANDSHAKE_FAILED for stripe fields out of range (an
+     *                      unusable address is not an error: it decodes as empty)
      */
     public static Hello decode(ByteBuf payload) {
         int start = payload.readerIndex();
@@ -124,24 +129,23 @@ public record Hello(PeerId peerId, byte[] nonce, int stripeIndex, int stripeCoun
         int stripeCount = payload.getUnsignedByte(start + PeerId.KEY_LENGTH + NONCE_LENGTH + 1);
         String problem = stripeProblem(stripeIndex, stripeCount);
         if (problem != null) {
-            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "HELLO %s", problem);
-        }
-        byte[] addressBytes = new byte[addressLength];
-        payload.getBytes(start + FIXED_LENGTH, addressBytes);
-        for (int i = 0; i < addressLength; i++) {
-            int b = addressBytes[i] & 0xFF;
-            if (b < 0x21 || b > 0x7E) {
-                throw MuxException.connection(ErrorCode.PROTOCOL_ERROR,
-                        "HELLO advertised address has byte 0x%02x at %d; only printable ASCII is allowed", b, i);
-            }
-        }
-        String address = new String(addressBytes, StandardCharsets.US_ASCII);
-        problem = addressProblem(address);
-        if (problem != null) {
-            throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "HELLO %s", problem);
+            throw MuxException.connection(ErrorCode.HANDSHAKE_FAILED, "HELLO %s", problem);
         }
         payload.readerIndex(start + length);
+        String address = usableAddress(payload, start + FIXED_LENGTH, addressLength);
         return new Hello(PeerId.of(key), nonce, stripeIndex, stripeCount, address);
+    }
+
+    /** The advertised address at {@code offset}, or "" if it is not a usable {@code host:port}. */
+    private static String usableAddress(ByteBuf payload, int offset, int length) {
+        for (int i = 0; i < length; i++) {
+            int b = payload.getUnsignedByte(offset + i);
+            if (b < 0x21 || b > 0x7E) {
+                return "";
+            }
+        }
+        String address = payload.toString(offset, length, StandardCharsets.US_ASCII);
+        return addressProblem(address) == null ? address : "";
     }
 
     /** The problem with a stripe index and count, or null if they are valid. */
@@ -188,10 +192,13 @@ public record Hello(PeerId peerId, byte[] nonce, int stripeIndex, int stripeCoun
         }
         String host = address.substring(0, colon);
         boolean bracketed = host.length() > 2 && host.startsWith("[") && host.endsWith("]");
-        String inner = bracketed ? host.substring(1, host.length() - 1) : host;
-        if (inner.indexOf('[') >= 0 || inner.indexOf(']') >= 0 || (!bracketed && host.indexOf(':') >= 0)) {
-            return quoted + ": host must be a name, an IPv4 address or an IPv6 address in brackets"
-                    + " (e.g. [::1]:4000)";
+        boolean valid = bracketed
+                ? NetUtil.isValidIpV6Address(host.substring(1, host.length() - 1))
+                : host.chars().allMatch(ch -> ch == '-' || ch == '.' || (ch >= '0' && ch <= '9')
+                        || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'));
+        if (!valid) {
+            return quoted + ": host must be a name or IPv4 address (letters, digits, '-', '.') or an IPv6"
+                    + " address in brackets (e.g. [::1]:4000)";
         }
         String port = address.substring(colon + 1);
         if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(ch -> ch >= '0' && ch <= '9')
