@@ -36,8 +36,6 @@ final class NodeProcess implements AutoCloseable {
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final Thread killer;
     private final PeerAddress address;
-    /** Bytes through the control pipes (commands, answers, log lines): not network traffic. */
-    private final java.util.concurrent.atomic.AtomicLong pipeBytes = new java.util.concurrent.atomic.AtomicLong();
 
     NodeProcess(List<String> jvmOptions, List<String> args, PrintWriter log) {
         List<String> cmd = new ArrayList<>();
@@ -59,12 +57,8 @@ final class NodeProcess implements AutoCloseable {
         killer = new Thread(process::destroyForcibly, "scale-kill-node");
         Runtime.getRuntime().addShutdownHook(killer);
         stdin = process.outputWriter(StandardCharsets.UTF_8);
-        pump("scale-node-stdout", process.inputReader(StandardCharsets.UTF_8), l -> {
-            pipeBytes.addAndGet(l.getBytes(StandardCharsets.UTF_8).length + 1);
-            lines.add(l);
-        }, () -> lines.add(EOF));
+        pump("scale-node-stdout", process.inputReader(StandardCharsets.UTF_8), lines::add, () -> lines.add(EOF));
         pump("scale-node-stderr", process.errorReader(StandardCharsets.UTF_8), l -> {
-            pipeBytes.addAndGet(l.getBytes(StandardCharsets.UTF_8).length + 1);
             synchronized (log) {
                 log.println("node under test: " + l);
                 log.flush();
@@ -76,11 +70,6 @@ final class NodeProcess implements AutoCloseable {
             close();
             throw e;
         }
-    }
-
-    /** Bytes through the control pipes so far. */
-    long pipeBytes() {
-        return pipeBytes.get();
     }
 
     long pid() {
@@ -96,7 +85,6 @@ final class NodeProcess implements AutoCloseable {
         try {
             stdin.write(command + "\n");
             stdin.flush();
-            pipeBytes.addAndGet(command.getBytes(StandardCharsets.UTF_8).length + 1);
         } catch (IOException e) {
             throw new ScaleException("the node under test does not take commands any more (" + exitStatus() + ")");
         }

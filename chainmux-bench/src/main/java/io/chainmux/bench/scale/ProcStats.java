@@ -39,19 +39,48 @@ final class ProcStats {
         }
     }
 
-    /** Bytes the process read and wrote through system calls (sockets, pipes, files): rchar + wchar. */
-    static long ioBytes(long pid) {
-        long sum = 0;
+    /**
+     * TCP payload bytes sent plus received so far over the process's established connections, from the
+     * kernel's per-socket counters ({@code ss -tinp}); -1 without {@code ss} or its answer.
+     */
+    static long socketBytes(long pid) {
+        Process p;
         try {
-            for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "io"))) {
-                if (l.startsWith("rchar:") || l.startsWith("wchar:")) {
-                    sum += Long.parseLong(l.substring(6).trim());
-                }
-            }
-            return sum;
-        } catch (IOException | RuntimeException e) {
+            p = new ProcessBuilder("ss", "-tinpH", "state", "established").redirectErrorStream(true).start();
+        } catch (IOException e) {
             return -1;
         }
+        String owner = "pid=" + pid + ",";
+        long sum = 0;
+        boolean ours = false;
+        try (java.io.BufferedReader r = p.inputReader()) {
+            for (String l; (l = r.readLine()) != null; ) {
+                if (!l.startsWith("\t") && !l.startsWith(" ")) {
+                    ours = l.contains(owner); // a socket's first line names its process; the next its counters
+                } else if (ours) {
+                    sum += counter(l, "bytes_sent:") + counter(l, "bytes_received:");
+                }
+            }
+            return p.waitFor() == 0 ? sum : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static long counter(String line, String key) {
+        int i = line.indexOf(key);
+        if (i < 0) {
+            return 0;
+        }
+        int j = i + key.length();
+        int k = j;
+        while (k < line.length() && Character.isDigit(line.charAt(k))) {
+            k++;
+        }
+        return k > j ? Long.parseLong(line.substring(j, k)) : 0;
     }
 
     static long fds(long pid) {

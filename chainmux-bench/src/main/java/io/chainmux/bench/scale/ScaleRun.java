@@ -138,16 +138,16 @@ public final class ScaleRun {
         settle(node);
         Map<String, Object> a = status(node);
         double cpu0 = ProcStats.cpuSeconds(pid);
-        long io0 = ProcStats.ioBytes(pid) - node.pipeBytes();
+        long io0 = ProcStats.socketBytes(pid);
         long t0 = System.nanoTime();
         sleepWithProgress(node, s.idleSeconds());
         double wall = (System.nanoTime() - t0) / 1e9;
         double cpu1 = ProcStats.cpuSeconds(pid);
-        long io1 = ProcStats.ioBytes(pid) - node.pipeBytes();
+        long io1 = ProcStats.socketBytes(pid);
         Map<String, Object> b = status(node);
         out.put("idle_cpu_percent", round(100 * (cpu1 - cpu0) / wall));
-        // Socket bytes in idle: keepalive PINGs and their answers (the node's read and write system
-        // calls, less what went through the coordinator's pipes; its peer database, saved every 30 s, is noise).
+        // TCP payload bytes in idle, both directions, from the kernel's per-socket counters: keepalive
+        // PINGs and their answers, plus whatever the sessions send at rest (peer exchange).
         out.put("keepalive_bytes_per_s", io0 < 0 || io1 < 0 ? null : round(Math.max(0, io1 - io0) / wall));
         long payload = num(b, "wire_in") + num(b, "wire_out") - num(a, "wire_in") - num(a, "wire_out");
         out.put("idle_payload_bytes_per_s", round(payload / wall));
