@@ -443,7 +443,7 @@ public final class P2pNetwork implements NetworkHandler {
                 if (o.misbehaved()) {
                     stats.sessionsMisbehaved.increment();
                 }
-                peers.failure(peer, o.misbehaved());
+                peers.sessionFailed(peer, o.misbehaved());
                 log.debug("{}: session with {} failed: {}", id, peer.shortForm(), o.reason());
             }
             scheduleFill(config.restartDelay());

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.LongAdder;
  * failures, last success and failure, score, sticky (bootstrap) flag and active sessions.
  *
  * <p>Scoring: a new peer starts at {@link #INITIAL_SCORE}; a success adds {@link #SUCCESS_BONUS}
- * (capped at {@link #MAX_SCORE}); a failure halves the score (failures within
+ * (capped at {@link #MAX_SCORE}); a failure halves the score (session failures within
  * {@link #FAILURE_WINDOW_MILLIS} of the last counted one are the same incident and count once); a misbehaviour (corrupt data, protocol
  * violation) drops it to {@link #MIN_SCORE}. Networks pick peers at random weighted by score.
  *
@@ -415,6 +415,17 @@ public final class PeerDb {
         }
         lastDialFailure.put(id, failure);
         failure(id, false);
+    }
+
+    /**
+     * A session failed. Session failures of one peer within {@link #FAILURE_WINDOW_MILLIS} of the last
+     * counted failure are the same incident and count once (misbehaviour always counts): one lost TCP
+     * connection fails a session on every network it carries.
+     */
+    public synchronized void sessionFailed(PeerId id, boolean misbehaved) {
+        long now = clock.millis();
+        peers.computeIfPresent(id, (k, p) -> !misbehaved && p.successiveFailures() > 0
+                && now - p.lastFailure() < FAILURE_WINDOW_MILLIS ? p : p.failed(now, misbehaved));
     }
 
     /** A session or dial failed; {@code misbehaved} when the peer is to blame (penalised harder). */

@@ -87,9 +87,6 @@ public record PeerInfo(PeerId id, PeerAddress address, Set<NetworkId> networks, 
     }
 
     PeerInfo failed(long now, boolean misbehaved) {
-        if (!misbehaved && successiveFailures > 0 && now - lastFailure < PeerDb.FAILURE_WINDOW_MILLIS) {
-            return this; // the same incident, seen by another network: counted once
-        }
         double s = misbehaved ? PeerDb.MIN_SCORE : Math.max(PeerDb.MIN_SCORE, score / 2);
         return new PeerInfo(id, address, networks, notServing, successiveFailures + 1, successes, lastSuccess, now,
                 s, sticky, activeSessions);

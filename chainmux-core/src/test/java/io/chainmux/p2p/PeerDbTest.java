@@ -63,18 +63,18 @@ class PeerDbTest {
         PeerAddress a = peer(7000);
         db.add(a, false);
         for (int network = 0; network < 1000; network++) { // one lost connection, a session failed on each network
-            db.failure(a.expectedPeer(), false);
+            db.sessionFailed(a.expectedPeer(), false);
         }
         PeerInfo p = db.get(a.expectedPeer()).orElseThrow();
         assertThat(p.successiveFailures()).isEqualTo(1);
         assertThat(p.score()).isEqualTo(PeerDb.INITIAL_SCORE / 2);
         clock.millis += PeerDb.FAILURE_WINDOW_MILLIS - 1;
-        db.failure(a.expectedPeer(), false);
+        db.sessionFailed(a.expectedPeer(), false);
         assertThat(db.get(a.expectedPeer()).orElseThrow().successiveFailures()).as("still the same incident").isEqualTo(1);
         clock.millis += 1;
-        db.failure(a.expectedPeer(), false);
+        db.sessionFailed(a.expectedPeer(), false);
         assertThat(db.get(a.expectedPeer()).orElseThrow().successiveFailures()).as("a new incident").isEqualTo(2);
-        db.failure(a.expectedPeer(), true);
+        db.sessionFailed(a.expectedPeer(), true);
         assertThat(db.get(a.expectedPeer()).orElseThrow().successiveFailures()).as("misbehaviour always counts")
                 .isEqualTo(3);
     }
