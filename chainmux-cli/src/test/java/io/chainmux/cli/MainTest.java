@@ -139,6 +139,23 @@ class MainTest {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void placementRunsBothPoliciesAndDrawsThem(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("placement.json");
+        int code = run(Main.newCommandLine(), "bench", "endpoint", "--placement", "--rounds", "1",
+                "--warmup-seconds", "0", "--seconds", "1", "--json", json.toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("by stream count", "by measured load", "chains beside bulk");
+        JsonNode results = new ObjectMapper().readTree(json.toFile());
+        assertThat(results).hasSize(2);
+        for (JsonNode r : results) {
+            assertThat(r.get("messages").asLong()).isPositive();
+            assertThat(r.get("bulkMBps").asDouble()).isPositive();
+        }
+        assertThat(svgTexts(dir.resolve("placement.svg"))).contains("by stream count", "by measured load");
+    }
+
+    @Test
     void muxChartMarksBothTargets(@TempDir Path dir) throws Exception {
         List<Report.Result> results = new ArrayList<>();
         for (Scenario s : List.of(MuxBenchCommand.BULK, MuxBenchCommand.SMALL)) {

@@ -9,8 +9,11 @@ package io.chainmux.endpoint;
  *                          (at least {@link StripeMeter#SAMPLE_NANOS} apart); 0 before the first
  */
 public record StripeLoad(int streams, long queuedBytes, long sentBytesPerSecond) {
-    /** Queued bytes from which a stripe counts as carrying bulk: what 1 KiB messages never pile up. */
-    public static final long BULK_QUEUED_BYTES = 256 * 1024;
+    /**
+     * Queued bytes from which a stripe counts as carrying bulk: half a stream's default send buffer,
+     * which a stream limited by its window keeps full, and what chains of small messages do not pile up.
+     */
+    public static final long BULK_QUEUED_BYTES = 128 * 1024;
     /** Send rate from which a stripe counts as carrying bulk, however little waits in its queue. */
     public static final long BULK_BYTES_PER_SECOND = 32L * 1024 * 1024;
 
