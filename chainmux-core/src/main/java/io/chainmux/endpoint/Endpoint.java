@@ -149,7 +149,8 @@ public final class Endpoint implements AutoCloseable {
             throw c instanceof IOException io ? io : new IOException(String.valueOf(c), c);
         }
         server = f.channel();
-        log.info("listening on {} ({}{})", server.localAddress(), config.transport(), config.tls() ? ", TLS" : "");
+        log.info("listening on {} ({}{})", PeerAddress.of((InetSocketAddress) server.localAddress()).hostPort(),
+                config.transport(), config.tls() ? ", TLS" : "");
     }
 
     public EndpointConfig config() {
@@ -485,11 +486,13 @@ public final class Endpoint implements AutoCloseable {
         public void failed(HandshakeHandler h, ChannelHandlerContext ctx, HandshakeException failure) {
             stats.handshakeFailed(failure.reason());
             SocketAddress remote = ctx.channel().remoteAddress();
-            if (failure.reason() == Reason.TIMEOUT) {
+            if (failure.reason() == Reason.TIMEOUT && h.role() == Role.LISTENER) {
+                // the limit guards our listener against slow peers; a dial of ours that times out is no attack
                 limitHit(Limit.HANDSHAKE_TIMEOUT, "closing " + remote + ": " + failure.getMessage());
             }
             if (failure.reason() == Reason.CROSSED || h.role() == Role.DIALER) {
-                // a dial's failure goes to whoever dialed (the connect future); log it quietly
+                // a dial's failure goes to whoever dialed (the connect future) and, once a minute, to
+                // the log by its peer connection
                 log.debug("handshake with {} ended ({}): {}", remote, failure.reason(), failure.getMessage());
             } else {
                 log.info("handshake with {} failed ({}): {}", remote, failure.reason(), failure.getMessage());

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * All traffic to one physical peer: up to K stripes (TCP connections), each a {@link MuxSession}.
@@ -47,6 +48,8 @@ public final class PeerConnection {
         ScheduledFuture<?> redial;
     }
 
+    private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
     private final Endpoint endpoint;
     private final PeerId peerId;
     private final Slot[] slots;
@@ -63,6 +66,12 @@ public final class PeerConnection {
     private long unusedSinceNanos = -1;
     /** Streams ever opened on the stripes when {@link #unusedSinceNanos} was taken. */
     private long openedWhenUnused;
+    /** Why our last dial failed, and when (epoch millis); null if none did. */
+    private String lastFailure;
+    private long lastFailureMillis;
+    /** When a dial failure was last logged (nanoTime), so a peer that stays down logs once a minute. */
+    private long failureLoggedNanos;
+    private boolean failureLogged;
 
     PeerConnection(Endpoint endpoint, PeerId peerId) {
         this.endpoint = endpoint;
@@ -151,6 +160,16 @@ public final class PeerConnection {
         List<StripeLoad> loads = stripeMeter.measure(up, System.nanoTime());
         MuxSession stripe = up.get(endpoint.config().stripePolicy().choose(networkId, traffic, loads));
         return stripe.openStream(networkId, maxInboundMessageSize, weight, listener);
+    }
+
+    /** Why the last dial to this peer failed (a sentence), or null if none has. */
+    public synchronized String lastFailure() {
+        return lastFailure;
+    }
+
+    /** When the last dial to this peer failed, epoch millis; 0 if none has. */
+    public synchronized long lastFailureMillis() {
+        return lastFailureMillis;
     }
 
     /** The protocol version negotiated with the peer, or 0 while no stripe is up. */
@@ -376,6 +395,7 @@ public final class PeerConnection {
                 s.established = session;
                 s.establishedByUs = ourRole == Role.DIALER;
                 s.redialAttempts = 0;
+                failureLogged = false; // a new outage is logged at once
                 first = !reportedUp;
                 reportedUp = true;
                 complete = new ArrayList<>(waiting);
@@ -403,8 +423,19 @@ public final class PeerConnection {
         if (index < 0 || index >= slots.length) {
             return; // refused before it had a slot
         }
+        boolean log = false;
         synchronized (this) {
             Slot s = slots[index];
+            if (ourRole == Role.DIALER && failure.reason() != Reason.CROSSED) {
+                long now = System.nanoTime();
+                lastFailure = failure.getMessage();
+                lastFailureMillis = System.currentTimeMillis();
+                log = !failureLogged || now - failureLoggedNanos >= FAILURE_LOG_INTERVAL_NANOS;
+                if (log) {
+                    failureLogged = true;
+                    failureLoggedNanos = now;
+                }
+            }
             if (ourRole == Role.DIALER) {
                 s.dialing = Math.max(0, s.dialing - 1);
             } else if (s.admittedInbound == token) {
@@ -418,6 +449,10 @@ public final class PeerConnection {
                 fail = new ArrayList<>(waiting);
                 waiting.clear();
             }
+        }
+        if (log) {
+            Endpoint.log.warn("cannot reach peer {} ({}): {}; logged at most once a minute per peer, "
+                    + "`chainmux peers` shows the last reason", peerId.shortForm(), failure.reason(), failure.getMessage());
         }
         fail.forEach(f -> f.completeExceptionally(failure));
         if (redial) {
