@@ -10,7 +10,6 @@ import io.chainmux.bench.Scenario;
 import io.chainmux.bench.chainmux.ChainmuxContender;
 import io.chainmux.bench.fairness.FairnessReport;
 import io.chainmux.bench.fairness.FairnessRun;
-import io.chainmux.mux.MuxConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -21,6 +20,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,11 +58,20 @@ public final class CompareCommand implements Callable<Integer> {
     double pathDelayMillis;
 
     @Option(names = "--scenario", paramLabel = "NAME", defaultValue = "standard",
-            description = "standard: the three scenarios above. fairness: on one chainmux connection, Jain's index of "
-                    + "100 saturating chains per 1 s window, weights 1:2:4, 1 KiB-message latency beside a bulk "
-                    + "chain, and a reader beside 999 stalled chains (the chainmux contenders only so far; one round). "
-                    + "Default: ${DEFAULT-VALUE}.")
+            description = "standard: the three scenarios above. fairness: on one connection of each contender "
+                    + "(raw-tcp as a shared FIFO, http2, grpc, chainmux; default all four), Jain's index of --chains "
+                    + "saturating chains per 1 s window, weights 1:2:4 (n/a without weights), 1 KiB-message latency "
+                    + "on --chains chains beside a bulk chain, and a reader beside --stalled chains whose readers "
+                    + "stopped; one round. Default: ${DEFAULT-VALUE}.")
     String scenario;
+
+    @Option(names = "--chains", paramLabel = "N", defaultValue = "" + FairnessRun.CHAINS,
+            description = "fairness only: equal saturating chains, and chains of small messages (default: ${DEFAULT-VALUE}).")
+    int chains;
+
+    @Option(names = "--stalled", paramLabel = "N", defaultValue = "" + FairnessRun.STALLED,
+            description = "fairness only: chains beside the one reader whose readers stopped (default: ${DEFAULT-VALUE}).")
+    int stalled;
 
     @Override
     public Integer call() throws Exception {
@@ -86,22 +95,31 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     private int fairness() throws Exception {
-        List<String> names = contenders == null ? List.of(ChainmuxContender.NAME) : contenders;
-        Map<String, FairnessRun.Result> results = new LinkedHashMap<>();
+        List<String> names = contenders == null ? FairnessRun.DEFAULTS : contenders;
         Path chartFile = run.chartFile(spec);
-        for (String name : names) {
-            MuxConfig mux = FairnessRun.Config.muxFor(name);
-            if (mux == null) {
-                throw new ParameterException(spec.commandLine(), "--scenario fairness runs the chainmux contenders only so far ("
-                        + ChainmuxContender.NAME + ", " + ChainmuxContender.ONE_MIB_WINDOW + "), not " + name);
+        FairnessRun.Config config;
+        List<FairnessRun> runs = new ArrayList<>();
+        try {
+            config = new FairnessRun.Config(Duration.ofMillis(Math.round(run.warmupSeconds * 1000)),
+                    Duration.ofMillis(Math.round(run.seconds * 1000)), chains, stalled);
+            for (String name : names) {
+                runs.add(new FairnessRun(config, name, System.err));
             }
-            FairnessRun.Config config = new FairnessRun.Config(Duration.ofMillis(Math.round(run.warmupSeconds * 1000)),
-                    Duration.ofMillis(Math.round(run.seconds * 1000)), mux);
-            results.put(name, new FairnessRun(config, System.err, name).run());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        LeakDetection.offUnlessSet();
+        Map<String, FairnessRun.Result> results = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            results.put(names.get(i), runs.get(i).run());
         }
         PrintWriter out = spec.commandLine().getOut();
         out.print(FairnessReport.table(results));
         out.flush();
+        if (run.json != null) {
+            FairnessReport.writeJson(config, results, run.json);
+            spec.commandLine().getErr().println("wrote " + run.json.toAbsolutePath());
+        }
         if (chartFile != null) {
             ChartOption.write(FairnessReport.chart(results), chartFile, spec.commandLine().getErr());
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.chainmux.bench.endpoint.EndpointBench;
 import io.chainmux.bench.endpoint.EndpointChart;
+import io.chainmux.bench.endpoint.PlacementBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -14,6 +15,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -23,7 +25,9 @@ import java.util.concurrent.Callable;
         description = "Measures two endpoints on 127.0.0.1: handshakes completed per second (plaintext and TLS 1.3, "
                 + "8 clients each dialing, closing, dialing again) and bulk throughput of 64 KiB messages over one peer connection striped "
                 + "over K = 1, 2, 4 TCP connections. Medians over the rounds. The chart (--chart, or next to --json) "
-                + "shows handshakes/s (plaintext vs TLS) and MB/s per K.")
+                + "shows handshakes/s (plaintext vs TLS) and MB/s per K. With --placement it measures stripe placement "
+                + "instead: K = 2, one bulk stream, then 100 latency-sensitive chains of 1 KiB messages every 10 ms; their "
+                + "latency and the bulk MB/s, placed by stream count and by measured load, alternating in each round.")
 public final class EndpointBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -39,6 +43,9 @@ public final class EndpointBenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "3", description = "Rounds (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--placement", description = "Measure stripe placement beside a bulk transfer (see above) instead.")
+    boolean placement;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the medians to FILE as JSON.")
     Path json;
 
@@ -53,6 +60,9 @@ public final class EndpointBenchCommand implements Callable<Integer> {
         }
         Path chartFile = ChartOption.resolve(spec.commandLine(), chart, json);
         LeakDetection.offUnlessSet();
+        if (placement) {
+            return placement(chartFile);
+        }
         PrintWriter err = spec.commandLine().getErr();
         err.printf(Locale.ROOT, "endpoint benchmarks: %d rounds of 5 measurements, %d s + %d s each%n", rounds,
                 warmupSeconds, seconds);
@@ -68,6 +78,31 @@ public final class EndpointBenchCommand implements Callable<Integer> {
         }
         if (chartFile != null) {
             ChartOption.write(EndpointChart.of(medians, rounds, warmupSeconds, seconds), chartFile, err);
+        }
+        return 0;
+    }
+
+    private int placement(Path chartFile) throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf(Locale.ROOT, "stripe placement: %d rounds of 2 measurements, %d s + %d s each%n", rounds,
+                warmupSeconds, seconds);
+        List<PlacementBench.Result> results = new PlacementBench(Duration.ofSeconds(warmupSeconds),
+                Duration.ofSeconds(seconds), err).run(rounds);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println();
+        out.printf(Locale.ROOT, "%-18s %-22s %-28s %s%n", "placement", "chains beside bulk", "1 KiB p50/p99/p99.9 ms",
+                "bulk MB/s");
+        for (PlacementBench.Result r : results) {
+            out.printf(Locale.ROOT, "%-18s %-22s %-28s %.0f%n", r.policy(), r.besideBulk() + " of 100",
+                    String.format(Locale.ROOT, "%.2f/%.2f/%.2f", r.p50(), r.p99(), r.p999()), r.bulkMBps());
+        }
+        out.flush();
+        if (json != null) {
+            Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+            err.println("wrote " + json.toAbsolutePath());
+        }
+        if (chartFile != null) {
+            ChartOption.write(PlacementBench.chart(results, rounds, warmupSeconds, seconds), chartFile, err);
         }
         return 0;
     }

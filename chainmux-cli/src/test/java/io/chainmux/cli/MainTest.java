@@ -115,6 +115,49 @@ class MainTest {
     }
 
     @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void fairnessRunsEveryOneConnectionContenderAtATinySize(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("fairness.json");
+        int code = run(Main.newCommandLine(), "bench", "compare", "--scenario", "fairness", "--chains", "4",
+                "--stalled", "8", "--warmup-seconds", "0", "--seconds", "1", "--json", json.toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("raw-tcp", "http2", "grpc", "chainmux", "Jain index", "weight 4 / weight 1",
+                "n/a (no weights)", "beside bulk", "reader beside stalled chains");
+        JsonNode results = new ObjectMapper().readTree(json.toFile()).get("results");
+        assertThat(results.fieldNames()).toIterable().containsExactly("raw-tcp", "http2", "grpc", "chainmux");
+        // only what a starved machine cannot zero: something moved (beside bulk, 1 KiB messages may
+        // take longer than the 1 s measured at a load of 20 on 2 cores)
+        results.fields().forEachRemaining(e -> {
+            assertThat(e.getValue().get("jainMin").asDouble()).as(e.getKey()).isPositive();
+            assertThat(e.getValue().get("readerSolo").asDouble()).as(e.getKey()).isPositive();
+            assertThat(e.getValue().get("smallAlone").get("count").asLong()).as(e.getKey()).isPositive();
+        });
+        assertThat(results.get("raw-tcp").get("weightRatios").isNull()).isTrue();
+        assertThat(results.get("chainmux").get("weightRatios")).hasSize(2);
+        // One FIFO byte stream: once the receiver stops reading for a stalled chain, the reader gets nothing.
+        assertThat(results.get("raw-tcp").get("readerStalled").asDouble()).isZero();
+        assertThat(results.get("chainmux").get("readerStalled").asDouble()).isPositive();
+        assertThat(svgTexts(dir.resolve("fairness.svg"))).contains("raw-tcp", "grpc", "n/a");
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void placementRunsBothPoliciesAndDrawsThem(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("placement.json");
+        int code = run(Main.newCommandLine(), "bench", "endpoint", "--placement", "--rounds", "1",
+                "--warmup-seconds", "0", "--seconds", "1", "--json", json.toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("by stream count", "by measured load", "chains beside bulk");
+        JsonNode results = new ObjectMapper().readTree(json.toFile());
+        assertThat(results).hasSize(2);
+        for (JsonNode r : results) {
+            assertThat(r.get("messages").asLong()).isPositive();
+            assertThat(r.get("bulkMBps").asDouble()).isPositive();
+        }
+        assertThat(svgTexts(dir.resolve("placement.svg"))).contains("by stream count", "by measured load");
+    }
+
+    @Test
     void muxChartMarksBothTargets(@TempDir Path dir) throws Exception {
         List<Report.Result> results = new ArrayList<>();
         for (Scenario s : List.of(MuxBenchCommand.BULK, MuxBenchCommand.SMALL)) {

@@ -5,6 +5,7 @@ import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.EndpointListener;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.PeerConnection;
+import io.chainmux.endpoint.TrafficClass;
 import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.wire.ErrorCode;
@@ -135,7 +136,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         Objects.requireNonNull(dispatch, "dispatch");
         ThreadPoolExecutor workers = dispatch == Dispatch.PRIORITY ? priorityPool : pool;
         Registration r = new Registration(network, handler,
-                new SerialExecutor(network.wire(), workers, config.drainBatch()), new NetworkTraffic());
+                new SerialExecutor(network.wire(), workers, config.drainBatch()), new NetworkTraffic(), dispatch);
         if (networks.putIfAbsent(network.wire(), r) != null) {
             throw new IllegalStateException("network " + network + " is registered already");
         }
@@ -208,7 +209,8 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         LogicalConnection c = new LogicalConnection(this, r, pc.peerId(), true, null);
         MuxStream s;
         try {
-            s = pc.openStream(r.network().wire(), maxMessageSize, 1, c);
+            s = pc.openStream(r.network().wire(), maxMessageSize, 1, r.dispatch() == Dispatch.PRIORITY
+                    ? TrafficClass.LATENCY_SENSITIVE : TrafficClass.ORDINARY, c);
         } catch (RuntimeException e) {
             completeOn(r, () -> result.completeExceptionally(e));
             return;

@@ -10,7 +10,9 @@ public enum Dispatch {
     /**
      * A small separate pool ({@link BrokerConfig#priorityWorkerThreads()}) for latency-sensitive
      * networks (gossip, pings, consensus messages): their events never wait behind bulk networks'
-     * queued work, such as hashing a catch-up's blocks. Keep such networks' handlers short.
+     * queued work, such as hashing a catch-up's blocks. Keep such networks' handlers short. Their
+     * outbound streams open as {@link io.chainmux.endpoint.TrafficClass#LATENCY_SENSITIVE}, so with
+     * several stripes per peer they stay off a stripe that carries bulk.
      */
     PRIORITY
 }

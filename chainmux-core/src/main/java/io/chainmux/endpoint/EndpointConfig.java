@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param tls                   wrap every connection in TLS 1.3 bound to the node identity
  * @param stripes               TCP connections this node dials per peer (K)
  * @param maxStripesPerPeer     stripes a peer may open to us ({@link Limit#MAX_STRIPES_PER_PEER})
- * @param stripePolicy          which stripe a new logical connection goes on
+ * @param stripePolicy          which stripe a new logical connection goes on (by measured load by default)
  * @param maxInboundConnections {@link Limit#MAX_INBOUND_CONNECTIONS}
  * @param maxInboundPerIp       {@link Limit#MAX_INBOUND_PER_IP}
  * @param handshakeTimeout      {@link Limit#HANDSHAKE_TIMEOUT}
@@ -110,7 +110,7 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         private boolean tls;
         private int stripes = 1;
         private int maxStripesPerPeer = 8;
-        private StripePolicy stripePolicy = StripePolicy.LEAST_LOADED;
+        private StripePolicy stripePolicy = StripePolicy.MEASURED_LOAD;
         private int maxInboundConnections = 4096;
         private int maxInboundPerIp = 64;
         private Duration handshakeTimeout = Duration.ofSeconds(10);

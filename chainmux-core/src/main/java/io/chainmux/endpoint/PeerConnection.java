@@ -17,14 +17,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * All traffic to one physical peer: up to K stripes (TCP connections), each a {@link MuxSession}.
- * New logical connections go on a stripe chosen by the {@link StripePolicy}. A lost stripe fails
- * only its own streams; the side that dialed it redials with backoff.
+ * New logical connections go on a stripe chosen by the {@link StripePolicy} from the stripes' measured
+ * load. A lost stripe fails only its own streams; the side that dialed it redials with backoff.
  *
  * <p>Crossed connections: for each stripe index at most one connection is kept. When both nodes dial
  * at once, the connection dialed by the node with the lower peer id wins; both nodes apply the same
@@ -55,6 +56,8 @@ public final class PeerConnection {
     private final Endpoint endpoint;
     private final PeerId peerId;
     private final Slot[] slots;
+    /** Send rates of the stripes between placements. */
+    private final StripeMeter stripeMeter = new StripeMeter();
     private final List<CompletableFuture<PeerConnection>> waiting = new ArrayList<>();
     /** Unstriped connections (unshared mode): one logical connection each, outside the slots. */
     private final Set<MuxSession> unstriped = new HashSet<>();
@@ -152,19 +155,32 @@ public final class PeerConnection {
     }
 
     /**
-     * Opens a logical connection for a network on the stripe the policy picks.
+     * Opens a logical connection for a network on the stripe the policy picks, as ordinary traffic.
      *
      * @throws IllegalArgumentException if an argument is invalid (network id, size, weight, listener)
      * @throws ClosedException          if no stripe takes new streams right now: its reason says
      *                                  whether we closed the peer connection or it broke
      */
     public MuxStream openStream(String networkId, int maxInboundMessageSize, int weight, StreamListener listener) {
+        return openStream(networkId, maxInboundMessageSize, weight, TrafficClass.ORDINARY, listener);
+    }
+
+    /**
+     * Opens a logical connection for a network on the stripe the policy picks from the stripes'
+     * measured load and what the stream carries.
+     *
+     * @throws IllegalStateException if no stripe is established right now
+     */
+    public MuxStream openStream(String networkId, int maxInboundMessageSize, int weight, TrafficClass traffic,
+                                StreamListener listener) {
+        Objects.requireNonNull(traffic, "traffic");
         List<MuxSession> up = stripes();
         up.removeIf(s -> !s.isOpenForStreams());
         if (up.isEmpty()) {
             throw new ClosedException("peer " + peerId.shortForm() + " has no usable connection", whyUnusable());
         }
-        MuxSession stripe = up.get(endpoint.config().stripePolicy().choose(networkId, up));
+        List<StripeLoad> loads = stripeMeter.measure(up, System.nanoTime());
+        MuxSession stripe = up.get(endpoint.config().stripePolicy().choose(networkId, traffic, loads));
         return stripe.openStream(networkId, maxInboundMessageSize, weight, listener);
     }
 

@@ -1,64 +1,100 @@
 package io.chainmux.bench.fairness;
 
 import io.chainmux.bench.chainmux.ChainmuxContender;
-import io.chainmux.mux.CloseReason;
+import io.chainmux.bench.grpc.GrpcContender;
+import io.chainmux.bench.http2.Http2Contender;
+import io.chainmux.bench.tcp.RawTcpContender;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.mux.MuxStream;
-import io.chainmux.mux.SessionListener;
-import io.chainmux.mux.StreamListener;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The fairness scenario, over one chainmux connection on loopback:
+ * The fairness scenario, over one connection of one contender on loopback:
  * <ol>
- *   <li>100 saturating chains of equal weight: Jain's index over the bytes each delivered per 1 s
- *       window; and three saturating chains of weights 1, 2 and 4: their delivered ratios.</li>
- *   <li>One bulk chain plus 100 chains sending 1 KiB messages at 100 messages/s each: latency of
- *       the small messages (send to delivery, one JVM), with and without the bulk chain, and the
- *       bulk chain's throughput against its solo figure.</li>
- *   <li>1000 chains of which 999 have stopped reading (each sent its whole window): the reader's
- *       throughput against its solo figure.</li>
+ *   <li>{@code chains} saturating chains of equal weight: Jain's index over the bytes each delivered
+ *       per 1 s window; and, where the contender has weights, three saturating chains of weights 1,
+ *       2 and 4: their delivered ratios.</li>
+ *   <li>One bulk chain plus {@code chains} chains sending 1 KiB messages, 100 messages/s each:
+ *       latency of the small messages (send to delivery, one JVM), with and without the bulk chain,
+ *       and the bulk chain's throughput against its solo figure.</li>
+ *   <li>{@code stalled} chains whose readers have stopped (each sent {@value #STALL_BYTES} bytes, twice
+ *       chainmux's 32 KiB window floor) and one saturating reader: the reader's throughput against its
+ *       solo figure.</li>
  * </ol>
  * Each part runs on a fresh connection. Progress goes to {@code progress}.
  */
 public final class FairnessRun {
-    static final int CHAINS = 100;
+    public static final int CHAINS = 100;
+    public static final int STALLED = 999;
     static final int SATURATING_MESSAGE = 16 * 1024;
     static final int SMALL_MESSAGE = 1024;
-    /** Small chains send this often each (1 per 10 ms = 100 messages/s per chain, 10,000/s in all). */
+    /** Small chains send this often each (1 per 10 ms = 100 messages/s per chain). */
     static final int SMALL_INTERVAL_MILLIS = 10;
-    static final int STALLED = 999;
+    /** What each stalled chain sends. */
+    static final int STALL_BYTES = 64 * 1024;
     static final int[] WEIGHTS = {1, 2, 4};
+    /** The contenders with one connection to measure, in report order. */
+    public static final List<String> CONTENDERS = List.of(RawTcpContender.NAME, Http2Contender.NAME,
+            GrpcContender.NAME, ChainmuxContender.NAME, ChainmuxContender.ONE_MIB_WINDOW);
+    /** The contenders run when none are named. */
+    public static final List<String> DEFAULTS = CONTENDERS.subList(0, 4);
 
-    public record Config(Duration warmup, Duration measure, MuxConfig mux) {
+    /**
+     * @param chains  equal saturating chains, and small-message chains (default {@value #CHAINS})
+     * @param stalled chains beside the one reader (default {@value #STALLED})
+     */
+    public record Config(Duration warmup, Duration measure, int chains, int stalled) {
         public Config {
             if (measure.compareTo(Duration.ofSeconds(1)) < 0) {
                 throw new IllegalArgumentException("the fairness run measures in 1 s windows: --seconds must be >= 1");
             }
+            if (chains < 2 || chains > 1000) {
+                throw new IllegalArgumentException("chains must be in [2, 1000]: " + chains);
+            }
+            if (stalled < 1 || stalled > 9999) {
+                throw new IllegalArgumentException("stalled chains must be in [1, 9999]: " + stalled);
+            }
         }
 
-        /** The mux configuration of a chainmux contender, with room for 1000 pending accepts; null for others. */
-        public static MuxConfig muxFor(String contender) {
-            MuxConfig.Builder b = MuxConfig.builder().maxPendingAccepts(2048);
-            if (contender.equals(ChainmuxContender.NAME)) {
-                return b.build();
-            }
-            if (contender.equals(ChainmuxContender.ONE_MIB_WINDOW)) {
-                return b.maxStreamWindow(1 << 20).build();
-            }
-            return null;
+        public Config(Duration warmup, Duration measure) {
+            this(warmup, measure, CHAINS, STALLED);
         }
+    }
+
+    /** The mux configuration of a chainmux contender, with room for the stalled chains' pending accepts; null for others. */
+    static MuxConfig muxFor(String contender) {
+        MuxConfig.Builder b = MuxConfig.builder().maxPendingAccepts(2048);
+        if (contender.equals(ChainmuxContender.NAME)) {
+            return b.build();
+        }
+        if (contender.equals(ChainmuxContender.ONE_MIB_WINDOW)) {
+            return b.maxStreamWindow(1 << 20).build();
+        }
+        return null;
+    }
+
+    /**
+     * Opens rigs of {@code contender} for a run with {@code config}.
+     *
+     * @throws IllegalArgumentException if the contender does not run over one connection
+     */
+    static FairnessRig.Factory rigs(String contender, Config config) {
+        MuxConfig mux = muxFor(contender);
+        if (mux != null) {
+            return sink -> new ChainmuxRig(mux, sink);
+        }
+        return switch (contender) {
+            case RawTcpContender.NAME -> sink -> new TcpFifoRig(sink, config.stalled());
+            case Http2Contender.NAME -> Http2Rig::new;
+            case GrpcContender.NAME -> sink -> new GrpcRig(sink, config.stalled() + 1);
+            default -> throw new IllegalArgumentException("the fairness scenario runs over one connection: "
+                    + String.join(", ", CONTENDERS) + "; not " + contender);
+        };
     }
 
     /** Small-message latency in milliseconds. */
@@ -70,28 +106,31 @@ public final class FairnessRun {
     }
 
     /**
-     * @param jainMin        lowest Jain index over the 1 s windows (100 equal chains)
+     * @param jainMin        lowest Jain index over the 1 s windows (equal chains)
      * @param jainMean       mean Jain index over the windows
-     * @param weightRatios   delivered bytes of the weight 2 and weight 4 chains over the weight 1 chain
+     * @param weightRatios   delivered bytes of the weight 2 and weight 4 chains over the weight 1 chain;
+     *                       null where the contender has no weights
      * @param smallAlone     small-message latency without bulk traffic
      * @param smallWithBulk  small-message latency beside one bulk chain
      * @param bulkSolo       bulk chain alone, MB/s
-     * @param bulkWithSmall  bulk chain beside the 100 small chains, MB/s
+     * @param bulkWithSmall  bulk chain beside the small chains, MB/s
      * @param readerSolo     one reading chain alone, MB/s
-     * @param readerStalled  the same beside 999 stalled chains, MB/s
+     * @param readerStalled  the same beside the stalled chains, MB/s
      */
     public record Result(double jainMin, double jainMean, double[] weightRatios, Latency smallAlone,
                          Latency smallWithBulk, double bulkSolo, double bulkWithSmall, double readerSolo,
                          double readerStalled) {}
 
     private final Config config;
+    private final FairnessRig.Factory rigs;
     private final PrintStream progress;
     private final String name;
 
-    public FairnessRun(Config config, PrintStream progress, String name) {
+    public FairnessRun(Config config, String contender, PrintStream progress) {
         this.config = config;
+        this.rigs = rigs(contender, config);
         this.progress = progress;
-        this.name = name;
+        this.name = contender;
     }
 
     public Result run() throws Exception {
@@ -108,13 +147,13 @@ public final class FairnessRun {
 
     // ------------------------------------------------------------------ the parts
 
-    /** [min, mean] Jain index over 1 s windows of 100 saturating chains. */
+    /** [min, mean] Jain index over 1 s windows of saturating chains. */
     private double[] equalChains() throws Exception {
-        progress.printf("%s fairness: %d saturating chains, equal weight...%n", name, CHAINS);
-        Sink sink = new Sink(CHAINS);
-        try (MuxPair pair = new MuxPair(config.mux(), sink)) {
-            for (int i = 0; i < CHAINS; i++) {
-                saturate(pair, "sat-" + i, 1);
+        progress.printf("%s fairness: %d saturating chains, equal weight...%n", name, config.chains());
+        Sink sink = new Sink(config.chains());
+        try (FairnessRig rig = rigs.open(sink)) {
+            for (int i = 0; i < config.chains(); i++) {
+                rig.saturate(i, 1);
             }
             sleep(config.warmup());
             long seconds = Math.max(1, config.measure().toSeconds());
@@ -133,13 +172,17 @@ public final class FairnessRun {
         }
     }
 
-    /** Delivered bytes of the weight 2 and 4 chains relative to the weight 1 chain. */
+    /** Delivered bytes of the weight 2 and 4 chains relative to the weight 1 chain; null without weights. */
     private double[] weightedChains() throws Exception {
-        progress.println(name + " fairness: saturating chains of weights 1, 2, 4...");
         Sink sink = new Sink(WEIGHTS.length);
-        try (MuxPair pair = new MuxPair(config.mux(), sink)) {
+        try (FairnessRig rig = rigs.open(sink)) {
+            if (!rig.hasWeights()) {
+                progress.println(name + " fairness: no weights between streams, weighted part n/a");
+                return null;
+            }
+            progress.println(name + " fairness: saturating chains of weights 1, 2, 4...");
             for (int i = 0; i < WEIGHTS.length; i++) {
-                saturate(pair, "sat-" + i, WEIGHTS[i]);
+                rig.saturate(i, WEIGHTS[i]);
             }
             sleep(config.warmup());
             long[] before = sink.snapshot();
@@ -152,43 +195,37 @@ public final class FairnessRun {
 
     private record Mixed(Latency latency, double bulkMBps) {}
 
-    /** 100 chains of 1 KiB messages at a modest rate, optionally beside a saturating bulk chain. */
+    /** Small-message chains at a modest rate, optionally beside a saturating bulk chain. */
     private Mixed smallChains(boolean withBulk) throws Exception {
-        progress.printf("%s fairness: %d chains of %d B messages every %d ms%s...%n", name, CHAINS, SMALL_MESSAGE,
+        int chains = config.chains();
+        progress.printf("%s fairness: %d chains of %d B messages every %d ms%s...%n", name, chains, SMALL_MESSAGE,
                 SMALL_INTERVAL_MILLIS, withBulk ? " beside a bulk chain" : "");
         Sink sink = new Sink(1);
-        try (MuxPair pair = new MuxPair(config.mux(), sink)) {
-            List<MuxStream> small = new ArrayList<>();
-            for (int i = 0; i < CHAINS; i++) {
-                small.add(pair.client.openStream("small-" + i, SMALL_MESSAGE, 1, Drop.INSTANCE));
-            }
+        try (FairnessRig rig = rigs.open(sink)) {
+            rig.openSmall(chains);
             if (withBulk) {
-                saturate(pair, "sat-0", 1);
+                rig.saturate(0, 1);
             }
-            ByteBuf message = Unpooled.directBuffer(SMALL_MESSAGE).writeZero(SMALL_MESSAGE);
-            int perTick = CHAINS / SMALL_INTERVAL_MILLIS;
+            int perTick = Math.max(1, chains / SMALL_INTERVAL_MILLIS);
             int[] next = {0};
-            ScheduledFuture<?> ticker = pair.clientLoop().scheduleAtFixedRate(() -> {
+            ScheduledFuture<?> ticker = rig.ticker().scheduleAtFixedRate(() -> {
                 for (int k = 0; k < perTick; k++) {
-                    MuxStream s = small.get(next[0]);
-                    next[0] = (next[0] + 1) % CHAINS;
-                    message.setLong(0, System.nanoTime());
-                    s.trySendCopy(message); // refused only if its buffer is full: counted as not sent
+                    rig.sendSmall(next[0]);
+                    next[0] = (next[0] + 1) % chains;
                 }
+                rig.flushSmall();
             }, 1, 1, TimeUnit.MILLISECONDS);
             try {
                 sleep(config.warmup());
-                sink.latency.reset();
+                sink.latencies(); // drops the warm-up
                 long[] before = sink.snapshot();
                 long start = System.nanoTime();
                 sleep(config.measure());
                 long[] after = sink.snapshot();
                 double secs = (System.nanoTime() - start) / 1e9;
-                Histogram h = sink.latency.getIntervalHistogram();
-                return new Mixed(Latency.of(h), (after[0] - before[0]) / secs / 1e6);
+                return new Mixed(Latency.of(sink.latencies()), (after[0] - before[0]) / secs / 1e6);
             } finally {
                 ticker.cancel(false);
-                pair.onClientLoop(message::release);
             }
         }
     }
@@ -197,39 +234,41 @@ public final class FairnessRun {
     private double soloStream() throws Exception {
         progress.println(name + " fairness: one saturating chain alone...");
         Sink sink = new Sink(1);
-        try (MuxPair pair = new MuxPair(config.mux(), sink)) {
-            saturate(pair, "sat-0", 1);
+        try (FairnessRig rig = rigs.open(sink)) {
+            rig.saturate(0, 1);
             return throughput(sink);
         }
     }
 
-    /** One saturating chain beside 999 whose readers have stopped, MB/s. */
+    /** One saturating chain beside chains whose readers have stopped, MB/s. */
     private double besideStalled() throws Exception {
-        progress.printf("%s fairness: one reading chain beside %d stalled ones...%n", name, STALLED);
+        progress.printf("%s fairness: one reading chain beside %d stalled ones...%n", name, config.stalled());
         Sink sink = new Sink(1);
-        try (MuxPair pair = new MuxPair(config.mux(), sink)) {
-            ByteBuf chunk = Unpooled.directBuffer(4096).writeZero(4096);
-            int perStream = 2 * config.mux().initialStreamWindow() / 4096; // twice its window: surely blocked
-            pair.onClientLoop(() -> {
-                for (int i = 0; i < STALLED; i++) {
-                    MuxStream s = pair.client.openStream("stall-" + i, 1 << 20, 1, Drop.INSTANCE);
-                    for (int m = 0; m < perStream; m++) {
-                        s.trySendCopy(chunk);
-                    }
-                }
-                chunk.release();
-            });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (pair.client.stats().sendBlocked() < STALLED && System.nanoTime() < deadline) {
-                sleep(Duration.ofMillis(50));
-            }
-            if (pair.client.stats().sendBlocked() < STALLED) {
-                progress.printf("%s fairness: only %d of %d stalled chains filled their window in 30 s%n", name,
-                        pair.client.stats().sendBlocked(), STALLED);
-            }
-            saturate(pair, "sat-0", 1);
+        try (FairnessRig rig = rigs.open(sink)) {
+            rig.stall(config.stalled(), STALL_BYTES);
+            awaitSettled(rig, sink);
+            rig.saturate(0, 1);
             return throughput(sink);
         }
+    }
+
+    /** Waits until the stalled chains stop making progress (at most 30 s): what they sent waits where it is. */
+    private void awaitSettled(FairnessRig rig, Sink sink) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long last = -1;
+        long unchangedSince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            long now = rig.stallProgress() + sink.held();
+            if (now != last) {
+                last = now;
+                unchangedSince = System.nanoTime();
+            } else if (System.nanoTime() - unchangedSince > TimeUnit.MILLISECONDS.toNanos(500)) {
+                break;
+            }
+            sleep(Duration.ofMillis(50));
+        }
+        progress.printf("%s fairness: stalled chains settled, %d KiB reached their receivers%n", name,
+                sink.held() / 1024);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -241,14 +280,6 @@ public final class FairnessRun {
         sleep(config.measure());
         long[] after = sink.snapshot();
         return (after[0] - before[0]) / ((System.nanoTime() - start) / 1e9) / 1e6;
-    }
-
-    /** Opens a chain on the client loop that sends {@value #SATURATING_MESSAGE}-byte messages whenever it may. */
-    private static void saturate(MuxPair pair, String network, int weight) {
-        pair.onClientLoop(() -> {
-            Saturator sat = new Saturator();
-            sat.pump(pair.client.openStream(network, SATURATING_MESSAGE, weight, sat));
-        });
     }
 
     /** Jain's fairness index of the per-chain deltas between two snapshots: (sum x)^2 / (n sum x^2). */
@@ -265,90 +296,5 @@ public final class FairnessRun {
 
     private static void sleep(Duration d) throws InterruptedException {
         Thread.sleep(d.toMillis()); // wall-clock pacing of a benchmark, not synchronization
-    }
-
-    /** Client side of a saturating chain: sends whenever the stream has room (event loop only). */
-    private static final class Saturator implements StreamListener {
-        private final ByteBuf message = Unpooled.directBuffer(SATURATING_MESSAGE).writeZero(SATURATING_MESSAGE);
-
-        void pump(MuxStream s) {
-            while (s.state().canSend() && s.trySendCopy(message)) {
-                // until refused: onWritable follows
-            }
-        }
-
-        @Override
-        public void onWritable(MuxStream s) {
-            pump(s);
-        }
-
-        @Override
-        public void onMessage(MuxStream s, ByteBuf m) {
-            m.release();
-        }
-
-        @Override
-        public void onClosed(MuxStream s, CloseReason reason) {
-            message.release();
-        }
-    }
-
-    /** Client side of chains that only send. */
-    private enum Drop implements StreamListener {
-        INSTANCE;
-
-        @Override
-        public void onMessage(MuxStream s, ByteBuf m) {
-            m.release();
-        }
-
-        @Override
-        public void onClosed(MuxStream s, CloseReason reason) {}
-    }
-
-    /**
-     * Server side: accepts every chain; "sat-i" chains count bytes per chain and consume, "small-"
-     * chains record latency and consume, "stall-" chains never consume (their reader has stopped).
-     */
-    private static final class Sink implements SessionListener, StreamListener {
-        private final AtomicLongArray bytes;
-        final Recorder latency = new Recorder(3);
-
-        Sink(int chains) {
-            bytes = new AtomicLongArray(chains);
-        }
-
-        long[] snapshot() {
-            long[] s = new long[bytes.length()];
-            for (int i = 0; i < s.length; i++) {
-                s[i] = bytes.get(i);
-            }
-            return s;
-        }
-
-        @Override
-        public void onStreamOpened(MuxStream stream) {
-            stream.accept(this, 1 << 20);
-        }
-
-        @Override
-        public void onMessage(MuxStream s, ByteBuf m) {
-            int length = m.readableBytes();
-            String net = s.networkId();
-            if (net.startsWith("stall-")) {
-                m.release(); // never consumed: this chain's reader has stopped
-                return;
-            }
-            if (net.startsWith("small-")) {
-                latency.recordValue(Math.max(0, System.nanoTime() - m.getLong(m.readerIndex())));
-            } else {
-                bytes.addAndGet(Integer.parseInt(net.substring(4)), length);
-            }
-            m.release();
-            s.consumed(length);
-        }
-
-        @Override
-        public void onClosed(MuxStream s, CloseReason reason) {}
     }
 }

@@ -15,7 +15,7 @@ import java.io.OutputStream;
  * framer, as protobuf's streams do; without {@link Drainable} gRPC copies through a fresh 8 KiB array
  * per message, which would make this contender look far slower than gRPC with protobuf is.
  */
-enum BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+public enum BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
     INSTANCE;
 
     @Override

@@ -122,7 +122,8 @@ public final class GrpcContender implements Contender {
         }
     }
 
-    private static EventLoopGroup newGroup(String name, boolean epoll) {
+    /** A single-thread group of gRPC's shaded Netty, daemon threads named after {@code name}. */
+    public static EventLoopGroup newGroup(String name, boolean epoll) {
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name, true), io);
     }

@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
  * ACK, PING) and tells when the server's SETTINGS arrived, so stream limits and windows are known
  * before streams open.
  */
-final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final CompletableFuture<Void> settingsReceived = new CompletableFuture<>();
 
-    void awaitSettings(long timeoutMillis) throws Exception {
+    public void awaitSettings(long timeoutMillis) throws Exception {
         settingsReceived.get(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 

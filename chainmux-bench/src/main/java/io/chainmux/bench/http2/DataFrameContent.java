@@ -13,8 +13,8 @@ import java.util.List;
  * may split anywhere between frames); drops the HEADERS. Netty's child channel returns the frame's
  * flow-control credit once the frame has been read.
  */
-final class DataFrameContent extends MessageToMessageDecoder<Object> {
-    DataFrameContent() {
+public final class DataFrameContent extends MessageToMessageDecoder<Object> {
+    public DataFrameContent() {
         super(Object.class);
     }
 

@@ -22,12 +22,50 @@ class FairnessRunTest {
     }
 
     @Test
-    void onlyTheChainmuxContendersHaveAFairnessConfiguration() {
-        assertThat(FairnessRun.Config.muxFor("chainmux").maxStreamWindow()).isEqualTo(MuxConfig.defaults().maxStreamWindow());
-        assertThat(FairnessRun.Config.muxFor("chainmux-1mib-window").maxStreamWindow()).isEqualTo(1 << 20);
-        assertThat(FairnessRun.Config.muxFor("http2")).isNull();
-        assertThatThrownBy(() -> new FairnessRun.Config(Duration.ofSeconds(1), Duration.ofMillis(500), MuxConfig.defaults()))
+    void everyOneConnectionContenderHasRigsAndOthersAreRefused() {
+        FairnessRun.Config config = new FairnessRun.Config(Duration.ZERO, Duration.ofSeconds(1));
+        assertThat(FairnessRun.muxFor("chainmux").maxStreamWindow()).isEqualTo(MuxConfig.defaults().maxStreamWindow());
+        assertThat(FairnessRun.muxFor("chainmux-1mib-window").maxStreamWindow()).isEqualTo(1 << 20);
+        assertThat(FairnessRun.muxFor("http2")).isNull();
+        for (String c : FairnessRun.CONTENDERS) {
+            assertThat(FairnessRun.rigs(c, config)).as(c).isNotNull();
+        }
+        assertThatThrownBy(() -> FairnessRun.rigs("tcp-per-stream", config)).hasMessageContaining("one connection");
+        assertThatThrownBy(() -> new FairnessRun.Config(Duration.ofSeconds(1), Duration.ofMillis(500)))
                 .hasMessageContaining("1 s windows");
+        assertThatThrownBy(() -> new FairnessRun.Config(Duration.ZERO, Duration.ofSeconds(1), 1, 10))
+                .hasMessageContaining("chains");
+    }
+
+    @Test
+    void chainTagsAndStampsRoundTripInBytesAndBuffers() {
+        int tag = Chains.tag(Chains.STALLED, 998);
+        assertThat(Chains.kind(tag)).isEqualTo(Chains.STALLED);
+        assertThat(Chains.index(tag)).isEqualTo(998);
+        long before = System.nanoTime();
+        byte[] m = Chains.array(tag, 64);
+        assertThat(Chains.tag(m)).isEqualTo(tag);
+        assertThat(Chains.sentAt(m)).isBetween(before, System.nanoTime());
+        io.netty.buffer.ByteBuf framed = Chains.framed(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, tag, 64);
+        try {
+            assertThat(framed.readableBytes()).isEqualTo(68);
+            assertThat(framed.getInt(0)).isEqualTo(64);
+            assertThat(framed.getInt(4)).isEqualTo(tag);
+        } finally {
+            framed.release();
+        }
+    }
+
+    @Test
+    void theSinkCountsEachKindOfChainApart() {
+        Sink sink = new Sink(2);
+        sink.onMessage(Chains.tag(Chains.SATURATING, 1), 0, 100);
+        sink.onMessage(Chains.tag(Chains.STALLED, 5), 0, 30);
+        sink.onMessage(Chains.tag(Chains.SMALL, 0), System.nanoTime(), 1024);
+        assertThat(sink.snapshot()).containsExactly(0, 100);
+        assertThat(sink.held()).isEqualTo(30);
+        assertThat(sink.latencies().getTotalCount()).isEqualTo(1);
+        assertThatThrownBy(() -> sink.onMessage(0x7F00_0000, 0, 1)).hasMessageContaining("unknown chain tag");
     }
 
     @Test
@@ -36,10 +74,12 @@ class FairnessRunTest {
         FairnessRun.Result r = new FairnessRun.Result(0.995, 0.998, new double[] {1.98, 3.9}, l, l, 600, 500, 600, 450);
         Map<String, FairnessRun.Result> results = new LinkedHashMap<>();
         results.put("chainmux", r);
-        results.put("chainmux-1mib-window", r);
+        results.put("raw-tcp", new FairnessRun.Result(0.9, 0.95, null, l, l, 600, 300, 600, 0));
         String table = FairnessReport.table(results);
-        assertThat(table).contains("chainmux-1mib-window").contains("0.9950").contains("0.83 (500/600)")
-                .contains("0.75 (450/600)").contains("0.10/2.50/4.00");
-        assertThat(FairnessReport.chart(results).toSvg()).contains("<svg").contains("reader beside 999 stalled");
+        assertThat(table).contains("raw-tcp").contains("0.9950").contains("0.83 (500/600)")
+                .contains("0.75 (450/600)").contains("0.10/2.50/4.00").contains("n/a (no weights)")
+                .contains("0.00 (0/600)");
+        assertThat(FairnessReport.chart(results).toSvg()).contains("<svg").contains("reader beside stalled chains")
+                .contains("n/a");
     }
 }
