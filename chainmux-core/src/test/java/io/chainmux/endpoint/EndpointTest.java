@@ -368,9 +368,15 @@ class EndpointTest {
         }
     }
 
-    /** Holds every write and flush for a fixed delay, in order: a long path for one direction. */
+    /**
+     * Holds every write and flush for a fixed delay, in order: a long path for one direction. Writes
+     * still held when the channel goes away (their scheduled tasks die with the event loop) are
+     * released and failed, so the leak detector sees only the product's buffers.
+     */
     static final class DelayWrites extends io.netty.channel.ChannelOutboundHandlerAdapter {
         private final long millis;
+        private final java.util.ArrayDeque<Object> held = new java.util.ArrayDeque<>();
+        private final java.util.ArrayDeque<io.netty.channel.ChannelPromise> promises = new java.util.ArrayDeque<>();
 
         DelayWrites(long millis) {
             this.millis = millis;
@@ -378,12 +384,28 @@ class EndpointTest {
 
         @Override
         public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
-            ctx.executor().schedule(() -> ctx.write(msg, promise), millis, TimeUnit.MILLISECONDS);
+            held.add(msg);
+            promises.add(promise);
+            ctx.executor().schedule(() -> {
+                Object next = held.poll();
+                if (next != null) {
+                    ctx.write(next, promises.poll());
+                }
+            }, millis, TimeUnit.MILLISECONDS);
         }
 
         @Override
         public void flush(io.netty.channel.ChannelHandlerContext ctx) {
             ctx.executor().schedule(ctx::flush, millis, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void handlerRemoved(io.netty.channel.ChannelHandlerContext ctx) {
+            Object msg;
+            while ((msg = held.poll()) != null) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                promises.poll().tryFailure(new java.nio.channels.ClosedChannelException());
+            }
         }
     }
 
