@@ -128,6 +128,25 @@ class InboundFairnessTest {
     }
 
     @Test
+    void aQuietSessionWithinItsDeadlineKeepsItsSlot() throws Exception {
+        NetworkConfig patient = HOLD.toBuilder().firstRequestTimeout(Duration.ofMinutes(5)).maxInboundSessions(2)
+                .build();
+        try (Cluster c = new Cluster(); ConnectionBroker silent = client(CHAIN); ConnectionBroker honest = client(CHAIN);
+             ConnectionBroker newcomer = client(CHAIN)) {
+            P2pNode node = c.start(b -> b);
+            node.join(CHAIN, patient, PING_AND_HOLD, ECHO);
+            LogicalConnection talker = open(honest, CHAIN, node, 1, new ArrayList<>()).get(0);
+            assertThat(ping(talker)).isEqualTo("ping");
+            LogicalConnection mute = open(silent, CHAIN, node, 1, new ArrayList<>()).get(0);
+            List<ErrorCode> refused = new ArrayList<>();
+            assertThat(open(newcomer, CHAIN, node, 1, refused)).as("a newcomer while the network is full").isEmpty();
+            assertThat(refused).containsExactly(ErrorCode.REFUSED_BUSY);
+            assertThat(mute.closeFuture()).as("a quiet session within its deadline").isNotDone();
+            assertThat(node.network(CHAIN).stats().silentCut()).isZero();
+        }
+    }
+
+    @Test
     void aSessionThatSendsNoRequestLosesItsSlotToANewcomer() throws Exception {
         NetworkConfig quick = HOLD.toBuilder().firstRequestTimeout(Duration.ofMillis(200)).maxInboundSessions(2)
                 .build();
@@ -149,7 +168,8 @@ class InboundFairnessTest {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
                 }
             }
-            assertThat(refused).as("refusals before the deadline").containsOnly(ErrorCode.REFUSED_BUSY);
+            // A loaded machine may reach the first open after the deadline: then there is no refusal.
+            assertThat(refused).as("refusals before the deadline").allMatch(code -> code == ErrorCode.REFUSED_BUSY);
             assertThat(admitted).as("the newcomer got the silent peer's slot").hasSize(1);
             CloseReason cut = mute.closeFuture().get(Cluster.WAIT_SECONDS, TimeUnit.SECONDS);
             assertThat(cut.code()).isEqualTo(ErrorCode.SESSION_TIMEOUT);
