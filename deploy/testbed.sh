@@ -67,7 +67,10 @@ teardown() {
         wait "$pid" 2>/dev/null || true
     done
     for i in $(seq 1 "$nodes"); do
-        ip netns del "${tag}n$i" 2>/dev/null || true   # deletes its veth end, and so the pair
+        # Deleting the pair from our side is synchronous; a namespace's deletion frees its
+        # veth end (and so the pair) only later, in the kernel's cleanup work.
+        ip link del "${tag}v$i" 2>/dev/null || true
+        ip netns del "${tag}n$i" 2>/dev/null || true
     done
     ip link del "$bridge" 2>/dev/null || true
     if [[ $code -ne 0 && -d "$work" ]]; then
