@@ -76,6 +76,11 @@ final class ReceiveFlowControl {
     }
 
     /** Reserves {@code length} bytes of the reassembly budget; false (nothing reserved) when over it. */
+    /** Bytes of partial messages held now, over all streams. */
+    long reassemblyBytes() {
+        return reassemblyBytes;
+    }
+
     boolean reserveAssembly(int length) {
         if (reassemblyBytes + length > config.maxReassemblyBytes()) {
             return false;

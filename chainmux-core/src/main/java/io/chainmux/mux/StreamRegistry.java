@@ -314,10 +314,9 @@ final class StreamRegistry {
             writer.controlFrameQueued();
             writer.requestWrite();
             if (provoked(code) && !sentResets.tryAcquire(session.now(), sentResetLimit())) {
-                stats.budgetExceeded++;
                 terminate(s, CloseReason.local(code, message));
-                session.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "the peer provoked more than "
-                        + sentResetLimit() + " resets in " + config.sentResets().window());
+                session.connectionError(session.budgetBroken(Budget.SENT_RESETS, "the peer provoked more than "
+                        + sentResetLimit() + " resets in " + config.sentResets().window()));
                 return;
             }
         }
