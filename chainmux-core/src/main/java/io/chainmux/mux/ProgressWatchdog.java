@@ -3,6 +3,8 @@ package io.chainmux.mux;
 import io.chainmux.wire.ErrorCode;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.EpollTcpInfo;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -19,7 +21,11 @@ import java.util.concurrent.TimeUnit;
  *       {@link MuxConfig#writeTimeout()} means the peer does not read (its TCP window stays shut);
  *       the connection is closed with WRITE_TIMEOUT. Progress is the channel's own (the current
  *       outbound entry and how much of it was written), as Netty's {@code IdleStateHandler} observes
- *       output, so TLS records count as well as frames.</li>
+ *       output, so TLS records count as well as frames; and, on epoll, TCP's own: the time since the
+ *       kernel last sent a data segment. The kernel wakes a writer only once a third of its send
+ *       buffer (megabytes) is free, so over a slow link the channel alone can look stuck for long
+ *       while TCP moves bytes all the time; a peer that does not read shuts its window and no data
+ *       segment leaves (zero-window probes carry none).</li>
  *   <li><b>message progress</b>: a message in progress must end within
  *       {@link MuxConfig#messageTimeout()} plus one second per {@link MuxConfig#minMessageRate()}
  *       bytes received of it; otherwise its stream alone is reset with MESSAGE_TIMEOUT and its
@@ -42,6 +48,7 @@ final class ProgressWatchdog {
     private long lastEntryProgress;
     /** When output was last seen pending without progress; -1 when nothing is pending. */
     private long stalledSince = -1;
+    private EpollTcpInfo tcpInfo;
 
     ProgressWatchdog(MuxSession session) {
         this.session = session;
@@ -90,12 +97,25 @@ final class ProgressWatchdog {
             stalledSince = now;
             return;
         }
-        if (now - stalledSince >= writeTimeoutNanos) {
+        if (now - stalledSince >= writeTimeoutNanos && nanosSinceDataSent(ch) >= writeTimeoutNanos) {
             lastEntry = null;
             session.writeTimedOut("the peer read none of our output for "
                     + TimeUnit.NANOSECONDS.toMillis(now - stalledSince) + " ms (" + out.totalPendingWriteBytes()
                     + " bytes pending; write timeout " + session.config.writeTimeout().toMillis() + " ms)");
         }
+    }
+
+    /** Time since TCP last sent a data segment on {@code ch}, where the transport tells; else unbounded. */
+    private long nanosSinceDataSent(Channel ch) {
+        if (ch instanceof EpollSocketChannel epoll && epoll.isActive()) {
+            try {
+                tcpInfo = epoll.tcpInfo(tcpInfo == null ? new EpollTcpInfo() : tcpInfo);
+                return TimeUnit.MILLISECONDS.toNanos(tcpInfo.lastDataSent());
+            } catch (RuntimeException e) {
+                return Long.MAX_VALUE; // no TCP_INFO: the channel's progress alone decides
+            }
+        }
+        return Long.MAX_VALUE;
     }
 
     private void checkMessages(long now) {
