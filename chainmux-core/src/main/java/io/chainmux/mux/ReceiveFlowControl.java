@@ -75,12 +75,12 @@ final class ReceiveFlowControl {
         }
     }
 
-    /** Reserves {@code length} bytes of the reassembly budget; false (nothing reserved) when over it. */
     /** Bytes of partial messages held now, over all streams. */
     long reassemblyBytes() {
         return reassemblyBytes;
     }
 
+    /** Reserves {@code length} bytes of the reassembly budget; false (nothing reserved) when over it. */
     boolean reserveAssembly(int length) {
         if (reassemblyBytes + length > config.maxReassemblyBytes()) {
             return false;

@@ -36,6 +36,11 @@ final class ReceiveWindow {
         return available;
     }
 
+    /** Credit consumed (or released early) and not yet sent back in a WINDOW_UPDATE. */
+    long pending() {
+        return pending;
+    }
+
     /** Spends credit for an arriving frame; false if the peer exceeded the window. */
     boolean charge(int bytes) {
         if (bytes > available) {
