@@ -78,8 +78,16 @@ class HandshakeFuzzTest {
             Hello listenerHello = listenerHello(ch);
             byte[] afterAuth = null;
             if (data.consumeBoolean()) {
-                Hello dialerHello = Hello.create(DIALER, data.consumeInt(0, 9), data.consumeInt(0, 9),
-                        data.consumeBoolean() ? data.consumeAsciiString(40) : "127.0.0.1:4000");
+                // Stripe fields out of range, and other malformed HELLOs, come from the raw bytes below.
+                int count = data.consumeInt(1, 9);
+                int index = data.consumeInt(0, count - 1);
+                String address = data.consumeBoolean() ? data.consumeAsciiString(40) : "127.0.0.1:4000";
+                Hello dialerHello;
+                try {
+                    dialerHello = Hello.create(DIALER, index, count, address);
+                } catch (IllegalArgumentException unusable) {
+                    dialerHello = Hello.create(DIALER, index, count, "");
+                }
                 ByteBuf b = Unpooled.buffer();
                 Preamble.CURRENT.encode(b);
                 dialerHello.writeFrame(b);
