@@ -44,7 +44,7 @@ class FaultInjectionTest {
     private static final long WAIT_SECONDS = 30;
 
     private static EndpointConfig.Builder dialer(EndpointConfig.Builder b) {
-        return b.stripes(2).reconnect(new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), 0))
+        return b.stripes(2).reconnect(new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), 1000))
                 .idleTimeout(Duration.ofSeconds(2)).keepAliveInterval(Duration.ofMillis(500))
                 .handshakeTimeout(Duration.ofSeconds(2));
     }
@@ -180,6 +180,19 @@ class FaultInjectionTest {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
+    /** The figures docs/SECURITY.md quotes: echoes before the fault, and time to reconnect. */
+    private static void report(String fault, List<CompletableFuture<Result>> failed, Duration back) {
+        long min = Long.MAX_VALUE;
+        long max = 0;
+        for (CompletableFuture<Result> f : failed) {
+            Result r = f.join();
+            min = Math.min(min, r.echoed());
+            max = Math.max(max, r.echoed());
+        }
+        System.out.printf("fault %s: %d streams failed after %d..%d intact echoes; connection back in %d ms%n",
+                fault, failed.size(), min, max, back.toMillis());
+    }
+
     private static void until(String what, BooleanSupplier condition, Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
         while (!condition.getAsBoolean()) {
@@ -202,7 +215,7 @@ class FaultInjectionTest {
             for (CompletableFuture<Result> f : cut) {
                 assertThat(f.get().reason().code()).isEqualTo(ErrorCode.CONNECTION_LOST);
             }
-            awaitConnected(pc);
+            report("stripe cut", cut, awaitConnected(pc));
             assertThat(check(run(pc, 200, new CountDownLatch(STREAMS)), 200)).as("after the redial").isZero();
         }
     }
@@ -226,6 +239,7 @@ class FaultInjectionTest {
             relay.heal();
             Duration back = awaitConnected(pc);
             assertThat(back).isLessThan(RECOVERY);
+            report("partition healed", during, back);
             assertThat(check(run(pc, 200, new CountDownLatch(STREAMS)), 200)).isZero();
         }
     }
@@ -249,7 +263,7 @@ class FaultInjectionTest {
             // The node comes back (same key, new port); the dialer finds it through its redials.
             second = startEchoProcess(key);
             relay.retarget(new java.net.InetSocketAddress("127.0.0.1", readyPort(second)));
-            awaitConnected(pc);
+            report("peer process killed and restarted", killed, awaitConnected(pc));
             assertThat(check(run(pc, 200, new CountDownLatch(STREAMS)), 200)).isZero();
         } finally {
             first.destroyForcibly();
