@@ -8,6 +8,9 @@ import io.chainmux.bench.ReportJson;
 import io.chainmux.bench.ReportTable;
 import io.chainmux.bench.Scenario;
 import io.chainmux.bench.chainmux.ChainmuxContender;
+import io.chainmux.bench.fairness.FairnessReport;
+import io.chainmux.bench.fairness.FairnessRun;
+import io.chainmux.mux.MuxConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -18,7 +21,9 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -52,8 +57,21 @@ public final class CompareCommand implements Callable<Integer> {
                     + "Only the chainmux contenders support it (default: ${DEFAULT-VALUE}).")
     double pathDelayMillis;
 
+    @Option(names = "--scenario", paramLabel = "NAME", defaultValue = "standard",
+            description = "standard: the three scenarios above. fairness: on one chainmux connection, Jain's index of "
+                    + "100 saturating chains per 1 s window, weights 1:2:4, 1 KiB-message latency beside a bulk "
+                    + "chain, and a reader beside 999 stalled chains (the chainmux contenders only so far; one round). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String scenario;
+
     @Override
     public Integer call() throws Exception {
+        if (scenario.equals("fairness")) {
+            return fairness();
+        }
+        if (!scenario.equals("standard")) {
+            throw new ParameterException(spec.commandLine(), "--scenario must be standard or fairness, not " + scenario);
+        }
         Path chartFile = run.chartFile(spec);
         Report report = run.execute(spec, contenders == null ? Contenders.defaults() : contenders, Scenario.standard(),
                 pathDelayMillis);
@@ -63,6 +81,29 @@ public final class CompareCommand implements Callable<Integer> {
         }
         if (chartFile != null) {
             ChartOption.write(ReportChart.compare(report), chartFile, spec.commandLine().getErr());
+        }
+        return 0;
+    }
+
+    private int fairness() throws Exception {
+        List<String> names = contenders == null ? List.of(ChainmuxContender.NAME) : contenders;
+        Map<String, FairnessRun.Result> results = new LinkedHashMap<>();
+        Path chartFile = run.chartFile(spec);
+        for (String name : names) {
+            MuxConfig mux = FairnessRun.Config.muxFor(name);
+            if (mux == null) {
+                throw new ParameterException(spec.commandLine(), "--scenario fairness runs the chainmux contenders only so far ("
+                        + ChainmuxContender.NAME + ", " + ChainmuxContender.ONE_MIB_WINDOW + "), not " + name);
+            }
+            FairnessRun.Config config = new FairnessRun.Config(Duration.ofMillis(Math.round(run.warmupSeconds * 1000)),
+                    Duration.ofMillis(Math.round(run.seconds * 1000)), mux);
+            results.put(name, new FairnessRun(config, System.err, name).run());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(FairnessReport.table(results));
+        out.flush();
+        if (chartFile != null) {
+            ChartOption.write(FairnessReport.chart(results), chartFile, spec.commandLine().getErr());
         }
         return 0;
     }

@@ -75,6 +75,17 @@ public final class EndpointMetrics {
                     .description("Times a peer broke a mux budget or deadline (the connection or the stream was cut)")
                     .tag("budget", b.label).register(registry);
         }
+        mux(registry, "chainmux_mux_send_blocked_total",
+                "Times a stream had data queued but its send window was used up (the peer's reader is behind)",
+                MuxStats::sendBlocked);
+        Gauge.builder("chainmux_mux_receive_committed_bytes", endpoint.muxTotals(),
+                        m -> m.liveSessions().stream().mapToLong(x -> x.stats().receiveCommitted()).sum())
+                .description("Receive credit committed to peers over all connections (each bounded by its receive budget)")
+                .baseUnit("bytes").register(registry);
+        Gauge.builder("chainmux_mux_receive_committed_peak_bytes", endpoint.muxTotals(),
+                        m -> m.liveSessions().stream().mapToLong(x -> x.stats().receiveCommittedPeak()).max().orElse(0))
+                .description("Highest receive credit committed on any open connection")
+                .baseUnit("bytes").register(registry);
         peerStripes = MultiGauge.builder("chainmux_peer_stripes").description("TCP connections per peer").register(registry);
         peerRtt = MultiGauge.builder("chainmux_peer_rtt_seconds").description("Smoothed PING round trip per peer")
                 .baseUnit("seconds").register(registry);

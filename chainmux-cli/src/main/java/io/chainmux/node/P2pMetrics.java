@@ -68,6 +68,9 @@ public final class P2pMetrics {
         traffic(r, "chainmux_network_sent_messages_total", id, t, NetworkTraffic::messagesOut);
         traffic(r, "chainmux_network_received_bytes_total", id, t, NetworkTraffic::bytesIn);
         traffic(r, "chainmux_network_sent_bytes_total", id, t, NetworkTraffic::bytesOut);
+        FunctionCounter.builder("chainmux_network_send_blocked_total", t, NetworkTraffic::sendBlockedCount)
+                .description("Times a stream of this network had data queued but the peer's window was used up")
+                .tag("network", id).register(r);
     }
 
     private static void sessions(MeterRegistry r, String network, NetworkStats s, String outcome,

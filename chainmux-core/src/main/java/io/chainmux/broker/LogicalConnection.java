@@ -302,6 +302,11 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     }
 
     @Override
+    public void onSendBlocked(MuxStream s) {
+        registration.traffic().sendBlocked();
+    }
+
+    @Override
     public void onClosed(MuxStream s, CloseReason reason) {
         List<ByteBuf> dropped;
         synchronized (this) {

@@ -16,6 +16,8 @@ public enum Budget {
     QUEUED_CONTROL_FRAMES("queued_control_frames"),
     /** Bytes of partial messages held over all streams: {@link MuxConfig#maxReassemblyBytes()}. Resets the stream. */
     REASSEMBLY("reassembly"),
+    /** Stream credit committed over all streams: {@link MuxConfig#receiveBudget()}. Refuses the new stream (REFUSED_LIMIT). */
+    RECEIVE_BUDGET("receive_budget"),
     /** No byte written while output was pending: {@link MuxConfig#writeTimeout()}. Closes the connection. */
     WRITE_PROGRESS("write_progress"),
     /** A message in progress too slow: {@link MuxConfig#messageTimeout()}, {@link MuxConfig#minMessageRate()}. Resets the stream. */

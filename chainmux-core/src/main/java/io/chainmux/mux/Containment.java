@@ -27,6 +27,7 @@ enum Containment {
     ON_ACCEPTED("stream listener onAccepted", Scope.LOG),
     ON_REMOTE_CLOSED("stream listener onRemoteClosed", Scope.LOG),
     ON_WRITABLE("stream listener onWritable", Scope.LOG),
+    ON_SEND_BLOCKED("stream listener onSendBlocked", Scope.LOG),
     ON_STREAM_CLOSED("stream listener onClosed", Scope.LOG),
     ON_READY("session listener onReady", Scope.LOG),
     ON_GO_AWAY("session listener onGoAway", Scope.LOG),

@@ -11,6 +11,9 @@ package io.chainmux.mux;
  * at most one message in assembly (bounded by the stream's max message size) plus a window of
  * complete, unconsumed messages. Credit returned early for a message is a debt the application's
  * {@code consumed} call pays off, so in total exactly what arrived is returned, never more.
+ *
+ * <p>It also keeps the stream's commitment to the connection's {@link ReceiveBudget}: credit
+ * granted and not yet settled by consumption; when the stream ends the rest is settled at once.
  * Event-loop confined.
  */
 final class InboundCredit {
@@ -23,6 +26,8 @@ final class InboundCredit {
     /** Fragment charge of the message in assembly, held back while the application lags. */
     private long assemblyDeferred;
     private int unconsumed;
+    /** Credit granted to the peer on this stream and not yet settled (see {@link ReceiveBudget}). */
+    private long committed;
 
     /** A fragment (not the end of a message) arrived: returns the charge to release now. */
     long fragment(long charge) {
@@ -70,15 +75,33 @@ final class InboundCredit {
         return release;
     }
 
+    /** Credit was granted to the peer (the initial window, or a WINDOW_UPDATE): it is now committed. */
+    void granted(long bytes) {
+        committed += bytes;
+    }
+
     /**
-     * The stream ended with {@code backlogCharge} worth of messages never delivered: the credit the
-     * application can no longer return for them, plus fragments held back.
+     * Messages worth {@code charge} were consumed: that much of the commitment is settled (never
+     * more than is committed, whatever the application reports).
+     *
+     * @return the bytes settled, to take off the connection's receive budget
      */
-    long abandoned(long backlogCharge) {
-        long release = backlogCharge - backlogDebt + assemblyDeferred;
-        backlogDebt = 0;
-        assemblyDeferred = 0;
-        return release;
+    long settle(long charge) {
+        long settled = Math.min(charge, committed);
+        committed -= settled;
+        return settled;
+    }
+
+    /** The stream ended: everything still committed is settled, once. */
+    long settleAll() {
+        long settled = committed;
+        committed = 0;
+        return settled;
+    }
+
+    /** Credit granted and not yet settled. */
+    long committed() {
+        return committed;
     }
 
     int unconsumed() {

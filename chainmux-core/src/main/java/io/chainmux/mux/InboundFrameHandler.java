@@ -60,22 +60,19 @@ final class InboundFrameHandler implements FrameListener {
         stats.bytesIn += length;
         MuxStream s = registry.lookup(streamId, FrameType.DATA);
         if (s == null) {
-            flow.returnConnectionCredit(charge);
-            return;
+            return; // a closed stream: the connection credit went back on receipt
         }
         if (s.state() == StreamState.OPENING) {
             throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "DATA on stream %d before its ACCEPT", streamId);
         }
         flow.chargeStream(s, charge);
         if (s.finReceived) {
-            flow.returnConnectionCredit(charge);
             throw MuxException.stream(streamId, ErrorCode.STREAM_CLOSED, "DATA after FIN");
         }
         boolean end = (flags & WireFormat.FLAG_END_MESSAGE) != 0;
         if (length > 0 || end) {
             long total = (s.assembling == null ? 0 : s.assembling.readableBytes()) + (long) length;
             if (total > s.localMaxMessageSize) {
-                flow.returnConnectionCredit(charge);
                 throw MuxException.stream(streamId, ErrorCode.MESSAGE_TOO_LARGE,
                         "message of at least %d bytes exceeds the limit of %d", total, s.localMaxMessageSize);
             }
@@ -83,7 +80,6 @@ final class InboundFrameHandler implements FrameListener {
                 deliver(s, payload.readRetainedSlice(length));
             } else {
                 if (!flow.reserveAssembly(length)) {
-                    flow.returnConnectionCredit(charge);
                     stats.budgetHit(Budget.REASSEMBLY);
                     throw MuxException.stream(streamId, ErrorCode.ENHANCE_YOUR_CALM,
                             "partial messages on this connection would exceed the reassembly budget of %d bytes",

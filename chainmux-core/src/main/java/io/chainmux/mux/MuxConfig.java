@@ -11,17 +11,22 @@ import java.time.Duration;
  * session never runs with an inconsistent configuration. {@link #defaults()} is the recommended start.
  *
  * @param maxFrameSize            largest DATA payload we accept per frame (announced in SETTINGS)
- * @param initialStreamWindow     receive window each new stream starts with
+ * @param initialStreamWindow     receive window each new stream starts with: the floor every stream
+ *                                commits from {@link #receiveBudget} (announced in SETTINGS)
  * @param maxStreamWindow         cap for autotuned stream windows
- * @param initialConnectionWindow receive window of the whole connection at start
- * @param maxConnectionWindow     cap for the autotuned connection window; also bounds the sum of
- *                                autotuned stream windows
+ * @param initialConnectionWindow receive window of the whole connection at start; it is refilled on
+ *                                receipt, so it bounds bytes in flight, not memory
+ * @param maxConnectionWindow     cap for the autotuned connection window
  * @param maxInboundStreams       streams the peer may have open at once (our MAX_STREAMS credit)
  * @param maxStreamsPerNetwork    streams one network id may have open on this connection (both directions)
  * @param maxMessageSize          connection-wide cap on inbound message size (announced in SETTINGS)
  * @param maxReassemblyBytes      bytes of partial (fragmented, incomplete) inbound messages held at once
  *                                over all streams; a fragment beyond it resets its stream
  *                                (ENHANCE_YOUR_CALM) rather than let memory grow or credit deadlock
+ * @param receiveBudget           stream credit committed to the peer at once over all streams (see
+ *                                {@code ReceiveBudget}): bounds the memory of windows and unread
+ *                                messages per connection; a stream whose floor does not fit is
+ *                                refused (REFUSED_LIMIT), window growth uses at most 3/4 of it
  * @param streamSendBuffer        outbound bytes queued per stream before {@code trySend} refuses
  * @param sessionSendBuffer       outbound bytes queued over all streams before {@code trySend} refuses
  * @param maxQueuedMessagesPerStream outbound messages queued per stream before {@code trySend} refuses
@@ -55,7 +60,8 @@ import java.time.Duration;
  */
 public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStreamWindow,
                         int initialConnectionWindow, int maxConnectionWindow, int maxInboundStreams,
-                        int maxStreamsPerNetwork, int maxMessageSize, long maxReassemblyBytes, int streamSendBuffer,
+                        int maxStreamsPerNetwork, int maxMessageSize, long maxReassemblyBytes, long receiveBudget,
+                        int streamSendBuffer,
                         long sessionSendBuffer, int maxQueuedMessagesPerStream, int maxPendingOpens,
                         int maxPendingAccepts, int maxQueuedControlFrames, RateLimit receivedResets,
                         RateLimit sentResets, RateLimit pings, Duration settingsTimeout,
@@ -77,6 +83,8 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         CHECK.require(maxMessageSize >= 1, "maxMessageSize", maxMessageSize, ">= 1");
         CHECK.require(maxReassemblyBytes >= maxMessageSize, "maxReassemblyBytes", maxReassemblyBytes,
                 ">= maxMessageSize (" + maxMessageSize + "), or a largest message could never be reassembled");
+        CHECK.require(receiveBudget >= 4L * initialStreamWindow && receiveBudget >= 1, "receiveBudget",
+                receiveBudget, ">= 4 x initialStreamWindow (" + 4L * initialStreamWindow + ") and >= 1");
         CHECK.require(streamSendBuffer >= 1, "streamSendBuffer", streamSendBuffer, ">= 1");
         CHECK.require(sessionSendBuffer >= streamSendBuffer, "sessionSendBuffer", sessionSendBuffer,
                 ">= streamSendBuffer (" + streamSendBuffer + ")");
@@ -115,6 +123,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         b.maxStreamsPerNetwork = maxStreamsPerNetwork;
         b.maxMessageSize = maxMessageSize;
         b.maxReassemblyBytes = maxReassemblyBytes;
+        b.receiveBudget = receiveBudget;
         b.streamSendBuffer = streamSendBuffer;
         b.sessionSendBuffer = sessionSendBuffer;
         b.maxQueuedMessagesPerStream = maxQueuedMessagesPerStream;
@@ -143,7 +152,8 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
     /** Starts from the defaults; {@link #build()} validates. */
     public static final class Builder {
         private int maxFrameSize = SettingId.MAX_FRAME_SIZE.defaultValue;
-        private int initialStreamWindow = SettingId.INITIAL_STREAM_WINDOW.defaultValue;
+        /** A floor, not the protocol default: 2,048 streams x 32 KiB fit the 64 MiB receive budget. */
+        private int initialStreamWindow = 32 * 1024;
         private int maxStreamWindow = 16 * 1024 * 1024;
         private int initialConnectionWindow = SettingId.INITIAL_CONNECTION_WINDOW.defaultValue;
         private int maxConnectionWindow = 64 * 1024 * 1024;
@@ -151,6 +161,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         private int maxStreamsPerNetwork = SettingId.MAX_STREAMS.defaultValue;
         private int maxMessageSize = SettingId.MAX_MESSAGE_SIZE.defaultValue;
         private long maxReassemblyBytes = 64L * 1024 * 1024;
+        private long receiveBudget = 64L * 1024 * 1024;
         private int streamSendBuffer = 256 * 1024;
         private long sessionSendBuffer = 32L * 1024 * 1024;
         private int maxQueuedMessagesPerStream = 4096;
@@ -184,6 +195,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         public Builder maxStreamsPerNetwork(int v) { maxStreamsPerNetwork = v; return this; }
         public Builder maxMessageSize(int v) { maxMessageSize = v; return this; }
         public Builder maxReassemblyBytes(long v) { maxReassemblyBytes = v; return this; }
+        public Builder receiveBudget(long v) { receiveBudget = v; return this; }
         public Builder streamSendBuffer(int v) { streamSendBuffer = v; return this; }
         public Builder sessionSendBuffer(long v) { sessionSendBuffer = v; return this; }
         public Builder maxQueuedMessagesPerStream(int v) { maxQueuedMessagesPerStream = v; return this; }
@@ -204,7 +216,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         public MuxConfig build() {
             return new MuxConfig(maxFrameSize, initialStreamWindow, maxStreamWindow, initialConnectionWindow,
                     maxConnectionWindow, maxInboundStreams, maxStreamsPerNetwork, maxMessageSize, maxReassemblyBytes,
-                    streamSendBuffer,
+                    receiveBudget, streamSendBuffer,
                     sessionSendBuffer, maxQueuedMessagesPerStream, maxPendingOpens, maxPendingAccepts,
                     maxQueuedControlFrames, receivedResets, sentResets, pings, settingsTimeout, goAwayTimeout,
                     autotuneWindows, writeTimeout, messageTimeout, minMessageRate, drainTimeout);

@@ -17,6 +17,9 @@ public final class MuxStats {
     long sendWindowStalls;
     long connectionWindowStalls;
     private final long[] budgetExceeded = new long[Budget.values().length];
+    long receiveCommitted;
+    long receiveCommittedPeak;
+    long sendBlocked;
 
     /** Payload bytes received in DATA frames. */
     public long bytesIn() { return bytesIn; }
@@ -63,8 +66,18 @@ public final class MuxStats {
         resetsReceived += s.resetsReceived;
         sendWindowStalls += s.sendWindowStalls;
         connectionWindowStalls += s.connectionWindowStalls;
+        sendBlocked += s.sendBlocked; // receiveCommitted and its peak are gauges of a live session: not summed
         for (int i = 0; i < budgetExceeded.length; i++) {
             budgetExceeded[i] += s.budgetExceeded[i];
         }
     }
+    /**
+     * Bytes of receive credit committed to the peer right now, over all streams: a bound on what it
+     * can make this side hold in windows and unread messages; never above {@link MuxConfig#receiveBudget()}.
+     */
+    public long receiveCommitted() { return receiveCommitted; }
+    /** The highest {@link #receiveCommitted()} so far. */
+    public long receiveCommittedPeak() { return receiveCommittedPeak; }
+    /** Times a stream with data queued ran out of its send window (the peer does not read fast enough). */
+    public long sendBlocked() { return sendBlocked; }
 }

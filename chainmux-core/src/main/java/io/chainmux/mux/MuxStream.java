@@ -92,6 +92,14 @@ public final class MuxStream {
     /** Messages that arrived before the application accepted the stream. */
     ArrayDeque<ByteBuf> backlog;
     boolean terminated;
+    /** A send-blocked watcher set aside while the session buffer is full (see {@link SendFlowControl}). */
+    boolean parked;
+    /** Its receive window wants to grow but the growth share is used up (counted in {@link ReceiveFlowControl}). */
+    boolean wantsGrowth;
+    /** Owed stream credit the receive budget held back (queued in {@link ReceiveFlowControl}). */
+    boolean creditStarved;
+    /** The last write pass found its send window exhausted with data queued; cleared by WINDOW_UPDATE. */
+    volatile boolean sendBlocked;
     /** Counted in the session's load (set before the stream reaches the loop, cleared when it ends). */
     boolean countedInLoad;
     /** When the peer opened this stream (loop ticker); a RESET soon after is premature (rapid reset). */
@@ -145,6 +153,14 @@ public final class MuxStream {
         return node.weight();
     }
 
+    /**
+     * Whether the stream has data queued but no send window left: the peer's application is not
+     * reading it (fast enough). Racy off the event loop; for monitoring.
+     */
+    public boolean isSendBlocked() {
+        return sendBlocked;
+    }
+
     /** Outbound bytes queued and not yet written. */
     public long queuedBytes() {
         return outbound.queuedBytes();
@@ -164,13 +180,21 @@ public final class MuxStream {
         return refused();
     }
 
-    /** Room in the stream's and the session's send buffers; no side effects. */
+    /**
+     * Room in the stream's and the session's send buffers; no side effects. A full session buffer
+     * is most likely full of streams whose peers stopped reading: a stream that still flows (not
+     * {@link #isSendBlocked() send-blocked}) keeps {@link SendFlowControl#FLOWING_ALLOWANCE} of its
+     * own, so they cannot stop it.
+     */
     boolean hasRoom() {
-        if (sendBudget.isFull()) {
-            return false;
-        }
         long queued = outbound.queuedBytes();
         int limit = session.config.streamSendBuffer();
+        if (sendBudget.isFull()) {
+            if (sendBlocked) {
+                return false;
+            }
+            limit = Math.min(limit, SendFlowControl.FLOWING_ALLOWANCE);
+        }
         return refused ? queued <= limit / 2 : queued < limit;
     }
 
@@ -449,6 +473,18 @@ public final class MuxStream {
             listener.onClosed(this, reason);
         } catch (RuntimeException e) {
             session.contain(Containment.ON_STREAM_CLOSED, this, e);
+        }
+    }
+
+    /** Tells the listener its send window ran out with data queued. */
+    void notifySendBlocked() {
+        if (listener == null) {
+            return;
+        }
+        try {
+            listener.onSendBlocked(this);
+        } catch (RuntimeException e) {
+            session.contain(Containment.ON_SEND_BLOCKED, this, e);
         }
     }
 

@@ -4,6 +4,8 @@ import io.chainmux.wire.ErrorCode;
 import io.chainmux.wire.MuxException;
 import io.chainmux.wire.WireFormat;
 
+import java.util.ArrayDeque;
+
 /**
  * Receive-side flow control of a session: what the peer may send us, and when credit goes back.
  *
@@ -11,18 +13,24 @@ import io.chainmux.wire.WireFormat;
  *   <li>Windows: the connection's {@link ReceiveWindow} (here) and each stream's
  *       ({@link MuxStream#receiveWindow}). Arriving DATA charges both; a peer that exceeds either
  *       breaks the protocol.</li>
- *   <li>Release: credit returns when the application consumes a message ({@link #onConsumed}),
- *       or early for fragments of a message in progress, as {@link InboundCredit} decides, and in
- *       batches (WINDOW_UPDATE once a quarter of a window is owed).</li>
- *   <li>Autotuning: stream windows grow toward the bandwidth-delay product, all together by at most
- *       {@link MuxConfig#maxConnectionWindow()} minus the initial connection window; the connection
- *       window grows up to that maximum.</li>
+ *   <li>Connection credit returns <b>on receipt</b> (as HTTP/2 servers and QUIC stacks do): the
+ *       connection window bounds bytes in flight, not memory, so streams whose readers stop cannot
+ *       starve the others of it. Every byte charged to the connection is returned exactly once,
+ *       right there.</li>
+ *   <li>Stream credit returns when the application consumes a message ({@link #onConsumed}), or
+ *       early for fragments of a message in progress, as {@link InboundCredit} decides, in batches
+ *       (WINDOW_UPDATE once a quarter of a window is owed).</li>
+ *   <li>Memory: every byte of stream credit granted and not yet settled is committed in the
+ *       connection's {@link ReceiveBudget} ({@link MuxConfig#receiveBudget()}). A stream is admitted
+ *       with its floor (the initial stream window) only if that fits; credit is granted only
+ *       within the budget (what it holds back is granted once room frees up); windows grow toward
+ *       the bandwidth-delay product only within the budget's growth share, up to
+ *       {@link MuxConfig#maxStreamWindow()}; above that share, renewals shrink grown windows back
+ *       toward the floor, and while other streams want to grow and the share is used up, grown
+ *       windows shrink toward an equal share of it (max-min, not first come, first served).</li>
  *   <li>The reassembly budget: bytes held in partial messages over all streams, bounded by
  *       {@link MuxConfig#maxReassemblyBytes()}.</li>
  * </ul>
- *
- * <p>Every byte charged to a stream returns to the connection exactly once: when consumed, when
- * credited early, or when the stream ends ({@link #streamEnded}).
  *
  * <p>Threading: event-loop confined. Consumption reported on other threads reaches
  * {@link #onConsumed} through {@link MuxStream}'s wake-up task.
@@ -30,24 +38,45 @@ import io.chainmux.wire.WireFormat;
 final class ReceiveFlowControl {
     private final MuxSession session;
     private final MuxConfig config;
+    private final ReceiveBudget budget;
+    /** Streams owed credit that the budget held back; served as soon as it has room again. */
+    private final ArrayDeque<MuxStream> starved = new ArrayDeque<>();
     private ReceiveWindow connectionWindow;
-    /** Bytes by which stream windows have grown beyond their initial size, over all streams. */
-    private long streamWindowGrowth;
+    /** Streams whose window is above the floor. */
+    private int grownStreams;
+    /** Streams whose last growth check wanted a larger window that the growth share could not give. */
+    private int growthStarved;
     /** Bytes held in partial messages over all streams; bounded by {@link MuxConfig#maxReassemblyBytes()}. */
     private long reassemblyBytes;
 
     ReceiveFlowControl(MuxSession session) {
         this.session = session;
         this.config = session.config;
+        this.budget = new ReceiveBudget(config.receiveBudget(), session.stats());
     }
 
     void attach(long nowNanos) {
         connectionWindow = new ReceiveWindow(config.initialConnectionWindow(), nowNanos);
     }
 
-    /** A stream got its id: the peer may send it our initial stream window. */
-    void streamOpened(MuxStream s) {
+    /** Whether a new stream's floor fits the receive budget now. */
+    boolean canAdmit() {
+        return config.initialStreamWindow() <= budget.room();
+    }
+
+    /**
+     * A stream got its id: the peer may send it our initial stream window, which is committed from
+     * the budget if it fits.
+     *
+     * @return false when it does not fit: the caller refuses the stream (nothing was committed)
+     */
+    boolean streamOpened(MuxStream s) {
         s.receiveWindow = new ReceiveWindow(config.initialStreamWindow(), session.now());
+        if (!budget.admit(config.initialStreamWindow())) {
+            return false;
+        }
+        s.credit.granted(config.initialStreamWindow());
+        return true;
     }
 
     /** The connection window, or null before the session is attached; for diagnostics. */
@@ -55,15 +84,20 @@ final class ReceiveFlowControl {
         return connectionWindow;
     }
 
+    ReceiveBudget budget() {
+        return budget;
+    }
+
     // ------------------------------------------------------------------ arriving DATA
 
-    /** Charges a DATA frame to the connection window. */
+    /** Charges a DATA frame to the connection window and returns the credit at once (on receipt). */
     void chargeConnection(int charge, int streamId) {
         if (!connectionWindow.charge(charge)) {
             throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR,
                     "DATA of %d bytes on stream %d exceeds the connection window of %d", charge, streamId,
                     connectionWindow.available());
         }
+        returnConnectionCredit(charge);
     }
 
     /** Charges a DATA frame to its stream's window. */
@@ -98,10 +132,12 @@ final class ReceiveFlowControl {
 
     /** The application consumed {@code messages} messages worth {@code charge} (length + 1 each). */
     void onConsumed(MuxStream s, long charge, int messages) {
-        if (session.isClosed() || session.isHardClosing()) {
-            return;
+        if (s.terminated || session.isClosed() || session.isHardClosing()) {
+            return; // an ended stream's commitment was settled when it ended
         }
+        budget.settle(s.credit.settle(charge));
         release(s, s.credit.consumed(charge, messages));
+        serveStarved();
     }
 
     /** A fragment (no message end yet) arrived on {@code s}: returns what {@link InboundCredit} allows now. */
@@ -109,34 +145,95 @@ final class ReceiveFlowControl {
         release(s, s.credit.fragment(charge));
     }
 
-    /** Returns credit to the peer for a stream (while it can still send) and for the connection. */
+    /** Returns stream credit to the peer (while it can still send), within the receive budget. */
     private void release(MuxStream s, long credit) {
         if (credit <= 0) {
             return;
         }
         ReceiveWindow w = s.receiveWindow;
         if (!s.terminated && w != null && !s.finReceived && w.addPending(credit)) {
-            long growthCap = config.autotuneWindows()
-                    ? Math.min(config.maxStreamWindow() - (long) w.size(),
-                    config.maxConnectionWindow() - (long) config.initialConnectionWindow() - streamWindowGrowth)
-                    : 0;
-            int before = w.size();
-            int inc = w.takeUpdate(session.now(), session.rttNanos(), growthCap);
-            streamWindowGrowth += w.size() - before;
-            sendWindowUpdate(s.id(), inc);
+            grant(s, w);
         }
-        returnConnectionCredit(credit);
     }
 
-    /** Returns connection credit for bytes no stream will return (a closed stream, a dropped frame). */
-    void returnConnectionCredit(long charge) {
+    private void grant(MuxStream s, ReceiveWindow w) {
+        // growth comes on top of renewing what is pending: both must stay within the growth share
+        long growthCap = config.autotuneWindows()
+                ? Math.min(config.maxStreamWindow() - (long) w.size(), budget.growthRoom() - w.pending()) : 0;
+        int before = w.size();
+        int inc = w.takeUpdate(session.now(), session.rttNanos(), growthCap, shrinkTarget(s, w), budget.room());
+        if (inc > 0) {
+            budget.commit(inc);
+            s.credit.granted(inc);
+            sendWindowUpdate(s.id(), inc);
+        }
+        trackGrowth(s, before, w);
+        if (w.pending() > 0 && !s.creditStarved) {
+            s.creditStarved = true; // the budget is full: granted once it has room
+            starved.add(s);
+        }
+    }
+
+    /**
+     * The size a renewal may shrink {@code s}'s window toward. Grown windows shrink by half per
+     * renewal toward the floor while the budget is above its growth share (new streams' floors took
+     * it there), and toward an equal share of the growth room while other streams want to grow and
+     * the share is used up: windows are then shared max-min fairly, not first come, first served.
+     */
+    private int shrinkTarget(MuxStream s, ReceiveWindow w) {
+        int floor = config.initialStreamWindow();
+        int size = w.size();
+        if (size <= floor) {
+            return size;
+        }
+        if (budget.underPressure()) {
+            return Math.max(floor, size / 2);
+        }
+        if (growthStarved - (s.wantsGrowth ? 1 : 0) > 0 && budget.growthRoom() < floor) {
+            long fair = budget.growthLimit() / Math.max(1, grownStreams + growthStarved);
+            if (size > fair) {
+                return (int) Math.max(Math.max(floor, fair), size / 2);
+            }
+        }
+        return size;
+    }
+
+    /** Keeps the counts of grown streams and of streams that want to grow but cannot. */
+    private void trackGrowth(MuxStream s, int before, ReceiveWindow w) {
+        int floor = config.initialStreamWindow();
+        if (before <= floor && w.size() > floor) {
+            grownStreams++;
+        } else if (before > floor && w.size() <= floor) {
+            grownStreams--;
+        }
+        boolean starvedNow = w.growthDenied() && w.size() < config.maxStreamWindow();
+        if (starvedNow != s.wantsGrowth) {
+            s.wantsGrowth = starvedNow;
+            growthStarved += starvedNow ? 1 : -1;
+        }
+    }
+
+    /** The budget may have room again: grants what it held back from starved streams, oldest first. */
+    private void serveStarved() {
+        MuxStream s;
+        while (budget.room() > 0 && (s = starved.poll()) != null) {
+            s.creditStarved = false;
+            ReceiveWindow w = s.receiveWindow;
+            if (!s.terminated && !s.finReceived && w.pending() > 0) {
+                grant(s, w);
+            }
+        }
+    }
+
+    /** Returns connection credit; WINDOW_UPDATE on stream 0 once a quarter of the window is owed. */
+    private void returnConnectionCredit(long charge) {
         if (charge <= 0 || session.isHardClosing() || !connectionWindow.addPending(charge)) {
             return;
         }
         long growthCap = config.autotuneWindows()
                 ? config.maxConnectionWindow() - (long) connectionWindow.size() : 0;
-        sendWindowUpdate(WireFormat.CONNECTION_STREAM_ID,
-                connectionWindow.takeUpdate(session.now(), session.rttNanos(), growthCap));
+        sendWindowUpdate(WireFormat.CONNECTION_STREAM_ID, connectionWindow.takeUpdate(session.now(),
+                session.rttNanos(), growthCap, connectionWindow.size(), Long.MAX_VALUE));
     }
 
     private void sendWindowUpdate(int streamId, int increment) {
@@ -149,17 +246,24 @@ final class ReceiveFlowControl {
     }
 
     /**
-     * {@code s} ended: its window growth goes back to the shared cap (if it was registered), and
-     * the connection gets back what the application can no longer return: messages that waited
-     * for an accept that never came, and fragments held back.
+     * {@code s} ended: its whole commitment goes back to the budget, exactly once, whatever ended
+     * it (messages unread, waiting for an accept, or in assembly included), and its partial message
+     * leaves the reassembly budget.
      */
-    void streamEnded(MuxStream s, boolean registered) {
-        if (registered && s.receiveWindow != null) {
-            streamWindowGrowth -= s.receiveWindow.size() - config.initialStreamWindow();
+    void streamEnded(MuxStream s) {
+        budget.settle(s.credit.settleAll());
+        if (s.receiveWindow != null && s.receiveWindow.size() > config.initialStreamWindow()) {
+            grownStreams--;
         }
-        returnConnectionCredit(s.credit.abandoned(s.backlogCharge()));
+        if (s.wantsGrowth) {
+            s.wantsGrowth = false;
+            growthStarved--;
+        }
         if (s.assembling != null) {
             reassemblyBytes -= s.assembling.readableBytes();
+        }
+        if (!session.isHardClosing()) {
+            serveStarved();
         }
     }
 }

@@ -2,7 +2,8 @@ package io.chainmux.mux;
 
 /**
  * Receive-side credit of a stream or of the connection. Credit is spent when DATA arrives and
- * returned only when the application consumes it, in batches of at least a quarter of the window:
+ * returned when released (for a stream: when the application consumes it; for the connection: on
+ * receipt), in batches of at least a quarter of the window:
  * over a long path a window-bound sender then moves 3/4 of window / RTT (with half-window batches,
  * 1/2: measured in docs/PERFORMANCE.md). With autotuning, a window whose last half was used up
  * within two round trips doubles (up to a cap), so throughput is not held at window / RTT.
@@ -15,12 +16,14 @@ final class ReceiveWindow {
     private int size;
     /** Bytes the peer may still send. */
     private long available;
-    /** Bytes consumed by the application but not yet returned to the peer. */
+    /** Bytes released (consumed, credited early, or received for the connection) but not yet returned to the peer. */
     private long pending;
     /** When the current half window of returned credit began (the last growth check). */
     private long checkStartNanos;
     /** Credit returned since {@link #checkStartNanos}. */
     private long returnedSinceCheck;
+    /** The last growth check found the window used up within two round trips but could not grow it. */
+    private boolean growthDenied;
 
     ReceiveWindow(int initialSize, long nowNanos) {
         this.size = initialSize;
@@ -36,7 +39,12 @@ final class ReceiveWindow {
         return available;
     }
 
-    /** Credit consumed (or released early) and not yet sent back in a WINDOW_UPDATE. */
+    /** Whether the last growth check found the window too small (used up within two round trips) and could not grow it. */
+    boolean growthDenied() {
+        return growthDenied;
+    }
+
+    /** Credit released (consumed or credited early) and not yet sent back to the peer. */
     long pending() {
         return pending;
     }
@@ -56,31 +64,52 @@ final class ReceiveWindow {
      * @return true once enough is pending that an update should go out: call {@link #takeUpdate}
      */
     boolean addPending(long bytes) {
-        pending += bytes;
+        // Never more than was charged: an application that reports more consumption than arrived
+        // must not hand the peer credit beyond the window.
+        pending = Math.min(pending + bytes, size - available);
         return pending >= Math.max(1, size / UPDATE_DIVISOR);
     }
 
     /**
      * Turns the pending credit into a WINDOW_UPDATE increment. Once half a window has been returned
-     * since the last check, grows the window first if that half took less than two round trips.
+     * since the last check, grows the window first if that half took less than two round trips;
+     * otherwise the window may shrink toward {@code shrinkTo} by withholding pending credit (granted
+     * credit cannot be taken back, but need not be renewed).
      *
-     * @param growthCap how many bytes the window may still grow by (0 disables autotuning)
-     * @param rttNanos  the measured round-trip time, or 0 when unknown
+     * @param growthCap    how many bytes the window may still grow by (0 disables autotuning)
+     * @param rttNanos     the measured round-trip time, or 0 when unknown
+     * @param shrinkTo     the size to shrink toward ({@code >= size()} keeps the size)
+     * @param maxIncrement the most credit that may be granted now (the receive budget's room);
+     *                     what it holds back stays pending
+     * @return the increment to send, 0 for none
      */
-    int takeUpdate(long nowNanos, long rttNanos, long growthCap) {
+    int takeUpdate(long nowNanos, long rttNanos, long growthCap, int shrinkTo, long maxIncrement) {
         long growth = 0;
         returnedSinceCheck += pending;
         if (returnedSinceCheck >= Math.max(1, size / 2)) {
-            if (growthCap > 0 && rttNanos > 0 && nowNanos - checkStartNanos < 2 * rttNanos) {
+            boolean wanted = rttNanos > 0 && nowNanos - checkStartNanos < 2 * rttNanos;
+            if (growthCap > 0 && wanted) {
                 growth = Math.min(size == 0 ? pending : size, growthCap);
             }
+            growthDenied = wanted && growth == 0;
             checkStartNanos = nowNanos;
             returnedSinceCheck = 0;
         }
+        if (growth == 0 && shrinkTo < size) {
+            long cut = Math.min(size - (long) shrinkTo, pending);
+            size -= (int) cut;
+            pending -= cut;
+        }
+        long grantable = Math.max(0, Math.min(maxIncrement, Integer.MAX_VALUE - available));
+        growth = Math.min(growth, Math.max(0, grantable - pending));
         size = (int) Math.min(Integer.MAX_VALUE, size + growth);
-        long increment = Math.min(pending + growth, Integer.MAX_VALUE - available);
+        long increment = Math.min(pending + growth, grantable);
         available += increment;
-        pending -= Math.min(pending, increment);
+        pending -= increment - growth;
+        if (available < 0 || pending < 0 || available + pending > size) { // as OkHttp's WindowCounter
+            throw new IllegalStateException("receive window accounting broken: size " + size + ", available "
+                    + available + ", pending " + pending);
+        }
         return (int) increment;
     }
 }

@@ -7,7 +7,9 @@ import io.chainmux.wire.WireFormat;
 
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -19,7 +21,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *       ({@link MuxStream#sendWindow}); a DATA frame charges its length, +1 at a message end, to
  *       both, and WINDOW_UPDATE frames add to them.</li>
  *   <li>Blocked state: whether the last write pass stopped on the connection window, so the writer
- *       waits for the peer's WINDOW_UPDATE instead of spinning.</li>
+ *       waits for the peer's WINDOW_UPDATE instead of spinning; and, per stream, whether its own
+ *       window ran out with data queued (the peer's reader is behind): counted, reported once per
+ *       episode to {@link StreamListener#onSendBlocked}, cleared by the stream's next WINDOW_UPDATE.</li>
  *   <li>The session's send buffer ({@link SendBudget}) and the streams whose send was refused,
  *       which hear {@link StreamListener#onWritable} once there is room again.</li>
  * </ul>
@@ -28,11 +32,25 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * {@link #watch}, which any thread may call.
  */
 final class SendFlowControl {
+    /**
+     * Bytes a stream that still flows may queue while the session's send buffer is full: without it,
+     * 1000 streams whose peers stopped reading (each holding its queue) would fill the session
+     * buffer and refuse every other stream's sends. Costs at most this much (plus one message) per
+     * flowing stream beyond the session buffer.
+     */
+    static final int FLOWING_ALLOWANCE = 64 * 1024;
+
     private final MuxSession session;
     private final MuxStats stats;
     private final SendBudget budget;
     private final Queue<MuxStream> writabilityWatchers = new ConcurrentLinkedQueue<>();
     private final List<MuxStream> nowWritable = new ArrayList<>();
+    /**
+     * Send-blocked watchers set aside while the session buffer is full, so a write pass does not
+     * walk them all; each returns to the watchers at its next WINDOW_UPDATE, or all once the buffer
+     * has room. Loop only.
+     */
+    private final Set<MuxStream> parked = new LinkedHashSet<>();
 
     private long connectionWindow;
     /** The last write pass stopped because the connection window could not carry the next frame. */
@@ -97,6 +115,11 @@ final class SendFlowControl {
             return WriteScheduler.BLOCKED;
         }
         stats.sendWindowStalls++;
+        if (!s.sendBlocked) { // reported once per episode, as QUIC's STREAM_DATA_BLOCKED
+            s.sendBlocked = true;
+            stats.sendBlocked++;
+            s.notifySendBlocked();
+        }
         return WriteScheduler.IDLE;
     }
 
@@ -111,6 +134,12 @@ final class SendFlowControl {
 
     void streamWindowUpdate(MuxStream s, int increment) {
         s.sendWindow += increment;
+        s.sendBlocked = false;
+        if (s.parked) {
+            parked.remove(s);
+            s.parked = false;
+            writabilityWatchers.add(s);
+        }
         if (s.sendWindow > WireFormat.MAX_WINDOW) {
             throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "window of stream %d above 2^31-1", s.id());
         }
@@ -134,14 +163,26 @@ final class SendFlowControl {
 
     /** Tells streams that were refused a send that they have room again. */
     void notifyWritable() {
-        if (writabilityWatchers.isEmpty() || budget.isFull()) {
-            return; // a full session has room for no stream
+        boolean full = budget.isFull();
+        if (!full && !parked.isEmpty()) {
+            for (MuxStream s : parked) {
+                s.parked = false;
+                writabilityWatchers.add(s);
+            }
+            parked.clear();
+        }
+        if (writabilityWatchers.isEmpty()) {
+            return;
         }
         for (Iterator<MuxStream> it = writabilityWatchers.iterator(); it.hasNext(); ) {
             MuxStream s = it.next();
             if (s.terminated) {
                 it.remove();
                 s.stopWatching();
+            } else if (full && s.sendBlocked) {
+                it.remove(); // no room for it until its window moves or the buffer drains
+                s.parked = true;
+                parked.add(s);
             } else if (s.hasRoom()) {
                 it.remove();
                 s.stopWatching();

@@ -8,9 +8,10 @@ import io.netty.buffer.ByteBuf;
  *
  * <p>Buffer ownership: {@link #onMessage} transfers the message to the listener, which must release
  * it exactly once. The message may be a slice of a larger receive buffer: copy it if you keep it for
- * long. Flow-control credit for a message is returned only when the application calls
- * {@link MuxStream#consumed(int)} with the message's length; until then the peer's window stays
- * spent. That is the backpressure.
+ * long. The stream's flow-control credit for a message is returned only when the application calls
+ * {@link MuxStream#consumed(int)} with the message's length; until then the peer's stream window
+ * stays spent. That is the backpressure; it holds back this stream only (the connection's credit
+ * returns on receipt).
  */
 public interface StreamListener {
     /** The peer accepted a stream we opened. */
@@ -24,6 +25,13 @@ public interface StreamListener {
 
     /** {@link MuxStream#isWritable()} changed to true after a {@code trySend} was refused. */
     default void onWritable(MuxStream stream) {}
+
+    /**
+     * The stream has messages queued but its send window is used up: the peer's application has
+     * stopped reading it, or reads more slowly than we send (QUIC's STREAM_DATA_BLOCKED, seen by the
+     * sender). Once per episode; sending resumes by itself when the peer returns credit.
+     */
+    default void onSendBlocked(MuxStream stream) {}
 
     /**
      * Terminal event, exactly once per stream: {@link CloseReason#isNormal()} when both directions

@@ -177,6 +177,12 @@ final class StreamRegistry {
                         + config.maxStreamsPerNetwork() + " streams open on this connection"));
                 continue;
             }
+            if (!session.receiveFlow.canAdmit()) {
+                stats.budgetHit(Budget.RECEIVE_BUDGET);
+                terminate(s, CloseReason.local(ErrorCode.REFUSED_LIMIT, "the receive budget of "
+                        + config.receiveBudget() + " bytes has no room for another stream's window"));
+                continue;
+            }
             int id = nextLocalStreamId;
             nextLocalStreamId += 2;
             s.openSent(id);
@@ -225,7 +231,7 @@ final class StreamRegistry {
         s.peerMaxMessageSize = maxMessageSize;
         s.localMaxMessageSize = config.maxMessageSize();
         session.sendFlow.streamOpened(s, session.peerSettings());
-        session.receiveFlow.streamOpened(s);
+        boolean admitted = session.receiveFlow.streamOpened(s);
         s.openedNanos = session.now();
         streams.put(streamId, s);
         countLoad(s);
@@ -239,6 +245,10 @@ final class StreamRegistry {
         } else if (networkCount(networkId) > config.maxStreamsPerNetwork()) {
             reset(s, ErrorCode.REFUSED_LIMIT, null, "network " + networkId + " has "
                     + config.maxStreamsPerNetwork() + " streams open on this connection");
+        } else if (!admitted) {
+            stats.budgetHit(Budget.RECEIVE_BUDGET);
+            reset(s, ErrorCode.REFUSED_LIMIT, null, "the receive budget of " + config.receiveBudget()
+                    + " bytes has no room for another stream's window");
         } else {
             session.notifyStreamOpened(s);
         }
@@ -346,7 +356,7 @@ final class StreamRegistry {
                 peerStreamClosed();
             }
         }
-        session.receiveFlow.streamEnded(s, registered);
+        session.receiveFlow.streamEnded(s);
         s.releaseBuffers();
         s.notifyClosed(reason);
         if (session.sendFlow.hasWatchers()) {

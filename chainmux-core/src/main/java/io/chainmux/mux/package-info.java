@@ -6,7 +6,9 @@
  * <p>Structure: {@code MuxSession} is the connection's public face and lifecycle (SETTINGS, PING,
  * GO_AWAY, closing) and wires the parts together: {@code InboundFrameHandler} acts on every frame
  * read, {@code OutboundWriter} makes every frame written (the write pass and all framing),
- * {@code ReceiveFlowControl} and {@code SendFlowControl} keep the credit in each direction, and
+ * {@code ReceiveFlowControl} and {@code SendFlowControl} keep the credit in each direction (the
+ * connection's receive credit returns on receipt; memory is bounded by stream credit within the
+ * connection's {@code ReceiveBudget}), and
  * {@code StreamRegistry} keeps the streams (ids, stream credit, opens, accepts, ending each exactly
  * once). A stream's state machine lives in {@code MuxStream}; {@code MuxHandler} is the Netty glue.
  *

@@ -55,16 +55,26 @@ class InboundCreditTest {
                 assertThat(returned).as("seed %d step %d", seed, step).isLessThanOrEqualTo(received);
             }
             if (backlog) {
-                long backlogCharge = undelivered.stream().mapToLong(Long::longValue).sum();
-                returned += c.abandoned(backlogCharge);
-                // the message in assembly was never completed: its fragments are all returned now
-            } else {
-                while (!unconsumed.isEmpty()) {
-                    returned += c.consumed(unconsumed.poll(), 1);
-                }
-                returned += c.abandoned(0);
+                c.backlogDelivered();
+                unconsumed.addAll(undelivered);
+            }
+            while (!unconsumed.isEmpty()) { // once the application caught up, held-back fragments come back too
+                returned += c.consumed(unconsumed.poll(), 1);
             }
             assertThat(returned).as("seed %d: all credit back", seed).isEqualTo(received);
         }
+    }
+
+    @Test
+    void settlesNoMoreThanWasGrantedAndTheRestOnceAtTheEnd() {
+        InboundCredit c = new InboundCredit();
+        c.granted(32_768);
+        assertThat(c.settle(1_001)).isEqualTo(1_001);
+        assertThat(c.settle(100_000)).as("an application reporting too much settles only what is committed")
+                .isEqualTo(31_767);
+        c.granted(8_192);
+        assertThat(c.settleAll()).isEqualTo(8_192);
+        assertThat(c.settleAll()).as("once").isZero();
+        assertThat(c.committed()).isZero();
     }
 }

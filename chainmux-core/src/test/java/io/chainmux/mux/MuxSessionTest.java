@@ -234,7 +234,8 @@ class MuxSessionTest {
 
     @Test
     void returnsCreditOnlyWhenTheApplicationConsumes() {
-        start();
+        peer = new ScriptedPeer(MuxConfig.builder().initialStreamWindow(256 * 1024).build(), true, app);
+        peer.handshake();
         app.autoConsume = false;
         peer.open(2, "n");
         peer.expect(FrameType.ACCEPT);
@@ -309,7 +310,8 @@ class MuxSessionTest {
 
     @Test
     void peerExceedingTheStreamWindowIsAFlowControlError() {
-        start();
+        peer = new ScriptedPeer(MuxConfig.builder().initialStreamWindow(256 * 1024).build(), true, app);
+        peer.handshake();
         app.autoConsume = false;
         peer.open(2, "n");
         byte[] chunk = new byte[16_383];

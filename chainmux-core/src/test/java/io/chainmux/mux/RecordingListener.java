@@ -19,6 +19,8 @@ class RecordingListener implements StreamListener, SessionListener {
     CloseReason sessionClosed;
     boolean autoConsume = true;
     boolean acceptInbound = true;
+    /** The next onMessage throws (after recording the message), as a buggy application would. */
+    boolean failNextMessage;
 
     @Override
     public void onStreamOpened(MuxStream stream) {
@@ -42,6 +44,10 @@ class RecordingListener implements StreamListener, SessionListener {
         messages.add(new String(bytes, StandardCharsets.UTF_8));
         if (autoConsume) {
             stream.consumed(length);
+        }
+        if (failNextMessage) {
+            failNextMessage = false;
+            throw new IllegalStateException("listener failure (test)");
         }
     }
 

@@ -1,0 +1,106 @@
+package io.chainmux.mux;
+
+import io.chainmux.wire.FrameType;
+import io.chainmux.wire.Settings;
+import io.chainmux.wire.SettingId;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The sender's view of a peer that stops reading: a stream whose window runs out with data queued
+ * is reported once per episode, and streams in that state cannot take the session's send buffer
+ * from streams that still flow.
+ */
+class SendBlockedTest {
+    private static final int PEER_WINDOW = 1024;
+    private final List<MuxStream> blocked = new ArrayList<>();
+    private final RecordingListener app = new RecordingListener() {
+        @Override
+        public void onSendBlocked(MuxStream stream) {
+            blocked.add(stream);
+        }
+    };
+    private ScriptedPeer peer;
+
+    @AfterEach
+    void tearDown() {
+        if (peer != null) {
+            peer.close();
+        }
+    }
+
+    /** A session whose peer grants every stream a 1 KiB window and the connection plenty. */
+    private void start(MuxConfig config) {
+        peer = new ScriptedPeer(config, true, app);
+        peer.expect(FrameType.SETTINGS);
+        peer.settings(new Settings(SettingId.MAX_FRAME_SIZE.defaultValue, PEER_WINDOW, 1 << 30,
+                SettingId.MAX_STREAMS.defaultValue, SettingId.MAX_MESSAGE_SIZE.defaultValue));
+        peer.drain();
+    }
+
+    private MuxStream open(int id) {
+        MuxStream s = peer.session.openStream("n" + id, 1 << 20, 1, app);
+        peer.channel.runPendingTasks();
+        peer.accept(id);
+        return s;
+    }
+
+    private static boolean send(MuxStream s, int bytes) {
+        return s.trySend(Unpooled.wrappedBuffer(new byte[bytes]));
+    }
+
+    @Test
+    void aStreamOutOfWindowWithDataQueuedIsReportedOncePerEpisode() {
+        start(MuxConfig.defaults());
+        MuxStream s = open(1);
+        assertThat(send(s, 4000)).isTrue();
+        peer.drain();
+        assertThat(blocked).containsExactly(s);
+        assertThat(s.isSendBlocked()).isTrue();
+        assertThat(send(s, 10)).isTrue();
+        peer.drain();
+        assertThat(blocked).as("once per episode").hasSize(1);
+        peer.windowUpdate(1, 1000);
+        peer.drain();
+        assertThat(blocked).as("a new episode after the window moved and ran out again").hasSize(2);
+        peer.windowUpdate(1, 1 << 20);
+        peer.drain();
+        assertThat(s.isSendBlocked()).isFalse();
+        assertThat(peer.session.stats().sendBlocked()).isEqualTo(2);
+    }
+
+    /**
+     * Three streams whose peer reads nothing fill the session's send buffer; a fourth still sends,
+     * is told when it has room, and goes on once its peer returns credit. Before, a full session
+     * buffer refused every stream until it drained, which blocked streams never let it do.
+     */
+    @Test
+    void streamsWhosePeerStoppedReadingCannotTakeTheSendBufferFromOthers() {
+        start(MuxConfig.builder().streamSendBuffer(64 * 1024).sessionSendBuffer(128 * 1024).build());
+        for (int id = 1; id <= 5; id += 2) {
+            MuxStream s = open(id);
+            while (send(s, 8 * 1024)) {
+                peer.drain(); // until this stream's own buffer is full
+            }
+        }
+        assertThat(blocked).hasSize(3);
+        assertThat(peer.session.queuedBytes()).as("the session buffer is full").isGreaterThanOrEqualTo(128 * 1024);
+
+        MuxStream flowing = open(7);
+        assertThat(send(flowing, 8 * 1024)).as("a stream that flows keeps an allowance").isTrue();
+        peer.drain();
+        assertThat(flowing.isSendBlocked()).isTrue(); // its 1 KiB window is used up too
+        assertThat(send(flowing, 8 * 1024)).as("blocked now, while the session buffer is full").isFalse();
+        peer.windowUpdate(7, 1 << 20);
+        peer.drain();
+        assertThat(app.writable).as("told once its queue drained").contains(flowing);
+        assertThat(send(flowing, 8 * 1024)).isTrue();
+        assertThat(app.writable).doesNotContain(peer.session.registry.get(1));
+    }
+}
