@@ -113,15 +113,14 @@ class LoopbackCloseTest {
             assertThat(s.brokenBudget()).isEqualTo(Budget.WRITE_PROGRESS);
             assertThat(s.stats().budgetExceeded(Budget.WRITE_PROGRESS)).isEqualTo(1);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
-            assertThat(raw.socket().isConnected()).isTrue();
         }
     }
 
     @Test
     void aPeerThatReadsSlowlyIsNotClosed() throws Exception {
         // 8 MiB pending; the peer reads 32 KiB every 100 ms (a slow link): progress, so no timeout,
-        // though the read takes far longer than the 800 ms write timeout.
-        CompletableFuture<MuxSession> accepted = serveFlood(floodConfig(Duration.ofMillis(800)), 8 * MIB);
+        // though the read takes far longer than the 2 s write timeout.
+        CompletableFuture<MuxSession> accepted = serveFlood(floodConfig(Duration.ofSeconds(2)), 8 * MIB);
         try (RawPeer raw = rawClient()) {
             MuxSession s = accepted.get(10, TimeUnit.SECONDS);
             InputStream in = raw.socket().getInputStream();
