@@ -104,6 +104,9 @@ public final class EndpointMetrics {
         List<MultiGauge.Row<?>> stripes = new ArrayList<>();
         List<MultiGauge.Row<?>> rtts = new ArrayList<>();
         for (PeerConnection pc : endpoint.peers()) {
+            if (!pc.isConnected()) {
+                continue; // a series per peer ever seen (every throwaway `ping` identity) would grow without bound
+            }
             Tags t = Tags.of("peer", pc.peerId().shortForm());
             stripes.add(MultiGauge.Row.of(t, pc.stripeCount()));
             List<MuxSession> up = pc.stripes();

@@ -261,6 +261,8 @@ public final class P2pNetwork implements NetworkHandler {
             boolean forgot = peers.addressTaken(peer);
             log.info("{}: another node answers at the address of {}{}", id, peer.shortForm(),
                     forgot ? "; forgetting it" : "; it has worked before, so it is only charged a failure");
+        } else if (cause instanceof HandshakeException) {
+            peers.dialFailed(peer, cause); // shared by every network that waited for this dial
         } else {
             peers.failure(peer, false);
         }

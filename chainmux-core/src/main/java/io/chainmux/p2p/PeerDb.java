@@ -91,6 +91,8 @@ public final class PeerDb {
     private final Map<PeerId, Integer> introducedCount = new HashMap<>();
     private final Map<Learned, LongAdder> learned = new EnumMap<>(Learned.class);
     private final List<Map.Entry<Integer, CompletableFuture<Void>>> sizeWaiters = new ArrayList<>();
+    /** The dial failure last counted per peer, so the networks sharing one dial count it once. */
+    private final Map<PeerId, Throwable> lastDialFailure = new HashMap<>();
 
     /**
      * @param self        this node, never stored
@@ -168,6 +170,18 @@ public final class PeerDb {
     }
 
     /**
+     * Adds a configured bootstrap peer: sticky, and tried at once even if an earlier run's failures
+     * (loaded from the peer database) left it in backoff, since a restart or a new configuration is
+     * when an operator expects it to be dialed.
+     */
+    public void bootstrap(PeerAddress address) {
+        add(address, true);
+        synchronized (this) {
+            peers.computeIfPresent(address.expectedPeer(), (k, p) -> p.retryNow());
+        }
+    }
+
+    /**
      * A peer told us about {@code candidate}: stores it if the address is usable from where the
      * source is ({@code sourceIp}, null if unknown), the source's budget of unproven introductions
      * allows, and there is room (see the class comment). A known peer's address changes only when the
@@ -179,6 +193,11 @@ public final class PeerDb {
         Learned outcome = decide(candidate, source, sourceIp);
         learned.get(outcome).increment();
         return outcome;
+    }
+
+    /** How many known peers {@code source} introduced that have not worked yet: its budget in use. */
+    synchronized int unprovenFrom(PeerId source) {
+        return introducedCount.getOrDefault(source, 0);
     }
 
     /** Peers other peers told us about, by what {@link #learn} did with them (metric). */
@@ -253,6 +272,7 @@ public final class PeerDb {
     /** Removes a peer and its introduction record. */
     private void forget(PeerId id) {
         peers.remove(id);
+        lastDialFailure.remove(id);
         unproven(id);
     }
 
@@ -381,6 +401,18 @@ public final class PeerDb {
             return network == null || s.networks().contains(network) ? s : s.withServes(network, true);
         });
         unproven(id);
+    }
+
+    /**
+     * A dial to the peer failed. Every network waiting for that dial sees the same {@code failure};
+     * it counts once, not once per network (a node of 1000 chains would back off 1000 times faster).
+     */
+    public synchronized void dialFailed(PeerId id, Throwable failure) {
+        if (lastDialFailure.get(id) == failure || !peers.containsKey(id)) {
+            return;
+        }
+        lastDialFailure.put(id, failure);
+        failure(id, false);
     }
 
     /** A session or dial failed; {@code misbehaved} when the peer is to blame (penalised harder). */
