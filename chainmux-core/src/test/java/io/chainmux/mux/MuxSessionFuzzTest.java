@@ -205,10 +205,11 @@ class MuxSessionFuzzTest {
                     ByteBuf m = Unpooled.wrappedBuffer(data.consumeBytes(data.consumeInt(1, 40_000)));
                     try {
                         if (!s.trySend(m)) {
-                            m.release();
+                            m.release(); // refused (buffer full): still ours
                         }
                     } catch (IllegalStateException | IllegalArgumentException refused) {
-                        m.release(); // a closed stream or a message over the peer's limit: the caller's
+                        // a closed stream or a message over the peer's limit: the stream took and released it
+                        assertThat(m.refCnt()).as("a send that throws has taken its message").isZero();
                     }
                 }
             }
