@@ -5,6 +5,7 @@ import io.chainmux.endpoint.EndpointStats;
 import io.chainmux.endpoint.Limit;
 import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.HandshakeException;
+import io.chainmux.mux.Budget;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStats;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -16,22 +17,17 @@ import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToLongFunction;
 
 /**
  * Binds an endpoint's counters to Micrometer under Prometheus names ({@code chainmux_..._total},
- * base units). Mux counters are summed over every connection the node ever had: a closed
- * connection's final counts move into a retired total, so counters never go backwards.
+ * base units). Mux counters are summed over every connection the node ever had
+ * ({@link io.chainmux.mux.MuxTotals}): counted as things happen, so a connection closed between two
+ * scrapes (for breaking a budget, say) is counted, and counters never go backwards.
  * {@link #refresh()} updates the per-peer gauges; the admin server calls it before each scrape.
  */
 public final class EndpointMetrics {
     private final Endpoint endpoint;
-    private final Set<MuxSession> live = ConcurrentHashMap.newKeySet();
-    private final Map<String, Long> retired = new ConcurrentHashMap<>();
-    private final Map<String, ToLongFunction<MuxStats>> muxCounters = new java.util.LinkedHashMap<>();
     private final MultiGauge peerStripes;
     private final MultiGauge peerRtt;
 
@@ -59,7 +55,8 @@ public final class EndpointMetrics {
                 .description("Peers with at least one connection").register(registry);
         Gauge.builder("chainmux_tcp_connections", endpoint, e -> e.peers().stream().mapToInt(PeerConnection::stripeCount).sum())
                 .description("TCP connections (stripes) to peers").register(registry);
-        Gauge.builder("chainmux_logical_connections", this, m -> m.sessions().stream().mapToInt(MuxSession::streamCount).sum())
+        Gauge.builder("chainmux_logical_connections", endpoint.muxTotals(),
+                        t -> t.liveSessions().stream().mapToInt(MuxSession::streamCount).sum())
                 .description("Open logical connections (streams) over all TCP connections").register(registry);
         mux(registry, "chainmux_mux_received_bytes_total", "Payload bytes received in DATA frames", MuxStats::bytesIn);
         mux(registry, "chainmux_mux_sent_bytes_total", "Payload bytes sent in DATA frames", MuxStats::bytesOut);
@@ -71,17 +68,22 @@ public final class EndpointMetrics {
                 MuxStats::connectionWindowStalls);
         mux(registry, "chainmux_mux_resets_sent_total", "RESET frames sent (refusals included)", MuxStats::resetsSent);
         mux(registry, "chainmux_mux_resets_received_total", "RESET frames received", MuxStats::resetsReceived);
-        mux(registry, "chainmux_mux_budget_exceeded_total", "Times a peer exceeded a control-frame or reassembly budget",
-                MuxStats::budgetExceeded);
+        mux(registry, "chainmux_mux_refused_opens_total", "Inbound stream opens refused here", MuxStats::streamsRefusedLocal);
+        for (Budget b : Budget.values()) {
+            FunctionCounter.builder("chainmux_mux_budget_exceeded_total", endpoint.muxTotals(),
+                            t -> t.sum(s -> s.budgetExceeded(b)))
+                    .description("Times a peer broke a mux budget or deadline (the connection or the stream was cut)")
+                    .tag("budget", b.label).register(registry);
+        }
         mux(registry, "chainmux_mux_send_blocked_total",
                 "Times a stream had data queued but its send window was used up (the peer's reader is behind)",
                 MuxStats::sendBlocked);
-        Gauge.builder("chainmux_mux_receive_committed_bytes", this,
-                        m -> m.sessions().stream().mapToLong(x -> x.stats().receiveCommitted()).sum())
+        Gauge.builder("chainmux_mux_receive_committed_bytes", endpoint.muxTotals(),
+                        m -> m.liveSessions().stream().mapToLong(x -> x.stats().receiveCommitted()).sum())
                 .description("Receive credit committed to peers over all connections (each bounded by its receive budget)")
                 .baseUnit("bytes").register(registry);
-        Gauge.builder("chainmux_mux_receive_committed_peak_bytes", this,
-                        m -> m.sessions().stream().mapToLong(x -> x.stats().receiveCommittedPeak()).max().orElse(0))
+        Gauge.builder("chainmux_mux_receive_committed_peak_bytes", endpoint.muxTotals(),
+                        m -> m.liveSessions().stream().mapToLong(x -> x.stats().receiveCommittedPeak()).max().orElse(0))
                 .description("Highest receive credit committed on any open connection")
                 .baseUnit("bytes").register(registry);
         peerStripes = MultiGauge.builder("chainmux_peer_stripes").description("TCP connections per peer").register(registry);
@@ -94,35 +96,7 @@ public final class EndpointMetrics {
     }
 
     private void mux(MeterRegistry r, String name, String help, ToLongFunction<MuxStats> f) {
-        muxCounters.put(name, f);
-        FunctionCounter.builder(name, this, m -> m.sum(name)).description(help).register(r);
-    }
-
-    /** Live sessions of every peer, remembered so their counts survive their close. */
-    private List<MuxSession> sessions() {
-        List<MuxSession> all = new ArrayList<>();
-        for (PeerConnection pc : endpoint.peers()) {
-            all.addAll(pc.stripes());
-        }
-        live.addAll(all);
-        return all;
-    }
-
-    /** One mux counter over all connections, past and present. */
-    private synchronized long sum(String name) {
-        sessions();
-        for (MuxSession s : List.copyOf(live)) {
-            if (s.isClosed()) { // retire every counter of a closed session at once
-                muxCounters.forEach((n, f) -> retired.merge(n, f.applyAsLong(s.stats()), Long::sum));
-                live.remove(s);
-            }
-        }
-        long total = retired.getOrDefault(name, 0L);
-        ToLongFunction<MuxStats> f = muxCounters.get(name);
-        for (MuxSession s : live) {
-            total += f.applyAsLong(s.stats());
-        }
-        return total;
+        FunctionCounter.builder(name, endpoint.muxTotals(), t -> t.sum(f)).description(help).register(r);
     }
 
     /** Updates the per-peer gauges; call before a scrape. */

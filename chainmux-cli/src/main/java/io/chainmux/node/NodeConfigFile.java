@@ -130,11 +130,30 @@ public record NodeConfigFile(String listen, String advertise, String dataDir, St
         }
     }
 
-    /** Connection limits (docs/SECURITY.md). */
+    /**
+     * Connection limits (docs/SECURITY.md).
+     *
+     * @param handshakeRate  handshakes started per remote address per 10 s
+     * @param limitLoopback  apply the per-address limits to loopback peers too
+     * @param writeTimeout   close a connection whose peer reads none of our output this long
+     * @param messageTimeout reset a stream whose message in progress has not ended this long (plus
+     *                       one second per 64 bytes received of it)
+     * @param maxPeers       peers the peer database holds at most
+     */
     public record Limits(Integer maxInboundConnections, Integer maxInboundPerIp, Integer maxStripesPerPeer,
                          Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
-                         Duration unusedConnectionTimeout) {
+                         Duration unusedConnectionTimeout, Integer handshakeRate, Boolean limitLoopback,
+                         Duration writeTimeout, Duration messageTimeout, Integer maxPeers) {
         public Limits {
+            handshakeRate = handshakeRate == null ? 16 : handshakeRate;
+            limitLoopback = limitLoopback != null && limitLoopback;
+            writeTimeout = writeTimeout == null ? Duration.ofSeconds(60) : writeTimeout;
+            messageTimeout = messageTimeout == null ? Duration.ofSeconds(60) : messageTimeout;
+            maxPeers = maxPeers == null ? 2048 : maxPeers;
+            positive("limits.handshakeRate", handshakeRate);
+            positive("limits.writeTimeout", writeTimeout);
+            positive("limits.messageTimeout", messageTimeout);
+            positive("limits.maxPeers", maxPeers);
             maxInboundConnections = maxInboundConnections == null ? 4096 : maxInboundConnections;
             maxInboundPerIp = maxInboundPerIp == null ? 64 : maxInboundPerIp;
             maxStripesPerPeer = maxStripesPerPeer == null ? 8 : maxStripesPerPeer;
@@ -189,7 +208,8 @@ public record NodeConfigFile(String listen, String advertise, String dataDir, St
         }
         chains = chains == null ? new Chains(null, null) : chains;
         network = network == null ? new Network(null, null, null, null, null) : network;
-        limits = limits == null ? new Limits(null, null, null, null, null, null, null) : limits;
+        limits = limits == null ? new Limits(null, null, null, null, null, null, null, null, null, null, null, null)
+                : limits;
     }
 
     private static void address(String key, String value) {

@@ -11,6 +11,8 @@ import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.Transport;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.mux.MuxConfig;
+import io.chainmux.mux.RateLimit;
 import io.chainmux.p2p.NetworkConfig;
 import io.chainmux.p2p.NodeConfig;
 import io.chainmux.p2p.P2pNetwork;
@@ -22,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,13 +114,16 @@ public final class NodeRunner implements AutoCloseable {
                 .transport(transport).tls(c.tls()).stripes(c.stripes()).maxStripesPerPeer(l.maxStripesPerPeer())
                 .maxInboundConnections(l.maxInboundConnections()).maxInboundPerIp(l.maxInboundPerIp())
                 .handshakeTimeout(l.handshakeTimeout()).idleTimeout(l.idleTimeout())
-                .keepAliveInterval(l.keepAliveInterval()).unusedConnectionTimeout(l.unusedConnectionTimeout()).build();
+                .keepAliveInterval(l.keepAliveInterval()).unusedConnectionTimeout(l.unusedConnectionTimeout())
+                .handshakeRate(RateLimit.of(l.handshakeRate(), Duration.ofSeconds(10))).limitLoopback(l.limitLoopback())
+                .mux(MuxConfig.builder().writeTimeout(l.writeTimeout()).messageTimeout(l.messageTimeout()).build())
+                .build();
         List<PeerAddress> bootstrap = new ArrayList<>();
         for (String b : c.bootstrap()) {
             bootstrap.add(PeerAddress.parse(b));
         }
         P2pNode node = P2pNode.start(NodeConfig.builder(endpoint).peerDbFile(peerDbFile)
-                .bootstrap(bootstrap).build());
+                .bootstrap(bootstrap).maxPeers(l.maxPeers()).build());
         NetworkConfig network = NetworkConfig.builder().targetDegree(c.network().degree())
                 .maxInboundSessions(c.network().maxInbound()).sessionTimeout(c.network().sessionTimeout())
                 .sharingAware(c.network().sharingAware()).build();

@@ -35,6 +35,22 @@ class NodeConfigFileTest {
     }
 
     @Test
+    void hostilePeerLimitsAreSettable() {
+        NodeConfigFile c = NodeConfigFile.parse("listen: 127.0.0.1:7000\nlimits:\n  writeTimeout: 5s\n"
+                + "  messageTimeout: 2m\n  handshakeRate: 4\n  limitLoopback: true\n  maxPeers: 100\n", "t");
+        assertThat(c.limits().writeTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.limits().messageTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.limits().handshakeRate()).isEqualTo(4);
+        assertThat(c.limits().limitLoopback()).isTrue();
+        assertThat(c.limits().maxPeers()).isEqualTo(100);
+        NodeConfigFile d = NodeConfigFile.parse("listen: 127.0.0.1:7000\n", "t");
+        assertThat(d.limits().writeTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(d.limits().limitLoopback()).isFalse();
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nlimits:\n  maxPeers: 0\n", "t"))
+                .hasMessage("limits.maxPeers: must be >= 1, was 0");
+    }
+
+    @Test
     void errorsNameTheKeyAndTheProblem() {
         assertThatThrownBy(() -> NodeConfigFile.parse("stripes: 2\n", "t")).hasMessage("listen: is required (HOST:PORT)");
         assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nnetwork:\n  degre: 3\n", "t"))

@@ -7,11 +7,13 @@ import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.endpoint.identity.Role;
 import io.chainmux.endpoint.identity.TlsContexts;
+import io.chainmux.mux.Budget;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.ClosedException;
 import io.chainmux.mux.MuxHandler;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
+import io.chainmux.mux.MuxTotals;
 import io.chainmux.mux.SessionListener;
 import io.chainmux.mux.StreamListener;
 import io.chainmux.wire.ErrorCode;
@@ -86,6 +88,10 @@ public final class Endpoint implements AutoCloseable {
     private final EventLoopGroup group;
     private final TlsContexts tls;
     private final EndpointStats stats = new EndpointStats();
+    /** Mux counters over every connection this endpoint ever had, counted as things happen. */
+    private final MuxTotals muxTotals = new MuxTotals();
+    private final AtomicLong budgetCloseLogged = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
+    private final AtomicLong budgetClosesUnlogged = new AtomicLong();
     private final Map<PeerId, PeerConnection> peers = new ConcurrentHashMap<>();
     private final Map<InetAddress, AtomicInteger> inboundPerIp = new ConcurrentHashMap<>();
     private final AtomicInteger inbound = new AtomicInteger();
@@ -173,6 +179,11 @@ public final class Endpoint implements AutoCloseable {
 
     public EndpointConfig config() {
         return config;
+    }
+
+    /** Mux counters summed over every connection this endpoint ever had, closed ones included. */
+    public MuxTotals muxTotals() {
+        return muxTotals;
     }
 
     public EndpointStats stats() {
@@ -461,21 +472,35 @@ public final class Endpoint implements AutoCloseable {
     /**
      * When the mux closes a connection because the peer broke a budget (ENHANCE_YOUR_CALM) or the
      * protocol, the peer's address loses its handshake tokens: budgets are per connection and
-     * identities are free, so without this a peer could redial and start over at once.
+     * identities are free, so without this a peer could redial and start over at once. A close for a
+     * broken budget is logged at WARN naming the peer and the budget (at most once a second).
      */
-    private void penalizeAbuse(MuxSession session, SocketAddress remote) {
-        if (!(remote instanceof InetSocketAddress a) || a.getAddress() == null
-                || (!config.limitLoopback() && a.getAddress().isLoopbackAddress())) {
-            return;
-        }
-        InetAddress ip = a.getAddress();
+    private void watchClose(MuxSession session, PeerId peer, SocketAddress remote) {
         session.closeFuture().thenAccept(reason -> {
-            if (!reason.remote() && PEER_FAULTS.contains(reason.code())) {
-                handshakeRate.penalize(ip, System.nanoTime());
-                log.info("{} broke a limit ({}): its address must wait for new handshake tokens", remote,
-                        reason.code());
+            Budget budget = session.brokenBudget();
+            if (budget != null) {
+                logBudgetClose(peer, remote, budget, reason);
             }
+            if (reason.remote() || !PEER_FAULTS.contains(reason.code())
+                    || !(remote instanceof InetSocketAddress a) || a.getAddress() == null
+                    || (!config.limitLoopback() && a.getAddress().isLoopbackAddress())) {
+                return;
+            }
+            handshakeRate.penalize(a.getAddress(), System.nanoTime());
+            log.debug("{} broke a limit ({}): its address must wait for new handshake tokens", remote, reason.code());
         });
+    }
+
+    private void logBudgetClose(PeerId peer, SocketAddress remote, Budget budget, CloseReason reason) {
+        long now = System.nanoTime();
+        long last = budgetCloseLogged.get();
+        if (now - last >= TimeUnit.SECONDS.toNanos(1) && budgetCloseLogged.compareAndSet(last, now)) {
+            long unlogged = budgetClosesUnlogged.getAndSet(0);
+            log.warn("closed the connection to {} at {}: it broke the mux budget {} ({}){}", peer.shortForm(), remote,
+                    budget.label, reason, unlogged == 0 ? "" : "; " + unlogged + " more such closes not logged");
+        } else {
+            budgetClosesUnlogged.incrementAndGet();
+        }
     }
 
     /** Local close codes that blame the peer. */
@@ -675,14 +700,14 @@ public final class Endpoint implements AutoCloseable {
                 public void onStreamOpened(MuxStream stream) {
                     listener.onStreamOpened(pc, stream);
                 }
-            });
+            }, muxTotals);
             ChannelPipeline p = ctx.pipeline();
             p.addAfter(ctx.name(), "keepalive", new KeepAlive(session, stats, config.idleTimeout().toNanos(),
                     config.keepAliveInterval().toNanos()));
             p.addAfter("keepalive", "mux", new MuxHandler(session));
             p.remove(ctx.name());
             stats.handshakesCompleted.increment();
-            penalizeAbuse(session, ctx.channel().remoteAddress());
+            watchClose(session, peer, ctx.channel().remoteAddress());
             if (a.index() == UNSTRIPED) {
                 log.debug("unstriped connection to {} established ({}, {})", peer.shortForm(), h.role(), ctx.channel());
                 pc.unstripedEstablished(session);

@@ -80,12 +80,13 @@ final class InboundFrameHandler implements FrameListener {
                 deliver(s, payload.readRetainedSlice(length));
             } else {
                 if (!flow.reserveAssembly(length)) {
-                    stats.budgetExceeded++;
+                    stats.budgetHit(Budget.REASSEMBLY);
                     throw MuxException.stream(streamId, ErrorCode.ENHANCE_YOUR_CALM,
                             "partial messages on this connection would exceed the reassembly budget of %d bytes",
                             config.maxReassemblyBytes());
                 }
                 if (s.assembling == null) {
+                    s.assemblyStartNanos = session.now();
                     s.assembling = session.alloc().buffer(Math.min(Math.max(length * 2, 256), s.localMaxMessageSize),
                             s.localMaxMessageSize);
                 }
@@ -153,9 +154,8 @@ final class InboundFrameHandler implements FrameListener {
         stats.resetsReceived++;
         MuxStream s = registry.lookup(streamId, FrameType.RESET);
         if (abnormalReset(s) && !receivedResets.tryAcquire(session.now())) {
-            stats.budgetExceeded++;
-            throw MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "more than %d premature RESETs in %s",
-                    config.receivedResets().count(), config.receivedResets().window());
+            throw session.budgetBroken(Budget.RECEIVED_RESETS, "more than " + config.receivedResets().count()
+                    + " premature RESETs in " + config.receivedResets().window());
         }
         if (s != null) {
             String message = code.isRefusal() ? "refused by peer" : "reset by peer";
@@ -190,9 +190,8 @@ final class InboundFrameHandler implements FrameListener {
             return;
         }
         if (!pingBudget.tryAcquire(session.now())) {
-            stats.budgetExceeded++;
-            throw MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "more than %d PINGs in %s",
-                    config.pings().count(), config.pings().window());
+            throw session.budgetBroken(Budget.PINGS, "more than " + config.pings().count() + " PINGs in "
+                    + config.pings().window());
         }
         OutboundWriter writer = session.writer;
         writer.ping(true, opaque);

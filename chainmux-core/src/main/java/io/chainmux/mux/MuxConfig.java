@@ -44,6 +44,19 @@ import java.time.Duration;
  * @param settingsTimeout         how long we wait for the peer's SETTINGS
  * @param goAwayTimeout           how long a graceful go-away may take before the connection is closed
  * @param autotuneWindows         grow windows toward the bandwidth-delay product
+ * @param writeTimeout            how long output may be pending with not one byte leaving (the peer's
+ *                                TCP window stays shut: it does not read) before the connection is
+ *                                closed (WRITE_TIMEOUT); a slow link still moves bytes, so it never trips it
+ * @param messageTimeout          how long a message may stay in progress (first fragment to the last)
+ *                                before its stream is reset (MESSAGE_TIMEOUT), extended by one second per
+ *                                {@code minMessageRate} bytes received of it
+ * @param minMessageRate          bytes per second of a message in progress that earn it one more second;
+ *                                a message trickled slower than this is reset once {@code messageTimeout}
+ *                                has passed, while a large message over a slow or shared link keeps going
+ * @param drainTimeout            after a graceful close has half-closed our output (GO_AWAY sent, no stream
+ *                                left), how long we read and discard the peer's bytes waiting for it to
+ *                                close, so a crossing OPEN does not meet a TCP reset; also bounds a close
+ *                                after a connection error whose GO_AWAY the peer does not read
  */
 public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStreamWindow,
                         int initialConnectionWindow, int maxConnectionWindow, int maxInboundStreams,
@@ -52,7 +65,8 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
                         long sessionSendBuffer, int maxQueuedMessagesPerStream, int maxPendingOpens,
                         int maxPendingAccepts, int maxQueuedControlFrames, RateLimit receivedResets,
                         RateLimit sentResets, RateLimit pings, Duration settingsTimeout,
-                        Duration goAwayTimeout, boolean autotuneWindows) {
+                        Duration goAwayTimeout, boolean autotuneWindows, Duration writeTimeout,
+                        Duration messageTimeout, int minMessageRate, Duration drainTimeout) {
     private static final ConfigChecks CHECK = new ConfigChecks("MuxConfig");
 
     public MuxConfig {
@@ -84,6 +98,10 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         CHECK.nonNull(pings, "pings");
         CHECK.positive(settingsTimeout, "settingsTimeout");
         CHECK.positive(goAwayTimeout, "goAwayTimeout");
+        CHECK.positive(writeTimeout, "writeTimeout");
+        CHECK.positive(messageTimeout, "messageTimeout");
+        CHECK.require(minMessageRate >= 1, "minMessageRate", minMessageRate, ">= 1 (bytes per second)");
+        CHECK.positive(drainTimeout, "drainTimeout");
     }
 
     public static MuxConfig defaults() {
@@ -118,6 +136,10 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         b.settingsTimeout = settingsTimeout;
         b.goAwayTimeout = goAwayTimeout;
         b.autotuneWindows = autotuneWindows;
+        b.writeTimeout = writeTimeout;
+        b.messageTimeout = messageTimeout;
+        b.minMessageRate = minMessageRate;
+        b.drainTimeout = drainTimeout;
         return b;
     }
 
@@ -154,6 +176,13 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         private Duration settingsTimeout = Duration.ofSeconds(10);
         private Duration goAwayTimeout = Duration.ofSeconds(30);
         private boolean autotuneWindows = true;
+        // Deadlines on a peer's progress, not on speed: 1000 chains catching up over one slow link share
+        // it, so a stream may see one frame a minute; these trip only when nothing moves at all (write)
+        // or a message gains less than 64 bytes per second over a minute (a byte-by-byte trickle).
+        private Duration writeTimeout = Duration.ofSeconds(60);
+        private Duration messageTimeout = Duration.ofSeconds(60);
+        private int minMessageRate = 64;
+        private Duration drainTimeout = Duration.ofSeconds(5);
 
         private Builder() {}
 
@@ -179,6 +208,10 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         public Builder settingsTimeout(Duration v) { settingsTimeout = v; return this; }
         public Builder goAwayTimeout(Duration v) { goAwayTimeout = v; return this; }
         public Builder autotuneWindows(boolean v) { autotuneWindows = v; return this; }
+        public Builder writeTimeout(Duration v) { writeTimeout = v; return this; }
+        public Builder messageTimeout(Duration v) { messageTimeout = v; return this; }
+        public Builder minMessageRate(int v) { minMessageRate = v; return this; }
+        public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
 
         public MuxConfig build() {
             return new MuxConfig(maxFrameSize, initialStreamWindow, maxStreamWindow, initialConnectionWindow,
@@ -186,7 +219,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
                     receiveBudget, streamSendBuffer,
                     sessionSendBuffer, maxQueuedMessagesPerStream, maxPendingOpens, maxPendingAccepts,
                     maxQueuedControlFrames, receivedResets, sentResets, pings, settingsTimeout, goAwayTimeout,
-                    autotuneWindows);
+                    autotuneWindows, writeTimeout, messageTimeout, minMessageRate, drainTimeout);
         }
     }
 

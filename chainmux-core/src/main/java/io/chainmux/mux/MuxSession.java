@@ -8,8 +8,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -58,6 +60,8 @@ public final class MuxSession {
     final ReceiveFlowControl receiveFlow;
     final StreamRegistry registry;
     private final InboundFrameHandler inbound;
+    private final ProgressWatchdog watchdog;
+    private final MuxTotals totals;
     private final Map<Long, PendingPing> pings = new HashMap<>();
     private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
 
@@ -65,6 +69,10 @@ public final class MuxSession {
     private EventExecutor loop;
     private ScheduledFuture<?> settingsTimer;
     private ScheduledFuture<?> goAwayTimer;
+    /** Bounds a close that waits for the peer: a graceful drain, or a GO_AWAY the peer may never read. */
+    private ScheduledFuture<?> closeTimer;
+    /** The budget the peer broke, if that is why the connection closes. */
+    private volatile Budget brokenBudget;
     private Settings peerSettings;
     private volatile long rttNanos;
     private long pingCounter;
@@ -82,7 +90,16 @@ public final class MuxSession {
      * @param dialer whether this side dialed the TCP connection (it opens odd stream ids)
      */
     public MuxSession(MuxConfig config, boolean dialer, SessionListener listener) {
+        this(config, dialer, listener, new MuxTotals());
+    }
+
+    /**
+     * @param totals where this session's counters are summed with every other session's that shares
+     *               it (an endpoint's), from the session's start and after its close
+     */
+    public MuxSession(MuxConfig config, boolean dialer, SessionListener listener, MuxTotals totals) {
         this.config = config;
+        this.totals = totals;
         this.dialer = dialer;
         this.listener = listener;
         this.sendFlow = new SendFlowControl(this);
@@ -90,6 +107,7 @@ public final class MuxSession {
         this.receiveFlow = new ReceiveFlowControl(this);
         this.registry = new StreamRegistry(this, dialer);
         this.inbound = new InboundFrameHandler(this);
+        this.watchdog = new ProgressWatchdog(this);
     }
 
     // ------------------------------------------------------------------ public API
@@ -181,6 +199,11 @@ public final class MuxSession {
         return stats;
     }
 
+    /** The budget the peer broke, if that closed (or is closing) the connection; else null. */
+    public Budget brokenBudget() {
+        return brokenBudget;
+    }
+
     public Channel channel() {
         return ctx == null ? null : ctx.channel();
     }
@@ -258,6 +281,7 @@ public final class MuxSession {
         this.loop = ctx.executor();
         writer.attach(ctx);
         receiveFlow.attach(now());
+        totals.started(this);
     }
 
     /** Sends our SETTINGS and starts waiting for the peer's. */
@@ -269,6 +293,7 @@ public final class MuxSession {
         writer.settings(config.settings());
         settingsTimer = loop.schedule(contained(Containment.TIMER, this::settingsExpired),
                 config.settingsTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        watchdog.start(loop);
         writer.requestWrite();
     }
 
@@ -345,8 +370,11 @@ public final class MuxSession {
         pings.clear();
         cancel(settingsTimer);
         cancel(goAwayTimer);
+        cancel(closeTimer);
+        watchdog.stop();
         writer.discard();
         closed = true;
+        totals.ended(this);
         try {
             listener.onClosed(this, reason);
         } catch (RuntimeException e) {
@@ -552,7 +580,14 @@ public final class MuxSession {
         }
     }
 
-    /** After a go-away either way, closes once the last stream has ended. */
+    /**
+     * After a go-away either way, closes once the last stream has ended, gracefully: what we wrote is
+     * flushed, our output half-closed (FIN), and the peer's bytes read and discarded until it closes
+     * too, or for at most {@link MuxConfig#drainTimeout()}. Closing at once could meet an OPEN that
+     * crossed our GO_AWAY with unread input, and the kernel would answer with a TCP reset that can
+     * destroy the GO_AWAY before the peer reads it: its stream would end CONNECTION_LOST instead of
+     * REFUSED_GOING_AWAY ("not processed, may retry"). HTTP/2 servers drain the same way.
+     */
     void closeIfDrained() {
         if ((goAwaySent || goAwayReceived) && registry.isEmpty() && !hardClosing) {
             hardClosing = true;
@@ -560,8 +595,62 @@ public final class MuxSession {
                 closeReason = CloseReason.NORMAL;
             }
             writer.flush();
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            Channel ch = ctx.channel();
+            ChannelFuture flushed = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
+            if (!(ch instanceof DuplexChannel duplex)) {
+                flushed.addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            flushed.addListener(f -> {
+                if (!f.isSuccess() || !ch.isActive()) {
+                    ch.close();
+                } else {
+                    // the peer reads our FIN after the GO_AWAY, closes, and our read of its FIN closes us
+                    duplex.shutdownOutput().addListener(s -> {
+                        if (!s.isSuccess()) {
+                            ch.close();
+                        }
+                    });
+                }
+            });
+            closeWithin(config.drainTimeout());
         }
+    }
+
+    /** Closes the channel after {@code bound} unless it closed before. */
+    private void closeWithin(Duration bound) {
+        if (closeTimer == null) {
+            closeTimer = loop.schedule(contained(Containment.TIMER, () -> ctx.close()), bound.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * The peer broke {@code budget}: counted here, at the event, and remembered so whoever watches the
+     * close (the endpoint) can name it. Returns the connection error to throw or pass on.
+     */
+    MuxException budgetBroken(Budget budget, String message) {
+        stats.budgetHit(budget);
+        if (brokenBudget == null) {
+            brokenBudget = budget;
+        }
+        return MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "%s budget: %s", budget.label, message);
+    }
+
+    /** The peer read nothing for the write timeout: close at once, as a GO_AWAY would never be read. */
+    void writeTimedOut(String message) {
+        if (hardClosing || closed) {
+            return;
+        }
+        stats.budgetHit(Budget.WRITE_PROGRESS);
+        brokenBudget = Budget.WRITE_PROGRESS;
+        closeReason = CloseReason.local(ErrorCode.WRITE_TIMEOUT, message);
+        hardClosing = true;
+        ctx.close(); // fails and releases every pending write
+    }
+
+    void connectionError(MuxException e) {
+        connectionError(e.code(), e.getMessage());
     }
 
     /** A connection error: GO_AWAY with the code, then close; all streams fail with the code. */
@@ -580,6 +669,7 @@ public final class MuxSession {
         hardClosing = true;
         writer.flush();
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        closeWithin(config.drainTimeout()); // a peer that does not read would hold the close forever
     }
 
     private record PendingPing(long startNanos, CompletableFuture<Duration> future) {}

@@ -16,7 +16,7 @@ public final class MuxStats {
     long resetsReceived;
     long sendWindowStalls;
     long connectionWindowStalls;
-    long budgetExceeded;
+    private final long[] budgetExceeded = new long[Budget.values().length];
     long receiveCommitted;
     long receiveCommittedPeak;
     long sendBlocked;
@@ -37,8 +37,40 @@ public final class MuxStats {
     public long sendWindowStalls() { return sendWindowStalls; }
     /** Times the whole connection had data but no connection window left. */
     public long connectionWindowStalls() { return connectionWindowStalls; }
-    /** Times a peer exceeded a control-frame budget (resets, pings, queued control frames). */
-    public long budgetExceeded() { return budgetExceeded; }
+    /** Times the peer broke any {@link Budget}. */
+    public long budgetExceeded() {
+        long n = 0;
+        for (long b : budgetExceeded) {
+            n += b;
+        }
+        return n;
+    }
+
+    /** Times the peer broke one budget. */
+    public long budgetExceeded(Budget budget) { return budgetExceeded[budget.ordinal()]; }
+
+    void budgetHit(Budget budget) {
+        budgetExceeded[budget.ordinal()]++;
+    }
+
+    /** Adds every counter of {@code s} to this one (a closed session's final counts). */
+    void add(MuxStats s) {
+        bytesIn += s.bytesIn;
+        bytesOut += s.bytesOut;
+        messagesIn += s.messagesIn;
+        messagesOut += s.messagesOut;
+        streamsOpenedLocal += s.streamsOpenedLocal;
+        streamsOpenedRemote += s.streamsOpenedRemote;
+        streamsRefusedLocal += s.streamsRefusedLocal;
+        resetsSent += s.resetsSent;
+        resetsReceived += s.resetsReceived;
+        sendWindowStalls += s.sendWindowStalls;
+        connectionWindowStalls += s.connectionWindowStalls;
+        sendBlocked += s.sendBlocked; // receiveCommitted and its peak are gauges of a live session: not summed
+        for (int i = 0; i < budgetExceeded.length; i++) {
+            budgetExceeded[i] += s.budgetExceeded[i];
+        }
+    }
     /**
      * Bytes of receive credit committed to the peer right now, over all streams: a bound on what it
      * can make this side hold in windows and unread messages; never above {@link MuxConfig#receiveBudget()}.

@@ -111,6 +111,8 @@ public final class MuxStream {
     boolean finReceived;
     /** Fragments of a message not yet complete. */
     ByteBuf assembling;
+    /** When the first fragment of {@link #assembling} arrived (loop ticker): the message's deadline runs from it. */
+    long assemblyStartNanos;
     /** Messages that arrived before the application accepted the stream. */
     ArrayDeque<ByteBuf> backlog;
     boolean terminated;

@@ -248,9 +248,8 @@ final class OutboundWriter {
     /** Counts a control frame; a peer that stops reading cannot make us queue them without bound. */
     void controlFrameQueued() {
         if (!ctx.channel().isWritable() && ++controlFramesWhileUnwritable > config.maxQueuedControlFrames()) {
-            stats.budgetExceeded++;
-            session.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than " + config.maxQueuedControlFrames()
-                    + " control frames queued while the peer does not read");
+            session.connectionError(session.budgetBroken(Budget.QUEUED_CONTROL_FRAMES, "more than "
+                    + config.maxQueuedControlFrames() + " control frames queued while the peer does not read"));
         }
     }
 

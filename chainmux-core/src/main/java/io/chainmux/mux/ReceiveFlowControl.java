@@ -109,6 +109,11 @@ final class ReceiveFlowControl {
         }
     }
 
+    /** Bytes of partial messages held now, over all streams. */
+    long reassemblyBytes() {
+        return reassemblyBytes;
+    }
+
     /** Reserves {@code length} bytes of the reassembly budget; false (nothing reserved) when over it. */
     boolean reserveAssembly(int length) {
         if (reassemblyBytes + length > config.maxReassemblyBytes()) {

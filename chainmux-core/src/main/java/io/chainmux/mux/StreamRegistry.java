@@ -185,7 +185,7 @@ final class StreamRegistry {
                 continue;
             }
             if (!session.receiveFlow.canAdmit()) {
-                stats.budgetExceeded++;
+                stats.budgetHit(Budget.RECEIVE_BUDGET);
                 terminate(s, CloseReason.local(ErrorCode.REFUSED_LIMIT, "the receive budget of "
                         + config.receiveBudget() + " bytes has no room for another stream's window"));
                 continue;
@@ -253,7 +253,7 @@ final class StreamRegistry {
             reset(s, ErrorCode.REFUSED_LIMIT, null, "network " + networkId + " has "
                     + config.maxStreamsPerNetwork() + " streams open on this connection");
         } else if (!admitted) {
-            stats.budgetExceeded++;
+            stats.budgetHit(Budget.RECEIVE_BUDGET);
             reset(s, ErrorCode.REFUSED_LIMIT, null, "the receive budget of " + config.receiveBudget()
                     + " bytes has no room for another stream's window");
         } else {
@@ -333,10 +333,9 @@ final class StreamRegistry {
             writer.controlFrameQueued();
             writer.requestWrite();
             if (provoked(code) && !sentResets.tryAcquire(session.now(), sentResetLimit())) {
-                stats.budgetExceeded++;
                 terminate(s, CloseReason.local(code, message));
-                session.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "the peer provoked more than "
-                        + sentResetLimit() + " resets in " + config.sentResets().window());
+                session.connectionError(session.budgetBroken(Budget.SENT_RESETS, "the peer provoked more than "
+                        + sentResetLimit() + " resets in " + config.sentResets().window()));
                 return;
             }
         }

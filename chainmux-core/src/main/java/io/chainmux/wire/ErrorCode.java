@@ -27,9 +27,12 @@ public enum ErrorCode {
     APPLICATION_ERROR(0x13, "the application failed the stream; detail says why"),
     CROSSED_CONNECTION(0x14, "both nodes dialed at once; the connection dialed by the lower peer id is kept"),
     REFUSED_CONNECTION(0x15, "the peer refused the connection: a connection limit was reached"),
+    MESSAGE_TIMEOUT(0x16, "a message in progress did not complete within its deadline"),
     UNKNOWN(0xFFF, "a code this implementation does not know"),
     /** Local: the TCP connection carrying the stream broke. */
-    CONNECTION_LOST(0x1000, "the connection carrying the stream was lost");
+    CONNECTION_LOST(0x1000, "the connection carrying the stream was lost"),
+    /** Local: the peer read nothing we wrote for the write timeout. */
+    WRITE_TIMEOUT(0x1001, "the peer read none of our output for the write timeout");
 
     private static final java.util.Map<Integer, ErrorCode> BY_CODE = new java.util.HashMap<>();
 

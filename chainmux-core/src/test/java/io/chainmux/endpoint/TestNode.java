@@ -15,7 +15,7 @@ import java.util.function.UnaryOperator;
 
 /** An endpoint on 127.0.0.1 that records its events and echoes every message on accepted streams. */
 final class TestNode implements EndpointListener, AutoCloseable {
-    final NodeIdentity identity = NodeIdentity.generate();
+    final NodeIdentity identity;
     final Endpoint endpoint;
     final List<PeerConnection> connected = new CopyOnWriteArrayList<>();
     final List<CloseReason> disconnected = new CopyOnWriteArrayList<>();
@@ -26,6 +26,11 @@ final class TestNode implements EndpointListener, AutoCloseable {
     final List<MuxStream> accepted = new CopyOnWriteArrayList<>();
 
     TestNode(UnaryOperator<EndpointConfig.Builder> tweak) {
+        this(NodeIdentity.generate(), tweak);
+    }
+
+    TestNode(NodeIdentity identity, UnaryOperator<EndpointConfig.Builder> tweak) {
+        this.identity = identity;
         EndpointConfig.Builder b = EndpointConfig.builder(identity).listen("127.0.0.1:0").ioThreads(2)
                 .handshakeTimeout(Duration.ofSeconds(5)).shutdownGrace(Duration.ofMillis(200));
         endpoint = Endpoint.start(tweak.apply(b).build(), this);

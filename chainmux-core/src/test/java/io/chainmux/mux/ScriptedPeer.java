@@ -32,7 +32,11 @@ final class ScriptedPeer implements AutoCloseable {
     private ByteBuf pendingOut = Unpooled.buffer();
 
     ScriptedPeer(MuxConfig config, boolean sessionIsDialer, SessionListener listener) {
-        this.session = new MuxSession(config, sessionIsDialer, listener);
+        this(config, sessionIsDialer, listener, new MuxTotals());
+    }
+
+    ScriptedPeer(MuxConfig config, boolean sessionIsDialer, SessionListener listener, MuxTotals totals) {
+        this.session = new MuxSession(config, sessionIsDialer, listener, totals);
         this.channel = new EmbeddedChannel();
         channel.freezeTime();
         channel.pipeline().addLast(new MuxHandler(session));

@@ -23,18 +23,20 @@ class ErrorCodeTest {
                 assertThat(ErrorCode.fromWire(c.code)).isEqualTo(c);
             }
         }
-        assertThat(wire).isEqualTo(0x16);
+        assertThat(wire).isEqualTo(0x17);
         assertThat(ErrorCode.APPLICATION_ERROR.code).isEqualTo(0x13);
     }
 
     @Test
     void unknownAndLocalCodesMapToUnknown() {
-        assertThat(ErrorCode.fromWire(0x16)).isEqualTo(ErrorCode.UNKNOWN);
+        assertThat(ErrorCode.fromWire(0x17)).isEqualTo(ErrorCode.UNKNOWN);
+        assertThat(ErrorCode.fromWire(0x1001)).isEqualTo(ErrorCode.UNKNOWN);
         assertThat(ErrorCode.fromWire(0xFFF)).isEqualTo(ErrorCode.UNKNOWN);
         assertThat(ErrorCode.fromWire(0x1000)).isEqualTo(ErrorCode.UNKNOWN);
         assertThat(ErrorCode.fromWire(-1)).isEqualTo(ErrorCode.UNKNOWN);
         assertThat(ErrorCode.UNKNOWN.onWire()).isFalse();
         assertThat(ErrorCode.CONNECTION_LOST.onWire()).isFalse();
+        assertThat(ErrorCode.WRITE_TIMEOUT.onWire()).isFalse();
     }
 
     @Test

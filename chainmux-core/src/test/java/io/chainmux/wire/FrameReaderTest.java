@@ -139,8 +139,10 @@ class FrameReaderTest {
                 .isEqualTo(new Frames.Reset(1, ErrorCode.UNKNOWN, ""));
         assertThat(Frames.decode(Frames.unhex("000004" + "03" + "00" + "00000001" + "00001000"), MAX))
                 .isEqualTo(new Frames.Reset(1, ErrorCode.UNKNOWN, ""));
-        assertThat(Frames.decode(Frames.unhex("000008" + "06" + "00" + "00000000" + "00000000" + "00000016"), MAX))
+        assertThat(Frames.decode(Frames.unhex("000008" + "06" + "00" + "00000000" + "00000000" + "00000017"), MAX))
                 .isEqualTo(new Frames.GoAway(0, ErrorCode.UNKNOWN, ""));
+        assertThat(Frames.decode(Frames.unhex("000004" + "03" + "00" + "00000001" + "00001001"), MAX))
+                .isEqualTo(new Frames.Reset(1, ErrorCode.UNKNOWN, ""));
     }
 
     @Test

@@ -1,0 +1,151 @@
+package io.chainmux.mux;
+
+import io.chainmux.wire.ErrorCode;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.EpollTcpInfo;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Deadlines on the peer's progress, checked by one periodic timer per session (a quarter of the
+ * shorter deadline), never per message:
+ *
+ * <ul>
+ *   <li><b>write progress</b>: output pending in the channel and not one byte of it written for
+ *       {@link MuxConfig#writeTimeout()} means the peer does not read (its TCP window stays shut);
+ *       the connection is closed with WRITE_TIMEOUT. Progress is the channel's own (the current
+ *       outbound entry and how much of it was written), as Netty's {@code IdleStateHandler} observes
+ *       output, so TLS records count as well as frames; and, on epoll, TCP's own: the time since the
+ *       kernel last sent a data segment. The kernel wakes a writer only once a third of its send
+ *       buffer (megabytes) is free, so over a slow link the channel alone can look stuck for long
+ *       while TCP moves bytes all the time; a peer that does not read shuts its window and no data
+ *       segment leaves (zero-window probes carry none).</li>
+ *   <li><b>message progress</b>: a message in progress must end within
+ *       {@link MuxConfig#messageTimeout()} plus one second per {@link MuxConfig#minMessageRate()}
+ *       bytes received of it; otherwise its stream alone is reset with MESSAGE_TIMEOUT and its
+ *       partial bytes freed. Scanned only while some partial message is held.</li>
+ * </ul>
+ *
+ * <p>Threading: event-loop confined.
+ */
+final class ProgressWatchdog {
+    private static final long MIN_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private final MuxSession session;
+    private final long writeTimeoutNanos;
+    private final long messageTimeoutNanos;
+    private final int minMessageRate;
+    private ScheduledFuture<?> timer;
+
+    /** The outbound entry being written at the last check (compared by identity only, never used). */
+    private Object lastEntry;
+    private long lastEntryProgress;
+    /** When output was last seen pending without progress; -1 when nothing is pending. */
+    private long stalledSince = -1;
+    private EpollTcpInfo tcpInfo;
+
+    ProgressWatchdog(MuxSession session) {
+        this.session = session;
+        MuxConfig c = session.config;
+        this.writeTimeoutNanos = c.writeTimeout().toNanos();
+        this.messageTimeoutNanos = c.messageTimeout().toNanos();
+        this.minMessageRate = c.minMessageRate();
+    }
+
+    void start(EventExecutor loop) {
+        long period = Math.max(MIN_PERIOD_NANOS, Math.min(writeTimeoutNanos, messageTimeoutNanos) / 4);
+        timer = loop.scheduleAtFixedRate(session.contained(Containment.TIMER, this::check), period, period,
+                TimeUnit.NANOSECONDS);
+    }
+
+    void stop() {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    private void check() {
+        if (session.isHardClosing() || session.isClosed()) {
+            return;
+        }
+        long now = session.now();
+        checkWrites(now);
+        if (!session.isHardClosing() && session.receiveFlow.reassemblyBytes() > 0) {
+            checkMessages(now);
+        }
+    }
+
+    private void checkWrites(long now) {
+        Channel ch = session.channel();
+        ChannelOutboundBuffer out = ch == null ? null : ch.unsafe().outboundBuffer();
+        Object entry = out == null ? null : out.current();
+        if (entry == null) {
+            stalledSince = -1;
+            lastEntry = null;
+            return;
+        }
+        long progress = out.currentProgress();
+        if (stalledSince < 0 || entry != lastEntry || progress != lastEntryProgress) {
+            lastEntry = entry;
+            lastEntryProgress = progress;
+            stalledSince = now;
+            return;
+        }
+        if (now - stalledSince >= writeTimeoutNanos && nanosSinceDataSent(ch) >= writeTimeoutNanos) {
+            lastEntry = null;
+            session.writeTimedOut("the peer read none of our output for "
+                    + TimeUnit.NANOSECONDS.toMillis(now - stalledSince) + " ms (" + out.totalPendingWriteBytes()
+                    + " bytes pending; write timeout " + session.config.writeTimeout().toMillis() + " ms)");
+        }
+    }
+
+    /** Time since TCP last sent a data segment on {@code ch}, where the transport tells; else unbounded. */
+    private long nanosSinceDataSent(Channel ch) {
+        if (ch instanceof EpollSocketChannel epoll && epoll.isActive()) {
+            try {
+                tcpInfo = epoll.tcpInfo(tcpInfo == null ? new EpollTcpInfo() : tcpInfo);
+                return TimeUnit.MILLISECONDS.toNanos(tcpInfo.lastDataSent());
+            } catch (RuntimeException e) {
+                return Long.MAX_VALUE; // no TCP_INFO: the channel's progress alone decides
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
+    private void checkMessages(long now) {
+        List<MuxStream> late = null;
+        for (MuxStream s : session.registry.streams()) {
+            if (s.assembling != null && now - deadline(s) > 0) {
+                if (late == null) {
+                    late = new ArrayList<>();
+                }
+                late.add(s);
+            }
+        }
+        if (late == null) {
+            return;
+        }
+        for (MuxStream s : late) {
+            if (s.terminated || s.assembling == null) {
+                continue;
+            }
+            session.stats().budgetHit(Budget.MESSAGE_PROGRESS);
+            session.registry.reset(s, ErrorCode.MESSAGE_TIMEOUT, null, "message_progress: a message in progress got "
+                    + s.assembling.readableBytes() + " bytes in "
+                    + TimeUnit.NANOSECONDS.toMillis(now - s.assemblyStartNanos) + " ms (deadline "
+                    + session.config.messageTimeout().toMillis() + " ms plus 1 s per " + minMessageRate + " bytes)");
+        }
+    }
+
+    /** When the message in progress on {@code s} must have ended, in loop-ticker nanos. */
+    private long deadline(MuxStream s) {
+        long earned = s.assembling.readableBytes() * 1_000_000_000L / minMessageRate;
+        return s.assemblyStartNanos + messageTimeoutNanos + earned;
+    }
+}
