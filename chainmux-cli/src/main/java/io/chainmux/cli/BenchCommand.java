@@ -7,11 +7,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code chainmux bench}: loopback benchmarks. */
 @Command(name = "bench",
-        description = "Loopback benchmarks (127.0.0.1 only).",
+        description = "Loopback benchmarks (127.0.0.1 only), and a simulation of peer selection at scale (no sockets).",
         subcommands = {
                 CompareCommand.class,
                 MuxBenchCommand.class,
                 EndpointBenchCommand.class,
+                SimCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @Spec

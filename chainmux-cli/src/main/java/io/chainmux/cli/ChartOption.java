@@ -6,6 +6,7 @@ import picocli.CommandLine.ParameterException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -23,6 +24,12 @@ final class ChartOption {
         if (chart == null && json == null) {
             return null;
         }
+        if (json != null) {
+            checkWritable(cl, "--json", json);
+        }
+        if (chart != null) {
+            checkWritable(cl, "--chart", chart);
+        }
         if (chart != null) {
             if (json != null && chart.toAbsolutePath().normalize().equals(json.toAbsolutePath().normalize())) {
                 throw new ParameterException(cl, "--chart and --json name the same file: " + chart);
@@ -35,6 +42,20 @@ final class ChartOption {
         String name = json.getFileName().toString();
         String svg = (name.endsWith(".json") ? name.substring(0, name.length() - ".json".length()) : name) + ".svg";
         return json.resolveSibling(svg);
+    }
+
+    /** An output file's directory must exist and be writable, checked before any work starts. */
+    static void checkWritable(CommandLine cl, String option, Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        if (Files.isDirectory(file)) {
+            throw new ParameterException(cl, option + ": " + file + " is a directory; give a file name");
+        }
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new ParameterException(cl, option + ": directory " + dir + " does not exist");
+        }
+        if (!Files.isWritable(dir) || (Files.exists(file) && !Files.isWritable(file))) {
+            throw new ParameterException(cl, option + ": cannot write " + file + " (not writable by this user)");
+        }
     }
 
     static void write(BarChart chart, Path file, PrintWriter err) throws IOException {

@@ -64,11 +64,8 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         DemoSettings settings = options.settings(spec, processes);
         List<String> jvmOptions = Arrays.stream(nodeJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-        if (json != null && json.getParent() != null && !Files.isDirectory(json.getParent())) {
-            throw new ParameterException(spec.commandLine(), "--json: directory " + json.getParent() + " does not exist");
-        }
+        Path chartFile = ChartOption.resolve(spec.commandLine(), chart, json); // checks both paths before the run
         LeakDetection.offUnlessSet();
-        Path chartFile = ChartOption.resolve(spec.commandLine(), chart, json);
         PrintWriter err = spec.commandLine().getErr();
         DemoSummary summary;
         try (Quiet quiet = Quiet.chainmuxWarningsOnly()) {

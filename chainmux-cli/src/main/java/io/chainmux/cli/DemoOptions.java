@@ -18,9 +18,9 @@ final class DemoOptions {
     @Option(names = "--chains", paramLabel = "N", description = "Chains: one sync network each (default: 100).")
     int chains = D.chains();
 
-    @Option(names = "--degree", paramLabel = "N",
-            description = "Outgoing sessions per chain per node, each to a different peer (default: 4).")
-    int degree = D.degree();
+    @Option(names = "--degree", paramLabel = "N", description = "Outgoing sessions per chain per node, each to a "
+            + "different peer (default: 4, or --nodes - 1 if fewer nodes).")
+    Integer degree;
 
     @Option(names = "--stripes", paramLabel = "K", description = "TCP connections per pair of nodes (default: 2).")
     int stripes = D.stripes();
@@ -54,7 +54,9 @@ final class DemoOptions {
     /** @throws ParameterException (exit code 2) naming the bad option */
     DemoSettings settings(CommandSpec spec, boolean processes) {
         try {
-            return DemoSettings.builder().nodes(nodes).chains(chains).degree(degree).stripes(stripes).blocks(blocks)
+            // a smaller network than the default one gets the degree it can hold unless told otherwise
+            int d = degree != null ? degree : Math.max(1, Math.min(D.degree(), nodes - 1));
+            return DemoSettings.builder().nodes(nodes).chains(chains).degree(d).stripes(stripes).blocks(blocks)
                     .blockSize(blockSize).catchupSeconds(seconds).warmupSeconds(warmup).tailSeconds(tail)
                     .msgSize(msgSize).msgRate(msgRate).processes(processes).build();
         } catch (IllegalArgumentException e) {

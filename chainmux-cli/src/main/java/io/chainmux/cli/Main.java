@@ -6,7 +6,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Option;
+
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
 
 /** Entry point of {@code chainmux}. Subcommands are classes listed here. */
 @Command(name = "chainmux", mixinStandardHelpOptions = true, version = "chainmux 0.1.0-SNAPSHOT",
@@ -20,6 +27,17 @@ public final class Main implements Runnable {
 
     @Spec
     CommandSpec spec;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
+            description = "Log level on stderr: error, warn, info, debug or trace (default: info).")
+    void logLevel(String level) {
+        Level l = Level.toLevel(level, null);
+        if (l == null || !List.of("error", "warn", "info", "debug", "trace").contains(level.toLowerCase(Locale.ROOT))) {
+            throw new ParameterException(spec.commandLine(), "--log-level must be error, warn, info, debug or trace, got '"
+                    + level + "'");
+        }
+        ((Logger) LoggerFactory.getLogger("io.chainmux")).setLevel(l);
+    }
 
     @Override
     public void run() {

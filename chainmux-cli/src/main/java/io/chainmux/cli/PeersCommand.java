@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
 /** {@code chainmux peers HOST:PORT}: a node's peers, from its admin interface (the metrics address). */
 @Command(name = "peers", sortOptions = false,
         description = "Shows a running node's peers from its admin interface (the node's metrics address): peer id, "
-                + "address, stripes, streams, RTT, bytes in and out, and streams per network.")
+                + "address, stripes, streams, RTT, bytes in and out, streams per network, and why the last dial to "
+                + "the peer failed, if one did.")
 public final class PeersCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -60,8 +61,15 @@ public final class PeersCommand implements Callable<Integer> {
                 throw new CliFailure("the admin interface at " + address.hostPort() + " answered HTTP " + r.statusCode());
             }
             body = r.body();
+        } catch (java.net.ConnectException e) {
+            throw new CliFailure("nothing listens at " + address.hostPort() + " (connection refused): is the node "
+                    + "running, with --metrics " + address.hostPort() + "?");
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new CliFailure("no answer from " + address.hostPort() + " within " + timeoutSeconds + " s");
         } catch (IOException e) {
-            throw new CliFailure("cannot reach the admin interface at " + address.hostPort() + ": " + e);
+            // A chainmux port answers with its binary preamble: not worth printing.
+            throw new CliFailure(address.hostPort() + " is not a chainmux admin interface (" + e.getClass().getSimpleName()
+                    + "); give the node's metrics address, not its P2P port");
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -83,6 +91,10 @@ public final class PeersCommand implements Callable<Integer> {
                     p.path("stripes").asInt(), p.path("streams").asInt(),
                     p.path("rttMillis").isNull() ? "-" : String.format(Locale.ROOT, "%.3f", p.path("rttMillis").asDouble()),
                     p.path("bytesIn").asLong(), p.path("bytesOut").asLong(), nets);
+            if (p.hasNonNull("lastFailure")) {
+                out.printf(Locale.ROOT, "  last failure %s: %s%n", p.path("lastFailureAt").asText(),
+                        p.path("lastFailure").asText());
+            }
         }
         out.printf(Locale.ROOT, "%d peer(s)%n", rows.size());
         return 0;

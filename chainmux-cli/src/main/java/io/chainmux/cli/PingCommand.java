@@ -96,7 +96,7 @@ public final class PingCommand implements Callable<Integer> {
             try {
                 peer = endpoint.connect(address).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
-                throw new CliFailure(describe(address, e.getCause()));
+                throw new CliFailure(describe(address, e.getCause(), tls));
             } catch (TimeoutException e) {
                 throw new CliFailure("no handshake with " + address.hostPort() + " within " + timeoutSeconds + " s");
             }
@@ -127,9 +127,11 @@ public final class PingCommand implements Callable<Integer> {
         return 0;
     }
 
-    static String describe(PeerAddress address, Throwable cause) {
+    static String describe(PeerAddress address, Throwable cause, boolean tls) {
         if (cause instanceof HandshakeException h) {
             return switch (h.reason()) {
+                case TLS_MISMATCH -> "TLS mismatch with " + address.hostPort() + ": " + h.getMessage()
+                        + (tls ? "; ping without --tls" : "; ping with --tls");
                 case UNEXPECTED_PEER -> "wrong peer at " + address.hostPort() + ": " + h.getMessage();
                 case TIMEOUT -> "handshake with " + address.hostPort() + " timed out: " + h.getMessage();
                 case CONNECTION_FAILED -> h.getMessage();

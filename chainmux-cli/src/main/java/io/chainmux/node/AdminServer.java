@@ -19,11 +19,16 @@ import java.util.function.Supplier;
 /**
  * The node's small admin interface on its metrics address (JDK HTTP server, one thread):
  * {@code GET /metrics} in Prometheus text format, {@code GET /peers} a JSON status of peers,
- * {@code GET /health}. Read-only; bind it to a loopback or private address.
+ * {@code GET /health}, and an index at {@code /}; {@code HEAD} on each. Read-only; bind it to a loopback or private address.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private static final String INDEX = "<!DOCTYPE html><html><head><title>chainmux node</title></head><body>"
+            + "<h1>chainmux node</h1><ul><li><a href=\"/metrics\">/metrics</a> Prometheus text format</li>"
+            + "<li><a href=\"/peers\">/peers</a> peers as JSON</li><li><a href=\"/health\">/health</a></li></ul>"
+            + "</body></html>\n";
 
     private final HttpServer server;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
@@ -47,6 +52,15 @@ public final class AdminServer implements AutoCloseable {
         server.createContext("/peers", ex -> respond(ex, () -> JSON.writeValueAsString(status.get()),
                 "application/json"));
         server.createContext("/health", ex -> respond(ex, () -> "ok\n", "text/plain"));
+        server.createContext("/", ex -> {
+            if (!"/".equals(ex.getRequestURI().getPath())) {
+                try (ex) {
+                    ex.sendResponseHeaders(404, -1);
+                }
+                return;
+            }
+            respond(ex, () -> INDEX, "text/html; charset=utf-8");
+        });
         server.start();
         log.info("admin interface on http://{}:{}/ (metrics, peers, health)", address.getHostString(), port());
     }
@@ -61,7 +75,9 @@ public final class AdminServer implements AutoCloseable {
 
     private static void respond(HttpExchange ex, Body body, String type) throws IOException {
         try (ex) {
-            if (!"GET".equals(ex.getRequestMethod())) {
+            boolean head = "HEAD".equals(ex.getRequestMethod());
+            if (!head && !"GET".equals(ex.getRequestMethod())) {
+                ex.getResponseHeaders().set("Allow", "GET, HEAD");
                 ex.sendResponseHeaders(405, -1);
                 return;
             }
@@ -75,6 +91,11 @@ public final class AdminServer implements AutoCloseable {
                 type = "text/plain";
             }
             ex.getResponseHeaders().set("Content-Type", type);
+            if (head) { // the headers a GET would get (scrapers and load balancers probe this way)
+                ex.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
+                ex.sendResponseHeaders(code, -1);
+                return;
+            }
             ex.sendResponseHeaders(code, bytes.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(bytes);

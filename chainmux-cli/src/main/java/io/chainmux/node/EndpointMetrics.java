@@ -71,7 +71,6 @@ public final class EndpointMetrics {
                 MuxStats::connectionWindowStalls);
         mux(registry, "chainmux_mux_resets_sent_total", "RESET frames sent (refusals included)", MuxStats::resetsSent);
         mux(registry, "chainmux_mux_resets_received_total", "RESET frames received", MuxStats::resetsReceived);
-        mux(registry, "chainmux_mux_refused_opens_total", "Inbound stream opens refused here", MuxStats::streamsRefusedLocal);
         mux(registry, "chainmux_mux_budget_exceeded_total", "Times a peer exceeded a control-frame or reassembly budget",
                 MuxStats::budgetExceeded);
         mux(registry, "chainmux_mux_send_blocked_total",
@@ -131,6 +130,9 @@ public final class EndpointMetrics {
         List<MultiGauge.Row<?>> stripes = new ArrayList<>();
         List<MultiGauge.Row<?>> rtts = new ArrayList<>();
         for (PeerConnection pc : endpoint.peers()) {
+            if (!pc.isConnected()) {
+                continue; // a series per peer ever seen (every throwaway `ping` identity) would grow without bound
+            }
             Tags t = Tags.of("peer", pc.peerId().shortForm());
             stripes.add(MultiGauge.Row.of(t, pc.stripeCount()));
             List<MuxSession> up = pc.stripes();

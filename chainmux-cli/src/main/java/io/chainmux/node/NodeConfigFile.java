@@ -1,6 +1,8 @@
 package io.chainmux.node;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
@@ -8,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -33,8 +37,9 @@ import java.util.stream.Collectors;
  *
  * @param listen    address to accept connections on
  * @param advertise address peers should dial (sent in the handshake); empty for none
- * @param identity  key file, created on first use
- * @param peerDb    peer database file
+ * @param dataDir   where the identity and peer database go unless given: {@link #defaultDataDir()}
+ * @param identity  key file, created on first use; default {@code dataDir/node.key}
+ * @param peerDb    peer database file; default {@code dataDir/peers.db}
  * @param tls       TLS 1.3 on every connection
  * @param stripes   TCP connections dialed per peer
  * @param metrics   admin address serving /metrics, /peers, /health; empty for none
@@ -43,14 +48,38 @@ import java.util.stream.Collectors;
  * @param network   per-network P2P settings, the same for every chain
  * @param limits    connection limits
  */
-public record NodeConfigFile(String listen, String advertise, String identity, String peerDb, Boolean tls, Integer stripes,
-                         String metrics, List<String> bootstrap, Chains chains, Network network, Limits limits) {
+public record NodeConfigFile(String listen, String advertise, String dataDir, String identity, String peerDb, Boolean tls,
+                             Integer stripes, String metrics, List<String> bootstrap, Chains chains, Network network,
+                             Limits limits) {
+    /** Defaults the {@code node} command's help quotes. */
+    public static final int DEFAULT_CHAINS = 1;
+    public static final int DEFAULT_DEGREE = 8;
+    public static final int DEFAULT_STRIPES = 1;
+    public static final String IDENTITY_FILE = "node.key";
+    public static final String PEER_DB_FILE = "peers.db";
+    public static final String DATA_DIR_HELP = "$CHAINMUX_DATA_DIR, else $XDG_DATA_HOME/chainmux, else "
+            + "~/.local/share/chainmux";
+
+    /**
+     * Where a node keeps its identity and peer database unless told: never the current directory,
+     * so two nodes started from one place do not share an identity by accident.
+     */
+    public static String defaultDataDir() {
+        String explicit = System.getenv("CHAINMUX_DATA_DIR");
+        if (explicit != null && !explicit.isBlank()) {
+            return explicit;
+        }
+        String xdg = System.getenv("XDG_DATA_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg)
+                : Path.of(System.getProperty("user.home"), ".local", "share");
+        return base.resolve("chainmux").toString();
+    }
 
     /** Chains served: {@code count} chains named 0..count-1, or explicit {@code ids}. */
     public record Chains(Integer count, List<String> ids) {
         public Chains {
             ids = ids == null ? List.of() : List.copyOf(ids);
-            count = count == null ? (ids.isEmpty() ? 1 : ids.size()) : count;
+            count = count == null ? (ids.isEmpty() ? DEFAULT_CHAINS : ids.size()) : count;
             if (ids.isEmpty() && (count < 1 || count > 100_000)) {
                 throw new ConfigException("chains.count", "must be in [1, 100000] (or give chains.ids), was " + count);
             }
@@ -85,7 +114,7 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
                           Boolean sharingAware) {
         public Network {
             protocol = protocol == null ? "chaindb-sync" : protocol;
-            degree = degree == null ? 8 : degree;
+            degree = degree == null ? DEFAULT_DEGREE : degree;
             maxInbound = maxInbound == null ? 16 : maxInbound;
             sessionTimeout = sessionTimeout == null ? Duration.ofSeconds(240) : sessionTimeout;
             sharingAware = sharingAware == null ? Boolean.TRUE : sharingAware;
@@ -138,10 +167,11 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
         if (!advertise.isEmpty()) {
             address("advertise", advertise);
         }
-        identity = identity == null ? "chainmux-identity.key" : identity;
+        dataDir = dataDir == null || dataDir.isBlank() ? defaultDataDir() : dataDir;
+        identity = identity == null ? Path.of(dataDir, IDENTITY_FILE).toString() : identity;
         tls = tls != null && tls;
-        stripes = stripes == null ? 1 : stripes;
-        peerDb = peerDb == null ? "chainmux-peers.db" : peerDb;
+        stripes = stripes == null ? DEFAULT_STRIPES : stripes;
+        peerDb = peerDb == null ? Path.of(dataDir, PEER_DB_FILE).toString() : peerDb;
         if (stripes < 1 || stripes > 255) {
             throw new ConfigException("stripes", "must be in [1, 255], was " + stripes);
         }
@@ -184,6 +214,8 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
 
     // ------------------------------------------------------------------ loading
 
+    private static final Pattern YAML_POSITION = Pattern.compile("^ in '[^']*', line (\\d+), column (\\d+):");
+
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -217,15 +249,11 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
             } catch (IOException e) {
                 throw new ConfigException(file.toString(), "cannot be read: " + e.getMessage());
             }
-            try {
-                JsonNode parsed = YAML.readTree(text);
-                if (parsed != null && !parsed.isMissingNode() && !parsed.isNull() && !parsed.isObject()) {
-                    throw new ConfigException(source, "must be a mapping of keys to values");
-                }
-                tree = parsed == null || !parsed.isObject() ? YAML.createObjectNode() : (ObjectNode) parsed;
-            } catch (IOException e) {
-                throw new ConfigException(source, "is not valid YAML: " + e.getMessage().split("\n")[0]);
+            JsonNode parsed = readYaml(text, source);
+            if (parsed != null && !parsed.isMissingNode() && !parsed.isNull() && !parsed.isObject()) {
+                throw new ConfigException(source, "must be a mapping of keys to values (key: value lines)");
             }
+            tree = parsed == null || !parsed.isObject() ? YAML.createObjectNode() : (ObjectNode) parsed;
         }
         for (Map.Entry<String, Object> o : overrides.entrySet()) {
             String[] path = o.getKey().split("\\.");
@@ -240,13 +268,31 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
     }
 
     static NodeConfigFile parse(String yaml, String source) {
+        JsonNode tree = readYaml(yaml, source);
+        return bind(tree == null ? YAML.createObjectNode() : tree, source);
+    }
+
+    /** Parses YAML text; a syntax error names the line and column, in the parser's words. */
+    private static JsonNode readYaml(String text, String source) {
         try {
-            JsonNode tree = YAML.readTree(yaml);
-            return bind(tree == null ? YAML.createObjectNode() : tree, source);
-        } catch (ConfigException e) {
-            throw e;
+            return YAML.readTree(text);
+        } catch (JsonProcessingException e) {
+            // The parser's message: "while scanning ...", " in 'reader', line 1, column 9:", the line and a
+            // caret, "found ...", " in 'reader', line 2, column 1:". Keep the words and the last position.
+            JsonLocation at = e.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            List<String> words = new ArrayList<>();
+            for (String line : e.getOriginalMessage().split("\n")) {
+                Matcher m = YAML_POSITION.matcher(line);
+                if (m.find()) {
+                    where = " at line " + m.group(1) + ", column " + m.group(2);
+                } else if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) {
+                    words.add(line.trim());
+                }
+            }
+            throw new ConfigException(source, "is not valid YAML" + where + ": " + String.join(": ", words));
         } catch (IOException e) {
-            throw new ConfigException(source, "is not valid YAML: " + e.getMessage().split("\n")[0]);
+            throw new ConfigException(source, "cannot be read: " + e.getMessage());
         }
     }
 
@@ -266,10 +312,37 @@ public record NodeConfigFile(String listen, String advertise, String identity, S
             if (inner != null) {
                 throw inner;
             }
-            throw new ConfigException(path(e), e.getOriginalMessage().split("\n")[0]);
+            throw new ConfigException(path(e), expected(e));
         } catch (IOException e) {
-            throw new ConfigException(source, "is not valid YAML: " + e.getMessage().split("\n")[0]);
+            throw new ConfigException(source, "cannot be read: " + e.getMessage());
         }
+    }
+
+    /** A type mismatch in an operator's words, not Jackson's: what the key wants and what it got. */
+    private static String expected(JsonMappingException e) {
+        Class<?> type = e instanceof MismatchedInputException m ? m.getTargetType() : null;
+        String got = e instanceof InvalidFormatException f ? ", got '" + f.getValue() + "'" : "";
+        if (type == null) { // ours (a duration, say): already in an operator's words
+            return e.getOriginalMessage().split("\n")[0];
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "expected a whole number" + got;
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "expected true or false" + got;
+        }
+        if (type == String.class) {
+            return "expected a single value (text)" + got;
+        }
+        if (List.class.isAssignableFrom(type)) {
+            return "expected a list ([a, b] or '- a' lines)" + got;
+        }
+        if (type.isRecord()) {
+            String keys = java.util.Arrays.stream(type.getRecordComponents()).map(java.lang.reflect.RecordComponent::getName)
+                    .collect(Collectors.joining(", "));
+            return "expected a mapping with the keys " + keys;
+        }
+        return "expected a " + type.getSimpleName() + got;
     }
 
     private static ConfigException find(Throwable e) {

@@ -15,12 +15,12 @@ import io.chainmux.p2p.NetworkConfig;
 import io.chainmux.p2p.NodeConfig;
 import io.chainmux.p2p.P2pNetwork;
 import io.chainmux.p2p.P2pNode;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,14 +36,20 @@ import java.util.TreeMap;
  */
 public final class NodeRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeRunner.class);
+    /** Payload bytes of each block {@code --produce-blocks} makes. */
+    public static final int PRODUCED_BLOCK_SIZE = 4096;
 
     private final P2pNode node;
     private final Map<String, ChainDb> chains = new LinkedHashMap<>();
     private final AdminServer admin;
+    /** Micrometer's GC listener, unregistered at close; null without metrics. */
+    private final AutoCloseable gcMetrics;
+    private final List<DataLock> locks = new ArrayList<>();
 
-    private NodeRunner(P2pNode node, AdminServer admin) {
+    private NodeRunner(P2pNode node, AdminServer admin, AutoCloseable gcMetrics) {
         this.node = node;
         this.admin = admin;
+        this.gcMetrics = gcMetrics;
     }
 
     /**
@@ -53,7 +59,53 @@ public final class NodeRunner implements AutoCloseable {
      * @throws java.io.UncheckedIOException if the listen or metrics address cannot be bound
      */
     public static NodeRunner start(NodeConfigFile c, Transport transport) throws IOException {
-        NodeIdentity identity = NodeIdentity.loadOrCreate(Path.of(c.identity()));
+        return start(c, transport, 0);
+    }
+
+    /**
+     * Like {@link #start(NodeConfigFile, Transport)}, first producing {@code produceBlocks} blocks of
+     * {@link #PRODUCED_BLOCK_SIZE} bytes on every chain: a source for other nodes to sync from (a
+     * testbed; the blocks are the same on every node that produces them).
+     */
+    public static NodeRunner start(NodeConfigFile c, Transport transport, int produceBlocks) throws IOException {
+        Path identityFile = writableFile("identity", c.identity());
+        Path peerDbFile = writableFile("peerDb", c.peerDb());
+        List<DataLock> locks = new ArrayList<>();
+        try {
+            locks.add(DataLock.acquire("identity", identityFile));
+            locks.add(DataLock.acquire("peerDb", peerDbFile));
+            NodeRunner runner = start(c, transport, identityFile, peerDbFile, produceBlocks);
+            runner.locks.addAll(locks);
+            return runner;
+        } catch (IOException | RuntimeException e) {
+            locks.forEach(DataLock::close);
+            throw e;
+        }
+    }
+
+    /**
+     * A file the node creates or rewrites: its directory is created if missing and must be writable,
+     * checked before anything starts (the peer database is written only at shutdown).
+     */
+    private static Path writableFile(String key, String name) {
+        Path file = Path.of(name).toAbsolutePath();
+        Path dir = file.getParent();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ConfigException(key, "cannot create the directory " + dir + " for " + file + " ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+        if (!Files.isWritable(dir) || (Files.exists(file) && !Files.isWritable(file))) {
+            throw new ConfigException(key, "cannot write " + file + ": " + (Files.isWritable(dir) ? "the file"
+                    : "its directory " + dir) + " is not writable by this user");
+        }
+        return file;
+    }
+
+    private static NodeRunner start(NodeConfigFile c, Transport transport, Path identityFile, Path peerDbFile,
+                                    int produceBlocks) throws IOException {
+        NodeIdentity identity = NodeIdentity.loadOrCreate(identityFile);
         NodeConfigFile.Limits l = c.limits();
         EndpointConfig endpoint = EndpointConfig.builder(identity).listen(c.listen()).advertisedAddress(c.advertise())
                 .transport(transport).tls(c.tls()).stripes(c.stripes()).maxStripesPerPeer(l.maxStripesPerPeer())
@@ -64,7 +116,7 @@ public final class NodeRunner implements AutoCloseable {
         for (String b : c.bootstrap()) {
             bootstrap.add(PeerAddress.parse(b));
         }
-        P2pNode node = P2pNode.start(NodeConfig.builder(endpoint).peerDbFile(Path.of(c.peerDb()))
+        P2pNode node = P2pNode.start(NodeConfig.builder(endpoint).peerDbFile(peerDbFile)
                 .bootstrap(bootstrap).build());
         NetworkConfig network = NetworkConfig.builder().targetDegree(c.network().degree())
                 .maxInboundSessions(c.network().maxInbound()).sessionTimeout(c.network().sessionTimeout())
@@ -73,15 +125,18 @@ public final class NodeRunner implements AutoCloseable {
         Map<String, ChainDb> chains = new LinkedHashMap<>();
         for (String chain : c.chains().names()) {
             ChainDb db = new ChainDb(chain, dbConfig);
+            db.produce(produceBlocks, PRODUCED_BLOCK_SIZE);
             chains.put(chain, db);
             NetworkId id = NetworkId.of(chain, c.network().protocol(), SyncCodec.VERSION);
             node.join(id, network, new SyncSession(db, dbConfig), new SyncResponder(db, dbConfig));
         }
         AdminServer admin = null;
+        AutoCloseable gcMetrics = null;
         if (!c.metrics().isEmpty()) {
-            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            PrometheusMeterRegistry registry = ProcessMetrics.newRegistry();
             EndpointMetrics endpointMetrics = new EndpointMetrics(node.broker().endpoint(), registry);
             P2pMetrics.bind(node, chains, registry);
+            gcMetrics = ProcessMetrics.bind(registry);
             try {
                 admin = new AdminServer(PeerAddress.parse(c.metrics()).toSocketAddress(), registry,
                         endpointMetrics::refresh, () -> status(node));
@@ -90,9 +145,10 @@ public final class NodeRunner implements AutoCloseable {
                 throw new IOException("cannot serve metrics on " + c.metrics() + ": " + e.getMessage(), e);
             }
         }
-        NodeRunner runner = new NodeRunner(node, admin);
+        NodeRunner runner = new NodeRunner(node, admin, gcMetrics);
         runner.chains.putAll(chains);
-        log.info("node {} serving {} chains; peer DB {}", identity.peerId(), chains.size(), c.peerDb());
+        log.info("node {} serving {} chain{}; peer DB {}", identity.peerId(), chains.size(), chains.size() == 1 ? "" : "s",
+                peerDbFile);
         return runner;
     }
 
@@ -130,5 +186,13 @@ public final class NodeRunner implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        if (gcMetrics != null) {
+            try {
+                gcMetrics.close();
+            } catch (Exception e) {
+                log.debug("closing the GC metrics: {}", e.toString());
+            }
+        }
+        locks.forEach(DataLock::close);
     }
 }

@@ -64,10 +64,14 @@ public final class P2pMetrics {
         inboundLimit(r, id, s, "silent", NetworkStats::silentCut);
         gauge(r, "chainmux_network_active_sessions", id, "outgoing", s, NetworkStats::activeOutgoing);
         gauge(r, "chainmux_network_active_sessions", id, "inbound", s, NetworkStats::activeInbound);
-        traffic(r, "chainmux_network_received_messages_total", id, t, NetworkTraffic::messagesIn);
-        traffic(r, "chainmux_network_sent_messages_total", id, t, NetworkTraffic::messagesOut);
-        traffic(r, "chainmux_network_received_bytes_total", id, t, NetworkTraffic::bytesIn);
-        traffic(r, "chainmux_network_sent_bytes_total", id, t, NetworkTraffic::bytesOut);
+        traffic(r, "chainmux_network_received_messages_total", "Application messages received on the network", id, t,
+                NetworkTraffic::messagesIn);
+        traffic(r, "chainmux_network_sent_messages_total", "Application messages sent on the network", id, t,
+                NetworkTraffic::messagesOut);
+        traffic(r, "chainmux_network_received_bytes_total", "Application payload bytes received on the network", id, t,
+                NetworkTraffic::bytesIn);
+        traffic(r, "chainmux_network_sent_bytes_total", "Application payload bytes sent on the network", id, t,
+                NetworkTraffic::bytesOut);
         FunctionCounter.builder("chainmux_network_send_blocked_total", t, NetworkTraffic::sendBlockedCount)
                 .description("Times a stream of this network had data queued but the peer's window was used up")
                 .tag("network", id).register(r);
@@ -90,13 +94,13 @@ public final class P2pMetrics {
 
     private static void gauge(MeterRegistry r, String name, String network, String direction, NetworkStats s,
                               ToDoubleFunction<NetworkStats> f) {
-        Gauge.builder(name, s, f).description("Sessions running now").tag("network", network)
+        Gauge.builder(name, s, f).description("Sessions running now on the network, by direction").tag("network", network)
                 .tag("direction", direction).register(r);
     }
 
-    private static void traffic(MeterRegistry r, String name, String network, NetworkTraffic t,
+    private static void traffic(MeterRegistry r, String name, String help, String network, NetworkTraffic t,
                                 ToLongFunction<NetworkTraffic> f) {
-        FunctionCounter.builder(name, t, x -> f.applyAsLong(x)).description("Application messages and payload bytes")
+        FunctionCounter.builder(name, t, x -> f.applyAsLong(x)).description(help)
                 .tag("network", network).register(r);
     }
 }

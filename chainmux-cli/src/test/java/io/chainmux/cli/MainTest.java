@@ -140,12 +140,25 @@ class MainTest {
     }
 
     @Test
-    void chartDefaultsNextToTheJsonFile() {
+    void chartDefaultsNextToTheJsonFile(@TempDir Path dir) {
         CommandLine cl = new CommandLine(new Main());
         assertThat(ChartOption.resolve(cl, null, null)).isNull();
-        assertThat(ChartOption.resolve(cl, null, Path.of("out/results.json"))).isEqualTo(Path.of("out/results.svg"));
+        assertThat(ChartOption.resolve(cl, null, dir.resolve("results.json"))).isEqualTo(dir.resolve("results.svg"));
         assertThat(ChartOption.resolve(cl, null, Path.of("results"))).isEqualTo(Path.of("results.svg"));
         assertThat(ChartOption.resolve(cl, Path.of("c.svg"), Path.of("r.json"))).isEqualTo(Path.of("c.svg"));
+    }
+
+    /** An output path was checked only after the run: a 100 s benchmark, then "no such directory". */
+    @ParameterizedTest
+    @ValueSource(strings = {"bench mux", "bench compare", "bench endpoint", "demo"})
+    void aBadOutputPathIsRejectedBeforeAnyWorkStarts(String command) {
+        List<String> args = new ArrayList<>(List.of(command.split(" ")));
+        args.addAll(List.of("--json", "/nonexistent/x.json"));
+        long start = System.nanoTime();
+        assertThat(run(Main.newCommandLine(), args.toArray(String[]::new))).isEqualTo(2);
+        assertThat(err.toString().lines()).singleElement().asString()
+                .startsWith("error: --json: directory /nonexistent does not exist");
+        assertThat(System.nanoTime() - start).as("no run before the check").isLessThan(TimeUnit.SECONDS.toNanos(5));
     }
 
     /** Parses the file as XML (fails unless well-formed) and returns the text of every text element. */

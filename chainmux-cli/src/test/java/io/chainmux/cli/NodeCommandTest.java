@@ -100,21 +100,73 @@ class NodeCommandTest {
         }
     }
 
-    @Test
-    void aBrokenConfigIsRejectedWithOneLineNamingTheKey(@TempDir Path dir) throws Exception {
-        Path bad = dir.resolve("bad.yaml");
-        Files.writeString(bad, "listen: 127.0.0.1:0\nnetwork:\n  degree: 0\n");
-        StringWriter err = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private final StringWriter out = new StringWriter();
+
+    private int node(String... args) {
         CommandLine cl = Main.newCommandLine();
         cl.setErr(new PrintWriter(err, true));
-        assertThat(cl.execute("node", "--config", bad.toString())).isEqualTo(Main.EXIT_FAILURE);
-        assertThat(err.toString().trim()).isEqualTo("error: invalid configuration: network.degree: must be in [1, 64], was 0");
+        cl.setOut(new PrintWriter(out, true));
         err.getBuffer().setLength(0);
+        return cl.execute(args);
+    }
+
+    /** One line on stderr, and nothing of Jackson's or Java's own words in it. */
+    private String oneLine() {
+        assertThat(err.toString().lines()).hasSize(1);
+        assertThat(err.toString()).doesNotContain("Exception", "java.", "Cannot deserialize", "Cannot construct");
+        return err.toString().trim();
+    }
+
+    @Test
+    void configErrorsExit2WithOneLineNamingTheKeyOrFlag(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "listen: 127.0.0.1:0\nnetwork:\n  degree: 0\n");
+        assertThat(node("node", "--config", bad.toString())).isEqualTo(2);
+        assertThat(oneLine()).startsWith("error: invalid configuration: network.degree: must be in [1, 64], was 0");
         Files.writeString(bad, "listen: 127.0.0.1:0\nnetwork:\n  degre: 3\n");
-        assertThat(cl.execute("node", "--config", bad.toString())).isEqualTo(Main.EXIT_FAILURE);
-        assertThat(err.toString()).startsWith("error: invalid configuration: network.degre: unknown key");
-        err.getBuffer().setLength(0);
-        assertThat(cl.execute("node")).isEqualTo(2);
-        assertThat(err.toString()).contains("give --config FILE or --listen HOST:PORT");
+        assertThat(node("node", "--config", bad.toString())).isEqualTo(2);
+        assertThat(oneLine()).startsWith("error: invalid configuration: network.degre: unknown key");
+        Files.writeString(bad, "listen: 127.0.0.1:0\nnetwork:\n  degree: eight\n");
+        assertThat(node("node", "--config", bad.toString())).isEqualTo(2);
+        assertThat(oneLine()).startsWith("error: invalid configuration: network.degree: expected a whole number, got 'eight'");
+        Files.writeString(bad, "listen: 127.0.0.1:0\nchains: [1, 2\n");
+        assertThat(node("node", "--config", bad.toString())).isEqualTo(2);
+        assertThat(oneLine()).startsWith("error: invalid configuration: " + bad + ": is not valid YAML at line");
+        assertThat(node("node", "--config", dir.resolve("missing.yaml").toString())).isEqualTo(2);
+        assertThat(oneLine()).contains("missing.yaml: no such file");
+        assertThat(node("node", "--listen", "127.0.0.1:70000")).isEqualTo(2);
+        assertThat(oneLine()).startsWith("error: --listen: port must be in [0, 65535]");
+        assertThat(node("node", "--listen", "127.0.0.1:0", "--bootstrap", "127.0.0.1:7")).isEqualTo(2);
+        assertThat(oneLine()).startsWith("error: --bootstrap: needs the peer id: PEERID@HOST:PORT");
+        assertThat(node("node")).isEqualTo(2);
+        assertThat(oneLine()).contains("give --config FILE or --listen HOST:PORT");
+        assertThat(node("node", "--listen", "127.0.0.1:0", "--log-level", "loud")).isEqualTo(2);
+        assertThat(oneLine()).startsWith("error: --log-level must be error, warn, info, debug or trace");
+    }
+
+    @Test
+    void aSecondNodeWithTheSameIdentityIsRefusedWithOneLine(@TempDir Path dir) throws Exception {
+        io.chainmux.node.NodeConfigFile first = io.chainmux.node.NodeConfigFile.load(null, java.util.Map.of(
+                "listen", "127.0.0.1:0", "dataDir", dir.toString()));
+        try (io.chainmux.node.NodeRunner running = io.chainmux.node.NodeRunner.start(first,
+                io.chainmux.endpoint.Transport.parse("auto"))) {
+            assertThat(node("node", "--listen", "127.0.0.1:0", "--data-dir", dir.toString())).isEqualTo(2);
+            assertThat(oneLine()).startsWith("error: invalid configuration: identity: ").contains(dir.resolve("node.key") + " is in use by another running node (pid "
+                            + ProcessHandle.current().pid() + ")");
+            Path otherKey = dir.resolve("other.key");
+            assertThat(node("node", "--listen", "127.0.0.1:0", "--identity", otherKey.toString(), "--peer-db",
+                    dir.resolve("peers.db").toString())).as("one peer DB, two writers").isEqualTo(2);
+            assertThat(oneLine()).contains(dir.resolve("peers.db") + " is in use by another running node");
+        }
+    }
+
+    @Test
+    void helpShowsTheDefaults() {
+        assertThat(node("node", "--help")).isZero();
+        String help = out.toString().replaceAll("\\s+", " ");
+        assertThat(help).contains("(chains.count; default: 1)", "(network.degree; default: 8)", "(stripes; default: 1)",
+                "(tls; default: off)", "(peerDb; default: DIR/peers.db)", "(metrics; default: off)",
+                "(identity; default: DIR/node.key)", "--log-level");
     }
 }

@@ -74,6 +74,35 @@ class PingCommandTest {
         assertThat(err.toString().lines().count()).isEqualTo(1);
     }
 
+    /** `peers` against the P2P port used to print the node's binary preamble; against a closed port, an exception. */
+    @Test
+    void peersAgainstTheWrongPortSaysSoInOneLine() throws Exception {
+        assertThat(run("peers", target(), "--timeout", "5")).isEqualTo(Main.EXIT_FAILURE);
+        assertThat(err.toString().lines()).singleElement().asString()
+                .startsWith("error: " + target() + " is not a chainmux admin interface")
+                .endsWith("give the node's metrics address, not its P2P port").doesNotContain("CMUX");
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        err.getBuffer().setLength(0);
+        assertThat(run("peers", "127.0.0.1:" + port)).isEqualTo(Main.EXIT_FAILURE);
+        assertThat(err.toString().lines()).singleElement().asString()
+                .isEqualTo("error: nothing listens at 127.0.0.1:" + port + " (connection refused): is the node running, "
+                        + "with --metrics 127.0.0.1:" + port + "?");
+    }
+
+    @Test
+    void aPlaintextPingToATlsNodeSaysToUseTls() {
+        try (Endpoint tls = Endpoint.start(EndpointConfig.builder(NodeIdentity.generate()).listen("127.0.0.1:0").tls(true)
+                .ioThreads(1).shutdownGrace(Duration.ofMillis(200)).build(), new EndpointListener() {})) {
+            assertThat(run("ping", "127.0.0.1:" + tls.localAddress().getPort(), "--timeout", "5"))
+                    .isEqualTo(Main.EXIT_FAILURE);
+            assertThat(err.toString().lines()).singleElement().asString()
+                    .contains("the peer has tls on, this node has tls off").endsWith("; ping with --tls");
+        }
+    }
+
     @Test
     void badInputIsAUsageError() {
         assertThat(run("ping", "no-port")).isEqualTo(2);
@@ -86,7 +115,8 @@ class PingCommandTest {
     @Test
     void tlsAgainstAPlaintextNodeFailsClearly() {
         assertThat(run("ping", target(), "--tls", "--timeout", "2")).isEqualTo(Main.EXIT_FAILURE);
-        assertThat(err.toString()).contains("does not speak TLS");
+        assertThat(err.toString().trim()).endsWith("the peer speaks plaintext: it has tls off, this node has tls on; "
+                + "ping without --tls");
     }
 
     @Test

@@ -12,12 +12,15 @@ class NodeConfigFileTest {
     @Test
     void theDocumentedExampleLoads() {
         NodeConfigFile c = NodeConfigFile.load(Path.of("..", "docs", "node-example.yaml"));
-        assertThat(c.listen()).isEqualTo("0.0.0.0:7000");
+        assertThat(c.listen()).isEqualTo("127.0.0.1:7000");
         assertThat(c.tls()).isTrue();
         assertThat(c.stripes()).isEqualTo(2);
         assertThat(c.chains().names()).hasSize(20).startsWith("0", "1");
         assertThat(c.network().sessionTimeout()).isEqualTo(Duration.ofSeconds(240));
-        assertThat(c.bootstrap()).hasSize(2);
+        assertThat(c.bootstrap()).as("dials nobody it does not know").isEmpty();
+        assertThat(c.metrics()).as("not node_exporter's 9100").isEqualTo("127.0.0.1:7070");
+        assertThat(c.identity()).as("not in /var/lib, not in the current directory")
+                .isEqualTo(Path.of(NodeConfigFile.defaultDataDir(), "node.key").toString());
         assertThat(c.limits().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
     }
 
@@ -44,7 +47,16 @@ class NodeConfigFileTest {
                 .hasMessageStartingWith("listen: bad address 'nowhere'");
         assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nstripes: many\n", "t"))
                 .hasMessageStartingWith("stripes:");
-        assertThatThrownBy(() -> NodeConfigFile.parse("listen: \"unclosed\n", "t")).hasMessageStartingWith("t: is not valid YAML");
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: \"unclosed\n", "t"))
+                .hasMessageStartingWith("t: is not valid YAML at line 2, column 1: ");
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\n  stripes: 2\n bad", "t"))
+                .hasMessageStartingWith("t: is not valid YAML at line 2, column");
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nstripes: many\n", "t"))
+                .hasMessage("stripes: expected a whole number, got 'many'");
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nchains: 20\n", "t"))
+                .hasMessage("chains: expected a mapping with the keys count, ids");
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\ntls: maybe\n", "t"))
+                .hasMessage("tls: expected true or false, got 'maybe'");
         assertThatThrownBy(() -> NodeConfigFile.load(Path.of("/nonexistent/x.yaml")))
                 .hasMessage("/nonexistent/x.yaml: no such file");
         assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nbootstrap: [\"a:1\"]\n", "t"))

@@ -25,7 +25,7 @@ import java.util.Objects;
  * @param maxInboundPerIp       {@link Limit#MAX_INBOUND_PER_IP}
  * @param handshakeTimeout      {@link Limit#HANDSHAKE_TIMEOUT}
  * @param idleTimeout           {@link Limit#IDLE_TIMEOUT}
- * @param keepAliveInterval     PING after this long without writing, so idle peers stay alive
+ * @param keepAliveInterval     PING this often, busy or not: quiet peers stay alive and the RTT stays current
  * @param connectTimeout        TCP connect timeout
  * @param reconnect             redial policy for lost stripes
  * @param mux                   limits of every multiplexed connection

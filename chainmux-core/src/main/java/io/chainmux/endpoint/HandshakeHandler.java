@@ -75,6 +75,8 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
     private boolean failed;
     private HandshakeVerifier verifier;
     private ScheduledFuture<?> deadline;
+    /** The peer sent at least one byte (a timeout then is a slow peer, not a silent non-chainmux one). */
+    private boolean heard;
     /** The context while decoding, for the frame callbacks. */
     private ChannelHandlerContext ctx;
 
@@ -110,20 +112,39 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        deadline = ctx.executor().schedule(() -> fail(ctx, HandshakeException.of(Reason.TIMEOUT,
-                "handshake did not complete within %d ms", TimeUnit.NANOSECONDS.toMillis(timeoutNanos))),
-                timeoutNanos, TimeUnit.NANOSECONDS);
-        if (!tls && ctx.channel().isActive()) {
-            start(ctx);
+        if (ctx.channel().isActive()) {
+            startDeadline(ctx);
+            if (!tls) {
+                start(ctx);
+            }
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        // A dial's deadline starts once TCP is connected: the connect has its own timeout, and a
+        // refused or unreachable dial must not later read as a handshake timeout.
+        startDeadline(ctx);
         if (!tls) {
             start(ctx);
         }
         super.channelActive(ctx);
+    }
+
+    private void startDeadline(ChannelHandlerContext ctx) {
+        if (deadline == null && state != State.DONE) {
+            deadline = ctx.executor().schedule(() -> fail(ctx, HandshakeException.of(Reason.TIMEOUT,
+                    "handshake did not complete within %d ms%s", TimeUnit.NANOSECONDS.toMillis(timeoutNanos),
+                    heard ? "" : " (the peer sent nothing: not a chainmux node, or a TLS one?)")),
+                    timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (deadline != null) {
+            deadline.cancel(false); // also when the channel is torn down without ever being active
+        }
     }
 
     @Override
@@ -133,12 +154,32 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
                 start(ctx);
             } else {
                 Throwable c = e.cause();
-                String why = c instanceof io.netty.handler.ssl.NotSslRecordException
-                        ? "the peer does not speak TLS (plaintext chainmux node?)" : String.valueOf(c.getMessage());
-                fail(ctx, HandshakeException.of(Reason.CONNECTION_FAILED, "TLS handshake failed: %s", why));
+                if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
+                    fail(ctx, HandshakeException.of(Reason.TLS_MISMATCH,
+                            "the peer speaks plaintext: it has tls off, this node has tls on"));
+                } else {
+                    fail(ctx, HandshakeException.of(Reason.CONNECTION_FAILED, "TLS handshake failed: %s", c.getMessage()));
+                }
             }
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    /**
+     * A plaintext dialer reached this TLS listener: answer in its language (preamble and GO_AWAY,
+     * written below the TLS handler) so it can say why, instead of seeing a bare close.
+     */
+    private void tellPlaintextDialer(ChannelHandlerContext ctx) {
+        ChannelHandlerContext below = ctx.pipeline().context(SslHandler.class);
+        if (below == null || !ctx.channel().isActive()) {
+            return;
+        }
+        String why = ForeignProtocol.TLS_REQUIRED;
+        ByteBuf out = ctx.alloc().buffer(Preamble.LENGTH + WireFormat.HEADER_LENGTH + WireFormat.GO_AWAY_FIXED_LENGTH
+                + why.length());
+        Preamble.CURRENT.encode(out);
+        FrameWriter.writeGoAway(out, 0, Reason.TLS_MISMATCH.errorCode, why);
+        below.writeAndFlush(out);
     }
 
     /** Sends the preamble and our HELLO. */
@@ -164,8 +205,13 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        heard |= in.isReadable();
         try {
             if (state == State.PREAMBLE) {
+                HandshakeException foreign = ForeignProtocol.recognize(in, tls);
+                if (foreign != null) {
+                    throw foreign;
+                }
                 if (in.readableBytes() >= Integer.BYTES && in.getInt(in.readerIndex()) != Preamble.MAGIC) {
                     throw HandshakeException.of(Reason.NOT_CHAINMUX, "not a chainmux peer: preamble starts 0x%08x",
                             in.getInt(in.readerIndex()));
@@ -232,7 +278,11 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
     @Override
     public void onGoAway(int lastStreamId, ErrorCode code, String reason) {
         Reason r = code == ErrorCode.CROSSED_CONNECTION ? Reason.CROSSED
-                : code == ErrorCode.REFUSED_CONNECTION ? Reason.LIMIT : Reason.REFUSED_BY_PEER;
+                : code == ErrorCode.REFUSED_CONNECTION ? Reason.LIMIT
+                : ForeignProtocol.isTlsMismatch(reason) ? Reason.TLS_MISMATCH : Reason.REFUSED_BY_PEER;
+        if (r == Reason.TLS_MISMATCH) {
+            throw HandshakeException.of(r, "the peer has tls on, this node has tls off (the peer said: %s)", reason);
+        }
         throw HandshakeException.of(r, "the peer ended the handshake: %s %s", code, reason);
     }
 
@@ -312,7 +362,12 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
         } catch (RuntimeException bug) {
             Endpoint.log.warn("handshake failure of {} not fully recorded", ctx.channel().remoteAddress(), bug);
         }
-        if (spoke && ctx.channel().isActive() && e.errorCode().onWire() && e.reason() != Reason.NOT_CHAINMUX) {
+        if (tls && role == Role.LISTENER && e.reason() == Reason.TLS_MISMATCH) {
+            tellPlaintextDialer(ctx);
+        }
+        // no GO_AWAY to a peer that does not speak our framing (another protocol, or TLS to our plaintext)
+        if (spoke && ctx.channel().isActive() && e.errorCode().onWire() && e.reason() != Reason.NOT_CHAINMUX
+                && e.reason() != Reason.TLS_MISMATCH) {
             ByteBuf out = ctx.alloc().buffer(WireFormat.HEADER_LENGTH + WireFormat.GO_AWAY_FIXED_LENGTH
                     + WireFormat.MAX_GO_AWAY_REASON_LENGTH);
             FrameWriter.writeGoAway(out, 0, e.errorCode(), e.getMessage());

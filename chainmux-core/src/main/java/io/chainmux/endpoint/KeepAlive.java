@@ -6,29 +6,50 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps an established connection honest: PINGs after {@code keepAlive} without writing (so a quiet
- * but healthy peer keeps answering), and closes with IDLE_TIMEOUT after {@code idle} without
- * receiving anything, PING replies included (a dead or stuck peer).
+ * Keeps an established connection honest: PINGs every {@code keepAlive}, busy or not (so a quiet
+ * but healthy peer keeps answering, and the RTT the node reports is a recent one, not the first
+ * sample of a connection that never went quiet), and closes with IDLE_TIMEOUT after {@code idle}
+ * without receiving anything, PING replies included (a dead or stuck peer).
  */
 final class KeepAlive extends IdleStateHandler {
     private final MuxSession session;
     private final EndpointStats stats;
+    private final long keepAliveNanos;
+    private ScheduledFuture<?> pings;
 
     KeepAlive(MuxSession session, EndpointStats stats, long idleNanos, long keepAliveNanos) {
-        super(idleNanos, keepAliveNanos, 0, TimeUnit.NANOSECONDS);
+        super(idleNanos, 0, 0, TimeUnit.NANOSECONDS);
         this.session = session;
         this.stats = stats;
+        this.keepAliveNanos = keepAliveNanos;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        super.handlerAdded(ctx);
+        pings = ctx.executor().scheduleAtFixedRate(session::ping, keepAliveNanos, keepAliveNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+        pings.cancel(false);
+        super.handlerRemoved(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        pings.cancel(false);
+        super.channelInactive(ctx);
     }
 
     @Override
     protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
-        if (evt.state() == IdleState.WRITER_IDLE) {
-            session.ping();
-        } else if (evt.state() == IdleState.READER_IDLE) {
+        if (evt.state() == IdleState.READER_IDLE) {
             stats.limitHit(Limit.IDLE_TIMEOUT);
             Endpoint.log.info("closing {}: nothing received for {} ms (limit {})", ctx.channel(),
                     getReaderIdleTimeInMillis(),

@@ -43,7 +43,7 @@ import java.util.concurrent.ScheduledFuture;
  *
  * <ul>
  * <li>Request: keeps {@link NetworkConfig#targetDegree()} outgoing sessions running, each with a
- *     different peer, chosen by {@link PeerPicker} (random, weighted by score, optionally
+ *     different peer, chosen by {@link NextPeers} and {@link PeerPicker} (random, weighted by score, optionally
  *     sharing-aware) among peers not in backoff and not cooling down after refusing (busy: for
  *     {@code backoffBase}; unknown network: for {@code backoffMax}).</li>
  * <li>Accept: runs the responder session for inbound connections up to
@@ -90,7 +90,7 @@ public final class P2pNetwork implements NetworkHandler {
     private final Session responder;
     private final Clock clock;
     private final Random random;
-    private final PeerPicker picker;
+    private final NextPeers nextPeers;
     private final InboundSlots inboundSlots;
     private final NetworkStats stats = new NetworkStats();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -117,7 +117,7 @@ public final class P2pNetwork implements NetworkHandler {
         this.responder = responder;
         this.clock = clock;
         this.random = random;
-        this.picker = new PeerPicker(config, random, broker::isConnectedOrDialing, broker::connectedOrDialingPeers);
+        this.nextPeers = new NextPeers(config, random, broker::isConnectedOrDialing, broker::connectedOrDialingPeers);
     }
 
     void start() {
@@ -172,24 +172,15 @@ public final class P2pNetwork implements NetworkHandler {
             return;
         }
         List<PeerInfo> snapshot = peers.snapshot();
-        List<PeerInfo> candidates = new ArrayList<>();
         long nextEligible = Long.MAX_VALUE;
         for (PeerInfo p : snapshot) {
-            if (eligible(p, now)) {
-                candidates.add(p);
-            } else if (!outgoing.contains(p.id())) {
-                nextEligible = Math.min(nextEligible, eligibleAt(p));
+            long at = eligibleAt(p);
+            if (at > now && !outgoing.contains(p.id())) {
+                nextEligible = Math.min(nextEligible, at);
             }
         }
-        while (need > 0) {
-            PeerInfo p = picker.pick(candidates);
-            if (p == null) {
-                break;
-            }
-            candidates.remove(p);
-            startOutgoing(p);
-            need--;
-        }
+        need -= nextPeers.fill(need, snapshot, now,
+                p -> outgoing.contains(p) || cooldownUntil.getOrDefault(p, 0L) > now, this::startOutgoing);
         if (need <= 0) {
             cancelTick();
             return;
@@ -214,20 +205,13 @@ public final class P2pNetwork implements NetworkHandler {
         }
     }
 
-    /** When a peer that is not eligible now becomes eligible (cooldown and backoff over). */
+    /** When a peer becomes eligible (cooldown and backoff over; {@link NextPeers} applies the same rules). */
     private long eligibleAt(PeerInfo p) {
         long at = cooldownUntil.getOrDefault(p.id(), 0L);
         if (p.successiveFailures() > 0) {
             at = Math.max(at, p.lastFailure() + config.backoff(p.successiveFailures()).toMillis());
         }
         return at;
-    }
-
-    private boolean eligible(PeerInfo p, long now) {
-        return !outgoing.contains(p.id())
-                && cooldownUntil.getOrDefault(p.id(), 0L) <= now
-                && (p.successiveFailures() == 0
-                || now >= p.lastFailure() + config.backoff(p.successiveFailures()).toMillis());
     }
 
     private void startOutgoing(PeerInfo p) {
@@ -277,6 +261,8 @@ public final class P2pNetwork implements NetworkHandler {
             boolean forgot = peers.addressTaken(peer);
             log.info("{}: another node answers at the address of {}{}", id, peer.shortForm(),
                     forgot ? "; forgetting it" : "; it has worked before, so it is only charged a failure");
+        } else if (cause instanceof HandshakeException) {
+            peers.dialFailed(peer, cause); // shared by every network that waited for this dial
         } else {
             peers.failure(peer, false);
         }

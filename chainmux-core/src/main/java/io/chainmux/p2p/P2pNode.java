@@ -75,7 +75,7 @@ public final class P2pNode implements AutoCloseable {
             }
         }
         for (PeerAddress b : config.bootstrap()) {
-            peers.add(b, true);
+            peers.bootstrap(b);
         }
         P2pNode node = new P2pNode(config, peers, ConnectionBroker.start(config.endpoint(), config.broker()));
         PeerExchange exchange = new PeerExchange(peers, config.exchange(), node::address, node.random.nextInt());

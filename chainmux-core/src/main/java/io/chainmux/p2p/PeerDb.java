@@ -91,6 +91,8 @@ public final class PeerDb {
     private final Map<PeerId, Integer> introducedCount = new HashMap<>();
     private final Map<Learned, LongAdder> learned = new EnumMap<>(Learned.class);
     private final List<Map.Entry<Integer, CompletableFuture<Void>>> sizeWaiters = new ArrayList<>();
+    /** The dial failure last counted per peer, so the networks sharing one dial count it once. */
+    private final Map<PeerId, Throwable> lastDialFailure = new HashMap<>();
 
     /**
      * @param self        this node, never stored
@@ -165,6 +167,18 @@ public final class PeerDb {
         }
         reached.forEach(f -> f.complete(null));
         return true;
+    }
+
+    /**
+     * Adds a configured bootstrap peer: sticky, and tried at once even if an earlier run's failures
+     * (loaded from the peer database) left it in backoff, since a restart or a new configuration is
+     * when an operator expects it to be dialed.
+     */
+    public void bootstrap(PeerAddress address) {
+        add(address, true);
+        synchronized (this) {
+            peers.computeIfPresent(address.expectedPeer(), (k, p) -> p.retryNow());
+        }
     }
 
     /**
@@ -253,6 +267,7 @@ public final class PeerDb {
     /** Removes a peer and its introduction record. */
     private void forget(PeerId id) {
         peers.remove(id);
+        lastDialFailure.remove(id);
         unproven(id);
     }
 
@@ -381,6 +396,18 @@ public final class PeerDb {
             return network == null || s.networks().contains(network) ? s : s.withServes(network, true);
         });
         unproven(id);
+    }
+
+    /**
+     * A dial to the peer failed. Every network waiting for that dial sees the same {@code failure};
+     * it counts once, not once per network (a node of 1000 chains would back off 1000 times faster).
+     */
+    public synchronized void dialFailed(PeerId id, Throwable failure) {
+        if (lastDialFailure.get(id) == failure || !peers.containsKey(id)) {
+            return;
+        }
+        lastDialFailure.put(id, failure);
+        failure(id, false);
     }
 
     /** A session or dial failed; {@code misbehaved} when the peer is to blame (penalised harder). */

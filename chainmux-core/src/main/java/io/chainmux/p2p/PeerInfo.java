@@ -56,6 +56,12 @@ public record PeerInfo(PeerId id, PeerAddress address, Set<NetworkId> networks, 
                 lastFailure, score, s, activeSessions);
     }
 
+    /** The same peer with its failure backoff cleared (history and score kept): dial it at once. */
+    PeerInfo retryNow() {
+        return new PeerInfo(id, address, networks, notServing, 0, successes, lastSuccess, lastFailure, score, sticky,
+                activeSessions);
+    }
+
     PeerInfo withActive(int delta) {
         return new PeerInfo(id, address, networks, notServing, successiveFailures, successes, lastSuccess,
                 lastFailure, score, sticky, Math.max(0, activeSessions + delta));

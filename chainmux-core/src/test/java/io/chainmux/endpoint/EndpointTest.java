@@ -161,12 +161,85 @@ class EndpointTest {
         }
     }
 
+    /** Waits (bounded) until the node has recorded a handshake failure, and returns the first. */
+    static HandshakeException firstHandshakeFailure(TestNode node) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+        while (node.handshakeFailures.isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(node.handshakeFailures).as("a handshake failure within %d s", WAIT).isNotEmpty();
+        return node.handshakeFailures.get(0);
+    }
+
     @Test
-    void plaintextPeerCannotTalkToATlsNode() throws Exception {
-        try (TestNode a = new TestNode(b -> b.tls(true).handshakeTimeout(Duration.ofSeconds(2)));
-             TestNode b = new TestNode()) {
-            HandshakeException e = failureOf(b.endpoint.connect(a.address()));
-            assertThat(e.reason()).isIn(Reason.CONNECTION_FAILED, Reason.MALFORMED, Reason.TIMEOUT);
+    void aPlaintextDialerAndATlsListenerBothNameTheMismatch() throws Exception {
+        try (TestNode a = new TestNode(b -> b.tls(true)); TestNode b = new TestNode()) {
+            HandshakeException dialer = failureOf(b.endpoint.connect(a.address()));
+            assertThat(dialer.reason()).isEqualTo(Reason.TLS_MISMATCH);
+            assertThat(dialer.getMessage()).startsWith("the peer has tls on, this node has tls off");
+            HandshakeException listener = firstHandshakeFailure(a);
+            assertThat(listener.reason()).isEqualTo(Reason.TLS_MISMATCH);
+            assertThat(listener.getMessage()).isEqualTo("the peer speaks plaintext: it has tls off, this node has tls on");
+        }
+    }
+
+    @Test
+    void aTlsDialerAndAPlaintextListenerBothNameTheMismatch() throws Exception {
+        try (TestNode a = new TestNode(); TestNode b = new TestNode(x -> x.tls(true))) {
+            HandshakeException dialer = failureOf(b.endpoint.connect(a.address()));
+            assertThat(dialer.reason()).isEqualTo(Reason.TLS_MISMATCH);
+            assertThat(dialer.getMessage()).isEqualTo("the peer speaks plaintext: it has tls off, this node has tls on");
+            HandshakeException listener = firstHandshakeFailure(a);
+            assertThat(listener.reason()).isEqualTo(Reason.TLS_MISMATCH);
+            assertThat(listener.getMessage()).isEqualTo("the peer speaks TLS: it has tls on, this node has tls off");
+        }
+    }
+
+    @Test
+    void anHttpServerIsNamedAsSuch() throws Exception {
+        try (TestNode b = new TestNode();
+             java.net.ServerSocket http = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CompletableFuture<PeerConnection> dial = b.endpoint.connect(PeerAddress.parse("127.0.0.1:" + http.getLocalPort()));
+            try (Socket s = http.accept()) {
+                s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                HandshakeException e = failureOf(dial);
+                assertThat(e.getMessage()).isEqualTo("the peer speaks HTTP, not chainmux (a metrics or web port?)");
+            }
+        }
+    }
+
+    @Test
+    void aDialToASilentPeerTimesOutWithoutCountingAsAnAttack() throws Exception {
+        try (TestNode b = new TestNode(x -> x.handshakeTimeout(Duration.ofMillis(300)));
+             java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CompletableFuture<PeerConnection> dial = b.endpoint.connect(PeerAddress.parse("127.0.0.1:" + silent.getLocalPort()));
+            try (Socket s = silent.accept()) {
+                HandshakeException e = failureOf(dial);
+                assertThat(e.reason()).isEqualTo(Reason.TIMEOUT);
+                assertThat(e.getMessage()).contains("the peer sent nothing");
+                assertThat(b.endpoint.stats().limitHits(Limit.HANDSHAKE_TIMEOUT)).as("our own dial is no attack").isZero();
+            }
+        }
+    }
+
+    /** A refused dial used to leave its handshake deadline armed: a false timeout (and limit hit) later. */
+    @Test
+    void aRefusedDialRaisesNoHandshakeTimeoutLater() throws Exception {
+        try (TestNode b = new TestNode(x -> x.ioThreads(1).handshakeTimeout(Duration.ofMillis(200)))) {
+            int closedPort;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                closedPort = s.getLocalPort();
+            }
+            PeerAddress down = PeerAddress.parse(NodeIdentity.generate().peerId() + "@127.0.0.1:" + closedPort);
+            assertThat(failureOf(b.endpoint.connect(down)).reason()).isEqualTo(Reason.CONNECTION_FAILED);
+            // One event loop: a task scheduled after the deadline would have fired runs after it.
+            b.endpoint.schedule(() -> { }, TimeUnit.MILLISECONDS.toNanos(600)).get(WAIT, TimeUnit.SECONDS);
+            assertThat(b.endpoint.stats().handshakeFailures(Reason.TIMEOUT)).isZero();
+            assertThat(b.endpoint.stats().limitHits(Limit.HANDSHAKE_TIMEOUT)).isZero();
+            PeerConnection pc = b.endpoint.peer(down.expectedPeer());
+            assertThat(pc.lastFailure()).as("the peer's last failure, for `peers`")
+                    .isEqualTo("cannot connect to 127.0.0.1:" + closedPort + ": connection refused");
+            assertThat(pc.lastFailureMillis()).isPositive();
         }
     }
 
@@ -268,6 +341,49 @@ class EndpointTest {
             CloseReason reason = fromA.stripes().get(0).closeFuture().get(WAIT, TimeUnit.SECONDS);
             assertThat(reason.code()).isEqualTo(io.chainmux.wire.ErrorCode.IDLE_TIMEOUT);
             assertThat(a.endpoint.stats().limitHits(Limit.IDLE_TIMEOUT)).isPositive();
+        }
+    }
+
+    /** The RTT used to be sampled only when a connection went quiet: a busy one kept its first sample. */
+    @Test
+    void theRttOfABusyConnectionIsSampledAgain() throws Exception {
+        try (TestNode a = new TestNode(); TestNode b = new TestNode(x -> x.keepAliveInterval(Duration.ofMillis(100)))) {
+            PeerConnection pc = await(b.endpoint.connect(a.address()));
+            MuxSession stripe = pc.stripes().get(0);
+            await(stripe.ping());
+            Duration first = stripe.rtt();
+            assertThat(first).isLessThan(Duration.ofMillis(40));
+            // From now on a's writes (PING replies included) reach the wire 50 ms late.
+            io.netty.channel.Channel fromA = a.endpoint.peer(b.identity.peerId()).stripes().get(0).channel();
+            fromA.eventLoop().submit(() -> fromA.pipeline().addFirst(new DelayWrites(50))).get(WAIT, TimeUnit.SECONDS);
+            Collector c = new Collector();
+            MuxStream s = pc.openStream("chain-1/test/1", 1 << 20, 1, c);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+            // b writes every 10 ms, so it never goes quiet for a keepalive interval
+            while (stripe.rtt().compareTo(Duration.ofMillis(40)) < 0 && System.nanoTime() < deadline) {
+                assertThat(s.trySend(text("busy"))).isTrue();
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+            assertThat(stripe.rtt()).as("RTT sampled again while busy").isGreaterThanOrEqualTo(Duration.ofMillis(40));
+        }
+    }
+
+    /** Holds every write and flush for a fixed delay, in order: a long path for one direction. */
+    static final class DelayWrites extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        private final long millis;
+
+        DelayWrites(long millis) {
+            this.millis = millis;
+        }
+
+        @Override
+        public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+            ctx.executor().schedule(() -> ctx.write(msg, promise), millis, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void flush(io.netty.channel.ChannelHandlerContext ctx) {
+            ctx.executor().schedule(ctx::flush, millis, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -2,6 +2,7 @@ package io.chainmux.p2p;
 
 import io.chainmux.broker.LogicalConnection;
 import io.chainmux.broker.NetworkId;
+import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.endpoint.identity.PeerId;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -103,6 +105,31 @@ class P2pNetworkTest {
             Cluster.awaitAll("the restarted node at degree 2 on every chain", ready);
             assertThat(after.peerDb().get(first.id()).orElseThrow().sticky()).as("no bootstrap this time, but the"
                     + " file remembers it was one").isTrue();
+        }
+    }
+
+    /** One failed dial used to count as one failure per network waiting for it (1000 chains: 1000 failures). */
+    @Test
+    void aFailedDialCountsOnceHoweverManyNetworksWaitedForIt() throws Exception {
+        NetworkConfig slowRetry = CHAIN.toBuilder().backoffBase(Duration.ofSeconds(60)).backoffMax(Duration.ofSeconds(60))
+                .build();
+        try (Cluster c = new Cluster();
+             java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            // The kernel completes the TCP connect; nothing ever answers, so the one dial stays in its
+            // handshake until the timeout while every network joins and waits for it.
+            PeerAddress down = new PeerAddress("127.0.0.1", silent.getLocalPort(), NodeIdentity.generate().peerId());
+            EndpointConfig ec = EndpointConfig.builder(NodeIdentity.generate()).listen("127.0.0.1:0").ioThreads(1)
+                    .handshakeTimeout(Duration.ofSeconds(2)).shutdownGrace(Duration.ofMillis(200)).build();
+            P2pNode node = P2pNode.start(NodeConfig.builder(ec).bootstrap(List.of(down)).build());
+            c.nodes.add(node);
+            List<P2pNetwork> nets = new ArrayList<>();
+            // 20 here; -Dp2p.dialTest.networks=1000 for the design case
+            for (NetworkId id : Cluster.chains(Integer.getInteger("p2p.dialTest.networks", 20))) {
+                nets.add(node.join(id, slowRetry, PING_AND_HOLD, ECHO));
+            }
+            Cluster.until("every network saw the dial fail", () -> nets.stream().allMatch(n -> n.stats().openFailures() > 0));
+            assertThat(node.peerDb().get(down.expectedPeer()).orElseThrow().successiveFailures())
+                    .as("one dial, one failure").isEqualTo(1);
         }
     }
 

@@ -171,6 +171,38 @@ class PeerDbTest {
         assertThat(db.whenSize(1)).isDone();
     }
 
+    @Test
+    void aBootstrapPeerIsRetriedAtOnceAfterARestartDespiteItsRecordedFailures(@TempDir Path dir) throws IOException {
+        PeerAddress seed = peer(7000);
+        db.bootstrap(seed);
+        for (int i = 0; i < 11; i++) {
+            db.failure(seed.expectedPeer(), false);
+        }
+        Path file = dir.resolve("peers.db");
+        db.save(file);
+        PeerDb restarted = new PeerDb(self, clock, 5, Duration.ofHours(12));
+        restarted.load(file);
+        assertThat(restarted.get(seed.expectedPeer()).orElseThrow().successiveFailures()).as("history kept").isEqualTo(11);
+        restarted.bootstrap(seed);
+        PeerInfo p = restarted.get(seed.expectedPeer()).orElseThrow();
+        assertThat(p.successiveFailures()).as("no backoff left: dialed at once").isZero();
+        assertThat(p.sticky()).isTrue();
+        assertThat(p.lastFailure()).isEqualTo(clock.millis());
+    }
+
+    @Test
+    void aDialFailureSharedByManyNetworksCountsOnce() {
+        PeerAddress a = peer(7001);
+        db.add(a, false);
+        Exception dial = new Exception("cannot connect: connection refused");
+        for (int network = 0; network < 100; network++) {
+            db.dialFailed(a.expectedPeer(), dial);
+        }
+        assertThat(db.get(a.expectedPeer()).orElseThrow().successiveFailures()).isEqualTo(1);
+        db.dialFailed(a.expectedPeer(), new Exception("the next dial failed too"));
+        assertThat(db.get(a.expectedPeer()).orElseThrow().successiveFailures()).isEqualTo(2);
+    }
+
     // ---- bounded size and learning from peers
 
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();

@@ -41,6 +41,8 @@ public final class HandshakeException extends RuntimeException {
         CROSSED(ErrorCode.CROSSED_CONNECTION),
         /** A connection limit refused the connection (raised by the endpoint). */
         LIMIT(ErrorCode.REFUSED_CONNECTION),
+        /** One side runs TLS and the other plaintext (raised by the endpoint, which names which side is which). */
+        TLS_MISMATCH(ErrorCode.HANDSHAKE_FAILED),
         /** The peer ended the handshake with a GO_AWAY or closed the connection. */
         REFUSED_BY_PEER(ErrorCode.HANDSHAKE_FAILED),
         /** The connection broke, or could not be made, before the handshake completed. */
