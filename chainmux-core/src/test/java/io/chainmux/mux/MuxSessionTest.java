@@ -243,7 +243,10 @@ class MuxSessionTest {
         for (int i = 0; i < 9; i++) {
             peer.data(2, WireFormat.FLAG_END_MESSAGE, chunk);
         }
-        peer.expectNothing(); // 144,009 bytes received, nothing consumed: no credit back
+        // Connection credit returns on receipt, in 64 KiB steps (the sender steers its pipe by it);
+        // the stream's credit waits for the application: 144,009 bytes received, nothing consumed.
+        assertThat(peer.expect(FrameType.WINDOW_UPDATE, 0).value()).isEqualTo(5 * 16_001);
+        peer.expectNothing();
         MuxStream s = app.opened.get(0);
         for (int i = 0; i < 4; i++) {
             s.consumed(16_000);
