@@ -62,7 +62,14 @@ public final class CompareRun {
         Instant started = Instant.now();
         List<Contender> contenders = new ArrayList<>();
         for (String name : config.contenders()) {
-            contenders.add(Contenders.create(name).over(config.pathDelay()));
+            Contender c = Contenders.create(name).over(config.pathDelay());
+            String missing = c.unavailable();
+            if (missing != null) {
+                progress.println("NOTE: " + missing);
+                progress.flush();
+            } else {
+                contenders.add(c);
+            }
         }
         Map<String, List<Sample>> samples = new LinkedHashMap<>();
         for (Scenario s : config.scenarios()) {
@@ -73,6 +80,9 @@ public final class CompareRun {
         for (int round = 1; round <= config.rounds(); round++) {
             for (Scenario scenario : config.scenarios()) {
                 for (Contender contender : contenders) {
+                    if (!contender.supports(scenario)) {
+                        continue;
+                    }
                     String label = String.format(Locale.ROOT, "round %d/%d %s %s", round, config.rounds(),
                             contender.name(), scenario.name());
                     progress.print(label + ": ");
@@ -94,7 +104,9 @@ public final class CompareRun {
         List<Report.Result> results = new ArrayList<>();
         for (Scenario s : config.scenarios()) {
             for (Contender c : contenders) {
-                results.add(Report.Result.of(c.name(), s, samples.get(key(c.name(), s))));
+                if (c.supports(s)) {
+                    results.add(Report.Result.of(c.name(), s, samples.get(key(c.name(), s))));
+                }
             }
         }
         return Report.of(config, started, results);

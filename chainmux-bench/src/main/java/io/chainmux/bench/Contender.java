@@ -37,6 +37,24 @@ public interface Contender {
         throw new IllegalArgumentException(name() + " cannot run over a delayed path (the chainmux contenders can)");
     }
 
+    /** Why this contender cannot run on this machine (a missing tool), or null when it can. */
+    default String unavailable() {
+        return null;
+    }
+
+    /** Whether it runs {@code scenario}; a reference that measures one thing only says no to the others. */
+    default boolean supports(Scenario scenario) {
+        return true;
+    }
+
+    /**
+     * Whether all its sending and receiving runs on event-loop threads named {@code <name>-client-...}
+     * and {@code <name>-server-...}, so their CPU time is its CPU time (see {@link ThreadCpu}).
+     */
+    default boolean cpuOnEventLoops() {
+        return true;
+    }
+
     /** Payload throughput over one stream; read {@link Sample#megabytesPerSecond()}. */
     default Sample bulk(RunParams params) throws Exception {
         if (params.workload().streams() != 1) {

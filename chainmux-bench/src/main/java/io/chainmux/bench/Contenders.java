@@ -3,6 +3,7 @@ package io.chainmux.bench;
 import io.chainmux.bench.chainmux.ChainmuxContender;
 import io.chainmux.bench.grpc.GrpcContender;
 import io.chainmux.bench.http2.Http2Contender;
+import io.chainmux.bench.iperf.Iperf3Contender;
 import io.chainmux.bench.tcp.RawTcpContender;
 import io.chainmux.bench.tcp.TcpPerStreamContender;
 
@@ -31,6 +32,7 @@ public final class Contenders {
         register(GrpcContender.NAME, GrpcContender::new, true);
         register(ChainmuxContender.NAME, ChainmuxContender::new, true);
         register(ChainmuxContender.ONE_MIB_WINDOW, ChainmuxContender::oneMibWindow, false);
+        register(Iperf3Contender.NAME, Iperf3Contender::new, true);
     }
 
     private Contenders() {}
@@ -42,6 +44,11 @@ public final class Contenders {
         if (byDefault) {
             DEFAULTS.add(name);
         }
+    }
+
+    /** Whether {@code name} is a reference (raw TCP, iperf3) rather than a contender held to a target. */
+    public static boolean isReference(String name) {
+        return name.equals(BASELINE) || name.equals(Iperf3Contender.NAME);
     }
 
     /** Every known name, in report order. */

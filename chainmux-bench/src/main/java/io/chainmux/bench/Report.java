@@ -29,9 +29,19 @@ public record Report(String startedAt, String java, String os, int cores, String
                 ? String.format(Locale.ROOT, ", through a DelayLine adding %.0f ms each way", pathDelayMillis) : "";
     }
 
-    /** One contender on one scenario. {@code ratioVsRaw} is null without a baseline result. */
+    /**
+     * One contender on one scenario. {@code ratioVsRaw} is null without a baseline result; the CPU
+     * figures (medians over rounds of the event-loop CPU nanoseconds per delivered message, sender and
+     * receiver) are null when not measured.
+     */
     public record Result(String contender, String scenario, String unit, int messageSize, int streams,
-                         double median, double min, double max, Double ratioVsRaw, List<Measured> samples) {
+                         double median, double min, double max, Double ratioVsRaw, List<Measured> samples,
+                         Double senderCpuNsPerMessage, Double receiverCpuNsPerMessage) {
+
+        public Result(String contender, String scenario, String unit, int messageSize, int streams,
+                      double median, double min, double max, Double ratioVsRaw, List<Measured> samples) {
+            this(contender, scenario, unit, messageSize, streams, median, min, max, ratioVsRaw, samples, null, null);
+        }
 
         static Result of(String contender, Scenario scenario, List<Sample> samples) {
             List<Measured> measured = new ArrayList<>();
@@ -44,11 +54,18 @@ public record Report(String startedAt, String java, String os, int cores, String
             Arrays.sort(rates);
             return new Result(contender, scenario.name(), scenario.metric().unit, scenario.workload().messageSize(),
                     scenario.workload().streams(), Report.median(rates), rates[0], rates[rates.length - 1], null,
-                    List.copyOf(measured));
+                    List.copyOf(measured), cpuMedian(samples, true), cpuMedian(samples, false));
+        }
+
+        private static Double cpuMedian(List<Sample> samples, boolean sender) {
+            double[] perMessage = samples.stream()
+                    .mapToDouble(s -> sender ? s.senderCpuPerMessage() : s.receiverCpuPerMessage()).sorted().toArray();
+            return perMessage.length == 0 || perMessage[0] < 0 ? null : Report.median(perMessage);
         }
 
         Result withRatio(Double ratio) {
-            return new Result(contender, scenario, unit, messageSize, streams, median, min, max, ratio, samples);
+            return new Result(contender, scenario, unit, messageSize, streams, median, min, max, ratio, samples,
+                    senderCpuNsPerMessage, receiverCpuNsPerMessage);
         }
     }
 

@@ -38,7 +38,7 @@ public final class ReportChart {
         List<Double> values = new ArrayList<>();
         byScenario.forEach((scenario, results) -> {
             List<BarChart.Bar> bars = new ArrayList<>();
-            double worst = Double.MAX_VALUE; // the lowest ratio of a contender other than the baseline
+            double worst = Double.MAX_VALUE; // the lowest ratio of a contender other than the references
             for (Report.Result r : results) {
                 if (r.ratioVsRaw() == null) {
                     throw new IllegalArgumentException("no raw-tcp result for scenario '" + scenario
@@ -47,7 +47,7 @@ public final class ReportChart {
                 values.add(r.ratioVsRaw());
                 bars.add(new BarChart.Bar(r.contender(), r.ratioVsRaw(), String.format(Locale.ROOT, "%.2fx  (%s %s)",
                         r.ratioVsRaw(), Report.format(r.median()), r.unit())));
-                if (!r.contender().equals(Contenders.BASELINE)) {
+                if (!Contenders.isReference(r.contender())) {
                     worst = Math.min(worst, r.ratioVsRaw());
                 }
             }

@@ -13,6 +13,10 @@ public final class ReportTable {
 
     private ReportTable() {}
 
+    private static final String[] CPU_HEADER = {"contender", "scenario", "sender ns/msg", "receiver ns/msg",
+            "total ns/msg"};
+    private static final boolean[] CPU_LEFT = {true, true, false, false, false};
+
     public static void print(Report report, PrintWriter out) {
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
@@ -21,7 +25,29 @@ public final class ReportTable {
                     Report.format(r.max()), r.unit(),
                     r.ratioVsRaw() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.ratioVsRaw())});
         }
-        int[] width = new int[HEADER.length];
+        align(rows, LEFT, out);
+        out.printf(Locale.ROOT, "%d round(s), %.1f s warm-up + %.1f s measured each; %s%s; MB = 10^6 bytes of payload%n",
+                report.rounds(), report.warmupSeconds(), report.measureSeconds(), report.transport(), report.pathNote());
+        List<String[]> cpu = new ArrayList<>();
+        cpu.add(CPU_HEADER);
+        for (Report.Result r : report.results()) {
+            if (r.senderCpuNsPerMessage() != null && r.receiverCpuNsPerMessage() != null
+                    && r.unit().equals(Scenario.Metric.MESSAGES_PER_SECOND.unit)) {
+                cpu.add(new String[] {r.contender(), r.scenario(), Report.format(r.senderCpuNsPerMessage()),
+                        Report.format(r.receiverCpuNsPerMessage()),
+                        Report.format(r.senderCpuNsPerMessage() + r.receiverCpuNsPerMessage())});
+            }
+        }
+        if (cpu.size() > 1) {
+            out.println();
+            out.println("CPU time per delivered message (event-loop threads, JVM thread CPU clocks; medians over rounds):");
+            align(cpu, CPU_LEFT, out);
+        }
+        out.flush();
+    }
+
+    private static void align(List<String[]> rows, boolean[] left, PrintWriter out) {
+        int[] width = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
                 width[i] = Math.max(width[i], row[i].length());
@@ -34,12 +60,9 @@ public final class ReportTable {
                     line.append("  ");
                 }
                 String pad = " ".repeat(width[i] - row[i].length());
-                line.append(LEFT[i] ? row[i] + pad : pad + row[i]);
+                line.append(left[i] ? row[i] + pad : pad + row[i]);
             }
             out.println(line.toString().stripTrailing());
         }
-        out.printf(Locale.ROOT, "%d round(s), %.1f s warm-up + %.1f s measured each; %s%s; MB = 10^6 bytes of payload%n",
-                report.rounds(), report.warmupSeconds(), report.measureSeconds(), report.transport(), report.pathNote());
-        out.flush();
     }
 }

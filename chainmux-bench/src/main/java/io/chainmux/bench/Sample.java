@@ -1,7 +1,15 @@
 package io.chainmux.bench;
 
-/** What the receiver counted during one measured interval. */
-public record Sample(long messages, long payloadBytes, long nanos) {
+/**
+ * What the receiver counted during one measured interval, and the CPU time the sender's and the
+ * receiver's event-loop threads used meanwhile ({@link ThreadCpu}; -1 when not measured).
+ */
+public record Sample(long messages, long payloadBytes, long nanos, long senderCpuNanos, long receiverCpuNanos) {
+    /** A sample without CPU figures. */
+    public Sample(long messages, long payloadBytes, long nanos) {
+        this(messages, payloadBytes, nanos, -1, -1);
+    }
+
     public double seconds() {
         return nanos / 1e9;
     }
@@ -13,5 +21,15 @@ public record Sample(long messages, long payloadBytes, long nanos) {
     /** Payload megabytes (10^6 bytes) per second. */
     public double megabytesPerSecond() {
         return payloadBytes / 1e6 / seconds();
+    }
+
+    /** Sender CPU nanoseconds per delivered message, or -1 when not measured. */
+    public double senderCpuPerMessage() {
+        return senderCpuNanos < 0 || messages == 0 ? -1 : (double) senderCpuNanos / messages;
+    }
+
+    /** Receiver CPU nanoseconds per delivered message, or -1 when not measured. */
+    public double receiverCpuPerMessage() {
+        return receiverCpuNanos < 0 || messages == 0 ? -1 : (double) receiverCpuNanos / messages;
     }
 }

@@ -1,8 +1,10 @@
 package io.chainmux.bench;
 
 import io.chainmux.bench.chainmux.ChainmuxContender;
+import io.chainmux.bench.iperf.Iperf3Contender;
 import io.chainmux.testing.LeakCheck;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,8 +25,9 @@ class ContenderTest {
     private static final Duration WARMUP = Duration.ofMillis(800);
     private static final Duration MEASURE = Duration.ofMillis(700);
 
+    /** Every contender that carries messages through this JVM (iperf3 measures itself: its own test). */
     static List<String> contenders() {
-        return Contenders.names();
+        return Contenders.names().stream().filter(n -> !n.equals(Iperf3Contender.NAME)).toList();
     }
 
     /** Per test, not only per class (the auto-detected check): names the contender that leaked. */
@@ -50,6 +53,24 @@ class ContenderTest {
         Contender c = Contenders.create(name);
         Sample s = c.smallMessages(new RunParams(WARMUP, MEASURE, 64, 1));
         assertDelivered(name, s, 64);
+        if (c.cpuOnEventLoops() && ThreadCpu.supported()) {
+            assertThat(s.senderCpuNanos()).as("sender CPU of %s", name).isPositive();
+            assertThat(s.receiverCpuNanos()).as("receiver CPU of %s", name).isPositive();
+        } else {
+            assertThat(s.senderCpuPerMessage()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void iperf3RunsBulkOnlyAndSaysWhenItIsMissing() throws Exception {
+        Contender c = Contenders.create(Iperf3Contender.NAME);
+        assertThat(c.supports(Scenario.bulk())).isTrue();
+        assertThat(c.supports(Scenario.smallMessages(64, 1))).isFalse();
+        Assumptions.assumeTrue(c.unavailable() == null, "iperf3 is not installed (apt-get install -y iperf3)");
+        Sample s = c.bulk(new RunParams(Duration.ZERO, Duration.ofSeconds(1), Scenario.BULK_MESSAGE_SIZE, 1));
+        assertThat(s.payloadBytes()).isPositive();
+        assertThat(s.seconds()).isGreaterThan(0.5);
     }
 
     @ParameterizedTest

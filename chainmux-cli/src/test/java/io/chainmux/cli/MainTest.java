@@ -91,6 +91,29 @@ class MainTest {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void muxWritesTheRatiosTheRoundTripAndTheIperf3Reference(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("mux.json");
+        int code = run(Main.newCommandLine(), "bench", "mux", "--warmup-seconds", "0.5", "--seconds", "0.5",
+                "--rounds", "1", "--json", json.toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("round 1/1 raw-tcp rtt 64 B: p50", "round 1/1 chainmux rtt 64 B: p50");
+        assertThat(out.toString()).contains("bulk_ratio", "small_msg_ratio", "rtt_ratio");
+        JsonNode summary = new ObjectMapper().readTree(json.toFile());
+        for (String key : new String[] {"bulk_ratio", "small_msg_ratio", "rtt_ratio", "rtt_p50_us", "rtt_p99_us",
+                "raw_rtt_p50_us", "raw_bulk_mb_per_s", "raw_small_msg_per_s"}) {
+            assertThat(summary.get(key).asDouble()).as(key).isPositive();
+        }
+        assertThat(summary.get("rtt_p50_us").asDouble()).isLessThanOrEqualTo(summary.get("rtt_p99_us").asDouble());
+        assertThat(summary.has("iperf3_bulk_mb_per_s")).as("present, null when iperf3 is missing").isTrue();
+        if (summary.get("iperf3_bulk_mb_per_s").isNull()) {
+            assertThat(err.toString()).contains("iperf3 not found on PATH");
+        } else {
+            assertThat(summary.get("iperf3_bulk_mb_per_s").asDouble()).isPositive();
+        }
+    }
+
+    @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void compareRunsAndWritesJson(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("compare.json");
@@ -107,6 +130,13 @@ class MainTest {
             assertThat(r.get("median").asDouble()).isPositive();
             assertThat(r.get("ratioVsRaw").asDouble()).isEqualTo(1.0);
             assertThat(r.get("samples").get(0).get("messages").asLong()).isPositive();
+        }
+        assertThat(out.toString()).contains("CPU time per delivered message");
+        for (JsonNode r : report.get("results")) {
+            if (r.get("unit").asText().equals("msg/s")) {
+                assertThat(r.get("senderCpuNsPerMessage").asDouble()).as("sender CPU").isPositive();
+                assertThat(r.get("receiverCpuNsPerMessage").asDouble()).as("receiver CPU").isPositive();
+            }
         }
         // --json without --chart: the chart goes next to it
         Path svg = dir.resolve("compare.svg");

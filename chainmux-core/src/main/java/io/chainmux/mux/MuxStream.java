@@ -286,8 +286,14 @@ public final class MuxStream {
             return refused();
         }
         if (session.inEventLoop()) {
-            outbound.offerFromLoop(message, owned, id);
-            writer.onStreamReady(this);
+            if (writer.tryWriteNow(this, message, length)) {
+                if (owned) {
+                    message.release();
+                }
+            } else {
+                outbound.offerFromLoop(message, owned, id);
+                writer.onStreamReady(this);
+            }
             return true;
         }
         ByteBuf handed = owned ? message

@@ -3,12 +3,11 @@ package io.chainmux.mux;
 import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.util.internal.PlatformDependent;
+import io.netty.util.ReferenceCountUtil;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
-import java.util.Queue;
 
 /**
  * Messages a stream has accepted for sending and not yet written, in order, plus the message
@@ -20,22 +19,23 @@ import java.util.Queue;
  * memory copy and no object, and a run of such frames later goes onto the wire with one copy; a
  * large message is queued as is and later sliced onto the wire without a copy. The queue decides
  * which bytes go next; {@link OutboundWriter} decides how they are framed and copied. Sends from
- * other threads go through a bounded lock-free queue created on first use, and are moved into the
- * deque before the next send from the loop, so a message sent after another is never written
- * before it. Byte accounting is split the same way, so a send from the event loop costs no atomic
+ * other threads go into a small bounded deque of their own, under this queue's lock: the first send
+ * of a burst creates it and the loop takes it whole, moving its messages into the main deque before
+ * the next send from the loop (so a message sent after another is never written before it). An
+ * idle stream thus holds nothing for other threads' sends; a lock-free queue per stream cost ~670
+ * bytes for every stream that ever had one. Byte accounting is split the same way, so a send from the event loop costs no atomic
  * operation.
  *
  * <p>Threading: event-loop confined, except {@link #offerFromOtherThread} and {@link #queuedBytes}.
  */
 final class OutboundQueue {
     private static final int CHUNK_SIZE = 8 * 1024;
-    /** Slots the queue for other threads' sends starts with (it grows up to its capacity). */
-    private static final int FOREIGN_CHUNK = 16;
+    /** Slots the deque for other threads' sends starts with (it grows up to its capacity). */
+    private static final int FOREIGN_INITIAL = 8;
 
     private static final VarHandle LOOP_ENQUEUED;
     private static final VarHandle FOREIGN_ENQUEUED;
     private static final VarHandle DEQUEUED;
-    private static final VarHandle FOREIGN;
 
     static {
         try {
@@ -43,7 +43,6 @@ final class OutboundQueue {
             LOOP_ENQUEUED = l.findVarHandle(OutboundQueue.class, "loopEnqueued", long.class);
             FOREIGN_ENQUEUED = l.findVarHandle(OutboundQueue.class, "foreignEnqueued", long.class);
             DEQUEUED = l.findVarHandle(OutboundQueue.class, "dequeued", long.class);
-            FOREIGN = l.findVarHandle(OutboundQueue.class, "foreign", Queue.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -103,7 +102,8 @@ final class OutboundQueue {
     private long foreignEnqueued;
     /** Bytes ever written or dropped; written by the loop only. */
     private long dequeued;
-    private volatile Queue<ByteBuf> foreign;
+    /** Other threads' sends not yet taken in by the loop; null while there are none. Written under the lock. */
+    private volatile ArrayDeque<ByteBuf> foreign;
 
     OutboundQueue(int foreignCapacity, SendBudget budget, ByteBufAllocator alloc) {
         this.foreignCapacity = foreignCapacity;
@@ -182,22 +182,24 @@ final class OutboundQueue {
 
     /** Any thread but the loop; the queue takes ownership on true. False when the queue is full. */
     boolean offerFromOtherThread(ByteBuf message) {
-        Queue<ByteBuf> q = foreign;
-        if (q == null) {
-            // Grown in chunks up to the bound: a fixed array of 4096 slots cost 16 KiB per stream, 64 MiB
-            // for the 4000 mostly idle streams of a node with 1000 chains x 4 sessions per peer.
-            Queue<ByteBuf> created = foreignCapacity <= FOREIGN_CHUNK
-                    ? PlatformDependent.newFixedMpscQueue(foreignCapacity)
-                    : PlatformDependent.newMpscQueue(FOREIGN_CHUNK, foreignCapacity);
-            q = FOREIGN.compareAndSet(this, null, created) ? created : foreign;
-        }
         int length = message.readableBytes();
-        FOREIGN_ENQUEUED.getAndAdd(this, (long) length);
-        if (!q.offer(message)) {
-            FOREIGN_ENQUEUED.getAndAdd(this, (long) -length);
-            return false;
+        synchronized (this) {
+            ArrayDeque<ByteBuf> q = foreign;
+            if (q == null) {
+                q = new ArrayDeque<>(Math.min(FOREIGN_INITIAL, foreignCapacity));
+            } else if (q.size() >= foreignCapacity) {
+                return false;
+            }
+            q.add(message);
+            FOREIGN_ENQUEUED.getAndAdd(this, (long) length);
+            foreign = q;
         }
         return true;
+    }
+
+    /** Whether other threads' sends wait for the loop (and so a deque for them exists); any thread. */
+    boolean holdsForeign() {
+        return foreign != null;
     }
 
     /** Loop only: whether a message is in progress (some of it may already be written). */
@@ -342,8 +344,7 @@ final class OutboundQueue {
 
     /** Loop only: whether nothing follows the message in progress. */
     boolean isEmptyAfterCurrent() {
-        Queue<ByteBuf> q = foreign;
-        if (q != null && !q.isEmpty()) {
+        if (foreign != null) {
             return false;
         }
         if (current != null && currentIsChunk) {
@@ -358,11 +359,7 @@ final class OutboundQueue {
     }
 
     boolean isEmpty() {
-        if (current != null) {
-            return false;
-        }
-        Queue<ByteBuf> q = foreign;
-        if (q != null && !q.isEmpty()) {
+        if (current != null || foreign != null) {
             return false;
         }
         return entriesExhausted();
@@ -416,13 +413,18 @@ final class OutboundQueue {
     }
 
     private void drainForeign() {
-        Queue<ByteBuf> q = foreign;
-        if (q != null) {
-            ByteBuf m;
-            while ((m = q.poll()) != null) {
-                entries.add(m);
-                count(m.readableBytes());
-            }
+        if (foreign == null) {
+            return;
+        }
+        ArrayDeque<ByteBuf> q;
+        synchronized (this) {
+            q = foreign;
+            foreign = null;
+        }
+        ByteBuf m;
+        while ((m = q.poll()) != null) {
+            entries.add(m);
+            count(m.readableBytes());
         }
     }
 }

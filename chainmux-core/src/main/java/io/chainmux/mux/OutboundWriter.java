@@ -99,6 +99,36 @@ final class OutboundWriter {
         }
     }
 
+    /**
+     * The send fast path: frames a small message from the event loop straight into the batch, one
+     * copy, when nothing could have to go first: the stream has nothing queued, no stream waits in
+     * the schedule (so the scheduler has no order to keep), the stream's and the connection's window
+     * cover the message, and the channel takes it within its write budget. Otherwise the message is
+     * queued and the write pass decides. Does not touch the caller's reference or indices.
+     *
+     * @return true when the message was framed (a pass to flush it is requested)
+     */
+    boolean tryWriteNow(MuxStream s, ByteBuf message, int length) {
+        DeficitRoundRobinScheduler<MuxStream> sched = scheduler;
+        if (length > COPY_THRESHOLD || sched == null || sched.hasActive() || s.node.active || s.id() == 0
+                || session.isHardClosing() || length > peer.maxFrameSize()
+                || length + 1L > flow.window(s) || !s.outbound.isEmpty()) {
+            return false;
+        }
+        StreamState state = s.state();
+        if (state == StreamState.NEW || state == StreamState.PENDING_ACCEPT
+                || pendingBytes() + WireFormat.HEADER_LENGTH + length > ctx.channel().bytesBeforeUnwritable()) {
+            return false;
+        }
+        dataHeader(room(WireFormat.HEADER_LENGTH + length), s.id(), WireFormat.FLAG_END_MESSAGE, length);
+        batch.writeBytes(message, message.readerIndex(), length);
+        flow.charge(s, length + 1);
+        stats.bytesOut += length;
+        stats.messagesOut++;
+        requestWrite();
+        return true;
+    }
+
     /** Whether a stream waits in the schedule. */
     boolean hasActive() {
         return scheduler != null && scheduler.hasActive();

@@ -36,6 +36,8 @@ import java.util.ArrayDeque;
  * {@link #onConsumed} through {@link MuxStream}'s wake-up task.
  */
 final class ReceiveFlowControl {
+    /** Connection credit owed that goes back at once: 13 bytes of WINDOW_UPDATE per 64 KiB read. */
+    static final int CONNECTION_RETURN_BYTES = 64 * 1024;
     private final MuxSession session;
     private final MuxConfig config;
     private final ReceiveBudget budget;
@@ -225,9 +227,16 @@ final class ReceiveFlowControl {
         }
     }
 
-    /** Returns connection credit; WINDOW_UPDATE on stream 0 once a quarter of the window is owed. */
+    /**
+     * Returns connection credit; WINDOW_UPDATE on stream 0 once {@link #CONNECTION_RETURN_BYTES} (or
+     * a quarter of the window, if less) is owed. The sender steers the bytes it lets into the path by
+     * this credit ({@link PipeBudget}), so it comes back in small steps, not per quarter window.
+     */
     private void returnConnectionCredit(long charge) {
-        if (charge <= 0 || session.isHardClosing() || !connectionWindow.addPending(charge)) {
+        if (charge <= 0 || session.isHardClosing()) {
+            return;
+        }
+        if (!connectionWindow.addPending(charge) && connectionWindow.pending() < CONNECTION_RETURN_BYTES) {
             return;
         }
         long growthCap = config.autotuneWindows()

@@ -39,6 +39,8 @@ final class SendFlowControl {
      * flowing stream beyond the session buffer.
      */
     static final int FLOWING_ALLOWANCE = 64 * 1024;
+    /** Room in the pipe below which the writer waits for credit (a default-size frame). */
+    static final int PIPE_SLACK = 16 * 1024;
 
     private final MuxSession session;
     private final MuxStats stats;
@@ -53,6 +55,8 @@ final class SendFlowControl {
     private final Set<MuxStream> parked = new LinkedHashSet<>();
 
     private long connectionWindow;
+    /** Bytes the peer has not read yet, bounded to what the path needs (see {@link PipeBudget}). */
+    private final PipeBudget pipe = new PipeBudget();
     /** The last write pass stopped because the connection window could not carry the next frame. */
     private boolean connectionBlocked;
 
@@ -88,18 +92,35 @@ final class SendFlowControl {
 
     /** Whether another pass could send more: it did not stop on the connection window. */
     boolean mayContinue() {
-        return !connectionBlocked && connectionWindow > 0;
+        return !connectionBlocked && connectionRoom() > 0;
     }
 
     /** Bytes {@code s} may send now (length + 1 per message end). */
     long window(MuxStream s) {
-        return Math.min(s.sendWindow, connectionWindow);
+        return Math.min(s.sendWindow, connectionRoom());
+    }
+
+    /**
+     * What the connection may send now: its window, within the pipe budget. A pipe with less than
+     * {@link #PIPE_SLACK} of room counts as full, so the writer waits for the next credit instead of
+     * cutting slivers off the next frame.
+     */
+    private long connectionRoom() {
+        long pipeRoom = pipe.room();
+        return Math.min(connectionWindow, pipeRoom < PIPE_SLACK ? 0 : pipeRoom);
+    }
+
+    PipeBudget pipe() {
+        return pipe;
     }
 
     /** Charges a written frame (or run) to the stream's and the connection's window. */
     void charge(MuxStream s, int charge) {
         s.sendWindow -= charge;
         connectionWindow -= charge;
+        if (pipe.sent(charge)) {
+            pipe.startSample(session.now());
+        }
     }
 
     /**
@@ -109,7 +130,7 @@ final class SendFlowControl {
      *         {@link WriteScheduler#IDLE} (the stream waits for its own WINDOW_UPDATE)
      */
     int stalled(MuxStream s) {
-        if (connectionWindow <= s.sendWindow) {
+        if (connectionRoom() <= s.sendWindow) {
             stats.connectionWindowStalls++;
             connectionBlocked = true;
             return WriteScheduler.BLOCKED;
@@ -127,6 +148,7 @@ final class SendFlowControl {
 
     void connectionWindowUpdate(int increment) {
         connectionWindow += increment;
+        pipe.returned(increment, session.now());
         if (connectionWindow > WireFormat.MAX_WINDOW) {
             throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
         }

@@ -1,6 +1,7 @@
 package io.chainmux.mux;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
@@ -194,6 +195,60 @@ class LoopbackMuxTest {
             assertThat(echo.failures).isEmpty();
             assertThat(pair.client.stats().messagesIn()).isEqualTo((long) streams * messages);
             assertThat(pair.server.stats().messagesIn()).isEqualTo((long) streams * messages);
+        }
+    }
+
+    /**
+     * Sends from another thread wait in a bounded per-stream deque until the loop takes them in: the
+     * bound refuses the next send, order holds, and once taken in the stream keeps no structure for
+     * them (an idle stream costs no queue for other threads).
+     */
+    @Test
+    void sendsFromAnotherThreadAreBoundedKeepTheirOrderAndLeaveNothingBehind() throws Exception {
+        int bound = 4;
+        MuxConfig config = MuxConfig.builder().maxQueuedMessagesPerStream(bound).build();
+        EchoServer echo = new EchoServer();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(1);
+        try (LoopbackMux pair = LoopbackMux.start(config, echo, s -> s.refuse(
+                io.chainmux.wire.ErrorCode.REFUSED_UNKNOWN_NETWORK, null))) {
+            Verifier v = new Verifier(0, 2 * bound, done, failures);
+            MuxStream stream = pair.client.openStream("chain-0/test/1", 4 * 1024 * 1024, 1, v);
+            EventLoop loop = pair.client.channel().eventLoop();
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            loop.execute(() -> { // the loop takes nothing in while held
+                held.countDown();
+                try {
+                    release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(held.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            for (int seq = 0; seq < bound; seq++) {
+                assertThat(stream.trySend(TestMessages.buffer(0, seq))).as("send %d", seq).isTrue();
+            }
+            ByteBuf refused = TestMessages.buffer(0, bound);
+            assertThat(stream.trySend(refused)).as("beyond the bound of other threads' sends").isFalse();
+            refused.release();
+            release.countDown();
+            for (int seq = bound; seq < 2 * bound; seq++) {
+                ByteBuf m = TestMessages.buffer(0, seq);
+                int attempts = 0;
+                while (!stream.trySend(m)) {
+                    if (++attempts > 1000 || !v.writable.tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                        m.release();
+                        throw new AssertionError("never writable again");
+                    }
+                }
+            }
+            stream.close();
+            assertThat(done.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("all echoes back").isTrue();
+            assertThat(failures).isEmpty();
+            assertThat(v.nextSeq).isEqualTo(2 * bound);
+            assertThat(loop.submit(() -> stream.outbound.holdsForeign()).get(WAIT_SECONDS, TimeUnit.SECONDS))
+                    .as("nothing kept for other threads' sends once taken in").isFalse();
         }
     }
 

@@ -243,7 +243,10 @@ class MuxSessionTest {
         for (int i = 0; i < 9; i++) {
             peer.data(2, WireFormat.FLAG_END_MESSAGE, chunk);
         }
-        peer.expectNothing(); // 144,009 bytes received, nothing consumed: no credit back
+        // Connection credit returns on receipt, in 64 KiB steps (the sender steers its pipe by it);
+        // the stream's credit waits for the application: 144,009 bytes received, nothing consumed.
+        assertThat(peer.expect(FrameType.WINDOW_UPDATE, 0).value()).isEqualTo(5 * 16_001);
+        peer.expectNothing();
         MuxStream s = app.opened.get(0);
         for (int i = 0; i < 4; i++) {
             s.consumed(16_000);
@@ -750,22 +753,63 @@ class MuxSessionTest {
         peer.settings(new Settings(16384, 2 * 301, 1 << 24, 10, 1 << 24)); // two messages of 300
         peer.expect(FrameType.PING);
         MuxStream s = peer.session.openStream("n", 100, 1, app);
-        for (int i = 0; i < 4; i++) {
+        peer.expect(FrameType.OPEN);
+        for (int i = 0; i < 2; i++) { // the window covers them and nothing is queued: framed at once
+            assertThat(s.trySend(Unpooled.wrappedBuffer(new byte[300]))).isTrue();
+        }
+        assertThat(s.queuedBytes()).isZero();
+        for (int i = 0; i < 4; i++) { // the window is used up: they wait in the stream's buffer
             assertThat(s.trySend(Unpooled.wrappedBuffer(new byte[300]))).isTrue();
         }
         var refused = Unpooled.wrappedBuffer(new byte[300]);
         assertThat(s.trySend(refused)).isFalse();
         refused.release();
-        peer.expect(FrameType.OPEN);
         peer.expect(FrameType.DATA);
         peer.expect(FrameType.DATA);
-        assertThat(s.queuedBytes()).isEqualTo(600);
-        assertThat(app.writable).as("600 of 1000 queued: above half").isEmpty();
-        assertThat(s.isWritable()).isFalse();
+        assertThat(s.queuedBytes()).isEqualTo(1200);
         peer.windowUpdate(1, 301);
+        peer.expect(FrameType.DATA);
+        assertThat(s.queuedBytes()).isEqualTo(900);
+        assertThat(app.writable).as("900 of 1000 queued: above half").isEmpty();
+        assertThat(s.isWritable()).isFalse();
+        peer.windowUpdate(1, 2 * 301);
+        peer.expect(FrameType.DATA);
         peer.expect(FrameType.DATA);
         assertThat(app.writable).containsExactly(s);
         assertThat(s.isWritable()).isTrue();
+    }
+
+    @Test
+    void aSmallMessageWithCreditAndNothingQueuedIsFramedAtOnceAndOrderHolds() {
+        peer = new ScriptedPeer(MuxConfig.builder().build(), true, app);
+        peer.expect(FrameType.SETTINGS);
+        peer.settings(new Settings(16384, 2 * 4, 1 << 24, 10, 1 << 24)); // a window for two 3-byte messages
+        peer.expect(FrameType.PING);
+        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        peer.expect(FrameType.OPEN);
+        ByteBuf reused = Unpooled.buffer(3);
+        for (String text : List.of("one", "two", "six", "ten")) {
+            reused.clear().writeBytes(text.getBytes(StandardCharsets.US_ASCII));
+            assertThat(s.trySendCopy(reused)).isTrue();
+            assertThat(reused.readerIndex()).as("the caller's indices stay").isZero();
+        }
+        ByteBuf owned = Unpooled.wrappedBuffer("end".getBytes(StandardCharsets.US_ASCII));
+        assertThat(s.trySend(owned)).isTrue();
+        assertThat(s.queuedBytes()).as("two framed at once, three queued behind the window").isEqualTo(9);
+        assertThat(owned.refCnt()).as("a small owned message is copied when queued").isZero();
+        peer.windowUpdate(1, 3 * 4);
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            sent.add(new String(peer.expect(FrameType.DATA).payload(), StandardCharsets.US_ASCII));
+        }
+        assertThat(sent).containsExactly("one", "two", "six", "ten", "end");
+        ByteBuf direct = Unpooled.wrappedBuffer("now".getBytes(StandardCharsets.US_ASCII));
+        peer.windowUpdate(1, 4);
+        assertThat(s.trySend(direct)).isTrue();
+        assertThat(direct.refCnt()).as("the stream released the owned message").isZero();
+        assertThat(s.queuedBytes()).as("framed at once").isZero();
+        assertThat(peer.expect(FrameType.DATA).payload()).asString(StandardCharsets.US_ASCII).isEqualTo("now");
+        reused.release();
     }
 
     @Test

@@ -46,6 +46,12 @@ public final class GrpcContender implements Contender {
     private static final int DEFAULT_ON_READY_THRESHOLD = 32 * 1024;
     private static final String SERVICE = "chainmux.bench.Bench";
 
+    /** gRPC runs calls on its executor threads as well as on the event loops: their CPU is not counted. */
+    @Override
+    public boolean cpuOnEventLoops() {
+        return false;
+    }
+
     static final MethodDescriptor<byte[], byte[]> METHOD = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
             .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Stream"))

@@ -1,0 +1,105 @@
+package io.chainmux.mux;
+
+/**
+ * How many bytes the sender lets into the path ahead of the peer's reads. Connection credit returns
+ * on receipt, so bytes sent minus connection credit returned are the bytes the peer has not read
+ * yet: in our socket buffer, on the path, or in its socket buffer. Unbounded, they grow to the
+ * stream window (16 MiB), all in TCP's first-in-first-out buffers below the scheduler, and a 1 KiB
+ * message of one chain waits behind megabytes of another chain's bulk whatever the weights say.
+ *
+ * <p>The bound follows the path, as BBR's in-flight cap does: {@code 2 x delivery rate x minimum
+ * round trip}, both measured from the returned credit (a sample runs from a send until the credit
+ * for it is back; the minimum is kept for {@link #MIN_RTT_WINDOW_NANOS}, the highest rate for
+ * {@link #RATE_WINDOW_NANOS}). Half of it is slack, so a long path still gets its bandwidth-delay
+ * product in flight, and the backlog waits above TCP, where the scheduler orders it.
+ *
+ * <p>Liveness whatever the peer's credit policy: the budget is never below {@value #MIN_BUDGET}
+ * bytes nor below {@value #STEP_FACTOR} times the largest credit step the peer has returned (a
+ * peer that returns credit only once a quarter of its window is owed, say, is never held below the
+ * point where it would return some), and it is unbounded until the first sample completes.
+ *
+ * <p>Event-loop confined.
+ */
+final class PipeBudget {
+    /** The least the budget allows: on loopback the measured product is tiny and 1 MiB keeps both cores busy. */
+    static final long MIN_BUDGET = 1L << 20;
+    /** The budget is at least this many times the peer's largest credit step (see the class comment). */
+    static final int STEP_FACTOR = 4;
+    static final long MIN_RTT_WINDOW_NANOS = 10_000_000_000L;
+    static final long RATE_WINDOW_NANOS = 1_000_000_000L;
+
+    private long unread;
+    private long sent;
+    private long returned;
+    /** The largest credit update that returned bytes only (no window growth in it). */
+    private long maxStep;
+    /** The sent count a round-trip sample waits for, or -1 when none runs. */
+    private long sampleEnd = -1;
+    private long sampleStart;
+    private long returnedAtSampleStart;
+    private long minRtt = Long.MAX_VALUE;
+    private long minRttStamp;
+    /** Bytes per nanosecond. */
+    private double maxRate;
+    private long rateStamp;
+    private long budget = Long.MAX_VALUE;
+
+    /**
+     * {@code bytes} went out (charged to the connection window).
+     *
+     * @return true when no round-trip sample runs: call {@link #startSample} with the time
+     */
+    boolean sent(long bytes) {
+        unread += bytes;
+        sent += bytes;
+        return sampleEnd < 0;
+    }
+
+    /** Starts a round-trip sample that ends once everything sent so far is returned. */
+    void startSample(long nowNanos) {
+        sampleEnd = sent;
+        sampleStart = nowNanos;
+        returnedAtSampleStart = returned;
+    }
+
+    /** The peer returned {@code credit} of connection window: what it read, plus any window growth. */
+    void returned(long credit, long nowNanos) {
+        if (credit <= unread) {
+            maxStep = Math.max(maxStep, credit); // an update with growth in it says nothing of the step
+        }
+        long read = Math.min(credit, unread);
+        unread -= read;
+        returned += read;
+        if (sampleEnd >= 0 && returned >= sampleEnd) {
+            long rtt = Math.max(1, nowNanos - sampleStart);
+            if (rtt <= minRtt || nowNanos - minRttStamp > MIN_RTT_WINDOW_NANOS) {
+                minRtt = rtt;
+                minRttStamp = nowNanos;
+            }
+            double rate = (double) (returned - returnedAtSampleStart) / rtt;
+            if (rate >= maxRate || nowNanos - rateStamp > RATE_WINDOW_NANOS) {
+                maxRate = rate;
+                rateStamp = nowNanos;
+            }
+            sampleEnd = -1;
+        }
+        if (minRtt != Long.MAX_VALUE) {
+            double product = Math.min(Long.MAX_VALUE / 4.0, 2 * maxRate * minRtt);
+            budget = Math.max(Math.max(MIN_BUDGET, STEP_FACTOR * maxStep), (long) product);
+        }
+    }
+
+    /** Bytes that may still go out now; zero or less when the pipe is full. */
+    long room() {
+        return budget - unread;
+    }
+
+    /** Sent and not yet returned: the bytes the peer has not read. */
+    long unread() {
+        return unread;
+    }
+
+    long budget() {
+        return budget;
+    }
+}
