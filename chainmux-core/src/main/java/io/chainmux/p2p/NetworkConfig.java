@@ -38,7 +38,11 @@ import java.time.Duration;
  * @param sharingMaxFailures     connected peers with more successive failures are not preferred
  * @param sharingPeerCap         0: explore like chainweb (a share 1 - sharingProbability of picks ignores
  *                               connected peers). n > 0: explore only while this node is connected to fewer
- *                               than n peers, so distinct peers stop growing with the number of networks
+ *                               than n peers, so distinct peers stop growing with the number of networks.
+ *                               Default {@link #SHARING_PEER_CAP_PER_DEGREE} x targetDegree (16 at degree 8):
+ *                               chainweb's bias alone lets a node running hundreds of chains connect to
+ *                               hundreds of peers (the simulation in PERFORMANCE.md); a node with fewer
+ *                               peers than the cap behaves exactly like chainweb
  * @param backoffBase            after n successive failures a peer is retried after
  *                               min(backoffMax, backoffBase x 2^(n-1)); busy refusals wait backoffBase
  * @param backoffMax             cap of that backoff
@@ -59,6 +63,8 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, int maxInb
     private static final ConfigChecks CHECK = new ConfigChecks("NetworkConfig");
 
     public static final int MAX_DEGREE = 30;
+    /** The default {@code sharingPeerCap} is this many times the network's {@code targetDegree}. */
+    public static final int SHARING_PEER_CAP_PER_DEGREE = 2;
     public static final Duration MAX_SESSION_TIMEOUT = Duration.ofSeconds(900);
 
     public NetworkConfig {
@@ -105,7 +111,8 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, int maxInb
                 .firstRequestTimeout(firstRequestTimeout)
                 .sessionTimeout(sessionTimeout).timeoutJitter(timeoutJitter).timeoutIsSuccess(timeoutIsSuccess)
                 .restartDelay(restartDelay).requestInterval(requestInterval).sharingAware(sharingAware)
-                .sharingProbability(sharingProbability).sharingMaxFailures(sharingMaxFailures).sharingPeerCap(sharingPeerCap)
+                .sharingProbability(sharingProbability).sharingMaxFailures(sharingMaxFailures)
+                .sharingPeerCap(sharingPeerCap == SHARING_PEER_CAP_PER_DEGREE * targetDegree ? -1 : sharingPeerCap)
                 .backoffBase(backoffBase).backoffMax(backoffMax).busyAlternatives(busyAlternatives)
                 .maxMessageSize(maxMessageSize).dispatch(dispatch);
     }
@@ -141,7 +148,8 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, int maxInb
         private boolean sharingAware = true;
         private double sharingProbability = 0.95;
         private int sharingMaxFailures = 1;
-        private int sharingPeerCap = 0;
+        /** -1: {@link #SHARING_PEER_CAP_PER_DEGREE} x targetDegree, whatever the degree is set to. */
+        private int sharingPeerCap = -1;
         private Duration backoffBase = Duration.ofSeconds(2);
         private Duration backoffMax = Duration.ofMinutes(5);
         private int busyAlternatives = 5;
@@ -163,6 +171,7 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, int maxInb
         public Builder sharingAware(boolean v) { sharingAware = v; return this; }
         public Builder sharingProbability(double v) { sharingProbability = v; return this; }
         public Builder sharingMaxFailures(int v) { sharingMaxFailures = v; return this; }
+        /** An explicit cap (0: none, like chainweb); -1 (the default) follows the degree (a copy of a default keeps following). */
         public Builder sharingPeerCap(int v) { sharingPeerCap = v; return this; }
         public Builder backoffBase(Duration v) { backoffBase = v; return this; }
         public Builder backoffMax(Duration v) { backoffMax = v; return this; }
@@ -173,7 +182,8 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, int maxInb
         public NetworkConfig build() {
             return new NetworkConfig(targetDegree, maxInboundSessions, maxInboundPerPeer, maxInboundPerAddress,
                     firstRequestTimeout, sessionTimeout, timeoutJitter, timeoutIsSuccess,
-                    restartDelay, requestInterval, sharingAware, sharingProbability, sharingMaxFailures, sharingPeerCap, backoffBase,
+                    restartDelay, requestInterval, sharingAware, sharingProbability, sharingMaxFailures,
+                    sharingPeerCap == -1 ? SHARING_PEER_CAP_PER_DEGREE * targetDegree : sharingPeerCap, backoffBase,
                     backoffMax, busyAlternatives, maxMessageSize, dispatch);
         }
     }

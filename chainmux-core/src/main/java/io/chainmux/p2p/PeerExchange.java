@@ -31,7 +31,9 @@ import java.util.function.Supplier;
  *
  * The responder answers at most {@code min(limit, pageSize)} peers from {@code offset} of its list (peers
  * with at most one successive failure, without the requester, in an order salted per node so nodes
- * list peers differently); it serves at most {@code maxPeers / pageSize + 1} requests per session and
+ * list peers differently). The list starts at a point keyed by the requester ({@link #rotation}), so
+ * the many new nodes a seed answers learn different peers rather than all the same first ones (which
+ * would then fill up and refuse them); it serves at most {@code maxPeers / pageSize + 1} requests per session and
  * ends when the requester closes. The requester's own address (its {@code peer-id@host:port}) lets
  * the responder dial it back; an address carrying another peer id is a misbehaviour. The requester
  * stops after a short page, after {@code maxPeers} peers or {@code maxNewPeers} new ones; it skips
@@ -189,14 +191,32 @@ public final class PeerExchange {
             int c = Integer.compare(a.id().hashCode() ^ salt, b.id().hashCode() ^ salt);
             return c != 0 ? c : a.id().compareTo(b.id());
         });
+        int start = rotation(requester, salt, list.size());
         StringBuilder sb = new StringBuilder();
         for (int i = offset; i < list.size() && i < (long) offset + limit; i++) {
             if (sb.length() > 0) {
                 sb.append('\n');
             }
-            sb.append(list.get(i).address());
+            sb.append(list.get((start + i) % list.size()).address());
         }
         return sb.toString();
+    }
+
+    /**
+     * Where a responder salted {@code salt} starts its list of {@code size} peers for {@code requester}:
+     * the same point on every page of one exchange (so paging walks the list once), a different one for
+     * each requester. A requester choosing its id only chooses which honest entries it reads first.
+     * Public for the benchmark module's simulator, which models the exchange with it.
+     */
+    public static int rotation(PeerId requester, int salt, int size) {
+        if (size <= 0) {
+            return 0;
+        }
+        long h = (requester.hashCode() * 0x9E3779B97F4A7C15L) ^ ((long) salt << 32 | (salt & 0xffffffffL));
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 29;
+        return (int) Math.floorMod(h, (long) size);
     }
 
     private static List<String> lines(ByteBuf m) {

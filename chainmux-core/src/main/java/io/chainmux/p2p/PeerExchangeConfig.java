@@ -35,7 +35,9 @@ public record PeerExchangeConfig(int pageSize, int maxPeers, int maxNewPeers, Ne
     public static PeerExchangeConfig defaults() {
         return new PeerExchangeConfig(64, 512, 32, NetworkConfig.builder().targetDegree(2).maxInboundSessions(64)
                 .sessionTimeout(Duration.ofSeconds(10)).timeoutIsSuccess(false).restartDelay(Duration.ofSeconds(30))
-                .maxMessageSize(64 * 1024).build());
+                .maxMessageSize(64 * 1024)
+                .sharingPeerCap(0) // keeps exploring: its brief sessions are how a node meets peers beyond its neighbours
+                .build());
     }
 
     public PeerExchangeConfig withNetwork(NetworkConfig n) {

@@ -45,6 +45,19 @@ class ConfigAndFormatsTest {
     }
 
     @Test
+    void theSharingPeerCapFollowsTheDegreeUnlessSet() {
+        assertThat(NetworkConfig.defaults().sharingPeerCap()).isEqualTo(16);
+        assertThat(NetworkConfig.builder().targetDegree(10).build().sharingPeerCap()).isEqualTo(20);
+        assertThat(NetworkConfig.defaults().toBuilder().targetDegree(4).build().sharingPeerCap())
+                .as("a copy of the default keeps following the degree").isEqualTo(8);
+        assertThat(NetworkConfig.builder().sharingPeerCap(24).targetDegree(4).build().sharingPeerCap()).isEqualTo(24);
+        assertThat(NetworkConfig.builder().sharingPeerCap(0).build().toBuilder().targetDegree(4).build()
+                .sharingPeerCap()).as("0: chainweb's bias alone, kept").isZero();
+        assertThat(PeerExchangeConfig.defaults().network().sharingPeerCap()).as("peer exchange keeps exploring").isZero();
+        assertThatThrownBy(() -> NetworkConfig.builder().sharingPeerCap(-2).build()).hasMessageContaining("sharingPeerCap");
+    }
+
+    @Test
     void busyDetailRoundTripsWithinTheResetLimit() {
         List<PeerAddress> peers = new ArrayList<>();
         for (int i = 0; i < 20; i++) {

@@ -1,21 +1,25 @@
 package io.chainmux.bench.sim;
 
+import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.p2p.PeerExchange;
 import io.chainmux.p2p.PeerExchangeConfig;
 
 import java.util.Arrays;
 import java.util.Random;
+import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 
 /**
  * What each node knows when it learns peers by peer exchange rather than from a full membership list:
  * a model of the exchange with the node's own limits ({@link PeerExchangeConfig#defaults()}). A new
  * node knows the bootstrap seeds; each exchange asks two known peers, each of which learns the asker
- * and answers its list from the start, in an order salted per responder; the asker reads at most
+ * and answers its list (without the asker, in an order salted per responder) from the point the node's
+ * own {@link PeerExchange#rotation} gives for that asker, wrapping around; the asker reads at most
  * {@code maxPeers} entries and keeps at most {@code maxNewPeers} unknown ones. Busy refusals name up to
  * {@code busyAlternatives} peers, which are learned too. Departed peers stay known (the node finds out
  * when a dial fails).
  *
- * <p>Each view is kept sorted by the owner's salted order, so answering is a prefix scan.
+ * <p>Each view is kept sorted by the owner's salted order, so answering is a scan from one point.
  */
 final class ExchangeViews {
     static final int SEEDS = 3;
@@ -27,8 +31,10 @@ final class ExchangeViews {
     private final int[] length;
     private final long[][] knows;
     private final int[] salt;
+    private final IntFunction<PeerId> ids;
 
-    ExchangeViews(int capacity, PeerExchangeConfig config, long seed) {
+    ExchangeViews(int capacity, PeerExchangeConfig config, long seed, IntFunction<PeerId> ids) {
+        this.ids = ids;
         this.maxPeers = config.maxPeers();
         this.maxNewPeers = config.maxNewPeers();
         this.view = new int[capacity][];
@@ -80,17 +86,18 @@ final class ExchangeViews {
             first = m;
             asked++;
             learn(m, node);
-            int read = 0;
-            int fresh = 0;
             int[] list = view[m];
             int len = length[m];
-            for (int i = 0; i < len && read < maxPeers && fresh < maxNewPeers; i++) {
-                int p = list[i];
-                if (p == node) {
-                    continue; // the responder leaves out the requester
-                }
-                read++;
-                if (learn(node, p)) {
+            int self = 0; // the responder's list leaves out the requester (it knows it: learned above)
+            while (self < len && list[self] != node) {
+                self++;
+            }
+            int size = self < len ? len - 1 : len;
+            int start = PeerExchange.rotation(ids.apply(node), salt[m], size);
+            int fresh = 0;
+            for (int i = 0; i < size && i < maxPeers && fresh < maxNewPeers; i++) {
+                int k = (start + i) % size;
+                if (learn(node, list[k < self ? k : k + 1])) {
                     fresh++;
                 }
             }

@@ -13,9 +13,9 @@ import java.util.Locale;
  */
 record SimRule(String name, NetworkConfig config) {
     /**
-     * Parses a rule: {@code independent} (no preference for connected peers), {@code sharing} (the
-     * node's default: prefer connected peers on 95 % of picks), {@code capN} (sharing, and stop
-     * exploring once connected to N peers), {@code sharing-pX} (prefer connected peers on a share X of picks).
+     * Parses a rule: {@code independent} (no preference for connected peers), {@code sharing} (chainweb's
+     * bias alone: prefer connected peers on 95 % of picks), {@code capN} (sharing, and stop
+     * exploring once connected to N peers; the node's default is cap 2 x degree), {@code sharing-pX} (prefer connected peers on a share X of picks).
      */
     static SimRule parse(String text, int degree) {
         String s = text.trim().toLowerCase(Locale.ROOT);
@@ -24,14 +24,14 @@ record SimRule(String name, NetworkConfig config) {
             return new SimRule(s, b.sharingAware(false).build());
         }
         if (s.equals("sharing")) {
-            return new SimRule(s, b.build());
+            return new SimRule(s, b.sharingPeerCap(0).build());
         }
         try {
             if (s.startsWith("cap")) {
                 return new SimRule(s, b.sharingPeerCap(Integer.parseInt(s.substring(3))).build());
             }
             if (s.startsWith("sharing-p")) {
-                return new SimRule(s, b.sharingProbability(Double.parseDouble(s.substring(9))).build());
+                return new SimRule(s, b.sharingPeerCap(0).sharingProbability(Double.parseDouble(s.substring(9))).build());
             }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad rule '" + text + "': " + e.getMessage(), e);

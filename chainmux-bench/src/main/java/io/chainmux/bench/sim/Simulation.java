@@ -118,7 +118,8 @@ final class Simulation {
             info[i] = new PeerInfo(id, a, Set.of(), Set.of(), 0, 0, 0, 0, PeerDb.INITIAL_SCORE, false, 0);
             index.put(id, i);
         }
-        this.views = p.fullView() ? null : new ExchangeViews(capacity, PeerExchangeConfig.defaults(), p.seed());
+        this.views = p.fullView() ? null : new ExchangeViews(capacity, PeerExchangeConfig.defaults(), p.seed(),
+                n -> info[n].id());
         this.busyAlternatives = p.rule().config().busyAlternatives();
     }
 

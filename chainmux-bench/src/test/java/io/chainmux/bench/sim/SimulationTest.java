@@ -93,6 +93,7 @@ class SimulationTest {
     @Test
     void rulesParseOrSayWhatIsExpected() {
         assertThat(SimRule.parse("cap16", 8).config().sharingPeerCap()).isEqualTo(16);
+        assertThat(SimRule.parse("sharing", 8).config().sharingPeerCap()).as("chainweb's bias alone").isZero();
         assertThat(SimRule.parse("independent", 8).config().sharingAware()).isFalse();
         assertThat(SimRule.parse("sharing-p0.99", 8).config().sharingProbability()).isEqualTo(0.99);
         assertThatThrownBy(() -> SimRule.parse("nearest", 8)).hasMessageContaining("expected independent");
