@@ -1,0 +1,169 @@
+package io.chainmux.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chainmux.bench.Report;
+import io.chainmux.bench.Scenario;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.w3c.dom.NodeList;
+import picocli.CommandLine;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The {@code bench} commands, as {@code bin/chainmux bench ...} runs them (chainmux-bench.jar, {@link BenchMain}). */
+class BenchCommandsTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(CommandLine cl, String... args) {
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "--seconds=-1", "--seconds=0", "--warmup-seconds=-0.5", "--seconds=NaN", "--rounds=0",
+            "--rounds=-3", "--rounds=x", "--contenders=raw-tcp,nope", "--contenders=raw-tcp,raw-tcp",
+            "--path-delay-ms=-1", "--path-delay-ms=NaN", "--path-delay-ms=10001", "--no-such-option"})
+    void badOptionValuesExitNonZero(String bad) {
+        assertThat(run(BenchMain.newCommandLine(), "bench", "compare", bad)).isNotZero();
+    }
+
+    @Test
+    void badValuesGiveOneLineErrors() {
+        int code = run(BenchMain.newCommandLine(), "bench", "compare", "--contenders", "raw-tcp,nope");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().lines()).hasSize(1)
+                .first().asString()
+                .startsWith("error: unknown contender 'nope'; known: raw-tcp, tcp-per-stream, http2, grpc");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void aContenderThatCannotRunOverADelayedPathIsNamed() {
+        assertThat(run(BenchMain.newCommandLine(), "bench", "compare", "--contenders", "chainmux,raw-tcp",
+                "--path-delay-ms", "5")).isEqualTo(2);
+        assertThat(err.toString().lines()).singleElement().asString()
+                .contains("raw-tcp cannot run over a delayed path");
+    }
+
+    @Test
+    void negativeSecondsGiveOneLineError() {
+        assertThat(run(BenchMain.newCommandLine(), "bench", "compare", "--seconds", "-1")).isEqualTo(2);
+        assertThat(err.toString().lines()).singleElement().asString()
+                .contains("--seconds must be > 0");
+    }
+
+    @Test
+    void missingSubcommandIsAnError() {
+        assertThat(run(BenchMain.newCommandLine())).isEqualTo(2);
+        assertThat(run(BenchMain.newCommandLine(), "bench")).isEqualTo(2);
+    }
+
+    @Test
+    void helpOfEveryCommandListsEveryOption() {
+        assertThat(run(BenchMain.newCommandLine(), "--help")).isZero();
+        assertThat(out.toString()).contains("bench", "--help", "--version");
+        out.getBuffer().setLength(0);
+        assertThat(run(BenchMain.newCommandLine(), "bench", "--help")).isZero();
+        assertThat(out.toString()).contains("compare", "--help", "--version");
+        out.getBuffer().setLength(0);
+        assertThat(run(BenchMain.newCommandLine(), "bench", "compare", "--help")).isZero();
+        assertThat(out.toString()).contains("--warmup-seconds", "--seconds", "--rounds", "--contenders", "--json",
+                "--chart", "--help", "--version", "raw-tcp, tcp-per-stream, http2, grpc");
+        for (String command : new String[] {"mux", "endpoint"}) {
+            out.getBuffer().setLength(0);
+            assertThat(run(BenchMain.newCommandLine(), "bench", command, "--help")).isZero();
+            assertThat(out.toString()).contains("--json", "--chart", "with .svg instead of .json");
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void compareRunsAndWritesJson(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("compare.json");
+        int code = run(BenchMain.newCommandLine(), "bench", "compare", "--warmup-seconds", "0.8", "--seconds", "0.5",
+                "--rounds", "1", "--contenders", "raw-tcp", "--json", json.toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("round 1/1 raw-tcp bulk: ", "round 1/1 raw-tcp 64B x 1000: ");
+        assertThat(out.toString()).contains("contender", "raw-tcp", "64B x 1000", "msg/s");
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertThat(report.get("rounds").asInt()).isEqualTo(1);
+        assertThat(report.get("results")).hasSize(3);
+        for (JsonNode r : report.get("results")) {
+            assertThat(r.get("contender").asText()).isEqualTo("raw-tcp");
+            assertThat(r.get("median").asDouble()).isPositive();
+            assertThat(r.get("ratioVsRaw").asDouble()).isEqualTo(1.0);
+            assertThat(r.get("samples").get(0).get("messages").asLong()).isPositive();
+        }
+        // --json without --chart: the chart goes next to it
+        Path svg = dir.resolve("compare.svg");
+        assertThat(err.toString()).contains("wrote " + svg.toAbsolutePath());
+        assertThat(svgTexts(svg)).contains("raw TCP = 1.0x", "bulk (MB/s)", "64B x 1000 (msg/s)", "raw-tcp");
+    }
+
+    @Test
+    void muxChartMarksBothTargets(@TempDir Path dir) throws Exception {
+        List<Report.Result> results = new ArrayList<>();
+        for (Scenario s : List.of(MuxBenchCommand.BULK, MuxBenchCommand.SMALL)) {
+            double raw = s == MuxBenchCommand.BULK ? 1_000 : 2_000_000;
+            double mux = s == MuxBenchCommand.BULK ? 960 : 1_600_000; // 0.96 meets 0.95; 0.80 misses 0.85
+            results.add(new Report.Result("raw-tcp", s.name(), s.metric().unit, 64, 1, raw, raw, raw, 1.0, List.of()));
+            results.add(new Report.Result("chainmux", s.name(), s.metric().unit, 64, 1, mux, mux, mux, mux / raw, List.of()));
+        }
+        Path svg = dir.resolve("charts/mux.svg");
+        MuxBenchCommand.chart(new Report("2026-01-01T00:00:00Z", "java", "os", 2, "nio", 1, 2, 3, results)).write(svg);
+        assertThat(svgTexts(svg)).contains("raw TCP = 1.0x", "raw-tcp", "chainmux", "target \u2265 0.95x: met",
+                "target \u2265 0.85x: MISSED", "0.96x  (960 MB/s)", "0.80x  (1,600,000 msg/s)");
+    }
+
+    @Test
+    void chartAndJsonOnTheSameFileIsRejectedBeforeRunning(@TempDir Path dir) {
+        String same = dir.resolve("x.json").toString();
+        for (String command : new String[] {"compare", "mux", "endpoint"}) {
+            err.getBuffer().setLength(0);
+            assertThat(run(BenchMain.newCommandLine(), "bench", command, "--json", same, "--chart", same)).isEqualTo(2);
+            assertThat(err.toString()).contains("--chart and --json name the same file").doesNotContain("round 1");
+        }
+    }
+
+
+    /** An output path was checked only after the run: a 100 s benchmark, then "no such directory". */
+    @ParameterizedTest
+    @ValueSource(strings = {"bench mux", "bench compare", "bench endpoint"})
+    void aBadOutputPathIsRejectedBeforeAnyWorkStarts(String command) {
+        List<String> args = new ArrayList<>(List.of(command.split(" ")));
+        args.addAll(List.of("--json", "/nonexistent/x.json"));
+        long start = System.nanoTime();
+        assertThat(run(BenchMain.newCommandLine(), args.toArray(String[]::new))).isEqualTo(2);
+        assertThat(err.toString().lines()).singleElement().asString()
+                .startsWith("error: --json: directory /nonexistent does not exist");
+        assertThat(System.nanoTime() - start).as("no run before the check").isLessThan(TimeUnit.SECONDS.toNanos(5));
+    }
+
+    /** Parses the file as XML (fails unless well-formed) and returns the text of every text element. */
+    private static List<String> svgTexts(Path svg) throws Exception {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        NodeList texts = f.newDocumentBuilder().parse(svg.toFile())
+                .getElementsByTagNameNS("http://www.w3.org/2000/svg", "text");
+        List<String> list = new ArrayList<>();
+        for (int i = 0; i < texts.getLength(); i++) {
+            list.add(texts.item(i).getTextContent());
+        }
+        return list;
+    }
+}
