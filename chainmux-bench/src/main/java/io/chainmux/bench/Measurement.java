@@ -7,9 +7,13 @@ import java.time.Duration;
 /**
  * One measurement of one contender: start, warm up, count at the receiver during the measured
  * interval, close. Failures reported by the contender end the wait at once (polled every 50 ms).
+ * The warm-up lasts at least its configured time and until the first message has arrived (at most
+ * {@link #FIRST_MESSAGE_LIMIT} more), so a contender that is slow to start on a busy machine is
+ * measured once it moves instead of failing a measurement that began before it did.
  */
 public final class Measurement {
     private static final long POLL_NANOS = 50_000_000L;
+    static final Duration FIRST_MESSAGE_LIMIT = Duration.ofSeconds(20);
 
     private Measurement() {}
 
@@ -25,6 +29,14 @@ public final class Measurement {
         Sample sample = null;
         try {
             watch(contender, meter, params.warmup());
+            long firstDeadline = System.nanoTime() + FIRST_MESSAGE_LIMIT.toNanos();
+            while (meter.snapshot()[0] == 0) {
+                if (System.nanoTime() - firstDeadline > 0) {
+                    throw new BenchmarkException(contender.name() + " delivered no message in its warm-up of "
+                            + params.warmup().toMillis() + " ms + " + FIRST_MESSAGE_LIMIT.toSeconds() + " s", null);
+                }
+                watch(contender, meter, Duration.ofNanos(POLL_NANOS));
+            }
             long[] before = meter.snapshot();
             long t0 = System.nanoTime();
             watch(contender, meter, params.measure());
