@@ -1,4 +1,9 @@
 package io.chainmux.broker;
 
-/** A network registered with the broker: its id, its accept handler, its serial executor and its traffic. */
-public record Registration(NetworkId network, NetworkHandler handler, SerialExecutor executor, NetworkTraffic traffic) {}
+import java.util.concurrent.Executor;
+
+/**
+ * A network registered with the broker: its id, its accept handler, its serial executor (one per network:
+ * its tasks run one at a time, in order) and its traffic.
+ */
+public record Registration(NetworkId network, NetworkHandler handler, Executor executor, NetworkTraffic traffic) {}

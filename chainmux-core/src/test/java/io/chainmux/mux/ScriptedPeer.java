@@ -35,7 +35,7 @@ final class ScriptedPeer implements AutoCloseable {
         this.session = new MuxSession(config, sessionIsDialer, listener);
         this.channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(new MuxHandler(session));
+        channel.pipeline().addLast(session.handler());
         channel.runPendingTasks();
     }
 
