@@ -279,10 +279,24 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         }
         InboundOpen open = new InboundOpen(this, r, peer, stream);
         try {
-            r.executor().execute(() -> r.handler().onInbound(open));
+            r.executor().execute(() -> offer(r, open));
         } catch (RejectedExecutionException e) {
             stats.countRefusal(ErrorCode.REFUSED_GOING_AWAY);
             stream.refuse(ErrorCode.REFUSED_GOING_AWAY, null);
+        }
+    }
+
+    /**
+     * Hands an open to its network's handler, contained: a handler that throws before it decided
+     * costs that stream only (reset with INTERNAL_ERROR), not the connection, and the open does not
+     * wait forever for a decision that will never come.
+     */
+    private void offer(Registration r, InboundOpen open) {
+        try {
+            r.handler().onInbound(open);
+        } catch (RuntimeException e) {
+            log.warn("the handler of network {} failed on an open from {}", r.network(), open.peer().shortForm(), e);
+            open.failed();
         }
     }
 
@@ -305,12 +319,25 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
 
     // ------------------------------------------------------------------ timers
 
-    /** Runs {@code task} on the timer thread after {@code delay}; tasks must only hand work elsewhere. */
+    /**
+     * Runs {@code task} on the timer thread after {@code delay}; tasks must only hand work elsewhere.
+     * A task that throws is logged (a scheduled executor would keep the failure in a future nobody
+     * reads). Once the broker is shutting down nothing runs any more: the result is then a future
+     * cancelled already, never null.
+     */
     public ScheduledFuture<?> schedule(Duration delay, Runnable task) {
+        Objects.requireNonNull(task, "task");
+        Runnable contained = () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.warn("a broker timer task failed", e);
+            }
+        };
         try {
-            return timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+            return timer.schedule(contained, delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            return null; // shutting down
+            return NotScheduled.INSTANCE;
         }
     }
 

@@ -72,6 +72,14 @@ public final class InboundOpen {
         stream.refuse(code, detail);
     }
 
+    /** The handler failed: an open it left undecided is reset, so its stream does not wait forever. */
+    void failed() {
+        if (!decided) {
+            decided = true;
+            stream.reset(ErrorCode.INTERNAL_ERROR);
+        }
+    }
+
     private void decide() {
         if (decided) {
             throw new IllegalStateException("open of " + network() + " from " + peer().shortForm() + " was already decided");

@@ -1,6 +1,7 @@
 package io.chainmux.broker;
 
 import io.chainmux.endpoint.identity.PeerId;
+import io.chainmux.mux.ClosedException;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
@@ -124,6 +125,9 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     @Override
     public CompletionStage<Void> send(ByteBuf message) {
         Objects.requireNonNull(message, "message");
+        if (message.refCnt() == 0) {
+            throw new IllegalArgumentException("message sent on " + this + " was already released");
+        }
         synchronized (this) {
             if (finished || finSent || closeReason != null) {
                 message.release();
@@ -136,12 +140,9 @@ public final class LogicalConnection implements SessionContext, StreamListener {
                         registration.traffic().sent(length);
                         return SENT;
                     }
-                } catch (IllegalStateException e) {
-                    message.release();
-                    CloseReason r = stream.closeReason();
-                    return CompletableFuture.failedStage(r != null ? new SessionClosedException(r) : e);
+                } catch (ClosedException e) { // trySend took the message, as when it throws at all
+                    return CompletableFuture.failedStage(new SessionClosedException(e.reason()));
                 } catch (RuntimeException e) { // message too large
-                    message.release();
                     return CompletableFuture.failedStage(e);
                 }
             }
@@ -216,8 +217,13 @@ public final class LogicalConnection implements SessionContext, StreamListener {
      * Ends the connection at once with a RESET; whatever is queued either way is dropped. Unread
      * messages are released here: after a close the peer called clean (a RESET with NO_ERROR) they
      * stay readable, and no reset of ours would reach {@link #onClosed} again to release them.
+     *
+     * @throws IllegalArgumentException if {@code code} never goes on the wire (such as CONNECTION_LOST)
      */
     public void abort(ErrorCode code) {
+        if (code == null || !code.onWire()) { // checked before anything changes, like MuxStream.reset
+            throw new IllegalArgumentException(code + " is not a code a RESET can carry");
+        }
         List<ByteBuf> unread;
         synchronized (this) {
             finished = true;
@@ -315,7 +321,9 @@ public final class LogicalConnection implements SessionContext, StreamListener {
             // on the loop, so nothing is held even if the executor no longer runs.
             dropped = reason.isNormal() ? List.of() : drainInbox();
             for (PendingSend p : waiting) { // their futures fail in the pump
-                p.message.release();
+                if (p.message.refCnt() > 0) { // unless the session broke the rule and released it itself
+                    p.message.release();
+                }
             }
         }
         for (ByteBuf m : dropped) {
@@ -371,9 +379,8 @@ public final class LogicalConnection implements SessionContext, StreamListener {
                             break; // onWritable follows
                         }
                         registration.traffic().sent(length);
-                    } catch (RuntimeException e) {
-                        p.message.release();
-                        sendError = e;
+                    } catch (RuntimeException e) { // trySend took (and released) the message
+                        sendError = e instanceof ClosedException c ? new SessionClosedException(c.reason()) : e;
                         ok = false;
                     }
                 }

@@ -12,8 +12,12 @@ import java.util.concurrent.Executor;
  * connection to one peer on one network. Non-blocking: sessions do not hold a thread while they
  * wait, so thousands can run on a node.
  *
- * <p>Buffer ownership: {@link #send} takes the message; a message from {@link #receive} belongs to
- * the caller, who releases it.
+ * <p>Buffer ownership follows the one rule of docs/ARCHITECTURE.md ("Failure scope"): {@link #send}
+ * (and {@link #request}) takes the message from the call on, whatever happens, sent or failed, and
+ * the caller never releases it; a message from {@link #receive} belongs to the caller, who releases
+ * it. A bad argument (null, a buffer already released) throws at the call and touches nothing; a
+ * call in a state that does not allow it (after {@code finish}, a second pending {@code receive})
+ * fails its own future and nothing else.
  */
 public interface SessionContext {
     PeerId peer();
@@ -21,8 +25,12 @@ public interface SessionContext {
     NetworkId network();
 
     /**
-     * Sends one whole message. Completes once the transport accepted it (waiting while the send
-     * buffer is full: that is the backpressure); fails if the connection fails or the session ended.
+     * Sends one whole message, taking it. Completes once the transport accepted it (waiting while
+     * the send buffer is full: that is the backpressure); fails with a {@link SessionClosedException}
+     * if the connection fails or the session ended, or with the transport's refusal (a message
+     * larger than the peer accepts).
+     *
+     * @throws IllegalArgumentException if {@code message} was already released
      */
     CompletionStage<Void> send(ByteBuf message);
 
@@ -40,7 +48,11 @@ public interface SessionContext {
         return send(message).thenCompose(sent -> receive());
     }
 
-    /** Where continuations of this session run: serial per session, never an event loop. */
+    /**
+     * Where continuations of this session run: the network's serial executor, shared by every
+     * session of the same network (so they never run concurrently with each other, nor with the
+     * network's handler), never an event loop. A session that blocks it delays its whole network.
+     */
     Executor executor();
 
     /** The peer's end of the TCP connection this session runs over, or null if not known. */

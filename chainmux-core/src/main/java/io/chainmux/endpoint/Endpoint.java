@@ -8,6 +8,7 @@ import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.endpoint.identity.Role;
 import io.chainmux.endpoint.identity.TlsContexts;
 import io.chainmux.mux.CloseReason;
+import io.chainmux.mux.ClosedException;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.SessionListener;
@@ -26,6 +27,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +48,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -80,6 +83,8 @@ public final class Endpoint implements AutoCloseable {
     private final AtomicLong rateLogged = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
     private volatile Channel server;
     private volatile boolean closing;
+    /** Completes once {@link #close} has finished. */
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     private Endpoint(EndpointConfig config, EndpointListener listener) {
         this.config = config;
@@ -110,7 +115,9 @@ public final class Endpoint implements AutoCloseable {
         }
         long timeout = config.unusedConnectionTimeout().toNanos();
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(timeout / 4, TimeUnit.SECONDS.toNanos(30)));
-        ep.group.next().scheduleAtFixedRate(ep::closeUnusedConnections, period, period, TimeUnit.NANOSECONDS);
+        // Contained: a periodic task that throws is cancelled by its executor, silently.
+        ep.group.next().scheduleAtFixedRate(() -> ep.runContained("closing unused connections",
+                ep::closeUnusedConnections), period, period, TimeUnit.NANOSECONDS);
         return ep;
     }
 
@@ -174,6 +181,15 @@ public final class Endpoint implements AutoCloseable {
         return s == null ? null : (InetSocketAddress) s.localAddress();
     }
 
+    /**
+     * The peer connection to {@code id}, or null if the endpoint keeps none. The endpoint keeps one
+     * for every peer it dialed (after a failed {@link #connect} too: not connected, redialing
+     * nothing, holding its last failure) or that connected to it, and forgets it once it has no
+     * stripe left and nobody wants it (it was closed, or it dialed us): then this returns null even
+     * while a caller still holds the id. A {@link PeerConnection} a caller still holds stays safe
+     * to use and inert: it is not connected and its {@code openStream} throws a
+     * {@link ClosedException} saying why. To talk to the peer again, {@link #connect} again.
+     */
     public PeerConnection peer(PeerId id) {
         return peers.get(id);
     }
@@ -187,11 +203,17 @@ public final class Endpoint implements AutoCloseable {
     /**
      * Connects to a peer with K stripes, or returns the existing connection. Completes when the first
      * stripe is established; fails with a {@link HandshakeException} (wrong peer id, refused, timeout,
-     * unreachable: see its reason) once every stripe failed.
+     * unreachable: see its reason) once every stripe failed, or with a {@link ClosedException} once
+     * the endpoint is closed.
+     *
+     * <p>A failed connect leaves no redial going on in the background (the peer connection stays
+     * known, with its last failure: see {@link #peer}). Redialing in the background, with backoff up
+     * to {@link EndpointConfig#reconnect()}, is for a peer that was connected and lost stripes; it
+     * stops at {@link PeerConnection#close}.
      */
     public CompletableFuture<PeerConnection> connect(PeerAddress address) {
         if (closing) {
-            return CompletableFuture.failedFuture(new IllegalStateException("the endpoint is closed"));
+            return CompletableFuture.failedFuture(ClosedException.byUs("cannot connect", "the endpoint is closed"));
         }
         if (identity().peerId().equals(address.expectedPeer())) {
             return CompletableFuture.failedFuture(HandshakeException.of(Reason.SELF_DIAL,
@@ -357,18 +379,50 @@ public final class Endpoint implements AutoCloseable {
     void stripeLost(PeerConnection pc, int index, CloseReason reason) {
         stats.stripesLost.increment();
         log.info("stripe {} to {} lost: {}", index, pc.peerId().shortForm(), reason);
-        listener.onStripeLost(pc, index, reason);
+        runContained("listener onStripeLost", () -> listener.onStripeLost(pc, index, reason));
     }
 
+    /** Reports a peer down; never under the peer connection's monitor (the listener may call back). */
     void peerDown(PeerConnection pc, CloseReason reason) {
+        assert !Thread.holdsLock(pc);
+        forgetIfUnused(pc);
+        runContained("listener onPeerDisconnected", () -> listener.onPeerDisconnected(pc, reason));
+    }
+
+    /** Forgets a peer connection nobody wants and nothing connects (see {@link #peer}). */
+    void forgetIfUnused(PeerConnection pc) {
         if (!pc.isWanted() && !pc.isConnected()) {
             peers.remove(pc.peerId(), pc);
         }
-        listener.onPeerDisconnected(pc, reason);
     }
 
+    void peerUp(PeerConnection pc) {
+        assert !Thread.holdsLock(pc);
+        runContained("listener onPeerConnected", () -> listener.onPeerConnected(pc));
+    }
+
+    /** Runs {@code task} on an event loop after a delay, contained; null once the endpoint is shutting down. */
     ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
-        return group.next().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        try {
+            return group.next().schedule(() -> runContained("a peer connection timer", task), delayNanos,
+                    TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            return null; // shutting down: nothing is redialed any more
+        }
+    }
+
+    /**
+     * The endpoint's one containment path: every call of the listener and every task the endpoint
+     * runs on an event loop goes through here. A failure is logged and goes no further: it cannot
+     * leave a handshake, a connect future or a periodic task unfinished, nor reach Netty (which
+     * would log it and cancel a periodic task for good).
+     */
+    void runContained(String what, Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            log.warn("{} failed", what, e);
+        }
     }
 
     // ------------------------------------------------------------------ shutdown
@@ -377,13 +431,44 @@ public final class Endpoint implements AutoCloseable {
      * Graceful shutdown: stops accepting, sends GO_AWAY on every connection so streams in flight can
      * finish, waits at most {@link EndpointConfig#shutdownGrace()} for them, then closes what is left
      * (those streams report CONNECTION_LOST) and stops the event loops.
+     *
+     * <p>Blocks the calling thread until that is done (the grace plus a few seconds at most), so it
+     * must not be called on one of the endpoint's event loops (a listener callback): there it throws
+     * {@link IllegalStateException}; use {@link #closeAsync} instead. A second call returns at once.
      */
     @Override
     public void close() {
+        for (EventExecutor e : group) {
+            if (e.inEventLoop()) {
+                throw new IllegalStateException("Endpoint.close() blocks and would wait for its own event loop; "
+                        + "call closeAsync() from a listener");
+            }
+        }
         if (closing) {
             return;
         }
         closing = true;
+        try {
+            shutdown();
+        } finally {
+            closed.complete(null);
+        }
+    }
+
+    /**
+     * {@link #close} without blocking: runs it on a thread of its own, safe from any thread (an event
+     * loop included). The future completes once the endpoint is closed.
+     */
+    public CompletableFuture<Void> closeAsync() {
+        if (!closing) {
+            Thread t = new Thread(this::close, "chainmux-endpoint-close");
+            t.setDaemon(true);
+            t.start();
+        }
+        return closed;
+    }
+
+    private void shutdown() {
         Channel s = server;
         if (s != null) {
             s.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -512,7 +597,7 @@ public final class Endpoint implements AutoCloseable {
                     result.completeExceptionally(failure);
                 }
             }
-            listener.onHandshakeFailed(remote, failure);
+            runContained("listener onHandshakeFailed", () -> listener.onHandshakeFailed(remote, failure));
         }
 
         /** Why a TCP connect failed, in words, without the native call's name and errno. */
@@ -545,7 +630,8 @@ public final class Endpoint implements AutoCloseable {
             if (result != null) {
                 result.completeExceptionally(failure);
             }
-            listener.onHandshakeFailed(address.toSocketAddress(), failure);
+            runContained("listener onHandshakeFailed",
+                    () -> listener.onHandshakeFailed(address.toSocketAddress(), failure));
         }
     }
 }

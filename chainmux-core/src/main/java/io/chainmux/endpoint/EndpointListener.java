@@ -8,8 +8,11 @@ import java.net.SocketAddress;
 
 /**
  * What the endpoint reports to the layer above (the connection broker). Called on event-loop
- * threads, possibly several at once for different peers; implementations must be thread-safe and
- * must not block.
+ * threads, possibly several at once for different peers, never under a lock of the endpoint's;
+ * implementations must be thread-safe and must not block (so {@link Endpoint#closeAsync}, not
+ * {@code close}). A method that throws is logged and costs nothing else: a connect still
+ * completes, a connection goes on (docs/ARCHITECTURE.md, "Failure scope"); from
+ * {@link #onStreamOpened} it refuses that stream only.
  */
 public interface EndpointListener {
     /** A peer's first stripe completed its handshake. */

@@ -4,6 +4,7 @@ import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.HandshakeException.Reason;
 import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.endpoint.identity.Role;
+import io.chainmux.mux.ClosedException;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStats;
@@ -58,7 +59,10 @@ public final class PeerConnection {
     /** We asked for this peer (connect), so we keep its stripes up. */
     private boolean wanted;
     private boolean closed;
+    private String closedBecause;
     private boolean reportedUp;
+    /** A stripe was established since the last {@link #want}: a peer worth redialing when lost. */
+    private boolean everUp;
     /** When the connection was last seen without streams, or -1 while it carries some. */
     private long unusedSinceNanos = -1;
     /** Streams ever opened on the stripes when {@link #unusedSinceNanos} was taken. */
@@ -134,13 +138,15 @@ public final class PeerConnection {
     /**
      * Opens a logical connection for a network on the stripe the policy picks.
      *
-     * @throws IllegalStateException if no stripe is established right now
+     * @throws IllegalArgumentException if an argument is invalid (network id, size, weight, listener)
+     * @throws ClosedException          if no stripe takes new streams right now: its reason says
+     *                                  whether we closed the peer connection or it broke
      */
     public MuxStream openStream(String networkId, int maxInboundMessageSize, int weight, StreamListener listener) {
         List<MuxSession> up = stripes();
         up.removeIf(s -> !s.isOpenForStreams());
         if (up.isEmpty()) {
-            throw new IllegalStateException("peer " + peerId.shortForm() + " has no usable connection");
+            throw new ClosedException("peer " + peerId.shortForm() + " has no usable connection", whyUnusable());
         }
         MuxSession stripe = up.get(endpoint.config().stripePolicy().choose(networkId, up));
         return stripe.openStream(networkId, maxInboundMessageSize, weight, listener);
@@ -166,20 +172,29 @@ public final class PeerConnection {
         return v == null ? 0 : v;
     }
 
-    /** Round-trip time over the first stripe. */
+    /** Round-trip time over the first stripe; fails with a {@link ClosedException} when there is none. */
     public CompletableFuture<Duration> ping() {
         List<MuxSession> up = stripes();
         if (up.isEmpty()) {
-            return CompletableFuture.failedFuture(new IllegalStateException("peer " + peerId.shortForm()
-                    + " is not connected"));
+            return CompletableFuture.failedFuture(new ClosedException("peer " + peerId.shortForm()
+                    + " is not connected", whyUnusable()));
         }
         return up.get(0).ping();
     }
 
-    /** Stops redialing and closes every stripe gracefully (streams in flight may finish). */
+    /** Why no stripe takes streams: closed by us (by code, not by message text), or lost. */
+    private synchronized CloseReason whyUnusable() {
+        return closed ? CloseReason.local(ErrorCode.NO_ERROR, "closed by us: " + closedBecause)
+                : CloseReason.local(ErrorCode.CONNECTION_LOST, "not connected");
+    }
+
+    /** Stops redialing and closes every stripe gracefully (streams in flight may finish). Idempotent. */
     public void close(String reason) {
         List<MuxSession> toClose;
         synchronized (this) {
+            if (!closed) {
+                closedBecause = reason; // the first close says why
+            }
             closed = true;
             wanted = false;
             toClose = stripes();
@@ -237,6 +252,9 @@ public final class PeerConnection {
     }
 
     synchronized void want(PeerAddress dialable) {
+        if (!isWanted()) {
+            everUp = isConnected(); // a new want: redial only once this want has seen the peer up
+        }
         wanted = true;
         closed = false;
         if (dialable != null) {
@@ -382,6 +400,7 @@ public final class PeerConnection {
                 failureLogged = false; // a new outage is logged at once
                 first = !reportedUp;
                 reportedUp = true;
+                everUp = true;
                 complete = new ArrayList<>(waiting);
                 waiting.clear();
             }
@@ -395,7 +414,7 @@ public final class PeerConnection {
             retire.goAway("crossed connection: keeping the one dialed by the lower peer id");
         }
         if (first) {
-            endpoint.listener().onPeerConnected(this);
+            endpoint.peerUp(this); // contained: a listener that throws cannot hold up the connects below
         }
         complete.forEach(f -> f.complete(this));
     }
@@ -432,6 +451,10 @@ public final class PeerConnection {
                     && !anyInProgress()) {
                 fail = new ArrayList<>(waiting);
                 waiting.clear();
+                if (!everUp && wanted) {
+                    giveUp(); // a connect that never got through: no redials behind the caller's back
+                    redial = false;
+                }
             }
         }
         if (log) {
@@ -444,6 +467,27 @@ public final class PeerConnection {
         } else if (ourRole == Role.DIALER && failure.reason() == Reason.CROSSED) {
             expectWinner(index);
         }
+    }
+
+    /** Stops wanting the peer and cancels every scheduled redial; under the monitor. */
+    private void giveUp() {
+        wanted = false;
+        for (Slot s : slots) {
+            if (s.redial != null) {
+                s.redial.cancel(false);
+                s.redial = null;
+            }
+        }
+    }
+
+    /** Whether a redial is scheduled for some stripe; for tests. */
+    synchronized boolean redialPending() {
+        for (Slot s : slots) {
+            if (s.redial != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean anyInProgress() {
@@ -514,30 +558,33 @@ public final class PeerConnection {
     }
 
     private void scheduleRedial(int index) {
-        Duration delay;
-        synchronized (this) {
-            Slot s = slots[index];
-            if (!isWanted() || address == null || s.established != null || s.redial != null) {
-                return;
-            }
-            int attempt = s.redialAttempts++;
-            if (attempt >= endpoint.config().reconnect().maxAttempts()) {
-                Endpoint.log.warn("giving up on stripe {} of peer {} after {} attempts", index, peerId.shortForm(),
-                        attempt);
-                if (stripeCount() == 0) {
-                    endpoint.peerDown(this, CloseReason.local(ErrorCode.CONNECTION_LOST,
-                            "could not reconnect after " + attempt + " attempts"));
-                }
-                return;
-            }
-            delay = endpoint.config().reconnect().delay(attempt);
-            s.redial = endpoint.schedule(() -> {
-                synchronized (this) {
-                    s.redial = null;
-                }
-                endpoint.redial(this, index);
-            }, delay.toNanos());
+        CloseReason down = scheduleRedialLocked(index);
+        if (down != null) { // the listener is called outside the monitor: it may call back in
+            endpoint.peerDown(this, down);
         }
+    }
+
+    /** Schedules a redial; returns why the peer is down if the redials are used up and none is left. */
+    private synchronized CloseReason scheduleRedialLocked(int index) {
+        Slot s = slots[index];
+        if (!isWanted() || address == null || s.established != null || s.redial != null) {
+            return null;
+        }
+        int attempt = s.redialAttempts++;
+        if (attempt >= endpoint.config().reconnect().maxAttempts()) {
+            Endpoint.log.warn("giving up on stripe {} of peer {} after {} attempts", index, peerId.shortForm(),
+                    attempt);
+            return stripeCount() == 0 ? CloseReason.local(ErrorCode.CONNECTION_LOST,
+                    "could not reconnect after " + attempt + " attempts") : null;
+        }
+        Duration delay = endpoint.config().reconnect().delay(attempt);
+        s.redial = endpoint.schedule(() -> {
+            synchronized (this) {
+                s.redial = null;
+            }
+            endpoint.redial(this, index);
+        }, delay.toNanos());
+        return null;
     }
 
     @Override

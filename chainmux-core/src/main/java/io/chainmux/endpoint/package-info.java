@@ -7,6 +7,7 @@
  * <p>Threading: each TCP connection is confined to one event loop; a peer's stripes may live on
  * different loops, so per-peer state is guarded by the {@code PeerConnection} monitor (only when
  * connections come and go). {@link io.chainmux.endpoint.EndpointListener} callbacks run on event
- * loops and must not block.
+ * loops, outside that monitor, and must not block; a callback that throws, like a timer task of the
+ * endpoint's, is contained by {@code Endpoint.runContained} and only logged.
  */
 package io.chainmux.endpoint;

@@ -22,6 +22,9 @@ enum Containment {
     /** A stream's wake-up after another thread sent on it or consumed from it. */
     STREAM_WAKE("a stream wake-up", Scope.CONNECTION),
 
+    /** The write pass found a queued message released by the application, which had handed it over. */
+    RELEASED_MESSAGE("sending a message the application released after handing it over", Scope.STREAM),
+
     ON_MESSAGE("stream listener onMessage", Scope.STREAM),
     ON_STREAM_OPENED("session listener onStreamOpened", Scope.STREAM),
     ON_ACCEPTED("stream listener onAccepted", Scope.LOG),
@@ -37,7 +40,10 @@ enum Containment {
     enum Scope {
         /** A bug in chainmux or state it cannot trust: GO_AWAY(INTERNAL_ERROR) and close. */
         CONNECTION,
-        /** The stream's listener failed: that stream is reset (INTERNAL_ERROR), the others go on. */
+        /**
+         * The stream's listener failed, or the application broke a rule on that stream only: that
+         * stream is reset (INTERNAL_ERROR), the others go on.
+         */
         STREAM,
         /** A notification failed: logged; nothing to undo. */
         LOG

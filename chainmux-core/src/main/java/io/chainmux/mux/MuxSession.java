@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,6 +46,9 @@ import java.util.concurrent.TimeUnit;
 public final class MuxSession {
     private static final Logger log = LoggerFactory.getLogger(MuxSession.class);
     private static final int MAX_PINGS_IN_FLIGHT = 32;
+    /** Why a call that needs the event loop fails once the loop has shut down. */
+    static final CloseReason LOOP_GONE = CloseReason.local(ErrorCode.CONNECTION_LOST,
+            "the connection's event loop has shut down");
 
     final MuxConfig config;
     private final boolean dialer;
@@ -112,14 +116,22 @@ public final class MuxSession {
         s.listener = listener;
         registry.countLoad(s);
         s.localMaxMessageSize = Math.min(maxInboundMessageSize, config.maxMessageSize());
-        runOnLoop(() -> registry.registerOpen(s));
+        if (!runOnLoop(() -> registry.registerOpen(s))) {
+            registry.uncountLoad(s);
+            throw new ClosedException("cannot open a stream", LOOP_GONE);
+        }
         return s;
     }
 
-    /** Measures the round trip with a PING; completes exceptionally if the session closes first. */
+    /**
+     * Measures the round trip with a PING; completes exceptionally, with a {@link ClosedException},
+     * if the session is closed or closes first.
+     */
     public CompletableFuture<Duration> ping() {
         CompletableFuture<Duration> f = new CompletableFuture<>();
-        runOnLoop(() -> sendPing(f));
+        if (!runOnLoop(() -> sendPing(f))) {
+            f.completeExceptionally(new ClosedException("cannot ping", LOOP_GONE));
+        }
         return f;
     }
 
@@ -278,6 +290,7 @@ public final class MuxSession {
 
     /** Decodes every complete frame in {@code in}; a violation resets its stream or ends the connection. */
     void read(ByteBuf in) {
+        assert inEventLoop();
         writer.readStarted();
         try {
             while (!hardClosing) {
@@ -336,7 +349,7 @@ public final class MuxSession {
                 : reason;
         registry.terminateAll(streamReason);
         for (PendingPing p : pings.values()) {
-            p.future.completeExceptionally(new IllegalStateException("session closed: " + reason));
+            p.future.completeExceptionally(new ClosedException("session closed before the PING was answered", reason));
         }
         pings.clear();
         cancel(settingsTimer);
@@ -366,19 +379,30 @@ public final class MuxSession {
         return loop == null || loop.inEventLoop();
     }
 
-    void execute(Runnable task) {
-        loop.execute(task);
+    /**
+     * Hands a task to the loop; false when the loop has shut down. Then the connection is gone and
+     * its streams ended with it (a loop closes its channels before it stops), so there is nothing
+     * left for the task to do: a call from another thread must not fail for that.
+     */
+    boolean execute(Runnable task) {
+        try {
+            loop.execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
     }
 
-    void runOnLoop(Runnable task) {
+    /** Runs {@code task} on the loop, contained; false (not run) when the loop has shut down. */
+    boolean runOnLoop(Runnable task) {
         if (loop == null) {
             throw new IllegalStateException("session is not attached to a channel yet");
         }
         if (loop.inEventLoop()) {
             runContained(Containment.TASK, task);
-        } else {
-            loop.execute(() -> runContained(Containment.TASK, task));
+            return true;
         }
+        return execute(() -> runContained(Containment.TASK, task));
     }
 
     // ------------------------------------------------------------------ containment
@@ -392,6 +416,7 @@ public final class MuxSession {
      * @param stream the stream concerned, or null
      */
     void contain(Containment where, MuxStream stream, RuntimeException e) {
+        assert inEventLoop();
         switch (where.scope) {
             case CONNECTION -> {
                 log.error("unexpected failure in {}; closing the connection", where.what, e);
@@ -399,7 +424,7 @@ public final class MuxSession {
             }
             case STREAM -> {
                 log.warn("{} failed; resetting stream {}", where.what, stream.describe(), e);
-                registry.reset(stream, ErrorCode.INTERNAL_ERROR, null, "listener failed: " + e);
+                registry.reset(stream, ErrorCode.INTERNAL_ERROR, null, where.what + " failed: " + e);
             }
             case LOG -> log.warn("{} failed{}", where.what, stream == null ? "" : " on stream " + stream.describe(), e);
         }
@@ -458,7 +483,8 @@ public final class MuxSession {
 
     private void sendPing(CompletableFuture<Duration> f) {
         if (closed || hardClosing) {
-            f.completeExceptionally(new IllegalStateException("session closed"));
+            f.completeExceptionally(new ClosedException("session closed", closeReason != null ? closeReason
+                    : CloseReason.local(ErrorCode.CONNECTION_LOST, "connection closed")));
             return;
         }
         if (pings.size() >= MAX_PINGS_IN_FLIGHT) {
@@ -549,6 +575,7 @@ public final class MuxSession {
 
     /** A connection error: GO_AWAY with the code, then close; all streams fail with the code. */
     void connectionError(ErrorCode code, String message) {
+        assert inEventLoop();
         if (hardClosing || closed) {
             return;
         }

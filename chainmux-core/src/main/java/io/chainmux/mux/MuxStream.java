@@ -1,6 +1,7 @@
 package io.chainmux.mux;
 
 import io.chainmux.wire.ErrorCode;
+import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 
 import java.lang.invoke.MethodHandles;
@@ -15,6 +16,12 @@ import java.util.ArrayDeque;
  * room again). The buffer is never unbounded. Receiving: messages arrive whole and in order at
  * {@link StreamListener#onMessage}; call {@link #consumed(int)} once a message is processed so the
  * peer may send more. Every stream ends with exactly one {@link StreamListener#onClosed}.
+ *
+ * <p>Failures are scoped (docs/ARCHITECTURE.md, "Failure scope"): a bad argument or a call in a
+ * state that does not allow it throws on the caller's thread and changes nothing else; a listener
+ * that throws resets only its stream. Buffer ownership follows the one rule stated there: a buffer
+ * handed to a send belongs to the stream from the call on, whatever happens, unless
+ * {@code trySend} returns false.
  *
  * <p>Inside the mux layer the stream owns its state machine ({@link StreamState}): the
  * transitions are the package-private methods below ({@code openSent}, {@code acceptReceived},
@@ -31,6 +38,7 @@ public final class MuxStream {
     private static final VarHandle CONSUMED_MESSAGES;
     private static final VarHandle WAKE;
     private static final VarHandle WATCHING;
+    private static final VarHandle OFFERING;
 
     static {
         try {
@@ -39,12 +47,20 @@ public final class MuxStream {
             CONSUMED_MESSAGES = l.findVarHandle(MuxStream.class, "consumedMessagesFromOtherThreads", int.class);
             WAKE = l.findVarHandle(MuxStream.class, "wakeScheduled", int.class);
             WATCHING = l.findVarHandle(MuxStream.class, "watching", int.class);
+            OFFERING = l.findVarHandle(MuxStream.class, "offering", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** Messages up to this size are copied when queued; larger ones are kept by reference and sliced. */
+    /** Why a stream we half-closed refuses to send. */
+    private static final CloseReason HALF_CLOSED = CloseReason.local(ErrorCode.NO_ERROR,
+            "half-closed by us: close() was called");
+
+    /**
+     * Messages up to this size are copied when queued on the event loop; larger ones, and every
+     * message queued from another thread, are kept by reference and read on the loop.
+     */
     public static final int COPY_THRESHOLD = OutboundWriter.COPY_THRESHOLD;
 
     final MuxSession session;
@@ -66,6 +82,14 @@ public final class MuxStream {
     private volatile int consumedMessagesFromOtherThreads;
     private volatile int wakeScheduled;
     private volatile int watching;
+    /** Refuses consumed() calls that would return more than was delivered. */
+    private final ConsumptionGuard consumption = new ConsumptionGuard();
+    /**
+     * Sends from other threads between their check of {@link #finRequested} and their message being
+     * in the queue. The loop sends FIN only when none is (see {@link #finReady}): a send that passed
+     * the check before a concurrent {@code close()} and returned true must go out before the FIN.
+     */
+    private volatile int offering;
     /**
      * Set when a send was refused (or {@link #isWritable} said no): the stream then has room again
      * only once its queue has drained to half the stream send buffer, and the loop reports that with
@@ -197,13 +221,21 @@ public final class MuxStream {
     }
 
     /**
-     * Queues one whole message for sending. On true the stream owns {@code message} and will release
-     * it; on false (send buffer full) the caller still owns it and should wait for
-     * {@link StreamListener#onWritable}. Small messages are copied at once, so a caller may carve
-     * them from a shared buffer with {@code retainedSlice}.
+     * Queues one whole message for sending. On true the stream owns {@code message} and releases it
+     * once written (or when the stream ends); the caller must not touch it, nor its bytes, any more.
+     * On false (send buffer full) nothing happened: the caller still owns it and should wait for
+     * {@link StreamListener#onWritable}. When it throws, the stream has taken the message and
+     * released it, except for an already released one (then nothing is touched).
      *
+     * <p>On the event loop a message up to {@link #COPY_THRESHOLD} is copied at once, so its bytes
+     * may be reused as soon as this returns; from another thread every message is queued by
+     * reference and read later on the loop. A message released by the caller after it was accepted
+     * breaks the ownership rule; if the loop finds it released, it resets this stream (only).
+     *
+     * @throws IllegalArgumentException if {@code message} was already released (reference count 0)
      * @throws MessageTooLargeException if the message exceeds what the peer accepts on this stream
-     * @throws IllegalStateException    if the stream is closed or half-closed by us
+     * @throws ClosedException          if the stream is closed or half-closed by us; its reason says
+     *                                  which, and who closed it
      */
     public boolean trySend(ByteBuf message) {
         return offer(message, true);
@@ -211,22 +243,42 @@ public final class MuxStream {
 
     /**
      * Like {@link #trySend}, but copies the readable bytes of {@code message} and never takes
-     * ownership, nor moves its indices: the caller can reuse one buffer for every message. From the
-     * event loop a small message costs no allocation at all.
+     * ownership, nor moves its indices, whatever the outcome: the caller can reuse one buffer for
+     * every message. From the event loop a small message costs no allocation at all.
      */
     public boolean trySendCopy(ByteBuf message) {
         return offer(message, false);
     }
 
     private boolean offer(ByteBuf message, boolean owned) {
+        if (session.inEventLoop()) {
+            return offerChecked(message, owned); // close() cannot slip between check and queue here
+        }
+        OFFERING.getAndAdd(this, 1);
+        try {
+            return offerChecked(message, owned);
+        } finally {
+            OFFERING.getAndAdd(this, -1);
+            if (finRequested) {
+                wake(); // the loop may have held the FIN back for this send
+            }
+        }
+    }
+
+    private boolean offerChecked(ByteBuf message, boolean owned) {
+        if (message.refCnt() == 0) {
+            // Checked here, on the caller's thread: queued, it would fail the write pass instead.
+            throw new IllegalArgumentException("message on stream " + describe() + " was already released");
+        }
         int length = message.readableBytes();
         int limit = peerMaxMessageSizeForSend();
         if (length > limit) {
-            throw new MessageTooLargeException(this, length, limit);
+            throw taken(message, owned, new MessageTooLargeException(this, length, limit));
         }
         if (finRequested || !state.canSend()) {
-            throw new IllegalStateException("stream " + describe() + " cannot send: "
-                    + (closeReason != null ? "closed, " + closeReason : "half-closed by us"));
+            CloseReason r = closeReason;
+            throw taken(message, owned, new ClosedException("stream " + describe() + " cannot send",
+                    r != null ? r : HALF_CLOSED));
         }
         if (!hasRoom()) {
             return refused();
@@ -248,10 +300,26 @@ public final class MuxStream {
         return true;
     }
 
+    /** A send that throws has taken its message all the same (the ownership rule): releases it. */
+    private static RuntimeException taken(ByteBuf message, boolean owned, RuntimeException e) {
+        if (owned) {
+            message.release();
+        }
+        return e;
+    }
+
     private boolean refused() {
         refused = true;
         session.sendFlow.watch(this);
         return false;
+    }
+
+    /**
+     * Loop only: whether the FIN may go out once the queue is empty: {@code close()} was called and
+     * no send from another thread is between its check and its queue (finRequested is read first).
+     */
+    boolean finReady() {
+        return finRequested && offering == 0;
     }
 
     private int peerMaxMessageSizeForSend() {
@@ -270,14 +338,35 @@ public final class MuxStream {
         }
     }
 
-    /** Aborts both directions at once; queued and unread messages are dropped. */
+    /**
+     * Aborts both directions at once; queued and unread messages are dropped. Does nothing once the
+     * stream has ended.
+     *
+     * @throws IllegalArgumentException if {@code code} never goes on the wire (such as CONNECTION_LOST)
+     */
     public void reset(ErrorCode code) {
         reset(code, null);
     }
 
-    /** Aborts with a code and an optional detail for the peer (at most 1000 bytes). */
+    /**
+     * Aborts with a code and an optional detail for the peer (at most 1000 bytes). Does nothing once
+     * the stream has ended.
+     *
+     * @throws IllegalArgumentException if {@code code} never goes on the wire, or the detail is too long
+     */
     public void reset(ErrorCode code, byte[] detail) {
+        checkResetCode(code, detail);
         session.runOnLoop(() -> session.registry.reset(this, code, detail, "reset by application"));
+    }
+
+    private void checkResetCode(ErrorCode code, byte[] detail) {
+        if (code == null || !code.onWire()) {
+            throw new IllegalArgumentException(code + " is not a code a RESET can carry");
+        }
+        if (detail != null && detail.length > WireFormat.MAX_RESET_DETAIL_LENGTH) {
+            throw new IllegalArgumentException("reset detail of " + detail.length + " bytes exceeds "
+                    + WireFormat.MAX_RESET_DETAIL_LENGTH);
+        }
     }
 
     /**
@@ -297,13 +386,25 @@ public final class MuxStream {
         if (locallyInitiated) {
             throw new IllegalStateException("stream " + describe() + " was opened by us; only inbound streams are accepted");
         }
-        session.runOnLoop(() -> session.registry.accept(this, listener, maxMessageSize));
+        if (!session.runOnLoop(() -> session.registry.accept(this, listener, maxMessageSize))) {
+            throw new ClosedException("stream " + describe() + " cannot be accepted", MuxSession.LOOP_GONE);
+        }
     }
 
-    /** Refuses an inbound stream with a refusal code and an optional detail (e.g. alternative peers). */
+    /**
+     * Refuses an inbound stream with a refusal code and an optional detail (e.g. alternative peers,
+     * at most 1000 bytes). Does nothing once the stream has ended.
+     *
+     * @throws IllegalArgumentException if {@code code} is not a refusal code, or the detail is too long
+     * @throws IllegalStateException    if the stream was opened by us
+     */
     public void refuse(ErrorCode code, byte[] detail) {
+        checkResetCode(code, detail);
         if (!code.isRefusal()) {
             throw new IllegalArgumentException(code + " is not a refusal code");
+        }
+        if (locallyInitiated) {
+            throw new IllegalStateException("stream " + describe() + " was opened by us; only inbound streams are refused");
         }
         session.runOnLoop(() -> session.registry.reset(this, code, detail, "refused"));
     }
@@ -312,12 +413,18 @@ public final class MuxStream {
      * Returns flow-control credit for one received message of {@code length} bytes once the
      * application has processed it. Call once per message, with its length; cheap and safe from any
      * thread.
+     *
+     * @throws IllegalArgumentException if this would return more than was delivered and not yet
+     *         consumed (a second call for one message, a wrong length, no message delivered); the
+     *         stream's credit is left unchanged
      */
     public void consumed(int length) {
         if (length < 0) {
             throw new IllegalArgumentException("consumed length must be >= 0, was " + length);
         }
-        if (session.inEventLoop()) {
+        boolean onLoop = session.inEventLoop();
+        consumption.take(length + 1L, onLoop, this);
+        if (onLoop) {
             session.receiveFlow.onConsumed(this, length + 1L, 1);
         } else {
             CONSUMED.getAndAdd(this, length + 1L);
@@ -326,11 +433,20 @@ public final class MuxStream {
         }
     }
 
+    /**
+     * Sets the stream's scheduling weight.
+     *
+     * @throws IllegalArgumentException if {@code weight} is not in [1, 256]
+     */
     public void setWeight(int weight) {
+        WriteScheduler.Node.checkWeight(weight);
         session.runOnLoop(() -> node.setWeight(weight));
     }
 
-    /** Hands the stream to the event loop after another thread queued work for it. */
+    /**
+     * Hands the stream to the event loop after another thread queued work for it. Once the loop has
+     * shut down there is nothing to hand over: the stream ended with its connection.
+     */
     private void wake() {
         if (session.inEventLoop()) {
             writer.onStreamReady(this);
@@ -340,6 +456,7 @@ public final class MuxStream {
     }
 
     private void wakeOnLoop() {
+        assert session.inEventLoop();
         wakeScheduled = 0;
         int messages = (int) CONSUMED_MESSAGES.getAndSet(this, 0);
         if (messages > 0) {
@@ -362,18 +479,21 @@ public final class MuxStream {
 
     /** Our OPEN goes out with {@code id}: NEW -> OPENING. */
     void openSent(int id) {
+        assert session.inEventLoop();
         this.id = id;
         state = StreamState.OPENING;
     }
 
     /** The peer's ACCEPT of our open: OPENING -> OPEN, or HALF_CLOSED_LOCAL if our FIN went out already. */
     void acceptReceived(int peerMaxMessageSize) {
+        assert session.inEventLoop();
         this.peerMaxMessageSize = peerMaxMessageSize;
         state = finSent ? StreamState.HALF_CLOSED_LOCAL : StreamState.OPEN;
     }
 
     /** Our ACCEPT of the peer's open: PENDING_ACCEPT -> OPEN, or HALF_CLOSED_REMOTE if its FIN came already. */
     void acceptSent() {
+        assert session.inEventLoop();
         state = finReceived ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
     }
 
@@ -383,6 +503,7 @@ public final class MuxStream {
      * @return true when the peer's FIN came first: both directions are done, terminate the stream
      */
     boolean finWasSent() {
+        assert session.inEventLoop();
         finSent = true;
         if (finReceived) {
             return true;
@@ -400,6 +521,7 @@ public final class MuxStream {
      * @return true when our FIN went out first: both directions are done, terminate the stream
      */
     boolean finWasReceived() {
+        assert session.inEventLoop();
         finReceived = true;
         switch (state) {
             case OPEN -> {
@@ -422,6 +544,7 @@ public final class MuxStream {
      * @return the state it was in
      */
     StreamState closed(CloseReason reason) {
+        assert session.inEventLoop();
         terminated = true;
         closeReason = reason;
         StreamState before = state;
@@ -433,6 +556,7 @@ public final class MuxStream {
 
     /** Hands a whole message to the listener, or to the backlog while the stream is not accepted yet. */
     void dispatch(ByteBuf message) {
+        assert session.inEventLoop();
         if (listener == null) {
             if (backlog == null) {
                 backlog = new ArrayDeque<>();
@@ -440,6 +564,7 @@ public final class MuxStream {
             backlog.add(message);
             return;
         }
+        consumption.delivered(message.readableBytes() + 1L);
         try {
             listener.onMessage(this, message);
         } catch (RuntimeException e) {
@@ -497,6 +622,7 @@ public final class MuxStream {
 
     /** Releases everything queued in either direction; loop only, once the stream is terminal. */
     void releaseBuffers() {
+        assert session.inEventLoop();
         outbound.releaseAll();
         if (assembling != null) {
             assembling.release();

@@ -3,7 +3,6 @@ package io.chainmux.mux;
 import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.PlatformDependent;
 
 import java.lang.invoke.MethodHandles;
@@ -311,19 +310,30 @@ final class OutboundQueue {
         dequeued(length);
         if (remaining == 0) {
             if (!currentIsChunk) {
-                current.release();
+                releaseCallers(current);
             }
             current = null;
         }
     }
 
-    /** Loop only: drops the message in progress (it broke a limit); returns its unwritten length. */
+    /**
+     * Loop only: whether the message in progress is a caller's buffer released after the stream took
+     * it (the caller broke the ownership rule); its bytes can no longer be read.
+     */
+    boolean currentReleased() {
+        return current != null && !currentIsChunk && current.refCnt() == 0;
+    }
+
+    /**
+     * Loop only: drops the message in progress (it broke a limit, or was released under us); returns
+     * its unwritten length.
+     */
     int dropCurrent() {
         int dropped = remaining;
         if (currentIsChunk) {
             current.skipBytes(remaining);
         } else {
-            current.release();
+            releaseCallers(current);
         }
         current = null;
         dequeued(dropped);
@@ -372,7 +382,7 @@ final class OutboundQueue {
     void releaseAll() {
         drainForeign();
         if (current != null && !currentIsChunk) {
-            current.release();
+            releaseCallers(current);
         }
         current = null;
         Object e;
@@ -382,7 +392,7 @@ final class OutboundQueue {
                     c.buf.release();
                 }
             } else {
-                ReferenceCountUtil.safeRelease(e);
+                releaseCallers((ByteBuf) e);
             }
         }
         if (tail != null) {
@@ -393,6 +403,16 @@ final class OutboundQueue {
         DEQUEUED.setRelease(this, (long) LOOP_ENQUEUED.getAcquire(this) + (long) FOREIGN_ENQUEUED.getAcquire(this));
         budget.add(-counted);
         counted = 0;
+    }
+
+    /**
+     * Releases a message the stream took from the application, unless the application released it
+     * already (breaking the ownership rule; a second release would throw on the loop).
+     */
+    private static void releaseCallers(ByteBuf message) {
+        if (message.refCnt() > 0) {
+            message.release();
+        }
     }
 
     private void drainForeign() {

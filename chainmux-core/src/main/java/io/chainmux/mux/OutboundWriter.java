@@ -82,6 +82,7 @@ final class OutboundWriter {
 
     /** A stream has something to write (data, FIN, or new window): put it in the schedule. */
     void onStreamReady(MuxStream s) {
+        assert session.inEventLoop();
         if (s.terminated) {
             s.releaseBuffers(); // a message queued by another thread as the stream ended
             return;
@@ -105,6 +106,7 @@ final class OutboundWriter {
 
     /** Asks for one write pass: run as a task, or at read-complete while a read is in progress. */
     void requestWrite() {
+        assert session.inEventLoop();
         if (!writeScheduled && !session.isClosed()) {
             writeScheduled = true;
             if (!reading) {
@@ -115,7 +117,7 @@ final class OutboundWriter {
 
     /** {@link #requestWrite}, from a thread other than the event loop. */
     void requestWriteFromOtherThread() {
-        ctx.executor().execute(requestWriteTask);
+        session.execute(requestWriteTask);
     }
 
     void readStarted() {
@@ -142,6 +144,7 @@ final class OutboundWriter {
 
     /** One pass: data frames in scheduling order within the channel's write budget, then one flush. */
     void writePass() {
+        assert session.inEventLoop();
         writeScheduled = false;
         if (session.isClosed()) {
             return;
@@ -166,6 +169,7 @@ final class OutboundWriter {
 
     /** Writes at most one DATA frame, or one run of small messages, for a stream. */
     private int emit(MuxStream s, int maxBytes) {
+        assert session.inEventLoop();
         if (session.isHardClosing()) {
             return WriteScheduler.BLOCKED;
         }
@@ -185,7 +189,7 @@ final class OutboundWriter {
             }
             int next = q.next();
             if (next < 0) {
-                if (s.finRequested) {
+                if (s.finReady()) {
                     data(s.id(), WireFormat.FLAG_FIN, Unpooled.EMPTY_BUFFER, 0);
                     finSent(s);
                     return 0;
@@ -198,6 +202,13 @@ final class OutboundWriter {
                         "queued message of " + next + " bytes exceeds the peer's limit of " + limit);
                 return WriteScheduler.IDLE;
             }
+        }
+        if (q.currentReleased()) {
+            // The application released a message it had handed over: only this stream is broken.
+            q.dropCurrent();
+            session.contain(Containment.RELEASED_MESSAGE, s, new IllegalStateException(
+                    "a message queued on stream " + s.describe() + " was released by the application"));
+            return WriteScheduler.IDLE;
         }
         int remaining = q.remaining();
         int length = Math.min(remaining, peer.maxFrameSize());
@@ -214,7 +225,7 @@ final class OutboundWriter {
                 return flow.stalled(s);
             }
         }
-        boolean fin = last && s.finRequested && q.isEmptyAfterCurrent();
+        boolean fin = last && s.finReady() && q.isEmptyAfterCurrent();
         int flags = (last ? WireFormat.FLAG_END_MESSAGE : 0) | (fin ? WireFormat.FLAG_FIN : 0);
         q.writeFrame(this, s.id(), flags, length);
         flow.charge(s, length + (last ? 1 : 0));

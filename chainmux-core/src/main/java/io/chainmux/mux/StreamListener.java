@@ -12,6 +12,10 @@ import io.netty.buffer.ByteBuf;
  * {@link MuxStream#consumed(int)} with the message's length; until then the peer's stream window
  * stays spent. That is the backpressure; it holds back this stream only (the connection's credit
  * returns on receipt).
+ *
+ * <p>A listener that throws costs its own stream only: from {@link #onMessage} the stream is reset
+ * (INTERNAL_ERROR); from the notifications the failure is logged (docs/ARCHITECTURE.md, "Failure
+ * scope").
  */
 public interface StreamListener {
     /** The peer accepted a stream we opened. */

@@ -75,6 +75,12 @@ final class StreamRegistry {
         load.incrementAndGet();
     }
 
+    /** Undoes {@link #countLoad} for an open that never reached the loop; any thread. */
+    void uncountLoad(MuxStream s) {
+        s.countedInLoad = false;
+        load.decrementAndGet();
+    }
+
     /** Streams open or being opened; any thread. */
     int load() {
         return load.get();
@@ -127,6 +133,7 @@ final class StreamRegistry {
 
     /** A stream opened by the application reaches the loop: it waits for stream credit. */
     void registerOpen(MuxStream s) {
+        assert session.inEventLoop();
         if (s.terminated) {
             return;
         }
@@ -256,6 +263,7 @@ final class StreamRegistry {
 
     /** The application accepted an inbound stream: ACCEPT goes out, then what arrived meanwhile is delivered. */
     void accept(MuxStream s, StreamListener l, int maxMessageSize) {
+        assert session.inEventLoop();
         if (s.terminated) {
             if (s.listener == null) {
                 s.listener = l;
@@ -312,6 +320,7 @@ final class StreamRegistry {
 
     /** Sends RESET (if the peer knows the stream) and ends it locally. */
     void reset(MuxStream s, ErrorCode code, byte[] detail, String message) {
+        assert session.inEventLoop();
         if (s.terminated) {
             return;
         }
@@ -339,6 +348,7 @@ final class StreamRegistry {
 
     /** Ends a stream exactly once: frees its id, credit and buffers, then tells its listener. */
     void terminate(MuxStream s, CloseReason reason) {
+        assert session.inEventLoop();
         if (s.terminated) {
             return;
         }

@@ -57,10 +57,15 @@ interface WriteScheduler<S> {
         }
 
         public void setWeight(int weight) {
+            this.weight = checkWeight(weight);
+        }
+
+        /** A weight in [1, 256], or an {@link IllegalArgumentException}; for checks on the caller's thread. */
+        public static int checkWeight(int weight) {
             if (weight < 1 || weight > 256) {
                 throw new IllegalArgumentException("stream weight must be in [1, 256], was " + weight);
             }
-            this.weight = weight;
+            return weight;
         }
     }
 }

@@ -18,6 +18,9 @@
  * loop). Listener callbacks ({@link io.chainmux.mux.StreamListener},
  * {@link io.chainmux.mux.SessionListener}) run on the event loop and must not block: hand
  * application work to an executor. A failure on the loop, a listener's included, is contained by
- * {@code MuxSession.contain} as {@code Containment} says.
+ * {@code MuxSession.contain} as {@code Containment} says. A bad call fails on the caller's thread
+ * before anything reaches the loop, and a closed stream or connection refuses calls with a
+ * {@link io.chainmux.mux.ClosedException} saying who closed it (docs/ARCHITECTURE.md, "Failure
+ * scope"). Loop-only methods check their thread with {@code assert session.inEventLoop()}.
  */
 package io.chainmux.mux;

@@ -28,7 +28,8 @@ public interface Session {
     /**
      * A responder that answers every message with {@code reply.apply(message)} until the peer closes
      * its side (a success) or the connection fails (a failure). {@code reply} borrows the request (it
-     * is released afterwards) and returns a new message to send; if it throws, the session fails.
+     * is released afterwards: the one callback that lends a buffer) and returns a new message, which
+     * {@link SessionContext#send} takes; if it throws, the session fails.
      */
     static Session replying(Function<ByteBuf, ByteBuf> reply) {
         return ctx -> serve(ctx, reply);

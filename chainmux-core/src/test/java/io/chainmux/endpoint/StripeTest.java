@@ -59,7 +59,7 @@ class StripeTest {
                     return true;
                 }
             } catch (IllegalStateException ended) {
-                // the stream is closed: onClosed reports why
+                return false; // the stream is closed (onClosed reports why) and took the message
             }
             m.release();
             return false;

@@ -67,14 +67,12 @@ final class TestNode implements EndpointListener, AutoCloseable {
             @Override
             public void onMessage(MuxStream s, ByteBuf message) {
                 int length = message.readableBytes();
-                boolean echoed;
                 try {
-                    echoed = s.trySend(message);
-                } catch (RuntimeException e) { // closed or too large for the sender: still ours to release
-                    echoed = false;
-                }
-                if (!echoed) {
-                    message.release();
+                    if (!s.trySend(message)) {
+                        message.release(); // refused: still ours
+                        s.reset(io.chainmux.wire.ErrorCode.INTERNAL_ERROR);
+                    }
+                } catch (RuntimeException e) { // closed or too large for the sender: trySend released it
                     s.reset(io.chainmux.wire.ErrorCode.INTERNAL_ERROR);
                 }
                 s.consumed(length);

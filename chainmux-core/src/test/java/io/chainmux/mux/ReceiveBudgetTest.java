@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The receive budget: streams whose readers stop hold their floor and no more; others keep flowing;
@@ -180,7 +181,10 @@ class ReceiveBudgetTest {
         assertThat(stats(MuxStats::receiveCommittedPeak)).isLessThanOrEqualTo(4L * FLOOR);
     }
 
-    /** consumed() with more than arrived returns only what arrived: the peer's credit stays within the window. */
+    /**
+     * consumed() with more than arrived is refused at the call (MuxStream's public check) and
+     * returns nothing: the peer's credit stays within the window.
+     */
     @Test
     void anApplicationReportingTooMuchDoesNotInflateThePeersCredit() {
         start(MuxConfig.builder().autotuneWindows(false).build());
@@ -188,11 +192,10 @@ class ReceiveBudgetTest {
         peer.drain();
         MuxStream s = app.opened.get(0);
         fill(2);
-        s.consumed(10_000_000);
-        assertThat(updates(peer.drain(), 2)).as("credit back for the 32 KiB that arrived, no more")
-                .isEqualTo(FLOOR);
-        assertThat(s.receiveWindow.available()).isEqualTo(FLOOR);
-        assertThat(stats(MuxStats::receiveCommitted)).isEqualTo(FLOOR);
+        long committed = stats(MuxStats::receiveCommitted);
+        assertThatThrownBy(() -> s.consumed(10_000_000)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(updates(peer.drain(), 2)).as("no credit back for a refused call").isZero();
+        assertThat(stats(MuxStats::receiveCommitted)).isEqualTo(committed);
     }
 
     /**
