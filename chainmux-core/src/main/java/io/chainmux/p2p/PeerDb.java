@@ -195,6 +195,11 @@ public final class PeerDb {
         return outcome;
     }
 
+    /** How many known peers {@code source} introduced that have not worked yet: its budget in use. */
+    synchronized int unprovenFrom(PeerId source) {
+        return introducedCount.getOrDefault(source, 0);
+    }
+
     /** Peers other peers told us about, by what {@link #learn} did with them (metric). */
     public long learned(Learned outcome) {
         return learned.get(outcome).sum();

@@ -10,6 +10,8 @@ import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.wire.ErrorCode;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,18 +28,36 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Hostile identities that refuse every session as busy, naming 12 bogus alternatives each time, on
  * many networks at once: the victim's peer database stays within the per-source budget (one budget
  * over all networks), stores no unusable address, and keeps a good peer's address.
+ *
+ * <p>The good peer is a source too: it learns the hostile peers from the victim by peer exchange,
+ * hears their bogus alternatives itself, and passes some on to the victim by peer exchange, within
+ * its own budget. The test waits for that, so the bound is checked with every source's budget spent.
+ *
+ * <p>Bogus alternatives that could be dialed point at sockets the test binds and never listens on:
+ * a dial is refused at once, and no other process on the machine can listen at those addresses
+ * meanwhile (a random loopback port may be a node or server someone else runs on 0.0.0.0).
  */
 class PeerDbPoisoningTest {
     static final int HOSTILE = 8;
     /** 40 by default; the repro ran 1000 ({@code -Dpoisoning.networks=1000}). */
     static final int NETWORKS = Integer.getInteger("poisoning.networks", 40);
     static final int PER_SOURCE = 4;
+    /** Loopback addresses the bogus alternatives point at (bound, never listening). */
+    static final int RESERVED = 16;
 
     @Test
     void busyRefusalsFromHostilePeersCannotGrowOrCorruptThePeerDb() throws Exception {
         List<NetworkId> chains = Cluster.chains(NETWORKS);
         List<ConnectionBroker> hostile = new ArrayList<>();
+        List<SocketChannel> reserved = new ArrayList<>();
         try (Cluster c = new Cluster()) {
+            List<InetSocketAddress> dead = new ArrayList<>();
+            for (int i = 0; i < RESERVED; i++) {
+                SocketChannel s = SocketChannel.open();
+                reserved.add(s);
+                s.bind(new InetSocketAddress("127.0.0." + (2 + 12 * i), 0));
+                dead.add((InetSocketAddress) s.getLocalAddress());
+            }
             P2pNode good = c.start(b -> b);
             for (NetworkId chain : chains) {
                 good.join(chain, Cluster.CHAIN, PING_AND_HOLD, ECHO);
@@ -58,8 +78,8 @@ class PeerDbPoisoningTest {
                                 // a good peer's id at another address: must not replace its address
                                 new PeerAddress("127.0.0.1", 1, good.id())));
                         while (bogus.size() < 12) {
-                            bogus.add(new PeerAddress("127.0.0." + (2 + random.nextInt(200)), 1 + random.nextInt(60000),
-                                    fresh(random)));
+                            InetSocketAddress a = dead.get(random.nextInt(dead.size()));
+                            bogus.add(new PeerAddress(a.getAddress().getHostAddress(), a.getPort(), fresh(random)));
                         }
                         open.refuse(ErrorCode.REFUSED_BUSY, BusyDetail.encode(bogus));
                     });
@@ -87,10 +107,18 @@ class PeerDbPoisoningTest {
             }
 
             PeerDb db = victim.peerDb();
+            Cluster.until("the good peer passed on, by peer exchange, peers the hostile ones named",
+                    () -> db.unprovenFrom(good.id()) > 0);
             System.err.printf("poisoning: %d networks, %d busy refusals, peer DB %d entries, learned %s%n", NETWORKS,
                     nets.stream().mapToLong(n -> n.stats().busyReceived()).sum(), db.size(),
                     Arrays.stream(PeerDb.Learned.values()).map(l -> l + "=" + db.learned(l)).toList());
-            int bound = 1 + HOSTILE + HOSTILE * PER_SOURCE; // the good peer, the hostile ones, their budgets
+            for (ConnectionBroker h : hostile) {
+                assertThat(db.unprovenFrom(h.endpoint().config().identity().peerId())).as("a hostile peer's introductions")
+                        .isEqualTo(PER_SOURCE);
+            }
+            assertThat(db.unprovenFrom(good.id())).as("the good peer's introductions").isLessThanOrEqualTo(PER_SOURCE);
+            // the good peer, the hostile ones, and the budgets of all of them
+            int bound = 1 + HOSTILE + (HOSTILE + 1) * PER_SOURCE;
             assertThat(db.size()).as("peer DB size after %d busy refusals", nets.stream()
                     .mapToLong(n -> n.stats().busyReceived()).sum()).isLessThanOrEqualTo(bound);
             for (PeerInfo p : db.snapshot()) {
@@ -101,6 +129,9 @@ class PeerDbPoisoningTest {
         } finally {
             for (ConnectionBroker h : hostile) {
                 h.close();
+            }
+            for (SocketChannel s : reserved) {
+                s.close();
             }
         }
     }
