@@ -19,5 +19,4 @@ module io.chainmux.core {
     exports io.chainmux.endpoint.identity;
     exports io.chainmux.broker;
     exports io.chainmux.p2p;
-    exports io.chainmux.chaindb;
 }
