@@ -8,12 +8,13 @@ import java.time.Duration;
  * One measurement of one contender: start, warm up, count at the receiver during the measured
  * interval, close. Failures reported by the contender end the wait at once (polled every 50 ms).
  * The warm-up lasts at least its configured time and until the first message has arrived (at most
- * {@link #FIRST_MESSAGE_LIMIT} more), so a contender that is slow to start on a busy machine is
- * measured once it moves instead of failing a measurement that began before it did.
+ * {@link #FIRST_MESSAGE_FACTOR} times the warm-up more, within 1-60 s), so a contender that is slow to
+ * start on a busy machine is measured once it moves instead of failing a measurement that began
+ * before it did.
  */
 public final class Measurement {
     private static final long POLL_NANOS = 50_000_000L;
-    static final Duration FIRST_MESSAGE_LIMIT = Duration.ofSeconds(20);
+    static final int FIRST_MESSAGE_FACTOR = 25;
 
     private Measurement() {}
 
@@ -29,11 +30,12 @@ public final class Measurement {
         Sample sample = null;
         try {
             watch(contender, meter, params.warmup());
-            long firstDeadline = System.nanoTime() + FIRST_MESSAGE_LIMIT.toNanos();
+            long firstLimit = Math.max(1_000, Math.min(60_000, params.warmup().toMillis() * FIRST_MESSAGE_FACTOR));
+            long firstDeadline = System.nanoTime() + firstLimit * 1_000_000L;
             while (meter.snapshot()[0] == 0) {
                 if (System.nanoTime() - firstDeadline > 0) {
-                    throw new BenchmarkException(contender.name() + " delivered no message in its warm-up of "
-                            + params.warmup().toMillis() + " ms + " + FIRST_MESSAGE_LIMIT.toSeconds() + " s", null);
+                    throw new BenchmarkException(contender.name() + " delivered no message in its warm-up ("
+                            + params.warmup().toMillis() + " ms, then up to " + firstLimit + " ms more for a first message)", null);
                 }
                 watch(contender, meter, Duration.ofNanos(POLL_NANOS));
             }

@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
                 CompareCommand.class,
                 MuxBenchCommand.class,
                 EndpointBenchCommand.class,
+                ScaleBenchCommand.class,
                 SimCommand.class,
         })
 public final class BenchCommand implements Runnable {

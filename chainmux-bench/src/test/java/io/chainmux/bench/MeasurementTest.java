@@ -29,7 +29,17 @@ class MeasurementTest {
         Contender idle = fake("idle", meter -> { }, closed);
         assertThatThrownBy(() -> idle.smallMessages(QUICK))
                 .isInstanceOf(BenchmarkException.class)
-                .hasMessageContaining("idle delivered no message in the measured 50 ms");
+                .hasMessageContaining("idle delivered no message in its warm-up (0 ms, then up to 1000 ms more");
+        assertThat(closed).isTrue();
+    }
+
+    @Test
+    void stallingAfterTheWarmUpIsAFailure() {
+        AtomicBoolean closed = new AtomicBoolean();
+        Contender stalls = fake("stalls", meter -> meter.add(5, 320), closed);
+        assertThatThrownBy(() -> stalls.smallMessages(QUICK))
+                .isInstanceOf(BenchmarkException.class)
+                .hasMessageContaining("stalls delivered no message in the measured 50 ms (stalled? 5 during the warm-up)");
         assertThat(closed).isTrue();
     }
 

@@ -55,7 +55,10 @@ class DocCommandsTest {
             "bench compare", Map.of("--warmup-seconds", "1", "--seconds", "1", "--rounds", "1"),
             "bench endpoint", Map.of("--warmup-seconds", "1", "--seconds", "1", "--rounds", "1"), // whole seconds
             // the simulation's grid (up to 10,000 nodes x 1000 chains) at a size of seconds
-            "bench sim", Map.of("--nodes", "40", "--chains", "10", "--rotation-budget", "2000"));
+            "bench sim", Map.of("--nodes", "40", "--chains", "10", "--rotation-budget", "2000"),
+            // one node at 1000 x 8 against 16 peers through five phases takes minutes: 20 x 2 against 3, seconds
+            "bench scale", Map.of("--chains", "20", "--degree", "2", "--peers", "3", "--idle-seconds", "2",
+                    "--steady-seconds", "2", "--block-interval", "1", "--catchup-blocks", "5"));
     /** Over a delayed path (100 ms round trips) streams need several round trips to get going. */
     static final Map<String, String> DELAYED_PATH = Map.of("--warmup-seconds", "1.5", "--seconds", "1");
     /**

@@ -81,7 +81,8 @@ public final class SyncSession implements Session {
         final SessionContext ctx;
         final Executor exec;
         final CompletableFuture<SessionOutcome> result = new CompletableFuture<>();
-        final ArrayDeque<Request> outstanding = new ArrayDeque<>();
+        /** Small at first: 8,000 idle sessions each hold one; a fetch grows it to its pipelining depth. */
+        final ArrayDeque<Request> outstanding = new ArrayDeque<>(2);
         final long startHeight;
         boolean done;
         boolean fetching; // holds a place in the chain's fetch gate

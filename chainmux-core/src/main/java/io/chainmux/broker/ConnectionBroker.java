@@ -178,6 +178,10 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         }
         stats.opened.increment();
         CompletableFuture<LogicalConnection> result = new CompletableFuture<>();
+        if (endpoint.config().connectionPerStream()) {
+            openUnstriped(address, r, maxMessageSize, result);
+            return result;
+        }
         PeerConnection pc = endpoint.peer(id);
         if (pc != null && pc.hasUsableStripe()) {
             stats.reused.increment();
@@ -220,6 +224,30 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         });
     }
 
+    /** Unshared mode: the logical connection gets a TCP connection of its own, closed when it ends. */
+    private void openUnstriped(PeerAddress address, Registration r, int maxMessageSize,
+                               CompletableFuture<LogicalConnection> result) {
+        stats.dialed.increment();
+        LogicalConnection c = new LogicalConnection(this, r, address.expectedPeer(), true, null);
+        endpoint.openUnstriped(address, r.network().wire(), maxMessageSize, 1, c).whenComplete((s, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                completeOn(r, () -> result.completeExceptionally(cause));
+                return;
+            }
+            c.bind(s);
+            stats.logicalConnections.incrementAndGet();
+            c.openedFuture().whenComplete((conn, err) -> {
+                if (err != null) {
+                    result.completeExceptionally(err);
+                } else if (!result.complete(conn)) {
+                    conn.abort(ErrorCode.CANCEL);
+                }
+            });
+        });
+    }
+
     private static void completeOn(Registration r, Runnable completion) {
         try {
             r.executor().execute(completion);
@@ -248,11 +276,11 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         return all.size();
     }
 
-    /** TCP connections of this node right now: established stripes over all peers. */
+    /** TCP connections of this node right now: established stripes (and unstriped connections) over all peers. */
     public int tcpConnections() {
         int n = 0;
         for (PeerConnection pc : endpoint.peers()) {
-            n += pc.stripeCount();
+            n += pc.stripeCount() + pc.unstripedCount();
         }
         return n;
     }

@@ -54,8 +54,10 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     private volatile boolean received;
 
     // ---- guarded by this
-    private final ArrayDeque<ByteBuf> inbox = new ArrayDeque<>();
-    private final ArrayDeque<PendingSend> waiting = new ArrayDeque<>();
+    // Sized for the common case, a message or two: thousands of idle connections each hold these (a
+    // default ArrayDeque has room for 16); a busy one grows them.
+    private final ArrayDeque<ByteBuf> inbox = new ArrayDeque<>(1);
+    private final ArrayDeque<PendingSend> waiting = new ArrayDeque<>(1);
     private CompletableFuture<ByteBuf> receiver;
     /** The stream accepts trySend: at once for outbound, after the accept reached the loop for inbound. */
     private boolean sendable;

@@ -12,6 +12,7 @@ import io.chainmux.mux.ClosedException;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.SessionListener;
+import io.chainmux.mux.StreamListener;
 import io.chainmux.wire.ErrorCode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -69,8 +70,18 @@ public final class Endpoint implements AutoCloseable {
     /** Outbound buffer water marks of every connection: writes pause above high, resume below low. */
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
 
+    /**
+     * Unstriped dials (unshared mode) in progress at once; more wait in {@link #unstripedQueue}. Opening
+     * thousands of logical connections at once would otherwise start thousands of handshakes at once,
+     * and on a small machine most of them then miss their handshake timeout at the peers and are retried.
+     */
+    public static final int MAX_UNSTRIPED_DIALS = 64;
+
     private final EndpointConfig config;
     private final EndpointListener listener;
+    private final java.util.ArrayDeque<Runnable> unstripedQueue = new java.util.ArrayDeque<>();
+    /** Guarded by {@link #unstripedQueue}. */
+    private int unstripedDialing;
     private final EventLoopGroup group;
     private final TlsContexts tls;
     private final EndpointStats stats = new EndpointStats();
@@ -264,13 +275,115 @@ public final class Endpoint implements AutoCloseable {
      * dial leads to an established stripe, directly or, after a crossing, through the peer's dial.
      */
     private void dial(PeerAddress address, int index, CompletableFuture<PeerConnection> result) {
-        stats.connectionsDialed.increment();
         HandshakeHandler handshake = new HandshakeHandler(identity(), Role.DIALER, index, config.stripes(),
                 config.advertisedAddress(), address.expectedPeer(), config.tls(), config.handshakeTimeout().toNanos(),
                 outcome);
         if (result != null) {
             outcome.dials.put(handshake, result);
         }
+        dial(address, handshake);
+    }
+
+    /**
+     * Unshared mode ({@link EndpointConfig#connectionPerStream()}): dials a TCP connection of its own for
+     * one logical connection, outside the peer's stripes, and opens the stream on it once the handshake
+     * is done. The connection is closed (GO_AWAY) when that stream ends.
+     *
+     * @param address the peer, with its peer id
+     * @return completes with the stream (opening), or fails with the dial's {@link HandshakeException}
+     */
+    public CompletableFuture<MuxStream> openUnstriped(PeerAddress address, String networkId, int maxInboundMessageSize,
+                                                      int weight, StreamListener listener) {
+        if (closing) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the endpoint is closed"));
+        }
+        if (address.expectedPeer() == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("address " + address
+                    + " has no peer id; expected PEERID@HOST:PORT"));
+        }
+        HandshakeHandler handshake = new HandshakeHandler(identity(), Role.DIALER, Hello.UNSTRIPED_INDEX, 0,
+                config.advertisedAddress(), address.expectedPeer(), config.tls(), config.handshakeTimeout().toNanos(),
+                outcome);
+        CompletableFuture<MuxSession> connected = new CompletableFuture<>();
+        outcome.unstripedDials.put(handshake, connected);
+        connected.whenComplete((session, failure) -> unstripedDialDone());
+        startUnstripedDial(() -> {
+            if (closing) {
+                outcome.unstripedDials.remove(handshake);
+                connected.completeExceptionally(new IllegalStateException("the endpoint is closed"));
+            } else {
+                dial(address, handshake);
+            }
+        });
+        return connected.thenApply(session -> {
+            try {
+                return session.openStream(networkId, maxInboundMessageSize, weight, new ClosingListener(listener, session));
+            } catch (RuntimeException e) {
+                session.goAway("could not open its logical connection");
+                throw e;
+            }
+        });
+    }
+
+    /** Starts an unstriped dial now, or queues it while {@link #MAX_UNSTRIPED_DIALS} are in progress. */
+    private void startUnstripedDial(Runnable dial) {
+        synchronized (unstripedQueue) {
+            if (unstripedDialing >= MAX_UNSTRIPED_DIALS) {
+                unstripedQueue.add(dial);
+                return;
+            }
+            unstripedDialing++;
+        }
+        dial.run();
+    }
+
+    /** An unstriped dial ended (connected or failed): its place goes to the next one queued. */
+    private void unstripedDialDone() {
+        Runnable next;
+        synchronized (unstripedQueue) {
+            next = unstripedQueue.poll();
+            if (next == null) {
+                unstripedDialing--;
+                return;
+            }
+        }
+        next.run();
+    }
+
+    /** Passes every event on; when the stream ends, ends its unstriped connection too. */
+    private record ClosingListener(StreamListener delegate, MuxSession session) implements StreamListener {
+        @Override
+        public void onAccepted(MuxStream stream) {
+            delegate.onAccepted(stream);
+        }
+
+        @Override
+        public void onMessage(MuxStream stream, io.netty.buffer.ByteBuf message) {
+            delegate.onMessage(stream, message);
+        }
+
+        @Override
+        public void onRemoteClosed(MuxStream stream) {
+            delegate.onRemoteClosed(stream);
+        }
+
+        @Override
+        public void onWritable(MuxStream stream) {
+            delegate.onWritable(stream);
+        }
+
+        @Override
+        public void onClosed(MuxStream stream, CloseReason reason) {
+            try {
+                delegate.onClosed(stream, reason);
+            } finally {
+                session.goAway("its logical connection ended");
+            }
+        }
+    }
+
+    private void dial(PeerAddress address, HandshakeHandler handshake) {
+        stats.connectionsDialed.increment();
         new Bootstrap().group(group).channel(config.transport().socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
@@ -475,7 +588,7 @@ public final class Endpoint implements AutoCloseable {
         }
         List<CompletableFuture<CloseReason>> closes = new ArrayList<>();
         for (PeerConnection pc : peers.values()) {
-            for (MuxSession m : pc.stripes()) {
+            for (MuxSession m : pc.connections()) {
                 closes.add(m.closeFuture());
             }
             pc.close("node shutting down");
@@ -488,7 +601,7 @@ public final class Endpoint implements AutoCloseable {
                     config.shutdownGrace().toMillis());
             List<ChannelFuture> forced = new ArrayList<>();
             for (PeerConnection pc : peers.values()) {
-                for (MuxSession m : pc.stripes()) {
+                for (MuxSession m : pc.connections()) {
                     if (m.channel() != null) {
                         forced.add(m.channel().close());
                     }
@@ -503,17 +616,23 @@ public final class Endpoint implements AutoCloseable {
 
     /** Admission and results of every handshake, dialed or accepted. */
     private final class Outcome implements HandshakeHandler.Outcome {
+        /** {@link Attempt#index()} of an unstriped connection. */
+        static final int UNSTRIPED = -1;
+
         /** What a handshake's HELLO told us: the peer and the stripe index. */
         private record Attempt(PeerConnection peer, int index) {}
 
         final Map<HandshakeHandler, CompletableFuture<PeerConnection>> dials = new ConcurrentHashMap<>();
+        final Map<HandshakeHandler, CompletableFuture<MuxSession>> unstripedDials = new ConcurrentHashMap<>();
         private final Map<HandshakeHandler, Attempt> attempts = new ConcurrentHashMap<>();
 
         @Override
         public HandshakeException admit(HandshakeHandler h, Hello peerHello) {
             PeerId peer = peerHello.peerId();
+            // unshared mode: a connection of its own for one logical connection, outside the stripes
+            boolean unstriped = h.unstriped() || (h.role() == Role.LISTENER && peerHello.unstriped());
             int index = h.role() == Role.DIALER ? h.stripeIndex() : peerHello.stripeIndex();
-            if (index >= config.maxStripesPerPeer() && h.role() == Role.LISTENER) {
+            if (!unstriped && index >= config.maxStripesPerPeer() && h.role() == Role.LISTENER) {
                 // Refused before any state is kept for it: no peer connection, no attempt to undo.
                 limitHit(Limit.MAX_STRIPES_PER_PEER, "peer " + peer.shortForm() + " opened stripe " + index
                         + "; max stripes per peer is " + config.maxStripesPerPeer());
@@ -522,6 +641,10 @@ public final class Endpoint implements AutoCloseable {
             }
             PeerConnection pc = peers.computeIfAbsent(peer, id -> new PeerConnection(Endpoint.this, id));
             pc.learnAddress(peerHello.advertisedAddress());
+            if (unstriped) {
+                attempts.put(h, new Attempt(pc, UNSTRIPED));
+                return closing ? HandshakeException.of(Reason.LIMIT, "the node is shutting down") : null;
+            }
             if (h.role() == Role.DIALER && h.expectedPeer() == null && !pc.startDial(index)) {
                 pc.adoptDial(index); // learned who this is only now; admission below settles duplicates
             }
@@ -538,7 +661,8 @@ public final class Endpoint implements AutoCloseable {
             if (closing) {
                 return HandshakeException.of(Reason.LIMIT, "the node is shutting down");
             }
-            return a == null ? null : a.peer().confirm(h.role(), a.index(), h);
+            // an unstriped connection has no slot: no crossing to settle
+            return a == null || a.index() == UNSTRIPED ? null : a.peer().confirm(h.role(), a.index(), h);
         }
 
         @Override
@@ -558,6 +682,15 @@ public final class Endpoint implements AutoCloseable {
             p.remove(ctx.name());
             stats.handshakesCompleted.increment();
             penalizeAbuse(session, ctx.channel().remoteAddress());
+            if (a.index() == UNSTRIPED) {
+                log.debug("unstriped connection to {} established ({}, {})", peer.shortForm(), h.role(), ctx.channel());
+                pc.unstripedEstablished(session);
+                CompletableFuture<MuxSession> dialed = unstripedDials.remove(h);
+                if (dialed != null) {
+                    dialed.complete(session);
+                }
+                return;
+            }
             log.debug("stripe {} to {} established ({}, {})", a.index(), peer.shortForm(), h.role(), ctx.channel());
             pc.established(h.role(), a.index(), session, h);
             CompletableFuture<PeerConnection> result = dials.remove(h);
@@ -582,6 +715,14 @@ public final class Endpoint implements AutoCloseable {
                 log.info("handshake with {} failed ({}): {}", remote, failure.reason(), failure.getMessage());
             }
             Attempt a = attempts.remove(h);
+            CompletableFuture<MuxSession> unstripedDial = unstripedDials.remove(h);
+            if (unstripedDial != null || (a != null && a.index() == UNSTRIPED)) {
+                if (unstripedDial != null) {
+                    unstripedDial.completeExceptionally(failure);
+                }
+                listener.onHandshakeFailed(remote, failure);
+                return;
+            }
             if (a == null && h.role() == Role.DIALER && h.expectedPeer() != null) {
                 PeerConnection pc = peers.get(h.expectedPeer());
                 a = pc == null ? null : new Attempt(pc, h.stripeIndex());
@@ -622,6 +763,12 @@ public final class Endpoint implements AutoCloseable {
                     address.hostPort(), connectFailure(cause));
             stats.handshakeFailed(failure.reason());
             log.debug("{}", failure.getMessage());
+            CompletableFuture<MuxSession> unstripedDial = unstripedDials.remove(h);
+            if (unstripedDial != null) {
+                unstripedDial.completeExceptionally(failure);
+                listener.onHandshakeFailed(address.toSocketAddress(), failure);
+                return;
+            }
             PeerConnection pc = address.expectedPeer() == null ? null : peers.get(address.expectedPeer());
             if (pc != null) {
                 pc.attemptFailed(Role.DIALER, h.stripeIndex(), h, failure);

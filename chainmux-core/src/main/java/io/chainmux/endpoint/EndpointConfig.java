@@ -40,6 +40,9 @@ import java.util.Objects;
  * @param limitLoopback         apply the per-address rate and shares (here and in the P2P layer) to
  *                              loopback peers too; off by default, since every local process shares
  *                              one loopback address (the per-IP connection cap applies regardless)
+ * @param connectionPerStream   the unshared mode: every logical connection this node opens gets a TCP
+ *                              connection (and handshake) of its own, outside the stripes, closed when
+ *                              it ends; the same sessions, for measuring what sharing saves
  */
 public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String advertisedAddress,
                              Transport transport, int ioThreads, boolean tls, int stripes, int maxStripesPerPeer,
@@ -47,7 +50,7 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                              Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
                              Duration connectTimeout, Backoff reconnect, MuxConfig mux, Duration shutdownGrace,
                              Duration unusedConnectionTimeout, RateLimit handshakeRate,
-                             RateLimit handshakeRatePerBlock, boolean limitLoopback) {
+                             RateLimit handshakeRatePerBlock, boolean limitLoopback, boolean connectionPerStream) {
     private static final ConfigChecks CHECK = new ConfigChecks("EndpointConfig");
 
     public static final int MAX_STRIPES = 255;
@@ -93,7 +96,8 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                 .maxInboundPerIp(maxInboundPerIp).handshakeTimeout(handshakeTimeout).idleTimeout(idleTimeout)
                 .keepAliveInterval(keepAliveInterval).connectTimeout(connectTimeout).reconnect(reconnect).mux(mux)
                 .shutdownGrace(shutdownGrace).unusedConnectionTimeout(unusedConnectionTimeout)
-                .handshakeRate(handshakeRate).handshakeRatePerBlock(handshakeRatePerBlock).limitLoopback(limitLoopback);
+                .handshakeRate(handshakeRate).handshakeRatePerBlock(handshakeRatePerBlock).limitLoopback(limitLoopback)
+                .connectionPerStream(connectionPerStream);
     }
 
     /** Defaults: no listener, NIO or epoll as available, plaintext, one stripe. */
@@ -120,6 +124,7 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         private RateLimit handshakeRate = RateLimit.of(16, Duration.ofSeconds(10));
         private RateLimit handshakeRatePerBlock = RateLimit.of(64, Duration.ofSeconds(10));
         private boolean limitLoopback;
+        private boolean connectionPerStream;
 
         private Builder(NodeIdentity identity) {
             this.identity = identity;
@@ -147,12 +152,13 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         public Builder handshakeRate(RateLimit v) { handshakeRate = v; return this; }
         public Builder handshakeRatePerBlock(RateLimit v) { handshakeRatePerBlock = v; return this; }
         public Builder limitLoopback(boolean v) { limitLoopback = v; return this; }
+        public Builder connectionPerStream(boolean v) { connectionPerStream = v; return this; }
 
         public EndpointConfig build() {
             return new EndpointConfig(identity, listen, advertisedAddress, transport, ioThreads, tls, stripes,
                     maxStripesPerPeer, stripePolicy, maxInboundConnections, maxInboundPerIp, handshakeTimeout,
                     idleTimeout, keepAliveInterval, connectTimeout, reconnect, mux, shutdownGrace,
-                    unusedConnectionTimeout, handshakeRate, handshakeRatePerBlock, limitLoopback);
+                    unusedConnectionTimeout, handshakeRate, handshakeRatePerBlock, limitLoopback, connectionPerStream);
         }
     }
 }

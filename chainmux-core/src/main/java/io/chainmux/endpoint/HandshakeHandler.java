@@ -106,6 +106,11 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
         return stripeIndex;
     }
 
+    /** Whether this is a dial of ours for an unstriped connection (one logical connection, no stripe). */
+    boolean unstriped() {
+        return role == Role.DIALER && stripeIndex == Hello.UNSTRIPED_INDEX && stripeCount == 0;
+    }
+
     PeerId expectedPeer() {
         return expectedPeer;
     }

@@ -15,7 +15,9 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -54,6 +56,8 @@ public final class PeerConnection {
     private final PeerId peerId;
     private final Slot[] slots;
     private final List<CompletableFuture<PeerConnection>> waiting = new ArrayList<>();
+    /** Unstriped connections (unshared mode): one logical connection each, outside the slots. */
+    private final Set<MuxSession> unstriped = new HashSet<>();
     /** Where the peer can be dialed; from connect() or the peer's advertised address. */
     private PeerAddress address;
     /** We asked for this peer (connect), so we keep its stripes up. */
@@ -101,6 +105,18 @@ public final class PeerConnection {
             }
         }
         return list;
+    }
+
+    /** Unstriped connections open now (unshared mode: one per logical connection). */
+    public synchronized int unstripedCount() {
+        return unstriped.size();
+    }
+
+    /** Every TCP connection to the peer: the established stripes, then the unstriped connections. */
+    public synchronized List<MuxSession> connections() {
+        List<MuxSession> all = stripes();
+        all.addAll(unstriped);
+        return all;
     }
 
     public synchronized int stripeCount() {
@@ -197,7 +213,7 @@ public final class PeerConnection {
             }
             closed = true;
             wanted = false;
-            toClose = stripes();
+            toClose = connections();
             for (Slot s : slots) {
                 if (s.redial != null) {
                     s.redial.cancel(false);
@@ -208,6 +224,18 @@ public final class PeerConnection {
         for (MuxSession s : toClose) {
             s.goAway(reason);
         }
+    }
+
+    /** An unstriped connection completed its handshake; it leaves the set when it closes. */
+    void unstripedEstablished(MuxSession session) {
+        synchronized (this) {
+            unstriped.add(session);
+        }
+        session.closeFuture().whenComplete((reason, e) -> {
+            synchronized (this) {
+                unstriped.remove(session);
+            }
+        });
     }
 
     // ------------------------------------------------------------------ endpoint side

@@ -12,7 +12,8 @@ import java.time.Duration;
  *
  * @param targetDegree           outgoing sessions the request side keeps running (chainweb's
  *                               maxSessionCount: default 10 there, allowed 2-30; we default to 8, the
- *                               design's scale target, and allow 1-30)
+ *                               design's scale target, and allow 0-30; 0 serves the network without
+ *                               asking it: inbound sessions only)
  * @param maxInboundSessions     inbound sessions the accept side runs at once; beyond that opens are
  *                               refused REFUSED_BUSY with alternative peers
  * @param maxInboundPerPeer      inbound sessions one peer may hold here (an honest peer holds one, two
@@ -61,7 +62,7 @@ public record NetworkConfig(int targetDegree, int maxInboundSessions, int maxInb
     public static final Duration MAX_SESSION_TIMEOUT = Duration.ofSeconds(900);
 
     public NetworkConfig {
-        CHECK.require(targetDegree >= 1 && targetDegree <= MAX_DEGREE, "targetDegree", targetDegree, "in [1, " + MAX_DEGREE + "]");
+        CHECK.require(targetDegree >= 0 && targetDegree <= MAX_DEGREE, "targetDegree", targetDegree, "in [0, " + MAX_DEGREE + "]");
         CHECK.require(maxInboundSessions >= 0 && maxInboundSessions <= 100_000, "maxInboundSessions", maxInboundSessions,
                 "in [0, 100000]");
         CHECK.require(maxInboundPerPeer >= 1, "maxInboundPerPeer", maxInboundPerPeer, ">= 1");

@@ -68,11 +68,12 @@ public final class P2pNetwork implements NetworkHandler {
     private static final class Running {
         final LogicalConnection conn;
         final boolean outbound;
+        /** System.nanoTime() at which the network cuts it (see {@link #cutExpired()}). */
+        long deadline;
         /** For an inbound session: the remote address its slot is counted under (may be null). */
         final InetAddress from;
         /** When it started (nanos), for the first-request deadline. */
         final long startNanos = System.nanoTime();
-        ScheduledFuture<?> timer;
         boolean done;
 
         Running(LogicalConnection conn, boolean outbound, InetAddress from) {
@@ -102,6 +103,12 @@ public final class P2pNetwork implements NetworkHandler {
     private final Map<PeerId, Long> cooldownUntil = new HashMap<>();
     private final Set<Running> running = new HashSet<>();
     private ScheduledFuture<?> tick;
+    /**
+     * One timer per network for the session timeouts, armed for the earliest deadline: a scheduled task
+     * per session costs ~130 bytes of heap and a timer-queue entry, 8,000 of them at 1000 networks.
+     */
+    private ScheduledFuture<?> cutTimer;
+    private long cutAt;
     /** A callback waits for the peer database to grow. */
     private boolean waitingForPeers;
     private volatile boolean stopped;
@@ -391,7 +398,8 @@ public final class P2pNetwork implements NetworkHandler {
         // that never ends), so an honest session ends once, by the side that opened it.
         Duration timeout = outbound ? config.jitteredTimeout(random.nextDouble())
                 : config.jitteredTimeout(1.0).multipliedBy(5).dividedBy(4);
-        r.timer = broker.schedule(timeout, () -> execute(() -> end(r, null, null, true)));
+        r.deadline = System.nanoTime() + timeout.toNanos();
+        armCutTimer(r.deadline);
         CompletionStage<SessionOutcome> stage;
         try {
             stage = session.run(conn);
@@ -412,10 +420,7 @@ public final class P2pNetwork implements NetworkHandler {
             return; // cut at the timeout before; a late completion changes nothing
         }
         r.done = true;
-        running.remove(r);
-        if (r.timer != null) {
-            r.timer.cancel(false);
-        }
+        running.remove(r); // the cut timer, armed for the earliest deadline, rearms itself when it fires
         SessionOutcome o;
         if (timedOut) {
             stats.timeouts.increment();
@@ -438,7 +443,7 @@ public final class P2pNetwork implements NetworkHandler {
                 if (o.misbehaved()) {
                     stats.sessionsMisbehaved.increment();
                 }
-                peers.failure(peer, o.misbehaved());
+                peers.sessionFailed(peer, o.misbehaved());
                 log.debug("{}: session with {} failed: {}", id, peer.shortForm(), o.reason());
             }
             scheduleFill(config.restartDelay());
@@ -453,6 +458,41 @@ public final class P2pNetwork implements NetworkHandler {
                     peers.failure(peer, true);
                 }
             }
+        }
+    }
+
+    /** Makes sure the cut timer fires by {@code deadline}. */
+    private void armCutTimer(long deadline) {
+        if (cutTimer != null && cutAt - deadline <= 0) {
+            return;
+        }
+        if (cutTimer != null) {
+            cutTimer.cancel(false);
+        }
+        cutAt = deadline;
+        cutTimer = broker.schedule(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                () -> execute(this::cutExpired));
+    }
+
+    /** Ends every session past its deadline (a timeout: FIN), then rearms for the next deadline. */
+    private void cutExpired() {
+        cutTimer = null;
+        if (stopped) {
+            return;
+        }
+        long now = System.nanoTime();
+        boolean any = false;
+        long next = 0;
+        for (Running r : List.copyOf(running)) {
+            if (r.deadline - now <= 0) {
+                end(r, null, null, true);
+            } else if (!any || r.deadline - next < 0) {
+                any = true;
+                next = r.deadline;
+            }
+        }
+        if (any) {
+            armCutTimer(next);
         }
     }
 
@@ -528,11 +568,12 @@ public final class P2pNetwork implements NetworkHandler {
         try {
             registration.executor().execute(() -> {
                 cancelTick();
+                if (cutTimer != null) {
+                    cutTimer.cancel(false);
+                    cutTimer = null;
+                }
                 for (Running r : List.copyOf(running)) {
                     r.done = true;
-                    if (r.timer != null) {
-                        r.timer.cancel(false);
-                    }
                     r.conn.finish();
                     peers.sessionEnded(r.conn.peer());
                     if (!r.outbound) {

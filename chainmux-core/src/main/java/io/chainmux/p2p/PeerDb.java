@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
  * failures, last success and failure, score, sticky (bootstrap) flag and active sessions.
  *
  * <p>Scoring: a new peer starts at {@link #INITIAL_SCORE}; a success adds {@link #SUCCESS_BONUS}
- * (capped at {@link #MAX_SCORE}); a failure halves the score; a misbehaviour (corrupt data, protocol
+ * (capped at {@link #MAX_SCORE}); a failure halves the score (session failures within
+ * {@link #FAILURE_WINDOW_MILLIS} of the last counted one are the same incident and count once); a misbehaviour (corrupt data, protocol
  * violation) drops it to {@link #MIN_SCORE}. Networks pick peers at random weighted by score.
  *
  * <p>Pruning (like chainweb): a peer with more than {@code maxFailures} successive failures, no
@@ -54,6 +55,12 @@ public final class PeerDb {
     public static final double SUCCESS_BONUS = 1.0;
     public static final double MAX_SCORE = 10.0;
     public static final double MIN_SCORE = 0.05;
+    /**
+     * Failures of one peer less than this apart count once (misbehaviour always counts). One lost TCP
+     * connection fails a session on every network it carries: at 1000 networks that is 1000 failures
+     * at once, which would back the peer off for the maximum on every network for a single incident.
+     */
+    public static final long FAILURE_WINDOW_MILLIS = 1000;
 
     /** Default {@code maxPeers}: room for every peer of a 1000-network node at degree 8 that has worked. */
     public static final int DEFAULT_MAX_PEERS = 2048;
@@ -413,6 +420,17 @@ public final class PeerDb {
         }
         lastDialFailure.put(id, failure);
         failure(id, false);
+    }
+
+    /**
+     * A session failed. Session failures of one peer within {@link #FAILURE_WINDOW_MILLIS} of the last
+     * counted failure are the same incident and count once (misbehaviour always counts): one lost TCP
+     * connection fails a session on every network it carries.
+     */
+    public synchronized void sessionFailed(PeerId id, boolean misbehaved) {
+        long now = clock.millis();
+        peers.computeIfPresent(id, (k, p) -> !misbehaved && p.successiveFailures() > 0
+                && now - p.lastFailure() < FAILURE_WINDOW_MILLIS ? p : p.failed(now, misbehaved));
     }
 
     /** A session or dial failed; {@code misbehaved} when the peer is to blame (penalised harder). */

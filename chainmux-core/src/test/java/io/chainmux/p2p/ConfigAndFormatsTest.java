@@ -30,8 +30,8 @@ class ConfigAndFormatsTest {
 
     @Test
     void networkConfigRejectsBadValuesByName() {
-        assertThatThrownBy(() -> NetworkConfig.builder().targetDegree(0).build())
-                .hasMessageContaining("NetworkConfig.targetDegree must be in [1, 30], was 0");
+        assertThatThrownBy(() -> NetworkConfig.builder().targetDegree(-1).build())
+                .hasMessageContaining("NetworkConfig.targetDegree must be in [0, 30], was -1");
         assertThatThrownBy(() -> NetworkConfig.builder().sessionTimeout(Duration.ofHours(1)).build())
                 .hasMessageContaining("NetworkConfig.sessionTimeout must be at most");
         assertThatThrownBy(() -> NetworkConfig.builder().sharingProbability(1.5).build())

@@ -59,6 +59,27 @@ class PeerDbTest {
     final PeerDb db = new PeerDb(self, clock, 5, Duration.ofHours(12));
 
     @Test
+    void failuresOfOneIncidentOnManyNetworksCountOnce() {
+        PeerAddress a = peer(7000);
+        db.add(a, false);
+        for (int network = 0; network < 1000; network++) { // one lost connection, a session failed on each network
+            db.sessionFailed(a.expectedPeer(), false);
+        }
+        PeerInfo p = db.get(a.expectedPeer()).orElseThrow();
+        assertThat(p.successiveFailures()).isEqualTo(1);
+        assertThat(p.score()).isEqualTo(PeerDb.INITIAL_SCORE / 2);
+        clock.millis += PeerDb.FAILURE_WINDOW_MILLIS - 1;
+        db.sessionFailed(a.expectedPeer(), false);
+        assertThat(db.get(a.expectedPeer()).orElseThrow().successiveFailures()).as("still the same incident").isEqualTo(1);
+        clock.millis += 1;
+        db.sessionFailed(a.expectedPeer(), false);
+        assertThat(db.get(a.expectedPeer()).orElseThrow().successiveFailures()).as("a new incident").isEqualTo(2);
+        db.sessionFailed(a.expectedPeer(), true);
+        assertThat(db.get(a.expectedPeer()).orElseThrow().successiveFailures()).as("misbehaviour always counts")
+                .isEqualTo(3);
+    }
+
+    @Test
     void addsPeersButNeverItself() {
         PeerAddress a = peer(7000);
         assertThat(db.add(a, false)).isTrue();
@@ -79,6 +100,7 @@ class PeerDbTest {
         assertThat(p.networks()).containsExactly(NET);
         assertThat(p.lastSuccess()).isEqualTo(clock.millis);
         db.failure(a.expectedPeer(), false);
+        clock.millis += PeerDb.FAILURE_WINDOW_MILLIS;
         db.failure(a.expectedPeer(), false);
         p = db.get(a.expectedPeer()).orElseThrow();
         assertThat(p.successiveFailures()).isEqualTo(2);
@@ -110,6 +132,7 @@ class PeerDbTest {
             for (PeerAddress a : List.of(failing, sticky, active, recentSuccess)) {
                 db.failure(a.expectedPeer(), false);
             }
+            clock.millis += PeerDb.FAILURE_WINDOW_MILLIS; // six separate incidents
         }
         db.failure(fewFailures.expectedPeer(), false);
         db.sessionStarted(active.expectedPeer());

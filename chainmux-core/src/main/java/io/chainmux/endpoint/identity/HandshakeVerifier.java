@@ -94,7 +94,7 @@ public final class HandshakeVerifier {
         if (expectedPeer != null && !expectedPeer.equals(peer)) {
             throw fail(Reason.UNEXPECTED_PEER, "expected peer %s but the peer is %s", expectedPeer, peer);
         }
-        if (localRole == Role.LISTENER && hello.stripeCount() == 0) {
+        if (localRole == Role.LISTENER && hello.stripeCount() == 0 && !hello.unstriped()) {
             state = State.FAILED; // HANDSHAKE_FAILED on the wire, like any stripe fields out of range
             throw HandshakeException.malformed(MuxException.connection(ErrorCode.HANDSHAKE_FAILED,
                     "the dialer's HELLO from %s has no stripe (count 0)", peer));

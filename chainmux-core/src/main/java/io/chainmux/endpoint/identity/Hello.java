@@ -37,6 +37,11 @@ public record Hello(PeerId peerId, byte[] nonce, int stripeIndex, int stripeCoun
     public static final int FIXED_LENGTH = PeerId.KEY_LENGTH + NONCE_LENGTH + 3;
     public static final int MAX_ADDRESS_LENGTH = 255;
     public static final int MAX_STRIPE_COUNT = 255;
+    /**
+     * Stripe index of a dialer's unstriped connection (with stripe count 0): outside the stripe table,
+     * it carries one logical connection and closes when that ends (the unshared mode).
+     */
+    public static final int UNSTRIPED_INDEX = 255;
 
     /**
      * @throws IllegalArgumentException for values the wire cannot carry or the decoder would refuse
@@ -150,6 +155,9 @@ public record Hello(PeerId peerId, byte[] nonce, int stripeIndex, int stripeCoun
         if (index == 0 && count == 0) {
             return null; // the listener's HELLO: no stripe information (docs/PROTOCOL.md section 5)
         }
+        if (index == UNSTRIPED_INDEX && count == 0) {
+            return null; // a dialer's unstriped connection: one logical connection, no stripe table
+        }
         if (count < 1 || count > MAX_STRIPE_COUNT) {
             return "stripe count " + count + " not in [1, " + MAX_STRIPE_COUNT + "]";
         }
@@ -157,6 +165,11 @@ public record Hello(PeerId peerId, byte[] nonce, int stripeIndex, int stripeCoun
             return "stripe index " + index + " not in [0, " + (count - 1) + "] for stripe count " + count;
         }
         return null;
+    }
+
+    /** Whether this is a dialer's unstriped connection ({@link #UNSTRIPED_INDEX}, count 0). */
+    public boolean unstriped() {
+        return stripeIndex == UNSTRIPED_INDEX && stripeCount == 0;
     }
 
     /** The problem with an advertised address, or null if it is empty or a valid {@code host:port}. */

@@ -127,6 +127,11 @@ class HandshakeMessagesTest {
         p[64] = (byte) 255;
         p[65] = (byte) 255;
         assertMalformed(p, ErrorCode.HANDSHAKE_FAILED, "stripe index 255");
+        p[64] = (byte) 255;
+        p[65] = 0; // an unstriped connection (the unshared mode): valid
+        assertThat(Hello.decode(io.netty.buffer.Unpooled.wrappedBuffer(p)).unstriped()).isTrue();
+        p[64] = (byte) 254;
+        assertMalformed(p, ErrorCode.HANDSHAKE_FAILED, "stripe count 0");
     }
 
     @ParameterizedTest
