@@ -15,11 +15,16 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 
-/** Entry point of {@code chainmux}. Subcommands are classes listed here. */
+/**
+ * Entry point of {@code chainmux} (the node's jar). Subcommands are classes listed here, and {@code bench},
+ * which lives in chainmux-bench so that the node's jar carries no benchmark-only dependency: here it only
+ * says where the benchmarks are; {@code BenchMain} (chainmux-bench.jar, which {@code bin/chainmux bench}
+ * runs) puts the real one in its place.
+ */
 @Command(name = "chainmux", mixinStandardHelpOptions = true, version = "chainmux 0.1.0-SNAPSHOT",
         description = "Many logical P2P networks over a few shared, multiplexed TCP connections.",
         scope = CommandLine.ScopeType.INHERIT, // --help and --version on every subcommand
-        subcommands = {DemoCommand.class, NodeCommand.class, PingCommand.class, PeersCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, NodeCommand.class, PingCommand.class, PeersCommand.class,
                 DemoNodeCommand.class})
 public final class Main implements Runnable {
     /** Exit code of a run that failed (bad option values exit with picocli's usage code, 2). */
@@ -50,7 +55,13 @@ public final class Main implements Runnable {
 
     /** The command line with one-line error messages for bad input and for failed runs. */
     public static CommandLine newCommandLine() {
+        return newCommandLine(new BenchElsewhere());
+    }
+
+    /** The command line with {@code bench} as the given command (BenchMain's: the benchmarks). */
+    public static CommandLine newCommandLine(Object bench) {
         CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand("bench", bench);
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("error: " + ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName()

@@ -105,6 +105,41 @@ class DeployTest {
         assertThat(Files.readString(log)).isEqualTo("built\n");
     }
 
+    /** `bin/chainmux bench ...` runs the bench jar (the node's jar has no benchmarks), rebuilt when stale too. */
+    @Test
+    void binChainmuxBenchRunsTheBenchJarAndRebuildsItWhenStale(@TempDir Path dir) throws Exception {
+        Path root = dir.resolve("checkout");
+        Files.createDirectories(root.resolve("bin"));
+        Files.copy(ROOT.resolve("bin/chainmux"), root.resolve("bin/chainmux"));
+        Path src = root.resolve("chainmux-bench/src/main/java/X.java");
+        Files.createDirectories(src.getParent());
+        Files.writeString(src, "class X {}");
+        Path nodeJar = root.resolve("chainmux-cli/target/chainmux.jar");
+        Path benchJar = root.resolve("chainmux-bench/target/chainmux-bench.jar");
+        for (Path jar : List.of(nodeJar, benchJar)) {
+            Files.createDirectories(jar.getParent());
+            Files.writeString(jar, "not really a jar");
+        }
+        Path tools = dir.resolve("tools");
+        Files.createDirectories(tools);
+        Path log = dir.resolve("mvn.log");
+        script(tools.resolve("mvn"), "echo built >> '" + log + "'; touch '" + nodeJar + "' '" + benchJar + "'");
+        script(tools.resolve("java"), "echo \"java $*\"");
+        Map<String, String> env = Map.of("PATH", tools + ":/usr/bin:/bin");
+        List<String> bench = List.of(root.resolve("bin/chainmux").toString(), "bench", "mux", "--help");
+        List<String> node = List.of(root.resolve("bin/chainmux").toString(), "node", "--help");
+
+        Files.setLastModifiedTime(src, FileTime.from(Files.getLastModifiedTime(benchJar).toInstant().minusSeconds(60)));
+        assertThat(run(bench, env, 60).output()).contains("java -jar " + benchJar + " bench mux --help");
+        assertThat(run(node, env, 60).output()).contains("-jar " + nodeJar + " node --help");
+        assertThat(log).as("jars newer than every source are used as they are").doesNotExist();
+
+        Files.setLastModifiedTime(src, FileTime.from(Files.getLastModifiedTime(benchJar).toInstant().plusSeconds(60)));
+        Run stale = run(bench, env, 60);
+        assertThat(stale.output()).contains("sources changed since " + benchJar, "java -jar " + benchJar + " bench mux --help");
+        assertThat(Files.readString(log)).isEqualTo("built\n");
+    }
+
     private static void script(Path file, String body) throws IOException {
         Files.writeString(file, "#!/bin/sh\n" + body + "\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));

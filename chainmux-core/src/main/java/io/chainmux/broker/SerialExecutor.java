@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * serial executors; after {@code batch} tasks a drain yields its thread, so a busy network cannot
  * starve the others. A task that throws is logged; the next one runs.
  */
-public final class SerialExecutor implements Executor {
+final class SerialExecutor implements Executor {
     private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
 
     private final String name;

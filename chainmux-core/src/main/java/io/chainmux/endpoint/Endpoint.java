@@ -10,7 +10,6 @@ import io.chainmux.endpoint.identity.TlsContexts;
 import io.chainmux.mux.Budget;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.ClosedException;
-import io.chainmux.mux.MuxHandler;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.MuxTotals;
@@ -704,7 +703,7 @@ public final class Endpoint implements AutoCloseable {
             ChannelPipeline p = ctx.pipeline();
             p.addAfter(ctx.name(), "keepalive", new KeepAlive(session, stats, config.idleTimeout().toNanos(),
                     config.keepAliveInterval().toNanos()));
-            p.addAfter("keepalive", "mux", new MuxHandler(session));
+            p.addAfter("keepalive", "mux", session.handler());
             p.remove(ctx.name());
             stats.handshakesCompleted.increment();
             watchClose(session, peer, ctx.channel().remoteAddress());

@@ -9,7 +9,7 @@ import java.util.ArrayDeque;
  * get that ratio. Idle streams keep no credit: a stream cannot save up bursts while it has nothing
  * to send. No allocation per frame. Not thread-safe: a session uses it on its event loop only.
  */
-public final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
+final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
     private final ArrayDeque<Node<S>> ring = new ArrayDeque<>();
     private final int quantum;
 

@@ -21,18 +21,18 @@ import java.io.IOException;
  * decoder, which appends every read to the leftover of the previous one, this copies at most one
  * frame per read and never grows or compacts a cumulation buffer.
  */
-public final class MuxHandler extends ChannelInboundHandlerAdapter {
+final class MuxHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(MuxHandler.class);
 
     private final MuxSession session;
     /** The start of a frame that continues in the next read (less than one whole frame), or null. */
     private ByteBuf partial;
 
-    public MuxHandler(MuxSession session) {
+    MuxHandler(MuxSession session) {
         this.session = session;
     }
 
-    public MuxSession session() {
+    MuxSession session() {
         return session;
     }
 

@@ -10,6 +10,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.EventExecutor;
@@ -206,6 +207,14 @@ public final class MuxSession {
 
     public Channel channel() {
         return ctx == null ? null : ctx.channel();
+    }
+
+    /**
+     * The Netty handler that drives this session: add it to the pipeline of the session's channel (once,
+     * last, after any TLS or handshake handler). It reads frames into the session and writes its frames out.
+     */
+    public ChannelHandler handler() {
+        return new MuxHandler(this);
     }
 
     /** Open streams (racy snapshot when read off the event loop). */

@@ -7,7 +7,7 @@ package io.chainmux.mux;
  *
  * @param <S> the stream type the nodes carry
  */
-public interface WriteScheduler<S> {
+interface WriteScheduler<S> {
     /** {@link Emitter#emit} result: the stream has nothing more it may send now; drop it until re-activated. */
     int IDLE = -1;
     /** {@link Emitter#emit} result: the whole connection is out of credit; stop distributing. */

@@ -1,11 +1,13 @@
 package io.chainmux.wire;
 
+import io.chainmux.config.Internal;
 import io.netty.buffer.ByteBuf;
 
 /**
  * Receives decoded frames from {@link FrameReader}, one call per frame. Buffers passed in are
  * borrowed: valid only during the call; retain (or copy) to keep them.
  */
+@Internal
 public interface FrameListener {
     void onData(int streamId, int flags, ByteBuf payload);
 

@@ -1,5 +1,6 @@
 package io.chainmux.wire;
 
+import io.chainmux.config.Internal;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
  * sizes and field ranges. Violations throw a connection-scoped {@link MuxException}; state-dependent
  * rules (windows, stream states) belong to the session.
  */
+@Internal
 public final class FrameReader {
     private FrameReader() {}
 

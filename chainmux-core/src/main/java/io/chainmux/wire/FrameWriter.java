@@ -1,5 +1,6 @@
 package io.chainmux.wire;
 
+import io.chainmux.config.Internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
  * flushing. Arguments are checked against the same rules {@link FrameReader} enforces, so a bug
  * here fails locally instead of on the peer.
  */
+@Internal
 public final class FrameWriter {
     private FrameWriter() {}
 

@@ -1,5 +1,6 @@
 package io.chainmux.wire;
 
+import io.chainmux.config.Internal;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -11,6 +12,7 @@ import io.netty.buffer.ByteBuf;
  * </pre>
  * The connection runs the highest version both ranges contain.
  */
+@Internal
 public record Preamble(int minVersion, int maxVersion) {
     public static final int LENGTH = 8;
     public static final int MAGIC = 0x434D5558; // "CMUX"

@@ -1,5 +1,7 @@
 package io.chainmux.wire;
 
+import io.chainmux.config.Internal;
+
 /**
  * The wire contract in one place: header layout, flags and fixed payload sizes.
  *
@@ -16,6 +18,7 @@ package io.chainmux.wire;
  * +---------------------------------------------------------------+
  * </pre>
  */
+@Internal
 public final class WireFormat {
     private WireFormat() {}
 

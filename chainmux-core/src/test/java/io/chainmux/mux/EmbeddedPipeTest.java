@@ -26,8 +26,8 @@ class EmbeddedPipeTest {
         Pipe(MuxConfig config, SessionListener serverListener) {
             client = new MuxSession(config, true, s -> {});
             server = new MuxSession(config, false, serverListener);
-            a.pipeline().addLast(new MuxHandler(client));
-            b.pipeline().addLast(new MuxHandler(server));
+            a.pipeline().addLast(client.handler());
+            b.pipeline().addLast(server.handler());
             pump(1000);
         }
 

@@ -48,7 +48,7 @@ final class LoopbackMux implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         MuxSession s = new MuxSession(config, false, serverListener);
-                        ch.pipeline().addLast(new MuxHandler(s));
+                        ch.pipeline().addLast(s.handler());
                         serverSession.complete(s);
                     }
                 }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -56,7 +56,7 @@ final class LoopbackMux implements AutoCloseable {
         new Bootstrap().group(cg).channel(t.socketChannel())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, marks)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new MuxHandler(clientSession))
+                .handler(clientSession.handler())
                 .connect(serverChannel.localAddress()).sync();
         return new LoopbackMux(sg, cg, serverChannel, clientSession, serverSession.get(10, TimeUnit.SECONDS));
     }

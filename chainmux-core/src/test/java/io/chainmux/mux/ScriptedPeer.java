@@ -39,7 +39,7 @@ final class ScriptedPeer implements AutoCloseable {
         this.session = new MuxSession(config, sessionIsDialer, listener, totals);
         this.channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(new MuxHandler(session));
+        channel.pipeline().addLast(session.handler());
         channel.runPendingTasks();
     }
 

@@ -7,7 +7,6 @@ import io.chainmux.bench.traffic.DelayLine;
 import io.chainmux.bench.traffic.Loops;
 import io.chainmux.bench.traffic.Meter;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.mux.MuxHandler;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
 import io.netty.bootstrap.Bootstrap;
@@ -115,7 +114,7 @@ public final class ChainmuxContender implements Contender {
                         @Override
                         protected void initChannel(Channel ch) {
                             accepted.add(ch);
-                            ch.pipeline().addLast(new MuxHandler(new MuxSession(config, false, receiver)));
+                            ch.pipeline().addLast(new MuxSession(config, false, receiver).handler());
                         }
                     })
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
@@ -128,7 +127,7 @@ public final class ChainmuxContender implements Contender {
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Loops.WATER_MARK)
-                    .handler(new MuxHandler(session))
+                    .handler(session.handler())
                     .connect(serverAddress()).sync().channel();
             ready.get(10, TimeUnit.SECONDS);
             List<MuxStream> streams = new ArrayList<>(w.streams());

@@ -2,7 +2,6 @@ package io.chainmux.bench.fairness;
 
 import io.chainmux.bench.traffic.Loops;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.mux.MuxHandler;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.SessionListener;
 import io.netty.bootstrap.Bootstrap;
@@ -41,7 +40,7 @@ final class MuxPair implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             accepted.add(ch);
-                            ch.pipeline().addLast(new MuxHandler(new MuxSession(config, false, server)));
+                            ch.pipeline().addLast(new MuxSession(config, false, server).handler());
                         }
                     })
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
@@ -61,7 +60,7 @@ final class MuxPair implements AutoCloseable {
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Loops.WATER_MARK)
-                    .handler(new MuxHandler(client))
+                    .handler(client.handler())
                     .connect(listener.localAddress()).sync().channel();
             ready.get(10, TimeUnit.SECONDS);
         } catch (Throwable t) {

@@ -29,10 +29,10 @@ import java.util.concurrent.TimeUnit;
  * from reused pooled direct buffers (what the session does per frame, minus the socket).
  *
  * <p>How to run (from the repository root). The annotation processor generates the JMH harness at
- * compile time, and the shaded CLI jar carries it with all dependencies:
+ * compile time, and the shaded bench jar carries it with all dependencies:
  * <pre>
- *   mvn -B -q -pl chainmux-bench,chainmux-cli -am -DskipTests package
- *   java -cp chainmux-cli/target/chainmux.jar org.openjdk.jmh.Main FrameCodecBenchmark
+ *   mvn -B -q -pl chainmux-bench -am -DskipTests package
+ *   java -cp chainmux-bench/target/chainmux-bench.jar org.openjdk.jmh.Main FrameCodecBenchmark
  *   # quicker, noisier: ... org.openjdk.jmh.Main FrameCodecBenchmark -f 1 -wi 2 -w 1s -i 3 -r 1s
  * </pre>
  * Results are nanoseconds per frame; on a shared 2-core machine expect run-to-run noise.

@@ -6,7 +6,6 @@ import io.chainmux.bench.traffic.Loops;
 import io.chainmux.bench.traffic.Payloads;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.mux.MuxHandler;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.SessionListener;
@@ -68,7 +67,7 @@ public final class ChainmuxPingPong implements PingPong {
                         @Override
                         protected void initChannel(Channel ch) {
                             accepted.add(ch);
-                            ch.pipeline().addLast(new MuxHandler(new MuxSession(config, false, echo)));
+                            ch.pipeline().addLast(new MuxSession(config, false, echo).handler());
                         }
                     })
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
@@ -87,7 +86,7 @@ public final class ChainmuxPingPong implements PingPong {
             channels[1] = new Bootstrap().group(clientGroup).channel(Loops.socketChannel())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                    .handler(new MuxHandler(session))
+                    .handler(session.handler())
                     .connect(channels[0].localAddress()).sync().channel();
             ready.get(10, TimeUnit.SECONDS);
             channels[1].eventLoop().execute(() -> session.openStream("rtt", messageSize, 1, client));

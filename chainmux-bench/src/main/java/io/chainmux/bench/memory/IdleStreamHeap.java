@@ -3,7 +3,6 @@ package io.chainmux.bench.memory;
 import io.chainmux.bench.traffic.Loops;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.mux.MuxHandler;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.SessionListener;
@@ -99,7 +98,7 @@ public final class IdleStreamHeap {
                         @Override
                         protected void initChannel(Channel ch) {
                             channels.add(ch);
-                            ch.pipeline().addLast(new MuxHandler(new MuxSession(config, false, server)));
+                            ch.pipeline().addLast(new MuxSession(config, false, server).handler());
                         }
                     })
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
@@ -119,7 +118,7 @@ public final class IdleStreamHeap {
                     }
                 });
                 channels.add(new Bootstrap().group(clientGroup).channel(Loops.socketChannel())
-                        .handler(new MuxHandler(session)).connect(listener.localAddress()).sync().channel());
+                        .handler(session.handler()).connect(listener.localAddress()).sync().channel());
                 ready.get(10, TimeUnit.SECONDS);
                 clients.add(session);
             }

@@ -1,5 +1,6 @@
 package io.chainmux.endpoint.identity;
 
+import io.chainmux.config.Internal;
 import io.chainmux.wire.ErrorCode;
 import io.chainmux.wire.FrameType;
 import io.chainmux.wire.FrameWriter;
@@ -27,6 +28,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe (the signature is copied in and out).
  */
+@Internal
 public record Auth(byte[] signature) {
     public static final int LENGTH = NodeIdentity.SIGNATURE_LENGTH;
     public static final String CONTEXT = "chainmux-auth-v1";

@@ -1,5 +1,6 @@
 package io.chainmux.endpoint.identity;
 
+import io.chainmux.config.Internal;
 import io.chainmux.endpoint.identity.HandshakeException.Reason;
 import io.chainmux.wire.ErrorCode;
 import io.chainmux.wire.MuxException;
@@ -31,6 +32,7 @@ import java.util.function.Supplier;
  * <p>Not thread-safe: confine an instance to its channel's event loop. The deadline
  * ({@code TIMEOUT}) and version negotiation ({@code VERSION_MISMATCH}) belong to the endpoint.
  */
+@Internal
 public final class HandshakeVerifier {
     private enum State { AWAIT_HELLO, AWAIT_AUTH, DONE, FAILED }
 

@@ -1,5 +1,6 @@
 package io.chainmux.endpoint.identity;
 
+import io.chainmux.config.Internal;
 import io.chainmux.wire.ErrorCode;
 import io.chainmux.wire.FrameType;
 import io.chainmux.wire.FrameWriter;
@@ -29,6 +30,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe (the nonce is copied in and out).
  */
+@Internal
 public record Hello(PeerId peerId, byte[] nonce, int stripeIndex, int stripeCount, String advertisedAddress) {
     public static final int NONCE_LENGTH = 32;
     /** Everything but the address: key, nonce, stripe index, stripe count, address length. */

@@ -1,9 +1,12 @@
 package io.chainmux.endpoint.identity;
 
+import io.chainmux.config.Internal;
+
 /**
  * Which side of the TCP connection a node is. Signed into every AUTH transcript so that an AUTH
  * cannot be reflected back to the side that made it.
  */
+@Internal
 public enum Role {
     /** The side that opened the TCP connection; transcript code 1. */
     DIALER(1),

@@ -1,5 +1,6 @@
 package io.chainmux.endpoint.identity;
 
+import io.chainmux.config.Internal;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -32,6 +33,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe; one instance serves any number of channels.
  */
+@Internal
 public final class TlsContexts {
     public static final String PROTOCOL = "TLSv1.3";
 

@@ -20,7 +20,7 @@ class SimCommandTest {
     private final StringWriter err = new StringWriter();
 
     private int run(String... args) {
-        CommandLine cl = Main.newCommandLine();
+        CommandLine cl = BenchMain.newCommandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         return cl.execute(args);

@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class MainTest {
+/** The {@code bench} commands, as {@code bin/chainmux bench ...} runs them (chainmux-bench.jar, {@link BenchMain}). */
+class BenchCommandsTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
@@ -38,12 +39,12 @@ class MainTest {
             "--rounds=-3", "--rounds=x", "--contenders=raw-tcp,nope", "--contenders=raw-tcp,raw-tcp",
             "--path-delay-ms=-1", "--path-delay-ms=NaN", "--path-delay-ms=10001", "--no-such-option"})
     void badOptionValuesExitNonZero(String bad) {
-        assertThat(run(new CommandLine(new Main()), "bench", "compare", bad)).isNotZero();
+        assertThat(run(BenchMain.newCommandLine(), "bench", "compare", bad)).isNotZero();
     }
 
     @Test
     void badValuesGiveOneLineErrors() {
-        int code = run(Main.newCommandLine(), "bench", "compare", "--contenders", "raw-tcp,nope");
+        int code = run(BenchMain.newCommandLine(), "bench", "compare", "--contenders", "raw-tcp,nope");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString().lines()).hasSize(1)
                 .first().asString()
@@ -53,7 +54,7 @@ class MainTest {
 
     @Test
     void aContenderThatCannotRunOverADelayedPathIsNamed() {
-        assertThat(run(Main.newCommandLine(), "bench", "compare", "--contenders", "chainmux,raw-tcp",
+        assertThat(run(BenchMain.newCommandLine(), "bench", "compare", "--contenders", "chainmux,raw-tcp",
                 "--path-delay-ms", "5")).isEqualTo(2);
         assertThat(err.toString().lines()).singleElement().asString()
                 .contains("raw-tcp cannot run over a delayed path");
@@ -61,31 +62,31 @@ class MainTest {
 
     @Test
     void negativeSecondsGiveOneLineError() {
-        assertThat(run(Main.newCommandLine(), "bench", "compare", "--seconds", "-1")).isEqualTo(2);
+        assertThat(run(BenchMain.newCommandLine(), "bench", "compare", "--seconds", "-1")).isEqualTo(2);
         assertThat(err.toString().lines()).singleElement().asString()
                 .contains("--seconds must be > 0");
     }
 
     @Test
     void missingSubcommandIsAnError() {
-        assertThat(run(Main.newCommandLine())).isEqualTo(2);
-        assertThat(run(Main.newCommandLine(), "bench")).isEqualTo(2);
+        assertThat(run(BenchMain.newCommandLine())).isEqualTo(2);
+        assertThat(run(BenchMain.newCommandLine(), "bench")).isEqualTo(2);
     }
 
     @Test
     void helpOfEveryCommandListsEveryOption() {
-        assertThat(run(new CommandLine(new Main()), "--help")).isZero();
+        assertThat(run(BenchMain.newCommandLine(), "--help")).isZero();
         assertThat(out.toString()).contains("bench", "--help", "--version");
         out.getBuffer().setLength(0);
-        assertThat(run(new CommandLine(new Main()), "bench", "--help")).isZero();
+        assertThat(run(BenchMain.newCommandLine(), "bench", "--help")).isZero();
         assertThat(out.toString()).contains("compare", "--help", "--version");
         out.getBuffer().setLength(0);
-        assertThat(run(new CommandLine(new Main()), "bench", "compare", "--help")).isZero();
+        assertThat(run(BenchMain.newCommandLine(), "bench", "compare", "--help")).isZero();
         assertThat(out.toString()).contains("--warmup-seconds", "--seconds", "--rounds", "--contenders", "--json",
                 "--chart", "--help", "--version", "raw-tcp, tcp-per-stream, http2, grpc");
         for (String command : new String[] {"mux", "endpoint"}) {
             out.getBuffer().setLength(0);
-            assertThat(run(new CommandLine(new Main()), "bench", command, "--help")).isZero();
+            assertThat(run(BenchMain.newCommandLine(), "bench", command, "--help")).isZero();
             assertThat(out.toString()).contains("--json", "--chart", "with .svg instead of .json");
         }
     }
@@ -117,7 +118,7 @@ class MainTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void compareRunsAndWritesJson(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("compare.json");
-        int code = run(Main.newCommandLine(), "bench", "compare", "--warmup-seconds", "0.8", "--seconds", "0.5",
+        int code = run(BenchMain.newCommandLine(), "bench", "compare", "--warmup-seconds", "0.8", "--seconds", "0.5",
                 "--rounds", "1", "--contenders", "raw-tcp", "--json", json.toString());
         assertThat(code).as(err.toString()).isZero();
         assertThat(err.toString()).contains("round 1/1 raw-tcp bulk: ", "round 1/1 raw-tcp 64B x 1000: ");
@@ -207,28 +208,20 @@ class MainTest {
         String same = dir.resolve("x.json").toString();
         for (String command : new String[] {"compare", "mux", "endpoint"}) {
             err.getBuffer().setLength(0);
-            assertThat(run(Main.newCommandLine(), "bench", command, "--json", same, "--chart", same)).isEqualTo(2);
+            assertThat(run(BenchMain.newCommandLine(), "bench", command, "--json", same, "--chart", same)).isEqualTo(2);
             assertThat(err.toString()).contains("--chart and --json name the same file").doesNotContain("round 1");
         }
     }
 
-    @Test
-    void chartDefaultsNextToTheJsonFile(@TempDir Path dir) {
-        CommandLine cl = new CommandLine(new Main());
-        assertThat(ChartOption.resolve(cl, null, null)).isNull();
-        assertThat(ChartOption.resolve(cl, null, dir.resolve("results.json"))).isEqualTo(dir.resolve("results.svg"));
-        assertThat(ChartOption.resolve(cl, null, Path.of("results"))).isEqualTo(Path.of("results.svg"));
-        assertThat(ChartOption.resolve(cl, Path.of("c.svg"), Path.of("r.json"))).isEqualTo(Path.of("c.svg"));
-    }
 
     /** An output path was checked only after the run: a 100 s benchmark, then "no such directory". */
     @ParameterizedTest
-    @ValueSource(strings = {"bench mux", "bench compare", "bench endpoint", "demo"})
+    @ValueSource(strings = {"bench mux", "bench compare", "bench endpoint"})
     void aBadOutputPathIsRejectedBeforeAnyWorkStarts(String command) {
         List<String> args = new ArrayList<>(List.of(command.split(" ")));
         args.addAll(List.of("--json", "/nonexistent/x.json"));
         long start = System.nanoTime();
-        assertThat(run(Main.newCommandLine(), args.toArray(String[]::new))).isEqualTo(2);
+        assertThat(run(BenchMain.newCommandLine(), args.toArray(String[]::new))).isEqualTo(2);
         assertThat(err.toString().lines()).singleElement().asString()
                 .startsWith("error: --json: directory /nonexistent does not exist");
         assertThat(System.nanoTime() - start).as("no run before the check").isLessThan(TimeUnit.SECONDS.toNanos(5));
