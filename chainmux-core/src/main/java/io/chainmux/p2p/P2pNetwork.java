@@ -262,7 +262,13 @@ public final class P2pNetwork implements NetworkHandler {
                     cooldownUntil.put(peer, now + config.backoffMax().toMillis());
                 }
                 case REFUSED_LIMIT, REFUSED_GOING_AWAY -> cooldownUntil.put(peer, now + config.backoffBase().toMillis());
-                default -> peers.failure(peer, false);
+                default -> {
+                    if (isLost(closed.reason())) {
+                        peers.connectionLost(peer); // the open was on a connection that broke: dial again
+                    } else {
+                        peers.failure(peer, false);
+                    }
+                }
             }
         } else if (cause instanceof HandshakeException h && h.reason() == HandshakeException.Reason.UNEXPECTED_PEER) {
             boolean forgot = peers.addressTaken(peer);
@@ -443,7 +449,11 @@ public final class P2pNetwork implements NetworkHandler {
                 if (o.misbehaved()) {
                     stats.sessionsMisbehaved.increment();
                 }
-                peers.sessionFailed(peer, o.misbehaved());
+                if (!o.misbehaved() && lostConnection(r, failure)) {
+                    peers.connectionLost(peer);
+                } else {
+                    peers.sessionFailed(peer, o.misbehaved());
+                }
                 log.debug("{}: session with {} failed: {}", id, peer.shortForm(), o.reason());
             }
             scheduleFill(config.restartDelay());
@@ -494,6 +504,23 @@ public final class P2pNetwork implements NetworkHandler {
         if (any) {
             armCutTimer(next);
         }
+    }
+
+    /**
+     * The session ended because its TCP connection broke (this side saw the loss; the peer decided
+     * nothing). See {@link PeerDb#connectionLost}: the path's failure, not a reason to back the peer off.
+     */
+    private static boolean lostConnection(Running r, Throwable failure) {
+        Throwable cause = failure == null ? null : unwrap(failure);
+        if (cause instanceof SessionClosedException closed) {
+            return isLost(closed.reason());
+        }
+        CompletableFuture<CloseReason> closed = r.conn.closeFuture();
+        return closed.isDone() && isLost(closed.join()); // the session turned the loss into its own failure
+    }
+
+    private static boolean isLost(CloseReason reason) {
+        return !reason.remote() && reason.code() == ErrorCode.CONNECTION_LOST;
     }
 
     /** A short category for a failed outgoing session (see {@link NetworkStats#failuresByReason()}). */

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Scoring: a new peer starts at {@link #INITIAL_SCORE}; a success adds {@link #SUCCESS_BONUS}
  * (capped at {@link #MAX_SCORE}); a failure halves the score (session failures within
  * {@link #FAILURE_WINDOW_MILLIS} of the last counted one are the same incident and count once); a misbehaviour (corrupt data, protocol
- * violation) drops it to {@link #MIN_SCORE}. Networks pick peers at random weighted by score.
+ * violation) drops it to {@link #MIN_SCORE}. A lost TCP connection halves the score without a backoff
+ * ({@link #connectionLost}). Networks pick peers at random weighted by score.
  *
  * <p>Pruning (like chainweb): a peer with more than {@code maxFailures} successive failures, no
  * success for {@code pruneAge}, no active session and not sticky is forgotten.
@@ -431,6 +432,18 @@ public final class PeerDb {
         long now = clock.millis();
         peers.computeIfPresent(id, (k, p) -> !misbehaved && p.successiveFailures() > 0
                 && now - p.lastFailure() < FAILURE_WINDOW_MILLIS ? p : p.failed(now, misbehaved));
+    }
+
+    /**
+     * A TCP connection to the peer broke under a session or an open. The path failed, not
+     * (necessarily) the peer: no backoff, so every network reopens at once after a partition heals,
+     * and the redial decides whether the peer is still there (a failed dial is a failure:
+     * {@link #dialFailed}). The score still halves, once per incident ({@link #FAILURE_WINDOW_MILLIS},
+     * as for session failures), so a peer whose connections keep breaking is picked less and less.
+     */
+    public synchronized void connectionLost(PeerId id) {
+        long now = clock.millis();
+        peers.computeIfPresent(id, (k, p) -> now - p.lastFailure() < FAILURE_WINDOW_MILLIS ? p : p.lost(now));
     }
 
     /** A session or dial failed; {@code misbehaved} when the peer is to blame (penalised harder). */

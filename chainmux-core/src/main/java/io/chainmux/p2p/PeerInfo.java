@@ -86,6 +86,12 @@ public record PeerInfo(PeerId id, PeerAddress address, Set<NetworkId> networks, 
                 Math.min(PeerDb.MAX_SCORE, score + PeerDb.SUCCESS_BONUS), sticky, activeSessions);
     }
 
+    /** A connection to it broke: the score halves, the last failure moves, no successive failure (no backoff). */
+    PeerInfo lost(long now) {
+        return new PeerInfo(id, address, networks, notServing, successiveFailures, successes, lastSuccess, now,
+                Math.max(PeerDb.MIN_SCORE, score / 2), sticky, activeSessions);
+    }
+
     PeerInfo failed(long now, boolean misbehaved) {
         double s = misbehaved ? PeerDb.MIN_SCORE : Math.max(PeerDb.MIN_SCORE, score / 2);
         return new PeerInfo(id, address, networks, notServing, successiveFailures + 1, successes, lastSuccess, now,

@@ -59,6 +59,27 @@ class PeerDbTest {
     final PeerDb db = new PeerDb(self, clock, 5, Duration.ofHours(12));
 
     @Test
+    void aLostConnectionLowersTheScoreOncePerIncidentWithoutABackoff() {
+        PeerAddress a = peer(7000);
+        db.add(a, false);
+        clock.millis += 10_000;
+        for (int network = 0; network < 1000; network++) { // one cut, a session lost on each network
+            db.connectionLost(a.expectedPeer());
+        }
+        PeerInfo p = db.get(a.expectedPeer()).orElseThrow();
+        assertThat(p.successiveFailures()).as("no backoff").isZero();
+        assertThat(p.score()).isEqualTo(PeerDb.INITIAL_SCORE / 2);
+        assertThat(p.lastFailure()).isEqualTo(clock.millis);
+        clock.millis += PeerDb.FAILURE_WINDOW_MILLIS;
+        db.connectionLost(a.expectedPeer());
+        assertThat(db.get(a.expectedPeer()).orElseThrow().score()).as("a new incident")
+                .isEqualTo(PeerDb.INITIAL_SCORE / 4);
+        db.dialFailed(a.expectedPeer(), new java.io.IOException("refused"));
+        assertThat(db.get(a.expectedPeer()).orElseThrow().successiveFailures()).as("the redial's failure counts")
+                .isEqualTo(1);
+    }
+
+    @Test
     void failuresOfOneIncidentOnManyNetworksCountOnce() {
         PeerAddress a = peer(7000);
         db.add(a, false);
