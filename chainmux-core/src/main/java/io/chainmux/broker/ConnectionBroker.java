@@ -218,6 +218,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         c.bind(s);
         stats.logicalConnections.incrementAndGet();
         c.openedFuture().whenComplete((conn, failure) -> {
+            c.openDecided();
             if (failure != null) {
                 result.completeExceptionally(failure);
             } else if (!result.complete(conn)) {
@@ -241,6 +242,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
             c.bind(s);
             stats.logicalConnections.incrementAndGet();
             c.openedFuture().whenComplete((conn, err) -> {
+                c.openDecided();
                 if (err != null) {
                     result.completeExceptionally(err);
                 } else if (!result.complete(conn)) {

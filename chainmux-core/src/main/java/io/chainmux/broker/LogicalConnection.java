@@ -46,18 +46,29 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     private final Registration registration;
     private final PeerId peer;
     private final boolean outbound;
-    private final CompletableFuture<LogicalConnection> opened = new CompletableFuture<>();
-    private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
+    /**
+     * Outbound only, until the peer accepted or refused: then dropped. Futures and queues exist only
+     * while someone needs them (thousands of idle connections each held ~150 bytes of them).
+     */
+    private volatile CompletableFuture<LogicalConnection> opened;
     private final Runnable pump = this::pump;
     private volatile MuxStream stream;
     /** A message has arrived from the peer (a responder uses it to cut peers that never ask). */
     private volatile boolean received;
 
     // ---- guarded by this
-    // Sized for the common case, a message or two: thousands of idle connections each hold these (a
-    // default ArrayDeque has room for 16); a busy one grows them.
-    private final ArrayDeque<ByteBuf> inbox = new ArrayDeque<>(1);
-    private final ArrayDeque<PendingSend> waiting = new ArrayDeque<>(1);
+    /** Created by the first {@link #closeFuture()} call; completed by the pump once the stream ended. */
+    private CompletableFuture<CloseReason> closed;
+    /** The pump has reported the close (a {@link #closeFuture()} asked for later is born complete). */
+    private boolean closeReported;
+    /**
+     * The inbox: the oldest unread message, and the ones after it. Most connections hold at most one,
+     * so the deque is only made (and then kept) by a connection that queues two.
+     */
+    private ByteBuf unread1;
+    private ArrayDeque<ByteBuf> unreadMore;
+    /** Sends that wait for room; made by the first send that has to wait, then kept. */
+    private ArrayDeque<PendingSend> waiting;
     private CompletableFuture<ByteBuf> receiver;
     /** The stream accepts trySend: at once for outbound, after the accept reached the loop for inbound. */
     private boolean sendable;
@@ -74,6 +85,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
         this.outbound = outbound;
         this.stream = stream;
         this.sendable = outbound;
+        this.opened = outbound ? new CompletableFuture<>() : null;
     }
 
     void bind(MuxStream s) {
@@ -114,12 +126,26 @@ public final class LogicalConnection implements SessionContext, StreamListener {
 
     /** Completes (on the network's executor) with the stream's close reason once it has ended. */
     public CompletableFuture<CloseReason> closeFuture() {
-        return closed;
+        synchronized (this) {
+            if (closed == null) {
+                closed = closeReported ? CompletableFuture.completedFuture(closeReason) : new CompletableFuture<>();
+            }
+            return closed;
+        }
     }
 
     /** Completes on the network's executor when the peer accepted (outbound) or fails with the refusal. */
     CompletableFuture<LogicalConnection> openedFuture() {
-        return opened;
+        CompletableFuture<LogicalConnection> o = opened;
+        if (o == null) {
+            throw new IllegalStateException("not an outbound connection, or its open was decided and forgotten");
+        }
+        return o;
+    }
+
+    /** The broker has read the open's outcome: the future is not needed any more. */
+    void openDecided() {
+        opened = null;
     }
 
     // ------------------------------------------------------------------ session side
@@ -135,7 +161,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
                 message.release();
                 return CompletableFuture.failedStage(new SessionClosedException(closeReason != null ? closeReason : FINISHED));
             }
-            if (sendable && waiting.isEmpty()) {
+            if (sendable && noneWaiting()) {
                 try {
                     int length = message.readableBytes();
                     if (stream.trySend(message)) {
@@ -147,6 +173,9 @@ public final class LogicalConnection implements SessionContext, StreamListener {
                 } catch (RuntimeException e) { // message too large
                     return CompletableFuture.failedStage(e);
                 }
+            }
+            if (waiting == null) {
+                waiting = new ArrayDeque<>(2);
             }
             if (waiting.size() >= MAX_WAITING_SENDS) {
                 message.release();
@@ -167,7 +196,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
                 return CompletableFuture.failedStage(new IllegalStateException(
                         "receive() called again before the previous receive completed on " + this));
             }
-            m = inbox.poll();
+            m = pollUnread();
             if (m == null) {
                 if (finished) {
                     return CompletableFuture.failedStage(new SessionClosedException(FINISHED));
@@ -205,10 +234,10 @@ public final class LogicalConnection implements SessionContext, StreamListener {
             r.completeExceptionally(new SessionClosedException(FINISHED));
         }
         schedulePump();
-        if (!closed.isDone()) {
+        if (!closeReported()) {
             broker.schedule(broker.config().closeGrace(), () -> {
                 MuxStream st = stream;
-                if (!closed.isDone() && st != null) {
+                if (!closeReported() && st != null) {
                     st.reset(ErrorCode.CANCEL);
                 }
             });
@@ -252,7 +281,36 @@ public final class LogicalConnection implements SessionContext, StreamListener {
 
     /** Messages received and not yet taken by {@link #receive()}. */
     synchronized int unread() {
-        return inbox.size();
+        return (unread1 == null ? 0 : 1) + (unreadMore == null ? 0 : unreadMore.size());
+    }
+
+    private synchronized boolean closeReported() {
+        return closeReported;
+    }
+
+    private boolean noneWaiting() {
+        return waiting == null || waiting.isEmpty();
+    }
+
+    /** Under the monitor. */
+    private void addUnread(ByteBuf m) {
+        if (unread1 == null) {
+            unread1 = m; // the deque is empty whenever unread1 is null
+        } else {
+            if (unreadMore == null) {
+                unreadMore = new ArrayDeque<>(2);
+            }
+            unreadMore.add(m);
+        }
+    }
+
+    /** Under the monitor. */
+    private ByteBuf pollUnread() {
+        ByteBuf m = unread1;
+        if (m != null) {
+            unread1 = unreadMore == null ? null : unreadMore.poll();
+        }
+        return m;
     }
 
     // ------------------------------------------------------------------ stream events (event loop)
@@ -266,7 +324,12 @@ public final class LogicalConnection implements SessionContext, StreamListener {
 
     @Override
     public void onAccepted(MuxStream s) {
-        runOnExecutor(() -> opened.complete(this), () -> s.reset(ErrorCode.CANCEL));
+        runOnExecutor(() -> {
+            CompletableFuture<LogicalConnection> o = opened;
+            if (o != null) {
+                o.complete(this);
+            }
+        }, () -> s.reset(ErrorCode.CANCEL));
     }
 
     @Override
@@ -276,7 +339,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
         boolean wake;
         synchronized (this) {
             if (!finished && closeReason == null) {
-                inbox.add(message);
+                addUnread(message);
                 wake = receiver != null;
                 message = null;
             } else {
@@ -322,9 +385,11 @@ public final class LogicalConnection implements SessionContext, StreamListener {
             // After a clean close what arrived is still readable; after a failure it is released now,
             // on the loop, so nothing is held even if the executor no longer runs.
             dropped = reason.isNormal() ? List.of() : drainInbox();
-            for (PendingSend p : waiting) { // their futures fail in the pump
-                if (p.message.refCnt() > 0) { // unless the session broke the rule and released it itself
-                    p.message.release();
+            if (waiting != null) {
+                for (PendingSend p : waiting) { // their futures fail in the pump
+                    if (p.message.refCnt() > 0) { // unless the session broke the rule and released it itself
+                        p.message.release();
+                    }
                 }
             }
         }
@@ -368,7 +433,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
         synchronized (this) {
             pumpScheduled = false;
             ended = closeReason;
-            while (!waiting.isEmpty() && (sendable || ended != null)) {
+            while (!noneWaiting() && (sendable || ended != null)) {
                 PendingSend p = waiting.peek();
                 boolean ok;
                 if (ended != null) {
@@ -393,12 +458,12 @@ public final class LogicalConnection implements SessionContext, StreamListener {
                     (failed == null ? failed = new ArrayList<>() : failed).add(p);
                 }
             }
-            if (finished && !finSent && waiting.isEmpty() && ended == null && sendable) {
+            if (finished && !finSent && noneWaiting() && ended == null && sendable) {
                 finSent = true;
                 fin = true;
             }
             if (receiver != null) {
-                message = inbox.poll();
+                message = pollUnread();
                 if (message != null || ended != null || remoteClosed) {
                     r = receiver;
                     receiver = null;
@@ -428,10 +493,18 @@ public final class LogicalConnection implements SessionContext, StreamListener {
             }
         }
         if (ended != null) {
-            if (!opened.isDone()) {
-                opened.completeExceptionally(new SessionClosedException(ended));
+            CompletableFuture<LogicalConnection> o = opened;
+            if (o != null) {
+                o.completeExceptionally(new SessionClosedException(ended));
             }
-            closed.complete(ended);
+            CompletableFuture<CloseReason> c;
+            synchronized (this) {
+                closeReported = true;
+                c = closed;
+            }
+            if (c != null) {
+                c.complete(ended);
+            }
         }
     }
 
@@ -440,11 +513,13 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     }
 
     private List<ByteBuf> drainInbox() {
-        if (inbox.isEmpty()) {
+        if (unread1 == null) {
             return List.of();
         }
-        List<ByteBuf> all = new ArrayList<>(inbox);
-        inbox.clear();
+        List<ByteBuf> all = new ArrayList<>(unread());
+        for (ByteBuf m; (m = pollUnread()) != null; ) {
+            all.add(m);
+        }
         return all;
     }
 
