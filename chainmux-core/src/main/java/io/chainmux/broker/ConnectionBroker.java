@@ -216,6 +216,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
             return;
         }
         c.bind(s);
+        urgentIfPriority(r, s);
         stats.logicalConnections.incrementAndGet();
         c.openedFuture().whenComplete((conn, failure) -> {
             c.openDecided();
@@ -240,6 +241,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
                 return;
             }
             c.bind(s);
+            urgentIfPriority(r, s);
             stats.logicalConnections.incrementAndGet();
             c.openedFuture().whenComplete((conn, err) -> {
                 c.openDecided();
@@ -250,6 +252,17 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
                 }
             });
         });
+    }
+
+    /**
+     * A {@link Dispatch#PRIORITY} network's stream goes out before bulk streams on its connection
+     * (both ends mark their side: the opener here, the acceptor in {@link InboundOpen#accept}), so its
+     * small messages do not wait a round of a catch-up's hundreds of streams.
+     */
+    static void urgentIfPriority(Registration r, MuxStream s) {
+        if (r.dispatch() == Dispatch.PRIORITY) {
+            s.setUrgent(true);
+        }
     }
 
     private static void completeOn(Registration r, Runnable completion) {

@@ -54,6 +54,7 @@ public final class InboundOpen {
         broker.stats.accepted.increment();
         broker.stats.logicalConnections.incrementAndGet();
         stream.accept(c, maxMessageSize);
+        ConnectionBroker.urgentIfPriority(registration, stream);
         // The accept runs as an event-loop task; this one runs after it (the loop keeps task order).
         stream.session().channel().eventLoop().execute(c::acceptedOnLoop);
         return c;

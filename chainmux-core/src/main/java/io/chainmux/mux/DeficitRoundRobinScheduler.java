@@ -7,9 +7,12 @@ import java.util.ArrayDeque;
  * {@code quantum x weight} payload bytes (a frame may overrun; the overrun is charged to its next
  * round), so equal-weight streams get equal bytes within one frame per round and weights 1:2:4
  * get that ratio. Idle streams keep no credit: a stream cannot save up bursts while it has nothing
- * to send. No allocation per frame. Not thread-safe: a session uses it on its event loop only.
+ * to send. Urgent streams ({@link Node#urgent}: latency-sensitive networks' small messages) have a
+ * ring of their own, served first: an echo does not wait a round of hundreds of bulk streams. No
+ * allocation per frame. Not thread-safe: a session uses it on its event loop only.
  */
 final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
+    private final ArrayDeque<Node<S>> urgent = new ArrayDeque<>();
     private final ArrayDeque<Node<S>> ring = new ArrayDeque<>();
     private final int quantum;
 
@@ -26,17 +29,30 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
         if (!node.active) {
             node.active = true;
             node.deficit = 0;
-            ring.addLast(node);
+            (node.urgent ? urgent : ring).addLast(node);
         }
     }
 
     @Override
     public boolean hasActive() {
-        return !ring.isEmpty();
+        return !urgent.isEmpty() || !ring.isEmpty();
     }
 
     @Override
     public long distribute(long budget, Emitter<S> emitter) {
+        long written = 0;
+        if (!urgent.isEmpty()) {
+            written = serve(urgent, budget, emitter);
+            if (written < 0) {
+                return -written - 1;
+            }
+        }
+        long more = serve(ring, budget - written, emitter);
+        return written + (more < 0 ? -more - 1 : more);
+    }
+
+    /** One ring's turns; the bytes written, or {@code -(written + 1)} when the caller must stop (blocked, or budget spent mid-turn). */
+    private long serve(ArrayDeque<Node<S>> ring, long budget, Emitter<S> emitter) {
         long written = 0;
         while (written < budget && !ring.isEmpty()) {
             Node<S> node = ring.peekFirst();
@@ -53,7 +69,7 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
                 written += result;
             }
             if (result == BLOCKED) {
-                return written;
+                return -written - 1;
             }
             ring.pollFirst();
             if (result == IDLE) {
@@ -62,7 +78,7 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
             } else if (node.deficit > 0) {
                 // Budget ran out mid-turn: keep the stream's place and remaining deficit.
                 ring.addFirst(node);
-                return written;
+                return -written - 1;
             } else {
                 ring.addLast(node);
             }

@@ -442,6 +442,16 @@ public final class MuxStream {
     }
 
     /**
+     * Makes the stream urgent, or ordinary again: an urgent stream's frames go out before any ordinary
+     * stream's, whatever their weights (for latency-sensitive networks' small messages; an urgent
+     * stream that sends bulk holds back every other stream of its connection). Takes effect the next
+     * time the stream has something to send.
+     */
+    public void setUrgent(boolean urgent) {
+        session.runOnLoop(() -> node.urgent = urgent);
+    }
+
+    /**
      * Sets the stream's scheduling weight.
      *
      * @throws IllegalArgumentException if {@code weight} is not in [1, 256]

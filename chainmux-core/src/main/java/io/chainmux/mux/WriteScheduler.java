@@ -42,6 +42,8 @@ interface WriteScheduler<S> {
         int weight;
         long deficit;
         boolean active;
+        /** Served before every other stream (see {@link DeficitRoundRobinScheduler}); read at activation. */
+        boolean urgent;
 
         public Node(S stream, int weight) {
             this.stream = stream;

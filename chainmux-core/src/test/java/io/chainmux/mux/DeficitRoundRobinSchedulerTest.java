@@ -54,6 +54,53 @@ class DeficitRoundRobinSchedulerTest {
     }
 
     @Test
+    void anUrgentStreamGoesBeforeARoundOfHundredsOfBulkStreamsWhichThenResumeInTheirOrder() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        List<Source> bulk = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            Source b = new Source("bulk" + i, 16_384);
+            bulk.add(b);
+            drr.activate(new WriteScheduler.Node<>(b, 1));
+        }
+        List<String> order = new ArrayList<>();
+        drr.distribute(2 * 16_384L, emitter(order)); // bulk0 and bulk1 had their turn
+        Source echo = new Source("echo", 64);
+        echo.remaining = 64;
+        WriteScheduler.Node<Source> urgent = new WriteScheduler.Node<>(echo, 1);
+        urgent.urgent = true;
+        drr.activate(urgent);
+        order.clear();
+        drr.distribute(16_384, emitter(order));
+        assertThat(order).as("the echo first, then the bulk stream whose turn it was").containsExactly("echo", "bulk2");
+        assertThat(echo.written).isEqualTo(64);
+        order.clear();
+        drr.distribute(16_384, emitter(order));
+        assertThat(order).containsExactly("bulk3");
+        assertThat(drr.hasActive()).isTrue();
+    }
+
+    @Test
+    void aBlockedConnectionStopsTheUrgentRingAndTheRest() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        Source ordinary = new Source("ordinary", 1_000);
+        drr.activate(new WriteScheduler.Node<>(ordinary, 1));
+        WriteScheduler.Node<Source> urgent = new WriteScheduler.Node<>(new Source("urgent", 1_000), 1);
+        urgent.urgent = true;
+        drr.activate(urgent);
+        List<String> order = new ArrayList<>();
+        long written = drr.distribute(1_000_000, (s, max) -> {
+            if (order.size() == 3) {
+                return WriteScheduler.BLOCKED;
+            }
+            order.add(s.name);
+            return 1_000;
+        });
+        assertThat(written).isEqualTo(3_000);
+        assertThat(order).containsExactly("urgent", "urgent", "urgent");
+        assertThat(ordinary.written).isZero();
+    }
+
+    @Test
     void smallFramesAgainstLargeFramesStillShareBytesEqually() {
         DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
         Source big = new Source("big", 16_384);
