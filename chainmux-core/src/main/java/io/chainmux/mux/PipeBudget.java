@@ -21,8 +21,14 @@ package io.chainmux.mux;
  * <p>Event-loop confined.
  */
 final class PipeBudget {
-    /** The least the budget allows: on loopback the measured product is tiny and 1 MiB keeps both cores busy. */
-    static final long MIN_BUDGET = 1L << 20;
+    /**
+     * The least the budget allows (on loopback the measured product is tiny). Small, because it is per
+     * connection: a node fetching from 16 peers at once holds 16 of these ahead of any small message,
+     * and at the 8 MB/s a loaded receiver drains, 1 MiB each was two seconds of queue. A fast path
+     * still grows the budget from its samples (it doubles per round trip while the round trip stays
+     * near its minimum).
+     */
+    static final long MIN_BUDGET = 64L << 10;
     /** The budget is at least this many times the peer's largest credit step (see the class comment). */
     static final int STEP_FACTOR = 4;
     static final long MIN_RTT_WINDOW_NANOS = 10_000_000_000L;

@@ -36,8 +36,11 @@ import java.util.ArrayDeque;
  * {@link #onConsumed} through {@link MuxStream}'s wake-up task.
  */
 final class ReceiveFlowControl {
-    /** Connection credit owed that goes back at once: 13 bytes of WINDOW_UPDATE per 64 KiB read. */
-    static final int CONNECTION_RETURN_BYTES = 64 * 1024;
+    /**
+     * Connection credit owed that goes back at once: 13 bytes of WINDOW_UPDATE per 16 KiB read. Small,
+     * because the sender's pipe budget is at least four of these steps ({@link PipeBudget}).
+     */
+    static final int CONNECTION_RETURN_BYTES = 16 * 1024;
     private final MuxSession session;
     private final MuxConfig config;
     private final ReceiveBudget budget;

@@ -35,10 +35,9 @@ class PipeBudgetTest {
     @Test
     void onAShortPathTheFloorHolds() {
         PipeBudget p = new PipeBudget();
-        p.sent(128 * 1024);
+        p.sent(16 * 1024);
         p.startSample(0);
-        p.returned(64 * 1024, 20_000); // 20 us
-        p.returned(64 * 1024, 40_000);
+        p.returned(16 * 1024, 20_000); // 20 us: 2 x rate x round trip is 32 KiB
         assertThat(p.budget()).isEqualTo(PipeBudget.MIN_BUDGET);
         p.sent(PipeBudget.MIN_BUDGET);
         assertThat(p.room()).as("full").isZero();
