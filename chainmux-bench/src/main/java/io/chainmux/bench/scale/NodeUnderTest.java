@@ -45,8 +45,6 @@ final class NodeUnderTest implements AutoCloseable {
     static final NetworkId PING = NetworkId.of("_", "scale-ping", 1);
     /** Small-message sessions end on their own before the network's shortest timeout (240 s - 10 %). */
     static final Duration PING_LIFETIME = Duration.ofSeconds(180);
-    /** Full collections per memory measurement (see {@link #measure}). */
-    static final int FULL_GCS = 4;
 
     private final int degree;
     private final int pingDegree;
@@ -185,16 +183,10 @@ final class NodeUnderTest implements AutoCloseable {
         return m;
     }
 
-    /**
-     * Memory after a full collection, and threads. The serial collector's full collection may leave up
-     * to 5 % of the heap as dead objects it did not bother to move (MarkSweepDeadRatio), and compacts
-     * fully only every fourth time (MarkSweepAlwaysCompactCount): four in a row count live objects only
-     * (two left ~2 MiB of dead filler arrays in the figure, ~270 bytes per logical connection).
-     */
+    /** Memory after a full collection, and threads. */
     Map<String, Object> measure() {
-        for (int i = 0; i < FULL_GCS; i++) {
-            System.gc();
-        }
+        System.gc();
+        System.gc();
         long direct = 0;
         for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
             if (b.getName().equals("direct")) {
