@@ -135,9 +135,10 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(dispatch, "dispatch");
         ThreadPoolExecutor workers = dispatch == Dispatch.PRIORITY ? priorityPool : pool;
+        String wire = network.wire();
         Registration r = new Registration(network, handler,
-                new SerialExecutor(network.wire(), workers, config.drainBatch()), new NetworkTraffic(), dispatch);
-        if (networks.putIfAbsent(network.wire(), r) != null) {
+                new SerialExecutor(wire, workers, config.drainBatch()), new NetworkTraffic(), dispatch, wire);
+        if (networks.putIfAbsent(wire, r) != null) {
             throw new IllegalStateException("network " + network + " is registered already");
         }
         return r;
@@ -209,7 +210,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         LogicalConnection c = new LogicalConnection(this, r, pc.peerId(), true, null);
         MuxStream s;
         try {
-            s = pc.openStream(r.network().wire(), maxMessageSize, 1, r.dispatch() == Dispatch.PRIORITY
+            s = pc.openStream(r.wire(), maxMessageSize, 1, r.dispatch() == Dispatch.PRIORITY
                     ? TrafficClass.LATENCY_SENSITIVE : TrafficClass.ORDINARY, c);
         } catch (RuntimeException e) {
             completeOn(r, () -> result.completeExceptionally(e));
@@ -233,7 +234,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
                                CompletableFuture<LogicalConnection> result) {
         stats.dialed.increment();
         LogicalConnection c = new LogicalConnection(this, r, address.expectedPeer(), true, null);
-        endpoint.openUnstriped(address, r.network().wire(), maxMessageSize, 1, c).whenComplete((s, failure) -> {
+        endpoint.openUnstriped(address, r.wire(), maxMessageSize, 1, c).whenComplete((s, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
