@@ -327,7 +327,9 @@ public final class P2pNetwork implements NetworkHandler {
             peers.failure(peer, false);
         }
         log.debug("{}: no session with {}: {}", id, peer.shortForm(), cause.toString());
-        if (!stopped) {
+        if (cause instanceof SessionClosedException closed && isLost(closed.reason())) {
+            scheduleFill(config.restartDelay()); // no backoff, but no tight loop on a connection going down
+        } else if (!stopped) {
             execute(this::fill);
         }
     }

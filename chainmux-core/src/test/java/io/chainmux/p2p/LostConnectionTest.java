@@ -72,8 +72,14 @@ class LostConnectionTest {
 
             relay.close(); // resets the connections and refuses new ones: B is unreachable
 
-            Cluster.until("the redial failed and B is backed off",
-                    () -> a.peerDb().get(b.id()).orElseThrow().successiveFailures() >= 1);
+            try {
+                Cluster.until("the redial failed and B is backed off",
+                        () -> a.peerDb().get(b.id()).orElseThrow().successiveFailures() >= 1);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; B: " + a.peerDb().get(b.id()) + ", network: "
+                        + net.stats().failuresByReason() + ", open failures " + net.stats().openFailures()
+                        + ", connection " + a.broker().endpoint().peer(b.id()), e);
+            }
             PeerInfo p = a.peerDb().get(b.id()).orElseThrow();
             assertThat(p.lastFailure() + ONE.backoff(p.successiveFailures()).toMillis())
                     .as("B is not tried again before its backoff ends").isGreaterThan(System.currentTimeMillis());
