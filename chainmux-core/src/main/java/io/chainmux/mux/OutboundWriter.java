@@ -278,7 +278,7 @@ final class OutboundWriter {
     /** Counts a control frame; a peer that stops reading cannot make us queue them without bound. */
     void controlFrameQueued() {
         if (!ctx.channel().isWritable() && ++controlFramesWhileUnwritable > config.maxQueuedControlFrames()) {
-            session.connectionError(session.budgetBroken(Budget.QUEUED_CONTROL_FRAMES, "more than "
+            session.connectionError(session.shutdown.budgetBroken(Budget.QUEUED_CONTROL_FRAMES, "more than "
                     + config.maxQueuedControlFrames() + " control frames queued while the peer does not read"));
         }
     }
