@@ -88,6 +88,7 @@ final class StreamInbox {
 
     /** Hands a whole message to the listener, or to the backlog while the stream is not accepted yet. */
     void dispatch(ByteBuf message) {
+        assert stream.session.inEventLoop();
         StreamListener listener = stream.listener;
         if (listener == null) {
             if (backlog == null) {
