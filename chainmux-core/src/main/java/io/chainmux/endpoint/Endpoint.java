@@ -120,6 +120,8 @@ public final class Endpoint implements AutoCloseable {
         // Contained: a periodic task that throws is cancelled by its executor, silently.
         ep.group.next().scheduleAtFixedRate(() -> ep.runContained("closing unused connections",
                 ep::closeUnusedConnections), period, period, TimeUnit.NANOSECONDS);
+        ep.group.next().scheduleAtFixedRate(() -> ep.runContained("charging abuse per address", ep.abuse::sweep),
+                AbuseWatch.SWEEP_NANOS, AbuseWatch.SWEEP_NANOS, TimeUnit.NANOSECONDS);
         return ep;
     }
 
