@@ -68,7 +68,6 @@ public final class EndpointMetrics {
                 MuxStats::connectionWindowStalls);
         mux(registry, "chainmux_mux_resets_sent_total", "RESET frames sent (refusals included)", MuxStats::resetsSent);
         mux(registry, "chainmux_mux_resets_received_total", "RESET frames received", MuxStats::resetsReceived);
-        mux(registry, "chainmux_mux_refused_opens_total", "Inbound stream opens refused here", MuxStats::streamsRefusedLocal);
         for (Budget b : Budget.values()) {
             FunctionCounter.builder("chainmux_mux_budget_exceeded_total", endpoint.muxTotals(),
                             t -> t.sum(s -> s.budgetExceeded(b)))

@@ -40,6 +40,7 @@ final class NodeProcess implements AutoCloseable {
     NodeProcess(List<String> jvmOptions, List<String> args, PrintWriter log) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-XX:+DisplayVMOutputToStderr"); // the JVM warns on stdout, where the answers go
         cmd.addAll(jvmOptions);
         String leak = System.getProperty("io.netty.leakDetection.level");
         if (leak != null) {
@@ -57,7 +58,16 @@ final class NodeProcess implements AutoCloseable {
         killer = new Thread(process::destroyForcibly, "scale-kill-node");
         Runtime.getRuntime().addShutdownHook(killer);
         stdin = process.outputWriter(StandardCharsets.UTF_8);
-        pump("scale-node-stdout", process.inputReader(StandardCharsets.UTF_8), lines::add, () -> lines.add(EOF));
+        pump("scale-node-stdout", process.inputReader(StandardCharsets.UTF_8), l -> {
+            if (l.startsWith("{")) { // an answer; anything else is output for the log
+                lines.add(l);
+            } else {
+                synchronized (log) {
+                    log.println("node under test (stdout): " + l);
+                    log.flush();
+                }
+            }
+        }, () -> lines.add(EOF));
         pump("scale-node-stderr", process.errorReader(StandardCharsets.UTF_8), l -> {
             synchronized (log) {
                 log.println("node under test: " + l);

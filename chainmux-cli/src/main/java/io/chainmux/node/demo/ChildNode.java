@@ -41,8 +41,18 @@ final class ChildNode implements NodeHandle {
         this.index = index;
         this.process = process;
         this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        pump("demo-node-" + index + "-stdout", process.inputReader(StandardCharsets.UTF_8), lines::add,
-                () -> lines.add(EOF));
+        // Status lines are JSON objects; anything else on stdout (the JVM prints its own warnings there)
+        // is the node's to say, not an answer: it goes to the log with the rest.
+        pump("demo-node-" + index + "-stdout", process.inputReader(StandardCharsets.UTF_8), l -> {
+            if (ChildProtocol.isStatusLine(l)) {
+                lines.add(l);
+            } else {
+                synchronized (log) {
+                    log.println("node " + index + " (stdout): " + l);
+                    log.flush();
+                }
+            }
+        }, () -> lines.add(EOF));
         pump("demo-node-" + index + "-stderr", process.errorReader(StandardCharsets.UTF_8), l -> {
             synchronized (log) {
                 log.println("node " + index + ": " + l);

@@ -74,6 +74,11 @@ final class ChildProtocol {
         }
     }
 
+    /** Whether a line of the node's stdout is one of its answers (a JSON object), not other output. */
+    static boolean isStatusLine(String text) {
+        return text.startsWith("{");
+    }
+
     static String abbreviate(String s) {
         return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }

@@ -225,8 +225,8 @@ public final class DemoSummary {
         t.append(String.format(Locale.ROOT, "  fairness  small messages (%d B, %s/s per session) round trip p50 %s, "
                         + "p99 %s; before the catch-up p99 %s, during it p50 %s, p99 %s%n", s.msgSize(),
                 trim(s.msgRate()), ms(all, 50), ms(all, 99), ms(before, 99), ms(during, 50), ms(during, 99)));
-        t.append(String.format(Locale.ROOT, "  messages  %d sent, %d echoed, %d lost, %d reported failed by their "
-                + "stream%n", sent, echoed, lost, reported));
+        t.append(String.format(Locale.ROOT, "  messages  %d sent, %d echoed, %d lost, %d reported failed (by their "
+                + "stream, or late past the session's drain deadline)%n", sent, echoed, lost, reported));
         t.append(String.format(Locale.ROOT, "  sessions  %d ok, %d failed%s%n", ok, failed,
                 reasons.isEmpty() ? "" : " " + reasons));
         t.append(String.format(Locale.ROOT, "  result    %s (%.1f s)%n", failures.isEmpty() ? "OK"

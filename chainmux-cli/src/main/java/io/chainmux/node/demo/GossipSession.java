@@ -29,7 +29,9 @@ import java.util.function.BooleanSupplier;
  * messages without an echo are lost. When the stream fails (reset, lost connection), accepted messages
  * without an echo are reported by that failure ({@code failedReported}), not lost: the transport told
  * us. Ends on its own after {@code lifetime} (jittered) or when {@code stop} turns true: it stops
- * sending, waits up to {@link #DRAIN_TIMEOUT} for the outstanding echoes, then closes its side.
+ * sending, waits up to the drain timeout ({@link #DRAIN_TIMEOUT} by default) for the outstanding echoes,
+ * then closes its side; echoes still missing then fail the session and count with the reported ones
+ * (late on a stream that reported nothing, not known to be lost).
  *
  * <p>Runs on the session executor (serial); the ticker only hands ticks over to it.
  */
@@ -45,10 +47,17 @@ final class GossipSession implements Session {
     private final Duration lifetime;
     private final BooleanSupplier stop;
     private final ByteBufAllocator alloc;
+    private final Duration drainTimeout;
     private final AtomicInteger running = new AtomicInteger();
 
     GossipSession(GossipStats stats, ScheduledExecutorService ticker, int size, double ratePerSecond,
                   Duration lifetime, BooleanSupplier stop, ByteBufAllocator alloc) {
+        this(stats, ticker, size, ratePerSecond, lifetime, stop, alloc, DRAIN_TIMEOUT);
+    }
+
+    GossipSession(GossipStats stats, ScheduledExecutorService ticker, int size, double ratePerSecond,
+                  Duration lifetime, BooleanSupplier stop, ByteBufAllocator alloc, Duration drainTimeout) {
+        this.drainTimeout = drainTimeout;
         this.stats = stats;
         this.ticker = ticker;
         this.size = size;
@@ -194,7 +203,7 @@ final class GossipSession implements Session {
         void drain() {
             draining = true;
             tick.cancel(false);
-            drainTimer = ticker.schedule(() -> exec.execute(this::drainTimedOut), DRAIN_TIMEOUT.toNanos(),
+            drainTimer = ticker.schedule(() -> exec.execute(this::drainTimedOut), drainTimeout.toNanos(),
                     TimeUnit.NANOSECONDS);
             finishDrainIfEchoed();
         }
@@ -207,9 +216,11 @@ final class GossipSession implements Session {
 
         void drainTimedOut() {
             if (!done) {
+                // Late, not known lost: the stream is still open and has reported nothing. The session
+                // gives up on them and says so (a failed session), rather than calling them lost.
                 long missing = accepted - nextEcho;
-                complete(false, SessionOutcome.failed(missing + " echoes missing " + DRAIN_TIMEOUT.toSeconds()
-                        + " s after the last send"));
+                complete(true, SessionOutcome.failed(missing + " echoes missing " + drainTimeout.toMillis()
+                        + " ms after the last send"));
             }
         }
 

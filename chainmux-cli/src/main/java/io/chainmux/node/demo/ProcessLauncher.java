@@ -42,6 +42,7 @@ public final class ProcessLauncher implements NodeLauncher {
     List<String> command(int index, List<PeerAddress> bootstrap) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-XX:+DisplayVMOutputToStderr"); // the JVM warns on stdout, where the answers go
         cmd.addAll(jvmOptions);
         for (String property : List.of("io.netty.leakDetection.level", "io.netty.leakDetection.targetRecords")) {
             String v = System.getProperty(property);

@@ -126,6 +126,23 @@ class GossipSessionTest {
         assertThat(requesterStats.failedReported.sum()).isZero();
     }
 
+    /** Echoes late past the drain deadline on a live stream used to count as lost, a claim nothing supported. */
+    @Test
+    void echoesStillMissingAtTheDrainDeadlineFailTheSessionAndAreNotCalledLost() throws Exception {
+        Pipe pipe = new Pipe(m -> false);
+        GossipSession requester = new GossipSession(requesterStats, ticker, SIZE, 500, Duration.ofHours(1), stop::get,
+                ByteBufAllocator.DEFAULT, Duration.ofMillis(200));
+        CompletableFuture<SessionOutcome> req = run(requester, pipe.a); // nobody echoes
+        until(() -> requesterStats.sent.sum() >= 5);
+        stop.set(true);
+        SessionOutcome o = req.get(20, TimeUnit.SECONDS);
+        assertThat(o.success()).isFalse();
+        assertThat(o.reason()).contains("echoes missing 200 ms after the last send");
+        assertThat(requesterStats.failedReported.sum()).isEqualTo(requesterStats.sent.sum()).isPositive();
+        assertThat(requesterStats.lost.sum()).isZero();
+        pipe.a.close(CloseReason.local(ErrorCode.CANCEL, "the session failed")); // as its network resets the stream
+    }
+
     @Test
     void aStoppedNodeOpensQuietSessions() throws Exception {
         stop.set(true);
