@@ -107,7 +107,7 @@ final class AbuseWatch {
 
     /**
      * Whether a connection accepted from {@code remote} may start its handshake: false (counted and
-     * logged) when its address or block has used up its handshake rate.
+     * logged) when its address or block has used up its abuse budgets or its handshake rate.
      */
     boolean admit(InetSocketAddress remote) {
         InetAddress ip = remote.getAddress();
@@ -137,7 +137,8 @@ final class AbuseWatch {
     }
 
     /**
-     * Watches an established connection's close. When the mux closes it because the peer broke a
+     * Watches an established connection: what it charges the abuse budgets is charged to its address
+     * (at each {@link #sweep} and at its close). When the mux closes it because the peer broke a
      * budget (ENHANCE_YOUR_CALM) or the protocol, the peer's address loses its handshake tokens:
      * budgets are per connection and identities are free, so without this a peer could redial and
      * start over at once. A close for a broken budget is logged at WARN naming the peer and the
