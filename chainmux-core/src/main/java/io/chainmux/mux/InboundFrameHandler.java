@@ -40,8 +40,8 @@ final class InboundFrameHandler implements FrameListener {
         this.registry = session.registry;
         this.receiveFlow = session.receiveFlow;
         this.sendFlow = session.sendFlow;
-        this.receivedResets = new RateBudget(config.receivedResets());
-        this.pingBudget = new RateBudget(config.pings());
+        this.receivedResets = new RateBudget(config.receivedResets(), stats, Budget.RECEIVED_RESETS);
+        this.pingBudget = new RateBudget(config.pings(), stats, Budget.PINGS);
     }
 
     private void requireSettings(FrameType type) {

@@ -64,7 +64,7 @@ final class StreamRegistry {
         this.dialer = dialer;
         this.nextLocalStreamId = dialer ? 1 : 2;
         this.grantedStreamCredit = config.maxInboundStreams();
-        this.sentResets = new RateBudget(config.sentResets());
+        this.sentResets = new RateBudget(config.sentResets(), stats, Budget.SENT_RESETS);
     }
 
     // ------------------------------------------------------------------ counts and lookup
