@@ -95,7 +95,7 @@ class BenchCommandsTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void muxWritesTheRatiosTheRoundTripAndTheIperf3Reference(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("mux.json");
-        int code = run(Main.newCommandLine(), "bench", "mux", "--warmup-seconds", "0.5", "--seconds", "0.5",
+        int code = run(BenchMain.newCommandLine(), "bench", "mux", "--warmup-seconds", "0.5", "--seconds", "0.5",
                 "--rounds", "1", "--json", json.toString());
         assertThat(code).as(err.toString()).isZero();
         assertThat(err.toString()).contains("round 1/1 raw-tcp rtt 64 B: p50", "round 1/1 chainmux rtt 64 B: p50");
@@ -149,7 +149,7 @@ class BenchCommandsTest {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void fairnessRunsEveryOneConnectionContenderAtATinySize(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("fairness.json");
-        int code = run(Main.newCommandLine(), "bench", "compare", "--scenario", "fairness", "--chains", "4",
+        int code = run(BenchMain.newCommandLine(), "bench", "compare", "--scenario", "fairness", "--chains", "4",
                 "--stalled", "8", "--warmup-seconds", "0", "--seconds", "1", "--json", json.toString());
         assertThat(code).as(err.toString()).isZero();
         assertThat(out.toString()).contains("raw-tcp", "http2", "grpc", "chainmux", "Jain index", "weight 4 / weight 1",
@@ -175,7 +175,7 @@ class BenchCommandsTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void placementRunsBothPoliciesAndDrawsThem(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("placement.json");
-        int code = run(Main.newCommandLine(), "bench", "endpoint", "--placement", "--rounds", "1",
+        int code = run(BenchMain.newCommandLine(), "bench", "endpoint", "--placement", "--rounds", "1",
                 "--warmup-seconds", "0", "--seconds", "1", "--json", json.toString());
         assertThat(code).as(err.toString()).isZero();
         assertThat(out.toString()).contains("by stream count", "by measured load", "chains beside bulk");

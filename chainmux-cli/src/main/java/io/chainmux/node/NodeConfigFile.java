@@ -139,17 +139,26 @@ public record NodeConfigFile(String listen, String advertise, String dataDir, St
      * @param messageTimeout reset a stream whose message in progress has not ended this long (plus
      *                       one second per 64 bytes received of it)
      * @param maxPeers       peers the peer database holds at most
+     * @param abuseBudgetPerAddress connections' worth of the mux abuse budgets (premature and provoked
+     *                       RESETs, PINGs) all connections from one address may use together; a /24 or
+     *                       /64 block four times as many
      */
     public record Limits(Integer maxInboundConnections, Integer maxInboundPerIp, Integer maxStripesPerPeer,
                          Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
                          Duration unusedConnectionTimeout, Integer handshakeRate, Boolean limitLoopback,
-                         Duration writeTimeout, Duration messageTimeout, Integer maxPeers) {
+                         Duration writeTimeout, Duration messageTimeout, Integer maxPeers,
+                         Integer abuseBudgetPerAddress) {
         public Limits {
             handshakeRate = handshakeRate == null ? 16 : handshakeRate;
             limitLoopback = limitLoopback != null && limitLoopback;
             writeTimeout = writeTimeout == null ? Duration.ofSeconds(60) : writeTimeout;
             messageTimeout = messageTimeout == null ? Duration.ofSeconds(60) : messageTimeout;
             maxPeers = maxPeers == null ? 2048 : maxPeers;
+            abuseBudgetPerAddress = abuseBudgetPerAddress == null ? 4 : abuseBudgetPerAddress;
+            if (abuseBudgetPerAddress < 1 || abuseBudgetPerAddress > 1_000_000) {
+                throw new ConfigException("limits.abuseBudgetPerAddress", "must be in [1, 1000000], was "
+                        + abuseBudgetPerAddress);
+            }
             positive("limits.handshakeRate", handshakeRate);
             positive("limits.writeTimeout", writeTimeout);
             positive("limits.messageTimeout", messageTimeout);
@@ -208,7 +217,7 @@ public record NodeConfigFile(String listen, String advertise, String dataDir, St
         }
         chains = chains == null ? new Chains(null, null) : chains;
         network = network == null ? new Network(null, null, null, null, null) : network;
-        limits = limits == null ? new Limits(null, null, null, null, null, null, null, null, null, null, null, null)
+        limits = limits == null ? new Limits(null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : limits;
     }
 

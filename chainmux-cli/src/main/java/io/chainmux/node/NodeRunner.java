@@ -116,6 +116,7 @@ public final class NodeRunner implements AutoCloseable {
                 .handshakeTimeout(l.handshakeTimeout()).idleTimeout(l.idleTimeout())
                 .keepAliveInterval(l.keepAliveInterval()).unusedConnectionTimeout(l.unusedConnectionTimeout())
                 .handshakeRate(RateLimit.of(l.handshakeRate(), Duration.ofSeconds(10))).limitLoopback(l.limitLoopback())
+                .abuseBudgetPerAddress(l.abuseBudgetPerAddress()).abuseBudgetPerBlock(4 * l.abuseBudgetPerAddress())
                 .mux(MuxConfig.builder().writeTimeout(l.writeTimeout()).messageTimeout(l.messageTimeout()).build())
                 .build();
         List<PeerAddress> bootstrap = new ArrayList<>();

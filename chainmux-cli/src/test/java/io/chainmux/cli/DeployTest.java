@@ -67,10 +67,14 @@ class DeployTest {
                 "--timeout", "120"), Map.of("CHAINMUX_CMD", cmd), 300);
         assertThat(r.code()).as("testbed:%n%s", r.output()).isZero();
         assertThat(r.output()).contains("nodes 2-3 hold all 2 chains x 100 blocks after");
+        // Only this run's names: another build on the machine may run its own testbed meanwhile.
+        java.util.regex.Matcher bridge = java.util.regex.Pattern.compile("on bridge (cmtb\\d+)br").matcher(r.output());
+        assertThat(bridge.find()).as("the testbed names its bridge:%n%s", r.output()).isTrue();
+        String tag = bridge.group(1);
         Run netns = run(List.of("ip", "netns", "list"), Map.of(), 30);
-        assertThat(netns.output()).as("namespaces torn down").doesNotContain("cmtb");
+        assertThat(netns.output()).as("namespaces torn down").doesNotContain(tag);
         Run links = run(List.of("ip", "-o", "link", "show"), Map.of(), 30);
-        assertThat(links.output()).as("bridge and veths torn down").doesNotContain("cmtb");
+        assertThat(links.output()).as("bridge and veths torn down").doesNotContain(tag);
     }
 
     /** bin/chainmux used to run whatever jar was there, even one older than the sources. */

@@ -11,9 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Token buckets per remote address and per address block (/24 for IPv4, /64 for IPv6), so one
  * host, or one subnet cycling through its addresses, cannot make this node do expensive work (sign
- * an AUTH, run a TLS handshake) at will. Each bucket holds {@code count} tokens and refills at
- * {@code count} per {@code window}; an event takes one token from both its address's and its
- * block's bucket, or is refused. Buckets that have refilled are forgotten when the table grows past
+ * an AUTH, run a TLS handshake) or absorb abuse at will. Each bucket holds {@code count} tokens and
+ * refills at {@code count} per {@code window}; an event takes one token from both its address's and
+ * its block's bucket, or is refused ({@link #tryAcquire}); or events already counted elsewhere are
+ * charged to both, and the address is refused while either is spent ({@link #charge}, {@link #allows}). Buckets that have refilled are forgotten when the table grows past
  * {@link #MAX_TRACKED}, so memory stays bounded however many addresses knock. Thread-safe; time is
  * passed in so tests control it.
  */
@@ -46,6 +47,17 @@ final class AddressRateLimiter {
         synchronized void empty(long now) {
             refill(now);
             tokens = 1 - capacity; // one token back after exactly one window
+        }
+
+        /** Takes {@code n} tokens, into debt down to a window's worth: a token again about one window after the last charge. */
+        synchronized void charge(long n, long now) {
+            refill(now);
+            tokens = Math.max(-capacity, tokens - n);
+        }
+
+        synchronized boolean hasToken(long now) {
+            refill(now);
+            return tokens >= 1;
         }
 
         synchronized void giveBack() {
@@ -97,13 +109,36 @@ final class AddressRateLimiter {
         if (!one.take(nowNanos)) {
             return false;
         }
-        byte[] block = Arrays.copyOf(bytes, address instanceof Inet4Address ? 3 : 8);
-        Bucket many = buckets.computeIfAbsent(new Key(block, true), k -> new Bucket(perBlock, nowNanos));
+        Bucket many = buckets.computeIfAbsent(blockKey(address), k -> new Bucket(perBlock, nowNanos));
         if (!many.take(nowNanos)) {
             one.giveBack(); // refused: the address's own budget is not charged for its neighbours
             return false;
         }
         return true;
+    }
+
+    /**
+     * Takes {@code n} tokens from the address's and its block's buckets, whatever they hold: they
+     * may go into debt, down to a window's worth (counts of what already happened, not requests).
+     */
+    void charge(InetAddress address, long n, long nowNanos) {
+        if (buckets.size() >= MAX_TRACKED) {
+            sweep(nowNanos);
+        }
+        byte[] bytes = address.getAddress();
+        buckets.computeIfAbsent(new Key(bytes, false), k -> new Bucket(perAddress, nowNanos)).charge(n, nowNanos);
+        buckets.computeIfAbsent(blockKey(address), k -> new Bucket(perBlock, nowNanos)).charge(n, nowNanos);
+    }
+
+    /** Whether both the address's and its block's buckets hold a token (none is taken). */
+    boolean allows(InetAddress address, long nowNanos) {
+        Bucket one = buckets.get(new Key(address.getAddress(), false));
+        Bucket many = buckets.get(blockKey(address));
+        return (one == null || one.hasToken(nowNanos)) && (many == null || many.hasToken(nowNanos));
+    }
+
+    private static Key blockKey(InetAddress address) {
+        return new Key(Arrays.copyOf(address.getAddress(), address instanceof Inet4Address ? 3 : 8), true);
     }
 
     /**

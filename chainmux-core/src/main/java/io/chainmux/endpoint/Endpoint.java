@@ -7,29 +7,23 @@ import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.endpoint.identity.Role;
 import io.chainmux.endpoint.identity.TlsContexts;
-import io.chainmux.mux.Budget;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.ClosedException;
 import io.chainmux.mux.MuxSession;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.MuxTotals;
-import io.chainmux.mux.SessionListener;
 import io.chainmux.mux.StreamListener;
-import io.chainmux.wire.ErrorCode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -40,21 +34,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A node's transport: listens and dials TCP (epoll or NIO), authenticates every connection with the
@@ -89,15 +77,11 @@ public final class Endpoint implements AutoCloseable {
     private final EndpointStats stats = new EndpointStats();
     /** Mux counters over every connection this endpoint ever had, counted as things happen. */
     private final MuxTotals muxTotals = new MuxTotals();
-    private final AtomicLong budgetCloseLogged = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
-    private final AtomicLong budgetClosesUnlogged = new AtomicLong();
     private final Map<PeerId, PeerConnection> peers = new ConcurrentHashMap<>();
     private final Map<InetAddress, AtomicInteger> inboundPerIp = new ConcurrentHashMap<>();
     private final AtomicInteger inbound = new AtomicInteger();
-    private final Outcome outcome = new Outcome();
-    private final AddressRateLimiter handshakeRate;
-    /** When a handshake-rate refusal was last logged (nanos); a flood logs once a second. */
-    private final AtomicLong rateLogged = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
+    private final AbuseWatch abuse;
+    private final HandshakeOutcomes handshakes;
     private volatile Channel server;
     private volatile boolean closing;
     /** Completes once {@link #close} has finished. */
@@ -112,7 +96,8 @@ public final class Endpoint implements AutoCloseable {
             throw new IllegalStateException("could not set up TLS: " + e.getMessage(), e);
         }
         this.group = config.transport().newGroup(config.ioThreads(), "chainmux-io");
-        this.handshakeRate = new AddressRateLimiter(config.handshakeRate(), config.handshakeRatePerBlock());
+        this.abuse = new AbuseWatch(config, stats);
+        this.handshakes = new HandshakeOutcomes(this, abuse);
     }
 
     /**
@@ -135,6 +120,8 @@ public final class Endpoint implements AutoCloseable {
         // Contained: a periodic task that throws is cancelled by its executor, silently.
         ep.group.next().scheduleAtFixedRate(() -> ep.runContained("closing unused connections",
                 ep::closeUnusedConnections), period, period, TimeUnit.NANOSECONDS);
+        ep.group.next().scheduleAtFixedRate(() -> ep.runContained("charging abuse per address", ep.abuse::sweep),
+                AbuseWatch.SWEEP_NANOS, AbuseWatch.SWEEP_NANOS, TimeUnit.NANOSECONDS);
         return ep;
     }
 
@@ -216,6 +203,15 @@ public final class Endpoint implements AutoCloseable {
         return peers.get(id);
     }
 
+    /** The peer connection to {@code id}, made if the endpoint keeps none. */
+    PeerConnection peerConnection(PeerId id) {
+        return peers.computeIfAbsent(id, k -> new PeerConnection(this, k));
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
+
     public Collection<PeerConnection> peers() {
         return List.copyOf(peers.values());
     }
@@ -243,7 +239,7 @@ public final class Endpoint implements AutoCloseable {
         }
         CompletableFuture<PeerConnection> result = new CompletableFuture<>();
         if (address.expectedPeer() != null) {
-            PeerConnection pc = peers.computeIfAbsent(address.expectedPeer(), id -> new PeerConnection(this, id));
+            PeerConnection pc = peerConnection(address.expectedPeer());
             pc.want(address);
             pc.whenConnected(result);
             dialMissingStripes(pc, address);
@@ -288,9 +284,9 @@ public final class Endpoint implements AutoCloseable {
     private void dial(PeerAddress address, int index, CompletableFuture<PeerConnection> result) {
         HandshakeHandler handshake = new HandshakeHandler(identity(), Role.DIALER, index, config.stripes(),
                 config.advertisedAddress(), address.expectedPeer(), config.tls(), config.handshakeTimeout().toNanos(),
-                outcome);
+                handshakes);
         if (result != null) {
-            outcome.dials.put(handshake, result);
+            handshakes.expectDial(handshake, result);
         }
         dial(address, handshake);
     }
@@ -314,13 +310,13 @@ public final class Endpoint implements AutoCloseable {
         }
         HandshakeHandler handshake = new HandshakeHandler(identity(), Role.DIALER, Hello.UNSTRIPED_INDEX, 0,
                 config.advertisedAddress(), address.expectedPeer(), config.tls(), config.handshakeTimeout().toNanos(),
-                outcome);
+                handshakes);
         CompletableFuture<MuxSession> connected = new CompletableFuture<>();
-        outcome.unstripedDials.put(handshake, connected);
+        handshakes.expectUnstripedDial(handshake, connected);
         connected.whenComplete((session, failure) -> unstripedDialDone());
         startUnstripedDial(() -> {
             if (closing) {
-                outcome.unstripedDials.remove(handshake);
+                handshakes.forgetUnstripedDial(handshake);
                 connected.completeExceptionally(new IllegalStateException("the endpoint is closed"));
             } else {
                 dial(address, handshake);
@@ -328,7 +324,7 @@ public final class Endpoint implements AutoCloseable {
         });
         return connected.thenApply(session -> {
             try {
-                return session.openStream(networkId, maxInboundMessageSize, weight, new ClosingListener(listener, session));
+                return session.openStream(networkId, maxInboundMessageSize, weight, new UnstripedStreamListener(listener, session));
             } catch (RuntimeException e) {
                 session.goAway("could not open its logical connection");
                 throw e;
@@ -361,38 +357,6 @@ public final class Endpoint implements AutoCloseable {
         next.run();
     }
 
-    /** Passes every event on; when the stream ends, ends its unstriped connection too. */
-    private record ClosingListener(StreamListener delegate, MuxSession session) implements StreamListener {
-        @Override
-        public void onAccepted(MuxStream stream) {
-            delegate.onAccepted(stream);
-        }
-
-        @Override
-        public void onMessage(MuxStream stream, io.netty.buffer.ByteBuf message) {
-            delegate.onMessage(stream, message);
-        }
-
-        @Override
-        public void onRemoteClosed(MuxStream stream) {
-            delegate.onRemoteClosed(stream);
-        }
-
-        @Override
-        public void onWritable(MuxStream stream) {
-            delegate.onWritable(stream);
-        }
-
-        @Override
-        public void onClosed(MuxStream stream, CloseReason reason) {
-            try {
-                delegate.onClosed(stream, reason);
-            } finally {
-                session.goAway("its logical connection ended");
-            }
-        }
-    }
-
     private void dial(PeerAddress address, HandshakeHandler handshake) {
         stats.connectionsDialed.increment();
         new Bootstrap().group(group).channel(config.transport().socketChannel())
@@ -411,7 +375,7 @@ public final class Endpoint implements AutoCloseable {
                 })
                 .connect(address.toSocketAddress()).addListener((ChannelFuture f) -> {
                     if (!f.isSuccess()) {
-                        outcome.dialFailed(handshake, address, f.cause());
+                        handshakes.dialFailed(handshake, address, f.cause());
                     }
                 });
     }
@@ -424,16 +388,7 @@ public final class Endpoint implements AutoCloseable {
             ch.close();
             return;
         }
-        if ((config.limitLoopback() || !ip.isLoopbackAddress()) && !handshakeRate.tryAcquire(ip, System.nanoTime())) {
-            // Refused before any TLS or handshake work: the refusal costs nothing but the accept.
-            stats.limitHit(Limit.HANDSHAKE_RATE);
-            long now = System.nanoTime();
-            long last = rateLogged.get();
-            if (now - last >= TimeUnit.SECONDS.toNanos(1) && rateLogged.compareAndSet(last, now)) {
-                log.warn("refusing {}: more than {} handshakes per {} s from its address or block (limit {}; "
-                        + "logged at most once a second)", ch.remoteAddress(), config.handshakeRate().count(),
-                        config.handshakeRate().window().toSeconds(), Limit.HANDSHAKE_RATE.label);
-            }
+        if (!abuse.admit(ch.remoteAddress())) {
             ch.close();
             return;
         }
@@ -465,47 +420,8 @@ public final class Endpoint implements AutoCloseable {
             p.addLast("tls", tls.server().newHandler(ch.alloc()));
         }
         p.addLast("handshake", new HandshakeHandler(identity(), Role.LISTENER, 0, 0, config.advertisedAddress(),
-                null, config.tls(), config.handshakeTimeout().toNanos(), outcome));
+                null, config.tls(), config.handshakeTimeout().toNanos(), handshakes));
     }
-
-    /**
-     * When the mux closes a connection because the peer broke a budget (ENHANCE_YOUR_CALM) or the
-     * protocol, the peer's address loses its handshake tokens: budgets are per connection and
-     * identities are free, so without this a peer could redial and start over at once. A close for a
-     * broken budget is logged at WARN naming the peer and the budget (at most once a second).
-     */
-    private void watchClose(MuxSession session, PeerId peer, SocketAddress remote) {
-        session.closeFuture().thenAccept(reason -> {
-            Budget budget = session.brokenBudget();
-            if (budget != null) {
-                logBudgetClose(peer, remote, budget, reason);
-            }
-            if (reason.remote() || !PEER_FAULTS.contains(reason.code())
-                    || !(remote instanceof InetSocketAddress a) || a.getAddress() == null
-                    || (!config.limitLoopback() && a.getAddress().isLoopbackAddress())) {
-                return;
-            }
-            handshakeRate.penalize(a.getAddress(), System.nanoTime());
-            log.debug("{} broke a limit ({}): its address must wait for new handshake tokens", remote, reason.code());
-        });
-    }
-
-    private void logBudgetClose(PeerId peer, SocketAddress remote, Budget budget, CloseReason reason) {
-        long now = System.nanoTime();
-        long last = budgetCloseLogged.get();
-        if (now - last >= TimeUnit.SECONDS.toNanos(1) && budgetCloseLogged.compareAndSet(last, now)) {
-            long unlogged = budgetClosesUnlogged.getAndSet(0);
-            log.warn("closed the connection to {} at {}: it broke the mux budget {} ({}){}", peer.shortForm(), remote,
-                    budget.label, reason, unlogged == 0 ? "" : "; " + unlogged + " more such closes not logged");
-        } else {
-            budgetClosesUnlogged.incrementAndGet();
-        }
-    }
-
-    /** Local close codes that blame the peer. */
-    private static final Set<ErrorCode> PEER_FAULTS = EnumSet.of(ErrorCode.ENHANCE_YOUR_CALM,
-            ErrorCode.PROTOCOL_ERROR, ErrorCode.FLOW_CONTROL_ERROR, ErrorCode.FRAME_SIZE_ERROR,
-            ErrorCode.STREAM_LIMIT_ERROR);
 
     void limitHit(Limit limit, String message) {
         stats.limitHit(limit);
@@ -635,175 +551,5 @@ public final class Endpoint implements AutoCloseable {
             forced.forEach(f -> f.awaitUninterruptibly(1, TimeUnit.SECONDS));
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-    }
-
-    // ------------------------------------------------------------------ handshake outcomes
-
-    /** Admission and results of every handshake, dialed or accepted. */
-    private final class Outcome implements HandshakeHandler.Outcome {
-        /** {@link Attempt#index()} of an unstriped connection. */
-        static final int UNSTRIPED = -1;
-
-        /** What a handshake's HELLO told us: the peer and the stripe index. */
-        private record Attempt(PeerConnection peer, int index) {}
-
-        final Map<HandshakeHandler, CompletableFuture<PeerConnection>> dials = new ConcurrentHashMap<>();
-        final Map<HandshakeHandler, CompletableFuture<MuxSession>> unstripedDials = new ConcurrentHashMap<>();
-        private final Map<HandshakeHandler, Attempt> attempts = new ConcurrentHashMap<>();
-
-        @Override
-        public HandshakeException admit(HandshakeHandler h, Hello peerHello) {
-            PeerId peer = peerHello.peerId();
-            // unshared mode: a connection of its own for one logical connection, outside the stripes
-            boolean unstriped = h.unstriped() || (h.role() == Role.LISTENER && peerHello.unstriped());
-            int index = h.role() == Role.DIALER ? h.stripeIndex() : peerHello.stripeIndex();
-            if (!unstriped && index >= config.maxStripesPerPeer() && h.role() == Role.LISTENER) {
-                // Refused before any state is kept for it: no peer connection, no attempt to undo.
-                limitHit(Limit.MAX_STRIPES_PER_PEER, "peer " + peer.shortForm() + " opened stripe " + index
-                        + "; max stripes per peer is " + config.maxStripesPerPeer());
-                return HandshakeException.of(Reason.LIMIT, "stripe index %d is at or above the limit of %d stripes"
-                        + " per peer", index, config.maxStripesPerPeer());
-            }
-            PeerConnection pc = peers.computeIfAbsent(peer, id -> new PeerConnection(Endpoint.this, id));
-            pc.learnAddress(peerHello.advertisedAddress());
-            if (unstriped) {
-                attempts.put(h, new Attempt(pc, UNSTRIPED));
-                return closing ? HandshakeException.of(Reason.LIMIT, "the node is shutting down") : null;
-            }
-            if (h.role() == Role.DIALER && h.expectedPeer() == null && !pc.startDial(index)) {
-                pc.adoptDial(index); // learned who this is only now; admission below settles duplicates
-            }
-            attempts.put(h, new Attempt(pc, index));
-            if (closing) {
-                return HandshakeException.of(Reason.LIMIT, "the node is shutting down");
-            }
-            return pc.admit(h.role(), index, h);
-        }
-
-        @Override
-        public HandshakeException confirm(HandshakeHandler h) {
-            Attempt a = attempts.get(h);
-            if (closing) {
-                return HandshakeException.of(Reason.LIMIT, "the node is shutting down");
-            }
-            // an unstriped connection has no slot: no crossing to settle
-            return a == null || a.index() == UNSTRIPED ? null : a.peer().confirm(h.role(), a.index(), h);
-        }
-
-        @Override
-        public void completed(HandshakeHandler h, ChannelHandlerContext ctx, PeerId peer, Hello peerHello) {
-            Attempt a = attempts.remove(h);
-            PeerConnection pc = a.peer();
-            MuxSession session = new MuxSession(config.mux(), h.role() == Role.DIALER, new SessionListener() {
-                @Override
-                public void onStreamOpened(MuxStream stream) {
-                    listener.onStreamOpened(pc, stream);
-                }
-            }, muxTotals);
-            ChannelPipeline p = ctx.pipeline();
-            p.addAfter(ctx.name(), "keepalive", new KeepAlive(session, stats, config.idleTimeout().toNanos(),
-                    config.keepAliveInterval().toNanos()));
-            p.addAfter("keepalive", "mux", session.handler());
-            p.remove(ctx.name());
-            stats.handshakesCompleted.increment();
-            watchClose(session, peer, ctx.channel().remoteAddress());
-            if (a.index() == UNSTRIPED) {
-                log.debug("unstriped connection to {} established ({}, {})", peer.shortForm(), h.role(), ctx.channel());
-                pc.unstripedEstablished(session);
-                CompletableFuture<MuxSession> dialed = unstripedDials.remove(h);
-                if (dialed != null) {
-                    dialed.complete(session);
-                }
-                return;
-            }
-            log.debug("stripe {} to {} established ({}, {})", a.index(), peer.shortForm(), h.role(), ctx.channel());
-            pc.established(h.role(), a.index(), session, h);
-            CompletableFuture<PeerConnection> result = dials.remove(h);
-            if (result != null) {
-                result.complete(pc);
-            }
-        }
-
-        @Override
-        public void failed(HandshakeHandler h, ChannelHandlerContext ctx, HandshakeException failure) {
-            stats.handshakeFailed(failure.reason());
-            SocketAddress remote = ctx.channel().remoteAddress();
-            if (failure.reason() == Reason.TIMEOUT && h.role() == Role.LISTENER) {
-                // the limit guards our listener against slow peers; a dial of ours that times out is no attack
-                limitHit(Limit.HANDSHAKE_TIMEOUT, "closing " + remote + ": " + failure.getMessage());
-            }
-            if (failure.reason() == Reason.CROSSED || h.role() == Role.DIALER) {
-                // a dial's failure goes to whoever dialed (the connect future) and, once a minute, to
-                // the log by its peer connection
-                log.debug("handshake with {} ended ({}): {}", remote, failure.reason(), failure.getMessage());
-            } else {
-                log.info("handshake with {} failed ({}): {}", remote, failure.reason(), failure.getMessage());
-            }
-            Attempt a = attempts.remove(h);
-            CompletableFuture<MuxSession> unstripedDial = unstripedDials.remove(h);
-            if (unstripedDial != null || (a != null && a.index() == UNSTRIPED)) {
-                if (unstripedDial != null) {
-                    unstripedDial.completeExceptionally(failure);
-                }
-                listener.onHandshakeFailed(remote, failure);
-                return;
-            }
-            if (a == null && h.role() == Role.DIALER && h.expectedPeer() != null) {
-                PeerConnection pc = peers.get(h.expectedPeer());
-                a = pc == null ? null : new Attempt(pc, h.stripeIndex());
-            }
-            if (a != null) {
-                a.peer().attemptFailed(h.role(), a.index(), h, failure);
-            }
-            CompletableFuture<PeerConnection> result = dials.remove(h);
-            if (result != null) {
-                if (failure.reason() == Reason.CROSSED && a != null) {
-                    a.peer().whenConnected(result); // the peer's own dial is the connection
-                } else {
-                    result.completeExceptionally(failure);
-                }
-            }
-            runContained("listener onHandshakeFailed", () -> listener.onHandshakeFailed(remote, failure));
-        }
-
-        /** Why a TCP connect failed, in words, without the native call's name and errno. */
-        private static String connectFailure(Throwable cause) {
-            String m = String.valueOf(cause.getMessage());
-            if (cause instanceof ConnectTimeoutException) {
-                return "timed out";
-            }
-            if (cause instanceof UnknownHostException) {
-                return "unknown host";
-            }
-            for (String known : new String[] {"Connection refused", "No route to host", "Network is unreachable"}) {
-                if (m.contains(known)) {
-                    return known.toLowerCase(Locale.ROOT);
-                }
-            }
-            return m;
-        }
-
-        void dialFailed(HandshakeHandler h, PeerAddress address, Throwable cause) {
-            HandshakeException failure = HandshakeException.of(Reason.CONNECTION_FAILED, "cannot connect to %s: %s",
-                    address.hostPort(), connectFailure(cause));
-            stats.handshakeFailed(failure.reason());
-            log.debug("{}", failure.getMessage());
-            CompletableFuture<MuxSession> unstripedDial = unstripedDials.remove(h);
-            if (unstripedDial != null) {
-                unstripedDial.completeExceptionally(failure);
-                listener.onHandshakeFailed(address.toSocketAddress(), failure);
-                return;
-            }
-            PeerConnection pc = address.expectedPeer() == null ? null : peers.get(address.expectedPeer());
-            if (pc != null) {
-                pc.attemptFailed(Role.DIALER, h.stripeIndex(), h, failure);
-            }
-            CompletableFuture<PeerConnection> result = dials.remove(h);
-            if (result != null) {
-                result.completeExceptionally(failure);
-            }
-            runContained("listener onHandshakeFailed",
-                    () -> listener.onHandshakeFailed(address.toSocketAddress(), failure));
-        }
     }
 }

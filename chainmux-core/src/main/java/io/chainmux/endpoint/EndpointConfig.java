@@ -37,6 +37,13 @@ import java.util.Objects;
  *                              start (a token bucket of {@code count}, refilled at {@code count} per
  *                              {@code window}); each costs us an AUTH signature (and a TLS handshake)
  * @param handshakeRatePerBlock the same for all addresses of one /24 (IPv4) or /64 (IPv6) block
+ * @param abuseBudgetPerAddress {@link Limit#ADDRESS_ABUSE_BUDGET}: how many connections' worth of each
+ *                              mux abuse budget (premature RESETs received, RESETs provoked, PINGs:
+ *                              {@link MuxConfig#receivedResets()}, {@link MuxConfig#sentResets()},
+ *                              {@link MuxConfig#pings()}, each per its window) all connections from one
+ *                              remote address may use together, so a peer that redials with a fresh
+ *                              identity does not start afresh
+ * @param abuseBudgetPerBlock   the same for all addresses of one /24 (IPv4) or /64 (IPv6) block
  * @param limitLoopback         apply the per-address rate and shares (here and in the P2P layer) to
  *                              loopback peers too; off by default, since every local process shares
  *                              one loopback address (the per-IP connection cap applies regardless)
@@ -50,7 +57,8 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                              Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
                              Duration connectTimeout, Backoff reconnect, MuxConfig mux, Duration shutdownGrace,
                              Duration unusedConnectionTimeout, RateLimit handshakeRate,
-                             RateLimit handshakeRatePerBlock, boolean limitLoopback, boolean connectionPerStream) {
+                             RateLimit handshakeRatePerBlock, int abuseBudgetPerAddress, int abuseBudgetPerBlock,
+                             boolean limitLoopback, boolean connectionPerStream) {
     private static final ConfigChecks CHECK = new ConfigChecks("EndpointConfig");
 
     public static final int MAX_STRIPES = 255;
@@ -73,6 +81,9 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                 "in [1, " + MAX_STRIPES + "]");
         CHECK.require(maxInboundConnections >= 1, "maxInboundConnections", maxInboundConnections, ">= 1");
         CHECK.require(maxInboundPerIp >= 1, "maxInboundPerIp", maxInboundPerIp, ">= 1");
+        CHECK.require(abuseBudgetPerAddress >= 1, "abuseBudgetPerAddress", abuseBudgetPerAddress, ">= 1");
+        CHECK.require(abuseBudgetPerBlock >= abuseBudgetPerAddress, "abuseBudgetPerBlock", abuseBudgetPerBlock,
+                ">= abuseBudgetPerAddress (" + abuseBudgetPerAddress + ")");
         CHECK.positive(handshakeTimeout, "handshakeTimeout");
         CHECK.positive(idleTimeout, "idleTimeout");
         CHECK.positive(keepAliveInterval, "keepAliveInterval");
@@ -96,7 +107,9 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
                 .maxInboundPerIp(maxInboundPerIp).handshakeTimeout(handshakeTimeout).idleTimeout(idleTimeout)
                 .keepAliveInterval(keepAliveInterval).connectTimeout(connectTimeout).reconnect(reconnect).mux(mux)
                 .shutdownGrace(shutdownGrace).unusedConnectionTimeout(unusedConnectionTimeout)
-                .handshakeRate(handshakeRate).handshakeRatePerBlock(handshakeRatePerBlock).limitLoopback(limitLoopback)
+                .handshakeRate(handshakeRate).handshakeRatePerBlock(handshakeRatePerBlock)
+                .abuseBudgetPerAddress(abuseBudgetPerAddress).abuseBudgetPerBlock(abuseBudgetPerBlock)
+                .limitLoopback(limitLoopback)
                 .connectionPerStream(connectionPerStream);
     }
 
@@ -123,6 +136,8 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         private Duration unusedConnectionTimeout = Duration.ofMinutes(10);
         private RateLimit handshakeRate = RateLimit.of(16, Duration.ofSeconds(10));
         private RateLimit handshakeRatePerBlock = RateLimit.of(64, Duration.ofSeconds(10));
+        private int abuseBudgetPerAddress = 4;
+        private int abuseBudgetPerBlock = 16;
         private boolean limitLoopback;
         private boolean connectionPerStream;
 
@@ -151,6 +166,8 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
         public Builder unusedConnectionTimeout(Duration v) { unusedConnectionTimeout = v; return this; }
         public Builder handshakeRate(RateLimit v) { handshakeRate = v; return this; }
         public Builder handshakeRatePerBlock(RateLimit v) { handshakeRatePerBlock = v; return this; }
+        public Builder abuseBudgetPerAddress(int v) { abuseBudgetPerAddress = v; return this; }
+        public Builder abuseBudgetPerBlock(int v) { abuseBudgetPerBlock = v; return this; }
         public Builder limitLoopback(boolean v) { limitLoopback = v; return this; }
         public Builder connectionPerStream(boolean v) { connectionPerStream = v; return this; }
 
@@ -158,7 +175,8 @@ public record EndpointConfig(NodeIdentity identity, PeerAddress listen, String a
             return new EndpointConfig(identity, listen, advertisedAddress, transport, ioThreads, tls, stripes,
                     maxStripesPerPeer, stripePolicy, maxInboundConnections, maxInboundPerIp, handshakeTimeout,
                     idleTimeout, keepAliveInterval, connectTimeout, reconnect, mux, shutdownGrace,
-                    unusedConnectionTimeout, handshakeRate, handshakeRatePerBlock, limitLoopback, connectionPerStream);
+                    unusedConnectionTimeout, handshakeRate, handshakeRatePerBlock, abuseBudgetPerAddress,
+                    abuseBudgetPerBlock, limitLoopback, connectionPerStream);
         }
     }
 }

@@ -13,6 +13,12 @@ public enum Limit {
      * stranger cannot make us sign AUTHs at will. Over it, the connection is closed at accept.
      */
     HANDSHAKE_RATE("handshake_rate"),
+    /**
+     * The mux's abuse budgets (premature RESETs, provoked RESETs, PINGs) summed over every connection
+     * from one remote address (or /24, /64 block): a connection that charges a spent one is closed
+     * (ENHANCE_YOUR_CALM) and new connections from a spent address or block are closed at accept.
+     */
+    ADDRESS_ABUSE_BUDGET("address_abuse_budget"),
     /** Preamble, TLS and identity handshake must finish within it. */
     HANDSHAKE_TIMEOUT("handshake_timeout"),
     /** A connection that receives nothing (not even a PING reply) for this long is closed. */

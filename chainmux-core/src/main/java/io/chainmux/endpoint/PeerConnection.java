@@ -11,7 +11,6 @@ import io.chainmux.mux.MuxStats;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
 import io.chainmux.wire.ErrorCode;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * All traffic to one physical peer: up to K stripes (TCP connections), each a {@link MuxSession}.
@@ -47,15 +45,13 @@ public final class PeerConnection {
         Object admittedInbound;
         /** An established connection that lost a crossing and is retired once the winner is up. */
         MuxSession doomed;
-        int redialAttempts;
-        ScheduledFuture<?> redial;
     }
-
-    private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final Endpoint endpoint;
     private final PeerId peerId;
     private final Slot[] slots;
+    /** Redials of lost stripes and the last dial failure; guarded by this object's monitor. */
+    private final PeerRedials redials;
     /** Send rates of the stripes between placements. */
     private final StripeMeter stripeMeter = new StripeMeter();
     private final List<CompletableFuture<PeerConnection>> waiting = new ArrayList<>();
@@ -74,12 +70,6 @@ public final class PeerConnection {
     private long unusedSinceNanos = -1;
     /** Streams ever opened on the stripes when {@link #unusedSinceNanos} was taken. */
     private long openedWhenUnused;
-    /** Why our last dial failed, and when (epoch millis); null if none did. */
-    private String lastFailure;
-    private long lastFailureMillis;
-    /** When a dial failure was last logged (nanoTime), so a peer that stays down logs once a minute. */
-    private long failureLoggedNanos;
-    private boolean failureLogged;
 
     PeerConnection(Endpoint endpoint, PeerId peerId) {
         this.endpoint = endpoint;
@@ -88,6 +78,7 @@ public final class PeerConnection {
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot();
         }
+        this.redials = new PeerRedials(this, endpoint, slots.length);
     }
 
     public PeerId peerId() {
@@ -186,12 +177,12 @@ public final class PeerConnection {
 
     /** Why the last dial to this peer failed (a sentence), or null if none has. */
     public synchronized String lastFailure() {
-        return lastFailure;
+        return redials.lastFailure();
     }
 
     /** When the last dial to this peer failed, epoch millis; 0 if none has. */
     public synchronized long lastFailureMillis() {
-        return lastFailureMillis;
+        return redials.lastFailureMillis();
     }
 
     /** The protocol version negotiated with the peer, or 0 while no stripe is up. */
@@ -230,12 +221,7 @@ public final class PeerConnection {
             closed = true;
             wanted = false;
             toClose = connections();
-            for (Slot s : slots) {
-                if (s.redial != null) {
-                    s.redial.cancel(false);
-                    s.redial = null;
-                }
-            }
+            redials.cancelAll();
         }
         for (MuxSession s : toClose) {
             s.goAway(reason);
@@ -440,8 +426,7 @@ public final class PeerConnection {
                 s.doomed = null;
                 s.established = session;
                 s.establishedByUs = ourRole == Role.DIALER;
-                s.redialAttempts = 0;
-                failureLogged = false; // a new outage is logged at once
+                redials.stripeUp(index);
                 first = !reportedUp;
                 reportedUp = true;
                 everUp = true;
@@ -474,14 +459,7 @@ public final class PeerConnection {
         synchronized (this) {
             Slot s = slots[index];
             if (ourRole == Role.DIALER && failure.reason() != Reason.CROSSED) {
-                long now = System.nanoTime();
-                lastFailure = failure.getMessage();
-                lastFailureMillis = System.currentTimeMillis();
-                log = !failureLogged || now - failureLoggedNanos >= FAILURE_LOG_INTERVAL_NANOS;
-                if (log) {
-                    failureLogged = true;
-                    failureLoggedNanos = now;
-                }
+                log = redials.recordFailure(failure);
             }
             if (ourRole == Role.DIALER) {
                 s.dialing = Math.max(0, s.dialing - 1);
@@ -502,36 +480,25 @@ public final class PeerConnection {
             }
         }
         if (log) {
-            Endpoint.log.warn("cannot reach peer {} ({}): {}; logged at most once a minute per peer, "
-                    + "`chainmux peers` shows the last reason", peerId.shortForm(), failure.reason(), failure.getMessage());
+            redials.logFailure(failure);
         }
         fail.forEach(f -> f.completeExceptionally(failure));
         if (redial) {
-            scheduleRedial(index);
+            redials.schedule(index);
         } else if (ourRole == Role.DIALER && failure.reason() == Reason.CROSSED) {
-            expectWinner(index);
+            redials.expectWinner(index);
         }
     }
 
     /** Stops wanting the peer and cancels every scheduled redial; under the monitor. */
     private void giveUp() {
         wanted = false;
-        for (Slot s : slots) {
-            if (s.redial != null) {
-                s.redial.cancel(false);
-                s.redial = null;
-            }
-        }
+        redials.cancelAll();
     }
 
     /** Whether a redial is scheduled for some stripe; for tests. */
     synchronized boolean redialPending() {
-        for (Slot s : slots) {
-            if (s.redial != null) {
-                return true;
-            }
-        }
-        return false;
+        return redials.pending();
     }
 
     private boolean anyInProgress() {
@@ -543,34 +510,25 @@ public final class PeerConnection {
         return false;
     }
 
-    /**
-     * After losing a crossing we wait for the peer's connection; if it has not arrived within the
-     * handshake timeout (the peer's dial failed), we dial again rather than wait forever, or, for a
-     * peer nobody keeps up, fail whoever waits for it.
-     */
-    private void expectWinner(int index) {
-        endpoint.schedule(() -> {
-            boolean again;
-            List<CompletableFuture<PeerConnection>> fail = List.of();
-            synchronized (this) {
-                Slot s = slots[index];
-                boolean nothing = s.established == null && s.admittedInbound == null && s.dialing == 0;
-                again = nothing && isWanted();
-                if (nothing && !isWanted() && usableStripes() == 0 && !anyInProgress()) {
-                    fail = new ArrayList<>(waiting);
-                    waiting.clear();
-                }
-            }
-            if (!fail.isEmpty()) {
-                HandshakeException gone = HandshakeException.of(Reason.CROSSED,
-                        "lost a crossed dial on stripe %d, and %s's own connection did not follow", index,
-                        peerId.shortForm());
-                fail.forEach(f -> f.completeExceptionally(gone));
-            }
-            if (again) {
-                scheduleRedial(index);
-            }
-        }, endpoint.config().handshakeTimeout().toNanos());
+    /** Whether stripe {@code index} is neither established nor being connected, either way. */
+    synchronized boolean stripeIdle(int index) {
+        Slot s = slots[index];
+        return s.established == null && s.admittedInbound == null && s.dialing == 0;
+    }
+
+    /** Whether stripe {@code index} is established (going away or not). */
+    synchronized boolean hasStripe(int index) {
+        return slots[index].established != null;
+    }
+
+    /** Takes whoever waits for a usable stripe, if none is usable nor on its way; else nothing. */
+    synchronized List<CompletableFuture<PeerConnection>> takeWaitersIfDown() {
+        if (usableStripes() > 0 || anyInProgress()) {
+            return List.of();
+        }
+        List<CompletableFuture<PeerConnection>> fail = new ArrayList<>(waiting);
+        waiting.clear();
+        return fail;
     }
 
     private void stripeClosed(int index, MuxSession session, CloseReason reason) {
@@ -594,41 +552,11 @@ public final class PeerConnection {
             endpoint.stripeLost(this, index, reason);
         }
         if (redial) {
-            scheduleRedial(index);
+            redials.schedule(index);
         }
         if (down) {
             endpoint.peerDown(this, reason);
         }
-    }
-
-    private void scheduleRedial(int index) {
-        CloseReason down = scheduleRedialLocked(index);
-        if (down != null) { // the listener is called outside the monitor: it may call back in
-            endpoint.peerDown(this, down);
-        }
-    }
-
-    /** Schedules a redial; returns why the peer is down if the redials are used up and none is left. */
-    private synchronized CloseReason scheduleRedialLocked(int index) {
-        Slot s = slots[index];
-        if (!isWanted() || address == null || s.established != null || s.redial != null) {
-            return null;
-        }
-        int attempt = s.redialAttempts++;
-        if (attempt >= endpoint.config().reconnect().maxAttempts()) {
-            Endpoint.log.warn("giving up on stripe {} of peer {} after {} attempts", index, peerId.shortForm(),
-                    attempt);
-            return stripeCount() == 0 ? CloseReason.local(ErrorCode.CONNECTION_LOST,
-                    "could not reconnect after " + attempt + " attempts") : null;
-        }
-        Duration delay = endpoint.config().reconnect().delay(attempt);
-        s.redial = endpoint.schedule(() -> {
-            synchronized (this) {
-                s.redial = null;
-            }
-            endpoint.redial(this, index);
-        }, delay.toNanos());
-        return null;
     }
 
     @Override

@@ -40,8 +40,8 @@ final class InboundFrameHandler implements FrameListener {
         this.registry = session.registry;
         this.receiveFlow = session.receiveFlow;
         this.sendFlow = session.sendFlow;
-        this.receivedResets = new RateBudget(config.receivedResets());
-        this.pingBudget = new RateBudget(config.pings());
+        this.receivedResets = new RateBudget(config.receivedResets(), stats, Budget.RECEIVED_RESETS);
+        this.pingBudget = new RateBudget(config.pings(), stats, Budget.PINGS);
     }
 
     private void requireSettings(FrameType type) {
@@ -71,12 +71,13 @@ final class InboundFrameHandler implements FrameListener {
         }
         boolean end = (flags & WireFormat.FLAG_END_MESSAGE) != 0;
         if (length > 0 || end) {
-            long total = (s.assembling == null ? 0 : s.assembling.readableBytes()) + (long) length;
+            StreamInbox inbox = s.inbox;
+            long total = inbox.assemblingBytes() + (long) length;
             if (total > s.localMaxMessageSize) {
                 throw MuxException.stream(streamId, ErrorCode.MESSAGE_TOO_LARGE,
                         "message of at least %d bytes exceeds the limit of %d", total, s.localMaxMessageSize);
             }
-            if (s.assembling == null && end) {
+            if (!inbox.isAssembling() && end) {
                 deliver(s, payload.readRetainedSlice(length));
             } else {
                 if (!flow.reserveAssembly(length)) {
@@ -85,15 +86,9 @@ final class InboundFrameHandler implements FrameListener {
                             "partial messages on this connection would exceed the reassembly budget of %d bytes",
                             config.maxReassemblyBytes());
                 }
-                if (s.assembling == null) {
-                    s.assemblyStartNanos = session.now();
-                    s.assembling = session.alloc().buffer(Math.min(Math.max(length * 2, 256), s.localMaxMessageSize),
-                            s.localMaxMessageSize);
-                }
-                s.assembling.writeBytes(payload, length);
+                inbox.append(payload, length, session.now(), session.alloc(), s.localMaxMessageSize);
                 if (end) {
-                    ByteBuf m = s.assembling;
-                    s.assembling = null;
+                    ByteBuf m = inbox.takeAssembled();
                     flow.assemblyReleased(m.readableBytes());
                     deliver(s, m);
                 } else {
@@ -102,7 +97,7 @@ final class InboundFrameHandler implements FrameListener {
             }
         }
         if ((flags & WireFormat.FLAG_FIN) != 0 && !s.terminated) {
-            if (s.assembling != null) {
+            if (s.inbox.isAssembling()) {
                 throw MuxException.stream(streamId, ErrorCode.PROTOCOL_ERROR, "FIN inside an incomplete message");
             }
             if (s.finWasReceived()) {
@@ -114,7 +109,7 @@ final class InboundFrameHandler implements FrameListener {
     private void deliver(MuxStream s, ByteBuf message) {
         stats.messagesIn++;
         s.credit.delivered(s.listener == null);
-        s.dispatch(message);
+        s.inbox.dispatch(message);
     }
 
     @Override
@@ -154,7 +149,7 @@ final class InboundFrameHandler implements FrameListener {
         stats.resetsReceived++;
         MuxStream s = registry.lookup(streamId, FrameType.RESET);
         if (abnormalReset(s) && !receivedResets.tryAcquire(session.now())) {
-            throw session.budgetBroken(Budget.RECEIVED_RESETS, "more than " + config.receivedResets().count()
+            throw session.shutdown.budgetBroken(Budget.RECEIVED_RESETS, "more than " + config.receivedResets().count()
                     + " premature RESETs in " + config.receivedResets().window());
         }
         if (s != null) {
@@ -190,7 +185,7 @@ final class InboundFrameHandler implements FrameListener {
             return;
         }
         if (!pingBudget.tryAcquire(session.now())) {
-            throw session.budgetBroken(Budget.PINGS, "more than " + config.pings().count() + " PINGs in "
+            throw session.shutdown.budgetBroken(Budget.PINGS, "more than " + config.pings().count() + " PINGs in "
                     + config.pings().window());
         }
         OutboundWriter writer = session.writer;
@@ -202,7 +197,7 @@ final class InboundFrameHandler implements FrameListener {
     @Override
     public void onGoAway(int lastStreamId, ErrorCode code, String reason) {
         requireSettings(FrameType.GO_AWAY);
-        session.peerGoingAway(lastStreamId, code, reason);
+        session.shutdown.peerGoingAway(lastStreamId, code, reason);
     }
 
     @Override

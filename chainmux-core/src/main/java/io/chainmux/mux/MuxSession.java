@@ -6,21 +6,15 @@ import io.chainmux.wire.MuxException;
 import io.chainmux.wire.Settings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -36,10 +30,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@link ReceiveFlowControl} and {@link SendFlowControl}: credit in each direction;</li>
  *   <li>{@link StreamRegistry}: stream ids, stream credit, opens and accepts, and the one way a
  *       stream ends; a stream's own state machine lives in {@link MuxStream}.</li>
+ *   <li>{@link SessionShutdown}: GO_AWAY either way, the drain, connection errors, the close reason;</li>
+ *   <li>{@link PingTracker}: PINGs in flight and the smoothed round-trip time.</li>
  * </ul>
  *
  * <p>The session itself keeps what belongs to the connection as a whole: the handshake (SETTINGS),
- * PING and the round-trip time, GO_AWAY and closing, and the connection's close reason.
+ * the read loop, containment, and the end of every stream when the channel closes.
  *
  * <p>Threading: created and driven by {@link MuxHandler}; its state and its parts are confined to
  * the channel's event loop. The public methods are safe from any thread: calls from other threads
@@ -47,7 +43,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MuxSession {
     private static final Logger log = LoggerFactory.getLogger(MuxSession.class);
-    private static final int MAX_PINGS_IN_FLIGHT = 32;
     /** Why a call that needs the event loop fails once the loop has shut down. */
     static final CloseReason LOOP_GONE = CloseReason.local(ErrorCode.CONNECTION_LOST,
             "the connection's event loop has shut down");
@@ -63,29 +58,17 @@ public final class MuxSession {
     private final InboundFrameHandler inbound;
     private final ProgressWatchdog watchdog;
     private final MuxTotals totals;
-    private final Map<Long, PendingPing> pings = new HashMap<>();
+    final SessionShutdown shutdown;
+    private final PingTracker pings;
     private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
 
     private ChannelHandlerContext ctx;
     private EventExecutor loop;
     private ScheduledFuture<?> settingsTimer;
-    private ScheduledFuture<?> goAwayTimer;
-    /** Bounds a close that waits for the peer: a graceful drain, or a GO_AWAY the peer may never read. */
-    private ScheduledFuture<?> closeTimer;
-    /** The budget the peer broke, if that is why the connection closes. */
-    private volatile Budget brokenBudget;
     private Settings peerSettings;
-    private volatile long rttNanos;
-    private long pingCounter;
 
     private boolean started;
-    /** {@link #goAway} was called (from any thread); GO_AWAY may not be sent yet. */
-    private volatile boolean goAwayRequested;
-    private volatile boolean goAwaySent;
-    private volatile boolean goAwayReceived;
-    private boolean hardClosing;
     private volatile boolean closed;
-    private CloseReason closeReason;
 
     /**
      * @param dialer whether this side dialed the TCP connection (it opens odd stream ids)
@@ -109,6 +92,8 @@ public final class MuxSession {
         this.registry = new StreamRegistry(this, dialer);
         this.inbound = new InboundFrameHandler(this);
         this.watchdog = new ProgressWatchdog(this);
+        this.shutdown = new SessionShutdown(this, listener);
+        this.pings = new PingTracker(this);
     }
 
     // ------------------------------------------------------------------ public API
@@ -158,8 +143,8 @@ public final class MuxSession {
      * then closes. Streams still open after {@link MuxConfig#goAwayTimeout()} fail.
      */
     public void goAway(String reason) {
-        goAwayRequested = true; // seen by isOpenForStreams() at once, before the loop sends GO_AWAY
-        runOnLoop(() -> sendGoAway(ErrorCode.NO_ERROR, reason));
+        shutdown.goAwayRequested(); // seen by isOpenForStreams() at once, before the loop sends GO_AWAY
+        runOnLoop(() -> shutdown.sendGoAway(ErrorCode.NO_ERROR, reason));
     }
 
     /** Closes at once with an error code: GO_AWAY(code), then the connection closes; streams fail. */
@@ -182,17 +167,17 @@ public final class MuxSession {
 
     /** Whether new streams may be opened here: no go-away either way and not closed (SETTINGS may still be due). */
     public boolean isOpenForStreams() {
-        return !goAwayRequested && !goAwaySent && !goAwayReceived && !closed && !hardClosing;
+        return !shutdown.goingAway() && !closed && !shutdown.isHardClosing();
     }
 
     /** Whether the peer's SETTINGS arrived and no go-away has happened. */
     public boolean isAcceptingStreams() {
-        return peerSettings != null && !goAwaySent && !goAwayReceived && !closed;
+        return peerSettings != null && !shutdown.goAwaySent() && !shutdown.goAwayReceived() && !closed;
     }
 
     /** Smoothed round-trip time from PINGs, or null before the first measurement. */
     public Duration rtt() {
-        long r = rttNanos;
+        long r = pings.rttNanos();
         return r == 0 ? null : Duration.ofNanos(r);
     }
 
@@ -202,7 +187,7 @@ public final class MuxSession {
 
     /** The budget the peer broke, if that closed (or is closing) the connection; else null. */
     public Budget brokenBudget() {
-        return brokenBudget;
+        return shutdown.brokenBudget();
     }
 
     public Channel channel() {
@@ -261,21 +246,21 @@ public final class MuxSession {
     }
 
     boolean goAwaySent() {
-        return goAwaySent;
+        return shutdown.goAwaySent();
     }
 
     boolean goAwayReceived() {
-        return goAwayReceived;
+        return shutdown.goAwayReceived();
     }
 
     /** Closing: a connection error or a drained go-away started the close; nothing more is written. */
     boolean isHardClosing() {
-        return hardClosing;
+        return shutdown.isHardClosing();
     }
 
     /** Smoothed round-trip time in nanoseconds, 0 before the first measurement; any thread. */
     long rttNanos() {
-        return rttNanos;
+        return pings.rttNanos();
     }
 
     int peerMaxMessageSize() {
@@ -289,6 +274,7 @@ public final class MuxSession {
         this.ctx = ctx;
         this.loop = ctx.executor();
         writer.attach(ctx);
+        shutdown.attach(ctx);
         receiveFlow.attach(now());
         totals.started(this);
     }
@@ -318,7 +304,7 @@ public final class MuxSession {
         assert inEventLoop();
         writer.readStarted();
         try {
-            while (!hardClosing) {
+            while (!shutdown.isHardClosing()) {
                 try {
                     if (!FrameReader.readFrame(in, config.maxFrameSize(), inbound)) {
                         break;
@@ -336,7 +322,7 @@ public final class MuxSession {
                     contain(Containment.FRAME, null, e);
                 }
             }
-            if (hardClosing) {
+            if (shutdown.isHardClosing()) {
                 in.skipBytes(in.readableBytes());
             }
         } finally {
@@ -366,20 +352,15 @@ public final class MuxSession {
         if (closed) {
             return;
         }
-        hardClosing = true;
-        CloseReason reason = closeReason != null ? closeReason
+        shutdown.channelClosed();
+        CloseReason reason = shutdown.closeReason() != null ? shutdown.closeReason()
                 : CloseReason.local(ErrorCode.CONNECTION_LOST, "connection closed");
         CloseReason streamReason = reason.isNormal()
                 ? CloseReason.local(ErrorCode.CONNECTION_LOST, "connection closed while the stream was open")
                 : reason;
         registry.terminateAll(streamReason);
-        for (PendingPing p : pings.values()) {
-            p.future.completeExceptionally(new ClosedException("session closed before the PING was answered", reason));
-        }
-        pings.clear();
+        pings.failAll(reason);
         cancel(settingsTimer);
-        cancel(goAwayTimer);
-        cancel(closeTimer);
         watchdog.stop();
         writer.discard();
         closed = true;
@@ -510,153 +491,21 @@ public final class MuxSession {
     }
 
     private void sendPing(CompletableFuture<Duration> f) {
-        if (closed || hardClosing) {
-            f.completeExceptionally(new ClosedException("session closed", closeReason != null ? closeReason
+        if (closed || shutdown.isHardClosing()) {
+            CloseReason r = shutdown.closeReason();
+            f.completeExceptionally(new ClosedException("session closed", r != null ? r
                     : CloseReason.local(ErrorCode.CONNECTION_LOST, "connection closed")));
             return;
         }
-        if (pings.size() >= MAX_PINGS_IN_FLIGHT) {
-            f.completeExceptionally(new IllegalStateException(MAX_PINGS_IN_FLIGHT + " pings already in flight"));
-            return;
-        }
-        long opaque = ++pingCounter;
-        pings.put(opaque, new PendingPing(now(), f));
-        writer.ping(false, opaque);
-        writer.controlFrameQueued();
-        writer.requestWrite();
+        pings.send(f);
     }
 
     /** The peer answered one of our PINGs: a round-trip sample. */
     void pingAcked(long opaque) {
-        PendingPing p = pings.remove(opaque);
-        if (p != null) {
-            long sample = Math.max(1, now() - p.startNanos);
-            long r = rttNanos;
-            rttNanos = r == 0 ? sample : (7 * r + sample) / 8;
-            p.future.complete(Duration.ofNanos(sample));
-        }
+        pings.acked(opaque);
     }
 
-    // ------------------------------------------------------------------ go-away and closing
-
-    /** The peer's GO_AWAY: our streams it did not process are refused; the rest may finish. */
-    void peerGoingAway(int lastStreamId, ErrorCode code, String reason) {
-        boolean first = !goAwayReceived;
-        goAwayReceived = true;
-        registry.peerGoingAway(lastStreamId, CloseReason.remote(ErrorCode.REFUSED_GOING_AWAY,
-                "not processed: the peer is going away (" + reason + ")", null));
-        if (code != ErrorCode.NO_ERROR && closeReason == null) {
-            closeReason = CloseReason.remote(code, "peer closed the connection: " + reason, null);
-        }
-        if (first) {
-            try {
-                listener.onGoAway(this, code, reason);
-            } catch (RuntimeException e) {
-                contain(Containment.ON_GO_AWAY, null, e);
-            }
-            startGoAwayTimer();
-        }
-        closeIfDrained();
-    }
-
-    void sendGoAway(ErrorCode code, String reason) {
-        if (goAwaySent || hardClosing || closed) {
-            return;
-        }
-        goAwaySent = true;
-        writer.goAway(registry.lastPeerStreamId(), code, reason);
-        registry.refusePendingOpens(CloseReason.local(ErrorCode.REFUSED_GOING_AWAY, "the session is going away"));
-        startGoAwayTimer();
-        writer.requestWrite();
-        closeIfDrained();
-    }
-
-    private void startGoAwayTimer() {
-        if (goAwayTimer == null) {
-            goAwayTimer = loop.schedule(contained(Containment.TIMER, this::goAwayExpired),
-                    config.goAwayTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void goAwayExpired() {
-        if (!closed) {
-            if (closeReason == null) {
-                closeReason = CloseReason.local(ErrorCode.CONNECTION_LOST, "streams did not finish within the "
-                        + config.goAwayTimeout().toMillis() + " ms go-away timeout");
-            }
-            writer.writePass();
-            ctx.close();
-        }
-    }
-
-    /**
-     * After a go-away either way, closes once the last stream has ended, gracefully: what we wrote is
-     * flushed, our output half-closed (FIN), and the peer's bytes read and discarded until it closes
-     * too, or for at most {@link MuxConfig#drainTimeout()}. Closing at once could meet an OPEN that
-     * crossed our GO_AWAY with unread input, and the kernel would answer with a TCP reset that can
-     * destroy the GO_AWAY before the peer reads it: its stream would end CONNECTION_LOST instead of
-     * REFUSED_GOING_AWAY ("not processed, may retry"). HTTP/2 servers drain the same way.
-     */
-    void closeIfDrained() {
-        if ((goAwaySent || goAwayReceived) && registry.isEmpty() && !hardClosing) {
-            hardClosing = true;
-            if (closeReason == null) {
-                closeReason = CloseReason.NORMAL;
-            }
-            writer.flush();
-            Channel ch = ctx.channel();
-            ChannelFuture flushed = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
-            if (!(ch instanceof DuplexChannel duplex)) {
-                flushed.addListener(ChannelFutureListener.CLOSE);
-                return;
-            }
-            flushed.addListener(f -> {
-                if (!f.isSuccess() || !ch.isActive()) {
-                    ch.close();
-                } else {
-                    // the peer reads our FIN after the GO_AWAY, closes, and our read of its FIN closes us
-                    duplex.shutdownOutput().addListener(s -> {
-                        if (!s.isSuccess()) {
-                            ch.close();
-                        }
-                    });
-                }
-            });
-            closeWithin(config.drainTimeout());
-        }
-    }
-
-    /** Closes the channel after {@code bound} unless it closed before. */
-    private void closeWithin(Duration bound) {
-        if (closeTimer == null) {
-            closeTimer = loop.schedule(contained(Containment.TIMER, () -> ctx.close()), bound.toNanos(),
-                    TimeUnit.NANOSECONDS);
-        }
-    }
-
-    /**
-     * The peer broke {@code budget}: counted here, at the event, and remembered so whoever watches the
-     * close (the endpoint) can name it. Returns the connection error to throw or pass on.
-     */
-    MuxException budgetBroken(Budget budget, String message) {
-        stats.budgetHit(budget);
-        if (brokenBudget == null) {
-            brokenBudget = budget;
-        }
-        return MuxException.connection(ErrorCode.ENHANCE_YOUR_CALM, "%s budget: %s", budget.label, message);
-    }
-
-    /** The peer read nothing for the write timeout: close at once, as a GO_AWAY would never be read. */
-    void writeTimedOut(String message) {
-        if (hardClosing || closed) {
-            return;
-        }
-        stats.budgetHit(Budget.WRITE_PROGRESS);
-        brokenBudget = Budget.WRITE_PROGRESS;
-        closeReason = CloseReason.local(ErrorCode.WRITE_TIMEOUT, message);
-        hardClosing = true;
-        ctx.close(); // fails and releases every pending write
-    }
+    // ------------------------------------------------------------------ errors (the rest of closing: SessionShutdown)
 
     void connectionError(MuxException e) {
         connectionError(e.code(), e.getMessage());
@@ -665,21 +514,6 @@ public final class MuxSession {
     /** A connection error: GO_AWAY with the code, then close; all streams fail with the code. */
     void connectionError(ErrorCode code, String message) {
         assert inEventLoop();
-        if (hardClosing || closed) {
-            return;
-        }
-        log.debug("connection error on {}: {} {}", ctx.channel(), code, message);
-        if (closeReason == null) {
-            closeReason = CloseReason.local(code, message);
-        }
-        if (code.onWire()) {
-            writer.goAway(registry.lastPeerStreamId(), code, message);
-        }
-        hardClosing = true;
-        writer.flush();
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        closeWithin(config.drainTimeout()); // a peer that does not read would hold the close forever
+        shutdown.connectionError(code, message);
     }
-
-    private record PendingPing(long startNanos, CompletableFuture<Duration> future) {}
 }

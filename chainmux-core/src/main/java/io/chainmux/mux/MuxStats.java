@@ -17,6 +17,7 @@ public final class MuxStats {
     long sendWindowStalls;
     long connectionWindowStalls;
     private final long[] budgetExceeded = new long[Budget.values().length];
+    private final long[] budgetCharged = new long[Budget.values().length];
     long receiveCommitted;
     long receiveCommittedPeak;
     long sendBlocked;
@@ -53,6 +54,18 @@ public final class MuxStats {
         budgetExceeded[budget.ordinal()]++;
     }
 
+    /**
+     * Events counted against one rate budget, within it or not: premature RESETs received
+     * ({@link Budget#RECEIVED_RESETS}), RESETs the peer provoked ({@link Budget#SENT_RESETS}), PINGs
+     * ({@link Budget#PINGS}); zero for the others. What an endpoint sums per remote address over
+     * connections, since each connection's budget starts afresh.
+     */
+    public long budgetCharged(Budget budget) { return budgetCharged[budget.ordinal()]; }
+
+    void charged(Budget budget) {
+        budgetCharged[budget.ordinal()]++;
+    }
+
     /** Adds every counter of {@code s} to this one (a closed session's final counts). */
     void add(MuxStats s) {
         bytesIn += s.bytesIn;
@@ -69,6 +82,7 @@ public final class MuxStats {
         sendBlocked += s.sendBlocked; // receiveCommitted and its peak are gauges of a live session: not summed
         for (int i = 0; i < budgetExceeded.length; i++) {
             budgetExceeded[i] += s.budgetExceeded[i];
+            budgetCharged[i] += s.budgetCharged[i];
         }
     }
     /**

@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayDeque;
 
 /**
  * One bidirectional, message-oriented logical connection inside a {@link MuxSession}.
@@ -26,7 +25,10 @@ import java.util.ArrayDeque;
  * <p>Inside the mux layer the stream owns its state machine ({@link StreamState}): the
  * transitions are the package-private methods below ({@code openSent}, {@code acceptReceived},
  * {@code acceptSent}, {@code finWasSent}, {@code finWasReceived}, {@code closed}), and so are the
- * calls to its listener, each contained by {@link MuxSession#contain}.
+ * calls to its listener, each contained by {@link MuxSession#contain}. Its two directions have a
+ * class each: {@link StreamOutbox} takes a message to send (admission, the fast path, the hand-over
+ * from other threads), {@link StreamInbox} reassembles and delivers what arrives and takes the
+ * application's {@code consumed} calls.
  *
  * <p>Thread safety: the public methods may be called from any thread. State is owned by the
  * session's event loop; calls from other threads are handed over to it (sends through a bounded
@@ -34,28 +36,18 @@ import java.util.ArrayDeque;
  * methods are loop only unless they say otherwise.
  */
 public final class MuxStream {
-    private static final VarHandle CONSUMED;
-    private static final VarHandle CONSUMED_MESSAGES;
     private static final VarHandle WAKE;
     private static final VarHandle WATCHING;
-    private static final VarHandle OFFERING;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            CONSUMED = l.findVarHandle(MuxStream.class, "consumedFromOtherThreads", long.class);
-            CONSUMED_MESSAGES = l.findVarHandle(MuxStream.class, "consumedMessagesFromOtherThreads", int.class);
             WAKE = l.findVarHandle(MuxStream.class, "wakeScheduled", int.class);
             WATCHING = l.findVarHandle(MuxStream.class, "watching", int.class);
-            OFFERING = l.findVarHandle(MuxStream.class, "offering", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
-
-    /** Why a stream we half-closed refuses to send. */
-    private static final CloseReason HALF_CLOSED = CloseReason.local(ErrorCode.NO_ERROR,
-            "half-closed by us: close() was called");
 
     /**
      * Messages up to this size are copied when queued on the event loop; larger ones, and every
@@ -64,32 +56,22 @@ public final class MuxStream {
     public static final int COPY_THRESHOLD = OutboundWriter.COPY_THRESHOLD;
 
     final MuxSession session;
-    /** The session's parts a send touches, held here so the hot path reaches them in one load. */
     private final OutboundWriter writer;
-    private final SendBudget sendBudget;
     final boolean locallyInitiated;
     final String networkId;
     final WriteScheduler.Node<MuxStream> node;
     /** Outbound messages, produced by any thread, consumed by the event loop. */
     final OutboundQueue outbound;
+    /** The send side up to that queue: admission, the fast path, the hand-over from other threads. */
+    private final StreamOutbox outbox;
     private final Runnable wakeTask;
 
     private volatile int id;
     private volatile StreamState state;
     private volatile CloseReason closeReason;
     volatile boolean finRequested;
-    private volatile long consumedFromOtherThreads;
-    private volatile int consumedMessagesFromOtherThreads;
     private volatile int wakeScheduled;
     private volatile int watching;
-    /** Refuses consumed() calls that would return more than was delivered. */
-    private final ConsumptionGuard consumption = new ConsumptionGuard();
-    /**
-     * Sends from other threads between their check of {@link #finRequested} and their message being
-     * in the queue. The loop sends FIN only when none is (see {@link #finReady}): a send that passed
-     * the check before a concurrent {@code close()} and returned true must go out before the FIN.
-     */
-    private volatile int offering;
     /**
      * Set when a send was refused (or {@link #isWritable} said no): the stream then has room again
      * only once its queue has drained to half the stream send buffer, and the loop reports that with
@@ -109,12 +91,8 @@ public final class MuxStream {
     final InboundCredit credit = new InboundCredit();
     boolean finSent;
     boolean finReceived;
-    /** Fragments of a message not yet complete. */
-    ByteBuf assembling;
-    /** When the first fragment of {@link #assembling} arrived (loop ticker): the message's deadline runs from it. */
-    long assemblyStartNanos;
-    /** Messages that arrived before the application accepted the stream. */
-    ArrayDeque<ByteBuf> backlog;
+    /** The receive side past flow control: reassembly, the backlog before accept, delivery, consumption. */
+    final StreamInbox inbox = new StreamInbox(this);
     boolean terminated;
     /** A send-blocked watcher set aside while the session buffer is full (see {@link SendFlowControl}). */
     boolean parked;
@@ -136,8 +114,8 @@ public final class MuxStream {
         this.node = new WriteScheduler.Node<>(this, weight);
         this.wakeTask = session.contained(Containment.STREAM_WAKE, this::wakeOnLoop);
         this.writer = session.writer;
-        this.sendBudget = session.sendFlow.budget();
-        this.outbound = new OutboundQueue(queueCapacity, sendBudget, session.alloc());
+        this.outbound = new OutboundQueue(queueCapacity, session.sendFlow.budget(), session.alloc());
+        this.outbox = new StreamOutbox(this, outbound);
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
     }
 
@@ -198,28 +176,15 @@ public final class MuxStream {
         if (!state.canSend() || finRequested) {
             return false;
         }
-        if (hasRoom()) {
+        if (outbox.hasRoom()) {
             return true;
         }
-        return refused();
+        return outbox.refuse();
     }
 
-    /**
-     * Room in the stream's and the session's send buffers; no side effects. A full session buffer
-     * is most likely full of streams whose peers stopped reading: a stream that still flows (not
-     * {@link #isSendBlocked() send-blocked}) keeps {@link SendFlowControl#FLOWING_ALLOWANCE} of its
-     * own, so they cannot stop it.
-     */
+    /** Room in the stream's and the session's send buffers; no side effects (see {@link StreamOutbox#hasRoom}). */
     boolean hasRoom() {
-        long queued = outbound.queuedBytes();
-        int limit = session.config.streamSendBuffer();
-        if (sendBudget.isFull()) {
-            if (sendBlocked) {
-                return false;
-            }
-            limit = Math.min(limit, SendFlowControl.FLOWING_ALLOWANCE);
-        }
-        return refused ? queued <= limit / 2 : queued < limit;
+        return outbox.hasRoom();
     }
 
     /**
@@ -240,7 +205,7 @@ public final class MuxStream {
      *                                  which, and who closed it
      */
     public boolean trySend(ByteBuf message) {
-        return offer(message, true);
+        return outbox.offer(message, true);
     }
 
     /**
@@ -249,90 +214,12 @@ public final class MuxStream {
      * every message. From the event loop a small message costs no allocation at all.
      */
     public boolean trySendCopy(ByteBuf message) {
-        return offer(message, false);
+        return outbox.offer(message, false);
     }
 
-    private boolean offer(ByteBuf message, boolean owned) {
-        if (session.inEventLoop()) {
-            return offerChecked(message, owned); // close() cannot slip between check and queue here
-        }
-        OFFERING.getAndAdd(this, 1);
-        try {
-            return offerChecked(message, owned);
-        } finally {
-            OFFERING.getAndAdd(this, -1);
-            if (finRequested) {
-                wake(); // the loop may have held the FIN back for this send
-            }
-        }
-    }
-
-    private boolean offerChecked(ByteBuf message, boolean owned) {
-        if (message.refCnt() == 0) {
-            // Checked here, on the caller's thread: queued, it would fail the write pass instead.
-            throw new IllegalArgumentException("message on stream " + describe() + " was already released");
-        }
-        int length = message.readableBytes();
-        int limit = peerMaxMessageSizeForSend();
-        if (length > limit) {
-            throw taken(message, owned, new MessageTooLargeException(this, length, limit));
-        }
-        if (finRequested || !state.canSend()) {
-            CloseReason r = closeReason;
-            throw taken(message, owned, new ClosedException("stream " + describe() + " cannot send",
-                    r != null ? r : HALF_CLOSED));
-        }
-        if (!hasRoom()) {
-            return refused();
-        }
-        if (session.inEventLoop()) {
-            if (writer.tryWriteNow(this, message, length)) {
-                if (owned) {
-                    message.release();
-                }
-            } else {
-                outbound.offerFromLoop(message, owned, id);
-                writer.onStreamReady(this);
-            }
-            return true;
-        }
-        ByteBuf handed = owned ? message
-                : session.alloc().buffer(length).writeBytes(message, message.readerIndex(), length);
-        if (!outbound.offerFromOtherThread(handed)) {
-            if (!owned) {
-                handed.release();
-            }
-            return refused();
-        }
-        wake();
-        return true;
-    }
-
-    /** A send that throws has taken its message all the same (the ownership rule): releases it. */
-    private static RuntimeException taken(ByteBuf message, boolean owned, RuntimeException e) {
-        if (owned) {
-            message.release();
-        }
-        return e;
-    }
-
-    private boolean refused() {
-        refused = true;
-        session.sendFlow.watch(this);
-        return false;
-    }
-
-    /**
-     * Loop only: whether the FIN may go out once the queue is empty: {@code close()} was called and
-     * no send from another thread is between its check and its queue (finRequested is read first).
-     */
+    /** Loop only: whether the FIN may go out once the queue is empty (see {@link StreamOutbox#finReady}). */
     boolean finReady() {
-        return finRequested && offering == 0;
-    }
-
-    private int peerMaxMessageSizeForSend() {
-        int p = peerMaxMessageSize;
-        return p > 0 ? p : session.peerMaxMessageSize();
+        return outbox.finReady();
     }
 
     /**
@@ -430,13 +317,7 @@ public final class MuxStream {
         if (length < 0) {
             throw new IllegalArgumentException("consumed length must be >= 0, was " + length);
         }
-        boolean onLoop = session.inEventLoop();
-        consumption.take(length + 1L, onLoop, this);
-        if (onLoop) {
-            session.receiveFlow.onConsumed(this, length + 1L, 1);
-        } else {
-            CONSUMED.getAndAdd(this, length + 1L);
-            CONSUMED_MESSAGES.getAndAdd(this, 1);
+        if (inbox.consumed(length + 1L, session.inEventLoop())) {
             wake();
         }
     }
@@ -465,7 +346,7 @@ public final class MuxStream {
      * Hands the stream to the event loop after another thread queued work for it. Once the loop has
      * shut down there is nothing to hand over: the stream ended with its connection.
      */
-    private void wake() {
+    void wake() {
         if (session.inEventLoop()) {
             writer.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
@@ -476,11 +357,7 @@ public final class MuxStream {
     private void wakeOnLoop() {
         assert session.inEventLoop();
         wakeScheduled = 0;
-        int messages = (int) CONSUMED_MESSAGES.getAndSet(this, 0);
-        if (messages > 0) {
-            long consumed = (long) CONSUMED.getAndSet(this, 0L);
-            session.receiveFlow.onConsumed(this, consumed, messages);
-        }
+        inbox.takeConsumedFromOtherThreads();
         writer.onStreamReady(this);
     }
 
@@ -572,24 +449,6 @@ public final class MuxStream {
 
     // ---- listener calls (loop only); a listener's failure is contained ----
 
-    /** Hands a whole message to the listener, or to the backlog while the stream is not accepted yet. */
-    void dispatch(ByteBuf message) {
-        assert session.inEventLoop();
-        if (listener == null) {
-            if (backlog == null) {
-                backlog = new ArrayDeque<>();
-            }
-            backlog.add(message);
-            return;
-        }
-        consumption.delivered(message.readableBytes() + 1L);
-        try {
-            listener.onMessage(this, message);
-        } catch (RuntimeException e) {
-            session.contain(Containment.ON_MESSAGE, this, e);
-        }
-    }
-
     void notifyAccepted() {
         try {
             listener.onAccepted(this);
@@ -642,27 +501,7 @@ public final class MuxStream {
     void releaseBuffers() {
         assert session.inEventLoop();
         outbound.releaseAll();
-        if (assembling != null) {
-            assembling.release();
-            assembling = null;
-        }
-        if (backlog != null) {
-            ByteBuf b;
-            while ((b = backlog.poll()) != null) {
-                b.release();
-            }
-        }
-    }
-
-    /** Window charge (length + 1 each) of messages waiting for an accept; loop only. */
-    long backlogCharge() {
-        long charge = 0;
-        if (backlog != null) {
-            for (ByteBuf b : backlog) {
-                charge += b.readableBytes() + 1L;
-            }
-        }
-        return charge;
+        inbox.releaseAll();
     }
 
     /** Whether the loop has nothing left to write for this stream. */

@@ -55,6 +55,12 @@ final class OutboundWriter {
     private ByteBuf batch;
     private boolean dirty;
     private boolean writeScheduled;
+    /**
+     * The scheduler is distributing a pass. A listener it calls (onWritable, onSendBlocked) may queue
+     * data and ask for a pass; EmbeddedChannel even runs that task inside a write. Passes never nest:
+     * the running pass ends by asking for another while streams are still active.
+     */
+    private boolean inPass;
     /** Inside a read: a pass requested now runs at read-complete instead of as a task. */
     private boolean reading;
     private int controlFramesWhileUnwritable;
@@ -176,15 +182,20 @@ final class OutboundWriter {
     void writePass() {
         assert session.inEventLoop();
         writeScheduled = false;
-        if (session.isClosed()) {
-            return;
+        if (session.isClosed() || inPass) {
+            return; // a listener called in a pass asked for one: this pass's end decides whether another runs
         }
         Channel ch = ctx.channel();
         flow.passStarted();
         if (!session.isHardClosing() && hasActive()) {
             long budget = ch.bytesBeforeUnwritable() - pendingBytes();
             if (budget > 0) {
-                scheduler.distribute(budget, emitter);
+                inPass = true;
+                try {
+                    scheduler.distribute(budget, emitter);
+                } finally {
+                    inPass = false;
+                }
             }
         }
         flush();
@@ -207,6 +218,14 @@ final class OutboundWriter {
             return WriteScheduler.IDLE;
         }
         OutboundQueue q = s.outbound;
+        if (s.refused && q.isEmpty() && flow.refillMidPass(s)) {
+            if (session.isHardClosing()) {
+                return WriteScheduler.BLOCKED;
+            }
+            if (s.terminated || s.finSent) {
+                return WriteScheduler.IDLE;
+            }
+        }
         if (!q.inProgress()) {
             int limit = s.peerMaxMessageSize > 0 ? s.peerMaxMessageSize : peer.maxMessageSize();
             int run = q.writeRun(this, flow.window(s), maxBytes, limit);
@@ -278,7 +297,7 @@ final class OutboundWriter {
     /** Counts a control frame; a peer that stops reading cannot make us queue them without bound. */
     void controlFrameQueued() {
         if (!ctx.channel().isWritable() && ++controlFramesWhileUnwritable > config.maxQueuedControlFrames()) {
-            session.connectionError(session.budgetBroken(Budget.QUEUED_CONTROL_FRAMES, "more than "
+            session.connectionError(session.shutdown.budgetBroken(Budget.QUEUED_CONTROL_FRAMES, "more than "
                     + config.maxQueuedControlFrames() + " control frames queued while the peer does not read"));
         }
     }

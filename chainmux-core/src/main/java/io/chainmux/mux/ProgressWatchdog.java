@@ -99,7 +99,7 @@ final class ProgressWatchdog {
         }
         if (now - stalledSince >= writeTimeoutNanos && nanosSinceDataSent(ch) >= writeTimeoutNanos) {
             lastEntry = null;
-            session.writeTimedOut("the peer read none of our output for "
+            session.shutdown.writeTimedOut("the peer read none of our output for "
                     + TimeUnit.NANOSECONDS.toMillis(now - stalledSince) + " ms (" + out.totalPendingWriteBytes()
                     + " bytes pending; write timeout " + session.config.writeTimeout().toMillis() + " ms)");
         }
@@ -121,7 +121,7 @@ final class ProgressWatchdog {
     private void checkMessages(long now) {
         List<MuxStream> late = null;
         for (MuxStream s : session.registry.streams()) {
-            if (s.assembling != null && now - deadline(s) > 0) {
+            if (s.inbox.isAssembling() && now - deadline(s) > 0) {
                 if (late == null) {
                     late = new ArrayList<>();
                 }
@@ -132,20 +132,20 @@ final class ProgressWatchdog {
             return;
         }
         for (MuxStream s : late) {
-            if (s.terminated || s.assembling == null) {
+            if (s.terminated || !s.inbox.isAssembling()) {
                 continue;
             }
             session.stats().budgetHit(Budget.MESSAGE_PROGRESS);
             session.registry.reset(s, ErrorCode.MESSAGE_TIMEOUT, null, "message_progress: a message in progress got "
-                    + s.assembling.readableBytes() + " bytes in "
-                    + TimeUnit.NANOSECONDS.toMillis(now - s.assemblyStartNanos) + " ms (deadline "
+                    + s.inbox.assemblingBytes() + " bytes in "
+                    + TimeUnit.NANOSECONDS.toMillis(now - s.inbox.assemblyStartNanos()) + " ms (deadline "
                     + session.config.messageTimeout().toMillis() + " ms plus 1 s per " + minMessageRate + " bytes)");
         }
     }
 
     /** When the message in progress on {@code s} must have ended, in loop-ticker nanos. */
     private long deadline(MuxStream s) {
-        long earned = s.assembling.readableBytes() * 1_000_000_000L / minMessageRate;
-        return s.assemblyStartNanos + messageTimeoutNanos + earned;
+        long earned = s.inbox.assemblingBytes() * 1_000_000_000L / minMessageRate;
+        return s.inbox.assemblyStartNanos() + messageTimeoutNanos + earned;
     }
 }

@@ -3,18 +3,24 @@ package io.chainmux.mux;
 /**
  * A fixed-window counter for a {@link RateLimit}, driven by the caller's clock so tests control
  * time. The caller may pass a larger limit than the configured count (a budget that scales with
- * what the connection carries). Event-loop confined.
+ * what the connection carries). Every event is also counted in the session's
+ * {@link MuxStats#budgetCharged(Budget)}, so an endpoint can hold a peer's address to a budget
+ * across connections. Event-loop confined.
  */
 final class RateBudget {
     private final int max;
     private final long windowNanos;
+    private final MuxStats stats;
+    private final Budget budget;
     private long windowStart;
     private int used;
     private boolean started;
 
-    RateBudget(RateLimit limit) {
+    RateBudget(RateLimit limit, MuxStats stats, Budget budget) {
         this.max = limit.count();
         this.windowNanos = limit.window().toNanos();
+        this.stats = stats;
+        this.budget = budget;
     }
 
     /** Counts one event at {@code nowNanos}; false when the budget of the current window is spent. */
@@ -29,6 +35,7 @@ final class RateBudget {
             windowStart = nowNanos;
             used = 0;
         }
+        stats.charged(budget);
         return ++used <= limit;
     }
 }

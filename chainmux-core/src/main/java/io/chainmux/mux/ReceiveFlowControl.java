@@ -271,9 +271,7 @@ final class ReceiveFlowControl {
             s.wantsGrowth = false;
             growthStarved--;
         }
-        if (s.assembling != null) {
-            reassemblyBytes -= s.assembling.readableBytes();
-        }
+        reassemblyBytes -= s.inbox.assemblingBytes();
         if (!session.isHardClosing()) {
             serveStarved();
         }

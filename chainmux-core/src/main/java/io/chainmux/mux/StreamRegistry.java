@@ -64,7 +64,7 @@ final class StreamRegistry {
         this.dialer = dialer;
         this.nextLocalStreamId = dialer ? 1 : 2;
         this.grantedStreamCredit = config.maxInboundStreams();
-        this.sentResets = new RateBudget(config.sentResets());
+        this.sentResets = new RateBudget(config.sentResets(), stats, Budget.SENT_RESETS);
     }
 
     // ------------------------------------------------------------------ counts and lookup
@@ -176,7 +176,7 @@ final class StreamRegistry {
             }
             if (nextLocalStreamId < 0) {
                 terminate(s, CloseReason.local(ErrorCode.REFUSED_LIMIT, "stream ids exhausted"));
-                session.sendGoAway(ErrorCode.NO_ERROR, "stream ids exhausted");
+                session.shutdown.sendGoAway(ErrorCode.NO_ERROR, "stream ids exhausted");
                 return;
             }
             if (networkCount(s.networkId) >= config.maxStreamsPerNetwork()) {
@@ -283,12 +283,9 @@ final class StreamRegistry {
         writer.controlFrameQueued();
         s.acceptSent();
         writer.requestWrite();
-        if (s.backlog != null) {
+        if (s.inbox.hasBacklog()) {
             s.credit.backlogDelivered();
-            ByteBuf m;
-            while (!s.terminated && (m = s.backlog.poll()) != null) {
-                s.dispatch(m);
-            }
+            s.inbox.deliverBacklog();
         }
         if (!s.terminated && s.finReceived) {
             s.notifyRemoteClosed();
@@ -334,7 +331,7 @@ final class StreamRegistry {
             writer.requestWrite();
             if (provoked(code) && !sentResets.tryAcquire(session.now(), sentResetLimit())) {
                 terminate(s, CloseReason.local(code, message));
-                session.connectionError(session.budgetBroken(Budget.SENT_RESETS, "the peer provoked more than "
+                session.connectionError(session.shutdown.budgetBroken(Budget.SENT_RESETS, "the peer provoked more than "
                         + sentResetLimit() + " resets in " + config.sentResets().window()));
                 return;
             }
@@ -372,7 +369,7 @@ final class StreamRegistry {
         if (session.sendFlow.hasWatchers()) {
             session.writer.requestWrite();
         }
-        session.closeIfDrained();
+        session.shutdown.closeIfDrained();
     }
 
     /** Ends every stream, registered or waiting for credit: the connection is gone. */

@@ -3,14 +3,17 @@
  * bidirectional, message-oriented {@link io.chainmux.mux.MuxStream}s with per-stream and
  * per-connection credit flow control and a weighted fair write scheduler.
  *
- * <p>Structure: {@code MuxSession} is the connection's public face and lifecycle (SETTINGS, PING,
- * GO_AWAY, closing) and wires the parts together: {@code InboundFrameHandler} acts on every frame
+ * <p>Structure: {@code MuxSession} is the connection's public face and lifecycle (SETTINGS, PING
+ * through {@code PingTracker}, GO_AWAY and closing through {@code SessionShutdown}) and wires the
+ * parts together: {@code InboundFrameHandler} acts on every frame
  * read, {@code OutboundWriter} makes every frame written (the write pass and all framing),
  * {@code ReceiveFlowControl} and {@code SendFlowControl} keep the credit in each direction (the
  * connection's receive credit returns on receipt; memory is bounded by stream credit within the
  * connection's {@code ReceiveBudget}), and
  * {@code StreamRegistry} keeps the streams (ids, stream credit, opens, accepts, ending each exactly
- * once). A stream's state machine lives in {@code MuxStream}; {@code MuxHandler} is the Netty glue.
+ * once). A stream's state machine lives in {@code MuxStream}, its send admission in
+ * {@code StreamOutbox}, its reassembly, delivery and consumption in {@code StreamInbox};
+ * {@code MuxHandler} is the Netty glue.
  *
  * <p>Threading: a session, its parts and its streams' state are confined to the connection's Netty
  * event loop; no locks on the hot path. The public methods of {@code MuxSession} and

@@ -164,8 +164,9 @@ final class TestVectorsGenerator {
                 "DATA with flags 0x85: END_MESSAGE plus unknown bits 0x04 and 0x80, which the receiver ignores.",
                 "000001" + "00" + "85" + "00000009" + "2a", new Frames.Data(9, 0x85, "2a"));
 
-        valid(out, "open-chain-network", "The dialer opens stream 1 for network chain-7/chaindb-sync/1 and accepts "
-                + "messages up to 16 MiB on it.", new Frames.Open(1, 16 * 1024 * 1024, "chain-7/chaindb-sync/1"));
+        valid(out, "open-chain-network", "The dialer opens stream 1 for network 7/chaindb-sync/1 (chain 7's "
+                + "block sync) and accepts messages up to 16 MiB on it.",
+                new Frames.Open(1, 16 * 1024 * 1024, "7/chaindb-sync/1"));
         valid(out, "open-listener-stream", "The listener opens even stream 2; it accepts messages up to 2 MiB.",
                 new Frames.Open(2, 2 * 1024 * 1024, "chain-19/mempool/1"));
         valid(out, "open-edge-values", "Max message size 2^31-1 and a 1-byte network id.",

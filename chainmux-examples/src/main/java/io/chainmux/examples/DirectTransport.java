@@ -44,7 +44,7 @@ public final class DirectTransport {
                 });
         PeerConnection peer = endpoint.connect(remote).get();
         MuxStream stream = peer.openStream("7/chaindb-sync/1", 1 << 20, 1, myListener);
-        stream.trySend(message);     // false: send buffer full, wait for onWritable; never buffers without bound
+        stream.trySend(message);     // false: send buffer full, still yours, wait for onWritable; true or a throw: taken
         // README end
         return new Started(endpoint, stream);
     }

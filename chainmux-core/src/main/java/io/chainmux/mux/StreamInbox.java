@@ -1,0 +1,163 @@
+package io.chainmux.mux;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+
+/**
+ * A stream's receive side once flow control has charged the DATA: the message being reassembled
+ * from fragments, the messages held back until the application accepts the stream, the hand-over
+ * of whole messages to the listener, and the application's {@link MuxStream#consumed} calls on the
+ * way back (checked by {@link ConsumptionGuard}; from other threads summed in atomic counters the
+ * loop takes in one go). What credit is due stays with {@link ReceiveFlowControl}.
+ *
+ * <p>Loop only, except {@link #consumed}.
+ */
+final class StreamInbox {
+    private static final VarHandle CONSUMED;
+    private static final VarHandle CONSUMED_MESSAGES;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            CONSUMED = l.findVarHandle(StreamInbox.class, "consumedFromOtherThreads", long.class);
+            CONSUMED_MESSAGES = l.findVarHandle(StreamInbox.class, "consumedMessagesFromOtherThreads", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final MuxStream stream;
+    /** Refuses consumed() calls that would return more than was delivered. */
+    private final ConsumptionGuard consumption = new ConsumptionGuard();
+    private volatile long consumedFromOtherThreads;
+    private volatile int consumedMessagesFromOtherThreads;
+
+    // ---- event-loop confined ----
+    /** Fragments of a message not yet complete. */
+    private ByteBuf assembling;
+    /** When the first fragment of {@link #assembling} arrived (loop ticker): the message's deadline runs from it. */
+    private long assemblyStartNanos;
+    /** Messages that arrived before the application accepted the stream. */
+    private ArrayDeque<ByteBuf> backlog;
+
+    StreamInbox(MuxStream stream) {
+        this.stream = stream;
+    }
+
+    // ---- reassembly ----
+
+    /** Whether a fragmented message is in progress. */
+    boolean isAssembling() {
+        return assembling != null;
+    }
+
+    /** Bytes of the message in progress, 0 when none is. */
+    int assemblingBytes() {
+        return assembling == null ? 0 : assembling.readableBytes();
+    }
+
+    /** When the message in progress started (loop ticker); meaningful only while {@link #isAssembling}. */
+    long assemblyStartNanos() {
+        return assemblyStartNanos;
+    }
+
+    /**
+     * Appends {@code length} bytes of {@code payload} to the message in progress, starting one at
+     * {@code now} if none is (sized from the fragment, capped at {@code maxMessageSize}).
+     */
+    void append(ByteBuf payload, int length, long now, ByteBufAllocator alloc, int maxMessageSize) {
+        if (assembling == null) {
+            assemblyStartNanos = now;
+            assembling = alloc.buffer(Math.min(Math.max(length * 2, 256), maxMessageSize), maxMessageSize);
+        }
+        assembling.writeBytes(payload, length);
+    }
+
+    /** The message in progress, now whole; the inbox no longer holds it. */
+    ByteBuf takeAssembled() {
+        ByteBuf m = assembling;
+        assembling = null;
+        return m;
+    }
+
+    // ---- delivery ----
+
+    /** Hands a whole message to the listener, or to the backlog while the stream is not accepted yet. */
+    void dispatch(ByteBuf message) {
+        assert stream.session.inEventLoop();
+        StreamListener listener = stream.listener;
+        if (listener == null) {
+            if (backlog == null) {
+                backlog = new ArrayDeque<>();
+            }
+            backlog.add(message);
+            return;
+        }
+        consumption.delivered(message.readableBytes() + 1L);
+        try {
+            listener.onMessage(stream, message);
+        } catch (RuntimeException e) {
+            stream.session.contain(Containment.ON_MESSAGE, stream, e);
+        }
+    }
+
+    /** Whether messages arrived before the accept (they wait in the backlog until it). */
+    boolean hasBacklog() {
+        return backlog != null;
+    }
+
+    /** The stream was accepted: the messages that waited go to its listener, in order, until it ends. */
+    void deliverBacklog() {
+        ByteBuf m;
+        while (!stream.terminated && (m = backlog.poll()) != null) {
+            dispatch(m);
+        }
+    }
+
+    // ---- consumption ----
+
+    /**
+     * The application processed a message of charge {@code charge} (length + 1); any thread.
+     *
+     * @return true when it was counted for the loop to take ({@link #takeConsumedFromOtherThreads}):
+     *         the caller must wake the loop; false when the loop took it at once
+     * @throws IllegalArgumentException if more than was delivered and not yet consumed
+     */
+    boolean consumed(long charge, boolean onLoop) {
+        consumption.take(charge, onLoop, stream);
+        if (onLoop) {
+            stream.session.receiveFlow.onConsumed(stream, charge, 1);
+            return false;
+        }
+        CONSUMED.getAndAdd(this, charge);
+        CONSUMED_MESSAGES.getAndAdd(this, 1);
+        return true;
+    }
+
+    /** Loop only: returns the credit other threads' consumed() calls left since the last take. */
+    void takeConsumedFromOtherThreads() {
+        int messages = (int) CONSUMED_MESSAGES.getAndSet(this, 0);
+        if (messages > 0) {
+            long consumed = (long) CONSUMED.getAndSet(this, 0L);
+            stream.session.receiveFlow.onConsumed(stream, consumed, messages);
+        }
+    }
+
+    /** Releases the message in progress and the backlog; once the stream is terminal. */
+    void releaseAll() {
+        if (assembling != null) {
+            assembling.release();
+            assembling = null;
+        }
+        if (backlog != null) {
+            ByteBuf b;
+            while ((b = backlog.poll()) != null) {
+                b.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package io.chainmux.mux;
+
+import io.chainmux.wire.ErrorCode;
+import io.netty.buffer.ByteBuf;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A stream's send side up to its queue: whether a message may be taken (the peer's size limit, the
+ * stream's state, room in the stream's and the session's send buffers), and taking it: framed at
+ * once on the event loop when nothing has to go first ({@link OutboundWriter#tryWriteNow}), else
+ * queued in the stream's {@link OutboundQueue}; from another thread handed over through that
+ * queue's bounded deque. It also keeps the FIN behind any send from another thread that passed its
+ * checks before a concurrent {@code close()}.
+ *
+ * <p>Called from any thread; what happens next (the write pass, credit) is the writer's.
+ */
+final class StreamOutbox {
+    private static final VarHandle OFFERING;
+
+    static {
+        try {
+            OFFERING = MethodHandles.lookup().findVarHandle(StreamOutbox.class, "offering", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Why a stream we half-closed refuses to send. */
+    private static final CloseReason HALF_CLOSED = CloseReason.local(ErrorCode.NO_ERROR,
+            "half-closed by us: close() was called");
+
+    private final MuxStream stream;
+    private final MuxSession session;
+    /** The session's parts a send touches, held here so the hot path reaches them in one load. */
+    private final OutboundWriter writer;
+    private final SendBudget sendBudget;
+    private final OutboundQueue outbound;
+    /**
+     * Sends from other threads between their check of {@link MuxStream#finRequested} and their
+     * message being in the queue. The loop sends FIN only when none is (see {@link #finReady}): a
+     * send that passed the check before a concurrent {@code close()} and returned true must go out
+     * before the FIN.
+     */
+    private volatile int offering;
+
+    StreamOutbox(MuxStream stream, OutboundQueue outbound) {
+        this.stream = stream;
+        this.session = stream.session;
+        this.writer = session.writer;
+        this.sendBudget = session.sendFlow.budget();
+        this.outbound = outbound;
+    }
+
+    /**
+     * Room in the stream's and the session's send buffers; no side effects. A full session buffer
+     * is most likely full of streams whose peers stopped reading: a stream that still flows (not
+     * {@link MuxStream#isSendBlocked() send-blocked}) keeps {@link SendFlowControl#FLOWING_ALLOWANCE}
+     * of its own, so they cannot stop it.
+     */
+    boolean hasRoom() {
+        long queued = outbound.queuedBytes();
+        int limit = session.config.streamSendBuffer();
+        if (sendBudget.isFull()) {
+            if (stream.sendBlocked) {
+                return false;
+            }
+            limit = Math.min(limit, SendFlowControl.FLOWING_ALLOWANCE);
+        }
+        return stream.refused ? queued <= limit / 2 : queued < limit;
+    }
+
+    /** Takes one message, or refuses it; see {@link MuxStream#trySend} for the contract. */
+    boolean offer(ByteBuf message, boolean owned) {
+        if (session.inEventLoop()) {
+            return offerChecked(message, owned); // close() cannot slip between check and queue here
+        }
+        OFFERING.getAndAdd(this, 1);
+        try {
+            return offerChecked(message, owned);
+        } finally {
+            OFFERING.getAndAdd(this, -1);
+            if (stream.finRequested) {
+                stream.wake(); // the loop may have held the FIN back for this send
+            }
+        }
+    }
+
+    private boolean offerChecked(ByteBuf message, boolean owned) {
+        MuxStream s = stream;
+        if (message.refCnt() == 0) {
+            // Checked here, on the caller's thread: queued, it would fail the write pass instead.
+            throw new IllegalArgumentException("message on stream " + s.describe() + " was already released");
+        }
+        int length = message.readableBytes();
+        int limit = peerMaxMessageSizeForSend();
+        if (length > limit) {
+            throw taken(message, owned, new MessageTooLargeException(s, length, limit));
+        }
+        if (s.finRequested || !s.state().canSend()) {
+            CloseReason r = s.closeReason();
+            throw taken(message, owned, new ClosedException("stream " + s.describe() + " cannot send",
+                    r != null ? r : HALF_CLOSED));
+        }
+        if (!hasRoom()) {
+            return refuse();
+        }
+        if (session.inEventLoop()) {
+            if (writer.tryWriteNow(s, message, length)) {
+                if (owned) {
+                    message.release();
+                }
+            } else {
+                outbound.offerFromLoop(message, owned, s.id());
+                writer.onStreamReady(s);
+            }
+            return true;
+        }
+        ByteBuf handed = owned ? message
+                : session.alloc().buffer(length).writeBytes(message, message.readerIndex(), length);
+        if (!outbound.offerFromOtherThread(handed)) {
+            if (!owned) {
+                handed.release();
+            }
+            return refuse();
+        }
+        s.wake();
+        return true;
+    }
+
+    /** A send that throws has taken its message all the same (the ownership rule): releases it. */
+    private static RuntimeException taken(ByteBuf message, boolean owned, RuntimeException e) {
+        if (owned) {
+            message.release();
+        }
+        return e;
+    }
+
+    /** Arms {@code onWritable}: the stream has room again once its queue drained to half. Returns false. */
+    boolean refuse() {
+        stream.refused = true;
+        session.sendFlow.watch(stream);
+        return false;
+    }
+
+    /**
+     * Loop only: whether the FIN may go out once the queue is empty: {@code close()} was called and
+     * no send from another thread is between its check and its queue (finRequested is read first).
+     */
+    boolean finReady() {
+        return stream.finRequested && offering == 0;
+    }
+
+    private int peerMaxMessageSizeForSend() {
+        int p = stream.peerMaxMessageSize;
+        return p > 0 ? p : session.peerMaxMessageSize();
+    }
+}
