@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What chainmux-core offers as API: every public class not marked {@link Internal}. The plumbing between
- * layers is either package-private (behind a public factory, like {@code MuxSession.handler()}) or marked
+ * layers is either package-private (behind a public factory, like {@code MuxConnection.handler()}) or marked
  * {@link Internal}, and no public signature of the API exposes either (docs/ARCHITECTURE.md, "Public API").
  */
 class PublicApiTest {

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
                         + "idle, steady (every chain gets a small block every --block-interval s, a latency-sensitive "
                         + "network sends small messages), catch-up (the node restarts empty with its key and peer "
                         + "database and fetches every chain), and heal (all its TCP connections cut at once).",
-                "--mode unshared gives every logical connection a TCP connection and handshake of its own (the same "
+                "--mode unshared gives every stream a TCP connection and handshake of its own (the same "
                         + "sessions); it needs about chains x degree file descriptors in this process and the node's "
                         + "(ulimit -n).",
                 "Prints a table; --json writes every figure; the chart goes to --chart or next to --json. Exit code 0 "
@@ -37,7 +37,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "shared",
-            description = "shared (multiplexed TCP connections per peer) or unshared (one per logical connection) "
+            description = "shared (multiplexed TCP connections per peer) or unshared (one per stream) "
                     + "(default: ${DEFAULT-VALUE}).")
     String mode;
 

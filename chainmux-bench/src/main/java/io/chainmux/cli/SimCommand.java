@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
         description = {
                 "Simulates N nodes x C chains x degree D in one process (no sockets): every chain of every node picks "
                         + "its peers with the node's own code, under each rule; reports distinct TCP peers per node "
-                        + "and logical connections per TCP connection (mean, p50, p90, max).",
+                        + "and streams per TCP connection (mean, p50, p90, max).",
                 "Rules: independent (no preference), sharing (the node's default: prefer connected peers on 95 % of "
                         + "picks), capN (sharing, exploring only while connected to fewer than N peers), sharing-pX.",
                 "Scenarios: static (every node knows every node), churn (and nodes leave and join), exchange "

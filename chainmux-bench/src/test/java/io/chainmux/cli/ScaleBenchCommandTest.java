@@ -72,11 +72,11 @@ class ScaleBenchCommandTest {
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void unsharedGivesEveryLogicalConnectionItsOwnTcpConnection(@TempDir Path dir) throws Exception {
+    void unsharedGivesEveryStreamItsOwnTcpConnection(@TempDir Path dir) throws Exception {
         JsonNode r = tiny(dir, "unshared");
         assertThat(r.get("mode").asText()).isEqualTo("unshared");
         assertThat(r.get("tcp_connections").asInt()).isEqualTo(r.get("logical_connections").asInt()).isEqualTo(42);
-        assertThat(r.get("handshakes_to_heal").asInt()).as("a handshake per logical connection to re-form")
+        assertThat(r.get("handshakes_to_heal").asInt()).as("a handshake per stream to re-form")
                 .isGreaterThanOrEqualTo(42);
     }
 

@@ -8,7 +8,7 @@ import io.chainmux.chaindb.SyncResponder;
 import io.chainmux.chaindb.SyncSession;
 import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.mux.CloseReason;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.wire.ErrorCode;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Guards the design's scale in CI, reduced: 3 nodes x 250 chain networks over real loopback, default
  * mux budgets and session timeouts, every network at degree 2 (all the peers there are), so each TCP
- * connection carries 1000 logical connections. The nodes must reach and hold their degree with no
+ * connection carries 1000 streams. The nodes must reach and hold their degree with no
  * budget tripped and no connection lost, and up-to-date sessions must stay open (no churn) while new
  * blocks still propagate through them.
  */
@@ -77,16 +77,16 @@ class ManyNetworksPerConnectionTest {
                 assertThat(ended(networks.get(n))).as("sessions ended on node %d: up-to-date sessions hold", n)
                         .isEqualTo(ended[n]);
                 assertThat(outgoing(networks.get(n))).as("outgoing sessions of node %d", n).isEqualTo(CHAINS * DEGREE);
-                assertThat(node.broker().endpoint().stats().stripesLost()).as("connections lost by node %d", n).isZero();
+                assertThat(node.broker().endpoint().stats().connectionsLost()).as("connections lost by node %d", n).isZero();
                 long budgets = 0;
                 for (PeerConnection pc : node.broker().endpoint().peers()) {
-                    for (MuxSession s : pc.stripes()) {
+                    for (MuxConnection s : pc.stripedConnections()) {
                         budgets += s.stats().budgetExceeded();
                     }
                 }
                 assertThat(budgets).as("budgets tripped on node %d", n).isZero();
                 assertThat(node.tcpConnections()).as("one TCP connection per peer").isEqualTo(DEGREE);
-                assertThat(node.logicalConnections()).as("logical connections of node %d", n)
+                assertThat(node.streams()).as("streams of node %d", n)
                         .isGreaterThanOrEqualTo(2 * CHAINS * DEGREE);
             }
         }
@@ -105,22 +105,22 @@ class ManyNetworksPerConnectionTest {
                 ready.add(b.join(id, net, Cluster.PING_AND_HOLD, Cluster.ECHO).ready());
             }
             Cluster.awaitAll("both nodes at degree 1 on 300 networks", ready);
-            List<MuxSession> atA = new ArrayList<>();
-            a.broker().endpoint().peers().forEach(pc -> atA.addAll(pc.stripes()));
-            List<MuxSession> atB = new ArrayList<>();
-            b.broker().endpoint().peers().forEach(pc -> atB.addAll(pc.stripes()));
+            List<MuxConnection> atA = new ArrayList<>();
+            a.broker().endpoint().peers().forEach(pc -> atA.addAll(pc.stripedConnections()));
+            List<MuxConnection> atB = new ArrayList<>();
+            b.broker().endpoint().peers().forEach(pc -> atB.addAll(pc.stripedConnections()));
             assertThat(atA).isNotEmpty();
             assertThat(atB).isNotEmpty();
 
             // Its sessions are young: resetting each would read as a rapid reset at a.
             b.close();
 
-            for (MuxSession s : atB) {
+            for (MuxConnection s : atB) {
                 s.closeFuture().get(Cluster.WAIT_SECONDS, TimeUnit.SECONDS);
                 assertThat(s.stats().resetsSent() - s.stats().streamsRefusedLocal())
                         .as("resets other than refusals (of opens after the stop) sent by the stopping node").isZero();
             }
-            for (MuxSession s : atA) {
+            for (MuxConnection s : atA) {
                 CloseReason reason = s.closeFuture().get(Cluster.WAIT_SECONDS, TimeUnit.SECONDS);
                 assertThat(reason.code()).as("how a's connection to the stopped node ended: %s", reason)
                         .isNotEqualTo(ErrorCode.ENHANCE_YOUR_CALM);

@@ -6,7 +6,7 @@ import io.chainmux.chaindb.SyncCodec;
 import io.chainmux.chaindb.SyncResponder;
 import io.chainmux.chaindb.SyncSession;
 import io.chainmux.endpoint.PeerConnection;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.netty.channel.Channel;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +59,7 @@ class PartitionHealTest {
 
             List<Channel> channels = new ArrayList<>();
             for (PeerConnection pc : node.broker().endpoint().peers()) {
-                for (MuxSession m : pc.connections()) {
+                for (MuxConnection m : pc.connections()) {
                     channels.add(m.channel());
                 }
             }

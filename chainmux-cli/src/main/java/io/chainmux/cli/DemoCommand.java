@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
                 "Runs a local chainmux network on 127.0.0.1: every node but one holds every chain; the last node "
                         + "starts late and empty and catches up every chain with the chain-database sync, while "
                         + "small sequence-numbered messages go back and forth over the same TCP connections. Shows "
-                        + "connection sharing (few TCP connections, many logical ones) and fairness (small-message "
+                        + "connection sharing (few TCP connections, many streams) and fairness (small-message "
                         + "latency while the bulk catch-up runs).",
                 "Progress on stderr every second; a summary on stdout; --json FILE writes the figures. Exit code 1 "
                         + "if a chain does not verify, a small message was lost, or the catch-up took longer than "

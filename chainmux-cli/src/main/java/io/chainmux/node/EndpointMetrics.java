@@ -6,7 +6,7 @@ import io.chainmux.endpoint.Limit;
 import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.mux.Budget;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -28,7 +28,7 @@ import java.util.function.ToLongFunction;
  */
 public final class EndpointMetrics {
     private final Endpoint endpoint;
-    private final MultiGauge peerStripes;
+    private final MultiGauge peerConnections;
     private final MultiGauge peerRtt;
 
     public EndpointMetrics(Endpoint endpoint, MeterRegistry registry) {
@@ -46,18 +46,18 @@ public final class EndpointMetrics {
         counter(registry, "chainmux_handshakes_completed_total", "Handshakes completed", EndpointStats::handshakesCompleted);
         counter(registry, "chainmux_connections_accepted_total", "Inbound TCP connections accepted", EndpointStats::connectionsAccepted);
         counter(registry, "chainmux_connections_dialed_total", "Outbound TCP connections dialed", EndpointStats::connectionsDialed);
-        counter(registry, "chainmux_stripes_lost_total", "Stripes (TCP connections) lost unexpectedly", EndpointStats::stripesLost);
-        counter(registry, "chainmux_reconnects_total", "Stripes redialed after a loss", EndpointStats::reconnects);
+        counter(registry, "chainmux_connections_lost_total", "Connections to peers lost unexpectedly", EndpointStats::connectionsLost);
+        counter(registry, "chainmux_reconnects_total", "Connections redialed after a loss", EndpointStats::reconnects);
         counter(registry, "chainmux_unused_connections_closed_total",
                 "Dialed peer connections closed after carrying no stream for the unused-connection timeout",
                 EndpointStats::unusedClosed);
         Gauge.builder("chainmux_peers", endpoint, e -> e.peers().stream().filter(PeerConnection::isConnected).count())
                 .description("Peers with at least one connection").register(registry);
         Gauge.builder("chainmux_tcp_connections", endpoint, e -> e.peers().stream().mapToInt(PeerConnection::stripeCount).sum())
-                .description("TCP connections (stripes) to peers").register(registry);
-        Gauge.builder("chainmux_logical_connections", endpoint.muxTotals(),
-                        t -> t.liveSessions().stream().mapToInt(MuxSession::streamCount).sum())
-                .description("Open logical connections (streams) over all TCP connections").register(registry);
+                .description("TCP connections to peers").register(registry);
+        Gauge.builder("chainmux_streams", endpoint.muxTotals(),
+                        t -> t.liveConnections().stream().mapToInt(MuxConnection::streamCount).sum())
+                .description("Open streams over all TCP connections").register(registry);
         mux(registry, "chainmux_mux_received_bytes_total", "Payload bytes received in DATA frames", MuxStats::bytesIn);
         mux(registry, "chainmux_mux_sent_bytes_total", "Payload bytes sent in DATA frames", MuxStats::bytesOut);
         mux(registry, "chainmux_mux_received_messages_total", "Messages received", MuxStats::messagesIn);
@@ -78,14 +78,14 @@ public final class EndpointMetrics {
                 "Times a stream had data queued but its send window was used up (the peer's reader is behind)",
                 MuxStats::sendBlocked);
         Gauge.builder("chainmux_mux_receive_committed_bytes", endpoint.muxTotals(),
-                        m -> m.liveSessions().stream().mapToLong(x -> x.stats().receiveCommitted()).sum())
+                        m -> m.liveConnections().stream().mapToLong(x -> x.stats().receiveCommitted()).sum())
                 .description("Receive credit committed to peers over all connections (each bounded by its receive budget)")
                 .baseUnit("bytes").register(registry);
         Gauge.builder("chainmux_mux_receive_committed_peak_bytes", endpoint.muxTotals(),
-                        m -> m.liveSessions().stream().mapToLong(x -> x.stats().receiveCommittedPeak()).max().orElse(0))
+                        m -> m.liveConnections().stream().mapToLong(x -> x.stats().receiveCommittedPeak()).max().orElse(0))
                 .description("Highest receive credit committed on any open connection")
                 .baseUnit("bytes").register(registry);
-        peerStripes = MultiGauge.builder("chainmux_peer_stripes").description("TCP connections per peer").register(registry);
+        peerConnections = MultiGauge.builder("chainmux_peer_connections").description("TCP connections per peer").register(registry);
         peerRtt = MultiGauge.builder("chainmux_peer_rtt_seconds").description("Smoothed PING round trip per peer")
                 .baseUnit("seconds").register(registry);
     }
@@ -100,21 +100,21 @@ public final class EndpointMetrics {
 
     /** Updates the per-peer gauges; call before a scrape. */
     public void refresh() {
-        List<MultiGauge.Row<?>> stripes = new ArrayList<>();
+        List<MultiGauge.Row<?>> perPeer = new ArrayList<>();
         List<MultiGauge.Row<?>> rtts = new ArrayList<>();
         for (PeerConnection pc : endpoint.peers()) {
             if (!pc.isConnected()) {
                 continue; // a series per peer ever seen (every throwaway `ping` identity) would grow without bound
             }
             Tags t = Tags.of("peer", pc.peerId().shortForm());
-            stripes.add(MultiGauge.Row.of(t, pc.stripeCount()));
-            List<MuxSession> up = pc.stripes();
+            perPeer.add(MultiGauge.Row.of(t, pc.stripeCount()));
+            List<MuxConnection> up = pc.stripedConnections();
             Duration rtt = up.isEmpty() ? null : up.get(0).rtt();
             if (rtt != null) {
                 rtts.add(MultiGauge.Row.of(t, rtt.toNanos() / 1e9));
             }
         }
-        peerStripes.register(stripes, true);
+        peerConnections.register(perPeer, true);
         peerRtt.register(rtts, true);
     }
 }

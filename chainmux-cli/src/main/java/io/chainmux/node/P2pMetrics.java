@@ -25,11 +25,11 @@ public final class P2pMetrics {
 
     public static void bind(P2pNode node, Map<String, ChainDb> chains, MeterRegistry r) {
         Gauge.builder("chainmux_sharing_ratio", node, P2pNode::sharingRatio)
-                .description("Logical connections per TCP connection").register(r);
+                .description("Streams per TCP connection").register(r);
         for (ErrorCode code : ErrorCode.values()) {
             if (code.isRefusal()) {
                 FunctionCounter.builder("chainmux_refused_opens_total", node, n -> n.refused(code))
-                        .description("Inbound logical connections refused by this node, by reason")
+                        .description("Inbound streams refused by this node, by reason")
                         .tag("reason", code.name().toLowerCase()).register(r);
             }
         }

@@ -3,7 +3,7 @@ package io.chainmux.node;
 import io.chainmux.endpoint.Endpoint;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.PeerConnection;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -23,11 +23,11 @@ public record PeerStatus(String peer, String address, int stripes, int streams, 
     public static List<PeerStatus> of(Endpoint endpoint) {
         List<PeerStatus> rows = new ArrayList<>();
         for (PeerConnection pc : endpoint.peers()) {
-            List<MuxSession> up = pc.stripes();
+            List<MuxConnection> up = pc.stripedConnections();
             long in = 0;
             long out = 0;
             int streams = 0;
-            for (MuxSession s : up) {
+            for (MuxConnection s : up) {
                 in += s.stats().bytesIn();
                 out += s.stats().bytesOut();
                 streams += s.streamCount();

@@ -99,10 +99,10 @@ class DemoCommandTest {
         assertThat(s.get("all_at_degree").asBoolean()).isTrue();
 
         int tcp = s.get("tcp_connections").asInt();
-        int logical = s.get("logical_connections").asInt();
+        int streams = s.get("logical_connections").asInt();
         assertThat(tcp).isPositive().isLessThanOrEqualTo(nodes * (nodes - 1) / 2 * stripes);
-        assertThat(logical).as("logical connections share TCP connections").isGreaterThan(tcp);
-        assertThat(s.get("sharing_ratio").asDouble()).isCloseTo((double) logical / tcp,
+        assertThat(streams).as("streams share TCP connections").isGreaterThan(tcp);
+        assertThat(s.get("sharing_ratio").asDouble()).isCloseTo((double) streams / tcp,
                 org.assertj.core.data.Offset.offset(0.01));
         assertThat(s.get("tcp_connections_per_node")).hasSize(nodes);
 

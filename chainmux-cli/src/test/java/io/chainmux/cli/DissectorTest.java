@@ -188,7 +188,7 @@ class DissectorTest {
         try (Endpoint listener = Endpoint.start(a, serving); Endpoint dialer = Endpoint.start(b, new EndpointListener() {})) {
             for (int probe = 0; probe < WAIT && !sawHello.isDone(); probe++) {
                 PeerConnection p = dialer.connect(PeerAddress.parse("127.0.0.1:" + port)).get(WAIT, TimeUnit.SECONDS);
-                CompletableFuture<CloseReason> closed = p.stripes().get(0).closeFuture();
+                CompletableFuture<CloseReason> closed = p.stripedConnections().get(0).closeFuture();
                 p.close("probe");
                 closed.get(WAIT, TimeUnit.SECONDS);
                 try {
@@ -232,7 +232,7 @@ class DissectorTest {
             pc.ping().get(WAIT, TimeUnit.SECONDS);
             s.close();
             pc.close("done talking");
-            pc.stripes().forEach(m -> m.closeFuture().join());
+            pc.stripedConnections().forEach(m -> m.closeFuture().join());
         }
     }
 

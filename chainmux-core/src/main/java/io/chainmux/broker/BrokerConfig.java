@@ -9,7 +9,7 @@ import java.time.Duration;
  *
  * @param workerThreads             threads of the shared pool that runs every network's serial executor
  * @param drainBatch                tasks one network runs before yielding its pool thread to others
- * @param closeGrace                how long a finished logical connection waits for the peer's FIN
+ * @param closeGrace                how long a finished stream waits for the peer's FIN
  *                                  before it is reset with CANCEL (a peer cannot pin streams open)
  * @param unknownNetworkLogInterval at most one log line per interval about opens for unknown networks
  * @param priorityWorkerThreads     threads of the separate pool for {@link Dispatch#PRIORITY} networks

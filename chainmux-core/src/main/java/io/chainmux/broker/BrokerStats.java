@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of a {@link ConnectionBroker}; plain getters, safe from any thread. */
 public final class BrokerStats {
-    final AtomicInteger logicalConnections = new AtomicInteger();
+    final AtomicInteger streams = new AtomicInteger();
     final LongAdder opened = new LongAdder();
     final LongAdder accepted = new LongAdder();
     final LongAdder reused = new LongAdder();
@@ -28,17 +28,17 @@ public final class BrokerStats {
         refused.get(code).increment();
     }
 
-    /** Logical connections open right now (streams, both directions, not yet closed). */
-    public int logicalConnections() {
-        return logicalConnections.get();
+    /** Streams open right now (streams, both directions, not yet closed). */
+    public int streams() {
+        return streams.get();
     }
 
-    /** Outbound logical connections requested. */
+    /** Outbound streams requested. */
     public long opened() {
         return opened.sum();
     }
 
-    /** Inbound logical connections accepted. */
+    /** Inbound streams accepted. */
     public long accepted() {
         return accepted.sum();
     }

@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Matches logical connections to the logical networks registered on a node, over one
+ * Matches streams to the logical networks registered on a node, over one
  * {@link Endpoint} it owns.
  *
  * <ul>
@@ -160,7 +160,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
     // ------------------------------------------------------------------ outbound
 
     /**
-     * Opens a logical connection to a peer on a registered network, reusing the peer's connection if
+     * Opens a stream to a peer on a registered network, reusing the peer's connection if
      * there is one, dialing otherwise. Completes on the network's executor once the peer accepted;
      * fails with a {@link io.chainmux.broker.SessionClosedException} carrying the refusal (code and
      * detail), or with the dial's failure.
@@ -168,7 +168,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
      * @param address        the peer, with its peer id
      * @param maxMessageSize the largest message we accept from the peer on this connection
      */
-    public CompletableFuture<LogicalConnection> open(NetworkId network, PeerAddress address, int maxMessageSize) {
+    public CompletableFuture<NetworkStream> open(NetworkId network, PeerAddress address, int maxMessageSize) {
         Registration r = networks.get(network.wire());
         if (r == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("network " + network + " is not registered"));
@@ -179,7 +179,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
                     + " has no peer id; expected PEERID@HOST:PORT"));
         }
         stats.opened.increment();
-        CompletableFuture<LogicalConnection> result = new CompletableFuture<>();
+        CompletableFuture<NetworkStream> result = new CompletableFuture<>();
         if (endpoint.config().connectionPerStream()) {
             openUnstriped(address, r, maxMessageSize, result);
             return result;
@@ -206,8 +206,8 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
     }
 
     private void openOn(PeerConnection pc, Registration r, int maxMessageSize,
-                        CompletableFuture<LogicalConnection> result) {
-        LogicalConnection c = new LogicalConnection(this, r, pc.peerId(), true, null);
+                        CompletableFuture<NetworkStream> result) {
+        NetworkStream c = new NetworkStream(this, r, pc.peerId(), true, null);
         MuxStream s;
         try {
             s = pc.openStream(r.wire(), maxMessageSize, 1, r.dispatch() == Dispatch.PRIORITY
@@ -218,7 +218,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         }
         c.bind(s);
         urgentIfPriority(r, s);
-        stats.logicalConnections.incrementAndGet();
+        stats.streams.incrementAndGet();
         c.openedFuture().whenComplete((conn, failure) -> {
             c.openDecided();
             if (failure != null) {
@@ -229,11 +229,11 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         });
     }
 
-    /** Unshared mode: the logical connection gets a TCP connection of its own, closed when it ends. */
+    /** Unshared mode: the stream gets a TCP connection of its own, closed when it ends. */
     private void openUnstriped(PeerAddress address, Registration r, int maxMessageSize,
-                               CompletableFuture<LogicalConnection> result) {
+                               CompletableFuture<NetworkStream> result) {
         stats.dialed.increment();
-        LogicalConnection c = new LogicalConnection(this, r, address.expectedPeer(), true, null);
+        NetworkStream c = new NetworkStream(this, r, address.expectedPeer(), true, null);
         endpoint.openUnstriped(address, r.wire(), maxMessageSize, 1, c).whenComplete((s, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
@@ -243,7 +243,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
             }
             c.bind(s);
             urgentIfPriority(r, s);
-            stats.logicalConnections.incrementAndGet();
+            stats.streams.incrementAndGet();
             c.openedFuture().whenComplete((conn, err) -> {
                 c.openDecided();
                 if (err != null) {
@@ -359,8 +359,8 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         }
     }
 
-    void closed(LogicalConnection c) {
-        stats.logicalConnections.decrementAndGet();
+    void closed(NetworkStream c) {
+        stats.streams.decrementAndGet();
     }
 
     // ------------------------------------------------------------------ timers
@@ -391,7 +391,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
 
     /**
      * Closes the endpoint (streams in flight get its shutdown grace), then stops the worker pool and
-     * the timer. Logical connections still open fail with CONNECTION_LOST.
+     * the timer. Streams still open fail with CONNECTION_LOST.
      */
     @Override
     public void close() {

@@ -9,7 +9,7 @@ import io.netty.channel.Channel;
 
 import java.net.InetSocketAddress;
 
-/** A peer opened a logical connection on a registered network: accept or refuse it, once. */
+/** A peer opened a stream on a registered network: accept or refuse it, once. */
 public final class InboundOpen {
     private final ConnectionBroker broker;
     private final Registration registration;
@@ -35,7 +35,7 @@ public final class InboundOpen {
 
     /** The remote address of the connection the open came on, or null if it is not an IP socket. */
     public InetSocketAddress remoteAddress() {
-        Channel ch = stream.session().channel();
+        Channel ch = stream.connection().channel();
         return ch != null && ch.remoteAddress() instanceof InetSocketAddress a ? a : null;
     }
 
@@ -44,19 +44,19 @@ public final class InboundOpen {
     }
 
     /**
-     * Accepts the logical connection; its events run on the network's executor.
+     * Accepts the stream; its events run on the network's executor.
      *
      * @param maxMessageSize the largest message we accept from the peer on it
      */
-    public LogicalConnection accept(int maxMessageSize) {
+    public NetworkStream accept(int maxMessageSize) {
         decide();
-        LogicalConnection c = new LogicalConnection(broker, registration, peer.peerId(), false, stream);
+        NetworkStream c = new NetworkStream(broker, registration, peer.peerId(), false, stream);
         broker.stats.accepted.increment();
-        broker.stats.logicalConnections.incrementAndGet();
+        broker.stats.streams.incrementAndGet();
         stream.accept(c, maxMessageSize);
         ConnectionBroker.urgentIfPriority(registration, stream);
         // The accept runs as an event-loop task; this one runs after it (the loop keeps task order).
-        stream.session().channel().eventLoop().execute(c::acceptedOnLoop);
+        stream.connection().channel().eventLoop().execute(c::acceptedOnLoop);
         return c;
     }
 

@@ -8,8 +8,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * What a P2P session ({@code io.chainmux.p2p.Session}) sees of its connection: one bidirectional, message-oriented logical
- * connection to one peer on one network. Non-blocking: sessions do not hold a thread while they
+ * What a P2P session ({@code io.chainmux.p2p.Session}) sees of its connection: one bidirectional, message-oriented stream
+ * to one peer on one network. Non-blocking: sessions do not hold a thread while they
  * wait, so thousands can run on a node.
  *
  * <p>Buffer ownership follows the one rule of docs/ARCHITECTURE.md ("Failure scope"): {@link #send}

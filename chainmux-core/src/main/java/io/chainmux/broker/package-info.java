@@ -1,9 +1,9 @@
 /**
  * The connection broker: sits on top of the {@link io.chainmux.endpoint.Endpoint} and matches
- * logical connections (mux streams) to the logical P2P networks registered on the node. Inbound
+ * streams to the logical P2P networks registered on the node. Inbound
  * opens are routed by {@link io.chainmux.broker.NetworkId}; outbound opens reuse the peer's existing
- * connection and dial only when there is none. Each logical connection gets a
- * {@link io.chainmux.broker.LogicalConnection}, the {@link io.chainmux.broker.SessionContext} a session
+ * connection and dial only when there is none. Each stream gets a
+ * {@link io.chainmux.broker.NetworkStream}, the {@link io.chainmux.broker.SessionContext} a session
  * runs on.
  *
  * <p>Threading: endpoint and stream callbacks arrive on Netty event loops; the broker does only

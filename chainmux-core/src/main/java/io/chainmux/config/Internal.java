@@ -9,7 +9,7 @@ import java.lang.annotation.Target;
 /**
  * Not public API: a class public only because another layer of chainmux-core uses it (the frame codec, the
  * handshake messages). It may change or go in any release; applications use the
- * layers' API instead ({@code MuxSession}, {@code Endpoint}, {@code P2pNode}, ...). No public API class
+ * layers' API instead ({@code MuxConnection}, {@code Endpoint}, {@code P2pNode}, ...). No public API class
  * exposes one in a public signature (a build test checks this).
  */
 @Documented

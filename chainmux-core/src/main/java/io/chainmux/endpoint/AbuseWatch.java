@@ -4,7 +4,7 @@ import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.mux.Budget;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.RateLimit;
 import io.chainmux.wire.ErrorCode;
 
@@ -70,7 +70,7 @@ final class AbuseWatch {
     private final AtomicLong budgetClosesUnlogged = new AtomicLong();
     /** Per {@link #ABUSE} budget, in its order: what connections charged, per address and block. */
     private final List<AddressRateLimiter> abuseBudgets;
-    private final Map<MuxSession, Charges> watched = new ConcurrentHashMap<>();
+    private final Map<MuxConnection, Charges> watched = new ConcurrentHashMap<>();
     private final AtomicLong abuseLogged = new AtomicLong(System.nanoTime() - 2 * LOG_INTERVAL_NANOS);
 
     AbuseWatch(EndpointConfig config, EndpointStats stats) {
@@ -144,18 +144,18 @@ final class AbuseWatch {
      * start over at once. A close for a broken budget is logged at WARN naming the peer and the
      * budget (at most once a second).
      */
-    void watch(MuxSession session, PeerId peer, SocketAddress remote) {
+    void watch(MuxConnection connection, PeerId peer, SocketAddress remote) {
         Charges charges = remote instanceof InetSocketAddress a && limited(a.getAddress())
                 ? new Charges(a.getAddress()) : null;
         if (charges != null) {
-            watched.put(session, charges);
+            watched.put(connection, charges);
         }
-        session.closeFuture().thenAccept(reason -> {
+        connection.closeFuture().thenAccept(reason -> {
             if (charges != null) {
-                watched.remove(session);
-                charge(session, charges, System.nanoTime()); // its final counts
+                watched.remove(connection);
+                charge(connection, charges, System.nanoTime()); // its final counts
             }
-            Budget budget = session.brokenBudget();
+            Budget budget = connection.brokenBudget();
             if (budget != null) {
                 logBudgetClose(peer, remote, budget, reason);
             }
@@ -174,8 +174,8 @@ final class AbuseWatch {
      */
     void sweep() {
         long now = System.nanoTime();
-        watched.forEach((session, charges) -> {
-            if (charge(session, charges, now) && !abuseAllows(charges.ip, now)) {
+        watched.forEach((connection, charges) -> {
+            if (charge(connection, charges, now) && !abuseAllows(charges.ip, now)) {
                 synchronized (charges) {
                     if (charges.cut) {
                         return;
@@ -188,18 +188,18 @@ final class AbuseWatch {
                             + "across connections (limit {}; logged at most once a second)",
                             charges.ip.getHostAddress(), Limit.ADDRESS_ABUSE_BUDGET.label);
                 }
-                session.abort(ErrorCode.ENHANCE_YOUR_CALM, "the abuse budgets of its address across connections "
+                connection.abort(ErrorCode.ENHANCE_YOUR_CALM, "the abuse budgets of its address across connections "
                         + "are used up");
             }
         });
     }
 
-    /** Charges what {@code session} counted since last time; true if it counted anything. */
-    private boolean charge(MuxSession session, Charges charges, long now) {
+    /** Charges what {@code connection} counted since last time; true if it counted anything. */
+    private boolean charge(MuxConnection connection, Charges charges, long now) {
         boolean any = false;
         synchronized (charges) {
             for (int i = 0; i < ABUSE.size(); i++) {
-                long count = session.stats().budgetCharged(ABUSE.get(i)); // racy read of a loop's counter
+                long count = connection.stats().budgetCharged(ABUSE.get(i)); // racy read of a loop's counter
                 long delta = count - charges.seen[i];
                 if (delta > 0) {
                     charges.seen[i] = count;

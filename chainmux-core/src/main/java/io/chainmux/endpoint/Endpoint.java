@@ -9,7 +9,7 @@ import io.chainmux.endpoint.identity.Role;
 import io.chainmux.endpoint.identity.TlsContexts;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.ClosedException;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.MuxTotals;
 import io.chainmux.mux.StreamListener;
@@ -62,7 +62,7 @@ public final class Endpoint implements AutoCloseable {
 
     /**
      * Unstriped dials (unshared mode) in progress at once; more wait in {@link #unstripedQueue}. Opening
-     * thousands of logical connections at once would otherwise start thousands of handshakes at once,
+     * thousands of streams at once would otherwise start thousands of handshakes at once,
      * and on a small machine most of them then miss their handshake timeout at the peers and are retried.
      */
     public static final int MAX_UNSTRIPED_DIALS = 64;
@@ -194,7 +194,7 @@ public final class Endpoint implements AutoCloseable {
      * The peer connection to {@code id}, or null if the endpoint keeps none. The endpoint keeps one
      * for every peer it dialed (after a failed {@link #connect} too: not connected, redialing
      * nothing, holding its last failure) or that connected to it, and forgets it once it has no
-     * stripe left and nobody wants it (it was closed, or it dialed us): then this returns null even
+     * connection left and nobody wants it (it was closed, or it dialed us): then this returns null even
      * while a caller still holds the id. A {@link PeerConnection} a caller still holds stays safe
      * to use and inert: it is not connected and its {@code openStream} throws a
      * {@link ClosedException} saying why. To talk to the peer again, {@link #connect} again.
@@ -219,14 +219,14 @@ public final class Endpoint implements AutoCloseable {
     // ------------------------------------------------------------------ dialing
 
     /**
-     * Connects to a peer with K stripes, or returns the existing connection. Completes when the first
-     * stripe is established; fails with a {@link HandshakeException} (wrong peer id, refused, timeout,
-     * unreachable: see its reason) once every stripe failed, or with a {@link ClosedException} once
+     * Connects to a peer with K connections, or returns the existing peer connection. Completes when the
+     * first connection is established; fails with a {@link HandshakeException} (wrong peer id, refused, timeout,
+     * unreachable: see its reason) once every connection failed, or with a {@link ClosedException} once
      * the endpoint is closed.
      *
      * <p>A failed connect leaves no redial going on in the background (the peer connection stays
      * known, with its last failure: see {@link #peer}). Redialing in the background, with backoff up
-     * to {@link EndpointConfig#reconnect()}, is for a peer that was connected and lost stripes; it
+     * to {@link EndpointConfig#reconnect()}, is for a peer that was connected and lost connections; it
      * stops at {@link PeerConnection#close}.
      */
     public CompletableFuture<PeerConnection> connect(PeerAddress address) {
@@ -293,7 +293,7 @@ public final class Endpoint implements AutoCloseable {
 
     /**
      * Unshared mode ({@link EndpointConfig#connectionPerStream()}): dials a TCP connection of its own for
-     * one logical connection, outside the peer's stripes, and opens the stream on it once the handshake
+     * one stream, outside the peer's stripes, and opens the stream on it once the handshake
      * is done. The connection is closed (GO_AWAY) when that stream ends.
      *
      * @param address the peer, with its peer id
@@ -311,9 +311,9 @@ public final class Endpoint implements AutoCloseable {
         HandshakeHandler handshake = new HandshakeHandler(identity(), Role.DIALER, Hello.UNSTRIPED_INDEX, 0,
                 config.advertisedAddress(), address.expectedPeer(), config.tls(), config.handshakeTimeout().toNanos(),
                 handshakes);
-        CompletableFuture<MuxSession> connected = new CompletableFuture<>();
+        CompletableFuture<MuxConnection> connected = new CompletableFuture<>();
         handshakes.expectUnstripedDial(handshake, connected);
-        connected.whenComplete((session, failure) -> unstripedDialDone());
+        connected.whenComplete((connection, failure) -> unstripedDialDone());
         startUnstripedDial(() -> {
             if (closing) {
                 handshakes.forgetUnstripedDial(handshake);
@@ -322,11 +322,11 @@ public final class Endpoint implements AutoCloseable {
                 dial(address, handshake);
             }
         });
-        return connected.thenApply(session -> {
+        return connected.thenApply(connection -> {
             try {
-                return session.openStream(networkId, maxInboundMessageSize, weight, new UnstripedStreamListener(listener, session));
+                return connection.openStream(networkId, maxInboundMessageSize, weight, new UnstripedStreamListener(listener, connection));
             } catch (RuntimeException e) {
-                session.goAway("could not open its logical connection");
+                connection.goAway("could not open its stream");
                 throw e;
             }
         });
@@ -430,10 +430,10 @@ public final class Endpoint implements AutoCloseable {
 
     // ------------------------------------------------------------------ events from peer connections
 
-    void stripeLost(PeerConnection pc, int index, CloseReason reason) {
-        stats.stripesLost.increment();
-        log.info("stripe {} to {} lost: {}", index, pc.peerId().shortForm(), reason);
-        runContained("listener onStripeLost", () -> listener.onStripeLost(pc, index, reason));
+    void connectionLost(PeerConnection pc, int index, CloseReason reason) {
+        stats.connectionsLost.increment();
+        log.info("connection (stripe {}) to {} lost: {}", index, pc.peerId().shortForm(), reason);
+        runContained("listener onConnectionLost", () -> listener.onConnectionLost(pc, index, reason));
     }
 
     /** Reports a peer down; never under the peer connection's monitor (the listener may call back). */
@@ -529,7 +529,7 @@ public final class Endpoint implements AutoCloseable {
         }
         List<CompletableFuture<CloseReason>> closes = new ArrayList<>();
         for (PeerConnection pc : peers.values()) {
-            for (MuxSession m : pc.connections()) {
+            for (MuxConnection m : pc.connections()) {
                 closes.add(m.closeFuture());
             }
             pc.close("node shutting down");
@@ -542,7 +542,7 @@ public final class Endpoint implements AutoCloseable {
                     config.shutdownGrace().toMillis());
             List<ChannelFuture> forced = new ArrayList<>();
             for (PeerConnection pc : peers.values()) {
-                for (MuxSession m : pc.connections()) {
+                for (MuxConnection m : pc.connections()) {
                     if (m.channel() != null) {
                         forced.add(m.channel().close());
                     }

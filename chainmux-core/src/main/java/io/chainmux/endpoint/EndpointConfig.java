@@ -20,14 +20,14 @@ import java.util.Objects;
  * @param tls                   wrap every connection in TLS 1.3 bound to the node identity
  * @param stripes               TCP connections this node dials per peer (K)
  * @param maxStripesPerPeer     stripes a peer may open to us ({@link Limit#MAX_STRIPES_PER_PEER})
- * @param stripePolicy          which stripe a new logical connection goes on (by measured load by default)
+ * @param stripePolicy          which stripe a new stream goes on (by measured load by default)
  * @param maxInboundConnections {@link Limit#MAX_INBOUND_CONNECTIONS}
  * @param maxInboundPerIp       {@link Limit#MAX_INBOUND_PER_IP}
  * @param handshakeTimeout      {@link Limit#HANDSHAKE_TIMEOUT}
  * @param idleTimeout           {@link Limit#IDLE_TIMEOUT}
  * @param keepAliveInterval     PING this often, busy or not: quiet peers stay alive and the RTT stays current
  * @param connectTimeout        TCP connect timeout
- * @param reconnect             redial policy for lost stripes
+ * @param reconnect             redial policy for lost connections
  * @param mux                   limits of every multiplexed connection
  * @param shutdownGrace         how long {@link Endpoint#close()} lets streams in flight finish
  * @param unusedConnectionTimeout a peer connection this node dialed that has carried no stream for this
@@ -47,7 +47,7 @@ import java.util.Objects;
  * @param limitLoopback         apply the per-address rate and shares (here and in the P2P layer) to
  *                              loopback peers too; off by default, since every local process shares
  *                              one loopback address (the per-IP connection cap applies regardless)
- * @param connectionPerStream   the unshared mode: every logical connection this node opens gets a TCP
+ * @param connectionPerStream   the unshared mode: every stream this node opens gets a TCP
  *                              connection (and handshake) of its own, outside the stripes, closed when
  *                              it ends; the same sessions, for measuring what sharing saves
  */

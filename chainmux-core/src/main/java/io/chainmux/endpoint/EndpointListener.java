@@ -15,14 +15,14 @@ import java.net.SocketAddress;
  * {@link #onStreamOpened} it refuses that stream only.
  */
 public interface EndpointListener {
-    /** A peer's first stripe completed its handshake. */
+    /** A peer's first connection completed its handshake. */
     default void onPeerConnected(PeerConnection peer) {}
 
-    /** A peer has no stripe left and none is being re-established. */
+    /** A peer has no connection left and none is being re-established. */
     default void onPeerDisconnected(PeerConnection peer, CloseReason reason) {}
 
-    /** One stripe of a peer broke; its streams failed with CONNECTION_LOST, the others go on. */
-    default void onStripeLost(PeerConnection peer, int stripeIndex, CloseReason reason) {}
+    /** One connection of a peer broke; its streams failed with CONNECTION_LOST, the others go on. */
+    default void onConnectionLost(PeerConnection peer, int stripeIndex, CloseReason reason) {}
 
     /** A connection failed before its handshake completed. */
     default void onHandshakeFailed(SocketAddress remote, HandshakeException failure) {}

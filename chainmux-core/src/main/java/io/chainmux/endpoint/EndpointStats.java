@@ -14,7 +14,7 @@ public final class EndpointStats {
     final LongAdder handshakesCompleted = new LongAdder();
     final LongAdder connectionsAccepted = new LongAdder();
     final LongAdder connectionsDialed = new LongAdder();
-    final LongAdder stripesLost = new LongAdder();
+    final LongAdder connectionsLost = new LongAdder();
     final LongAdder reconnects = new LongAdder();
     final LongAdder unusedClosed = new LongAdder();
 
@@ -55,8 +55,8 @@ public final class EndpointStats {
         return connectionsDialed.sum();
     }
 
-    public long stripesLost() {
-        return stripesLost.sum();
+    public long connectionsLost() {
+        return connectionsLost.sum();
     }
 
     public long reconnects() {

@@ -106,7 +106,7 @@ final class HandshakeHandler extends ByteToMessageDecoder implements FrameListen
         return stripeIndex;
     }
 
-    /** Whether this is a dial of ours for an unstriped connection (one logical connection, no stripe). */
+    /** Whether this is a dial of ours for an unstriped connection (one stream, no stripe). */
     boolean unstriped() {
         return role == Role.DIALER && stripeIndex == Hello.UNSTRIPED_INDEX && stripeCount == 0;
     }

@@ -5,9 +5,9 @@ import io.chainmux.endpoint.identity.HandshakeException.Reason;
 import io.chainmux.endpoint.identity.Hello;
 import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.endpoint.identity.Role;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStream;
-import io.chainmux.mux.SessionListener;
+import io.chainmux.mux.ConnectionListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
@@ -24,7 +24,7 @@ import static io.chainmux.endpoint.Endpoint.log;
 /**
  * An endpoint's admission and results of every handshake, dialed or accepted: which peer and stripe
  * a handshake is for (learned at HELLO), who waits for a dial, and what becomes of the connection
- * once the handshake completes (a stripe or an unstriped connection, with a mux session installed)
+ * once the handshake completes (a stripe or an unstriped connection, with a mux connection installed)
  * or fails. Thread-safe: handshakes run on many event loops.
  */
 final class HandshakeOutcomes implements HandshakeHandler.Outcome {
@@ -40,7 +40,7 @@ final class HandshakeOutcomes implements HandshakeHandler.Outcome {
     /** Who waits for a stripe dial of ours (a connect), by its handshake. */
     private final Map<HandshakeHandler, CompletableFuture<PeerConnection>> dials = new ConcurrentHashMap<>();
     /** Who waits for an unstriped dial of ours, by its handshake. */
-    private final Map<HandshakeHandler, CompletableFuture<MuxSession>> unstripedDials = new ConcurrentHashMap<>();
+    private final Map<HandshakeHandler, CompletableFuture<MuxConnection>> unstripedDials = new ConcurrentHashMap<>();
     private final Map<HandshakeHandler, Attempt> attempts = new ConcurrentHashMap<>();
 
     HandshakeOutcomes(Endpoint endpoint, AbuseWatch abuse) {
@@ -54,8 +54,8 @@ final class HandshakeOutcomes implements HandshakeHandler.Outcome {
         dials.put(h, result);
     }
 
-    /** {@code result} completes with the session once this unstriped dial is established, or fails with it. */
-    void expectUnstripedDial(HandshakeHandler h, CompletableFuture<MuxSession> result) {
+    /** {@code result} completes with the connection once this unstriped dial is established, or fails with it. */
+    void expectUnstripedDial(HandshakeHandler h, CompletableFuture<MuxConnection> result) {
         unstripedDials.put(h, result);
     }
 
@@ -67,7 +67,7 @@ final class HandshakeOutcomes implements HandshakeHandler.Outcome {
     @Override
     public HandshakeException admit(HandshakeHandler h, Hello peerHello) {
         PeerId peer = peerHello.peerId();
-        // unshared mode: a connection of its own for one logical connection, outside the stripes
+        // unshared mode: a connection of its own for one stream, outside the stripes
         boolean unstriped = h.unstriped() || (h.role() == Role.LISTENER && peerHello.unstriped());
         int index = h.role() == Role.DIALER ? h.stripeIndex() : peerHello.stripeIndex();
         if (!unstriped && index >= config.maxStripesPerPeer() && h.role() == Role.LISTENER) {
@@ -108,30 +108,30 @@ final class HandshakeOutcomes implements HandshakeHandler.Outcome {
         Attempt a = attempts.remove(h);
         PeerConnection pc = a.peer();
         EndpointListener listener = endpoint.listener();
-        MuxSession session = new MuxSession(config.mux(), h.role() == Role.DIALER, new SessionListener() {
+        MuxConnection connection = new MuxConnection(config.mux(), h.role() == Role.DIALER, new ConnectionListener() {
             @Override
             public void onStreamOpened(MuxStream stream) {
                 listener.onStreamOpened(pc, stream);
             }
         }, endpoint.muxTotals());
         ChannelPipeline p = ctx.pipeline();
-        p.addAfter(ctx.name(), "keepalive", new KeepAlive(session, endpoint.stats(), config.idleTimeout().toNanos(),
+        p.addAfter(ctx.name(), "keepalive", new KeepAlive(connection, endpoint.stats(), config.idleTimeout().toNanos(),
                 config.keepAliveInterval().toNanos()));
-        p.addAfter("keepalive", "mux", session.handler());
+        p.addAfter("keepalive", "mux", connection.handler());
         p.remove(ctx.name());
         endpoint.stats().handshakesCompleted.increment();
-        abuse.watch(session, peer, ctx.channel().remoteAddress());
+        abuse.watch(connection, peer, ctx.channel().remoteAddress());
         if (a.index() == UNSTRIPED) {
             log.debug("unstriped connection to {} established ({}, {})", peer.shortForm(), h.role(), ctx.channel());
-            pc.unstripedEstablished(session);
-            CompletableFuture<MuxSession> dialed = unstripedDials.remove(h);
+            pc.unstripedEstablished(connection);
+            CompletableFuture<MuxConnection> dialed = unstripedDials.remove(h);
             if (dialed != null) {
-                dialed.complete(session);
+                dialed.complete(connection);
             }
             return;
         }
-        log.debug("stripe {} to {} established ({}, {})", a.index(), peer.shortForm(), h.role(), ctx.channel());
-        pc.established(h.role(), a.index(), session, h);
+        log.debug("connection (stripe {}) to {} established ({}, {})", a.index(), peer.shortForm(), h.role(), ctx.channel());
+        pc.established(h.role(), a.index(), connection, h);
         CompletableFuture<PeerConnection> result = dials.remove(h);
         if (result != null) {
             result.complete(pc);
@@ -154,7 +154,7 @@ final class HandshakeOutcomes implements HandshakeHandler.Outcome {
             log.info("handshake with {} failed ({}): {}", remote, failure.reason(), failure.getMessage());
         }
         Attempt a = attempts.remove(h);
-        CompletableFuture<MuxSession> unstripedDial = unstripedDials.remove(h);
+        CompletableFuture<MuxConnection> unstripedDial = unstripedDials.remove(h);
         EndpointListener listener = endpoint.listener();
         if (unstripedDial != null || (a != null && a.index() == UNSTRIPED)) {
             if (unstripedDial != null) {
@@ -205,7 +205,7 @@ final class HandshakeOutcomes implements HandshakeHandler.Outcome {
         endpoint.stats().handshakeFailed(failure.reason());
         log.debug("{}", failure.getMessage());
         EndpointListener listener = endpoint.listener();
-        CompletableFuture<MuxSession> unstripedDial = unstripedDials.remove(h);
+        CompletableFuture<MuxConnection> unstripedDial = unstripedDials.remove(h);
         if (unstripedDial != null) {
             unstripedDial.completeExceptionally(failure);
             listener.onHandshakeFailed(address.toSocketAddress(), failure);

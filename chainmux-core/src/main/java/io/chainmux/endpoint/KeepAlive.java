@@ -1,6 +1,6 @@
 package io.chainmux.endpoint;
 
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.wire.ErrorCode;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleState;
@@ -17,14 +17,14 @@ import java.util.concurrent.TimeUnit;
  * without receiving anything, PING replies included (a dead or stuck peer).
  */
 final class KeepAlive extends IdleStateHandler {
-    private final MuxSession session;
+    private final MuxConnection connection;
     private final EndpointStats stats;
     private final long keepAliveNanos;
     private ScheduledFuture<?> pings;
 
-    KeepAlive(MuxSession session, EndpointStats stats, long idleNanos, long keepAliveNanos) {
+    KeepAlive(MuxConnection connection, EndpointStats stats, long idleNanos, long keepAliveNanos) {
         super(idleNanos, 0, 0, TimeUnit.NANOSECONDS);
-        this.session = session;
+        this.connection = connection;
         this.stats = stats;
         this.keepAliveNanos = keepAliveNanos;
     }
@@ -32,7 +32,7 @@ final class KeepAlive extends IdleStateHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         super.handlerAdded(ctx);
-        pings = ctx.executor().scheduleAtFixedRate(session::ping, keepAliveNanos, keepAliveNanos, TimeUnit.NANOSECONDS);
+        pings = ctx.executor().scheduleAtFixedRate(connection::ping, keepAliveNanos, keepAliveNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -54,7 +54,7 @@ final class KeepAlive extends IdleStateHandler {
             Endpoint.log.info("closing {}: nothing received for {} ms (limit {})", ctx.channel(),
                     getReaderIdleTimeInMillis(),
                     Limit.IDLE_TIMEOUT.label);
-            session.abort(ErrorCode.IDLE_TIMEOUT, "nothing received within the idle timeout");
+            connection.abort(ErrorCode.IDLE_TIMEOUT, "nothing received within the idle timeout");
         }
     }
 }

@@ -6,7 +6,7 @@ public enum Limit {
     MAX_INBOUND_CONNECTIONS("max_inbound_connections"),
     /** Inbound TCP connections open at once from one remote IP address. */
     MAX_INBOUND_PER_IP("max_inbound_per_ip"),
-    /** Stripes (TCP connections) of one peer: a HELLO with a stripe index at or above it is refused. */
+    /** Connections (stripe indexes) of one peer: a HELLO with a stripe index at or above it is refused. */
     MAX_STRIPES_PER_PEER("max_stripes_per_peer"),
     /**
      * Inbound connections one remote address (or /24, /64 block) may start: a token bucket, so a

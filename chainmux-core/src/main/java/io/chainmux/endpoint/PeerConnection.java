@@ -6,7 +6,7 @@ import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.endpoint.identity.Role;
 import io.chainmux.mux.ClosedException;
 import io.chainmux.mux.CloseReason;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStats;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
@@ -21,30 +21,30 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * All traffic to one physical peer: up to K stripes (TCP connections), each a {@link MuxSession}.
- * New logical connections go on a stripe chosen by the {@link StripePolicy} from the stripes' measured
- * load. A lost stripe fails only its own streams; the side that dialed it redials with backoff.
+ * All traffic to one physical peer: up to K connections (stripe index 0 to K-1), each a {@link MuxConnection}.
+ * New streams go on the connection whose stripe the {@link StripePolicy} picks from the connections'
+ * measured load. A lost connection fails only its own streams; the side that dialed it redials with backoff.
  *
  * <p>Crossed connections: for each stripe index at most one connection is kept. When both nodes dial
  * at once, the connection dialed by the node with the lower peer id wins; both nodes apply the same
  * rule when the peer's HELLO arrives, before any stream can use either connection, so the loser is
- * refused in its handshake (CROSSED_CONNECTION) and no logical connection is ever opened on it.
+ * refused in its handshake (CROSSED_CONNECTION) and no stream is ever opened on it.
  *
- * <p>Thread safety: stripes of one peer live on different event loops, so the stripe table is
+ * <p>Thread safety: the connections of one peer live on different event loops, so the stripe table is
  * guarded by this object's monitor. It is touched only when connections come and go, never per
  * message.
  */
 public final class PeerConnection {
     /** One stripe index: what is established and what is in progress. */
     private static final class Slot {
-        MuxSession established;
+        MuxConnection established;
         boolean establishedByUs;
         /** Dials of ours in progress for this index. */
         int dialing;
         /** An inbound connection admitted at HELLO, waiting for its AUTH (its handshake's token). */
         Object admittedInbound;
         /** An established connection that lost a crossing and is retired once the winner is up. */
-        MuxSession doomed;
+        MuxConnection doomed;
     }
 
     private final Endpoint endpoint;
@@ -55,8 +55,8 @@ public final class PeerConnection {
     /** Send rates of the stripes between placements. */
     private final StripeMeter stripeMeter = new StripeMeter();
     private final List<CompletableFuture<PeerConnection>> waiting = new ArrayList<>();
-    /** Unstriped connections (unshared mode): one logical connection each, outside the slots. */
-    private final Set<MuxSession> unstriped = new HashSet<>();
+    /** Unstriped connections (unshared mode): one stream each, outside the slots. */
+    private final Set<MuxConnection> unstriped = new HashSet<>();
     /** Where the peer can be dialed; from connect() or the peer's advertised address. */
     private PeerAddress address;
     /** We asked for this peer (connect), so we keep its stripes up. */
@@ -90,9 +90,9 @@ public final class PeerConnection {
         return address;
     }
 
-    /** The established stripes, in index order. */
-    public synchronized List<MuxSession> stripes() {
-        List<MuxSession> list = new ArrayList<>();
+    /** The established connections of the stripe table, in stripe index order. */
+    public synchronized List<MuxConnection> stripedConnections() {
+        List<MuxConnection> list = new ArrayList<>();
         for (Slot s : slots) {
             if (s.established != null) {
                 list.add(s.established);
@@ -101,14 +101,14 @@ public final class PeerConnection {
         return list;
     }
 
-    /** Unstriped connections open now (unshared mode: one per logical connection). */
+    /** Unstriped connections open now (unshared mode: one per stream). */
     public synchronized int unstripedCount() {
         return unstriped.size();
     }
 
-    /** Every TCP connection to the peer: the established stripes, then the unstriped connections. */
-    public synchronized List<MuxSession> connections() {
-        List<MuxSession> all = stripes();
+    /** Every TCP connection to the peer: the striped ones, then the unstriped ones. */
+    public synchronized List<MuxConnection> connections() {
+        List<MuxConnection> all = stripedConnections();
         all.addAll(unstriped);
         return all;
     }
@@ -146,7 +146,7 @@ public final class PeerConnection {
     }
 
     /**
-     * Opens a logical connection for a network on the stripe the policy picks, as ordinary traffic.
+     * Opens a stream for a network on the stripe the policy picks, as ordinary traffic.
      *
      * @throws IllegalArgumentException if an argument is invalid (network id, size, weight, listener)
      * @throws ClosedException          if no stripe takes new streams right now: its reason says
@@ -157,7 +157,7 @@ public final class PeerConnection {
     }
 
     /**
-     * Opens a logical connection for a network on the stripe the policy picks from the stripes'
+     * Opens a stream for a network on the stripe the policy picks from the stripes'
      * measured load and what the stream carries.
      *
      * @throws IllegalStateException if no stripe is established right now
@@ -165,14 +165,14 @@ public final class PeerConnection {
     public MuxStream openStream(String networkId, int maxInboundMessageSize, int weight, TrafficClass traffic,
                                 StreamListener listener) {
         Objects.requireNonNull(traffic, "traffic");
-        List<MuxSession> up = stripes();
+        List<MuxConnection> up = stripedConnections();
         up.removeIf(s -> !s.isOpenForStreams());
         if (up.isEmpty()) {
             throw new ClosedException("peer " + peerId.shortForm() + " has no usable connection", whyUnusable());
         }
         List<StripeLoad> loads = stripeMeter.measure(up, System.nanoTime());
-        MuxSession stripe = up.get(endpoint.config().stripePolicy().choose(networkId, traffic, loads));
-        return stripe.openStream(networkId, maxInboundMessageSize, weight, listener);
+        MuxConnection chosen = up.get(endpoint.config().stripePolicy().choose(networkId, traffic, loads));
+        return chosen.openStream(networkId, maxInboundMessageSize, weight, listener);
     }
 
     /** Why the last dial to this peer failed (a sentence), or null if none has. */
@@ -187,7 +187,7 @@ public final class PeerConnection {
 
     /** The protocol version negotiated with the peer, or 0 while no stripe is up. */
     public int protocolVersion() {
-        List<MuxSession> up = stripes();
+        List<MuxConnection> up = stripedConnections();
         if (up.isEmpty() || up.get(0).channel() == null) {
             return 0;
         }
@@ -195,9 +195,9 @@ public final class PeerConnection {
         return v == null ? 0 : v;
     }
 
-    /** Round-trip time over the first stripe; fails with a {@link ClosedException} when there is none. */
+    /** Round-trip time over the first striped connection; fails with a {@link ClosedException} when there is none. */
     public CompletableFuture<Duration> ping() {
-        List<MuxSession> up = stripes();
+        List<MuxConnection> up = stripedConnections();
         if (up.isEmpty()) {
             return CompletableFuture.failedFuture(new ClosedException("peer " + peerId.shortForm()
                     + " is not connected", whyUnusable()));
@@ -211,9 +211,9 @@ public final class PeerConnection {
                 : CloseReason.local(ErrorCode.CONNECTION_LOST, "not connected");
     }
 
-    /** Stops redialing and closes every stripe gracefully (streams in flight may finish). Idempotent. */
+    /** Stops redialing and closes every connection gracefully (streams in flight may finish). Idempotent. */
     public void close(String reason) {
-        List<MuxSession> toClose;
+        List<MuxConnection> toClose;
         synchronized (this) {
             if (!closed) {
                 closedBecause = reason; // the first close says why
@@ -223,19 +223,19 @@ public final class PeerConnection {
             toClose = connections();
             redials.cancelAll();
         }
-        for (MuxSession s : toClose) {
+        for (MuxConnection s : toClose) {
             s.goAway(reason);
         }
     }
 
     /** An unstriped connection completed its handshake; it leaves the set when it closes. */
-    void unstripedEstablished(MuxSession session) {
+    void unstripedEstablished(MuxConnection connection) {
         synchronized (this) {
-            unstriped.add(session);
+            unstriped.add(connection);
         }
-        session.closeFuture().whenComplete((reason, e) -> {
+        connection.closeFuture().whenComplete((reason, e) -> {
             synchronized (this) {
-                unstriped.remove(session);
+                unstriped.remove(connection);
             }
         });
     }
@@ -346,7 +346,7 @@ public final class PeerConnection {
         }
         Slot s = slots[index];
         // A stripe that is going away (GO_AWAY either way, or closing) no longer counts.
-        MuxSession established = s.established != null && s.established.isOpenForStreams() ? s.established : null;
+        MuxConnection established = s.established != null && s.established.isOpenForStreams() ? s.established : null;
         boolean ourDialWins = endpoint.identity().peerId().compareTo(peerId) < 0;
         if (ourRole == Role.DIALER) {
             boolean theirs = s.admittedInbound != null || (established != null && !s.establishedByUs);
@@ -385,7 +385,7 @@ public final class PeerConnection {
      */
     synchronized HandshakeException confirm(Role ourRole, int index, Object token) {
         Slot s = slots[index];
-        MuxSession established = s.established != null && s.established.isOpenForStreams() ? s.established : null;
+        MuxConnection established = s.established != null && s.established.isOpenForStreams() ? s.established : null;
         boolean ourDialWins = endpoint.identity().peerId().compareTo(peerId) < 0;
         if (ourRole == Role.DIALER) {
             boolean theirs = s.admittedInbound != null || (established != null && !s.establishedByUs);
@@ -405,8 +405,8 @@ public final class PeerConnection {
      * A stripe completed its handshake ({@code token} is the handshake admitted for it); installs it
      * and reports the peer up on its first stripe.
      */
-    void established(Role ourRole, int index, MuxSession session, Object token) {
-        MuxSession retire;
+    void established(Role ourRole, int index, MuxConnection connection, Object token) {
+        MuxConnection retire;
         boolean first;
         List<CompletableFuture<PeerConnection>> complete;
         synchronized (this) {
@@ -418,13 +418,13 @@ public final class PeerConnection {
                 s.admittedInbound = null;
             }
             if (superseded) {
-                retire = session; // a newer inbound connection for this index was admitted after it
+                retire = connection; // a newer inbound connection for this index was admitted after it
                 complete = List.of();
                 first = false;
             } else {
                 retire = s.doomed != null ? s.doomed : s.established;
                 s.doomed = null;
-                s.established = session;
+                s.established = connection;
                 s.establishedByUs = ourRole == Role.DIALER;
                 redials.stripeUp(index);
                 first = !reportedUp;
@@ -434,11 +434,11 @@ public final class PeerConnection {
                 waiting.clear();
             }
         }
-        if (retire == session) {
-            session.goAway("superseded by a newer connection from the peer for stripe " + index);
+        if (retire == connection) {
+            connection.goAway("superseded by a newer connection from the peer for stripe " + index);
             return;
         }
-        session.closeFuture().thenAccept(reason -> stripeClosed(index, session, reason));
+        connection.closeFuture().thenAccept(reason -> stripeClosed(index, connection, reason));
         if (retire != null) {
             retire.goAway("crossed connection: keeping the one dialed by the lower peer id");
         }
@@ -531,13 +531,13 @@ public final class PeerConnection {
         return fail;
     }
 
-    private void stripeClosed(int index, MuxSession session, CloseReason reason) {
+    private void stripeClosed(int index, MuxConnection connection, CloseReason reason) {
         boolean lost;
         boolean down;
         boolean redial;
         synchronized (this) {
             Slot s = slots[index];
-            if (s.established != session) {
+            if (s.established != connection) {
                 return; // a retired crossing loser: it was replaced, nothing was lost
             }
             s.established = null;
@@ -549,7 +549,7 @@ public final class PeerConnection {
             }
         }
         if (lost) {
-            endpoint.stripeLost(this, index, reason);
+            endpoint.connectionLost(this, index, reason);
         }
         if (redial) {
             redials.schedule(index);

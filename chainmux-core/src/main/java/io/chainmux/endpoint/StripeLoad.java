@@ -1,10 +1,10 @@
 package io.chainmux.endpoint;
 
 /**
- * What a stripe carries when a stream is placed, measured on its session.
+ * What a stripe carries when a stream is placed, measured on its connection.
  *
  * @param streams           streams open or opening
- * @param queuedBytes       outbound bytes queued in the session, not yet written to the socket
+ * @param queuedBytes       outbound bytes queued in the connection, not yet written to the socket
  * @param sentBytesPerSecond payload bytes sent per second since the previous measurement of this stripe
  *                          (at least {@link StripeMeter#SAMPLE_NANOS} apart); 0 before the first
  */

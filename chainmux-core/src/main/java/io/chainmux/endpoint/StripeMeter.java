@@ -1,6 +1,6 @@
 package io.chainmux.endpoint;
 
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -9,9 +9,9 @@ import java.util.Map;
 
 /**
  * Measures the load of a peer's stripes when a stream is placed: streams and queued bytes as they are,
- * and the send rate from the sessions' byte counters between two placements at least
+ * and the send rate from the connections' byte counters between two placements at least
  * {@link #SAMPLE_NANOS} apart (a burst of opens reuses the last rate). Thread-safe; reads the
- * sessions' counters racily, which is fine for a placement hint.
+ * connections' counters racily, which is fine for a placement hint.
  */
 final class StripeMeter {
     static final long SAMPLE_NANOS = 100_000_000L;
@@ -27,13 +27,13 @@ final class StripeMeter {
         }
     }
 
-    private final Map<MuxSession, Sample> samples = new IdentityHashMap<>();
+    private final Map<MuxConnection, Sample> samples = new IdentityHashMap<>();
 
     /** The load of each stripe, in order; forgets stripes no longer listed. */
-    synchronized List<StripeLoad> measure(List<MuxSession> stripes, long nowNanos) {
+    synchronized List<StripeLoad> measure(List<MuxConnection> stripes, long nowNanos) {
         samples.keySet().removeIf(s -> !containsIdentity(stripes, s));
         List<StripeLoad> loads = new ArrayList<>(stripes.size());
-        for (MuxSession s : stripes) {
+        for (MuxConnection s : stripes) {
             long out = s.stats().bytesOut();
             Sample sample = samples.computeIfAbsent(s, k -> new Sample(out, nowNanos));
             long elapsed = nowNanos - sample.atNanos;
@@ -47,8 +47,8 @@ final class StripeMeter {
         return loads;
     }
 
-    private static boolean containsIdentity(List<MuxSession> list, MuxSession s) {
-        for (MuxSession x : list) {
+    private static boolean containsIdentity(List<MuxConnection> list, MuxConnection s) {
+        for (MuxConnection x : list) {
             if (x == s) {
                 return true;
             }

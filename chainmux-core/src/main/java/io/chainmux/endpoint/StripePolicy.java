@@ -4,7 +4,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Picks the stripe (TCP connection) of a peer connection that a new logical connection goes on.
+ * Picks which of a peer's connections (by stripe index) a new stream goes on.
  * Called with the load of the usable stripes only, in index order; returns an index into that list.
  * A stream stays where it was placed; only new streams follow the load.
  */
@@ -34,7 +34,7 @@ public interface StripePolicy {
     StripePolicy BY_COUNT = (networkId, traffic, stripes) -> best(stripes,
             Comparator.comparingInt(StripeLoad::streams).thenComparingLong(StripeLoad::queuedBytes));
 
-    /** Every logical connection of a network on the same stripe (by hash of the network id). */
+    /** Every stream of a network on the same stripe (by hash of the network id). */
     StripePolicy BY_NETWORK = (networkId, traffic, stripes) -> Math.floorMod(networkId.hashCode(), stripes.size());
 
     /** The index of the first stripe that no later one beats under {@code order}. */

@@ -1,7 +1,7 @@
 package io.chainmux.endpoint;
 
 import io.chainmux.mux.CloseReason;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
@@ -10,7 +10,7 @@ import io.netty.buffer.ByteBuf;
  * The listener of an unstriped connection's one stream (unshared mode): passes every event on, and
  * when the stream ends, ends its connection too.
  */
-record UnstripedStreamListener(StreamListener delegate, MuxSession session) implements StreamListener {
+record UnstripedStreamListener(StreamListener delegate, MuxConnection connection) implements StreamListener {
     @Override
     public void onAccepted(MuxStream stream) {
         delegate.onAccepted(stream);
@@ -36,7 +36,7 @@ record UnstripedStreamListener(StreamListener delegate, MuxSession session) impl
         try {
             delegate.onClosed(stream, reason);
         } finally {
-            session.goAway("its logical connection ended");
+            connection.goAway("its stream ended");
         }
     }
 }

@@ -5,7 +5,7 @@ import io.chainmux.wire.ErrorCode;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Why a stream or session ended. {@code remote} tells who decided: the peer (a RESET or GO_AWAY it
+ * Why a stream or connection ended. {@code remote} tells who decided: the peer (a RESET or GO_AWAY it
  * sent) or this side (a local reset, a limit, a lost connection). {@code detail} is the RESET
  * detail, e.g. alternative peers with a busy refusal; empty when there is none.
  */

@@ -1,14 +1,14 @@
 package io.chainmux.mux;
 
 /**
- * Every place where control enters a session on its event loop, or leaves it for application
+ * Every place where control enters a connection on its event loop, or leaves it for application
  * code, and what an unexpected {@link RuntimeException} thrown there costs. Each such place catches
- * and calls {@link MuxSession#contain} with its constant, so the policy lives here, in one place,
+ * and calls {@link MuxConnection#contain} with its constant, so the policy lives here, in one place,
  * and no failure escapes to Netty (where it would be logged and forgotten, leaving the connection
  * frozen).
  *
  * <p>Protocol violations by the peer are not failures in this sense: they are
- * {@link io.chainmux.wire.MuxException}s with their own scope, handled by {@link MuxSession#read}.
+ * {@link io.chainmux.wire.MuxException}s with their own scope, handled by {@link MuxConnection#read}.
  */
 enum Containment {
     /** Acting on one frame read from the socket. */
@@ -16,9 +16,9 @@ enum Containment {
     /** The write pass: read-complete, writability, or its own task. */
     WRITE_PASS("the write pass", Scope.CONNECTION),
     /** The SETTINGS and go-away timers. */
-    TIMER("a session timer", Scope.CONNECTION),
+    TIMER("a connection timer", Scope.CONNECTION),
     /** A call from another thread, handed over to the loop. */
-    TASK("a session task", Scope.CONNECTION),
+    TASK("a connection task", Scope.CONNECTION),
     /** A stream's wake-up after another thread sent on it or consumed from it. */
     STREAM_WAKE("a stream wake-up", Scope.CONNECTION),
 
@@ -26,15 +26,15 @@ enum Containment {
     RELEASED_MESSAGE("sending a message the application released after handing it over", Scope.STREAM),
 
     ON_MESSAGE("stream listener onMessage", Scope.STREAM),
-    ON_STREAM_OPENED("session listener onStreamOpened", Scope.STREAM),
+    ON_STREAM_OPENED("connection listener onStreamOpened", Scope.STREAM),
     ON_ACCEPTED("stream listener onAccepted", Scope.LOG),
     ON_REMOTE_CLOSED("stream listener onRemoteClosed", Scope.LOG),
     ON_WRITABLE("stream listener onWritable", Scope.LOG),
     ON_SEND_BLOCKED("stream listener onSendBlocked", Scope.LOG),
     ON_STREAM_CLOSED("stream listener onClosed", Scope.LOG),
-    ON_READY("session listener onReady", Scope.LOG),
-    ON_GO_AWAY("session listener onGoAway", Scope.LOG),
-    ON_SESSION_CLOSED("session listener onClosed", Scope.LOG);
+    ON_READY("connection listener onReady", Scope.LOG),
+    ON_GO_AWAY("connection listener onGoAway", Scope.LOG),
+    ON_CONNECTION_CLOSED("connection listener onClosed", Scope.LOG);
 
     /** What a failure costs. */
     enum Scope {

@@ -9,7 +9,7 @@ import java.util.ArrayDeque;
  * get that ratio. Idle streams keep no credit: a stream cannot save up bursts while it has nothing
  * to send. Urgent streams ({@link Node#urgent}: latency-sensitive networks' small messages) have a
  * ring of their own, served first: an echo does not wait a round of hundreds of bulk streams. No
- * allocation per frame. Not thread-safe: a session uses it on its event loop only.
+ * allocation per frame. Not thread-safe: a connection uses it on its event loop only.
  */
 final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
     private final ArrayDeque<Node<S>> urgent = new ArrayDeque<>();

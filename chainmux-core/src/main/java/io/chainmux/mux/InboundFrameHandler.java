@@ -11,18 +11,18 @@ import io.netty.buffer.ByteBufUtil;
 
 /**
  * Every frame the peer sends, after {@link io.chainmux.wire.FrameReader} has checked it on its own:
- * checks it against the session's state (SETTINGS first, stream known, windows and limits kept),
+ * checks it against the connection's state (SETTINGS first, stream known, windows and limits kept),
  * then hands it to the part that acts on it: {@link ReceiveFlowControl} and the stream's listener
  * for DATA, {@link StreamRegistry} for OPEN, ACCEPT and RESET, {@link SendFlowControl} for
- * WINDOW_UPDATE, the session for PING, GO_AWAY and SETTINGS.
+ * WINDOW_UPDATE, the connection for PING, GO_AWAY and SETTINGS.
  *
  * <p>A violation is thrown as a {@link MuxException} carrying its scope (stream or connection);
- * {@link MuxSession#read} turns it into a RESET or a connection error.
+ * {@link MuxConnection#read} turns it into a RESET or a connection error.
  *
  * <p>Threading: event-loop confined.
  */
 final class InboundFrameHandler implements FrameListener {
-    private final MuxSession session;
+    private final MuxConnection connection;
     private final MuxConfig config;
     private final MuxStats stats;
     private final StreamRegistry registry;
@@ -33,19 +33,19 @@ final class InboundFrameHandler implements FrameListener {
     private final RateBudget receivedResets;
     private final RateBudget pingBudget;
 
-    InboundFrameHandler(MuxSession session) {
-        this.session = session;
-        this.config = session.config;
-        this.stats = session.stats();
-        this.registry = session.registry;
-        this.receiveFlow = session.receiveFlow;
-        this.sendFlow = session.sendFlow;
+    InboundFrameHandler(MuxConnection connection) {
+        this.connection = connection;
+        this.config = connection.config;
+        this.stats = connection.stats();
+        this.registry = connection.registry;
+        this.receiveFlow = connection.receiveFlow;
+        this.sendFlow = connection.sendFlow;
         this.receivedResets = new RateBudget(config.receivedResets(), stats, Budget.RECEIVED_RESETS);
         this.pingBudget = new RateBudget(config.pings(), stats, Budget.PINGS);
     }
 
     private void requireSettings(FrameType type) {
-        if (session.peerSettings() == null) {
+        if (connection.peerSettings() == null) {
             throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "%s before SETTINGS", type);
         }
     }
@@ -86,7 +86,7 @@ final class InboundFrameHandler implements FrameListener {
                             "partial messages on this connection would exceed the reassembly budget of %d bytes",
                             config.maxReassemblyBytes());
                 }
-                inbox.append(payload, length, session.now(), session.alloc(), s.localMaxMessageSize);
+                inbox.append(payload, length, connection.now(), connection.alloc(), s.localMaxMessageSize);
                 if (end) {
                     ByteBuf m = inbox.takeAssembled();
                     flow.assemblyReleased(m.readableBytes());
@@ -140,7 +140,7 @@ final class InboundFrameHandler implements FrameListener {
      * (at 1000 networks per connection, hundreds per minute).
      */
     private boolean abnormalReset(MuxStream s) {
-        return s == null || (!s.locallyInitiated && session.now() - s.openedNanos < PREMATURE_RESET_NANOS);
+        return s == null || (!s.locallyInitiated && connection.now() - s.openedNanos < PREMATURE_RESET_NANOS);
     }
 
     @Override
@@ -148,8 +148,8 @@ final class InboundFrameHandler implements FrameListener {
         requireSettings(FrameType.RESET);
         stats.resetsReceived++;
         MuxStream s = registry.lookup(streamId, FrameType.RESET);
-        if (abnormalReset(s) && !receivedResets.tryAcquire(session.now())) {
-            throw session.shutdown.budgetBroken(Budget.RECEIVED_RESETS, "more than " + config.receivedResets().count()
+        if (abnormalReset(s) && !receivedResets.tryAcquire(connection.now())) {
+            throw connection.shutdown.budgetBroken(Budget.RECEIVED_RESETS, "more than " + config.receivedResets().count()
                     + " premature RESETs in " + config.receivedResets().window());
         }
         if (s != null) {
@@ -161,7 +161,7 @@ final class InboundFrameHandler implements FrameListener {
     @Override
     public void onWindowUpdate(int streamId, int increment) {
         requireSettings(FrameType.WINDOW_UPDATE);
-        OutboundWriter writer = session.writer;
+        OutboundWriter writer = connection.writer;
         if (streamId == WireFormat.CONNECTION_STREAM_ID) {
             sendFlow.connectionWindowUpdate(increment);
             if (writer.hasActive()) {
@@ -181,14 +181,14 @@ final class InboundFrameHandler implements FrameListener {
     public void onPing(boolean ack, long opaque) {
         requireSettings(FrameType.PING);
         if (ack) {
-            session.pingAcked(opaque);
+            connection.pingAcked(opaque);
             return;
         }
-        if (!pingBudget.tryAcquire(session.now())) {
-            throw session.shutdown.budgetBroken(Budget.PINGS, "more than " + config.pings().count() + " PINGs in "
+        if (!pingBudget.tryAcquire(connection.now())) {
+            throw connection.shutdown.budgetBroken(Budget.PINGS, "more than " + config.pings().count() + " PINGs in "
                     + config.pings().window());
         }
-        OutboundWriter writer = session.writer;
+        OutboundWriter writer = connection.writer;
         writer.ping(true, opaque);
         writer.controlFrameQueued();
         writer.requestWrite();
@@ -197,15 +197,15 @@ final class InboundFrameHandler implements FrameListener {
     @Override
     public void onGoAway(int lastStreamId, ErrorCode code, String reason) {
         requireSettings(FrameType.GO_AWAY);
-        session.shutdown.peerGoingAway(lastStreamId, code, reason);
+        connection.shutdown.peerGoingAway(lastStreamId, code, reason);
     }
 
     @Override
     public void onSettings(Settings settings) {
-        if (session.peerSettings() != null) {
+        if (connection.peerSettings() != null) {
             throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "a second SETTINGS frame");
         }
-        session.peerReady(settings);
+        connection.peerReady(settings);
     }
 
     @Override

@@ -8,7 +8,7 @@ import java.time.Duration;
 
 /**
  * Limits and tunables of one multiplexed connection. Immutable; every value is validated here, so a
- * session never runs with an inconsistent configuration. {@link #defaults()} is the recommended start.
+ * connection never runs with an inconsistent configuration. {@link #defaults()} is the recommended start.
  *
  * @param maxFrameSize            largest DATA payload we accept per frame (announced in SETTINGS)
  * @param initialStreamWindow     receive window each new stream starts with: the floor every stream
@@ -28,7 +28,7 @@ import java.time.Duration;
  *                                messages per connection; a stream whose floor does not fit is
  *                                refused (REFUSED_LIMIT), window growth uses at most 3/4 of it
  * @param streamSendBuffer        outbound bytes queued per stream before {@code trySend} refuses
- * @param sessionSendBuffer       outbound bytes queued over all streams before {@code trySend} refuses
+ * @param connectionSendBuffer    outbound bytes queued over all streams before {@code trySend} refuses
  * @param maxQueuedMessagesPerStream outbound messages queued per stream before {@code trySend} refuses
  * @param maxPendingOpens         local opens waiting for the peer's stream credit
  * @param maxPendingAccepts       inbound opens waiting for the application to accept or refuse
@@ -62,7 +62,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
                         int initialConnectionWindow, int maxConnectionWindow, int maxInboundStreams,
                         int maxStreamsPerNetwork, int maxMessageSize, long maxReassemblyBytes, long receiveBudget,
                         int streamSendBuffer,
-                        long sessionSendBuffer, int maxQueuedMessagesPerStream, int maxPendingOpens,
+                        long connectionSendBuffer, int maxQueuedMessagesPerStream, int maxPendingOpens,
                         int maxPendingAccepts, int maxQueuedControlFrames, RateLimit receivedResets,
                         RateLimit sentResets, RateLimit pings, Duration settingsTimeout,
                         Duration goAwayTimeout, boolean autotuneWindows, Duration writeTimeout,
@@ -86,7 +86,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         CHECK.require(receiveBudget >= 4L * initialStreamWindow && receiveBudget >= 1, "receiveBudget",
                 receiveBudget, ">= 4 x initialStreamWindow (" + 4L * initialStreamWindow + ") and >= 1");
         CHECK.require(streamSendBuffer >= 1, "streamSendBuffer", streamSendBuffer, ">= 1");
-        CHECK.require(sessionSendBuffer >= streamSendBuffer, "sessionSendBuffer", sessionSendBuffer,
+        CHECK.require(connectionSendBuffer >= streamSendBuffer, "connectionSendBuffer", connectionSendBuffer,
                 ">= streamSendBuffer (" + streamSendBuffer + ")");
         CHECK.require(maxQueuedMessagesPerStream >= 2 && Integer.bitCount(maxQueuedMessagesPerStream) == 1,
                 "maxQueuedMessagesPerStream", maxQueuedMessagesPerStream, "a power of two >= 2");
@@ -125,7 +125,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         b.maxReassemblyBytes = maxReassemblyBytes;
         b.receiveBudget = receiveBudget;
         b.streamSendBuffer = streamSendBuffer;
-        b.sessionSendBuffer = sessionSendBuffer;
+        b.connectionSendBuffer = connectionSendBuffer;
         b.maxQueuedMessagesPerStream = maxQueuedMessagesPerStream;
         b.maxPendingOpens = maxPendingOpens;
         b.maxPendingAccepts = maxPendingAccepts;
@@ -163,7 +163,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         private long maxReassemblyBytes = 64L * 1024 * 1024;
         private long receiveBudget = 64L * 1024 * 1024;
         private int streamSendBuffer = 256 * 1024;
-        private long sessionSendBuffer = 32L * 1024 * 1024;
+        private long connectionSendBuffer = 32L * 1024 * 1024;
         private int maxQueuedMessagesPerStream = 4096;
         private int maxPendingOpens = 1024;
         // As many as the peer may open: at 1000 networks per connection, a peer opening one session per
@@ -197,7 +197,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
         public Builder maxReassemblyBytes(long v) { maxReassemblyBytes = v; return this; }
         public Builder receiveBudget(long v) { receiveBudget = v; return this; }
         public Builder streamSendBuffer(int v) { streamSendBuffer = v; return this; }
-        public Builder sessionSendBuffer(long v) { sessionSendBuffer = v; return this; }
+        public Builder connectionSendBuffer(long v) { connectionSendBuffer = v; return this; }
         public Builder maxQueuedMessagesPerStream(int v) { maxQueuedMessagesPerStream = v; return this; }
         public Builder maxPendingOpens(int v) { maxPendingOpens = v; return this; }
         public Builder maxPendingAccepts(int v) { maxPendingAccepts = v; return this; }
@@ -217,7 +217,7 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
             return new MuxConfig(maxFrameSize, initialStreamWindow, maxStreamWindow, initialConnectionWindow,
                     maxConnectionWindow, maxInboundStreams, maxStreamsPerNetwork, maxMessageSize, maxReassemblyBytes,
                     receiveBudget, streamSendBuffer,
-                    sessionSendBuffer, maxQueuedMessagesPerStream, maxPendingOpens, maxPendingAccepts,
+                    connectionSendBuffer, maxQueuedMessagesPerStream, maxPendingOpens, maxPendingAccepts,
                     maxQueuedControlFrames, receivedResets, sentResets, pings, settingsTimeout, goAwayTimeout,
                     autotuneWindows, writeTimeout, messageTimeout, minMessageRate, drainTimeout);
         }

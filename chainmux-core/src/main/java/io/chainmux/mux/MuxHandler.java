@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 
 /**
- * Netty glue for a {@link MuxSession}: feeds inbound bytes to the frame decoder, drives writes on
- * read-complete and writability changes, and ends the session when the channel closes. Add it once
+ * Netty glue for a {@link MuxConnection}: feeds inbound bytes to the frame decoder, drives writes on
+ * read-complete and writability changes, and ends the connection when the channel closes. Add it once
  * the preamble and handshake are done; bytes that arrived after the handshake are passed on by the
  * handshake handler (a {@link io.netty.handler.codec.ByteToMessageDecoder} hands its leftover to the
  * next handler when removed).
@@ -24,29 +24,29 @@ import java.io.IOException;
 final class MuxHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(MuxHandler.class);
 
-    private final MuxSession session;
+    private final MuxConnection connection;
     /** The start of a frame that continues in the next read (less than one whole frame), or null. */
     private ByteBuf partial;
 
-    MuxHandler(MuxSession session) {
-        this.session = session;
+    MuxHandler(MuxConnection connection) {
+        this.connection = connection;
     }
 
-    MuxSession session() {
-        return session;
+    MuxConnection connection() {
+        return connection;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        session.attach(ctx);
+        connection.attach(ctx);
         if (ctx.channel().isActive()) {
-            session.start();
+            connection.start();
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        session.start();
+        connection.start();
         ctx.fireChannelActive();
     }
 
@@ -60,7 +60,7 @@ final class MuxHandler extends ChannelInboundHandlerAdapter {
             if (partial != null && !completePartial(in)) {
                 return; // this read ended inside the straddling frame
             }
-            session.read(in);
+            connection.read(in);
             if (in.isReadable()) {
                 keepPartial(ctx, in);
             }
@@ -70,7 +70,7 @@ final class MuxHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Appends the rest of the straddling frame from {@code in} and decodes it once whole (the session
+     * Appends the rest of the straddling frame from {@code in} and decodes it once whole (the connection
      * checks the header as soon as it is complete, before the payload is gathered).
      *
      * @return true when the frame was decoded (or dropped) and {@code in} holds the next frame
@@ -82,7 +82,7 @@ final class MuxHandler extends ChannelInboundHandlerAdapter {
             int want = have < WireFormat.HEADER_LENGTH ? WireFormat.HEADER_LENGTH - have
                     : WireFormat.HEADER_LENGTH + p.getUnsignedMedium(p.readerIndex()) - have;
             p.writeBytes(in, Math.min(want, in.readableBytes()));
-            session.read(p);
+            connection.read(p);
             if (!p.isReadable()) {
                 releasePartial();
                 return true;
@@ -110,16 +110,16 @@ final class MuxHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        session.readComplete();
+        connection.readComplete();
         if (!ctx.channel().config().isAutoRead()) {
-            ctx.read(); // the session consumes everything it reads; keep reading, as a decoder would
+            ctx.read(); // the connection consumes everything it reads; keep reading, as a decoder would
         }
         ctx.fireChannelReadComplete();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        session.writabilityChanged(ctx.channel().isWritable());
+        connection.writabilityChanged(ctx.channel().isWritable());
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -127,13 +127,13 @@ final class MuxHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         releasePartial();
         ctx.fireChannelInactive();
-        session.channelClosed();
+        connection.channelClosed();
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         releasePartial();
-        session.channelClosed();
+        connection.channelClosed();
     }
 
     @Override

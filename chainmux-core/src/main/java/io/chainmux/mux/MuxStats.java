@@ -1,7 +1,7 @@
 package io.chainmux.mux;
 
 /**
- * Counters of one session, written by its event loop only. Reads from other threads are racy but
+ * Counters of one connection, written by its event loop only. Reads from other threads are racy but
  * never torn in practice for monitoring; they are not a synchronization mechanism.
  */
 public final class MuxStats {
@@ -66,7 +66,7 @@ public final class MuxStats {
         budgetCharged[budget.ordinal()]++;
     }
 
-    /** Adds every counter of {@code s} to this one (a closed session's final counts). */
+    /** Adds every counter of {@code s} to this one (a closed connection's final counts). */
     void add(MuxStats s) {
         bytesIn += s.bytesIn;
         bytesOut += s.bytesOut;
@@ -79,7 +79,7 @@ public final class MuxStats {
         resetsReceived += s.resetsReceived;
         sendWindowStalls += s.sendWindowStalls;
         connectionWindowStalls += s.connectionWindowStalls;
-        sendBlocked += s.sendBlocked; // receiveCommitted and its peak are gauges of a live session: not summed
+        sendBlocked += s.sendBlocked; // receiveCommitted and its peak are gauges of a live connection: not summed
         for (int i = 0; i < budgetExceeded.length; i++) {
             budgetExceeded[i] += s.budgetExceeded[i];
             budgetCharged[i] += s.budgetCharged[i];

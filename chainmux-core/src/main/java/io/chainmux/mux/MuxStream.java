@@ -8,10 +8,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * One bidirectional, message-oriented logical connection inside a {@link MuxSession}.
+ * One bidirectional, message-oriented stream inside a {@link MuxConnection}.
  *
  * <p>Sending: {@link #trySend(ByteBuf)} queues a whole message, or refuses it when the stream's or
- * the session's send buffer is full (then {@link StreamListener#onWritable} follows once there is
+ * the connection's send buffer is full (then {@link StreamListener#onWritable} follows once there is
  * room again). The buffer is never unbounded. Receiving: messages arrive whole and in order at
  * {@link StreamListener#onMessage}; call {@link #consumed(int)} once a message is processed so the
  * peer may send more. Every stream ends with exactly one {@link StreamListener#onClosed}.
@@ -25,13 +25,13 @@ import java.lang.invoke.VarHandle;
  * <p>Inside the mux layer the stream owns its state machine ({@link StreamState}): the
  * transitions are the package-private methods below ({@code openSent}, {@code acceptReceived},
  * {@code acceptSent}, {@code finWasSent}, {@code finWasReceived}, {@code closed}), and so are the
- * calls to its listener, each contained by {@link MuxSession#contain}. Its two directions have a
+ * calls to its listener, each contained by {@link MuxConnection#contain}. Its two directions have a
  * class each: {@link StreamOutbox} takes a message to send (admission, the fast path, the hand-over
  * from other threads), {@link StreamInbox} reassembles and delivers what arrives and takes the
  * application's {@code consumed} calls.
  *
  * <p>Thread safety: the public methods may be called from any thread. State is owned by the
- * session's event loop; calls from other threads are handed over to it (sends through a bounded
+ * connection's event loop; calls from other threads are handed over to it (sends through a bounded
  * lock-free queue, credit through atomic counters, one wake-up task per burst). Package-private
  * methods are loop only unless they say otherwise.
  */
@@ -55,7 +55,7 @@ public final class MuxStream {
      */
     public static final int COPY_THRESHOLD = OutboundWriter.COPY_THRESHOLD;
 
-    final MuxSession session;
+    final MuxConnection connection;
     private final OutboundWriter writer;
     final boolean locallyInitiated;
     final String networkId;
@@ -94,7 +94,7 @@ public final class MuxStream {
     /** The receive side past flow control: reassembly, the backlog before accept, delivery, consumption. */
     final StreamInbox inbox = new StreamInbox(this);
     boolean terminated;
-    /** A send-blocked watcher set aside while the session buffer is full (see {@link SendFlowControl}). */
+    /** A send-blocked watcher set aside while the connection buffer is full (see {@link SendFlowControl}). */
     boolean parked;
     /** Its receive window wants to grow but the growth share is used up (counted in {@link ReceiveFlowControl}). */
     boolean wantsGrowth;
@@ -102,19 +102,19 @@ public final class MuxStream {
     boolean creditStarved;
     /** The last write pass found its send window exhausted with data queued; cleared by WINDOW_UPDATE. */
     volatile boolean sendBlocked;
-    /** Counted in the session's load (set before the stream reaches the loop, cleared when it ends). */
+    /** Counted in the connection's load (set before the stream reaches the loop, cleared when it ends). */
     boolean countedInLoad;
     /** When the peer opened this stream (loop ticker); a RESET soon after is premature (rapid reset). */
     long openedNanos;
 
-    MuxStream(MuxSession session, boolean locallyInitiated, String networkId, int weight, int queueCapacity) {
-        this.session = session;
+    MuxStream(MuxConnection connection, boolean locallyInitiated, String networkId, int weight, int queueCapacity) {
+        this.connection = connection;
         this.locallyInitiated = locallyInitiated;
         this.networkId = networkId;
         this.node = new WriteScheduler.Node<>(this, weight);
-        this.wakeTask = session.contained(Containment.STREAM_WAKE, this::wakeOnLoop);
-        this.writer = session.writer;
-        this.outbound = new OutboundQueue(queueCapacity, session.sendFlow.budget(), session.alloc());
+        this.wakeTask = connection.contained(Containment.STREAM_WAKE, this::wakeOnLoop);
+        this.writer = connection.writer;
+        this.outbound = new OutboundQueue(queueCapacity, connection.sendFlow.budget(), connection.alloc());
         this.outbox = new StreamOutbox(this, outbound);
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
     }
@@ -132,8 +132,8 @@ public final class MuxStream {
         return networkId;
     }
 
-    public MuxSession session() {
-        return session;
+    public MuxConnection connection() {
+        return connection;
     }
 
     public boolean isLocallyInitiated() {
@@ -182,7 +182,7 @@ public final class MuxStream {
         return outbox.refuse();
     }
 
-    /** Room in the stream's and the session's send buffers; no side effects (see {@link StreamOutbox#hasRoom}). */
+    /** Room in the stream's and the connection's send buffers; no side effects (see {@link StreamOutbox#hasRoom}). */
     boolean hasRoom() {
         return outbox.hasRoom();
     }
@@ -251,7 +251,7 @@ public final class MuxStream {
      */
     public void reset(ErrorCode code, byte[] detail) {
         checkResetCode(code, detail);
-        session.runOnLoop(() -> session.registry.reset(this, code, detail, "reset by application"));
+        connection.runOnLoop(() -> connection.registry.reset(this, code, detail, "reset by application"));
     }
 
     private void checkResetCode(ErrorCode code, byte[] detail) {
@@ -269,7 +269,7 @@ public final class MuxStream {
      * right away. If the peer gave up on the stream in the meantime, {@code listener} gets
      * {@code onClosed} instead.
      *
-     * @param maxMessageSize largest message we accept on this stream (capped by the session's limit)
+     * @param maxMessageSize largest message we accept on this stream (capped by the connection's limit)
      */
     public void accept(StreamListener listener, int maxMessageSize) {
         if (listener == null) {
@@ -281,8 +281,8 @@ public final class MuxStream {
         if (locallyInitiated) {
             throw new IllegalStateException("stream " + describe() + " was opened by us; only inbound streams are accepted");
         }
-        if (!session.runOnLoop(() -> session.registry.accept(this, listener, maxMessageSize))) {
-            throw new ClosedException("stream " + describe() + " cannot be accepted", MuxSession.LOOP_GONE);
+        if (!connection.runOnLoop(() -> connection.registry.accept(this, listener, maxMessageSize))) {
+            throw new ClosedException("stream " + describe() + " cannot be accepted", MuxConnection.LOOP_GONE);
         }
     }
 
@@ -301,7 +301,7 @@ public final class MuxStream {
         if (locallyInitiated) {
             throw new IllegalStateException("stream " + describe() + " was opened by us; only inbound streams are refused");
         }
-        session.runOnLoop(() -> session.registry.reset(this, code, detail, "refused"));
+        connection.runOnLoop(() -> connection.registry.reset(this, code, detail, "refused"));
     }
 
     /**
@@ -317,7 +317,7 @@ public final class MuxStream {
         if (length < 0) {
             throw new IllegalArgumentException("consumed length must be >= 0, was " + length);
         }
-        if (inbox.consumed(length + 1L, session.inEventLoop())) {
+        if (inbox.consumed(length + 1L, connection.inEventLoop())) {
             wake();
         }
     }
@@ -329,7 +329,7 @@ public final class MuxStream {
      * time the stream has something to send.
      */
     public void setUrgent(boolean urgent) {
-        session.runOnLoop(() -> node.urgent = urgent);
+        connection.runOnLoop(() -> node.urgent = urgent);
     }
 
     /**
@@ -339,7 +339,7 @@ public final class MuxStream {
      */
     public void setWeight(int weight) {
         WriteScheduler.Node.checkWeight(weight);
-        session.runOnLoop(() -> node.setWeight(weight));
+        connection.runOnLoop(() -> node.setWeight(weight));
     }
 
     /**
@@ -347,15 +347,15 @@ public final class MuxStream {
      * shut down there is nothing to hand over: the stream ended with its connection.
      */
     void wake() {
-        if (session.inEventLoop()) {
+        if (connection.inEventLoop()) {
             writer.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
-            session.execute(wakeTask);
+            connection.execute(wakeTask);
         }
     }
 
     private void wakeOnLoop() {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         wakeScheduled = 0;
         inbox.takeConsumedFromOtherThreads();
         writer.onStreamReady(this);
@@ -374,21 +374,21 @@ public final class MuxStream {
 
     /** Our OPEN goes out with {@code id}: NEW -> OPENING. */
     void openSent(int id) {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         this.id = id;
         state = StreamState.OPENING;
     }
 
     /** The peer's ACCEPT of our open: OPENING -> OPEN, or HALF_CLOSED_LOCAL if our FIN went out already. */
     void acceptReceived(int peerMaxMessageSize) {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         this.peerMaxMessageSize = peerMaxMessageSize;
         state = finSent ? StreamState.HALF_CLOSED_LOCAL : StreamState.OPEN;
     }
 
     /** Our ACCEPT of the peer's open: PENDING_ACCEPT -> OPEN, or HALF_CLOSED_REMOTE if its FIN came already. */
     void acceptSent() {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         state = finReceived ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
     }
 
@@ -398,7 +398,7 @@ public final class MuxStream {
      * @return true when the peer's FIN came first: both directions are done, terminate the stream
      */
     boolean finWasSent() {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         finSent = true;
         if (finReceived) {
             return true;
@@ -416,7 +416,7 @@ public final class MuxStream {
      * @return true when our FIN went out first: both directions are done, terminate the stream
      */
     boolean finWasReceived() {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         finReceived = true;
         switch (state) {
             case OPEN -> {
@@ -439,7 +439,7 @@ public final class MuxStream {
      * @return the state it was in
      */
     StreamState closed(CloseReason reason) {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         terminated = true;
         closeReason = reason;
         StreamState before = state;
@@ -453,7 +453,7 @@ public final class MuxStream {
         try {
             listener.onAccepted(this);
         } catch (RuntimeException e) {
-            session.contain(Containment.ON_ACCEPTED, this, e);
+            connection.contain(Containment.ON_ACCEPTED, this, e);
         }
     }
 
@@ -461,7 +461,7 @@ public final class MuxStream {
         try {
             listener.onRemoteClosed(this);
         } catch (RuntimeException e) {
-            session.contain(Containment.ON_REMOTE_CLOSED, this, e);
+            connection.contain(Containment.ON_REMOTE_CLOSED, this, e);
         }
     }
 
@@ -472,7 +472,7 @@ public final class MuxStream {
         try {
             listener.onClosed(this, reason);
         } catch (RuntimeException e) {
-            session.contain(Containment.ON_STREAM_CLOSED, this, e);
+            connection.contain(Containment.ON_STREAM_CLOSED, this, e);
         }
     }
 
@@ -484,7 +484,7 @@ public final class MuxStream {
         try {
             listener.onSendBlocked(this);
         } catch (RuntimeException e) {
-            session.contain(Containment.ON_SEND_BLOCKED, this, e);
+            connection.contain(Containment.ON_SEND_BLOCKED, this, e);
         }
     }
 
@@ -493,13 +493,13 @@ public final class MuxStream {
         try {
             listener.onWritable(this);
         } catch (RuntimeException e) {
-            session.contain(Containment.ON_WRITABLE, this, e);
+            connection.contain(Containment.ON_WRITABLE, this, e);
         }
     }
 
     /** Releases everything queued in either direction; loop only, once the stream is terminal. */
     void releaseBuffers() {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         outbound.releaseAll();
         inbox.releaseAll();
     }

@@ -94,7 +94,7 @@ final class OutboundQueue {
     private boolean currentIsChunk;
     private int remaining;
     private int runMessages;
-    /** Bytes counted in the session budget and not yet written. */
+    /** Bytes counted in the connection budget and not yet written. */
     private long counted;
     /** Bytes ever queued from the loop; written by the loop only. */
     private long loopEnqueued;

@@ -10,14 +10,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
- * The outbound half of a session: every frame it sends goes through here, and every framing
+ * The outbound half of a connection: every frame it sends goes through here, and every framing
  * decision is made here.
  *
  * <p><b>Framing.</b> Frames are appended, in the order they are produced, to a pooled batch buffer
  * whose filled part is handed to the channel as a slice, with one flush per write pass. Small
  * payloads are copied next to their header; large ones, and long runs of pre-framed messages, go
- * out as zero-copy slices. The batch lives for one pass only: between passes the session holds no
- * pooled memory, so a session dropped without a close event (an event loop torn down under it)
+ * out as zero-copy slices. The batch lives for one pass only: between passes the connection holds no
+ * pooled memory, so a connection dropped without a close event (an event loop torn down under it)
  * cannot leak it. Every DATA header is written by {@link #dataHeader}, including the ones
  * {@link OutboundQueue} writes when it copies a small message into a chunk ({@link #preFrame}).
  *
@@ -40,7 +40,7 @@ final class OutboundWriter {
     static final int COPY_THRESHOLD = 2048;
     private static final int BATCH_SIZE = 64 * 1024;
 
-    private final MuxSession session;
+    private final MuxConnection connection;
     private final MuxConfig config;
     private final MuxStats stats;
     private final SendFlowControl flow;
@@ -65,13 +65,13 @@ final class OutboundWriter {
     private boolean reading;
     private int controlFramesWhileUnwritable;
 
-    OutboundWriter(MuxSession session, SendFlowControl flow) {
-        this.session = session;
-        this.config = session.config;
-        this.stats = session.stats();
+    OutboundWriter(MuxConnection connection, SendFlowControl flow) {
+        this.connection = connection;
+        this.config = connection.config;
+        this.stats = connection.stats();
         this.flow = flow;
-        this.writeTask = session.contained(Containment.WRITE_PASS, this::writePass);
-        this.requestWriteTask = session.contained(Containment.TASK, this::requestWrite);
+        this.writeTask = connection.contained(Containment.WRITE_PASS, this::writePass);
+        this.requestWriteTask = connection.contained(Containment.TASK, this::requestWrite);
     }
 
     void attach(ChannelHandlerContext ctx) {
@@ -88,7 +88,7 @@ final class OutboundWriter {
 
     /** A stream has something to write (data, FIN, or new window): put it in the schedule. */
     void onStreamReady(MuxStream s) {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         if (s.terminated) {
             s.releaseBuffers(); // a message queued by another thread as the stream ended
             return;
@@ -117,7 +117,7 @@ final class OutboundWriter {
     boolean tryWriteNow(MuxStream s, ByteBuf message, int length) {
         DeficitRoundRobinScheduler<MuxStream> sched = scheduler;
         if (length > COPY_THRESHOLD || sched == null || sched.hasActive() || s.node.active || s.id() == 0
-                || session.isHardClosing() || length > peer.maxFrameSize()
+                || connection.isHardClosing() || length > peer.maxFrameSize()
                 || length + 1L > flow.window(s) || !s.outbound.isEmpty()) {
             return false;
         }
@@ -142,8 +142,8 @@ final class OutboundWriter {
 
     /** Asks for one write pass: run as a task, or at read-complete while a read is in progress. */
     void requestWrite() {
-        assert session.inEventLoop();
-        if (!writeScheduled && !session.isClosed()) {
+        assert connection.inEventLoop();
+        if (!writeScheduled && !connection.isClosed()) {
             writeScheduled = true;
             if (!reading) {
                 ctx.executor().execute(writeTask);
@@ -153,7 +153,7 @@ final class OutboundWriter {
 
     /** {@link #requestWrite}, from a thread other than the event loop. */
     void requestWriteFromOtherThread() {
-        session.execute(requestWriteTask);
+        connection.execute(requestWriteTask);
     }
 
     void readStarted() {
@@ -180,14 +180,14 @@ final class OutboundWriter {
 
     /** One pass: data frames in scheduling order within the channel's write budget, then one flush. */
     void writePass() {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         writeScheduled = false;
-        if (session.isClosed() || inPass) {
+        if (connection.isClosed() || inPass) {
             return; // a listener called in a pass asked for one: this pass's end decides whether another runs
         }
         Channel ch = ctx.channel();
         flow.passStarted();
-        if (!session.isHardClosing() && hasActive()) {
+        if (!connection.isHardClosing() && hasActive()) {
             long budget = ch.bytesBeforeUnwritable() - pendingBytes();
             if (budget > 0) {
                 inPass = true;
@@ -203,15 +203,15 @@ final class OutboundWriter {
         // Go on only if the pass stopped at its byte budget. One blocked on the connection window
         // waits for the peer's WINDOW_UPDATE (which requests a pass): the window may be above zero
         // yet too small for the next frame, and passes in a loop would spin the event loop.
-        if (!session.isHardClosing() && hasActive() && flow.mayContinue() && ch.isWritable()) {
+        if (!connection.isHardClosing() && hasActive() && flow.mayContinue() && ch.isWritable()) {
             requestWrite();
         }
     }
 
     /** Writes at most one DATA frame, or one run of small messages, for a stream. */
     private int emit(MuxStream s, int maxBytes) {
-        assert session.inEventLoop();
-        if (session.isHardClosing()) {
+        assert connection.inEventLoop();
+        if (connection.isHardClosing()) {
             return WriteScheduler.BLOCKED;
         }
         if (s.terminated || s.finSent) {
@@ -219,7 +219,7 @@ final class OutboundWriter {
         }
         OutboundQueue q = s.outbound;
         if (s.refused && q.isEmpty() && flow.refillMidPass(s)) {
-            if (session.isHardClosing()) {
+            if (connection.isHardClosing()) {
                 return WriteScheduler.BLOCKED;
             }
             if (s.terminated || s.finSent) {
@@ -247,7 +247,7 @@ final class OutboundWriter {
             }
             if (next > limit) {
                 q.dropCurrent();
-                session.registry.reset(s, ErrorCode.MESSAGE_TOO_LARGE, null,
+                connection.registry.reset(s, ErrorCode.MESSAGE_TOO_LARGE, null,
                         "queued message of " + next + " bytes exceeds the peer's limit of " + limit);
                 return WriteScheduler.IDLE;
             }
@@ -255,7 +255,7 @@ final class OutboundWriter {
         if (q.currentReleased()) {
             // The application released a message it had handed over: only this stream is broken.
             q.dropCurrent();
-            session.contain(Containment.RELEASED_MESSAGE, s, new IllegalStateException(
+            connection.contain(Containment.RELEASED_MESSAGE, s, new IllegalStateException(
                     "a message queued on stream " + s.describe() + " was released by the application"));
             return WriteScheduler.IDLE;
         }
@@ -290,14 +290,14 @@ final class OutboundWriter {
 
     private void finSent(MuxStream s) {
         if (s.finWasSent()) {
-            session.registry.terminate(s, CloseReason.NORMAL);
+            connection.registry.terminate(s, CloseReason.NORMAL);
         }
     }
 
     /** Counts a control frame; a peer that stops reading cannot make us queue them without bound. */
     void controlFrameQueued() {
         if (!ctx.channel().isWritable() && ++controlFramesWhileUnwritable > config.maxQueuedControlFrames()) {
-            session.connectionError(session.shutdown.budgetBroken(Budget.QUEUED_CONTROL_FRAMES, "more than "
+            connection.connectionError(connection.shutdown.budgetBroken(Budget.QUEUED_CONTROL_FRAMES, "more than "
                     + config.maxQueuedControlFrames() + " control frames queued while the peer does not read"));
         }
     }

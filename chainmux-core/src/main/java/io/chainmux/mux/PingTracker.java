@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A session's PINGs and the round-trip time they measure: at most {@link #MAX_PINGS_IN_FLIGHT}
+ * A connection's PINGs and the round-trip time they measure: at most {@link #MAX_PINGS_IN_FLIGHT}
  * outstanding, each answered by the peer's PING ACK with the same opaque value, the smoothed RTT
  * (7/8 old + 1/8 sample, as TCP's SRTT) that window autotuning and the pipe budget use.
  *
@@ -15,13 +15,13 @@ import java.util.concurrent.CompletableFuture;
 final class PingTracker {
     static final int MAX_PINGS_IN_FLIGHT = 32;
 
-    private final MuxSession session;
+    private final MuxConnection connection;
     private final Map<Long, PendingPing> pings = new HashMap<>();
     private volatile long rttNanos;
     private long pingCounter;
 
-    PingTracker(MuxSession session) {
-        this.session = session;
+    PingTracker(MuxConnection connection) {
+        this.connection = connection;
     }
 
     /** Smoothed round-trip time in nanoseconds, 0 before the first measurement; any thread. */
@@ -36,8 +36,8 @@ final class PingTracker {
             return;
         }
         long opaque = ++pingCounter;
-        pings.put(opaque, new PendingPing(session.now(), f));
-        OutboundWriter writer = session.writer;
+        pings.put(opaque, new PendingPing(connection.now(), f));
+        OutboundWriter writer = connection.writer;
         writer.ping(false, opaque);
         writer.controlFrameQueued();
         writer.requestWrite();
@@ -47,17 +47,17 @@ final class PingTracker {
     void acked(long opaque) {
         PendingPing p = pings.remove(opaque);
         if (p != null) {
-            long sample = Math.max(1, session.now() - p.startNanos);
+            long sample = Math.max(1, connection.now() - p.startNanos);
             long r = rttNanos;
             rttNanos = r == 0 ? sample : (7 * r + sample) / 8;
             p.future.complete(Duration.ofNanos(sample));
         }
     }
 
-    /** The session closed: every PING still waiting fails with {@code reason}. */
+    /** The connection closed: every PING still waiting fails with {@code reason}. */
     void failAll(CloseReason reason) {
         for (PendingPing p : pings.values()) {
-            p.future.completeExceptionally(new ClosedException("session closed before the PING was answered", reason));
+            p.future.completeExceptionally(new ClosedException("connection closed before the PING was answered", reason));
         }
         pings.clear();
     }

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Deadlines on the peer's progress, checked by one periodic timer per session (a quarter of the
+ * Deadlines on the peer's progress, checked by one periodic timer per connection (a quarter of the
  * shorter deadline), never per message:
  *
  * <ul>
@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 final class ProgressWatchdog {
     private static final long MIN_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-    private final MuxSession session;
+    private final MuxConnection connection;
     private final long writeTimeoutNanos;
     private final long messageTimeoutNanos;
     private final int minMessageRate;
@@ -50,9 +50,9 @@ final class ProgressWatchdog {
     private long stalledSince = -1;
     private EpollTcpInfo tcpInfo;
 
-    ProgressWatchdog(MuxSession session) {
-        this.session = session;
-        MuxConfig c = session.config;
+    ProgressWatchdog(MuxConnection connection) {
+        this.connection = connection;
+        MuxConfig c = connection.config;
         this.writeTimeoutNanos = c.writeTimeout().toNanos();
         this.messageTimeoutNanos = c.messageTimeout().toNanos();
         this.minMessageRate = c.minMessageRate();
@@ -60,7 +60,7 @@ final class ProgressWatchdog {
 
     void start(EventExecutor loop) {
         long period = Math.max(MIN_PERIOD_NANOS, Math.min(writeTimeoutNanos, messageTimeoutNanos) / 4);
-        timer = loop.scheduleAtFixedRate(session.contained(Containment.TIMER, this::check), period, period,
+        timer = loop.scheduleAtFixedRate(connection.contained(Containment.TIMER, this::check), period, period,
                 TimeUnit.NANOSECONDS);
     }
 
@@ -71,18 +71,18 @@ final class ProgressWatchdog {
     }
 
     private void check() {
-        if (session.isHardClosing() || session.isClosed()) {
+        if (connection.isHardClosing() || connection.isClosed()) {
             return;
         }
-        long now = session.now();
+        long now = connection.now();
         checkWrites(now);
-        if (!session.isHardClosing() && session.receiveFlow.reassemblyBytes() > 0) {
+        if (!connection.isHardClosing() && connection.receiveFlow.reassemblyBytes() > 0) {
             checkMessages(now);
         }
     }
 
     private void checkWrites(long now) {
-        Channel ch = session.channel();
+        Channel ch = connection.channel();
         ChannelOutboundBuffer out = ch == null ? null : ch.unsafe().outboundBuffer();
         Object entry = out == null ? null : out.current();
         if (entry == null) {
@@ -99,9 +99,9 @@ final class ProgressWatchdog {
         }
         if (now - stalledSince >= writeTimeoutNanos && nanosSinceDataSent(ch) >= writeTimeoutNanos) {
             lastEntry = null;
-            session.shutdown.writeTimedOut("the peer read none of our output for "
+            connection.shutdown.writeTimedOut("the peer read none of our output for "
                     + TimeUnit.NANOSECONDS.toMillis(now - stalledSince) + " ms (" + out.totalPendingWriteBytes()
-                    + " bytes pending; write timeout " + session.config.writeTimeout().toMillis() + " ms)");
+                    + " bytes pending; write timeout " + connection.config.writeTimeout().toMillis() + " ms)");
         }
     }
 
@@ -120,7 +120,7 @@ final class ProgressWatchdog {
 
     private void checkMessages(long now) {
         List<MuxStream> late = null;
-        for (MuxStream s : session.registry.streams()) {
+        for (MuxStream s : connection.registry.streams()) {
             if (s.inbox.isAssembling() && now - deadline(s) > 0) {
                 if (late == null) {
                     late = new ArrayList<>();
@@ -135,11 +135,11 @@ final class ProgressWatchdog {
             if (s.terminated || !s.inbox.isAssembling()) {
                 continue;
             }
-            session.stats().budgetHit(Budget.MESSAGE_PROGRESS);
-            session.registry.reset(s, ErrorCode.MESSAGE_TIMEOUT, null, "message_progress: a message in progress got "
+            connection.stats().budgetHit(Budget.MESSAGE_PROGRESS);
+            connection.registry.reset(s, ErrorCode.MESSAGE_TIMEOUT, null, "message_progress: a message in progress got "
                     + s.inbox.assemblingBytes() + " bytes in "
                     + TimeUnit.NANOSECONDS.toMillis(now - s.inbox.assemblyStartNanos()) + " ms (deadline "
-                    + session.config.messageTimeout().toMillis() + " ms plus 1 s per " + minMessageRate + " bytes)");
+                    + connection.config.messageTimeout().toMillis() + " ms plus 1 s per " + minMessageRate + " bytes)");
         }
     }
 

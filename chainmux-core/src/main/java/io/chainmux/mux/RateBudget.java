@@ -3,7 +3,7 @@ package io.chainmux.mux;
 /**
  * A fixed-window counter for a {@link RateLimit}, driven by the caller's clock so tests control
  * time. The caller may pass a larger limit than the configured count (a budget that scales with
- * what the connection carries). Every event is also counted in the session's
+ * what the connection carries). Every event is also counted in the connection's
  * {@link MuxStats#budgetCharged(Budget)}, so an endpoint can hold a peer's address to a budget
  * across connections. Event-loop confined.
  */

@@ -7,7 +7,7 @@ import io.chainmux.wire.WireFormat;
 import java.util.ArrayDeque;
 
 /**
- * Receive-side flow control of a session: what the peer may send us, and when credit goes back.
+ * Receive-side flow control of a connection: what the peer may send us, and when credit goes back.
  *
  * <ul>
  *   <li>Windows: the connection's {@link ReceiveWindow} (here) and each stream's
@@ -41,7 +41,7 @@ final class ReceiveFlowControl {
      * because the sender's pipe budget is at least four of these steps ({@link PipeBudget}).
      */
     static final int CONNECTION_RETURN_BYTES = 16 * 1024;
-    private final MuxSession session;
+    private final MuxConnection connection;
     private final MuxConfig config;
     private final ReceiveBudget budget;
     /** Streams owed credit that the budget held back; served as soon as it has room again. */
@@ -54,10 +54,10 @@ final class ReceiveFlowControl {
     /** Bytes held in partial messages over all streams; bounded by {@link MuxConfig#maxReassemblyBytes()}. */
     private long reassemblyBytes;
 
-    ReceiveFlowControl(MuxSession session) {
-        this.session = session;
-        this.config = session.config;
-        this.budget = new ReceiveBudget(config.receiveBudget(), session.stats());
+    ReceiveFlowControl(MuxConnection connection) {
+        this.connection = connection;
+        this.config = connection.config;
+        this.budget = new ReceiveBudget(config.receiveBudget(), connection.stats());
     }
 
     void attach(long nowNanos) {
@@ -76,7 +76,7 @@ final class ReceiveFlowControl {
      * @return false when it does not fit: the caller refuses the stream (nothing was committed)
      */
     boolean streamOpened(MuxStream s) {
-        s.receiveWindow = new ReceiveWindow(config.initialStreamWindow(), session.now());
+        s.receiveWindow = new ReceiveWindow(config.initialStreamWindow(), connection.now());
         if (!budget.admit(config.initialStreamWindow())) {
             return false;
         }
@@ -84,7 +84,7 @@ final class ReceiveFlowControl {
         return true;
     }
 
-    /** The connection window, or null before the session is attached; for diagnostics. */
+    /** The connection window, or null before the connection is attached; for diagnostics. */
     ReceiveWindow connectionWindow() {
         return connectionWindow;
     }
@@ -137,7 +137,7 @@ final class ReceiveFlowControl {
 
     /** The application consumed {@code messages} messages worth {@code charge} (length + 1 each). */
     void onConsumed(MuxStream s, long charge, int messages) {
-        if (s.terminated || session.isClosed() || session.isHardClosing()) {
+        if (s.terminated || connection.isClosed() || connection.isHardClosing()) {
             return; // an ended stream's commitment was settled when it ended
         }
         budget.settle(s.credit.settle(charge));
@@ -166,7 +166,7 @@ final class ReceiveFlowControl {
         long growthCap = config.autotuneWindows()
                 ? Math.min(config.maxStreamWindow() - (long) w.size(), budget.growthRoom() - w.pending()) : 0;
         int before = w.size();
-        int inc = w.takeUpdate(session.now(), session.rttNanos(), growthCap, shrinkTarget(s, w), budget.room());
+        int inc = w.takeUpdate(connection.now(), connection.rttNanos(), growthCap, shrinkTarget(s, w), budget.room());
         if (inc > 0) {
             budget.commit(inc);
             s.credit.granted(inc);
@@ -236,7 +236,7 @@ final class ReceiveFlowControl {
      * this credit ({@link PipeBudget}), so it comes back in small steps, not per quarter window.
      */
     private void returnConnectionCredit(long charge) {
-        if (charge <= 0 || session.isHardClosing()) {
+        if (charge <= 0 || connection.isHardClosing()) {
             return;
         }
         if (!connectionWindow.addPending(charge) && connectionWindow.pending() < CONNECTION_RETURN_BYTES) {
@@ -244,13 +244,13 @@ final class ReceiveFlowControl {
         }
         long growthCap = config.autotuneWindows()
                 ? config.maxConnectionWindow() - (long) connectionWindow.size() : 0;
-        sendWindowUpdate(WireFormat.CONNECTION_STREAM_ID, connectionWindow.takeUpdate(session.now(),
-                session.rttNanos(), growthCap, connectionWindow.size(), Long.MAX_VALUE));
+        sendWindowUpdate(WireFormat.CONNECTION_STREAM_ID, connectionWindow.takeUpdate(connection.now(),
+                connection.rttNanos(), growthCap, connectionWindow.size(), Long.MAX_VALUE));
     }
 
     private void sendWindowUpdate(int streamId, int increment) {
         if (increment > 0) {
-            OutboundWriter writer = session.writer;
+            OutboundWriter writer = connection.writer;
             writer.windowUpdate(streamId, increment);
             writer.controlFrameQueued();
             writer.requestWrite();
@@ -272,7 +272,7 @@ final class ReceiveFlowControl {
             growthStarved--;
         }
         reassemblyBytes -= s.inbox.assemblingBytes();
-        if (!session.isHardClosing()) {
+        if (!connection.isHardClosing()) {
             serveStarved();
         }
     }

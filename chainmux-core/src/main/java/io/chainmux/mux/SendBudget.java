@@ -4,12 +4,12 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * Outbound bytes queued over all streams of a session, kept by the event loop (messages sent from
+ * Outbound bytes queued over all streams of a connection, kept by the event loop (messages sent from
  * other threads count once the loop takes them in) and readable from any thread. It caps the
- * session's memory for outbound messages on top of the per-stream caps.
+ * connection's memory for outbound messages on top of the per-stream caps.
  *
  * <p>The cap has hysteresis, like Netty's channel water marks: once the queue reaches the limit the
- * session counts as full until it has drained to half of it. Without the gap, every write pass
+ * connection counts as full until it has drained to half of it. Without the gap, every write pass
  * would free a little room that the first sender fills again, so a thousand refused streams would
  * be woken (and refused) again on every pass, one message each.
  */
@@ -50,7 +50,7 @@ final class SendBudget {
         return (long) QUEUED.getAcquire(this);
     }
 
-    /** Whether sends are refused for the session as a whole; any thread. */
+    /** Whether sends are refused for the connection as a whole; any thread. */
     boolean isFull() {
         return full;
     }

@@ -14,7 +14,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Send-side flow control of a session: how much the write pass may send, and who waits for room.
+ * Send-side flow control of a connection: how much the write pass may send, and who waits for room.
  *
  * <ul>
  *   <li>Credit from the peer: the connection send window (here) and each stream's send window
@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *       waits for the peer's WINDOW_UPDATE instead of spinning; and, per stream, whether its own
  *       window ran out with data queued (the peer's reader is behind): counted, reported once per
  *       episode to {@link StreamListener#onSendBlocked}, cleared by the stream's next WINDOW_UPDATE.</li>
- *   <li>The session's send buffer ({@link SendBudget}) and the streams whose send was refused,
+ *   <li>The connection's send buffer ({@link SendBudget}) and the streams whose send was refused,
  *       which hear {@link StreamListener#onWritable} once there is room again.</li>
  * </ul>
  *
@@ -33,22 +33,22 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 final class SendFlowControl {
     /**
-     * Bytes a stream that still flows may queue while the session's send buffer is full: without it,
-     * 1000 streams whose peers stopped reading (each holding its queue) would fill the session
+     * Bytes a stream that still flows may queue while the connection's send buffer is full: without it,
+     * 1000 streams whose peers stopped reading (each holding its queue) would fill the connection
      * buffer and refuse every other stream's sends. Costs at most this much (plus one message) per
-     * flowing stream beyond the session buffer.
+     * flowing stream beyond the connection buffer.
      */
     static final int FLOWING_ALLOWANCE = 64 * 1024;
     /** Room in the pipe below which the writer waits for credit (a default-size frame). */
     static final int PIPE_SLACK = 16 * 1024;
 
-    private final MuxSession session;
+    private final MuxConnection connection;
     private final MuxStats stats;
     private final SendBudget budget;
     private final Queue<MuxStream> writabilityWatchers = new ConcurrentLinkedQueue<>();
     private final List<MuxStream> nowWritable = new ArrayList<>();
     /**
-     * Send-blocked watchers set aside while the session buffer is full, so a write pass does not
+     * Send-blocked watchers set aside while the connection buffer is full, so a write pass does not
      * walk them all; each returns to the watchers at its next WINDOW_UPDATE, or all once the buffer
      * has room. Loop only.
      */
@@ -60,10 +60,10 @@ final class SendFlowControl {
     /** The last write pass stopped because the connection window could not carry the next frame. */
     private boolean connectionBlocked;
 
-    SendFlowControl(MuxSession session) {
-        this.session = session;
-        this.stats = session.stats();
-        this.budget = new SendBudget(session.config.sessionSendBuffer());
+    SendFlowControl(MuxConnection connection) {
+        this.connection = connection;
+        this.stats = connection.stats();
+        this.budget = new SendBudget(connection.config.connectionSendBuffer());
     }
 
     SendBudget budget() {
@@ -119,7 +119,7 @@ final class SendFlowControl {
         s.sendWindow -= charge;
         connectionWindow -= charge;
         if (pipe.sent(charge)) {
-            pipe.startSample(session.now());
+            pipe.startSample(connection.now());
         }
     }
 
@@ -148,7 +148,7 @@ final class SendFlowControl {
 
     void connectionWindowUpdate(int increment) {
         connectionWindow += increment;
-        pipe.returned(increment, session.now());
+        pipe.returned(increment, connection.now());
         if (connectionWindow > WireFormat.MAX_WINDOW) {
             throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
         }
@@ -173,8 +173,8 @@ final class SendFlowControl {
     void watch(MuxStream s) {
         if (s.startWatching()) {
             writabilityWatchers.add(s);
-            if (!session.inEventLoop()) {
-                session.writer.requestWriteFromOtherThread();
+            if (!connection.inEventLoop()) {
+                connection.writer.requestWriteFromOtherThread();
             }
         }
     }

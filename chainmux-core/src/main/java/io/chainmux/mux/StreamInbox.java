@@ -88,7 +88,7 @@ final class StreamInbox {
 
     /** Hands a whole message to the listener, or to the backlog while the stream is not accepted yet. */
     void dispatch(ByteBuf message) {
-        assert stream.session.inEventLoop();
+        assert stream.connection.inEventLoop();
         StreamListener listener = stream.listener;
         if (listener == null) {
             if (backlog == null) {
@@ -101,7 +101,7 @@ final class StreamInbox {
         try {
             listener.onMessage(stream, message);
         } catch (RuntimeException e) {
-            stream.session.contain(Containment.ON_MESSAGE, stream, e);
+            stream.connection.contain(Containment.ON_MESSAGE, stream, e);
         }
     }
 
@@ -130,7 +130,7 @@ final class StreamInbox {
     boolean consumed(long charge, boolean onLoop) {
         consumption.take(charge, onLoop, stream);
         if (onLoop) {
-            stream.session.receiveFlow.onConsumed(stream, charge, 1);
+            stream.connection.receiveFlow.onConsumed(stream, charge, 1);
             return false;
         }
         CONSUMED.getAndAdd(this, charge);
@@ -143,7 +143,7 @@ final class StreamInbox {
         int messages = (int) CONSUMED_MESSAGES.getAndSet(this, 0);
         if (messages > 0) {
             long consumed = (long) CONSUMED.getAndSet(this, 0L);
-            stream.session.receiveFlow.onConsumed(stream, consumed, messages);
+            stream.connection.receiveFlow.onConsumed(stream, consumed, messages);
         }
     }
 

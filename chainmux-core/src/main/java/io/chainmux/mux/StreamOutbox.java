@@ -8,7 +8,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * A stream's send side up to its queue: whether a message may be taken (the peer's size limit, the
- * stream's state, room in the stream's and the session's send buffers), and taking it: framed at
+ * stream's state, room in the stream's and the connection's send buffers), and taking it: framed at
  * once on the event loop when nothing has to go first ({@link OutboundWriter#tryWriteNow}), else
  * queued in the stream's {@link OutboundQueue}; from another thread handed over through that
  * queue's bounded deque. It also keeps the FIN behind any send from another thread that passed its
@@ -32,8 +32,8 @@ final class StreamOutbox {
             "half-closed by us: close() was called");
 
     private final MuxStream stream;
-    private final MuxSession session;
-    /** The session's parts a send touches, held here so the hot path reaches them in one load. */
+    private final MuxConnection connection;
+    /** The connection's parts a send touches, held here so the hot path reaches them in one load. */
     private final OutboundWriter writer;
     private final SendBudget sendBudget;
     private final OutboundQueue outbound;
@@ -47,21 +47,21 @@ final class StreamOutbox {
 
     StreamOutbox(MuxStream stream, OutboundQueue outbound) {
         this.stream = stream;
-        this.session = stream.session;
-        this.writer = session.writer;
-        this.sendBudget = session.sendFlow.budget();
+        this.connection = stream.connection;
+        this.writer = connection.writer;
+        this.sendBudget = connection.sendFlow.budget();
         this.outbound = outbound;
     }
 
     /**
-     * Room in the stream's and the session's send buffers; no side effects. A full session buffer
+     * Room in the stream's and the connection's send buffers; no side effects. A full connection buffer
      * is most likely full of streams whose peers stopped reading: a stream that still flows (not
      * {@link MuxStream#isSendBlocked() send-blocked}) keeps {@link SendFlowControl#FLOWING_ALLOWANCE}
      * of its own, so they cannot stop it.
      */
     boolean hasRoom() {
         long queued = outbound.queuedBytes();
-        int limit = session.config.streamSendBuffer();
+        int limit = connection.config.streamSendBuffer();
         if (sendBudget.isFull()) {
             if (stream.sendBlocked) {
                 return false;
@@ -73,7 +73,7 @@ final class StreamOutbox {
 
     /** Takes one message, or refuses it; see {@link MuxStream#trySend} for the contract. */
     boolean offer(ByteBuf message, boolean owned) {
-        if (session.inEventLoop()) {
+        if (connection.inEventLoop()) {
             return offerChecked(message, owned); // close() cannot slip between check and queue here
         }
         OFFERING.getAndAdd(this, 1);
@@ -106,7 +106,7 @@ final class StreamOutbox {
         if (!hasRoom()) {
             return refuse();
         }
-        if (session.inEventLoop()) {
+        if (connection.inEventLoop()) {
             if (writer.tryWriteNow(s, message, length)) {
                 if (owned) {
                     message.release();
@@ -118,7 +118,7 @@ final class StreamOutbox {
             return true;
         }
         ByteBuf handed = owned ? message
-                : session.alloc().buffer(length).writeBytes(message, message.readerIndex(), length);
+                : connection.alloc().buffer(length).writeBytes(message, message.readerIndex(), length);
         if (!outbound.offerFromOtherThread(handed)) {
             if (!owned) {
                 handed.release();
@@ -140,7 +140,7 @@ final class StreamOutbox {
     /** Arms {@code onWritable}: the stream has room again once its queue drained to half. Returns false. */
     boolean refuse() {
         stream.refused = true;
-        session.sendFlow.watch(stream);
+        connection.sendFlow.watch(stream);
         return false;
     }
 
@@ -154,6 +154,6 @@ final class StreamOutbox {
 
     private int peerMaxMessageSizeForSend() {
         int p = stream.peerMaxMessageSize;
-        return p > 0 ? p : session.peerMaxMessageSize();
+        return p > 0 ? p : connection.peerMaxMessageSize();
     }
 }

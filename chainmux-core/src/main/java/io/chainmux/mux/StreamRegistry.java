@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The streams of a session and their lifecycle around the state machine in {@link MuxStream}:
+ * The streams of a connection and their lifecycle around the state machine in {@link MuxStream}:
  * stream ids, stream credit both ways (our opens use the peer's MAX_STREAMS credit; we grant the
  * peer {@link MuxConfig#maxInboundStreams()} more as its streams end), local opens waiting for
  * credit, inbound opens waiting for the application's accept, streams per network, and the one way
@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class StreamRegistry {
     private static final Logger log = LoggerFactory.getLogger(StreamRegistry.class);
 
-    private final MuxSession session;
+    private final MuxConnection connection;
     private final MuxConfig config;
     private final MuxStats stats;
     private final boolean dialer;
@@ -57,10 +57,10 @@ final class StreamRegistry {
     private int grantedStreamCredit;
     private int pendingAccepts;
 
-    StreamRegistry(MuxSession session, boolean dialer) {
-        this.session = session;
-        this.config = session.config;
-        this.stats = session.stats();
+    StreamRegistry(MuxConnection connection, boolean dialer) {
+        this.connection = connection;
+        this.config = connection.config;
+        this.stats = connection.stats();
         this.dialer = dialer;
         this.nextLocalStreamId = dialer ? 1 : 2;
         this.grantedStreamCredit = config.maxInboundStreams();
@@ -69,7 +69,7 @@ final class StreamRegistry {
 
     // ------------------------------------------------------------------ counts and lookup
 
-    /** Counts a stream in the session's load until it terminates; any thread. */
+    /** Counts a stream in the connection's load until it terminates; any thread. */
     void countLoad(MuxStream s) {
         s.countedInLoad = true;
         load.incrementAndGet();
@@ -91,7 +91,7 @@ final class StreamRegistry {
         return streams.size();
     }
 
-    /** No stream registered and no open waiting: a going-away session may close. */
+    /** No stream registered and no open waiting: a going-away connection may close. */
     boolean isEmpty() {
         return streams.isEmpty() && pendingOpens.isEmpty();
     }
@@ -133,12 +133,12 @@ final class StreamRegistry {
 
     /** A stream opened by the application reaches the loop: it waits for stream credit. */
     void registerOpen(MuxStream s) {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         if (s.terminated) {
             return;
         }
-        if (session.goAwaySent() || session.goAwayReceived() || session.isHardClosing() || session.isClosed()) {
-            terminate(s, CloseReason.local(ErrorCode.REFUSED_GOING_AWAY, "the session is going away"));
+        if (connection.goAwaySent() || connection.goAwayReceived() || connection.isHardClosing() || connection.isClosed()) {
+            terminate(s, CloseReason.local(ErrorCode.REFUSED_GOING_AWAY, "the connection is going away"));
             return;
         }
         if (pendingOpens.size() >= config.maxPendingOpens() && !canOpenNow()) {
@@ -164,19 +164,19 @@ final class StreamRegistry {
     }
 
     private boolean canOpenNow() {
-        return session.peerSettings() != null && localStreamsOpened < peerStreamCredit;
+        return connection.peerSettings() != null && localStreamsOpened < peerStreamCredit;
     }
 
     /** Sends OPEN for waiting streams while the peer's credit allows. */
     void processPendingOpens() {
-        while (canOpenNow() && !pendingOpens.isEmpty() && !session.goAwaySent() && !session.goAwayReceived()) {
+        while (canOpenNow() && !pendingOpens.isEmpty() && !connection.goAwaySent() && !connection.goAwayReceived()) {
             MuxStream s = pendingOpens.poll();
             if (s.terminated) {
                 continue;
             }
             if (nextLocalStreamId < 0) {
                 terminate(s, CloseReason.local(ErrorCode.REFUSED_LIMIT, "stream ids exhausted"));
-                session.shutdown.sendGoAway(ErrorCode.NO_ERROR, "stream ids exhausted");
+                connection.shutdown.sendGoAway(ErrorCode.NO_ERROR, "stream ids exhausted");
                 return;
             }
             if (networkCount(s.networkId) >= config.maxStreamsPerNetwork()) {
@@ -184,7 +184,7 @@ final class StreamRegistry {
                         + config.maxStreamsPerNetwork() + " streams open on this connection"));
                 continue;
             }
-            if (!session.receiveFlow.canAdmit()) {
+            if (!connection.receiveFlow.canAdmit()) {
                 stats.budgetHit(Budget.RECEIVE_BUDGET);
                 terminate(s, CloseReason.local(ErrorCode.REFUSED_LIMIT, "the receive budget of "
                         + config.receiveBudget() + " bytes has no room for another stream's window"));
@@ -197,14 +197,14 @@ final class StreamRegistry {
             localStreamsOpened++;
             stats.streamsOpenedLocal++;
             addNetworkCount(s.networkId, 1);
-            session.sendFlow.streamOpened(s, session.peerSettings());
-            session.receiveFlow.streamOpened(s);
-            OutboundWriter writer = session.writer;
+            connection.sendFlow.streamOpened(s, connection.peerSettings());
+            connection.receiveFlow.streamOpened(s);
+            OutboundWriter writer = connection.writer;
             writer.open(id, s.localMaxMessageSize, s.networkId);
             writer.controlFrameQueued();
             writer.onStreamReady(s);
         }
-        session.writer.requestWrite();
+        connection.writer.requestWrite();
     }
 
     /** Ends every open waiting for credit (a go-away either way). */
@@ -217,7 +217,7 @@ final class StreamRegistry {
 
     // ------------------------------------------------------------------ the peer's opens
 
-    /** The peer opened a stream: registers it, then offers it to the session listener or refuses it. */
+    /** The peer opened a stream: registers it, then offers it to the connection listener or refuses it. */
     void peerOpened(int streamId, int maxMessageSize, String networkId) {
         if (WireFormat.isDialerStream(streamId) == dialer) {
             throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "peer opened stream %d with our parity", streamId);
@@ -233,18 +233,18 @@ final class StreamRegistry {
         lastPeerStreamId = streamId;
         peerStreamsOpened++;
         stats.streamsOpenedRemote++;
-        MuxStream s = new MuxStream(session, false, networkId, 1, config.maxQueuedMessagesPerStream());
+        MuxStream s = new MuxStream(connection, false, networkId, 1, config.maxQueuedMessagesPerStream());
         s.id(streamId);
         s.peerMaxMessageSize = maxMessageSize;
         s.localMaxMessageSize = config.maxMessageSize();
-        session.sendFlow.streamOpened(s, session.peerSettings());
-        boolean admitted = session.receiveFlow.streamOpened(s);
-        s.openedNanos = session.now();
+        connection.sendFlow.streamOpened(s, connection.peerSettings());
+        boolean admitted = connection.receiveFlow.streamOpened(s);
+        s.openedNanos = connection.now();
         streams.put(streamId, s);
         countLoad(s);
         addNetworkCount(networkId, 1);
         pendingAccepts++;
-        if (session.goAwaySent()) {
+        if (connection.goAwaySent()) {
             reset(s, ErrorCode.REFUSED_GOING_AWAY, null, "opened after our GO_AWAY");
         } else if (pendingAccepts > config.maxPendingAccepts()) {
             reset(s, ErrorCode.REFUSED_LIMIT, null, "more than " + config.maxPendingAccepts()
@@ -257,13 +257,13 @@ final class StreamRegistry {
             reset(s, ErrorCode.REFUSED_LIMIT, null, "the receive budget of " + config.receiveBudget()
                     + " bytes has no room for another stream's window");
         } else {
-            session.notifyStreamOpened(s);
+            connection.notifyStreamOpened(s);
         }
     }
 
     /** The application accepted an inbound stream: ACCEPT goes out, then what arrived meanwhile is delivered. */
     void accept(MuxStream s, StreamListener l, int maxMessageSize) {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         if (s.terminated) {
             if (s.listener == null) {
                 s.listener = l;
@@ -278,7 +278,7 @@ final class StreamRegistry {
         pendingAccepts--;
         s.listener = l;
         s.localMaxMessageSize = Math.min(maxMessageSize, config.maxMessageSize());
-        OutboundWriter writer = session.writer;
+        OutboundWriter writer = connection.writer;
         writer.accept(s.id(), s.localMaxMessageSize);
         writer.controlFrameQueued();
         s.acceptSent();
@@ -317,21 +317,21 @@ final class StreamRegistry {
 
     /** Sends RESET (if the peer knows the stream) and ends it locally. */
     void reset(MuxStream s, ErrorCode code, byte[] detail, String message) {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         if (s.terminated) {
             return;
         }
         boolean refusal = s.state() == StreamState.PENDING_ACCEPT;
-        if (s.id() != 0 && !session.isHardClosing()) {
+        if (s.id() != 0 && !connection.isHardClosing()) {
             ByteBuf d = detail == null ? null : Unpooled.wrappedBuffer(detail);
-            OutboundWriter writer = session.writer;
+            OutboundWriter writer = connection.writer;
             writer.reset(s.id(), code, d);
             stats.resetsSent++;
             writer.controlFrameQueued();
             writer.requestWrite();
-            if (provoked(code) && !sentResets.tryAcquire(session.now(), sentResetLimit())) {
+            if (provoked(code) && !sentResets.tryAcquire(connection.now(), sentResetLimit())) {
                 terminate(s, CloseReason.local(code, message));
-                session.connectionError(session.shutdown.budgetBroken(Budget.SENT_RESETS, "the peer provoked more than "
+                connection.connectionError(connection.shutdown.budgetBroken(Budget.SENT_RESETS, "the peer provoked more than "
                         + sentResetLimit() + " resets in " + config.sentResets().window()));
                 return;
             }
@@ -344,7 +344,7 @@ final class StreamRegistry {
 
     /** Ends a stream exactly once: frees its id, credit and buffers, then tells its listener. */
     void terminate(MuxStream s, CloseReason reason) {
-        assert session.inEventLoop();
+        assert connection.inEventLoop();
         if (s.terminated) {
             return;
         }
@@ -363,13 +363,13 @@ final class StreamRegistry {
                 peerStreamClosed();
             }
         }
-        session.receiveFlow.streamEnded(s);
+        connection.receiveFlow.streamEnded(s);
         s.releaseBuffers();
         s.notifyClosed(reason);
-        if (session.sendFlow.hasWatchers()) {
-            session.writer.requestWrite();
+        if (connection.sendFlow.hasWatchers()) {
+            connection.writer.requestWrite();
         }
-        session.shutdown.closeIfDrained();
+        connection.shutdown.closeIfDrained();
     }
 
     /** Ends every stream, registered or waiting for credit: the connection is gone. */
@@ -399,7 +399,7 @@ final class StreamRegistry {
         }
         if (credit - grantedStreamCredit >= Math.max(1, config.maxInboundStreams() / 2)) {
             grantedStreamCredit = credit;
-            OutboundWriter writer = session.writer;
+            OutboundWriter writer = connection.writer;
             writer.maxStreams(credit);
             writer.controlFrameQueued();
             writer.requestWrite();

@@ -2,7 +2,7 @@ package io.chainmux.p2p;
 
 import io.chainmux.broker.ConnectionBroker;
 import io.chainmux.broker.InboundOpen;
-import io.chainmux.broker.LogicalConnection;
+import io.chainmux.broker.NetworkStream;
 import io.chainmux.broker.NetworkHandler;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.broker.Registration;
@@ -12,7 +12,7 @@ import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.PeerId;
 import io.chainmux.mux.CloseReason;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.wire.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +69,7 @@ public final class P2pNetwork implements NetworkHandler {
      * sessions (no set entry, no lambda: 8,000 of these at rest on a node of 1000 networks).
      */
     private final class Running implements BiConsumer<SessionOutcome, Throwable> {
-        final LogicalConnection conn;
+        final NetworkStream conn;
         final boolean outbound;
         /** System.nanoTime() at which the network cuts it (see {@link #cutExpired()}). */
         long deadline;
@@ -82,7 +82,7 @@ public final class P2pNetwork implements NetworkHandler {
         Running prev;
         Running next;
 
-        Running(LogicalConnection conn, boolean outbound, InetAddress from) {
+        Running(NetworkStream conn, boolean outbound, InetAddress from) {
             this.conn = conn;
             this.outbound = outbound;
             this.from = from;
@@ -157,7 +157,7 @@ public final class P2pNetwork implements NetworkHandler {
         return config;
     }
 
-    /** Messages and payload bytes of this network's logical connections, both directions. */
+    /** Messages and payload bytes of this network's streams, both directions. */
     public io.chainmux.broker.NetworkTraffic traffic() {
         return registration.traffic();
     }
@@ -424,12 +424,12 @@ public final class P2pNetwork implements NetworkHandler {
         return out;
     }
 
-    /** The IP address of a stripe to {@code peer}, or null if none is up. */
+    /** The IP address of a connection to {@code peer}, or null if none is up. */
     private InetAddress remoteIp(PeerId peer) {
         PeerConnection pc = broker.endpoint().peer(peer);
         if (pc != null) {
-            for (MuxSession stripe : pc.stripes()) {
-                if (stripe.channel() != null && stripe.channel().remoteAddress() instanceof InetSocketAddress a) {
+            for (MuxConnection c : pc.stripedConnections()) {
+                if (c.channel() != null && c.channel().remoteAddress() instanceof InetSocketAddress a) {
                     return a.getAddress();
                 }
             }
@@ -439,7 +439,7 @@ public final class P2pNetwork implements NetworkHandler {
 
     // ------------------------------------------------------------------ sessions
 
-    private Running run(LogicalConnection conn, Session session, boolean outbound, InetAddress from) {
+    private Running run(NetworkStream conn, Session session, boolean outbound, InetAddress from) {
         Running r = new Running(conn, outbound, from);
         link(r);
         if (outbound) {

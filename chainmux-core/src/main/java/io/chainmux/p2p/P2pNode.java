@@ -142,9 +142,9 @@ public final class P2pNode implements AutoCloseable {
 
     // ------------------------------------------------------------------ metrics
 
-    /** Logical connections open now, both directions, all networks. */
-    public int logicalConnections() {
-        return broker.stats().logicalConnections();
+    /** Streams open now, both directions, all networks. */
+    public int streams() {
+        return broker.stats().streams();
     }
 
     /** TCP connections open now (established stripes). */
@@ -157,10 +157,10 @@ public final class P2pNode implements AutoCloseable {
         return broker.connectedPeers();
     }
 
-    /** Logical connections per TCP connection (0 without connections): how much the transport is shared. */
+    /** Streams per TCP connection (0 without connections): how much the transport is shared. */
     public double sharingRatio() {
         int tcp = tcpConnections();
-        return tcp == 0 ? 0 : (double) logicalConnections() / tcp;
+        return tcp == 0 ? 0 : (double) streams() / tcp;
     }
 
     /** Inbound opens this node refused with {@code code}. */

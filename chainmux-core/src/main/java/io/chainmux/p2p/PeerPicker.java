@@ -12,7 +12,7 @@ import java.util.function.Predicate;
  * Chooses the next peer for an outgoing session: at random, weighted by score. Sharing-aware (like
  * chainweb, by bias rather than coordination): with probability {@code sharingProbability} the choice
  * is restricted to peers this node already has a TCP connection to (or is dialing) with at most
- * {@code sharingMaxFailures} successive failures, when there are any; a logical connection on them
+ * {@code sharingMaxFailures} successive failures, when there are any; a stream on them
  * costs no new TCP connection. Unlike chainweb, "connected" is the transport's view, so peers that
  * dialed us count too.
  *

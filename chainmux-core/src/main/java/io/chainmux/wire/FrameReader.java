@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * Decodes frames from a byte stream and validates everything a frame can be checked for on its
  * own: length against the negotiated maximum, the stream id each type requires, fixed payload
  * sizes and field ranges. Violations throw a connection-scoped {@link MuxException}; state-dependent
- * rules (windows, stream states) belong to the session.
+ * rules (windows, stream states) belong to the connection.
  */
 @Internal
 public final class FrameReader {

@@ -49,7 +49,7 @@ class BrokerTest {
     }
 
     /** Echoes every message until the peer closes, then finishes. */
-    static void echo(LogicalConnection c) {
+    static void echo(NetworkStream c) {
         c.receive().whenComplete((m, e) -> {
             if (e != null) {
                 c.finish();
@@ -86,11 +86,11 @@ class BrokerTest {
         try (ConnectionBroker a = broker(2); ConnectionBroker b = broker(2)) {
             a.register(PING, open -> echo(open.accept(1 << 20)));
             b.register(PING, open -> fail("no inbound expected"));
-            LogicalConnection first = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream first = await(b.open(PING, address(a), 1 << 20));
             first.finish();
             await(first.closeFuture());
             b.endpoint().peer(a.self()).close("going away, as an unused connection does");
-            LogicalConnection again = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream again = await(b.open(PING, address(a), 1 << 20));
             await(again.send(text("after go-away")));
             assertThat(read(await(again.receive()))).isEqualTo("after go-away");
             again.finish();
@@ -105,14 +105,14 @@ class BrokerTest {
     @Test
     void abortAfterACleanResetReleasesUnreadMessages() throws Exception {
         try (ConnectionBroker a = broker(1); ConnectionBroker b = broker(1)) {
-            CompletableFuture<LogicalConnection> server = new CompletableFuture<>();
+            CompletableFuture<NetworkStream> server = new CompletableFuture<>();
             a.register(PING, open -> {
-                LogicalConnection c = open.accept(1 << 20);
+                NetworkStream c = open.accept(1 << 20);
                 c.send(text("never read")).thenRun(() -> server.complete(c));
             });
             b.register(PING, open -> fail("no inbound expected"));
-            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
-            LogicalConnection s = await(server);
+            NetworkStream c = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream s = await(server);
             // A RESET would drop the message if it were still queued at a: reset once it has arrived.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
             while (c.unread() == 0 && System.nanoTime() < deadline) {
@@ -149,9 +149,9 @@ class BrokerTest {
             b.register(OTHER, open -> fail("no inbound expected"));
             b.register(PING, open -> fail("no inbound expected"), Dispatch.PRIORITY);
             try {
-                LogicalConnection busy = await(b.open(OTHER, address(a), 1 << 20));
+                NetworkStream busy = await(b.open(OTHER, address(a), 1 << 20));
                 assertThat(sharedBusy.await(WAIT, TimeUnit.SECONDS)).as("the shared worker is taken").isTrue();
-                LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
+                NetworkStream c = await(b.open(PING, address(a), 1 << 20));
                 await(c.send(text("urgent")));
                 assertThat(read(await(c.receive()))).isEqualTo("urgent");
                 assertThat(release.getCount()).as("answered while the shared worker was still held").isEqualTo(1);
@@ -174,7 +174,7 @@ class BrokerTest {
                 echo(open.accept(1 << 20));
             });
             b.register(PING, open -> fail("no inbound expected"));
-            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream c = await(b.open(PING, address(a), 1 << 20));
             assertThat(c.peer()).isEqualTo(a.self());
             assertThat(c.network()).isEqualTo(PING);
             assertThat(c.remoteAddress()).as("the TCP peer of the stripe").isEqualTo(a.endpoint().localAddress());
@@ -205,7 +205,7 @@ class BrokerTest {
             assertThat(t).isInstanceOf(SessionClosedException.class);
             assertThat(((SessionClosedException) t).reason().code()).isEqualTo(ErrorCode.REFUSED_UNKNOWN_NETWORK);
             assertThat(a.stats().refused(ErrorCode.REFUSED_UNKNOWN_NETWORK)).isEqualTo(1);
-            assertThat(b.stats().logicalConnections()).isZero();
+            assertThat(b.stats().streams()).isZero();
         }
     }
 
@@ -216,17 +216,17 @@ class BrokerTest {
             a.register(OTHER, open -> echo(open.accept(1000)));
             b.register(PING, open -> fail("none"));
             b.register(OTHER, open -> fail("none"));
-            LogicalConnection one = await(b.open(PING, address(a), 1000));
-            LogicalConnection two = await(b.open(OTHER, address(a), 1000));
+            NetworkStream one = await(b.open(PING, address(a), 1000));
+            NetworkStream two = await(b.open(OTHER, address(a), 1000));
             assertThat(b.stats().dials()).isEqualTo(1);
             assertThat(b.stats().reusedConnections()).isEqualTo(1);
             assertThat(b.tcpConnections()).isEqualTo(1);
-            assertThat(b.stats().logicalConnections()).isEqualTo(2);
+            assertThat(b.stats().streams()).isEqualTo(2);
             one.finish();
             two.finish();
             await(one.closeFuture());
             await(two.closeFuture());
-            assertThat(b.stats().logicalConnections()).isZero();
+            assertThat(b.stats().streams()).isZero();
         }
     }
 
@@ -247,9 +247,9 @@ class BrokerTest {
             a.register(PING, open -> echo(open.accept(1000)));
             b.register(PING, open -> fail("none"));
             b.register(OTHER, open -> fail("none"));
-            CompletableFuture<LogicalConnection> slow = b.open(OTHER, address(a), 1000);
+            CompletableFuture<NetworkStream> slow = b.open(OTHER, address(a), 1000);
             assertThat(stalled.await(WAIT, TimeUnit.SECONDS)).isTrue();
-            LogicalConnection fast = await(b.open(PING, address(a), 1000));
+            NetworkStream fast = await(b.open(PING, address(a), 1000));
             for (int i = 0; i < 50; i++) {
                 await(fast.send(text("x" + i)));
                 assertThat(read(await(fast.receive()))).isEqualTo("x" + i);
@@ -271,10 +271,10 @@ class BrokerTest {
         MuxConfig small = MuxConfig.builder().initialStreamWindow(64 * 1024).maxStreamWindow(64 * 1024)
                 .streamSendBuffer(64 * 1024).autotuneWindows(false).build();
         try (ConnectionBroker a = broker(1, small); ConnectionBroker b = broker(1, small)) {
-            CompletableFuture<LogicalConnection> server = new CompletableFuture<>();
+            CompletableFuture<NetworkStream> server = new CompletableFuture<>();
             a.register(PING, open -> server.complete(open.accept(1 << 20)));
             b.register(PING, open -> fail("none"));
-            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream c = await(b.open(PING, address(a), 1 << 20));
             int messages = 64;
             int size = 16 * 1024;
             List<CompletableFuture<Void>> sends = new ArrayList<>();
@@ -284,7 +284,7 @@ class BrokerTest {
                 sends.add(s);
                 last = s;
             }
-            LogicalConnection srv = await(server);
+            NetworkStream srv = await(server);
             CompletableFuture<Void> lastSend = last;
             assertThat(sends.get(0)).succeedsWithin(Duration.ofSeconds(WAIT));
             // Window (64 KiB) + send buffer (64 KiB) hold about 8 messages; 64 cannot all be accepted.
@@ -307,20 +307,20 @@ class BrokerTest {
     @Test
     void connectionLossFailsTheSessionAndReleasesWhatWasHeld() throws Exception {
         try (ConnectionBroker a = broker(1); ConnectionBroker b = broker(1)) {
-            CompletableFuture<LogicalConnection> server = new CompletableFuture<>();
+            CompletableFuture<NetworkStream> server = new CompletableFuture<>();
             a.register(PING, open -> server.complete(open.accept(1 << 20)));
             b.register(PING, open -> fail("none"));
-            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
-            LogicalConnection srv = await(server);
+            NetworkStream c = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream srv = await(server);
             await(srv.send(text("unread"))); // stays in c's inbox
             await(srv.send(text("unread too")));
             CompletableFuture<ByteBuf> pending = srv.receive().toCompletableFuture();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-            while (b.endpoint().peer(a.self()).stripes().get(0).streamCount() != 1) {
+            while (b.endpoint().peer(a.self()).stripedConnections().get(0).streamCount() != 1) {
                 assertThat(System.nanoTime()).isLessThan(deadline);
                 Thread.onSpinWait();
             }
-            b.endpoint().peer(a.self()).stripes().get(0).channel().close();
+            b.endpoint().peer(a.self()).stripedConnections().get(0).channel().close();
             Throwable t = failureOf(pending);
             assertThat(t).isInstanceOf(SessionClosedException.class);
             assertThat(((SessionClosedException) t).reason().code()).isEqualTo(ErrorCode.CONNECTION_LOST);

@@ -24,13 +24,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Every {@link SessionContext} method (and the rest of {@link LogicalConnection}'s public API) fed
- * bad arguments and wrong states over real loopback sockets: the call fails, or only its logical
- * connection ends; another logical connection over the same TCP connection keeps working.
+ * Every {@link SessionContext} method (and the rest of {@link NetworkStream}'s public API) fed
+ * bad arguments and wrong states over real loopback sockets: the call fails, or only its stream
+ * ends; another stream over the same TCP connection keeps working.
  */
 class SessionContextMisuseTest {
 
-    private static void stillEchoes(LogicalConnection c, String text) throws Exception {
+    private static void stillEchoes(NetworkStream c, String text) throws Exception {
         await(c.send(text(text)));
         assertThat(read(await(c.receive()))).isEqualTo(text);
     }
@@ -40,8 +40,8 @@ class SessionContextMisuseTest {
         try (ConnectionBroker a = broker(2); ConnectionBroker b = broker(2)) {
             a.register(PING, open -> echo(open.accept(16))); // the peer accepts at most 16 bytes
             b.register(PING, open -> { });
-            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
-            LogicalConnection bystander = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream c = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream bystander = await(b.open(PING, address(a), 1 << 20));
             assertThatThrownBy(() -> c.send(null)).isInstanceOf(NullPointerException.class);
             ByteBuf released = text("gone");
             released.release();
@@ -64,8 +64,8 @@ class SessionContextMisuseTest {
         try (ConnectionBroker a = broker(2); ConnectionBroker b = broker(2)) {
             a.register(PING, open -> echo(open.accept(1 << 20)));
             b.register(PING, open -> { });
-            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
-            LogicalConnection bystander = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream c = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream bystander = await(b.open(PING, address(a), 1 << 20));
             c.finish();
             c.finish(); // idempotent
             ByteBuf late = text("late");
@@ -83,7 +83,7 @@ class SessionContextMisuseTest {
         try (ConnectionBroker a = broker(2); ConnectionBroker b = broker(2)) {
             a.register(PING, open -> echo(open.accept(1 << 20)));
             b.register(PING, open -> { });
-            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream c = await(b.open(PING, address(a), 1 << 20));
             CompletionStage<ByteBuf> first = c.receive();
             assertThat(failureOf(c.receive())).isInstanceOf(IllegalStateException.class);
             await(c.send(text("one")));
@@ -98,7 +98,7 @@ class SessionContextMisuseTest {
         try (ConnectionBroker a = broker(2); ConnectionBroker b = broker(2)) {
             a.register(PING, open -> echo(open.accept(1 << 20)));
             b.register(PING, open -> { });
-            LogicalConnection c = await(b.open(PING, address(a), 1 << 20));
+            NetworkStream c = await(b.open(PING, address(a), 1 << 20));
             assertThatThrownBy(() -> c.abort(ErrorCode.CONNECTION_LOST)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> c.abort(null)).isInstanceOf(IllegalArgumentException.class);
             stillEchoes(c, "untouched");
@@ -120,7 +120,7 @@ class SessionContextMisuseTest {
             // Undecided, the open waited for ever; now it fails at once, and the connection stays.
             assertThat(failureOf(b.open(PING, address(a), 1 << 20))).isInstanceOfSatisfying(
                     SessionClosedException.class, e -> assertThat(e.reason().code()).isEqualTo(ErrorCode.INTERNAL_ERROR));
-            LogicalConnection other = await(b.open(OTHER, address(a), 1 << 20));
+            NetworkStream other = await(b.open(OTHER, address(a), 1 << 20));
             stillEchoes(other, "other network");
             assertThat(b.endpoint().peer(a.self()).isConnected()).isTrue();
             other.finish();

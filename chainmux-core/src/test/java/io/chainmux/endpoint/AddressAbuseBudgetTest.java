@@ -124,10 +124,10 @@ class AddressAbuseBudgetTest {
                 }
                 assertThat(node.endpoint.stats().limitHits(Limit.ADDRESS_ABUSE_BUDGET))
                         .as("a live connection was closed for its address's budget").isPositive();
-                while (node.endpoint.muxTotals().liveSessions().size() == 8 && System.nanoTime() < deadline) {
+                while (node.endpoint.muxTotals().liveConnections().size() == 8 && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
-                assertThat(node.endpoint.muxTotals().liveSessions()).hasSizeLessThan(8);
+                assertThat(node.endpoint.muxTotals().liveConnections()).hasSizeLessThan(8);
                 assertThat(handshake(to)).as("and a new one is refused at accept").isNull();
             } finally {
                 for (RawPeer raw : open) {

@@ -60,11 +60,11 @@ class BudgetCloseVisibilityTest {
                 assertThat(raw.closedByPeer()).isTrue();
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while ((!node.endpoint.muxTotals().liveSessions().isEmpty() || warnings(logs) == 0)
+            while ((!node.endpoint.muxTotals().liveConnections().isEmpty() || warnings(logs) == 0)
                     && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
-            assertThat(node.endpoint.muxTotals().liveSessions()).as("the connection is gone").isEmpty();
+            assertThat(node.endpoint.muxTotals().liveConnections()).as("the connection is gone").isEmpty();
             assertThat(node.endpoint.muxTotals().sum(s -> s.budgetExceeded(Budget.PINGS))).isEqualTo(1);
             assertThat(node.endpoint.muxTotals().sum(MuxStats::budgetExceeded)).isEqualTo(1);
             assertThat(warnings(logs)).isEqualTo(1);

@@ -211,7 +211,7 @@ class EndpointMisuseTest {
             assertThat(late.refCnt()).isZero();
             assertThatThrownBy(() -> s.consumed(10)).as("nothing delivered is unconsumed")
                     .isInstanceOf(IllegalArgumentException.class);
-            assertThat(causeOf(s.session().ping())).isInstanceOf(ClosedException.class);
+            assertThat(causeOf(s.connection().ping())).isInstanceOf(ClosedException.class);
             assertThatThrownBy(() -> peer.openStream("chain-9/test/1", 100, 1, c)).isInstanceOfSatisfying(
                     ClosedException.class, e -> assertThat(e.closedByUs()).isTrue());
             assertThat(causeOf(peer.ping())).isInstanceOf(ClosedException.class);
@@ -231,7 +231,7 @@ class EndpointMisuseTest {
             assertThatThrownBy(() -> peer.openStream("chain-9/test/1", 100, 0, c)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> peer.openStream("chain-9/test/1", 100, 257, c)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> peer.openStream("chain-9/test/1", 100, 1, null)).isInstanceOf(IllegalArgumentException.class);
-            assertThat(peer.stripes()).allSatisfy(m -> assertThat(m.load()).isZero());
+            assertThat(peer.stripedConnections()).allSatisfy(m -> assertThat(m.load()).isZero());
             echoWorks(peer);
             assertThat(await(peer.ping())).isPositive();
             assertThat(peer.protocolVersion()).isPositive();
@@ -252,7 +252,7 @@ class EndpointMisuseTest {
         try (Endpoint ep = start(new EndpointListener() {}, b -> b.stripes(1)
                 .reconnect(new Backoff(Duration.ofSeconds(30), Duration.ofSeconds(30), 1)))) {
             PeerConnection peer = await(ep.connect(target.address()));
-            CompletableFuture<CloseReason> lost = peer.stripes().get(0).closeFuture();
+            CompletableFuture<CloseReason> lost = peer.stripedConnections().get(0).closeFuture();
             target.close();
             await(lost);
             assertThatThrownBy(() -> peer.openStream("chain-9/test/1", 100, 1, new EndpointTest.Collector()))

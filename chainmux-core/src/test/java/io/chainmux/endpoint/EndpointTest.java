@@ -4,7 +4,7 @@ import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.HandshakeException.Reason;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.mux.CloseReason;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
@@ -102,7 +102,7 @@ class EndpointTest {
             for (int i = 0; i < 500; i++) {
                 PeerConnection pc = b.endpoint.connect(target).get(WAIT, TimeUnit.SECONDS);
                 assertThat(pc.peerId()).as("dial %d", i).isEqualTo(a.identity.peerId());
-                CompletableFuture<CloseReason> closed = pc.stripes().get(0).closeFuture();
+                CompletableFuture<CloseReason> closed = pc.stripedConnections().get(0).closeFuture();
                 pc.close("done with dial " + i);
                 assertThat(closed.get(WAIT, TimeUnit.SECONDS).isNormal()).as("dial %d closed normally", i).isTrue();
             }
@@ -328,7 +328,7 @@ class EndpointTest {
         try (TestNode a = new TestNode(x -> x.idleTimeout(Duration.ofMillis(1000)).keepAliveInterval(Duration.ofMillis(100)));
              TestNode b = new TestNode(x -> x.idleTimeout(Duration.ofMillis(1000)).keepAliveInterval(Duration.ofMillis(100)))) {
             PeerConnection pc = await(b.endpoint.connect(a.address()));
-            MuxSession stripe = pc.stripes().get(0);
+            MuxConnection stripe = pc.stripedConnections().get(0);
             // Quiet for two idle periods: keepalive PINGs hold it open.
             CompletableFuture<CloseReason> closed = stripe.closeFuture();
             assertThat(closed.completeOnTimeout(null, 2000, TimeUnit.MILLISECONDS).get()).isNull();
@@ -338,7 +338,7 @@ class EndpointTest {
                 stripe.channel().config().setAutoRead(false);
             }).get(WAIT, TimeUnit.SECONDS);
             PeerConnection fromA = a.endpoint.peer(b.identity.peerId());
-            CloseReason reason = fromA.stripes().get(0).closeFuture().get(WAIT, TimeUnit.SECONDS);
+            CloseReason reason = fromA.stripedConnections().get(0).closeFuture().get(WAIT, TimeUnit.SECONDS);
             assertThat(reason.code()).isEqualTo(io.chainmux.wire.ErrorCode.IDLE_TIMEOUT);
             assertThat(a.endpoint.stats().limitHits(Limit.IDLE_TIMEOUT)).isPositive();
         }
@@ -349,12 +349,12 @@ class EndpointTest {
     void theRttOfABusyConnectionIsSampledAgain() throws Exception {
         try (TestNode a = new TestNode(); TestNode b = new TestNode(x -> x.keepAliveInterval(Duration.ofMillis(100)))) {
             PeerConnection pc = await(b.endpoint.connect(a.address()));
-            MuxSession stripe = pc.stripes().get(0);
+            MuxConnection stripe = pc.stripedConnections().get(0);
             await(stripe.ping());
             Duration first = stripe.rtt();
             assertThat(first).isLessThan(Duration.ofMillis(40));
             // From now on a's writes (PING replies included) reach the wire 50 ms late.
-            io.netty.channel.Channel fromA = a.endpoint.peer(b.identity.peerId()).stripes().get(0).channel();
+            io.netty.channel.Channel fromA = a.endpoint.peer(b.identity.peerId()).stripedConnections().get(0).channel();
             fromA.eventLoop().submit(() -> fromA.pipeline().addFirst(new DelayWrites(50))).get(WAIT, TimeUnit.SECONDS);
             Collector c = new Collector();
             MuxStream s = pc.openStream("chain-1/test/1", 1 << 20, 1, c);

@@ -1,6 +1,6 @@
 package io.chainmux.endpoint;
 
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
@@ -215,7 +215,7 @@ class FaultInjectionTest {
             CountDownLatch progress = new CountDownLatch(STREAMS);
             List<CompletableFuture<Result>> cut = run(pc, Long.MAX_VALUE, progress);
             assertThat(progress.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("transfer under way").isTrue();
-            List<MuxSession> cutStripes = pc.stripes();
+            List<MuxConnection> cutStripes = pc.stripedConnections();
             relay.cut();
             assertThat(check(cut, Long.MAX_VALUE)).as("every stream of the cut stripes reports it").isEqualTo(STREAMS);
             for (CompletableFuture<Result> f : cut) {
@@ -223,7 +223,7 @@ class FaultInjectionTest {
             }
             // The streams may all have been on one stripe: until the other has seen its reset too, it
             // still counts as usable, and streams opened on it would meet the cut (and report it).
-            CompletableFuture.allOf(cutStripes.stream().map(MuxSession::closeFuture).toArray(CompletableFuture[]::new))
+            CompletableFuture.allOf(cutStripes.stream().map(MuxConnection::closeFuture).toArray(CompletableFuture[]::new))
                     .get(WAIT_SECONDS, TimeUnit.SECONDS);
             report("stripe cut", cut, awaitConnected(pc));
             assertThat(check(run(pc, 200, new CountDownLatch(STREAMS)), 200)).as("after the redial").isZero();

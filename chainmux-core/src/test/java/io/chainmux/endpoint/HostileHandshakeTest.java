@@ -4,7 +4,7 @@ import io.chainmux.endpoint.identity.HandshakeException.Reason;
 import io.chainmux.endpoint.identity.Hello;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.endpoint.identity.Role;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.testing.RawPeer.Frame;
 import io.chainmux.testing.RawPeer;
 import io.chainmux.wire.ErrorCode;
@@ -166,7 +166,7 @@ class HostileHandshakeTest {
                 assertThat(goAway.goAwayCode()).isEqualTo(ErrorCode.CROSSED_CONNECTION);
                 assertThat(x.closedByPeer()).isTrue();
                 PeerConnection pc = connected.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                MuxSession kept = pc.stripes().get(0);
+                MuxConnection kept = pc.stripedConnections().get(0);
                 assertThat(((InetSocketAddress) kept.channel().remoteAddress()).getPort())
                         .as("the kept stripe is the lower id's dial").isEqualTo(w.socket().getLocalPort());
                 assertThat(kept.isOpenForStreams()).isTrue();

@@ -3,7 +3,7 @@ package io.chainmux.endpoint;
 import io.chainmux.endpoint.identity.NodeIdentity;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
@@ -77,8 +77,8 @@ class StripePlacementTest {
         MuxStream bulk = pc.openStream("bulk", MESSAGE, 1, Drop.INSTANCE);
         ByteBuf m = Unpooled.directBuffer(MESSAGE).writeZero(MESSAGE);
         try {
-            // from the stream's event loop, so the session counts every byte at once
-            int queued = bulk.session().channel().eventLoop().submit(() -> {
+            // from the stream's event loop, so the connection counts every byte at once
+            int queued = bulk.connection().channel().eventLoop().submit(() -> {
                 int n = 0;
                 while (n < 32 && bulk.trySendCopy(m)) {
                     n++;
@@ -91,7 +91,7 @@ class StripePlacementTest {
         }
         // the reader never consumes: one 32 KiB window leaves, the rest stays queued
         waitFor("the bulk stream's bytes queued",
-                () -> bulk.session().queuedBytes() >= StripeLoad.BULK_QUEUED_BYTES);
+                () -> bulk.connection().queuedBytes() >= StripeLoad.BULK_QUEUED_BYTES);
         return bulk;
     }
 
@@ -105,10 +105,10 @@ class StripePlacementTest {
             for (int i = 0; i < 10; i++) {
                 MuxStream s = pc.openStream("chain-" + i + "/gossip/1", 1024, 1, TrafficClass.LATENCY_SENSITIVE,
                         Drop.INSTANCE);
-                assertThat(s.session()).as("gossip stream %d", i).isNotSameAs(bulk.session());
+                assertThat(s.connection()).as("gossip stream %d", i).isNotSameAs(bulk.connection());
             }
             MuxStream ordinary = pc.openStream("chain-0/sync/1", 1024, 1, Drop.INSTANCE);
-            assertThat(ordinary.session()).isNotSameAs(bulk.session());
+            assertThat(ordinary.connection()).isNotSameAs(bulk.connection());
         }
     }
 
@@ -123,7 +123,7 @@ class StripePlacementTest {
             for (int i = 0; i < 10; i++) {
                 MuxStream s = pc.openStream("chain-" + i + "/gossip/1", 1024, 1, TrafficClass.LATENCY_SENSITIVE,
                         Drop.INSTANCE);
-                besideBulk += s.session() == bulk.session() ? 1 : 0;
+                besideBulk += s.connection() == bulk.connection() ? 1 : 0;
             }
             assertThat(besideBulk).isBetween(4, 5);
         }
@@ -134,7 +134,7 @@ class StripePlacementTest {
         try (Endpoint server = node(true, 1, StripePolicy.MEASURED_LOAD, new Server());
              Endpoint client = node(false, 1, StripePolicy.MEASURED_LOAD, new EndpointListener() {})) {
             PeerConnection pc = EndpointTest.await(client.connect(PeerAddress.of(server.localAddress())));
-            MuxSession stripe = pc.stripes().get(0);
+            MuxConnection stripe = pc.stripedConnections().get(0);
             StripeMeter meter = new StripeMeter();
             long t0 = 1_000_000_000L;
             assertThat(meter.measure(List.of(stripe), t0).get(0).sentBytesPerSecond()).as("no rate before a sample")

@@ -1,7 +1,7 @@
 package io.chainmux.endpoint;
 
 import io.chainmux.mux.CloseReason;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
 import io.chainmux.wire.ErrorCode;
@@ -83,18 +83,18 @@ class StripeTest {
             for (int i = 0; i < 8; i++) {
                 streams.add(pc.openStream("chain-" + i + "/t/1", 1000, 1, new Sequenced()));
             }
-            long[] perStripe = pc.stripes().stream().mapToLong(MuxSession::load).toArray();
+            long[] perStripe = pc.stripedConnections().stream().mapToLong(MuxConnection::load).toArray();
             assertThat(perStripe).containsExactly(2, 2, 2, 2);
         }
     }
 
     /**
      * Both nodes dial each other at the same moment, with random skew; afterwards each holds exactly
-     * K stripes to the other (the same TCP connections seen from both ends), and every logical
-     * connection opened as soon as a connect completed works: none lost, none duplicated.
+     * K stripes to the other (the same TCP connections seen from both ends), and every stream
+     * opened as soon as a connect completed works: none lost, none duplicated.
      */
     @RepeatedTest(15)
-    void crossedDialsConvergeWithoutLosingLogicalConnections() throws Exception {
+    void crossedDialsConvergeWithoutLosingStreams() throws Exception {
         Random random = new Random();
         int k = 1 + random.nextInt(3);
         try (TestNode a = new TestNode(x -> x.stripes(k)); TestNode b = new TestNode(x -> x.stripes(k))) {
@@ -126,15 +126,15 @@ class StripeTest {
             waitFor("k stripes on both ends", () -> ab.stripeCount() == k && ba.stripeCount() == k);
             // The same connections from both ends: local address on one is the remote on the other.
             java.util.Set<String> fromAEnd = new java.util.HashSet<>();
-            for (MuxSession s : ab.stripes()) {
+            for (MuxConnection s : ab.stripedConnections()) {
                 fromAEnd.add(port(s.channel().localAddress()) + ">" + port(s.channel().remoteAddress()));
             }
             java.util.Set<String> fromBEnd = new java.util.HashSet<>();
-            for (MuxSession s : ba.stripes()) {
+            for (MuxConnection s : ba.stripedConnections()) {
                 fromBEnd.add(port(s.channel().remoteAddress()) + ">" + port(s.channel().localAddress()));
             }
             assertThat(fromBEnd).isEqualTo(fromAEnd);
-            assertThat(b.accepted.size() + a.accepted.size()).as("each logical connection accepted once").isEqualTo(6);
+            assertThat(b.accepted.size() + a.accepted.size()).as("each stream accepted once").isEqualTo(6);
         }
     }
 
@@ -177,8 +177,8 @@ class StripeTest {
             Sequenced onSurvivor = new Sequenced();
             MuxStream first = pc.openStream("n-0", 1000, 1, onVictim);
             MuxStream second = pc.openStream("n-1", 1000, 1, onSurvivor);
-            MuxSession victim = first.session();
-            assertThat(second.session()).isNotSameAs(victim);
+            MuxConnection victim = first.connection();
+            assertThat(second.connection()).isNotSameAs(victim);
             for (int i = 0; i < 100; i++) {
                 onVictim.send(first);
                 onSurvivor.send(second);
@@ -192,7 +192,7 @@ class StripeTest {
             waitFor("all survivor echoes", () -> onSurvivor.nextExpected.get() == 200);
             assertThat(onSurvivor.error).isNull();
             assertThat(onSurvivor.closed).isNotDone();
-            waitFor("stripe lost reported", () -> !b.stripesLost.isEmpty());
+            waitFor("stripe lost reported", () -> !b.connectionsLost.isEmpty());
             waitFor("stripe redialed", () -> pc.stripeCount() == 2);
             assertThat(b.endpoint.stats().reconnects()).isPositive();
             Sequenced again = new Sequenced();
@@ -219,14 +219,14 @@ class StripeTest {
                 listeners.add(l);
                 opened.add(pc.openStream("chain-" + i + "/t/1", 1000, 1, l));
             }
-            MuxSession session = opened.get(0).session();
+            MuxConnection connection = opened.get(0).connection();
             Map<Integer, Long> sentAtKill = new ConcurrentHashMap<>();
             for (int round = 0; round < 2_000; round++) {
                 for (int i = 0; i < streams; i++) {
                     listeners.get(i).send(opened.get(i));
                 }
                 if (round == 1_000) {
-                    session.channel().close();
+                    connection.channel().close();
                 }
             }
             for (int i = 0; i < streams; i++) {

@@ -21,7 +21,7 @@ final class TestNode implements EndpointListener, AutoCloseable {
     final List<CloseReason> disconnected = new CopyOnWriteArrayList<>();
     final java.util.concurrent.CompletableFuture<PeerConnection> firstDisconnected =
             new java.util.concurrent.CompletableFuture<>();
-    final List<Integer> stripesLost = new CopyOnWriteArrayList<>();
+    final List<Integer> connectionsLost = new CopyOnWriteArrayList<>();
     final List<HandshakeException> handshakeFailures = new CopyOnWriteArrayList<>();
     final List<MuxStream> accepted = new CopyOnWriteArrayList<>();
 
@@ -56,8 +56,8 @@ final class TestNode implements EndpointListener, AutoCloseable {
     }
 
     @Override
-    public void onStripeLost(PeerConnection peer, int stripeIndex, CloseReason reason) {
-        stripesLost.add(stripeIndex);
+    public void onConnectionLost(PeerConnection peer, int stripeIndex, CloseReason reason) {
+        connectionsLost.add(stripeIndex);
     }
 
     @Override

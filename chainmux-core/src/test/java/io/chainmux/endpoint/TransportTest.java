@@ -22,13 +22,13 @@ class TransportTest {
         try (TestNode a = new TestNode(b -> b.transport(Transport.NIO));
              TestNode b = new TestNode(x -> x.transport(Transport.NIO))) {
             PeerConnection toA = b.endpoint.connect(a.address()).get(EndpointTest.WAIT, TimeUnit.SECONDS);
-            assertThat(toA.stripes().get(0).channel()).isInstanceOf(NioSocketChannel.class);
+            assertThat(toA.stripedConnections().get(0).channel()).isInstanceOf(NioSocketChannel.class);
             Collector c = new Collector();
             MuxStream s = toA.openStream("chain-1/test/1", 1 << 20, 1, c);
             assertThat(s.trySend(text("over nio"))).isTrue();
             assertThat(c.next()).isEqualTo("over nio");
             // a echoed, so its side of the connection is up (the dialer's future completes before it may be)
-            assertThat(a.accepted.get(0).session().channel()).isInstanceOf(NioSocketChannel.class);
+            assertThat(a.accepted.get(0).connection().channel()).isInstanceOf(NioSocketChannel.class);
             s.close();
         }
     }

@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Two sessions wired back to back through EmbeddedChannels: the whole protocol, single-threaded and
+ * Two connections wired back to back through EmbeddedChannels: the whole protocol, single-threaded and
  * deterministic, with the flow-control books of both sides compared whenever the wire is quiet.
  */
 class EmbeddedPipeTest {
@@ -20,12 +20,12 @@ class EmbeddedPipeTest {
     static final class Pipe implements AutoCloseable {
         final EmbeddedChannel a = new EmbeddedChannel();
         final EmbeddedChannel b = new EmbeddedChannel();
-        final MuxSession client;
-        final MuxSession server;
+        final MuxConnection client;
+        final MuxConnection server;
 
-        Pipe(MuxConfig config, SessionListener serverListener) {
-            client = new MuxSession(config, true, s -> {});
-            server = new MuxSession(config, false, serverListener);
+        Pipe(MuxConfig config, ConnectionListener serverListener) {
+            client = new MuxConnection(config, true, s -> {});
+            server = new MuxConnection(config, false, serverListener);
             a.pipeline().addLast(client.handler());
             b.pipeline().addLast(server.handler());
             pump(1000);

@@ -49,10 +49,10 @@ class LoopbackCloseTest {
     }
 
     /** A listening mux whose every accepted stream is sent {@code bytes} at once in 1 MiB messages. */
-    private CompletableFuture<MuxSession> serveFlood(MuxConfig config, int bytes) throws Exception {
+    private CompletableFuture<MuxConnection> serveFlood(MuxConfig config, int bytes) throws Exception {
         Transport t = Transport.best();
         group = t.newGroup(1, "close-test");
-        CompletableFuture<MuxSession> session = new CompletableFuture<>();
+        CompletableFuture<MuxConnection> connection = new CompletableFuture<>();
         StreamListener quiet = new StreamListener() {
             @Override
             public void onMessage(MuxStream stream, ByteBuf message) {
@@ -66,10 +66,10 @@ class LoopbackCloseTest {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        MuxSession s = new MuxSession(config, false, stream -> {
+                        MuxConnection s = new MuxConnection(config, false, stream -> {
                             stream.accept(quiet, 1024);
                             for (int sent = 0; sent < bytes; sent += MIB) {
-                                ByteBuf m = stream.session().channel().alloc().buffer(MIB).writeZero(MIB);
+                                ByteBuf m = stream.connection().channel().alloc().buffer(MIB).writeZero(MIB);
                                 if (!stream.trySend(m)) {
                                     m.release();
                                     throw new IllegalStateException("the send buffer refused a message");
@@ -77,15 +77,15 @@ class LoopbackCloseTest {
                             }
                         });
                         ch.pipeline().addLast(new MuxHandler(s));
-                        session.complete(s);
+                        connection.complete(s);
                     }
                 }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-        return session;
+        return connection;
     }
 
     private static MuxConfig floodConfig(Duration writeTimeout) {
         return MuxConfig.builder().writeTimeout(writeTimeout).streamSendBuffer(64 * MIB)
-                .sessionSendBuffer(64 * MIB).build();
+                .connectionSendBuffer(64 * MIB).build();
     }
 
     /** A raw dialer with a small receive buffer that grants huge windows and opens stream 1. */
@@ -103,9 +103,9 @@ class LoopbackCloseTest {
 
     @Test
     void aPeerThatNeverReadsIsClosedAfterTheWriteTimeout() throws Exception {
-        CompletableFuture<MuxSession> accepted = serveFlood(floodConfig(Duration.ofMillis(800)), 32 * MIB);
+        CompletableFuture<MuxConnection> accepted = serveFlood(floodConfig(Duration.ofMillis(800)), 32 * MIB);
         try (RawPeer raw = rawClient()) {
-            MuxSession s = accepted.get(10, TimeUnit.SECONDS);
+            MuxConnection s = accepted.get(10, TimeUnit.SECONDS);
             long start = System.nanoTime();
             CloseReason reason = s.closeFuture().get(20, TimeUnit.SECONDS);
             assertThat(reason.code()).isEqualTo(ErrorCode.WRITE_TIMEOUT);
@@ -120,9 +120,9 @@ class LoopbackCloseTest {
     void aPeerThatReadsSlowlyIsNotClosed() throws Exception {
         // 8 MiB pending; the peer reads 32 KiB every 100 ms (a slow link): progress, so no timeout,
         // though the read takes far longer than the 2 s write timeout.
-        CompletableFuture<MuxSession> accepted = serveFlood(floodConfig(Duration.ofSeconds(2)), 8 * MIB);
+        CompletableFuture<MuxConnection> accepted = serveFlood(floodConfig(Duration.ofSeconds(2)), 8 * MIB);
         try (RawPeer raw = rawClient()) {
-            MuxSession s = accepted.get(10, TimeUnit.SECONDS);
+            MuxConnection s = accepted.get(10, TimeUnit.SECONDS);
             InputStream in = raw.socket().getInputStream();
             byte[] buf = new byte[32 * 1024];
             long read = 0;
@@ -167,9 +167,9 @@ class LoopbackCloseTest {
             }
             serverDone.countDown();
             List<MuxStream> streams = crossing.get(10, TimeUnit.SECONDS);
-            CloseReason session = mux.client.closeFuture().get(10, TimeUnit.SECONDS);
+            CloseReason connection = mux.client.closeFuture().get(10, TimeUnit.SECONDS);
             for (MuxStream s : streams) {
-                assertThat(s.closeReason()).as("%s (session %s)", s, session).isNotNull();
+                assertThat(s.closeReason()).as("%s (connection %s)", s, connection).isNotNull();
                 assertThat(s.closeReason().code()).as("%s: %s", s, s.closeReason()).isEqualTo(ErrorCode.REFUSED_GOING_AWAY);
             }
             assertThat(mux.server.closeFuture().get(10, TimeUnit.SECONDS).isNormal()).isTrue();

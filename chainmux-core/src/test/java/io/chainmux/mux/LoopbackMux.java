@@ -15,18 +15,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Two sessions over a real loopback TCP connection, each on its own event loop, with MuxHandler
+ * Two connections over a real loopback TCP connection, each on its own event loop, with MuxHandler
  * directly on the socket (no handshake): the mux layer alone, end to end.
  */
 final class LoopbackMux implements AutoCloseable {
     final EventLoopGroup serverGroup;
     final EventLoopGroup clientGroup;
     final Channel serverChannel;
-    final MuxSession client;
-    final MuxSession server;
+    final MuxConnection client;
+    final MuxConnection server;
 
-    private LoopbackMux(EventLoopGroup sg, EventLoopGroup cg, Channel serverChannel, MuxSession client,
-                        MuxSession server) {
+    private LoopbackMux(EventLoopGroup sg, EventLoopGroup cg, Channel serverChannel, MuxConnection client,
+                        MuxConnection server) {
         this.serverGroup = sg;
         this.clientGroup = cg;
         this.serverChannel = serverChannel;
@@ -34,12 +34,12 @@ final class LoopbackMux implements AutoCloseable {
         this.server = server;
     }
 
-    static LoopbackMux start(MuxConfig config, SessionListener serverListener, SessionListener clientListener)
+    static LoopbackMux start(MuxConfig config, ConnectionListener serverListener, ConnectionListener clientListener)
             throws Exception {
         Transport t = Boolean.getBoolean("test.nio") ? Transport.NIO : Transport.best();
         EventLoopGroup sg = t.newGroup(1, "test-server");
         EventLoopGroup cg = t.newGroup(1, "test-client");
-        CompletableFuture<MuxSession> serverSession = new CompletableFuture<>();
+        CompletableFuture<MuxConnection> serverConnection = new CompletableFuture<>();
         WriteBufferWaterMark marks = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
         Channel serverChannel = new ServerBootstrap().group(sg).channel(t.serverChannel())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, marks)
@@ -47,24 +47,24 @@ final class LoopbackMux implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        MuxSession s = new MuxSession(config, false, serverListener);
+                        MuxConnection s = new MuxConnection(config, false, serverListener);
                         ch.pipeline().addLast(s.handler());
-                        serverSession.complete(s);
+                        serverConnection.complete(s);
                     }
                 }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-        MuxSession clientSession = new MuxSession(config, true, clientListener);
+        MuxConnection clientConnection = new MuxConnection(config, true, clientListener);
         new Bootstrap().group(cg).channel(t.socketChannel())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, marks)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(clientSession.handler())
+                .handler(clientConnection.handler())
                 .connect(serverChannel.localAddress()).sync();
-        return new LoopbackMux(sg, cg, serverChannel, clientSession, serverSession.get(10, TimeUnit.SECONDS));
+        return new LoopbackMux(sg, cg, serverChannel, clientConnection, serverConnection.get(10, TimeUnit.SECONDS));
     }
 
     /**
-     * Closes both ends and waits for both sessions to have closed (and so released their streams'
+     * Closes both ends and waits for both connections to have closed (and so released their streams'
      * buffers) before stopping the loops: a loop shut down while the server's connection is still open
-     * (its EOF not yet read) never runs the session's close, and its buffers leak.
+     * (its EOF not yet read) never runs the connection's close, and its buffers leak.
      */
     @Override
     public void close() throws Exception {

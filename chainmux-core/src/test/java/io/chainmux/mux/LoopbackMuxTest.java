@@ -26,7 +26,7 @@ class LoopbackMuxTest {
     private static final long WAIT_SECONDS = 20;
 
     /** Server side: echoes every message back on its stream, returning credit once the echo is queued. */
-    static final class EchoServer implements SessionListener {
+    static final class EchoServer implements ConnectionListener {
         final List<String> failures = new CopyOnWriteArrayList<>();
 
         @Override
@@ -262,7 +262,7 @@ class LoopbackMuxTest {
         AtomicReference<MuxStream> serverStream = new AtomicReference<>();
         CountDownLatch first = new CountDownLatch(1);
         CountDownLatch second = new CountDownLatch(1);
-        SessionListener server = stream -> stream.accept(new StreamListener() {
+        ConnectionListener server = stream -> stream.accept(new StreamListener() {
             @Override
             public void onMessage(MuxStream s, ByteBuf message) {
                 serverStream.set(s);
@@ -309,7 +309,7 @@ class LoopbackMuxTest {
         AtomicInteger fastMessages = new AtomicInteger();
         CountDownLatch fastDone = new CountDownLatch(1);
         int fastCount = 2000;
-        SessionListener server = stream -> stream.accept(new StreamListener() {
+        ConnectionListener server = stream -> stream.accept(new StreamListener() {
             @Override
             public void onMessage(MuxStream s, ByteBuf message) {
                 int length = message.readableBytes();

@@ -51,7 +51,7 @@ class MuxStreamConcurrencyTest {
      * The receiving side: checks per-sender order and counts closes. Every other message's credit is
      * returned from another thread, so consumption crosses threads too (its wake-up races the loop's).
      */
-    private static final class Receiver implements StreamListener, SessionListener {
+    private static final class Receiver implements StreamListener, ConnectionListener {
         final ExecutorService consumer = Executors.newSingleThreadExecutor();
         final int[] next = new int[SENDERS];
         final List<String> failures = new CopyOnWriteArrayList<>();
@@ -259,7 +259,7 @@ class MuxStreamConcurrencyTest {
         Map<Integer, Receiver> receivers = new ConcurrentHashMap<>();
         AtomicInteger round = new AtomicInteger();
         // The server's listener hands each new stream to that round's receiver.
-        SessionListener server = stream -> receivers.get(round.get()).onStreamOpened(stream);
+        ConnectionListener server = stream -> receivers.get(round.get()).onStreamOpened(stream);
         try (LoopbackMux mux = LoopbackMux.start(small, server, s -> {})) {
             // A few long rounds, then many short ones where close() races the senders: a send that
             // passed its check just before close() and was accepted went out after the FIN (lost).

@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * connection keeps working and the connection stays up (docs/ARCHITECTURE.md, "Failure scope").
  */
 class MuxStreamMisuseTest {
-    private final RecordingListener session = new RecordingListener();
+    private final RecordingListener connection = new RecordingListener();
     private final RecordingListener victimEvents = new RecordingListener();
     private final RecordingListener bystanderEvents = new RecordingListener();
     private ScriptedPeer peer;
@@ -32,9 +32,9 @@ class MuxStreamMisuseTest {
 
     @BeforeEach
     void open() {
-        peer = ScriptedPeer.dialer(session).handshake();
-        victim = peer.session.openStream("chain-1/test/1", 1 << 20, 1, victimEvents);
-        bystander = peer.session.openStream("chain-2/test/1", 1 << 20, 1, bystanderEvents);
+        peer = ScriptedPeer.dialer(connection).handshake();
+        victim = peer.connection.openStream("chain-1/test/1", 1 << 20, 1, victimEvents);
+        bystander = peer.connection.openStream("chain-2/test/1", 1 << 20, 1, bystanderEvents);
         peer.expect(FrameType.OPEN, 1);
         peer.expect(FrameType.OPEN, 3);
         peer.accept(1).accept(3);
@@ -66,7 +66,7 @@ class MuxStreamMisuseTest {
         peer.message(3, "and back");
         assertThat(bystanderEvents.messages).endsWith("and back");
         assertThat(bystanderEvents.closes).isEmpty();
-        assertThat(session.sessionClosed).isNull();
+        assertThat(connection.connectionClosed).isNull();
     }
 
     // ------------------------------------------------------------------ trySend, trySendCopy
@@ -102,7 +102,7 @@ class MuxStreamMisuseTest {
             public void onClosed(MuxStream stream, CloseReason reason) {
             }
         };
-        SessionListener server = stream -> stream.accept(collect, 1 << 20);
+        ConnectionListener server = stream -> stream.accept(collect, 1 << 20);
         try (LoopbackMux mux = LoopbackMux.start(MuxConfig.defaults(), server, s -> {})) {
             MuxStream s = mux.client.openStream("chain-1/test/1", 1 << 20, 1, collect);
             ByteBuf released = text("gone");
@@ -164,10 +164,10 @@ class MuxStreamMisuseTest {
 
     @Test
     void trySendOfATooLargeMessageFailsTheCallAndTakesTheMessage() {
-        peer.session.openStream("chain-3/test/1", 100, 1, new RecordingListener());
+        peer.connection.openStream("chain-3/test/1", 100, 1, new RecordingListener());
         peer.expect(FrameType.OPEN, 5);
         peer.send(b -> io.chainmux.wire.FrameWriter.writeAccept(b, 5, 10));
-        MuxStream limited = peer.session.registry.get(5);
+        MuxStream limited = peer.connection.registry.get(5);
         ByteBuf big = Unpooled.wrappedBuffer(new byte[11]);
         assertThatThrownBy(() -> limited.trySend(big)).isInstanceOf(MessageTooLargeException.class);
         assertThat(big.refCnt()).isZero();
@@ -212,9 +212,9 @@ class MuxStreamMisuseTest {
         assertThatThrownBy(() -> victim.refuse(ErrorCode.REFUSED_BUSY, null))
                 .as("an outbound stream is not refused").isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> victim.accept(victimEvents, 100)).isInstanceOf(IllegalStateException.class);
-        session.acceptInbound = false;
+        connection.acceptInbound = false;
         peer.open(2, "chain-4/test/1");
-        MuxStream inbound = session.opened.get(0);
+        MuxStream inbound = connection.opened.get(0);
         assertThatThrownBy(() -> inbound.refuse(ErrorCode.CANCEL, null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> inbound.refuse(ErrorCode.REFUSED_BUSY, new byte[WireFormat.MAX_RESET_DETAIL_LENGTH + 1]))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -265,7 +265,7 @@ class MuxStreamMisuseTest {
     @Test
     void loopOnlyMethodsFailOffTheEventLoop() throws Exception {
         try (LoopbackMux mux = LoopbackMux.start(MuxConfig.defaults(), new RecordingListener(), s -> {})) {
-            MuxSession s = mux.client;
+            MuxConnection s = mux.client;
             assertThat(s.inEventLoop()).isFalse();
             assertThatThrownBy(() -> s.writer.requestWrite()).isInstanceOf(AssertionError.class);
             assertThatThrownBy(() -> s.connectionError(ErrorCode.INTERNAL_ERROR, "off the loop"))

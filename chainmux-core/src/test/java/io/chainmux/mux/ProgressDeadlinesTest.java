@@ -50,7 +50,7 @@ class ProgressDeadlinesTest {
         // Reset within the deadline (60 s + 1 s per 64 bytes) plus one check period (15 s).
         assertThat(sent * 500L).isBetween(60_000L, 60_000L + 15_000L + 2_000L);
         assertThat(app.closes).singleElement().satisfies(r -> assertThat(r.code()).isEqualTo(ErrorCode.MESSAGE_TIMEOUT));
-        assertThat(peer.session.stats().budgetExceeded(Budget.MESSAGE_PROGRESS)).isEqualTo(1);
+        assertThat(peer.connection.stats().budgetExceeded(Budget.MESSAGE_PROGRESS)).isEqualTo(1);
         // The other stream carries on.
         peer.message(4, "still here");
         assertThat(app.messages).last().isEqualTo("still here");
@@ -100,16 +100,16 @@ class ProgressDeadlinesTest {
         }
         Frame goAway = peer.drain().stream().filter(f -> f.type() == FrameType.GO_AWAY).findFirst().orElseThrow();
         assertThat(goAway.code()).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
-        assertThat(peer.session.brokenBudget()).isEqualTo(Budget.PINGS);
+        assertThat(peer.connection.brokenBudget()).isEqualTo(Budget.PINGS);
         peer.channel.close();
         peer.channel.runPendingTasks();
-        assertThat(peer.session.isClosed()).isTrue();
-        assertThat(totals.liveSessions()).isEmpty();
-        // Counted after the close: the session is gone, its counts are not.
+        assertThat(peer.connection.isClosed()).isTrue();
+        assertThat(totals.liveConnections()).isEmpty();
+        // Counted after the close: the connection is gone, its counts are not.
         assertThat(totals.sum(s -> s.budgetExceeded(Budget.PINGS))).isEqualTo(1);
         assertThat(totals.sum(MuxStats::budgetExceeded)).isEqualTo(1);
         assertThat(totals.sum(MuxStats::resetsReceived)).isEqualTo(1);
-        assertThat(app.sessionClosed.message()).contains("pings budget");
+        assertThat(app.connectionClosed.message()).contains("pings budget");
     }
 
     @Test

@@ -30,7 +30,7 @@ class ReceiveBudgetTest {
         }
     }
 
-    /** A session (dialer) whose peer answered the RTT probe after 1 ms, so autotuning can act. */
+    /** A connection (dialer) whose peer answered the RTT probe after 1 ms, so autotuning can act. */
     private ScriptedPeer start(MuxConfig config) {
         peer = new ScriptedPeer(config, true, app);
         peer.expect(FrameType.SETTINGS);
@@ -43,7 +43,7 @@ class ReceiveBudgetTest {
     }
 
     private long stats(java.util.function.ToLongFunction<MuxStats> f) {
-        return f.applyAsLong(peer.session.stats());
+        return f.applyAsLong(peer.connection.stats());
     }
 
     /** Fills a stream's whole floor window with messages of 1023 bytes (charge 1024). */
@@ -108,7 +108,7 @@ class ReceiveBudgetTest {
         assertThat(refused.code()).isEqualTo(ErrorCode.REFUSED_LIMIT);
         assertThat(stats(MuxStats::budgetExceeded)).isEqualTo(1);
 
-        MuxStream local = peer.session.openStream("n", 100, 1, app);
+        MuxStream local = peer.connection.openStream("n", 100, 1, app);
         peer.channel.runPendingTasks();
         assertThat(local.closeReason().code()).as("our own open does not fit either").isEqualTo(ErrorCode.REFUSED_LIMIT);
 
@@ -145,7 +145,7 @@ class ReceiveBudgetTest {
             peer.open(4 + 2 * i, "n");
         }
         peer.drain();
-        assertThat(peer.session.receiveFlow.budget().underPressure()).isTrue();
+        assertThat(peer.connection.receiveFlow.budget().underPressure()).isTrue();
         peer.advance(1, TimeUnit.SECONDS); // slow now: no growth
         for (int i = 0; i < 200; i++) {
             peer.data(2, WireFormat.FLAG_END_MESSAGE, new byte[1023]);

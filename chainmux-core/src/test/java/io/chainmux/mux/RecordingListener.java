@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Records a stream's events; copies and releases messages, optionally returning credit at once. */
-class RecordingListener implements StreamListener, SessionListener {
+class RecordingListener implements StreamListener, ConnectionListener {
     final List<String> messages = new ArrayList<>();
     final List<byte[]> payloads = new ArrayList<>();
     final List<MuxStream> opened = new ArrayList<>();
@@ -16,7 +16,7 @@ class RecordingListener implements StreamListener, SessionListener {
     final List<CloseReason> closes = new ArrayList<>();
     final List<MuxStream> remoteClosed = new ArrayList<>();
     final List<MuxStream> writable = new ArrayList<>();
-    CloseReason sessionClosed;
+    CloseReason connectionClosed;
     boolean autoConsume = true;
     boolean acceptInbound = true;
     /** The next onMessage throws (after recording the message), as a buggy application would. */
@@ -67,7 +67,7 @@ class RecordingListener implements StreamListener, SessionListener {
     }
 
     @Override
-    public void onClosed(MuxSession session, CloseReason reason) {
-        sessionClosed = reason;
+    public void onClosed(MuxConnection connection, CloseReason reason) {
+        connectionClosed = reason;
     }
 }

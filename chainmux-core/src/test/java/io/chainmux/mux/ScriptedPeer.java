@@ -22,33 +22,33 @@ import java.util.function.Consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The far end of a session under test: sends exact frames into an {@link EmbeddedChannel} and
- * decodes exactly what the session wrote. Deterministic: time moves only by {@link #advance}.
+ * The far end of a connection under test: sends exact frames into an {@link EmbeddedChannel} and
+ * decodes exactly what the connection wrote. Deterministic: time moves only by {@link #advance}.
  */
 final class ScriptedPeer implements AutoCloseable {
     final EmbeddedChannel channel;
-    final MuxSession session;
+    final MuxConnection connection;
     private final ArrayDeque<Frame> received = new ArrayDeque<>();
     private ByteBuf pendingOut = Unpooled.buffer();
 
-    ScriptedPeer(MuxConfig config, boolean sessionIsDialer, SessionListener listener) {
-        this(config, sessionIsDialer, listener, new MuxTotals());
+    ScriptedPeer(MuxConfig config, boolean connectionIsDialer, ConnectionListener listener) {
+        this(config, connectionIsDialer, listener, new MuxTotals());
     }
 
-    ScriptedPeer(MuxConfig config, boolean sessionIsDialer, SessionListener listener, MuxTotals totals) {
-        this.session = new MuxSession(config, sessionIsDialer, listener, totals);
+    ScriptedPeer(MuxConfig config, boolean connectionIsDialer, ConnectionListener listener, MuxTotals totals) {
+        this.connection = new MuxConnection(config, connectionIsDialer, listener, totals);
         this.channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(session.handler());
+        channel.pipeline().addLast(connection.handler());
         channel.runPendingTasks();
     }
 
-    /** A session (the dialer) with default config and a listener that accepts nothing. */
-    static ScriptedPeer dialer(SessionListener listener) {
+    /** A connection (the dialer) with default config and a listener that accepts nothing. */
+    static ScriptedPeer dialer(ConnectionListener listener) {
         return new ScriptedPeer(MuxConfig.defaults(), true, listener);
     }
 
-    // ---- sending frames to the session
+    // ---- sending frames to the connection
 
     ScriptedPeer send(Consumer<ByteBuf> writer) {
         ByteBuf b = Unpooled.buffer();
@@ -123,7 +123,7 @@ final class ScriptedPeer implements AutoCloseable {
         return this;
     }
 
-    // ---- reading what the session wrote
+    // ---- reading what the connection wrote
 
     /** Decodes everything written so far. */
     List<Frame> drain() {
@@ -142,12 +142,12 @@ final class ScriptedPeer implements AutoCloseable {
         return all;
     }
 
-    /** The next frame the session wrote; fails if there is none. */
+    /** The next frame the connection wrote; fails if there is none. */
     Frame next() {
         if (received.isEmpty()) {
             received.addAll(drain());
         }
-        assertThat(received).as("a frame from the session").isNotEmpty();
+        assertThat(received).as("a frame from the connection").isNotEmpty();
         return received.poll();
     }
 
@@ -163,7 +163,7 @@ final class ScriptedPeer implements AutoCloseable {
         return f;
     }
 
-    /** Consumes the session's opening SETTINGS and the RTT probe PING it sends on ours. */
+    /** Consumes the connection's opening SETTINGS and the RTT probe PING it sends on ours. */
     ScriptedPeer handshake() {
         expect(FrameType.SETTINGS);
         settings();

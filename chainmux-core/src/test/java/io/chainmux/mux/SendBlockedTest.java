@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The sender's view of a peer that stops reading: a stream whose window runs out with data queued
- * is reported once per episode, and streams in that state cannot take the session's send buffer
+ * is reported once per episode, and streams in that state cannot take the connection's send buffer
  * from streams that still flow.
  */
 class SendBlockedTest {
@@ -35,7 +35,7 @@ class SendBlockedTest {
         }
     }
 
-    /** A session whose peer grants every stream a 1 KiB window and the connection plenty. */
+    /** A connection whose peer grants every stream a 1 KiB window and the connection plenty. */
     private void start(MuxConfig config) {
         peer = new ScriptedPeer(config, true, app);
         peer.expect(FrameType.SETTINGS);
@@ -45,7 +45,7 @@ class SendBlockedTest {
     }
 
     private MuxStream open(int id) {
-        MuxStream s = peer.session.openStream("n" + id, 1 << 20, 1, app);
+        MuxStream s = peer.connection.openStream("n" + id, 1 << 20, 1, app);
         peer.channel.runPendingTasks();
         peer.accept(id);
         return s;
@@ -72,17 +72,17 @@ class SendBlockedTest {
         peer.windowUpdate(1, 1 << 20);
         peer.drain();
         assertThat(s.isSendBlocked()).isFalse();
-        assertThat(peer.session.stats().sendBlocked()).isEqualTo(2);
+        assertThat(peer.connection.stats().sendBlocked()).isEqualTo(2);
     }
 
     /**
-     * Three streams whose peer reads nothing fill the session's send buffer; a fourth still sends,
-     * is told when it has room, and goes on once its peer returns credit. Before, a full session
+     * Three streams whose peer reads nothing fill the connection's send buffer; a fourth still sends,
+     * is told when it has room, and goes on once its peer returns credit. Before, a full connection
      * buffer refused every stream until it drained, which blocked streams never let it do.
      */
     @Test
     void streamsWhosePeerStoppedReadingCannotTakeTheSendBufferFromOthers() {
-        start(MuxConfig.builder().streamSendBuffer(64 * 1024).sessionSendBuffer(128 * 1024).build());
+        start(MuxConfig.builder().streamSendBuffer(64 * 1024).connectionSendBuffer(128 * 1024).build());
         for (int id = 1; id <= 5; id += 2) {
             MuxStream s = open(id);
             while (send(s, 8 * 1024)) {
@@ -90,17 +90,17 @@ class SendBlockedTest {
             }
         }
         assertThat(blocked).hasSize(3);
-        assertThat(peer.session.queuedBytes()).as("the session buffer is full").isGreaterThanOrEqualTo(128 * 1024);
+        assertThat(peer.connection.queuedBytes()).as("the connection buffer is full").isGreaterThanOrEqualTo(128 * 1024);
 
         MuxStream flowing = open(7);
         assertThat(send(flowing, 8 * 1024)).as("a stream that flows keeps an allowance").isTrue();
         peer.drain();
         assertThat(flowing.isSendBlocked()).isTrue(); // its 1 KiB window is used up too
-        assertThat(send(flowing, 8 * 1024)).as("blocked now, while the session buffer is full").isFalse();
+        assertThat(send(flowing, 8 * 1024)).as("blocked now, while the connection buffer is full").isFalse();
         peer.windowUpdate(7, 1 << 20);
         peer.drain();
         assertThat(app.writable).as("told once its queue drained").contains(flowing);
         assertThat(send(flowing, 8 * 1024)).isTrue();
-        assertThat(app.writable).doesNotContain(peer.session.registry.get(1));
+        assertThat(app.writable).doesNotContain(peer.connection.registry.get(1));
     }
 }

@@ -31,7 +31,7 @@ class StalledStreamsLoopbackTest {
         AtomicLong stalledBytes = new AtomicLong();
         AtomicLong readerBytes = new AtomicLong();
         CountDownLatch readerDone = new CountDownLatch(1);
-        SessionListener server = stream -> stream.accept(new StreamListener() {
+        ConnectionListener server = stream -> stream.accept(new StreamListener() {
             @Override
             public void onMessage(MuxStream s, ByteBuf message) {
                 int length = message.readableBytes();

@@ -54,7 +54,7 @@ class StreamEndCreditTest {
 
     private void assertConnectionCreditWhole() {
         peer.drain();
-        ReceiveWindow w = peer.session.receiveFlow.connectionWindow();
+        ReceiveWindow w = peer.connection.receiveFlow.connectionWindow();
         assertThat(w.available() + w.pending()).as("connection credit available + owed").isEqualTo(w.size());
         assertBudgetExact();
     }
@@ -62,7 +62,7 @@ class StreamEndCreditTest {
     /** The receive budget holds exactly what the live streams have committed; ended streams nothing. */
     private void assertBudgetExact() {
         long live = 0;
-        for (MuxStream st : peer.session.registry.streams()) {
+        for (MuxStream st : peer.connection.registry.streams()) {
             live += st.credit.committed();
         }
         for (MuxStream st : app.opened) {
@@ -70,7 +70,7 @@ class StreamEndCreditTest {
                 assertThat(st.credit.committed()).as("commitment of ended stream " + st).isZero();
             }
         }
-        assertThat(peer.session.stats().receiveCommitted()).as("budget committed").isEqualTo(live);
+        assertThat(peer.connection.stats().receiveCommitted()).as("budget committed").isEqualTo(live);
     }
 
     /** A late consumed() for messages of an ended stream must not return their credit a second time. */
@@ -206,23 +206,23 @@ class StreamEndCreditTest {
     void goAwayTimeout() {
         start();
         MuxStream s = inboundWithUnread();
-        peer.session.goAway("bye");
+        peer.connection.goAway("bye");
         peer.advance(31, TimeUnit.SECONDS);
         assertThat(app.closes).extracting(CloseReason::code).containsExactly(ErrorCode.CONNECTION_LOST);
         consumeLate(s);
         assertBudgetExact();
-        assertThat(peer.session.stats().receiveCommitted()).isZero();
+        assertThat(peer.connection.stats().receiveCommitted()).isZero();
     }
 
     @Test
     void connectionLoss() {
         start();
         MuxStream s = inboundWithUnread();
-        assertThat(peer.session.stats().receiveCommitted()).isEqualTo(MuxConfig.defaults().initialStreamWindow());
+        assertThat(peer.connection.stats().receiveCommitted()).isEqualTo(MuxConfig.defaults().initialStreamWindow());
         peer.channel.close();
         assertThat(app.closes).extracting(CloseReason::code).containsExactly(ErrorCode.CONNECTION_LOST);
         consumeLate(s);
         assertBudgetExact();
-        assertThat(peer.session.stats().receiveCommitted()).isZero();
+        assertThat(peer.connection.stats().receiveCommitted()).isZero();
     }
 }

@@ -2,7 +2,7 @@ package io.chainmux.p2p;
 
 import io.chainmux.broker.BrokerConfig;
 import io.chainmux.broker.ConnectionBroker;
-import io.chainmux.broker.LogicalConnection;
+import io.chainmux.broker.NetworkStream;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.broker.SessionClosedException;
 import io.chainmux.endpoint.EndpointConfig;
@@ -51,9 +51,9 @@ class InboundFairnessTest {
     }
 
     /** Opens {@code n} sessions; returns the accepted ones, counting refusals by code in {@code refused}. */
-    static List<LogicalConnection> open(ConnectionBroker from, NetworkId chain, P2pNode to, int n,
+    static List<NetworkStream> open(ConnectionBroker from, NetworkId chain, P2pNode to, int n,
                                         List<ErrorCode> refused) throws Exception {
-        List<LogicalConnection> accepted = new ArrayList<>();
+        List<NetworkStream> accepted = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             try {
                 accepted.add(from.open(chain, to.address(), 1 << 16).get(Cluster.WAIT_SECONDS, TimeUnit.SECONDS));
@@ -64,7 +64,7 @@ class InboundFairnessTest {
         return accepted;
     }
 
-    static String ping(LogicalConnection c) throws Exception {
+    static String ping(NetworkStream c) throws Exception {
         return c.request(Utf8Messages.text("ping")).thenApply(Utf8Messages::read).toCompletableFuture()
                 .get(Cluster.WAIT_SECONDS, TimeUnit.SECONDS);
     }
@@ -75,12 +75,12 @@ class InboundFairnessTest {
             P2pNode node = c.start(b -> b);
             node.join(CHAIN, HOLD, PING_AND_HOLD, ECHO);
             List<ErrorCode> refused = new ArrayList<>();
-            List<LogicalConnection> held = open(hog, CHAIN, node, HOLD.maxInboundSessions(), refused);
+            List<NetworkStream> held = open(hog, CHAIN, node, HOLD.maxInboundSessions(), refused);
             assertThat(held).as("sessions one peer holds").hasSize(HOLD.maxInboundPerPeer());
             assertThat(refused).hasSize(HOLD.maxInboundSessions() - HOLD.maxInboundPerPeer())
                     .containsOnly(ErrorCode.REFUSED_LIMIT);
             List<ErrorCode> honestRefused = new ArrayList<>();
-            List<LogicalConnection> served = open(honest, CHAIN, node, 1, honestRefused);
+            List<NetworkStream> served = open(honest, CHAIN, node, 1, honestRefused);
             assertThat(honestRefused).as("the honest peer's open").isEmpty();
             assertThat(ping(served.get(0))).isEqualTo("ping");
             assertThat(node.network(CHAIN).stats().shareRefused()).isEqualTo(refused.size());
@@ -135,9 +135,9 @@ class InboundFairnessTest {
              ConnectionBroker newcomer = client(CHAIN)) {
             P2pNode node = c.start(b -> b);
             node.join(CHAIN, patient, PING_AND_HOLD, ECHO);
-            LogicalConnection talker = open(honest, CHAIN, node, 1, new ArrayList<>()).get(0);
+            NetworkStream talker = open(honest, CHAIN, node, 1, new ArrayList<>()).get(0);
             assertThat(ping(talker)).isEqualTo("ping");
-            LogicalConnection mute = open(silent, CHAIN, node, 1, new ArrayList<>()).get(0);
+            NetworkStream mute = open(silent, CHAIN, node, 1, new ArrayList<>()).get(0);
             List<ErrorCode> refused = new ArrayList<>();
             assertThat(open(newcomer, CHAIN, node, 1, refused)).as("a newcomer while the network is full").isEmpty();
             assertThat(refused).containsExactly(ErrorCode.REFUSED_BUSY);
@@ -154,13 +154,13 @@ class InboundFairnessTest {
              ConnectionBroker newcomer = client(CHAIN)) {
             P2pNode node = c.start(b -> b);
             node.join(CHAIN, quick, PING_AND_HOLD, ECHO);
-            LogicalConnection talker = open(honest, CHAIN, node, 1, new ArrayList<>()).get(0);
+            NetworkStream talker = open(honest, CHAIN, node, 1, new ArrayList<>()).get(0);
             assertThat(ping(talker)).isEqualTo("ping");
-            LogicalConnection mute = open(silent, CHAIN, node, 1, new ArrayList<>()).get(0);
+            NetworkStream mute = open(silent, CHAIN, node, 1, new ArrayList<>()).get(0);
             // The network is full. Until the mute session is past its deadline a newcomer is refused
             // busy; then the mute session is cut for it. Bounded retries; no sleep decides anything.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Cluster.WAIT_SECONDS);
-            List<LogicalConnection> admitted = new ArrayList<>();
+            List<NetworkStream> admitted = new ArrayList<>();
             List<ErrorCode> refused = new ArrayList<>();
             while (admitted.isEmpty() && System.nanoTime() < deadline) {
                 admitted.addAll(open(newcomer, CHAIN, node, 1, refused));
@@ -230,14 +230,14 @@ class InboundFairnessTest {
             }
             Map<ErrorCode, Long> refusedBy = new TreeMap<>();
             long sessionsFailed = 0;
-            long stripesLost = 0;
+            long connectionsLost = 0;
             Map<String, Long> handshakeFailures = new TreeMap<>();
             for (P2pNode n : c.nodes) {
                 for (NetworkId id : Cluster.chains(chains)) {
                     sessionsFailed += n.network(id).stats().sessionsFailed();
                 }
                 EndpointStats es = n.broker().endpoint().stats();
-                stripesLost += es.stripesLost();
+                connectionsLost += es.connectionsLost();
                 for (HandshakeException.Reason r : HandshakeException.Reason.values()) {
                     if (es.handshakeFailures(r) > 0) {
                         handshakeFailures.merge(r.name(), es.handshakeFailures(r), Long::sum);
@@ -255,7 +255,7 @@ class InboundFairnessTest {
                             + " failures %s", nodes, chains, degree,
                     ready.stream().filter(CompletableFuture::isDone).count(), ready.size(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), shareRefused, silentCut, busy, failed,
-                    sessionsFailed, refusedBy, stripesLost, handshakeFailures);
+                    sessionsFailed, refusedBy, connectionsLost, handshakeFailures);
             System.err.println(report);
             assertThat(shareRefused).as(report).isZero();
             assertThat(silentCut).as(report).isZero();

@@ -1,6 +1,6 @@
 package io.chainmux.p2p;
 
-import io.chainmux.broker.LogicalConnection;
+import io.chainmux.broker.NetworkStream;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.PeerAddress;
@@ -142,7 +142,7 @@ class P2pNetworkTest {
         };
         Session waits = ctx -> ctx.receive().handle((m, e) -> SessionOutcome.failed("receive failed: " + e));
         Session resets = ctx -> {
-            ((LogicalConnection) ctx).abort(ErrorCode.APPLICATION_ERROR);
+            ((NetworkStream) ctx).abort(ErrorCode.APPLICATION_ERROR);
             return CompletableFuture.completedStage(SessionOutcome.ok());
         };
         NetworkConfig once = CHAIN.toBuilder().targetDegree(1).build();

@@ -17,8 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The seed's open question: does peer choice need to coordinate across chains for TCP connections
  * to be shared? The same setup three times: independent choice, chainweb's sharing bias, and the
  * bias with a peer cap: by default 8 nodes that
- * all know each other, 16 chains, degree 2, one stripe, one run each. Prints the sharing ratio (logical
- * connections per TCP connection, summed over nodes) of each. Run with
+ * all know each other, 16 chains, degree 2, one stripe, one run each. Prints the sharing ratio (streams
+ * per TCP connection, summed over nodes) of each. Run with
  * {@code mvn -B -o -pl chainmux-core test -Dtest=SharingRatioTest}; a larger setup with
  * {@code -Dsharing.nodes=16 -Dsharing.chains=50 -Dsharing.degree=3 -Dsharing.runs=1}.
  */
@@ -30,9 +30,9 @@ class SharingRatioTest {
     /** The sharing peer cap of the third variant. */
     static final int CAP = Integer.getInteger("sharing.cap", 2 * DEGREE);
 
-    record Measure(int logical, int tcp, double peersPerNode) {
+    record Measure(int streams, int tcp, double peersPerNode) {
         double ratio() {
-            return (double) logical / tcp;
+            return (double) streams / tcp;
         }
     }
 
@@ -83,19 +83,19 @@ class SharingRatioTest {
             Cluster.until("peer exchanges over and every chain session counted", () -> c.nodes.stream().allMatch(n -> {
                 P2pNetwork x = n.network(PeerExchange.NETWORK);
                 return x.stats().activeOutgoing() + x.stats().pendingOutgoing() + x.stats().activeInbound() == 0
-                        && n.logicalConnections() == 2 * CHAINS * DEGREE - inboundShortfall(n, chains);
+                        && n.streams() == 2 * CHAINS * DEGREE - inboundShortfall(n, chains);
             }));
-            int logical = 0;
+            int streams = 0;
             int tcp = 0;
             int peers = 0;
             for (P2pNode n : c.nodes) {
                 assertThat(n.tcpConnections()).as("TCP connections <= distinct peers x stripes")
                         .isLessThanOrEqualTo(n.connectedPeers());
-                logical += n.logicalConnections();
+                streams += n.streams();
                 tcp += n.tcpConnections();
                 peers += n.connectedPeers();
             }
-            return new Measure(logical, tcp, (double) peers / NODES);
+            return new Measure(streams, tcp, (double) peers / NODES);
         }
     }
 
@@ -115,7 +115,7 @@ class SharingRatioTest {
     private static String describe(List<Measure> ms) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "mean ratio %.2f;", mean(ms)));
         for (Measure m : ms) {
-            sb.append(String.format(Locale.ROOT, " [%d logical / %d TCP = %.2f, %.1f peers/node]", m.logical(), m.tcp(),
+            sb.append(String.format(Locale.ROOT, " [%d streams / %d TCP = %.2f, %.1f peers/node]", m.streams(), m.tcp(),
                     m.ratio(), m.peersPerNode()));
         }
         return sb.toString();

@@ -5,7 +5,7 @@ import io.chainmux.endpoint.Endpoint;
 import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.NodeIdentity;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,8 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The unshared mode ({@link EndpointConfig#connectionPerStream()}): the same sessions, but every logical
- * connection a node opens gets a TCP connection and handshake of its own, closed when it ends. The
+ * The unshared mode ({@link EndpointConfig#connectionPerStream()}): the same sessions, but every stream
+ * a node opens gets a TCP connection and handshake of its own, closed when it ends. The
  * peer here serves the networks without asking them (degree 0), so every connection counted is one
  * of the unshared node's sessions.
  */
@@ -28,7 +28,7 @@ class UnsharedModeTest {
             PeerExchangeConfig.defaults().network().toBuilder().targetDegree(0).build());
 
     @Test
-    void everyLogicalConnectionHasATcpConnectionOfItsOwn() throws Exception {
+    void everyStreamHasATcpConnectionOfItsOwn() throws Exception {
         try (Cluster c = new Cluster()) {
             P2pNode server = c.start(b -> b.exchange(QUIET_EXCHANGE));
             P2pNode unshared = startUnshared(c, server);
@@ -40,13 +40,13 @@ class UnsharedModeTest {
             }
             Cluster.awaitAll("every network of the unshared node at degree 1", ready);
 
-            assertThat(unshared.tcpConnections()).as("one TCP connection per logical connection").isEqualTo(NETWORKS);
+            assertThat(unshared.tcpConnections()).as("one TCP connection per stream").isEqualTo(NETWORKS);
             Cluster.until("the server sees them all", () -> server.tcpConnections() == NETWORKS);
             assertThat(unshared.broker().endpoint().stats().handshakesCompleted()).as("one handshake each")
                     .isEqualTo(NETWORKS);
             PeerConnection pc = unshared.broker().endpoint().peer(server.id());
             assertThat(pc.stripeCount()).as("no shared stripe").isZero();
-            for (MuxSession s : pc.connections()) {
+            for (MuxConnection s : pc.connections()) {
                 assertThat(s.stats().streamsOpenedLocal()).as("streams on one unstriped connection").isEqualTo(1);
             }
             for (P2pNetwork n : server.networks()) {
@@ -56,7 +56,7 @@ class UnsharedModeTest {
     }
 
     @Test
-    void aConnectionClosesWhenItsLogicalConnectionEnds() throws Exception {
+    void aConnectionClosesWhenItsStreamEnds() throws Exception {
         try (Cluster c = new Cluster()) {
             P2pNode server = c.start(b -> b.exchange(QUIET_EXCHANGE));
             P2pNode unshared = startUnshared(c, server);
@@ -71,7 +71,7 @@ class UnsharedModeTest {
             Cluster.until("every connection closed at both ends",
                     () -> unshared.tcpConnections() == 0 && server.tcpConnections() == 0);
             assertThat(unshared.broker().endpoint().stats().handshakesCompleted()).isEqualTo(NETWORKS);
-            assertThat(unshared.broker().endpoint().stats().stripesLost()).as("closed, not lost").isZero();
+            assertThat(unshared.broker().endpoint().stats().connectionsLost()).as("closed, not lost").isZero();
             assertThat(networks.stream().mapToLong(n -> n.stats().sessionsFailed()).sum()).isZero();
         }
     }
@@ -80,7 +80,7 @@ class UnsharedModeTest {
     void moreOpensAtOnceThanDialsAllowedInProgressAllConnect() throws Exception {
         int networks = 2 * Endpoint.MAX_UNSTRIPED_DIALS + 1; // the rest wait their turn, none is lost
         try (Cluster c = new Cluster()) {
-            P2pNode server = c.start(b -> { // every logical connection is an inbound TCP connection here
+            P2pNode server = c.start(b -> { // every stream is an inbound TCP connection here
                 NodeConfig.Builder base = Cluster.config(NodeIdentity.generate(), 1);
                 EndpointConfig ec = base.build().endpoint().toBuilder().maxInboundPerIp(4 * networks).build();
                 return NodeConfig.builder(ec).broker(base.build().broker()).exchange(QUIET_EXCHANGE);

@@ -116,7 +116,7 @@ class FrameReaderTest {
     @Test
     void unknownFlagsArePassedThroughOnDataAndIgnoredElsewhere() {
         assertThat(Frames.decode(Frames.unhex("000001" + "00" + "81" + "00000001" + "aa"), MAX))
-                .as("DATA flags are reported raw; the session ignores bits it does not know")
+                .as("DATA flags are reported raw; the connection ignores bits it does not know")
                 .isEqualTo(new Frames.Data(1, 0x81, "aa"));
         assertThat(Frames.decode(Frames.unhex("000008" + "05" + "fe" + "00000000" + "0000000000000001"), MAX))
                 .isEqualTo(new Frames.Ping(false, 1));

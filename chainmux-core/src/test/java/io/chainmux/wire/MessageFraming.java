@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * Wire-level message framing for tests: splits a message into DATA frames the way the
  * specification requires, and reassembles messages from decoded DATA frames. (The real
- * reassembler, with windows and limits, is the session's.)
+ * reassembler, with windows and limits, is the connection's.)
  */
 final class MessageFraming {
     private MessageFraming() {}

@@ -7,7 +7,7 @@ import io.chainmux.bench.traffic.DelayLine;
 import io.chainmux.bench.traffic.Loops;
 import io.chainmux.bench.traffic.Meter;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStream;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -114,26 +114,26 @@ public final class ChainmuxContender implements Contender {
                         @Override
                         protected void initChannel(Channel ch) {
                             accepted.add(ch);
-                            ch.pipeline().addLast(new MuxSession(config, false, receiver).handler());
+                            ch.pipeline().addLast(new MuxConnection(config, false, receiver).handler());
                         }
                     })
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
 
-            CompletableFuture<MuxSession> ready = new CompletableFuture<>();
-            MuxSession session = new MuxSession(config, true, new ReadySignal(ready));
+            CompletableFuture<MuxConnection> ready = new CompletableFuture<>();
+            MuxConnection connection = new MuxConnection(config, true, new ReadySignal(ready));
             client = new Bootstrap()
                     .group(clientGroup)
                     .channel(Loops.socketChannel())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Loops.WATER_MARK)
-                    .handler(session.handler())
+                    .handler(connection.handler())
                     .connect(serverAddress()).sync().channel();
             ready.get(10, TimeUnit.SECONDS);
             List<MuxStream> streams = new ArrayList<>(w.streams());
             sender = new StreamSender(client.eventLoop(), w, meter);
             for (int i = 0; i < w.streams(); i++) {
-                streams.add(session.openStream("bench-" + i, w.messageSize(), 1, sender));
+                streams.add(connection.openStream("bench-" + i, w.messageSize(), 1, sender));
             }
             sender.start(streams);
         }

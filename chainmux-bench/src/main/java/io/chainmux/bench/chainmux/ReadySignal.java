@@ -1,17 +1,17 @@
 package io.chainmux.bench.chainmux;
 
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStream;
-import io.chainmux.mux.SessionListener;
+import io.chainmux.mux.ConnectionListener;
 import io.chainmux.wire.ErrorCode;
 
 import java.util.concurrent.CompletableFuture;
 
-/** Client-side session listener: completes when the server's SETTINGS arrived; refuses inbound streams. */
-final class ReadySignal implements SessionListener {
-    private final CompletableFuture<MuxSession> ready;
+/** Client-side connection listener: completes when the server's SETTINGS arrived; refuses inbound streams. */
+final class ReadySignal implements ConnectionListener {
+    private final CompletableFuture<MuxConnection> ready;
 
-    ReadySignal(CompletableFuture<MuxSession> ready) {
+    ReadySignal(CompletableFuture<MuxConnection> ready) {
         this.ready = ready;
     }
 
@@ -21,7 +21,7 @@ final class ReadySignal implements SessionListener {
     }
 
     @Override
-    public void onReady(MuxSession session) {
-        ready.complete(session);
+    public void onReady(MuxConnection connection) {
+        ready.complete(connection);
     }
 }

@@ -6,7 +6,7 @@ import io.chainmux.bench.traffic.SequenceChecker;
 import io.chainmux.bench.traffic.SequenceException;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxStream;
-import io.chainmux.mux.SessionListener;
+import io.chainmux.mux.ConnectionListener;
 import io.chainmux.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
 
@@ -18,7 +18,7 @@ import java.io.IOException;
  * 256 KiB, whichever comes first). Runs on the server
  * event loop.
  */
-final class Receiver implements SessionListener, StreamListener {
+final class Receiver implements ConnectionListener, StreamListener {
     /** Publish counts every so many messages or bytes: a large-message run must not look stalled. */
     private static final int PUBLISH_EVERY = 1024;
     private static final long PUBLISH_BYTES = 256 * 1024;

@@ -85,7 +85,7 @@ public final class EndpointBench {
                         done.increment();
                     }
                     List<CompletableFuture<CloseReason>> closing = new ArrayList<>();
-                    pc.stripes().forEach(s -> closing.add(s.closeFuture()));
+                    pc.stripedConnections().forEach(s -> closing.add(s.closeFuture()));
                     pc.close("done");
                     CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
                 } catch (Exception e) {
@@ -151,7 +151,7 @@ public final class EndpointBench {
         private volatile boolean stopped;
 
         void start() {
-            stream.session().channel().eventLoop().execute(this::fill);
+            stream.connection().channel().eventLoop().execute(this::fill);
         }
 
         /** Stops sending and cancels the stream, so the endpoints then close without waiting for it. */

@@ -150,7 +150,7 @@ public final class PlacementBench {
                 MuxStream s = pc.openStream("chain-" + i + "/gossip/1", SMALL, 1, TrafficClass.LATENCY_SENSITIVE,
                         Drop.INSTANCE);
                 chains.add(s);
-                besideBulk += s.session() == pump.stream.session() ? 1 : 0;
+                besideBulk += s.connection() == pump.stream.connection() ? 1 : 0;
             }
             int perTick = CHAINS / INTERVAL_MILLIS;
             int[] next = {0};
@@ -212,7 +212,7 @@ public final class PlacementBench {
         private volatile boolean stopped;
 
         void start() {
-            stream.session().channel().eventLoop().execute(this::fill);
+            stream.connection().channel().eventLoop().execute(this::fill);
         }
 
         void stop() {

@@ -3,7 +3,7 @@ package io.chainmux.bench.fairness;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxConfig;
 import io.chainmux.mux.MuxStream;
-import io.chainmux.mux.SessionListener;
+import io.chainmux.mux.ConnectionListener;
 import io.chainmux.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -62,7 +62,7 @@ final class ChainmuxRig implements FairnessRig {
 
     @Override
     public void flushSmall() {
-        // The session flushes once per event-loop pass.
+        // The connection flushes once per event-loop pass.
     }
 
     @Override
@@ -137,7 +137,7 @@ final class ChainmuxRig implements FairnessRig {
     }
 
     /** Server side: accepts every chain and hands its messages to the sink; stalled chains are never consumed. */
-    private static final class Server implements SessionListener, StreamListener {
+    private static final class Server implements ConnectionListener, StreamListener {
         private final Sink sink;
 
         Server(Sink sink) {

@@ -2,8 +2,8 @@ package io.chainmux.bench.fairness;
 
 import io.chainmux.bench.traffic.Loops;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.mux.MuxSession;
-import io.chainmux.mux.SessionListener;
+import io.chainmux.mux.MuxConnection;
+import io.chainmux.mux.ConnectionListener;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One chainmux connection over loopback: a client session and a server session, each on its own
+ * One chainmux connection over loopback: a client connection and a server connection, each on its own
  * single-thread event loop, with the loops, water marks and allocator every contender uses.
  */
 final class MuxPair implements AutoCloseable {
@@ -28,9 +28,9 @@ final class MuxPair implements AutoCloseable {
     private final ChannelGroup accepted = Loops.newChannelGroup("fair-accepted");
     private Channel listener;
     private Channel clientChannel;
-    final MuxSession client;
+    final MuxConnection client;
 
-    MuxPair(MuxConfig config, SessionListener server) throws Exception {
+    MuxPair(MuxConfig config, ConnectionListener server) throws Exception {
         try {
             listener = new ServerBootstrap().group(serverGroup).channel(Loops.serverChannel())
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -40,19 +40,19 @@ final class MuxPair implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             accepted.add(ch);
-                            ch.pipeline().addLast(new MuxSession(config, false, server).handler());
+                            ch.pipeline().addLast(new MuxConnection(config, false, server).handler());
                         }
                     })
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
-            CompletableFuture<MuxSession> ready = new CompletableFuture<>();
-            client = new MuxSession(config, true, new SessionListener() {
+            CompletableFuture<MuxConnection> ready = new CompletableFuture<>();
+            client = new MuxConnection(config, true, new ConnectionListener() {
                 @Override
                 public void onStreamOpened(io.chainmux.mux.MuxStream stream) {
                     stream.refuse(io.chainmux.wire.ErrorCode.REFUSED_BUSY, null);
                 }
 
                 @Override
-                public void onReady(MuxSession s) {
+                public void onReady(MuxConnection s) {
                     ready.complete(s);
                 }
             });

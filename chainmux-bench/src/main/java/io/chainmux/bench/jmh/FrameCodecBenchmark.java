@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Encodes and decodes one 64-byte DATA frame with {@link FrameWriter} / {@link FrameReader}, into and
- * from reused pooled direct buffers (what the session does per frame, minus the socket).
+ * from reused pooled direct buffers (what the connection does per frame, minus the socket).
  *
  * <p>How to run (from the repository root). The annotation processor generates the JMH harness at
  * compile time, and the shaded bench jar carries it with all dependencies:

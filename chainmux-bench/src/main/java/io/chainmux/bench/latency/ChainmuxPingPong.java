@@ -6,9 +6,9 @@ import io.chainmux.bench.traffic.Loops;
 import io.chainmux.bench.traffic.Payloads;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStream;
-import io.chainmux.mux.SessionListener;
+import io.chainmux.mux.ConnectionListener;
 import io.chainmux.mux.StreamListener;
 import io.chainmux.wire.ErrorCode;
 import io.netty.bootstrap.Bootstrap;
@@ -29,7 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * chainmux ping-pong on one stream of one session, default {@link MuxConfig}: the server echoes each
+ * chainmux ping-pong on one stream of one connection, default {@link MuxConfig}: the server echoes each
  * message on the same stream with {@link MuxStream#trySendCopy}; the client sends the next one from
  * its listener, as an application answering a request would.
  */
@@ -67,29 +67,29 @@ public final class ChainmuxPingPong implements PingPong {
                         @Override
                         protected void initChannel(Channel ch) {
                             accepted.add(ch);
-                            ch.pipeline().addLast(new MuxSession(config, false, echo).handler());
+                            ch.pipeline().addLast(new MuxConnection(config, false, echo).handler());
                         }
                     })
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
-            CompletableFuture<MuxSession> ready = new CompletableFuture<>();
-            MuxSession session = new MuxSession(config, true, new SessionListener() {
+            CompletableFuture<MuxConnection> ready = new CompletableFuture<>();
+            MuxConnection connection = new MuxConnection(config, true, new ConnectionListener() {
                 @Override
                 public void onStreamOpened(MuxStream stream) {
                     stream.refuse(ErrorCode.REFUSED_UNKNOWN_NETWORK, null);
                 }
 
                 @Override
-                public void onReady(MuxSession s) {
+                public void onReady(MuxConnection s) {
                     ready.complete(s);
                 }
             });
             channels[1] = new Bootstrap().group(clientGroup).channel(Loops.socketChannel())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                    .handler(session.handler())
+                    .handler(connection.handler())
                     .connect(channels[0].localAddress()).sync().channel();
             ready.get(10, TimeUnit.SECONDS);
-            channels[1].eventLoop().execute(() -> session.openStream("rtt", messageSize, 1, client));
+            channels[1].eventLoop().execute(() -> connection.openStream("rtt", messageSize, 1, client));
             return running;
         } catch (Throwable t) {
             running.close();
@@ -98,7 +98,7 @@ public final class ChainmuxPingPong implements PingPong {
     }
 
     /** Server side: accepts the stream and echoes every message on it. */
-    private static final class Echo implements SessionListener, StreamListener {
+    private static final class Echo implements ConnectionListener, StreamListener {
         private final int size;
         private final Failures failures;
         private final Client client;

@@ -3,9 +3,9 @@ package io.chainmux.bench.memory;
 import io.chainmux.bench.traffic.Loops;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxConfig;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStream;
-import io.chainmux.mux.SessionListener;
+import io.chainmux.mux.ConnectionListener;
 import io.chainmux.mux.StreamListener;
 import io.chainmux.mux.StreamState;
 import io.chainmux.wire.ErrorCode;
@@ -27,18 +27,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Heap per idle stream. Opens {@code N} streams over loopback mux sessions in this JVM (both ends, at
- * most {@value #STREAMS_PER_SESSION} per session so their 32 KiB window floors fit the default 64 MiB
+ * Heap per idle stream. Opens {@code N} streams over loopback mux connections in this JVM (both ends, at
+ * most {@value #STREAMS_PER_CONNECTION} per connection so their 32 KiB window floors fit the default 64 MiB
  * receive budget), lets each end send one 64 B message on every stream from a thread other than the
  * event loop (as the broker's workers do) and consume the other's, then compares the heap after a
  * full GC with the heap before the streams were opened. Prints bytes per stream (one end) and per
- * logical connection (both ends). With {@code -Didle.histogram=true} it also prints the heap's class
+ * stream (both ends). With {@code -Didle.histogram=true} it also prints the heap's class
  * histogram while the streams are open (through {@code jcmd}).
  *
  * <pre>java -cp chainmux-cli/target/chainmux.jar io.chainmux.bench.memory.IdleStreamHeap 8000</pre>
  */
 public final class IdleStreamHeap {
-    static final int STREAMS_PER_SESSION = 2000;
+    static final int STREAMS_PER_CONNECTION = 2000;
     private static final int MESSAGE = 64;
 
     private IdleStreamHeap() {}
@@ -49,27 +49,27 @@ public final class IdleStreamHeap {
             throw new IllegalArgumentException("streams must be in [1, 100000]: " + n);
         }
         Result r = measure(n);
-        System.out.printf(Locale.ROOT, "%d idle streams, %d session(s): %,d bytes of heap per stream (one end), "
-                + "%,d per logical connection (both ends)%n", n, r.sessions, Math.round(r.bytesPerStream()),
+        System.out.printf(Locale.ROOT, "%d idle streams, %d connection(s): %,d bytes of heap per stream (one end), "
+                + "%,d per stream (both ends)%n", n, r.connections, Math.round(r.bytesPerStream()),
                 Math.round(2 * r.bytesPerStream()));
     }
 
-    /** Heap growth after a full GC with {@code n} idle logical connections open (both ends in this JVM). */
-    record Result(int streams, int sessions, long heapBefore, long heapAfter) {
+    /** Heap growth after a full GC with {@code n} idle streams open (both ends in this JVM). */
+    record Result(int streams, int connections, long heapBefore, long heapAfter) {
         double bytesPerStream() {
             return (heapAfter - heapBefore) / (2.0 * streams);
         }
     }
 
     static Result measure(int n) throws Exception {
-        MuxConfig config = MuxConfig.builder().maxInboundStreams(STREAMS_PER_SESSION)
-                .maxStreamsPerNetwork(STREAMS_PER_SESSION).build();
+        MuxConfig config = MuxConfig.builder().maxInboundStreams(STREAMS_PER_CONNECTION)
+                .maxStreamsPerNetwork(STREAMS_PER_CONNECTION).build();
         EventLoopGroup serverGroup = Loops.newGroup("idle-server");
         EventLoopGroup clientGroup = Loops.newGroup("idle-client");
         List<Channel> channels = new ArrayList<>();
         List<MuxStream> clientStreams = new ArrayList<>();
         List<MuxStream> serverStreams = java.util.Collections.synchronizedList(new ArrayList<>());
-        int sessions = (n + STREAMS_PER_SESSION - 1) / STREAMS_PER_SESSION;
+        int connections = (n + STREAMS_PER_CONNECTION - 1) / STREAMS_PER_CONNECTION;
         CountDownLatch accepted = new CountDownLatch(n);
         CountDownLatch delivered = new CountDownLatch(2 * n);
         StreamListener consume = new StreamListener() {
@@ -84,7 +84,7 @@ public final class IdleStreamHeap {
             @Override
             public void onClosed(MuxStream stream, CloseReason reason) {}
         };
-        SessionListener server = new SessionListener() {
+        ConnectionListener server = new ConnectionListener() {
             @Override
             public void onStreamOpened(MuxStream stream) {
                 stream.accept(consume, MESSAGE);
@@ -98,33 +98,33 @@ public final class IdleStreamHeap {
                         @Override
                         protected void initChannel(Channel ch) {
                             channels.add(ch);
-                            ch.pipeline().addLast(new MuxSession(config, false, server).handler());
+                            ch.pipeline().addLast(new MuxConnection(config, false, server).handler());
                         }
                     })
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
             channels.add(listener);
-            List<MuxSession> clients = new ArrayList<>();
-            for (int i = 0; i < sessions; i++) {
-                CompletableFuture<MuxSession> ready = new CompletableFuture<>();
-                MuxSession session = new MuxSession(config, true, new SessionListener() {
+            List<MuxConnection> clients = new ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                CompletableFuture<MuxConnection> ready = new CompletableFuture<>();
+                MuxConnection connection = new MuxConnection(config, true, new ConnectionListener() {
                     @Override
                     public void onStreamOpened(MuxStream stream) {
                         stream.refuse(ErrorCode.REFUSED_UNKNOWN_NETWORK, null);
                     }
 
                     @Override
-                    public void onReady(MuxSession s) {
+                    public void onReady(MuxConnection s) {
                         ready.complete(s);
                     }
                 });
                 channels.add(new Bootstrap().group(clientGroup).channel(Loops.socketChannel())
-                        .handler(session.handler()).connect(listener.localAddress()).sync().channel());
+                        .handler(connection.handler()).connect(listener.localAddress()).sync().channel());
                 ready.get(10, TimeUnit.SECONDS);
-                clients.add(session);
+                clients.add(connection);
             }
             long before = heapAfterGc();
             for (int i = 0; i < n; i++) {
-                clientStreams.add(clients.get(i / STREAMS_PER_SESSION).openStream("idle-" + i, MESSAGE, 1, consume));
+                clientStreams.add(clients.get(i / STREAMS_PER_CONNECTION).openStream("idle-" + i, MESSAGE, 1, consume));
             }
             await(accepted, "accepts");
             ByteBuf message = Unpooled.directBuffer(MESSAGE).writeZero(MESSAGE);
@@ -143,7 +143,7 @@ public final class IdleStreamHeap {
                     throw new IllegalStateException("stream " + s + " ended during the measurement");
                 }
             }
-            return new Result(n, sessions, before, after);
+            return new Result(n, connections, before, after);
         } finally {
             for (Channel c : channels) {
                 c.close().awaitUninterruptibly(5, TimeUnit.SECONDS);

@@ -1,2 +1,2 @@
-/** Heap per idle stream: what a logical connection that carries nothing costs the mux layer. */
+/** Heap per idle stream: what a stream that carries nothing costs the mux layer. */
 package io.chainmux.bench.memory;

@@ -12,7 +12,7 @@ import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.NodeIdentity;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.p2p.NetworkConfig;
 import io.chainmux.p2p.NetworkStats;
 import io.chainmux.p2p.NodeConfig;
@@ -111,7 +111,7 @@ final class NodeUnderTest implements AutoCloseable {
     int cut() {
         List<Channel> channels = new ArrayList<>();
         for (PeerConnection pc : node.broker().endpoint().peers()) {
-            for (MuxSession m : pc.connections()) {
+            for (MuxConnection m : pc.connections()) {
                 if (m.channel() != null) {
                     channels.add(m.channel());
                 }
@@ -152,7 +152,7 @@ final class NodeUnderTest implements AutoCloseable {
         for (PeerConnection pc : node.broker().endpoint().peers()) {
             stripes += pc.stripeCount();
             unstriped += pc.unstripedCount();
-            for (MuxSession m : pc.connections()) {
+            for (MuxConnection m : pc.connections()) {
                 wireIn += m.stats().bytesIn();
                 wireOut += m.stats().bytesOut();
             }
@@ -162,7 +162,7 @@ final class NodeUnderTest implements AutoCloseable {
         m.put("min_degree", minDegree == Integer.MAX_VALUE ? 0 : minDegree);
         m.put("ping_active", p.activeOutgoing());
         m.put("ping_at_degree", p.activeOutgoing() >= pingDegree);
-        m.put("logical", node.logicalConnections());
+        m.put("streams", node.streams());
         m.put("tcp", stripes + unstriped);
         m.put("unstriped", unstriped);
         m.put("handshakes", node.broker().endpoint().stats().handshakesCompleted());

@@ -23,7 +23,7 @@ import java.util.List;
  * The peers of the node under test, in this (the coordinator's) JVM: real chainmux nodes, each with its
  * own identity, endpoint and loopback listener, configured cheap (one event-loop thread, one worker) and
  * accept-only (degree 0 on every network, the peer exchange included): they serve every chain and the
- * small-message network and ask nothing, so every logical connection is one the node under test opened.
+ * small-message network and ask nothing, so every stream is one the node under test opened.
  * One chain database per chain is shared by all peers (they would hold identical canonical blocks
  * anyway), which keeps 16 x 1000 chains in little memory; {@link #produce} grows a chain on every peer
  * at once.
@@ -44,7 +44,7 @@ final class PeerFarm implements AutoCloseable {
         // One inbound session per chain from the node under test, replaced when it times out: room for overlap.
         NetworkConfig serve = NetworkConfig.builder().targetDegree(0).maxInboundSessions(4).build();
         NetworkConfig servePing = serve.toBuilder().dispatch(Dispatch.PRIORITY).build();
-        // Unshared: every logical connection of the node under test is an inbound TCP connection here.
+        // Unshared: every stream of the node under test is an inbound TCP connection here.
         int inbound = 4 * s.chains() + 64;
         try {
             for (int p = 0; p < s.peers(); p++) {

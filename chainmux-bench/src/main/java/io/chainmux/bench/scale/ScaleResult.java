@@ -34,12 +34,12 @@ public record ScaleResult(Map<String, Object> figures) {
     public void printTable(PrintWriter out) {
         row(out, "mode", figures.get("mode") + ", " + figures.get("chains") + " chains x degree " + figures.get("degree")
                 + ", " + figures.get("peers") + " peers");
-        row(out, "logical connections (idle)", figures.get("logical_connections"));
+        row(out, "streams (idle)", figures.get("logical_connections"));
         row(out, "TCP connections (idle)", figures.get("tcp_connections"));
         row(out, "file descriptors (idle)", figures.get("fds"));
         row(out, "threads", figures.get("threads"));
         row(out, "heap after GC (idle)", mib(figures.get("heap_after_gc_bytes")));
-        row(out, "heap per idle logical connection", bytes(figures.get("heap_per_logical_bytes")));
+        row(out, "heap per idle stream", bytes(figures.get("heap_per_logical_bytes")));
         row(out, "direct memory", mib(figures.get("direct_bytes")));
         row(out, "RSS (idle)", mib(figures.get("rss_bytes")));
         row(out, "kernel TCP buffers, both ends", mib(figures.get("kernel_tcp_bytes")));
@@ -111,9 +111,9 @@ public record ScaleResult(Map<String, Object> figures) {
         }
         return new BarChart("chainmux bench scale: " + figures.get("chains") + " chains x degree " + figures.get("degree")
                 + ", " + figures.get("peers") + " peers, " + series,
-                figures.get("logical_connections") + " logical over " + figures.get("tcp_connections")
+                figures.get("logical_connections") + " streams over " + figures.get("tcp_connections")
                         + " TCP connections; idle CPU " + figures.get("idle_cpu_percent") + " %, "
-                        + figures.get("heap_per_logical_bytes") + " B heap per logical connection", panels);
+                        + figures.get("heap_per_logical_bytes") + " B heap per stream", panels);
     }
 
     private static void row(PrintWriter out, String name, Object value) {

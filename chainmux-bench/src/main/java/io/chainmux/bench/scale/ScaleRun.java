@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * <ol>
  *   <li>form: from its first peers until every chain holds its degree;</li>
  *   <li>idle: sessions open, no application traffic: CPU, keepalive bytes, memory after GC, compared
- *       with the same process before it had any session (heap per logical connection);</li>
+ *       with the same process before it had any session (heap per stream);</li>
  *   <li>steady: every chain gets a small block every few seconds, the small-message network sends;</li>
  *   <li>catch-up: the node restarts empty with its key and peer database while every chain grew, and
  *       fetches them all while the small-message network keeps sending;</li>
@@ -154,14 +154,14 @@ public final class ScaleRun {
         long failedInIdle = num(b, "sessions_failed") - num(a, "sessions_failed");
         out.put("idle_sessions_failed", failedInIdle);
         Map<String, Object> mem = node.call("measure", "memory");
-        long logical = num(b, "logical");
+        long streams = num(b, "streams");
         long heap = num(mem, "heap_after_gc");
-        out.put("logical_connections", logical);
+        out.put("logical_connections", streams);
         out.put("tcp_connections", num(b, "tcp"));
         out.put("fds", ProcStats.fds(pid));
         out.put("threads", num(mem, "threads"));
         out.put("heap_after_gc_bytes", heap);
-        out.put("heap_per_logical_bytes", logical == 0 ? null : (heap - num(base, "heap_after_gc")) / logical);
+        out.put("heap_per_logical_bytes", streams == 0 ? null : (heap - num(base, "heap_after_gc")) / streams);
         out.put("direct_bytes", num(mem, "direct"));
         out.put("rss_bytes", ProcStats.rssBytes(pid));
         // Machine-wide, grown since the node started without sessions: both ends of each loopback connection.
@@ -348,7 +348,7 @@ public final class ScaleRun {
     // ------------------------------------------------------------------ helpers
 
     /**
-     * Unshared, the node under test holds a socket per logical connection and this JVM (the peers) the
+     * Unshared, the node under test holds a socket per stream and this JVM (the peers) the
      * other end: both need that many descriptors, which the default limit of many systems (1024) is not.
      */
     private void checkFileLimit() {
@@ -416,8 +416,8 @@ public final class ScaleRun {
     }
 
     private void report(Map<String, Object> st, long now) {
-        say("%-8s chains at degree %d/%d, tcp %d, logical %d, height %d, sessions ok %d failed %d, small msgs %d",
-                phase, num(st, "chains_at_degree"), s.chains(), num(st, "tcp"), num(st, "logical"),
+        say("%-8s chains at degree %d/%d, tcp %d, streams %d, height %d, sessions ok %d failed %d, small msgs %d",
+                phase, num(st, "chains_at_degree"), s.chains(), num(st, "tcp"), num(st, "streams"),
                 num(st, "height_sum"), num(st, "sessions_ok"), num(st, "sessions_failed"), num(st, "ping_echoed"));
     }
 

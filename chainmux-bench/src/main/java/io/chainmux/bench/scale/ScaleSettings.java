@@ -10,7 +10,7 @@ import java.util.Locale;
  * What one scale run does; immutable and validated here (every bad value gets a one-line message that
  * names the command-line option).
  *
- * @param mode            shared (multiplexed) or unshared (a TCP connection per logical connection)
+ * @param mode            shared (multiplexed) or unshared (a TCP connection per stream)
  * @param chains          chain networks of the node under test (and of every peer)
  * @param degree          outgoing sessions per chain network of the node under test
  * @param peers           peer nodes (accept only: they serve every chain and ask nothing)

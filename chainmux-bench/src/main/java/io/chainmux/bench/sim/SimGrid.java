@@ -140,8 +140,8 @@ public final class SimGrid {
                 }
                 SimResult r = new Simulation(p, progress).run();
                 results.add(r);
-                err.printf(Locale.ROOT, "%s: %.1f peers/node, %.1f logical per TCP, %.1f s (CPU %.1f s)%s%n", name,
-                        r.distinctPeers().mean(), r.overallLogicalPerTcp(), r.seconds(), r.cpuSeconds(),
+                err.printf(Locale.ROOT, "%s: %.1f peers/node, %.1f streams per TCP, %.1f s (CPU %.1f s)%s%n", name,
+                        r.distinctPeers().mean(), r.overallStreamsPerTcp(), r.seconds(), r.cpuSeconds(),
                         r.sampled() ? String.format(Locale.ROOT, " (%.0f%% of sessions rotated per round: sampled)",
                                 100 * r.rotatedShare()) : "");
                 err.flush();
@@ -219,14 +219,14 @@ public final class SimGrid {
     }
 
     public void printTable(PrintWriter out) {
-        out.println("scenario  nodes  chains rule         peers/node mean p50 p90 max   logical/TCP node mean p50 p90"
+        out.println("scenario  nodes  chains rule         peers/node mean p50 p90 max   streams/TCP node mean p50 p90"
                 + "   overall  unfilled    busy  chain-cc  view    cpu");
         for (SimResult r : results) {
             SimParams p = r.params();
             out.printf(Locale.ROOT, "%-8s %6d %7d %-12s %8.1f %5.0f %5.0f %5.0f   %10.1f %5.1f %5.1f   %7.1f %9d %7d %9.3f %5.0f %5.0fs%s%n",
                     scenarioOf(p), p.nodes(), p.chains(), p.rule().name(), r.distinctPeers().mean(),
-                    r.distinctPeers().p50(), r.distinctPeers().p90(), r.distinctPeers().max(), r.logicalPerTcp().mean(),
-                    r.logicalPerTcp().p50(), r.logicalPerTcp().p90(), r.overallLogicalPerTcp(), r.slotsUnfilled(),
+                    r.distinctPeers().p50(), r.distinctPeers().p90(), r.distinctPeers().max(), r.streamsPerTcp().mean(),
+                    r.streamsPerTcp().p50(), r.streamsPerTcp().p90(), r.overallStreamsPerTcp(), r.slotsUnfilled(),
                     r.busyRefusals(), r.chainComponent(), r.meanView(), r.cpuSeconds(),
                     r.sampled() ? String.format(Locale.ROOT, "  sampled: %.0f%% of sessions rotated per round",
                             100 * r.rotatedShare()) : "");
@@ -264,7 +264,7 @@ public final class SimGrid {
         return min == max ? String.valueOf(min) : min + "-" + max;
     }
 
-    /** Distinct peers per node and logical connections per TCP connection, by rule, for every cell (churn only without static). */
+    /** Distinct peers per node and streams per TCP connection, by rule, for every cell (churn only without static). */
     public BarChart chart() {
         if (results.isEmpty()) {
             throw new IllegalStateException("no results to chart (every cell skipped)");
@@ -283,7 +283,7 @@ public final class SimGrid {
                     Math.max(d.mean(), 0.1), String.format(Locale.ROOT, "%.1f (p90 %.0f, max %.0f)", d.mean(), d.p90(),
                     d.max())));
             ratio.computeIfAbsent(group, g -> new ArrayList<>()).add(new BarChart.Bar(p.rule().name(),
-                    Math.max(r.overallLogicalPerTcp(), 0.1), String.format(Locale.ROOT, "%.1f", r.overallLogicalPerTcp())));
+                    Math.max(r.overallStreamsPerTcp(), 0.1), String.format(Locale.ROOT, "%.1f", r.overallStreamsPerTcp())));
         }
         List<BarChart.Group> peerGroups = new ArrayList<>();
         peers.forEach((g, bars) -> peerGroups.add(new BarChart.Group(g, bars)));
@@ -294,6 +294,6 @@ public final class SimGrid {
                 "simulated nodes running the node's own peer choice; after forming and " + lifetimes()
                         + " session lifetime(s); churn " + config.churn() + " of nodes per lifetime (not in static)",
                 List.of(new BarChart.Panel("distinct TCP peers per node (mean)", true, peerGroups),
-                        new BarChart.Panel("logical connections per TCP connection", true, ratioGroups)));
+                        new BarChart.Panel("streams per TCP connection", true, ratioGroups)));
     }
 }

@@ -7,8 +7,8 @@ import java.util.Map;
  * What one simulation measured, over the nodes up at its end.
  *
  * @param distinctPeers     distinct peers a node has a TCP connection to (sessions either way)
- * @param logicalPerTcp     a node's logical connections (outgoing and inbound sessions) per TCP connection
- * @param overallLogicalPerTcp every session over every TCP connection, network-wide
+ * @param streamsPerTcp     a node's streams (outgoing and inbound sessions) per TCP connection
+ * @param overallStreamsPerTcp every session over every TCP connection, network-wide
  * @param slotsUnfilled     outgoing slots left empty at the end (no eligible peer), over all nodes
  * @param busyRefusals      opens refused because the peer had its inbound sessions on that chain
  * @param dialsToDeparted   opens to nodes that had left
@@ -20,8 +20,8 @@ import java.util.Map;
  * @param seconds           wall-clock run time
  * @param cpuSeconds        CPU time of the run (-1 if not recorded)
  */
-record SimResult(SimParams params, int nodesUp, Distribution distinctPeers, Distribution logicalPerTcp,
-                 double overallLogicalPerTcp, long slotsUnfilled, long busyRefusals, long dialsToDeparted,
+record SimResult(SimParams params, int nodesUp, Distribution distinctPeers, Distribution streamsPerTcp,
+                 double overallStreamsPerTcp, long slotsUnfilled, long busyRefusals, long dialsToDeparted,
                  double chainComponent, int chainsChecked, double meanView, double rotatedShare, long picks,
                  double seconds, double cpuSeconds) {
 
@@ -44,8 +44,8 @@ record SimResult(SimParams params, int nodesUp, Distribution distinctPeers, Dist
         m.put("seed", params.seed());
         m.put("nodes_up", nodesUp);
         m.put("distinct_peers", dist(distinctPeers));
-        m.put("logical_per_tcp", dist(logicalPerTcp));
-        m.put("overall_logical_per_tcp", round(overallLogicalPerTcp));
+        m.put("streams_per_tcp", dist(streamsPerTcp));
+        m.put("overall_streams_per_tcp", round(overallStreamsPerTcp));
         m.put("slots_unfilled", slotsUnfilled);
         m.put("busy_refusals", busyRefusals);
         m.put("dials_to_departed", dialsToDeparted);
@@ -69,8 +69,8 @@ record SimResult(SimParams params, int nodesUp, Distribution distinctPeers, Dist
                 SimRule.parse((String) m.get("rule"), degree), full, exchange == null ? 0 : ((Number) exchange).intValue(),
                 num(m, "rounds").intValue(), num(m, "churn_per_round").doubleValue(),
                 num(m, "max_inbound_per_chain").intValue(), rotationBudget, num(m, "seed").longValue());
-        return new SimResult(p, num(m, "nodes_up").intValue(), dist(m, "distinct_peers"), dist(m, "logical_per_tcp"),
-                num(m, "overall_logical_per_tcp").doubleValue(), num(m, "slots_unfilled").longValue(),
+        return new SimResult(p, num(m, "nodes_up").intValue(), dist(m, "distinct_peers"), dist(m, "streams_per_tcp"),
+                num(m, "overall_streams_per_tcp").doubleValue(), num(m, "slots_unfilled").longValue(),
                 num(m, "busy_refusals").longValue(), num(m, "dials_to_departed").longValue(),
                 num(m, "chain_largest_component_min").doubleValue(), num(m, "chains_checked").intValue(),
                 num(m, "mean_view").doubleValue(), num(m, "rotated_share_per_round").doubleValue(),

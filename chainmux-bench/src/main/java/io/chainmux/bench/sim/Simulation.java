@@ -397,7 +397,7 @@ final class Simulation {
         }
         double[] peers = new double[count];
         double[] ratio = new double[count];
-        long logicalSum = 0;
+        long streamSum = 0;
         long distinctSum = 0;
         long unfilled = 0;
         double viewSum = 0;
@@ -413,10 +413,10 @@ final class Simulation {
                 inbound += in[n * chains + c];
             }
             unfilled += (long) chains * degree - filledSlots;
-            long logical = filledSlots + inbound;
+            long streams = filledSlots + inbound;
             peers[i] = distinct[n];
-            ratio[i] = distinct[n] == 0 ? 0 : (double) logical / distinct[n];
-            logicalSum += logical;
+            ratio[i] = distinct[n] == 0 ? 0 : (double) streams / distinct[n];
+            streamSum += streams;
             distinctSum += distinct[n];
             viewSum += views == null ? joined - 1 : views.size(n);
             i++;
@@ -427,7 +427,7 @@ final class Simulation {
             component = Math.min(component, largestComponent((int) ((long) k * chains / checked), count));
         }
         return new SimResult(p, count, Distribution.of(peers), Distribution.of(ratio),
-                distinctSum == 0 ? 0 : (double) logicalSum / distinctSum, unfilled, busy, deadDials, component,
+                distinctSum == 0 ? 0 : (double) streamSum / distinctSum, unfilled, busy, deadDials, component,
                 checked, count == 0 ? 0 : viewSum / count, rotated, picks, seconds, cpuSeconds);
     }
 

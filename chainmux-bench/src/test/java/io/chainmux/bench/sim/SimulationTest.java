@@ -24,7 +24,7 @@ class SimulationTest {
         SimResult a = run(80, 20, "sharing", false, 2, 0.05, Long.MAX_VALUE, 11);
         SimResult b = run(80, 20, "sharing", false, 2, 0.05, Long.MAX_VALUE, 11);
         assertThat(b.distinctPeers()).isEqualTo(a.distinctPeers());
-        assertThat(b.logicalPerTcp()).isEqualTo(a.logicalPerTcp());
+        assertThat(b.streamsPerTcp()).isEqualTo(a.streamsPerTcp());
         assertThat(b.picks()).isEqualTo(a.picks());
         assertThat(b.busyRefusals()).isEqualTo(a.busyRefusals());
         SimResult other = run(80, 20, "sharing", false, 2, 0.05, Long.MAX_VALUE, 12);
@@ -41,7 +41,7 @@ class SimulationTest {
         assertThat(independent.distinctPeers().mean()).isGreaterThan(100);
         assertThat(sharing.distinctPeers().mean()).isLessThan(independent.distinctPeers().mean() * 0.8);
         assertThat(capped.distinctPeers().mean()).isLessThan(sharing.distinctPeers().mean() / 2);
-        assertThat(capped.overallLogicalPerTcp()).isGreaterThan(sharing.overallLogicalPerTcp() * 2);
+        assertThat(capped.overallStreamsPerTcp()).isGreaterThan(sharing.overallStreamsPerTcp() * 2);
         for (SimResult r : new SimResult[] {independent, sharing, capped}) {
             assertThat(r.slotsUnfilled()).isZero();
             assertThat(r.nodesUp()).isEqualTo(200);
@@ -51,11 +51,11 @@ class SimulationTest {
     }
 
     @Test
-    void logicalPerTcpCountsEverySessionAtBothEnds() {
+    void streamsPerTcpCountsEverySessionAtBothEnds() {
         SimResult r = run(50, 10, "sharing");
         // 50 x 10 x 4 sessions, each counted at both ends, over the TCP connections counted at both ends
         double tcpEnds = r.distinctPeers().mean() * 50;
-        assertThat(r.overallLogicalPerTcp()).isCloseTo(2.0 * 50 * 10 * DEGREE / tcpEnds, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(r.overallStreamsPerTcp()).isCloseTo(2.0 * 50 * 10 * DEGREE / tcpEnds, org.assertj.core.data.Offset.offset(1e-9));
     }
 
     @Test

@@ -13,7 +13,7 @@ import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.PeerAddress;
 import io.chainmux.endpoint.PeerConnection;
 import io.chainmux.endpoint.identity.NodeIdentity;
-import io.chainmux.mux.MuxSession;
+import io.chainmux.mux.MuxConnection;
 import io.chainmux.p2p.NetworkConfig;
 import io.chainmux.p2p.NetworkStats;
 import io.chainmux.p2p.NodeConfig;
@@ -201,7 +201,7 @@ public final class DemoNode implements AutoCloseable {
         }
         long wireIn = 0, wireOut = 0;
         for (PeerConnection pc : node.broker().endpoint().peers()) {
-            for (MuxSession m : pc.stripes()) {
+            for (MuxConnection m : pc.stripedConnections()) {
                 wireIn += m.stats().bytesIn();
                 wireOut += m.stats().bytesOut();
             }
@@ -223,7 +223,7 @@ public final class DemoNode implements AutoCloseable {
         NetworkStats g = gossipNetwork.stats();
         return new NodeReport(index, node.id().toString(), String.valueOf(node.address()), late, startedAtMillis,
                 System.currentTimeMillis(), atTarget, heightSum, heights, synced, received, served, servedBytes,
-                lastAppend, wireIn, wireOut, node.tcpConnections(), node.connectedPeers(), node.logicalConnections(),
+                lastAppend, wireIn, wireOut, node.tcpConnections(), node.connectedPeers(), node.streams(),
                 active, minDegree == Integer.MAX_VALUE ? 0 : minDegree, ok, failed, inOk, inFailed,
                 g.activeOutgoing(), gossipSession.running(), g.sessionsOk(), g.sessionsFailed(), gossip.sent.sum(),
                 gossip.echoed.sum(), gossip.received.sum(), gossip.lost.sum(), gossip.corrupt.sum(),

@@ -54,17 +54,17 @@ public final class DemoSummary {
     static DemoSummary of(DemoSettings s, List<NodeReport> connections, List<NodeReport> finals,
                           List<Progress.Sample> timeline, boolean caughtUp, double catchupWall, double elapsed) {
         NodeReport late = finals.get(finals.size() - 1);
-        int tcpSum = 0, logicalSum = 0;
+        int tcpSum = 0, streamSum = 0;
         boolean allAtDegree = true;
         List<Integer> tcpPerNode = new ArrayList<>();
         for (NodeReport r : connections) {
             tcpSum += r.tcpConnections();
-            logicalSum += r.logicalConnections();
+            streamSum += r.streams();
             tcpPerNode.add(r.tcpConnections());
             allAtDegree &= atDegree(s, r);
         }
         int tcp = (tcpSum + 1) / 2; // each is counted at both of its ends
-        int logical = (logicalSum + 1) / 2;
+        int streams = (streamSum + 1) / 2;
 
         long ok = 0, failed = 0, synced = 0, bytes = 0, wire = 0, checked = 0;
         long sent = 0, echoed = 0, lost = 0, corrupt = 0, reported = 0, skipped = 0;
@@ -117,7 +117,7 @@ public final class DemoSummary {
             n.put("late", r.late());
             n.put("tcp_connections", c.tcpConnections());
             n.put("peers", c.connectedPeers());
-            n.put("logical_connections", c.logicalConnections());
+            n.put("logical_connections", c.streams());
             n.put("min_chain_degree", c.minChainDegree());
             n.put("gossip_degree", c.gossipActive());
             n.put("at_degree", atDegree(s, c));
@@ -158,8 +158,8 @@ public final class DemoSummary {
         j.put("block_size", s.blockSize());
         j.put("tcp_connections", tcp);
         j.put("tcp_connections_per_node", tcpPerNode);
-        j.put("logical_connections", logical);
-        j.put("sharing_ratio", round(tcp == 0 ? 0 : (double) logical / tcp));
+        j.put("logical_connections", streams);
+        j.put("sharing_ratio", round(tcp == 0 ? 0 : (double) streams / tcp));
         j.put("all_at_degree", allAtDegree);
         j.put("sessions_ok", ok);
         j.put("sessions_failed", failed);
@@ -219,8 +219,8 @@ public final class DemoSummary {
         t.append(String.format(Locale.ROOT, "  catch-up  node %d fetched %d blocks (%.1f MB) in %.1f s%s; "
                         + "every chain re-verified on every node: %s%n", late.index(), late.blocksSynced(),
                 late.syncBytesReceived() / 1e6, catchup, caughtUp ? "" : " (NOT finished)", verified ? "yes" : "NO"));
-        t.append(String.format(Locale.ROOT, "  sharing   %d logical connections over %d TCP connections: %.1f per "
-                + "connection; every node at its degree: %s%n", logical, tcp, tcp == 0 ? 0.0 : (double) logical / tcp,
+        t.append(String.format(Locale.ROOT, "  sharing   %d streams over %d TCP connections: %.1f per "
+                + "connection; every node at its degree: %s%n", streams, tcp, tcp == 0 ? 0.0 : (double) streams / tcp,
                 allAtDegree ? "yes" : "no"));
         t.append(String.format(Locale.ROOT, "  fairness  small messages (%d B, %s/s per session) round trip p50 %s, "
                         + "p99 %s; before the catch-up p99 %s, during it p50 %s, p99 %s%n", s.msgSize(),

@@ -21,7 +21,7 @@ final class Progress {
      *
      * @param catchupPercent the late node's blocks over the target, -1 before it started
      */
-    record Sample(double t, String phase, double catchupPercent, double mbPerSecond, int tcp, int logical,
+    record Sample(double t, String phase, double catchupPercent, double mbPerSecond, int tcp, int streams,
                   int sessionsActive, long msgCount, double msgP50Ms, double msgP99Ms, double msgMaxMs, long msgLost) {}
 
     private final DemoSettings settings;
@@ -79,7 +79,7 @@ final class Progress {
         long now = System.nanoTime();
         NodeReport late = null;
         long wire = 0;
-        int tcp = 0, logical = 0, active = 0;
+        int tcp = 0, streams = 0, active = 0;
         long ok = 0, failed = 0, lost = 0;
         Histogram interval = new Histogram(GossipStats.DIGITS);
         for (NodeReport r : reports) {
@@ -88,7 +88,7 @@ final class Progress {
             }
             wire += r.wireBytesOut();
             tcp += r.tcpConnections();
-            logical += r.logicalConnections();
+            streams += r.streams();
             active += r.chainSessionsActive() + r.gossipActive();
             ok += r.chainSessionsOk() + r.gossipSessionsOk();
             failed += r.chainSessionsFailed() + r.gossipSessionsFailed();
@@ -99,8 +99,8 @@ final class Progress {
         double mbps = lastWire < 0 || dt <= 0 ? 0 : (wire - lastWire) / 1e6 / dt;
         lastWire = wire;
         lastNanos = now;
-        tcp = (tcp + 1) / 2; // each connection and logical connection is counted at both of its ends
-        logical = (logical + 1) / 2;
+        tcp = (tcp + 1) / 2; // each connection and stream is counted at both of its ends
+        streams = (streams + 1) / 2;
         double pct = late == null ? -1 : 100.0 * late.heightSum() / ((double) settings.chains() * settings.blocks());
 
         // Most telling first: a terminal narrower than the line cuts the end off.
@@ -108,14 +108,14 @@ final class Progress {
         if (late != null) {
             line.append(String.format(Locale.ROOT, " late node %3.0f%% [chains %s] |", Math.floor(pct), groups(late)));
         }
-        line.append(String.format(Locale.ROOT, " %.1f MB/s | tcp %d logical %d", Math.max(0, mbps), tcp, logical));
+        line.append(String.format(Locale.ROOT, " %.1f MB/s | tcp %d streams %d", Math.max(0, mbps), tcp, streams));
         if (tcp > 0) {
-            line.append(String.format(Locale.ROOT, " (%.0f/tcp)", (double) logical / tcp));
+            line.append(String.format(Locale.ROOT, " (%.0f/tcp)", (double) streams / tcp));
         }
         line.append(String.format(Locale.ROOT, " | msgs %.0f/s p99 %.1f ms lost %d | sessions %d active %d ok %d failed",
                 dt <= 0 ? interval.getTotalCount() : interval.getTotalCount() / dt, Histograms.millis(interval, 99),
                 lost, active, ok, failed));
-        timeline.add(new Sample(round(seconds()), phase, round(pct), round(Math.max(0, mbps)), tcp, logical, active,
+        timeline.add(new Sample(round(seconds()), phase, round(pct), round(Math.max(0, mbps)), tcp, streams, active,
                 interval.getTotalCount(), round(Histograms.millis(interval, 50)), round(Histograms.millis(interval, 99)),
                 round(interval.getMaxValue() / 1000.0), lost));
         if (inPlace) {

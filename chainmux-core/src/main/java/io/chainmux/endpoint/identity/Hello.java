@@ -39,7 +39,7 @@ public record Hello(PeerId peerId, byte[] nonce, int stripeIndex, int stripeCoun
     public static final int MAX_STRIPE_COUNT = 255;
     /**
      * Stripe index of a dialer's unstriped connection (with stripe count 0): outside the stripe table,
-     * it carries one logical connection and closes when that ends (the unshared mode).
+     * it carries one stream and closes when that ends (the unshared mode).
      */
     public static final int UNSTRIPED_INDEX = 255;
 
@@ -156,7 +156,7 @@ public record Hello(PeerId peerId, byte[] nonce, int stripeIndex, int stripeCoun
             return null; // the listener's HELLO: no stripe information (docs/PROTOCOL.md section 5)
         }
         if (index == UNSTRIPED_INDEX && count == 0) {
-            return null; // a dialer's unstriped connection: one logical connection, no stripe table
+            return null; // a dialer's unstriped connection: one stream, no stripe table
         }
         if (count < 1 || count > MAX_STRIPE_COUNT) {
             return "stripe count " + count + " not in [1, " + MAX_STRIPE_COUNT + "]";

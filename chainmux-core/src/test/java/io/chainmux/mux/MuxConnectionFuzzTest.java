@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Coverage-guided fuzzing of the session state machine (Jazzer): the input is a script of frames
+ * Coverage-guided fuzzing of the connection state machine (Jazzer): the input is a script of frames
  * from the peer (well-formed frames with fuzzed fields, or raw bytes), actions of the local
- * application (open, send, close, reset, go away) and time passing, run against a session on an
+ * application (open, send, close, reset, go away) and time passing, run against a connection on an
  * EmbeddedChannel through {@link ScriptedPeer}. Invariants, after every step and at the end:
  *
  * <ul>
@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   <li>no buffer leaks (the paranoid leak detector fails the class otherwise).</li>
  * </ul>
  */
-class MuxSessionFuzzTest {
+class MuxConnectionFuzzTest {
     private static final ErrorCode[] WIRE_CODES = java.util.Arrays.stream(ErrorCode.values())
             .filter(ErrorCode::onWire).toArray(ErrorCode[]::new);
     private static final String[] NETWORKS = {"a/sync/1", "a/sync/2", "b/refused/1", "a/other/1"};
@@ -44,15 +44,15 @@ class MuxSessionFuzzTest {
             .maxReassemblyBytes(128 * 1024).initialStreamWindow(64 * 1024).maxStreamWindow(256 * 1024)
             .initialConnectionWindow(256 * 1024).maxConnectionWindow(1024 * 1024).maxInboundStreams(8)
             .maxStreamsPerNetwork(6).maxPendingAccepts(4).maxPendingOpens(4).streamSendBuffer(32 * 1024)
-            .sessionSendBuffer(64 * 1024).pings(RateLimit.of(20, Duration.ofSeconds(10)))
+            .connectionSendBuffer(64 * 1024).pings(RateLimit.of(20, Duration.ofSeconds(10)))
             .receivedResets(RateLimit.of(20, Duration.ofSeconds(30))).sentResets(RateLimit.of(20, Duration.ofSeconds(30)))
             .messageTimeout(Duration.ofSeconds(5)).writeTimeout(Duration.ofSeconds(5)).build();
 
     /** Accepts streams of "a/..." networks, refuses others; counts every stream's closes. */
-    private static final class App implements SessionListener, StreamListener {
+    private static final class App implements ConnectionListener, StreamListener {
         final Map<MuxStream, Integer> closes = new IdentityHashMap<>();
         final List<MuxStream> streams = new ArrayList<>();
-        CloseReason sessionClosed;
+        CloseReason connectionClosed;
 
         void track(MuxStream s) {
             streams.add(s);
@@ -85,15 +85,15 @@ class MuxSessionFuzzTest {
         }
 
         @Override
-        public void onClosed(MuxSession session, CloseReason reason) {
-            sessionClosed = reason;
+        public void onClosed(MuxConnection connection, CloseReason reason) {
+            connectionClosed = reason;
         }
     }
 
     /** What the peer knows of our connection window, from the frames alone. */
     private static final class PeerView {
         long window = -1;
-        /** The peer sent raw bytes: it can no longer tell how the session framed what followed. */
+        /** The peer sent raw bytes: it can no longer tell how the connection framed what followed. */
         boolean lost;
 
         void saw(List<Frame> frames) {
@@ -108,12 +108,12 @@ class MuxSessionFuzzTest {
     }
 
     @FuzzTest(maxDuration = "30s")
-    void sessionKeepsItsInvariantsWhateverThePeerSends(FuzzedDataProvider data) {
+    void connectionKeepsItsInvariantsWhateverThePeerSends(FuzzedDataProvider data) {
         App app = new App();
         PeerView view = new PeerView();
         ScriptedPeer peer = new ScriptedPeer(CONFIG, true, app);
         try {
-            MuxSession session = peer.session;
+            MuxConnection connection = peer.connection;
             view.saw(peer.drain());
             if (data.consumeBoolean()) {
                 peer.settings(); // most scripts start well
@@ -122,43 +122,43 @@ class MuxSessionFuzzTest {
                 act(data, peer, app, view);
                 view.saw(peer.drain());
                 peer.channel.checkException();
-                checkBounded(session);
-                if (!session.isHardClosing() && !session.isClosed() && view.window >= 0 && !view.lost) {
-                    assertThat(session.receiveFlow.connectionWindow().available())
+                checkBounded(connection);
+                if (!connection.isHardClosing() && !connection.isClosed() && view.window >= 0 && !view.lost) {
+                    assertThat(connection.receiveFlow.connectionWindow().available())
                             .as("our connection window as the peer sees it").isEqualTo(view.window);
                 }
             }
-            if (!session.isHardClosing() && !session.isClosed()) {
+            if (!connection.isHardClosing() && !connection.isClosed()) {
                 for (MuxStream s : new ArrayList<>(app.streams)) {
                     if (!s.terminated) {
                         s.reset(ErrorCode.CANCEL);
                     }
                 }
                 view.saw(peer.drain());
-                ReceiveWindow w = session.receiveFlow.connectionWindow();
-                assertThat(session.registry.isEmpty() || session.registry.streams().stream().noneMatch(app.streams::contains))
+                ReceiveWindow w = connection.receiveFlow.connectionWindow();
+                assertThat(connection.registry.isEmpty() || connection.registry.streams().stream().noneMatch(app.streams::contains))
                         .isTrue();
-                if (session.registry.isEmpty()) {
+                if (connection.registry.isEmpty()) {
                     assertThat(w.available() + w.pending()).as("every charged byte came back").isEqualTo(w.size());
-                    assertThat(session.receiveFlow.reassemblyBytes()).isZero();
+                    assertThat(connection.receiveFlow.reassemblyBytes()).isZero();
                 }
             }
             peer.channel.close();
             peer.channel.runPendingTasks();
-            assertThat(session.isClosed()).isTrue();
+            assertThat(connection.isClosed()).isTrue();
             app.closes.forEach((s, n) -> assertThat(n).as("closes of %s", s).isEqualTo(1));
-            assertThat(app.sessionClosed).isNotNull();
-            assertThat(app.sessionClosed.code() == ErrorCode.INTERNAL_ERROR && !app.sessionClosed.remote())
-                    .as("session ended on an internal error: %s", app.sessionClosed).isFalse();
+            assertThat(app.connectionClosed).isNotNull();
+            assertThat(app.connectionClosed.code() == ErrorCode.INTERNAL_ERROR && !app.connectionClosed.remote())
+                    .as("connection ended on an internal error: %s", app.connectionClosed).isFalse();
         } finally {
             peer.close();
         }
     }
 
-    private static void checkBounded(MuxSession session) {
-        assertThat(session.receiveFlow.reassemblyBytes()).isLessThanOrEqualTo(CONFIG.maxReassemblyBytes());
-        assertThat(session.queuedBytes()).isLessThanOrEqualTo(CONFIG.sessionSendBuffer());
-        assertThat(session.registry.size()).isLessThanOrEqualTo(CONFIG.maxInboundStreams() + CONFIG.maxPendingOpens() + 64);
+    private static void checkBounded(MuxConnection connection) {
+        assertThat(connection.receiveFlow.reassemblyBytes()).isLessThanOrEqualTo(CONFIG.maxReassemblyBytes());
+        assertThat(connection.queuedBytes()).isLessThanOrEqualTo(CONFIG.connectionSendBuffer());
+        assertThat(connection.registry.size()).isLessThanOrEqualTo(CONFIG.maxInboundStreams() + CONFIG.maxPendingOpens() + 64);
     }
 
     /** A stream id for a stream frame (the writer refuses 0; raw bytes cover that). */
@@ -195,8 +195,8 @@ class MuxSessionFuzzTest {
                 view.lost = true; // raw bytes may leave a partial frame: what follows is parsed differently
             }
             case 13 -> {
-                if (peer.session.isOpenForStreams()) {
-                    app.track(peer.session.openStream(data.pickValue(NETWORKS), 64 * 1024, data.consumeInt(1, 256), app));
+                if (peer.connection.isOpenForStreams()) {
+                    app.track(peer.connection.openStream(data.pickValue(NETWORKS), 64 * 1024, data.consumeInt(1, 256), app));
                 }
             }
             case 14 -> {
@@ -229,7 +229,7 @@ class MuxSessionFuzzTest {
                     }
                 }
             }
-            case 16 -> peer.session.goAway("fuzz");
+            case 16 -> peer.connection.goAway("fuzz");
             default -> peer.advance(data.consumeInt(0, 8_000), TimeUnit.MILLISECONDS);
         }
     }

@@ -13,7 +13,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Fairness as the peer sees it: the order of DATA frames on the wire. */
-class SessionFairnessTest {
+class ConnectionFairnessTest {
     private static final int FRAME = 16_384;
     private final RecordingListener app = new RecordingListener();
     private ScriptedPeer peer;
@@ -32,7 +32,7 @@ class SessionFairnessTest {
     }
 
     private MuxStream saturate(String network, int weight, int bytes) {
-        MuxStream s = peer.session.openStream(network, 100, weight, app);
+        MuxStream s = peer.connection.openStream(network, 100, weight, app);
         assertThat(s.trySend(Unpooled.wrappedBuffer(new byte[bytes]))).isTrue();
         return s;
     }
@@ -94,9 +94,9 @@ class SessionFairnessTest {
         assertThat(peer.channel.bytesBeforeUnwritable()).as("one pass carries more than one send buffer")
                 .isGreaterThan(2L * config.streamSendBuffer());
         int quota = 2_000_000;
-        MuxStream w1 = peer.session.openStream("w1", 100, 1, new Refiller(message, quota));
-        MuxStream w2 = peer.session.openStream("w2", 100, 2, new Refiller(message, quota));
-        MuxStream w4 = peer.session.openStream("w4", 100, 4, new Refiller(message, quota));
+        MuxStream w1 = peer.connection.openStream("w1", 100, 1, new Refiller(message, quota));
+        MuxStream w2 = peer.connection.openStream("w2", 100, 2, new Refiller(message, quota));
+        MuxStream w4 = peer.connection.openStream("w4", 100, 4, new Refiller(message, quota));
         for (MuxStream s : List.of(w1, w2, w4)) {
             ((Refiller) s.listener).onWritable(s);
         }
@@ -104,7 +104,7 @@ class SessionFairnessTest {
         boolean heaviestDone = false;
         for (int drains = 0; drains < 10_000 && !heaviestDone; drains++) {
             List<Frame> frames = peer.drain();
-            assertThat(frames).as("the session keeps writing while every stream has data").isNotEmpty();
+            assertThat(frames).as("the connection keeps writing while every stream has data").isNotEmpty();
             for (Frame f : frames) {
                 if (f.type() == FrameType.DATA) {
                     bytes.merge(f.streamId(), (long) f.payload().length, Long::sum);
@@ -159,7 +159,7 @@ class SessionFairnessTest {
         List<Frame> before = peer.drain();
         assertThat(before.stream().filter(f -> f.type() == FrameType.DATA).mapToInt(f -> f.payload().length).sum())
                 .isEqualTo(100_000);
-        MuxStream small = peer.session.openStream("small", 100, 1, app);
+        MuxStream small = peer.connection.openStream("small", 100, 1, app);
         small.trySend(Unpooled.wrappedBuffer(new byte[1024]));
         peer.windowUpdate(0, 1 << 30);
         List<Frame> frames = peer.drain();

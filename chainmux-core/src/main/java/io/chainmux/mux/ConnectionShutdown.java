@@ -17,19 +17,19 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * How a {@link MuxSession}'s connection ends, short of the channel closing (that is
- * {@link MuxSession#channelClosed}): GO_AWAY either way and its timeout, the graceful drain once the
+ * How a {@link MuxConnection}'s connection ends, short of the channel closing (that is
+ * {@link MuxConnection#channelClosed}): GO_AWAY either way and its timeout, the graceful drain once the
  * last stream has ended, a connection error (GO_AWAY with the code, then close), a write timeout,
  * and the connection's close reason and the budget the peer broke.
  *
- * <p>Loop only, except the flags read by {@link MuxSession}'s public methods (volatile).
+ * <p>Loop only, except the flags read by {@link MuxConnection}'s public methods (volatile).
  */
-final class SessionShutdown {
-    private static final Logger log = LoggerFactory.getLogger(MuxSession.class);
+final class ConnectionShutdown {
+    private static final Logger log = LoggerFactory.getLogger(MuxConnection.class);
 
-    private final MuxSession session;
+    private final MuxConnection connection;
     private final MuxConfig config;
-    private final SessionListener listener;
+    private final ConnectionListener listener;
 
     private ChannelHandlerContext ctx;
     private EventExecutor loop;
@@ -38,16 +38,16 @@ final class SessionShutdown {
     private ScheduledFuture<?> closeTimer;
     /** The budget the peer broke, if that is why the connection closes. */
     private volatile Budget brokenBudget;
-    /** {@link MuxSession#goAway} was called (from any thread); GO_AWAY may not be sent yet. */
+    /** {@link MuxConnection#goAway} was called (from any thread); GO_AWAY may not be sent yet. */
     private volatile boolean goAwayRequested;
     private volatile boolean goAwaySent;
     private volatile boolean goAwayReceived;
     private boolean hardClosing;
     private CloseReason closeReason;
 
-    SessionShutdown(MuxSession session, SessionListener listener) {
-        this.session = session;
-        this.config = session.config;
+    ConnectionShutdown(MuxConnection connection, ConnectionListener listener) {
+        this.connection = connection;
+        this.config = connection.config;
         this.listener = listener;
     }
 
@@ -102,16 +102,16 @@ final class SessionShutdown {
     void peerGoingAway(int lastStreamId, ErrorCode code, String reason) {
         boolean first = !goAwayReceived;
         goAwayReceived = true;
-        session.registry.peerGoingAway(lastStreamId, CloseReason.remote(ErrorCode.REFUSED_GOING_AWAY,
+        connection.registry.peerGoingAway(lastStreamId, CloseReason.remote(ErrorCode.REFUSED_GOING_AWAY,
                 "not processed: the peer is going away (" + reason + ")", null));
         if (code != ErrorCode.NO_ERROR && closeReason == null) {
             closeReason = CloseReason.remote(code, "peer closed the connection: " + reason, null);
         }
         if (first) {
             try {
-                listener.onGoAway(session, code, reason);
+                listener.onGoAway(connection, code, reason);
             } catch (RuntimeException e) {
-                session.contain(Containment.ON_GO_AWAY, null, e);
+                connection.contain(Containment.ON_GO_AWAY, null, e);
             }
             startGoAwayTimer();
         }
@@ -119,13 +119,13 @@ final class SessionShutdown {
     }
 
     void sendGoAway(ErrorCode code, String reason) {
-        if (goAwaySent || hardClosing || session.isClosed()) {
+        if (goAwaySent || hardClosing || connection.isClosed()) {
             return;
         }
         goAwaySent = true;
-        OutboundWriter writer = session.writer;
-        writer.goAway(session.registry.lastPeerStreamId(), code, reason);
-        session.registry.refusePendingOpens(CloseReason.local(ErrorCode.REFUSED_GOING_AWAY, "the session is going away"));
+        OutboundWriter writer = connection.writer;
+        writer.goAway(connection.registry.lastPeerStreamId(), code, reason);
+        connection.registry.refusePendingOpens(CloseReason.local(ErrorCode.REFUSED_GOING_AWAY, "the connection is going away"));
         startGoAwayTimer();
         writer.requestWrite();
         closeIfDrained();
@@ -133,18 +133,18 @@ final class SessionShutdown {
 
     private void startGoAwayTimer() {
         if (goAwayTimer == null) {
-            goAwayTimer = loop.schedule(session.contained(Containment.TIMER, this::goAwayExpired),
+            goAwayTimer = loop.schedule(connection.contained(Containment.TIMER, this::goAwayExpired),
                     config.goAwayTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
     private void goAwayExpired() {
-        if (!session.isClosed()) {
+        if (!connection.isClosed()) {
             if (closeReason == null) {
                 closeReason = CloseReason.local(ErrorCode.CONNECTION_LOST, "streams did not finish within the "
                         + config.goAwayTimeout().toMillis() + " ms go-away timeout");
             }
-            session.writer.writePass();
+            connection.writer.writePass();
             ctx.close();
         }
     }
@@ -158,12 +158,12 @@ final class SessionShutdown {
      * REFUSED_GOING_AWAY ("not processed, may retry"). HTTP/2 servers drain the same way.
      */
     void closeIfDrained() {
-        if ((goAwaySent || goAwayReceived) && session.registry.isEmpty() && !hardClosing) {
+        if ((goAwaySent || goAwayReceived) && connection.registry.isEmpty() && !hardClosing) {
             hardClosing = true;
             if (closeReason == null) {
                 closeReason = CloseReason.NORMAL;
             }
-            session.writer.flush();
+            connection.writer.flush();
             Channel ch = ctx.channel();
             ChannelFuture flushed = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
             if (!(ch instanceof DuplexChannel duplex)) {
@@ -189,7 +189,7 @@ final class SessionShutdown {
     /** Closes the channel after {@code bound} unless it closed before. */
     private void closeWithin(Duration bound) {
         if (closeTimer == null) {
-            closeTimer = loop.schedule(session.contained(Containment.TIMER, () -> ctx.close()), bound.toNanos(),
+            closeTimer = loop.schedule(connection.contained(Containment.TIMER, () -> ctx.close()), bound.toNanos(),
                     TimeUnit.NANOSECONDS);
         }
     }
@@ -201,7 +201,7 @@ final class SessionShutdown {
      * close (the endpoint) can name it. Returns the connection error to throw or pass on.
      */
     MuxException budgetBroken(Budget budget, String message) {
-        session.stats().budgetHit(budget);
+        connection.stats().budgetHit(budget);
         if (brokenBudget == null) {
             brokenBudget = budget;
         }
@@ -210,10 +210,10 @@ final class SessionShutdown {
 
     /** The peer read nothing for the write timeout: close at once, as a GO_AWAY would never be read. */
     void writeTimedOut(String message) {
-        if (hardClosing || session.isClosed()) {
+        if (hardClosing || connection.isClosed()) {
             return;
         }
-        session.stats().budgetHit(Budget.WRITE_PROGRESS);
+        connection.stats().budgetHit(Budget.WRITE_PROGRESS);
         brokenBudget = Budget.WRITE_PROGRESS;
         closeReason = CloseReason.local(ErrorCode.WRITE_TIMEOUT, message);
         hardClosing = true;
@@ -222,7 +222,7 @@ final class SessionShutdown {
 
     /** A connection error: GO_AWAY with the code, then close; all streams fail with the code. */
     void connectionError(ErrorCode code, String message) {
-        if (hardClosing || session.isClosed()) {
+        if (hardClosing || connection.isClosed()) {
             return;
         }
         log.debug("connection error on {}: {} {}", ctx.channel(), code, message);
@@ -230,10 +230,10 @@ final class SessionShutdown {
             closeReason = CloseReason.local(code, message);
         }
         if (code.onWire()) {
-            session.writer.goAway(session.registry.lastPeerStreamId(), code, message);
+            connection.writer.goAway(connection.registry.lastPeerStreamId(), code, message);
         }
         hardClosing = true;
-        session.writer.flush();
+        connection.writer.flush();
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         closeWithin(config.drainTimeout()); // a peer that does not read would hold the close forever
     }

@@ -24,32 +24,32 @@ import java.util.concurrent.TimeUnit;
  * its lifecycle; the work is done by the parts it wires together.
  *
  * <ul>
- *   <li>{@link InboundFrameHandler}: every frame read, checked against the session's state and
+ *   <li>{@link InboundFrameHandler}: every frame read, checked against the connection's state and
  *       dispatched;</li>
  *   <li>{@link OutboundWriter}: every frame written, the write pass and all framing;</li>
  *   <li>{@link ReceiveFlowControl} and {@link SendFlowControl}: credit in each direction;</li>
  *   <li>{@link StreamRegistry}: stream ids, stream credit, opens and accepts, and the one way a
  *       stream ends; a stream's own state machine lives in {@link MuxStream}.</li>
- *   <li>{@link SessionShutdown}: GO_AWAY either way, the drain, connection errors, the close reason;</li>
+ *   <li>{@link ConnectionShutdown}: GO_AWAY either way, the drain, connection errors, the close reason;</li>
  *   <li>{@link PingTracker}: PINGs in flight and the smoothed round-trip time.</li>
  * </ul>
  *
- * <p>The session itself keeps what belongs to the connection as a whole: the handshake (SETTINGS),
+ * <p>{@code MuxConnection} itself keeps what belongs to the connection as a whole: the handshake (SETTINGS),
  * the read loop, containment, and the end of every stream when the channel closes.
  *
  * <p>Threading: created and driven by {@link MuxHandler}; its state and its parts are confined to
  * the channel's event loop. The public methods are safe from any thread: calls from other threads
  * hop onto the loop ({@link #runOnLoop}).
  */
-public final class MuxSession {
-    private static final Logger log = LoggerFactory.getLogger(MuxSession.class);
+public final class MuxConnection {
+    private static final Logger log = LoggerFactory.getLogger(MuxConnection.class);
     /** Why a call that needs the event loop fails once the loop has shut down. */
     static final CloseReason LOOP_GONE = CloseReason.local(ErrorCode.CONNECTION_LOST,
             "the connection's event loop has shut down");
 
     final MuxConfig config;
     private final boolean dialer;
-    private final SessionListener listener;
+    private final ConnectionListener listener;
     private final MuxStats stats = new MuxStats();
     final SendFlowControl sendFlow;
     final OutboundWriter writer;
@@ -58,7 +58,7 @@ public final class MuxSession {
     private final InboundFrameHandler inbound;
     private final ProgressWatchdog watchdog;
     private final MuxTotals totals;
-    final SessionShutdown shutdown;
+    final ConnectionShutdown shutdown;
     private final PingTracker pings;
     private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
 
@@ -73,15 +73,15 @@ public final class MuxSession {
     /**
      * @param dialer whether this side dialed the TCP connection (it opens odd stream ids)
      */
-    public MuxSession(MuxConfig config, boolean dialer, SessionListener listener) {
+    public MuxConnection(MuxConfig config, boolean dialer, ConnectionListener listener) {
         this(config, dialer, listener, new MuxTotals());
     }
 
     /**
-     * @param totals where this session's counters are summed with every other session's that shares
-     *               it (an endpoint's), from the session's start and after its close
+     * @param totals where this connection's counters are summed with every other connection's that shares
+     *               it (an endpoint's), from the connection's start and after its close
      */
-    public MuxSession(MuxConfig config, boolean dialer, SessionListener listener, MuxTotals totals) {
+    public MuxConnection(MuxConfig config, boolean dialer, ConnectionListener listener, MuxTotals totals) {
         this.config = config;
         this.totals = totals;
         this.dialer = dialer;
@@ -92,7 +92,7 @@ public final class MuxSession {
         this.registry = new StreamRegistry(this, dialer);
         this.inbound = new InboundFrameHandler(this);
         this.watchdog = new ProgressWatchdog(this);
-        this.shutdown = new SessionShutdown(this, listener);
+        this.shutdown = new ConnectionShutdown(this, listener);
         this.pings = new PingTracker(this);
     }
 
@@ -128,7 +128,7 @@ public final class MuxSession {
 
     /**
      * Measures the round trip with a PING; completes exceptionally, with a {@link ClosedException},
-     * if the session is closed or closes first.
+     * if the connection is closed or closes first.
      */
     public CompletableFuture<Duration> ping() {
         CompletableFuture<Duration> f = new CompletableFuture<>();
@@ -152,7 +152,7 @@ public final class MuxSession {
         runOnLoop(() -> connectionError(code, reason));
     }
 
-    /** Completes with the session's close reason once it is closed. */
+    /** Completes with the connection's close reason once it is closed. */
     public CompletableFuture<CloseReason> closeFuture() {
         return closeFuture;
     }
@@ -195,8 +195,8 @@ public final class MuxSession {
     }
 
     /**
-     * The Netty handler that drives this session: add it to the pipeline of the session's channel (once,
-     * last, after any TLS or handshake handler). It reads frames into the session and writes its frames out.
+     * The Netty handler that drives this connection: add it to the pipeline of the connection's channel (once,
+     * last, after any TLS or handshake handler). It reads frames into the connection and writes its frames out.
      */
     public ChannelHandler handler() {
         return new MuxHandler(this);
@@ -347,7 +347,7 @@ public final class MuxSession {
         }
     }
 
-    /** The channel is gone: every stream and the session end now. */
+    /** The channel is gone: every stream and the connection end now. */
     void channelClosed() {
         if (closed) {
             return;
@@ -368,14 +368,14 @@ public final class MuxSession {
         try {
             listener.onClosed(this, reason);
         } catch (RuntimeException e) {
-            contain(Containment.ON_SESSION_CLOSED, null, e);
+            contain(Containment.ON_CONNECTION_CLOSED, null, e);
         }
         closeFuture.complete(reason);
     }
 
     // ------------------------------------------------------------------ threading helpers
 
-    /** Whether the session holds an output buffer now; between event-loop passes it never does. */
+    /** Whether the connection holds an output buffer now; between event-loop passes it never does. */
     boolean holdsOutputBuffer() {
         return writer.holdsBuffer();
     }
@@ -405,7 +405,7 @@ public final class MuxSession {
     /** Runs {@code task} on the loop, contained; false (not run) when the loop has shut down. */
     boolean runOnLoop(Runnable task) {
         if (loop == null) {
-            throw new IllegalStateException("session is not attached to a channel yet");
+            throw new IllegalStateException("connection is not attached to a channel yet");
         }
         if (loop.inEventLoop()) {
             runContained(Containment.TASK, task);
@@ -448,7 +448,7 @@ public final class MuxSession {
         }
     }
 
-    /** {@code entry} as a task that runs contained; made once per session or stream, never per message. */
+    /** {@code entry} as a task that runs contained; made once per connection or stream, never per message. */
     Runnable contained(Containment where, Runnable entry) {
         return () -> runContained(where, entry);
     }
@@ -463,7 +463,7 @@ public final class MuxSession {
         }
     }
 
-    // ------------------------------------------------------------------ SETTINGS, PING and the session listener
+    // ------------------------------------------------------------------ SETTINGS, PING and the connection listener
 
     /** The peer's SETTINGS: the connection is ready, and streams may open. */
     void peerReady(Settings settings) {
@@ -481,7 +481,7 @@ public final class MuxSession {
         registry.processPendingOpens();
     }
 
-    /** Offers a stream the peer opened to the session listener; refuses it if the listener fails. */
+    /** Offers a stream the peer opened to the connection listener; refuses it if the listener fails. */
     void notifyStreamOpened(MuxStream s) {
         try {
             listener.onStreamOpened(s);
@@ -493,7 +493,7 @@ public final class MuxSession {
     private void sendPing(CompletableFuture<Duration> f) {
         if (closed || shutdown.isHardClosing()) {
             CloseReason r = shutdown.closeReason();
-            f.completeExceptionally(new ClosedException("session closed", r != null ? r
+            f.completeExceptionally(new ClosedException("connection closed", r != null ? r
                     : CloseReason.local(ErrorCode.CONNECTION_LOST, "connection closed")));
             return;
         }
@@ -505,7 +505,7 @@ public final class MuxSession {
         pings.acked(opaque);
     }
 
-    // ------------------------------------------------------------------ errors (the rest of closing: SessionShutdown)
+    // ------------------------------------------------------------------ errors (the rest of closing: ConnectionShutdown)
 
     void connectionError(MuxException e) {
         connectionError(e.code(), e.getMessage());

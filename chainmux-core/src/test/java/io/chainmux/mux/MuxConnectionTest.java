@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The session state machine against a scripted peer on an EmbeddedChannel. */
-class MuxSessionTest {
+/** The connection state machine against a scripted peer on an EmbeddedChannel. */
+class MuxConnectionTest {
     private final RecordingListener app = new RecordingListener();
     private ScriptedPeer peer;
 
@@ -60,21 +60,21 @@ class MuxSessionTest {
         Frame ping = peer.expect(FrameType.PING);
         assertThat(ping.flags()).isZero();
         peer.send(b -> FrameWriter.writePing(b, true, ping.opaque()));
-        assertThat(peer.session.rtt()).isNotNull();
+        assertThat(peer.connection.rtt()).isNotNull();
     }
 
     @Test
     void holdsNoOutputBufferBetweenPasses() {
-        // A session whose channel vanished without a close event (event loop torn down) leaked the
+        // A connection whose channel vanished without a close event (event loop torn down) leaked the
         // batch buffer it kept between passes; it must keep none once a pass has flushed.
         start();
-        assertThat(peer.session.holdsOutputBuffer()).isFalse();
-        MuxStream stream = peer.session.openStream("chain-1/sync/1", 1000, 1, app);
+        assertThat(peer.connection.holdsOutputBuffer()).isFalse();
+        MuxStream stream = peer.connection.openStream("chain-1/sync/1", 1000, 1, app);
         peer.expect(FrameType.OPEN);
-        assertThat(peer.session.holdsOutputBuffer()).isFalse();
+        assertThat(peer.connection.holdsOutputBuffer()).isFalse();
         peer.ping(9);
         peer.expect(FrameType.PING);
-        assertThat(peer.session.holdsOutputBuffer()).isFalse();
+        assertThat(peer.connection.holdsOutputBuffer()).isFalse();
         assertThat(stream).isNotNull();
     }
 
@@ -87,13 +87,13 @@ class MuxSessionTest {
         assertThat(goAway.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
         assertThat(goAway.text()).contains("before SETTINGS");
         assertThat(peer.channel.isActive()).isFalse();
-        assertThat(app.sessionClosed.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+        assertThat(app.connectionClosed.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
     }
 
     @Test
     void aFailureInsideTheWritePassEndsTheConnectionInsteadOfFreezingIt() {
         start();
-        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        MuxStream s = peer.connection.openStream("n", 100, 1, app);
         peer.expect(FrameType.OPEN);
         // A payload that breaks when the write pass slices it onto the wire: a stand-in for any bug there.
         ByteBuf poisoned = new UnpooledHeapByteBuf(UnpooledByteBufAllocator.DEFAULT, 4096, 4096) {
@@ -106,7 +106,7 @@ class MuxSessionTest {
         Frame goAway = peer.expect(FrameType.GO_AWAY);
         assertThat(goAway.code()).isEqualTo(ErrorCode.INTERNAL_ERROR);
         assertThat(peer.channel.isActive()).isFalse();
-        assertThat(app.sessionClosed.code()).isEqualTo(ErrorCode.INTERNAL_ERROR);
+        assertThat(app.connectionClosed.code()).isEqualTo(ErrorCode.INTERNAL_ERROR);
         assertThat(app.closes).extracting(CloseReason::code).containsExactly(ErrorCode.INTERNAL_ERROR);
         assertThat(poisoned.refCnt()).as("released once, with the stream").isZero();
     }
@@ -131,7 +131,7 @@ class MuxSessionTest {
     @Test
     void opensWithOddIdsAndSendsDataBeforeAccept() {
         start();
-        MuxStream s = peer.session.openStream("chain-1/sync/1", 1000, 1, app);
+        MuxStream s = peer.connection.openStream("chain-1/sync/1", 1000, 1, app);
         assertThat(s.trySend(text("hello").buf())).isTrue();
         Frame open = peer.expect(FrameType.OPEN, 1);
         assertThat(open.text()).isEqualTo("chain-1/sync/1");
@@ -139,7 +139,7 @@ class MuxSessionTest {
         Frame data = peer.expect(FrameType.DATA, 1);
         assertThat(data.endMessage()).isTrue();
         assertThat(new String(data.payload(), StandardCharsets.UTF_8)).isEqualTo("hello");
-        MuxStream s2 = peer.session.openStream("chain-2/sync/1", 1000, 1, app);
+        MuxStream s2 = peer.connection.openStream("chain-2/sync/1", 1000, 1, app);
         peer.expect(FrameType.OPEN, 3);
         assertThat(s2.id()).isEqualTo(3);
         assertThat(s.state()).isEqualTo(StreamState.OPENING);
@@ -152,29 +152,29 @@ class MuxSessionTest {
     @Test
     void loadCountsEachStreamFromItsOpenUntilItEnds() {
         start();
-        MuxStream out = peer.session.openStream("chain-1/sync/1", 1000, 1, app);
-        assertThat(peer.session.load()).as("requested").isEqualTo(1);
+        MuxStream out = peer.connection.openStream("chain-1/sync/1", 1000, 1, app);
+        assertThat(peer.connection.load()).as("requested").isEqualTo(1);
         peer.expect(FrameType.OPEN, 1);
         peer.accept(1);
-        assertThat(peer.session.load()).as("open").isEqualTo(1);
+        assertThat(peer.connection.load()).as("open").isEqualTo(1);
         peer.open(2, "chain-2/sync/1");
-        assertThat(peer.session.load()).as("plus an inbound stream waiting for accept").isEqualTo(2);
+        assertThat(peer.connection.load()).as("plus an inbound stream waiting for accept").isEqualTo(2);
         app.opened.get(0).accept(app, 100);
-        assertThat(peer.session.load()).as("accepted").isEqualTo(2);
+        assertThat(peer.connection.load()).as("accepted").isEqualTo(2);
         out.reset(ErrorCode.CANCEL);
         peer.reset(2, ErrorCode.CANCEL);
-        assertThat(peer.session.load()).as("both ended").isZero();
+        assertThat(peer.connection.load()).as("both ended").isZero();
         peer.open(4, "chain-3/sync/1");
         app.opened.get(1).refuse(ErrorCode.REFUSED_BUSY, null);
-        assertThat(peer.session.load()).as("a refused inbound stream").isZero();
+        assertThat(peer.connection.load()).as("a refused inbound stream").isZero();
     }
 
     @Test
     void opensWaitForSettingsAndStreamCredit() {
         peer = ScriptedPeer.dialer(app);
         peer.expect(FrameType.SETTINGS);
-        MuxStream a = peer.session.openStream("n", 100, 1, app);
-        MuxStream b = peer.session.openStream("n", 100, 1, app);
+        MuxStream a = peer.connection.openStream("n", 100, 1, app);
+        MuxStream b = peer.connection.openStream("n", 100, 1, app);
         peer.expectNothing();
         peer.settings(new Settings(16384, 65536, 1 << 20, 1, 1 << 20));
         peer.expect(FrameType.PING);
@@ -191,7 +191,7 @@ class MuxSessionTest {
     @Test
     void fragmentsLargeMessagesAtThePeersMaxFrameSize() {
         start();
-        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        MuxStream s = peer.connection.openStream("n", 100, 1, app);
         byte[] big = new byte[40_000];
         Arrays.fill(big, (byte) 7);
         s.trySend(Unpooled.wrappedBuffer(big));
@@ -265,7 +265,7 @@ class MuxSessionTest {
 
     /**
      * Autotuning doubles a stream window whose last half was used up within two round trips (the RTT
-     * comes from the PING the session sends with its SETTINGS, answered here after 1 ms), and only
+     * comes from the PING the connection sends with its SETTINGS, answered here after 1 ms), and only
      * then: a half window that took 10 ms is returned as credit, without growth.
      */
     @Test
@@ -358,7 +358,7 @@ class MuxSessionTest {
         peer.expect(FrameType.SETTINGS);
         peer.settings(new Settings(16384, 20_000, 1 << 24, 10, 1 << 24));
         peer.expect(FrameType.PING);
-        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        MuxStream s = peer.connection.openStream("n", 100, 1, app);
         s.trySend(Unpooled.wrappedBuffer(new byte[30_000]));
         peer.expect(FrameType.OPEN);
         assertThat(peer.expect(FrameType.DATA).payload()).hasSize(16384);
@@ -366,7 +366,7 @@ class MuxSessionTest {
         assertThat(partial.payload()).hasSize(20_000 - 16384);
         assertThat(partial.endMessage()).isFalse();
         peer.expectNothing();
-        assertThat(peer.session.stats().sendWindowStalls()).isPositive();
+        assertThat(peer.connection.stats().sendWindowStalls()).isPositive();
         peer.windowUpdate(1, 10_001);
         Frame rest = peer.expect(FrameType.DATA);
         assertThat(rest.payload()).hasSize(30_000 - 20_000);
@@ -414,7 +414,7 @@ class MuxSessionTest {
     @Test
     void halfCloseInBothDirectionsEndsTheStreamNormally() {
         start();
-        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        MuxStream s = peer.connection.openStream("n", 100, 1, app);
         peer.expect(FrameType.OPEN);
         peer.accept(1);
         s.trySend(text("last").buf());
@@ -432,7 +432,7 @@ class MuxSessionTest {
         assertThat(app.messages).containsExactly("reply");
         assertThat(app.closes).containsExactly(CloseReason.NORMAL);
         assertThat(s.state()).isEqualTo(StreamState.CLOSED);
-        assertThat(peer.session.streamCount()).isZero();
+        assertThat(peer.connection.streamCount()).isZero();
     }
 
     @Test
@@ -448,7 +448,7 @@ class MuxSessionTest {
     @Test
     void resetFromPeerCarriesCodeAndDetail() {
         start();
-        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        MuxStream s = peer.connection.openStream("n", 100, 1, app);
         s.trySend(text("x").buf());
         peer.drain();
         byte[] detail = "try 127.0.0.2:7000".getBytes(StandardCharsets.UTF_8);
@@ -482,7 +482,7 @@ class MuxSessionTest {
         assertThat(peer.expect(FrameType.RESET, 10).code()).isEqualTo(ErrorCode.REFUSED_LIMIT);
         peer.open(12, "other");
         peer.expect(FrameType.ACCEPT, 12);
-        assertThat(peer.session.stats().streamsRefusedLocal()).isEqualTo(2);
+        assertThat(peer.connection.stats().streamsRefusedLocal()).isEqualTo(2);
     }
 
     @Test
@@ -545,7 +545,7 @@ class MuxSessionTest {
         assertThat(peer.drain()).hasSize(99);
         peer.ping(1000);
         assertThat(peer.expect(FrameType.GO_AWAY).code()).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
-        assertThat(peer.session.stats().budgetExceeded()).isEqualTo(1);
+        assertThat(peer.connection.stats().budgetExceeded()).isEqualTo(1);
     }
 
     @Test
@@ -597,7 +597,7 @@ class MuxSessionTest {
         start();
         int networks = 1000;
         for (int i = 0; i < networks; i++) {
-            peer.session.openStream("chain-" + i + "/sync/1", 1000, 1, app);
+            peer.connection.openStream("chain-" + i + "/sync/1", 1000, 1, app);
         }
         peer.drain();
         for (int i = 0; i < networks; i++) {
@@ -670,13 +670,13 @@ class MuxSessionTest {
     @Test
     void gracefulGoAwayLetsStreamsFinishThenCloses() {
         start();
-        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        MuxStream s = peer.connection.openStream("n", 100, 1, app);
         peer.expect(FrameType.OPEN);
         peer.accept(1);
-        peer.session.goAway("shutting down");
+        peer.connection.goAway("shutting down");
         Frame goAway = peer.expect(FrameType.GO_AWAY);
         assertThat(goAway.code()).isEqualTo(ErrorCode.NO_ERROR);
-        MuxStream late = peer.session.openStream("n", 100, 1, app);
+        MuxStream late = peer.connection.openStream("n", 100, 1, app);
         assertThat(late.closeReason().code()).isEqualTo(ErrorCode.REFUSED_GOING_AWAY);
         peer.open(2, "n");
         assertThat(peer.expect(FrameType.RESET, 2).code()).isEqualTo(ErrorCode.REFUSED_GOING_AWAY);
@@ -686,14 +686,14 @@ class MuxSessionTest {
         s.close();
         peer.fin(1);
         assertThat(peer.channel.isActive()).isFalse();
-        assertThat(app.sessionClosed).isEqualTo(CloseReason.NORMAL);
+        assertThat(app.connectionClosed).isEqualTo(CloseReason.NORMAL);
     }
 
     @Test
     void receivedGoAwayFailsUnprocessedStreamsOnly() {
         start();
-        MuxStream a = peer.session.openStream("n", 100, 1, app);
-        MuxStream b = peer.session.openStream("n", 100, 1, app);
+        MuxStream a = peer.connection.openStream("n", 100, 1, app);
+        MuxStream b = peer.connection.openStream("n", 100, 1, app);
         peer.drain();
         peer.goAway(1, ErrorCode.NO_ERROR);
         assertThat(b.closeReason().code()).isEqualTo(ErrorCode.REFUSED_GOING_AWAY);
@@ -708,9 +708,9 @@ class MuxSessionTest {
     @Test
     void goAwayTimeoutFailsStreamsThatDoNotFinish() {
         start();
-        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        MuxStream s = peer.connection.openStream("n", 100, 1, app);
         peer.drain();
-        peer.session.goAway("bye");
+        peer.connection.goAway("bye");
         peer.advance(31, TimeUnit.SECONDS);
         assertThat(peer.channel.isActive()).isFalse();
         assertThat(s.closeReason().code()).isEqualTo(ErrorCode.CONNECTION_LOST);
@@ -719,11 +719,11 @@ class MuxSessionTest {
     @Test
     void connectionLossFailsEveryStreamOnce() {
         start();
-        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        MuxStream s = peer.connection.openStream("n", 100, 1, app);
         s.trySend(text("queued").buf());
         peer.channel.close();
         assertThat(app.closes).extracting(CloseReason::code).containsExactly(ErrorCode.CONNECTION_LOST);
-        assertThat(app.sessionClosed.code()).isEqualTo(ErrorCode.CONNECTION_LOST);
+        assertThat(app.connectionClosed.code()).isEqualTo(ErrorCode.CONNECTION_LOST);
         assertThatThrownBy(() -> s.trySend(text("after").buf())).isInstanceOf(IllegalStateException.class);
     }
 
@@ -732,7 +732,7 @@ class MuxSessionTest {
         MuxConfig config = MuxConfig.builder().streamSendBuffer(1000).build();
         peer = new ScriptedPeer(config, true, app);
         peer.expect(FrameType.SETTINGS);
-        MuxStream s = peer.session.openStream("n", 100, 1, app); // no SETTINGS yet: nothing leaves
+        MuxStream s = peer.connection.openStream("n", 100, 1, app); // no SETTINGS yet: nothing leaves
         assertThat(s.trySend(Unpooled.wrappedBuffer(new byte[900]))).isTrue();
         assertThat(s.trySend(Unpooled.wrappedBuffer(new byte[200]))).isTrue();
         var refused = Unpooled.wrappedBuffer(new byte[10]);
@@ -754,7 +754,7 @@ class MuxSessionTest {
         peer.expect(FrameType.SETTINGS);
         peer.settings(new Settings(16384, 2 * 301, 1 << 24, 10, 1 << 24)); // two messages of 300
         peer.expect(FrameType.PING);
-        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        MuxStream s = peer.connection.openStream("n", 100, 1, app);
         peer.expect(FrameType.OPEN);
         for (int i = 0; i < 2; i++) { // the window covers them and nothing is queued: framed at once
             assertThat(s.trySend(Unpooled.wrappedBuffer(new byte[300]))).isTrue();
@@ -787,7 +787,7 @@ class MuxSessionTest {
         peer.expect(FrameType.SETTINGS);
         peer.settings(new Settings(16384, 2 * 4, 1 << 24, 10, 1 << 24)); // a window for two 3-byte messages
         peer.expect(FrameType.PING);
-        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        MuxStream s = peer.connection.openStream("n", 100, 1, app);
         peer.expect(FrameType.OPEN);
         ByteBuf reused = Unpooled.buffer(3);
         for (String text : List.of("one", "two", "six", "ten")) {
@@ -861,7 +861,7 @@ class MuxSessionTest {
     @Test
     void messageAboveThePeersLimitIsRejectedAtSend() {
         start();
-        MuxStream s = peer.session.openStream("n", 100, 1, app);
+        MuxStream s = peer.connection.openStream("n", 100, 1, app);
         peer.expect(FrameType.OPEN);
         peer.send(b -> FrameWriter.writeAccept(b, 1, 10));
         var big = Unpooled.wrappedBuffer(new byte[11]);

@@ -33,7 +33,7 @@ import java.util.concurrent.RejectedExecutionException;
  * message still held here is released and every waiting future fails with a
  * {@link SessionClosedException}: nothing is lost silently.
  */
-public final class LogicalConnection implements SessionContext, StreamListener {
+public final class NetworkStream implements SessionContext, StreamListener {
     /** Sends queued beyond this mean the session does not wait for {@code send}: it gets an error. */
     static final int MAX_WAITING_SENDS = 1024;
     private static final CompletionStage<Void> SENT = CompletableFuture.completedStage(null);
@@ -50,7 +50,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
      * Outbound only, until the peer accepted or refused: then dropped. Futures and queues exist only
      * while someone needs them (thousands of idle connections each held ~150 bytes of them).
      */
-    private volatile CompletableFuture<LogicalConnection> opened;
+    private volatile CompletableFuture<NetworkStream> opened;
     private final Runnable pump = this::pump;
     private volatile MuxStream stream;
     /** A message has arrived from the peer (a responder uses it to cut peers that never ask). */
@@ -78,7 +78,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     private boolean pumpScheduled;
     private CloseReason closeReason;
 
-    LogicalConnection(ConnectionBroker broker, Registration registration, PeerId peer, boolean outbound, MuxStream stream) {
+    NetworkStream(ConnectionBroker broker, Registration registration, PeerId peer, boolean outbound, MuxStream stream) {
         this.broker = broker;
         this.registration = registration;
         this.peer = peer;
@@ -95,7 +95,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     @Override
     public InetSocketAddress remoteAddress() {
         MuxStream st = stream;
-        Channel ch = st == null ? null : st.session().channel();
+        Channel ch = st == null ? null : st.connection().channel();
         return ch != null && ch.remoteAddress() instanceof InetSocketAddress a ? a : null;
     }
 
@@ -135,8 +135,8 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     }
 
     /** Completes on the network's executor when the peer accepted (outbound) or fails with the refusal. */
-    CompletableFuture<LogicalConnection> openedFuture() {
-        CompletableFuture<LogicalConnection> o = opened;
+    CompletableFuture<NetworkStream> openedFuture() {
+        CompletableFuture<NetworkStream> o = opened;
         if (o == null) {
             throw new IllegalStateException("not an outbound connection, or its open was decided and forgotten");
         }
@@ -325,7 +325,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
     @Override
     public void onAccepted(MuxStream s) {
         runOnExecutor(() -> {
-            CompletableFuture<LogicalConnection> o = opened;
+            CompletableFuture<NetworkStream> o = opened;
             if (o != null) {
                 o.complete(this);
             }
@@ -493,7 +493,7 @@ public final class LogicalConnection implements SessionContext, StreamListener {
             }
         }
         if (ended != null) {
-            CompletableFuture<LogicalConnection> o = opened;
+            CompletableFuture<NetworkStream> o = opened;
             if (o != null) {
                 o.completeExceptionally(new SessionClosedException(ended));
             }
@@ -525,6 +525,6 @@ public final class LogicalConnection implements SessionContext, StreamListener {
 
     @Override
     public String toString() {
-        return "LogicalConnection{" + network() + (outbound ? " to " : " from ") + peer.shortForm() + "}";
+        return "NetworkStream{" + network() + (outbound ? " to " : " from ") + peer.shortForm() + "}";
     }
 }
