@@ -27,10 +27,15 @@ import java.util.Objects;
  *                        ({@link PeerDb#DEFAULT_MAX_NEW_PER_SOURCE})
  * @param maxInboundShare the largest share (0-1] of the node's inbound session slots (over all
  *                        networks) one peer, or one remote address, may hold; default 0.25
+ * @param maxStartsInFlight outgoing session opens in flight at once over all networks but
+ *                        {@link io.chainmux.broker.Dispatch#PRIORITY} ones (see {@link StartPacer}), so a
+ *                        restart or a healed partition does not queue thousands of opens ahead of
+ *                        latency-sensitive traffic; default {@link StartPacer#DEFAULT_MAX_IN_FLIGHT}
  */
 public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peerDbFile, List<PeerAddress> bootstrap,
                          int maxFailures, Duration pruneAge, Duration persistInterval, PeerExchangeConfig exchange,
-                         int maxPeers, int maxNewPeersPerSource, double maxInboundShare) {
+                         int maxPeers, int maxNewPeersPerSource, double maxInboundShare,
+                         int maxStartsInFlight) {
     public NodeConfig {
         Objects.requireNonNull(endpoint, "NodeConfig.endpoint");
         Objects.requireNonNull(broker, "NodeConfig.broker");
@@ -57,6 +62,9 @@ public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peer
         if (!(maxInboundShare > 0 && maxInboundShare <= 1)) {
             throw new IllegalArgumentException("NodeConfig.maxInboundShare must be in (0, 1], was " + maxInboundShare);
         }
+        if (maxStartsInFlight < 1) {
+            throw new IllegalArgumentException("NodeConfig.maxStartsInFlight must be >= 1, was " + maxStartsInFlight);
+        }
         if (persistInterval == null || persistInterval.isNegative() || persistInterval.isZero()) {
             throw new IllegalArgumentException("NodeConfig.persistInterval must be positive, was " + persistInterval);
         }
@@ -78,6 +86,7 @@ public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peer
         private int maxPeers = PeerDb.DEFAULT_MAX_PEERS;
         private int maxNewPeersPerSource = PeerDb.DEFAULT_MAX_NEW_PER_SOURCE;
         private double maxInboundShare = 0.25;
+        private int maxStartsInFlight = StartPacer.DEFAULT_MAX_IN_FLIGHT;
 
         private Builder(EndpointConfig endpoint) {
             this.endpoint = endpoint;
@@ -93,10 +102,11 @@ public record NodeConfig(EndpointConfig endpoint, BrokerConfig broker, Path peer
         public Builder maxPeers(int v) { maxPeers = v; return this; }
         public Builder maxNewPeersPerSource(int v) { maxNewPeersPerSource = v; return this; }
         public Builder maxInboundShare(double v) { maxInboundShare = v; return this; }
+        public Builder maxStartsInFlight(int v) { maxStartsInFlight = v; return this; }
 
         public NodeConfig build() {
             return new NodeConfig(endpoint, broker, peerDbFile, bootstrap, maxFailures, pruneAge, persistInterval,
-                    exchange, maxPeers, maxNewPeersPerSource, maxInboundShare);
+                    exchange, maxPeers, maxNewPeersPerSource, maxInboundShare, maxStartsInFlight);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.chainmux.p2p;
 
 import io.chainmux.broker.ConnectionBroker;
+import io.chainmux.broker.Dispatch;
 import io.chainmux.broker.InboundOpen;
 import io.chainmux.broker.NetworkStream;
 import io.chainmux.broker.NetworkHandler;
@@ -105,6 +106,8 @@ public final class P2pNetwork implements NetworkHandler {
     private final Random random;
     private final NextPeers nextPeers;
     private final InboundSlots inboundSlots;
+    /** The node's pacing of session starts; null for a {@link Dispatch#PRIORITY} network (not paced). */
+    private final StartPacer pacer;
     private final NetworkStats stats = new NetworkStats();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     /**
@@ -128,11 +131,16 @@ public final class P2pNetwork implements NetworkHandler {
     private long cutAt;
     /** A callback waits for the peer database to grow. */
     private boolean waitingForPeers;
+    /** Start permits held for slots about to be filled (see {@link StartPacer}). */
+    private int permits;
+    /** Queued at the pacer for a permit. */
+    private boolean waitingForStart;
     private volatile boolean stopped;
 
     P2pNetwork(NetworkId id, NetworkConfig config, ConnectionBroker broker, PeerDb peers, InboundShares shares,
-               Session requester, Session responder, Clock clock, Random random) {
+               StartPacer pacer, Session requester, Session responder, Clock clock, Random random) {
         this.inboundSlots = new InboundSlots(config, shares);
+        this.pacer = config.dispatch() == Dispatch.PRIORITY ? null : pacer;
         this.id = id;
         this.config = config;
         this.broker = broker;
@@ -186,6 +194,7 @@ public final class P2pNetwork implements NetworkHandler {
      */
     private void fill() {
         if (stopped) {
+            releasePermits();
             return;
         }
         long now = clock.millis();
@@ -193,6 +202,7 @@ public final class P2pNetwork implements NetworkHandler {
         int need = config.targetDegree() - outgoing.length;
         if (need <= 0) {
             cancelTick();
+            releasePermits();
             return;
         }
         List<PeerInfo> snapshot = peers.snapshot();
@@ -203,8 +213,19 @@ public final class P2pNetwork implements NetworkHandler {
                 nextEligible = Math.min(nextEligible, at);
             }
         }
-        need -= nextPeers.fill(need, snapshot, now,
+        int allowed = need;
+        if (pacer != null) {
+            if (permits < need && !waitingForStart) {
+                int wanted = need - permits;
+                int got = pacer.acquireOrWait(wanted, this::startGranted);
+                permits += got;
+                waitingForStart = got < wanted; // queued: a permit wakes us, one per turn
+            }
+            allowed = Math.min(need, permits);
+        }
+        need -= nextPeers.fill(allowed, snapshot, now,
                 p -> isOutgoing(p) || cooldownUntil.getOrDefault(p, 0L) > now, this::startOutgoing);
+        releasePermits(); // no eligible peer for them now
         if (need <= 0) {
             cancelTick();
             return;
@@ -219,6 +240,25 @@ public final class P2pNetwork implements NetworkHandler {
                 waitingForPeers = false;
                 fill();
             }));
+        }
+    }
+
+    /** The pacer handed us a permit (on any thread): fill a slot with it on our executor. */
+    private void startGranted() {
+        try {
+            registration.executor().execute(() -> {
+                waitingForStart = false;
+                permits++;
+                fill();
+            });
+        } catch (RejectedExecutionException e) {
+            pacer.release(); // stopped: nobody will use it
+        }
+    }
+
+    private void releasePermits() {
+        for (; permits > 0; permits--) {
+            pacer.release();
         }
     }
 
@@ -270,11 +310,18 @@ public final class P2pNetwork implements NetworkHandler {
 
     private void startOutgoing(PeerInfo p) {
         PeerId peer = p.id();
+        boolean paced = pacer != null;
+        if (paced) {
+            permits--; // the open holds it until the peer accepts or refuses
+        }
         addOutgoing(peer);
         stats.pendingOutgoing.incrementAndGet();
         peers.sessionStarted(peer);
         broker.open(id, p.address(), config.maxMessageSize()).whenComplete((conn, failure) -> {
             stats.pendingOutgoing.decrementAndGet();
+            if (paced) {
+                pacer.release();
+            }
             if (failure != null) {
                 openFailed(peer, unwrap(failure));
             } else if (stopped) {
@@ -666,6 +713,7 @@ public final class P2pNetwork implements NetworkHandler {
         try {
             registration.executor().execute(() -> {
                 cancelTick();
+                releasePermits();
                 if (cutTimer != null) {
                     cutTimer.cancel(false);
                     cutTimer = null;

@@ -44,6 +44,8 @@ public final class P2pNode implements AutoCloseable {
     private final PeerDb peers;
     /** Inbound session slots each peer and address holds over all networks. */
     private final InboundShares inboundShares;
+    /** Paces outgoing session opens over all networks but priority ones. */
+    private final StartPacer startPacer;
     private final ConnectionBroker broker;
     private final Map<NetworkId, P2pNetwork> networks = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -53,6 +55,7 @@ public final class P2pNode implements AutoCloseable {
         this.peers = peers;
         this.inboundShares = new InboundShares(config.maxInboundShare(), config.endpoint().limitLoopback());
         this.broker = broker;
+        this.startPacer = new StartPacer(config.maxStartsInFlight());
     }
 
     /**
@@ -94,8 +97,8 @@ public final class P2pNode implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the node is closed");
         }
-        P2pNetwork n = new P2pNetwork(id, networkConfig, broker, peers, inboundShares, requester, responder, clock,
-                new Random(random.nextLong()));
+        P2pNetwork n = new P2pNetwork(id, networkConfig, broker, peers, inboundShares, startPacer, requester, responder,
+                clock, new Random(random.nextLong()));
         if (networks.putIfAbsent(id, n) != null) {
             throw new IllegalStateException("the node already serves network " + id);
         }
@@ -161,6 +164,25 @@ public final class P2pNode implements AutoCloseable {
     public double sharingRatio() {
         int tcp = tcpConnections();
         return tcp == 0 ? 0 : (double) streams() / tcp;
+    }
+
+    /** Outgoing session opens in flight now (holding a start permit; priority networks not counted). */
+    public int sessionStartsInFlight() {
+        return startPacer.inFlight();
+    }
+
+    /** Outgoing sessions waiting for a start permit now, over all networks (see {@link NodeConfig#maxStartsInFlight()}). */
+    public int sessionStartsWaiting() {
+        return startPacer.waitingSessions();
+    }
+
+    /** Times a network had to wait for a start permit. */
+    public long sessionStartWaits() {
+        return startPacer.waits();
+    }
+
+    StartPacer startPacer() {
+        return startPacer;
     }
 
     /** Inbound opens this node refused with {@code code}. */
