@@ -33,6 +33,13 @@ public final class P2pMetrics {
                         .tag("reason", code.name().toLowerCase()).register(r);
             }
         }
+        Gauge.builder("chainmux_session_starts_in_flight", node, P2pNode::sessionStartsInFlight)
+                .description("Outgoing session opens in flight (paced node-wide; priority networks not counted)")
+                .register(r);
+        Gauge.builder("chainmux_session_starts_waiting", node, P2pNode::sessionStartsWaiting)
+                .description("Outgoing sessions waiting for the node's pacing of session starts").register(r);
+        FunctionCounter.builder("chainmux_session_start_waits_total", node, P2pNode::sessionStartWaits)
+                .description("Times a network waited for a session start permit").register(r);
         Gauge.builder("chainmux_peer_db_peers", node.peerDb(), PeerDb::size)
                 .description("Peers in the peer database").register(r);
         for (PeerDb.Learned outcome : PeerDb.Learned.values()) {

@@ -60,6 +60,17 @@ public final class NextPeers {
         return started;
     }
 
+    /** How many of {@code known} {@link #fill} could pick now (so a caller asks for no more start permits). */
+    public int eligible(Collection<PeerInfo> known, long nowMillis, Predicate<PeerId> unavailable) {
+        int n = 0;
+        for (PeerInfo p : known) {
+            if (eligible(p, nowMillis, unavailable)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     private boolean eligible(PeerInfo p, long now, Predicate<PeerId> unavailable) {
         return !unavailable.test(p.id())
                 && (p.successiveFailures() == 0

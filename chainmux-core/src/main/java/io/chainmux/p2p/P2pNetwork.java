@@ -38,6 +38,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * One logical P2P network (one chain and protocol): its Accept and Request components.
@@ -213,18 +214,19 @@ public final class P2pNetwork implements NetworkHandler {
                 nextEligible = Math.min(nextEligible, at);
             }
         }
+        Predicate<PeerId> unavailable = p -> isOutgoing(p) || cooldownUntil.getOrDefault(p, 0L) > now;
         int allowed = need;
         if (pacer != null) {
-            if (permits < need && !waitingForStart) {
-                int wanted = need - permits;
+            int startable = Math.min(need, nextPeers.eligible(snapshot, now, unavailable));
+            if (permits < startable && !waitingForStart) {
+                int wanted = startable - permits;
                 int got = pacer.acquireOrWait(wanted, this::startGranted);
                 permits += got;
                 waitingForStart = got < wanted; // queued: a permit wakes us, one per turn
             }
             allowed = Math.min(need, permits);
         }
-        need -= nextPeers.fill(allowed, snapshot, now,
-                p -> isOutgoing(p) || cooldownUntil.getOrDefault(p, 0L) > now, this::startOutgoing);
+        need -= nextPeers.fill(allowed, snapshot, now, unavailable, this::startOutgoing);
         releasePermits(); // no eligible peer for them now
         if (need <= 0) {
             cancelTick();

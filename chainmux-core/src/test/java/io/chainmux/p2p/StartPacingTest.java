@@ -40,10 +40,10 @@ class StartPacingTest {
     void aPriorityNetworkStartsWhileThePacedOnesWait() throws Exception {
         try (Cluster c = new Cluster()) {
             P2pNode node = c.start(b -> b.maxStartsInFlight(1));
-            List<P2pNode> peers = peers(c, node);
-            // hold the node's only permit: no paced network can open anything
+            // hold the node's only permit before it knows any peer: no paced network can open anything
             StartPacer pacer = node.startPacer();
             assertThat(pacer.acquireOrWait(1, () -> { })).isEqualTo(1);
+            List<P2pNode> peers = peers(c, node);
             NetworkId shared = NetworkId.of("shared", Cluster.PING_PROTOCOL, 1);
             NetworkId urgent = NetworkId.of("urgent", Cluster.PING_PROTOCOL, 1);
             NetworkConfig urgentConfig = Cluster.CHAIN.toBuilder().dispatch(Dispatch.PRIORITY).build();
