@@ -1,19 +1,13 @@
 package io.chainmux.p2p;
 
 import io.chainmux.broker.ConnectionBroker;
-import io.chainmux.broker.Dispatch;
 import io.chainmux.broker.InboundOpen;
 import io.chainmux.broker.NetworkStream;
 import io.chainmux.broker.NetworkHandler;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.broker.Registration;
-import io.chainmux.broker.SessionClosedException;
 import io.chainmux.endpoint.PeerAddress;
-import io.chainmux.endpoint.PeerConnection;
-import io.chainmux.endpoint.identity.HandshakeException;
 import io.chainmux.endpoint.identity.PeerId;
-import io.chainmux.mux.CloseReason;
-import io.chainmux.mux.MuxConnection;
 import io.chainmux.wire.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,28 +17,22 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.function.BiConsumer;
-import java.util.function.Predicate;
 
 /**
  * One logical P2P network (one chain and protocol): its Accept and Request components.
  *
  * <ul>
- * <li>Request: keeps {@link NetworkConfig#targetDegree()} outgoing sessions running, each with a
+ * <li>Request ({@link RequestSide}): keeps {@link NetworkConfig#targetDegree()} outgoing sessions running, each with a
  *     different peer, chosen by {@link NextPeers} and {@link PeerPicker} (random, weighted by score, optionally
  *     sharing-aware) among peers not in backoff and not cooling down after refusing (busy: for
  *     {@code backoffBase}; unknown network: for {@code backoffMax}).</li>
@@ -66,82 +54,36 @@ public final class P2pNetwork implements NetworkHandler {
     /** Longest pause between looks for peers while below the degree with nothing else to wake us. */
     static final Duration IDLE_RECHECK = Duration.ofSeconds(30);
 
-    /**
-     * A session in progress; also the callback of its completion, and a link of the list of running
-     * sessions (no set entry, no lambda: 8,000 of these at rest on a node of 1000 networks).
-     */
-    private final class Running implements BiConsumer<SessionOutcome, Throwable> {
-        final NetworkStream conn;
-        final boolean outbound;
-        /** System.nanoTime() at which the network cuts it (see {@link #cutExpired()}). */
-        long deadline;
-        /** For an inbound session: the remote address its slot is counted under (may be null). */
-        final InetAddress from;
-        /** When it started (nanos), for the first-request deadline. */
-        final long startNanos = System.nanoTime();
-        boolean done;
-        /** Neighbours in the list of running sessions (see {@link #running}). */
-        Running prev;
-        Running next;
-
-        Running(NetworkStream conn, boolean outbound, InetAddress from) {
-            this.conn = conn;
-            this.outbound = outbound;
-            this.from = from;
-        }
-
-        /** The session's stage completed (on any thread). */
-        @Override
-        public void accept(SessionOutcome outcome, Throwable failure) {
-            execute(() -> end(this, outcome, failure, false));
-        }
-    }
 
     private final NetworkId id;
     private final NetworkConfig config;
     private final ConnectionBroker broker;
     private final PeerDb peers;
+    /** Runs on outgoing streams. */
     private final Session requester;
     private final Session responder;
     private final Clock clock;
     private final Random random;
-    private final NextPeers nextPeers;
     private final InboundSlots inboundSlots;
-    /** The node's pacing of session starts; null for a {@link Dispatch#PRIORITY} network (not paced). */
-    private final StartPacer pacer;
     private final NetworkStats stats = new NetworkStats();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
-    /**
-     * Peers with an outgoing session (or open) on this network: never two at once with one peer. A
-     * copy-on-write array (changed only when a session starts or ends, read by other threads): a
-     * concurrent set costs a node of 32 bytes per session, 8,000 of them at 1000 networks.
-     */
-    private volatile PeerId[] outgoing = new PeerId[0];
+    private final RequestSide request;
     private Registration registration;
 
     // ---- confined to the executor
-    private final Map<PeerId, Long> cooldownUntil = new HashMap<>();
-    /** The running sessions: a doubly linked list through {@link Running#prev}/{@link Running#next}. */
-    private Running running;
-    private ScheduledFuture<?> tick;
+    /** The running sessions: a doubly linked list through {@link RunningSession#prev}/{@link RunningSession#next}. */
+    private RunningSession running;
     /**
      * One timer per network for the session timeouts, armed for the earliest deadline: a scheduled task
      * per session costs ~130 bytes of heap and a timer-queue entry, 8,000 of them at 1000 networks.
      */
     private ScheduledFuture<?> cutTimer;
     private long cutAt;
-    /** A callback waits for the peer database to grow. */
-    private boolean waitingForPeers;
-    /** Start permits held for slots about to be filled (see {@link StartPacer}). */
-    private int permits;
-    /** Queued at the pacer for a permit. */
-    private boolean waitingForStart;
     private volatile boolean stopped;
 
     P2pNetwork(NetworkId id, NetworkConfig config, ConnectionBroker broker, PeerDb peers, InboundShares shares,
                StartPacer pacer, Session requester, Session responder, Clock clock, Random random) {
         this.inboundSlots = new InboundSlots(config, shares);
-        this.pacer = config.dispatch() == Dispatch.PRIORITY ? null : pacer;
         this.id = id;
         this.config = config;
         this.broker = broker;
@@ -150,12 +92,13 @@ public final class P2pNetwork implements NetworkHandler {
         this.responder = responder;
         this.clock = clock;
         this.random = random;
-        this.nextPeers = new NextPeers(config, random, broker::isConnectedOrDialing, broker::connectedOrDialingPeers);
+        this.request = new RequestSide(this, config, broker, peers, pacer, clock,
+                new NextPeers(config, random, broker::isConnectedOrDialing, broker::connectedOrDialingPeers));
     }
 
     void start() {
         registration = broker.register(id, this, config.dispatch());
-        execute(this::fill);
+        execute(request::fill);
     }
 
     public NetworkId id() {
@@ -182,205 +125,7 @@ public final class P2pNetwork implements NetworkHandler {
 
     /** The peers this network has outgoing sessions (or opens in progress) with. */
     public Set<PeerId> outgoingPeers() {
-        return Set.of(outgoing);
-    }
-
-    // ------------------------------------------------------------------ request side
-
-    /**
-     * Fills free outgoing slots, then plans the next look only if slots are still free: when a peer's
-     * backoff or cooldown ends, when the peer database grows, and at the latest after
-     * {@link #IDLE_RECHECK} (scores, sharing bias). A network at its degree schedules nothing: a
-     * session's end refills its slot. So an idle node does not poll per network.
-     */
-    private void fill() {
-        if (stopped) {
-            releasePermits();
-            return;
-        }
-        long now = clock.millis();
-        cooldownUntil.values().removeIf(until -> until <= now);
-        int need = config.targetDegree() - outgoing.length;
-        if (need <= 0) {
-            cancelTick();
-            releasePermits();
-            return;
-        }
-        List<PeerInfo> snapshot = peers.snapshot();
-        long nextEligible = Long.MAX_VALUE;
-        for (PeerInfo p : snapshot) {
-            long at = eligibleAt(p);
-            if (at > now && !isOutgoing(p.id())) {
-                nextEligible = Math.min(nextEligible, at);
-            }
-        }
-        Predicate<PeerId> unavailable = p -> isOutgoing(p) || cooldownUntil.getOrDefault(p, 0L) > now;
-        int allowed = need;
-        if (pacer != null) {
-            int startable = Math.min(need, nextPeers.eligible(snapshot, now, unavailable));
-            if (permits < startable && !waitingForStart) {
-                int wanted = startable - permits;
-                int got = pacer.acquireOrWait(wanted, this::startGranted);
-                permits += got;
-                waitingForStart = got < wanted; // queued: a permit wakes us, one per turn
-            }
-            allowed = Math.min(need, permits);
-        }
-        need -= nextPeers.fill(allowed, snapshot, now, unavailable, this::startOutgoing);
-        releasePermits(); // no eligible peer for them now
-        if (need <= 0) {
-            cancelTick();
-            return;
-        }
-        long delay = Math.min(IDLE_RECHECK.toMillis(), Math.max(config.requestInterval().toMillis(),
-                nextEligible == Long.MAX_VALUE ? Long.MAX_VALUE : nextEligible - now));
-        cancelTick();
-        tick = broker.schedule(Duration.ofMillis(delay), () -> execute(this::fill));
-        if (!waitingForPeers) {
-            waitingForPeers = true;
-            peers.whenSize(snapshot.size() + 1).thenRun(() -> execute(() -> {
-                waitingForPeers = false;
-                fill();
-            }));
-        }
-    }
-
-    /** The pacer handed us a permit (on any thread): fill a slot with it on our executor. */
-    private void startGranted() {
-        try {
-            registration.executor().execute(() -> {
-                waitingForStart = false;
-                permits++;
-                fill();
-            });
-        } catch (RejectedExecutionException e) {
-            pacer.release(); // stopped: nobody will use it
-        }
-    }
-
-    private void releasePermits() {
-        for (; permits > 0; permits--) {
-            pacer.release();
-        }
-    }
-
-    private void cancelTick() {
-        if (tick != null) {
-            tick.cancel(false);
-            tick = null;
-        }
-    }
-
-    private boolean isOutgoing(PeerId peer) {
-        for (PeerId p : outgoing) {
-            if (p.equals(peer)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private synchronized void addOutgoing(PeerId peer) {
-        if (!isOutgoing(peer)) {
-            PeerId[] now = Arrays.copyOf(outgoing, outgoing.length + 1);
-            now[now.length - 1] = peer;
-            outgoing = now;
-        }
-    }
-
-    private synchronized void removeOutgoing(PeerId peer) {
-        PeerId[] was = outgoing;
-        for (int i = 0; i < was.length; i++) {
-            if (was[i].equals(peer)) {
-                PeerId[] now = new PeerId[was.length - 1];
-                System.arraycopy(was, 0, now, 0, i);
-                System.arraycopy(was, i + 1, now, i, was.length - i - 1);
-                outgoing = now;
-                return;
-            }
-        }
-    }
-
-    /** When a peer becomes eligible (cooldown and backoff over; {@link NextPeers} applies the same rules). */
-    private long eligibleAt(PeerInfo p) {
-        long at = cooldownUntil.getOrDefault(p.id(), 0L);
-        if (p.successiveFailures() > 0) {
-            at = Math.max(at, p.lastFailure() + config.backoff(p.successiveFailures()).toMillis());
-        }
-        return at;
-    }
-
-    private void startOutgoing(PeerInfo p) {
-        PeerId peer = p.id();
-        boolean paced = pacer != null;
-        if (paced) {
-            permits--; // the open holds it until the peer accepts or refuses
-        }
-        addOutgoing(peer);
-        stats.pendingOutgoing.incrementAndGet();
-        peers.sessionStarted(peer);
-        broker.open(id, p.address(), config.maxMessageSize()).whenComplete((conn, failure) -> {
-            stats.pendingOutgoing.decrementAndGet();
-            if (paced) {
-                pacer.release();
-            }
-            if (failure != null) {
-                openFailed(peer, unwrap(failure));
-            } else if (stopped) {
-                conn.finish(); // FIN, not a reset the peer would count as premature
-                removeOutgoing(peer);
-                peers.sessionEnded(peer);
-            } else {
-                run(conn, requester, true, null);
-            }
-        });
-    }
-
-    private void openFailed(PeerId peer, Throwable cause) {
-        stats.openFailures.increment();
-        removeOutgoing(peer);
-        peers.sessionEnded(peer);
-        long now = clock.millis();
-        if (cause instanceof SessionClosedException closed) {
-            ErrorCode code = closed.reason().code();
-            switch (code) {
-                case REFUSED_BUSY -> {
-                    stats.busyReceived.increment();
-                    cooldownUntil.put(peer, now + config.backoffBase().toMillis());
-                    InetAddress from = remoteIp(peer);
-                    for (PeerAddress alternative : BusyDetail.decode(closed.reason().detail())) {
-                        peers.learn(alternative, peer, from); // scope-checked, within peer's budget
-                    }
-                }
-                case REFUSED_UNKNOWN_NETWORK -> {
-                    // Not now; it may join the network later (or was shutting down), so ask again later.
-                    peers.doesNotServe(peer, id);
-                    cooldownUntil.put(peer, now + config.backoffMax().toMillis());
-                }
-                case REFUSED_LIMIT, REFUSED_GOING_AWAY -> cooldownUntil.put(peer, now + config.backoffBase().toMillis());
-                default -> {
-                    if (isLost(closed.reason())) {
-                        peers.connectionLost(peer); // the open was on a connection that broke: dial again
-                    } else {
-                        peers.failure(peer, false);
-                    }
-                }
-            }
-        } else if (cause instanceof HandshakeException h && h.reason() == HandshakeException.Reason.UNEXPECTED_PEER) {
-            boolean forgot = peers.addressTaken(peer);
-            log.info("{}: another node answers at the address of {}{}", id, peer.shortForm(),
-                    forgot ? "; forgetting it" : "; it has worked before, so it is only charged a failure");
-        } else if (cause instanceof HandshakeException) {
-            peers.dialFailed(peer, cause); // shared by every network that waited for this dial
-        } else {
-            peers.failure(peer, false);
-        }
-        log.debug("{}: no session with {}: {}", id, peer.shortForm(), cause.toString());
-        if (cause instanceof SessionClosedException closed && isLost(closed.reason())) {
-            scheduleFill(config.restartDelay()); // no backoff, but no tight loop on a connection going down
-        } else if (!stopped) {
-            execute(this::fill);
-        }
+        return request.outgoingPeers();
     }
 
     // ------------------------------------------------------------------ accept side
@@ -432,8 +177,8 @@ public final class P2pNetwork implements NetworkHandler {
         }
         long now = System.nanoTime();
         long deadline = config.firstRequestTimeout().toNanos();
-        Running oldest = null;
-        for (Running r = running; r != null; r = r.next) {
+        RunningSession oldest = null;
+        for (RunningSession r = running; r != null; r = r.next) {
             if (!r.outbound && !r.done && now - r.startNanos >= deadline && !r.conn.hasReceived()
                     && (oldest == null || r.startNanos < oldest.startNanos)) {
                 oldest = r;
@@ -473,23 +218,10 @@ public final class P2pNetwork implements NetworkHandler {
         return out;
     }
 
-    /** The IP address of a connection to {@code peer}, or null if none is up. */
-    private InetAddress remoteIp(PeerId peer) {
-        PeerConnection pc = broker.endpoint().peer(peer);
-        if (pc != null) {
-            for (MuxConnection c : pc.stripedConnections()) {
-                if (c.channel() != null && c.channel().remoteAddress() instanceof InetSocketAddress a) {
-                    return a.getAddress();
-                }
-            }
-        }
-        return null;
-    }
-
     // ------------------------------------------------------------------ sessions
 
-    private Running run(NetworkStream conn, Session session, boolean outbound, InetAddress from) {
-        Running r = new Running(conn, outbound, from);
+    private RunningSession run(NetworkStream conn, Session session, boolean outbound, InetAddress from) {
+        RunningSession r = new RunningSession(this, conn, outbound, from);
         link(r);
         if (outbound) {
             if (stats.activeOutgoing.incrementAndGet() >= config.targetDegree()) {
@@ -519,7 +251,7 @@ public final class P2pNetwork implements NetworkHandler {
         return r;
     }
 
-    private void link(Running r) {
+    private void link(RunningSession r) {
         r.next = running;
         if (running != null) {
             running.prev = r;
@@ -527,7 +259,7 @@ public final class P2pNetwork implements NetworkHandler {
         running = r;
     }
 
-    private void unlink(Running r) {
+    private void unlink(RunningSession r) {
         if (r.prev != null) {
             r.prev.next = r.next;
         } else if (running == r) {
@@ -540,7 +272,7 @@ public final class P2pNetwork implements NetworkHandler {
         r.next = null;
     }
 
-    private void end(Running r, SessionOutcome outcome, Throwable failure, boolean timedOut) {
+    private void end(RunningSession r, SessionOutcome outcome, Throwable failure, boolean timedOut) {
         if (r.done) {
             return; // cut at the timeout before; a late completion changes nothing
         }
@@ -553,29 +285,29 @@ public final class P2pNetwork implements NetworkHandler {
             o = config.timeoutIsSuccess() ? SessionOutcome.ok() : SessionOutcome.failed("session timed out");
         } else {
             r.conn.finish();
-            o = outcomeOf(outcome, failure);
+            o = SessionFailures.outcomeOf(outcome, failure);
         }
         PeerId peer = r.conn.peer();
         peers.sessionEnded(peer);
         if (r.outbound) {
             stats.activeOutgoing.decrementAndGet();
-            removeOutgoing(peer);
+            request.removeOutgoing(peer);
             if (o.success()) {
                 stats.sessionsOk.increment();
                 peers.success(peer, id);
             } else {
-                stats.failed(failureReason(r, o, failure, timedOut));
+                stats.failed(SessionFailures.failureReason(r, o, failure, timedOut));
                 if (o.misbehaved()) {
                     stats.sessionsMisbehaved.increment();
                 }
-                if (!o.misbehaved() && lostConnection(r, failure)) {
+                if (!o.misbehaved() && SessionFailures.lostConnection(r, failure)) {
                     peers.connectionLost(peer);
                 } else {
                     peers.sessionFailed(peer, o.misbehaved());
                 }
                 log.debug("{}: session with {} failed: {}", id, peer.shortForm(), o.reason());
             }
-            scheduleFill(config.restartDelay());
+            request.scheduleFill(config.restartDelay());
         } else {
             stats.activeInbound.decrementAndGet();
             inboundSlots.release(peer, r.from);
@@ -612,7 +344,7 @@ public final class P2pNetwork implements NetworkHandler {
         long now = System.nanoTime();
         boolean any = false;
         long next = 0;
-        for (Running r = running, after; r != null; r = after) {
+        for (RunningSession r = running, after; r != null; r = after) {
             after = r.next; // ending r unlinks it
             if (r.deadline - now <= 0) {
                 end(r, null, null, true);
@@ -626,75 +358,25 @@ public final class P2pNetwork implements NetworkHandler {
         }
     }
 
-    /**
-     * The session ended because its TCP connection broke (this side saw the loss; the peer decided
-     * nothing). See {@link PeerDb#connectionLost}: the path's failure, not a reason to back the peer off.
-     */
-    private static boolean lostConnection(Running r, Throwable failure) {
-        Throwable cause = failure == null ? null : unwrap(failure);
-        if (cause instanceof SessionClosedException closed) {
-            return isLost(closed.reason());
-        }
-        CompletableFuture<CloseReason> closed = r.conn.closeFuture();
-        return closed.isDone() && isLost(closed.join()); // the session turned the loss into its own failure
+    /** An outgoing stream opened: runs the requester on it. */
+    void runOutgoing(NetworkStream conn) {
+        run(conn, requester, true, null);
     }
 
-    private static boolean isLost(CloseReason reason) {
-        return !reason.remote() && reason.code() == ErrorCode.CONNECTION_LOST;
+    /** A session's stage completed (on any thread). */
+    void completed(RunningSession r, SessionOutcome outcome, Throwable failure) {
+        execute(() -> end(r, outcome, failure, false));
     }
 
-    /** A short category for a failed outgoing session (see {@link NetworkStats#failuresByReason()}). */
-    private static String failureReason(Running r, SessionOutcome o, Throwable failure, boolean timedOut) {
-        if (timedOut) {
-            return "timeout";
-        }
-        Throwable cause = failure == null ? null : unwrap(failure);
-        if (cause instanceof SessionClosedException closed) {
-            return "closed: " + closed.reason().code();
-        }
-        if (cause != null) {
-            return "error: " + cause.getClass().getSimpleName();
-        }
-        if (o.misbehaved()) {
-            return "misbehaved";
-        }
-        CompletableFuture<CloseReason> closed = r.conn.closeFuture();
-        if (closed.isDone() && !closed.join().isNormal()) { // the session turned the reset into its own failure
-            return "closed: " + closed.join().code();
-        }
-        return "failed";
+    boolean stopped() {
+        return stopped;
     }
 
-    private static SessionOutcome outcomeOf(SessionOutcome outcome, Throwable failure) {
-        if (failure != null) {
-            Throwable cause = unwrap(failure);
-            if (cause instanceof SessionClosedException closed) {
-                return SessionOutcome.failed("connection closed: " + closed.reason());
-            }
-            return SessionOutcome.failed("session failed: " + cause);
-        }
-        return outcome != null ? outcome : SessionOutcome.failed("the session completed with a null outcome");
+    Executor executor() {
+        return registration.executor();
     }
 
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
-
-    private void scheduleFill(Duration delay) {
-        if (stopped) {
-            return;
-        }
-        if (delay.isZero()) {
-            execute(this::fill);
-        } else {
-            broker.schedule(delay, () -> execute(this::fill));
-        }
-    }
-
-    private void execute(Runnable task) {
+    void execute(Runnable task) {
         try {
             registration.executor().execute(task);
         } catch (RejectedExecutionException e) {
@@ -714,13 +396,13 @@ public final class P2pNetwork implements NetworkHandler {
         stopped = true; // stays registered: opens are refused REFUSED_GOING_AWAY, not as unknown
         try {
             registration.executor().execute(() -> {
-                cancelTick();
-                releasePermits();
+                request.cancelTick();
+                request.releasePermits();
                 if (cutTimer != null) {
                     cutTimer.cancel(false);
                     cutTimer = null;
                 }
-                for (Running r = running; r != null; r = r.next) {
+                for (RunningSession r = running; r != null; r = r.next) {
                     r.done = true;
                     r.conn.finish();
                     peers.sessionEnded(r.conn.peer());
