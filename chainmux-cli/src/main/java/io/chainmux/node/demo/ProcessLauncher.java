@@ -1,9 +1,9 @@
 package io.chainmux.node.demo;
 
 import io.chainmux.endpoint.PeerAddress;
+import io.chainmux.node.ChildProcess;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,26 +40,14 @@ public final class ProcessLauncher implements NodeLauncher {
 
     /** The command that starts node {@code index}. */
     List<String> command(int index, List<PeerAddress> bootstrap) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-XX:+DisplayVMOutputToStderr"); // the JVM warns on stdout, where the answers go
-        cmd.addAll(jvmOptions);
-        for (String property : List.of("io.netty.leakDetection.level", "io.netty.leakDetection.targetRecords")) {
-            String v = System.getProperty(property);
-            if (v != null) {
-                cmd.add("-D" + property + "=" + v);
-            }
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(MAIN_CLASS);
-        cmd.add("demo-node");
-        cmd.add("--index=" + index);
+        List<String> args = new ArrayList<>();
+        args.add("demo-node");
+        args.add("--index=" + index);
         if (!bootstrap.isEmpty()) {
-            cmd.add("--bootstrap=" + bootstrap.stream().map(PeerAddress::toString).collect(Collectors.joining(",")));
+            args.add("--bootstrap=" + bootstrap.stream().map(PeerAddress::toString).collect(Collectors.joining(",")));
         }
-        cmd.addAll(settings.toArgs());
-        return cmd;
+        args.addAll(settings.toArgs());
+        return ChildProcess.javaCommand(jvmOptions, MAIN_CLASS, args);
     }
 
     @Override
