@@ -54,7 +54,6 @@ public final class P2pNetwork implements NetworkHandler {
     /** Longest pause between looks for peers while below the degree with nothing else to wake us. */
     static final Duration IDLE_RECHECK = Duration.ofSeconds(30);
 
-
     private final NetworkId id;
     private final NetworkConfig config;
     private final ConnectionBroker broker;

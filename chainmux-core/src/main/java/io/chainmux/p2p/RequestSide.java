@@ -83,7 +83,6 @@ final class RequestSide {
         return Set.of(outgoing);
     }
 
-
     /**
      * Fills free outgoing slots, then plans the next look only if slots are still free: when a peer's
      * backoff or cooldown ends, when the peer database grows, and at the latest after
