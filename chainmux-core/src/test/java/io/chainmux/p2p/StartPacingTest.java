@@ -53,10 +53,10 @@ class StartPacingTest {
             }
             P2pNetwork pacedNet = node.join(shared, Cluster.CHAIN, PING_AND_HOLD, ECHO);
             P2pNetwork urgentNet = node.join(urgent, urgentConfig, PING_AND_HOLD, ECHO);
+            Cluster.until("the paced network's two slots wait for a permit", () -> node.sessionStartsWaiting() >= 2);
             Cluster.awaitAll("the priority network at its degree", List.of(urgentNet.ready()));
             assertThat(pacedNet.outgoingPeers()).as("the paced network opened nothing").isEmpty();
             assertThat(pacedNet.stats().pendingOutgoing()).isZero();
-            assertThat(node.sessionStartsWaiting()).as("its slots wait").isGreaterThanOrEqualTo(2);
             pacer.release();
             Cluster.awaitAll("the paced network at its degree once the permit is back", List.of(pacedNet.ready()));
             assertThat(pacer.highWater()).isEqualTo(1);
