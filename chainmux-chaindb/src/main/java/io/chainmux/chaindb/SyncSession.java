@@ -81,8 +81,11 @@ public final class SyncSession implements Session {
         final SessionContext ctx;
         final Executor exec;
         final CompletableFuture<SessionOutcome> result = new CompletableFuture<>();
-        /** Small at first: 8,000 idle sessions each hold one; a fetch grows it to its pipelining depth. */
-        final ArrayDeque<Request> outstanding = new ArrayDeque<>(2);
+        /**
+         * Requests sent and not yet answered, oldest first; null while none is (made by a fetch, dropped
+         * when it ends: 8,000 idle sessions hold none).
+         */
+        ArrayDeque<Request> outstanding;
         final long startHeight;
         boolean done;
         boolean fetching; // holds a place in the chain's fetch gate
@@ -91,6 +94,7 @@ public final class SyncSession implements Session {
         /** A WAIT_HEIGHT is outstanding: the peer had nothing new. */
         boolean idle;
         long peerHeight;
+        /** The tip hash the peer announced with {@link #peerHeight}; dropped while we wait for news. */
         byte[] peerTip;
         long nextFrom;
         long inFlightBytes;
@@ -183,6 +187,10 @@ public final class SyncSession implements Session {
                 db.fetchGate().leave();
             }
             idle = true;
+            peerTip = null; // checked in decide(); the next HEIGHT brings the next one
+            if (noneOutstanding()) {
+                outstanding = null; // the fetch, if any, is over
+            }
             send(new SyncMessage.WaitHeight(Math.max(ours, peerHeight)), null);
             ctx.receive().whenCompleteAsync(this::onHeight, exec);
         }
@@ -194,11 +202,14 @@ public final class SyncSession implements Session {
             }
             nextFrom = Math.max(nextFrom, db.height() + 1); // a local producer may have appended meanwhile
             if (!sending && discard == 0 && nextFrom <= peerHeight
-                    && (outstanding.isEmpty() || inFlightBytes + config.maxBatchBytes() <= config.maxInFlightBytes())) {
+                    && (noneOutstanding() || inFlightBytes + config.maxBatchBytes() <= config.maxInFlightBytes())) {
                 long byBytes = Math.max(1, (config.maxBatchBytes() - SyncCodec.BLOCKS_HEADER_SIZE) / blockEstimate);
                 long count0 = Math.min(Math.min(config.batchBlocks(), countCap), peerHeight - nextFrom + 1);
                 int count = (int) Math.min(count0, byBytes);
                 Request r = new Request(nextFrom, count, config.maxBatchBytes());
+                if (outstanding == null) {
+                    outstanding = new ArrayDeque<>(2);
+                }
                 outstanding.add(r);
                 inFlightBytes += r.maxBytes;
                 nextFrom += count;
@@ -208,13 +219,17 @@ public final class SyncSession implements Session {
                     pump();
                 });
             }
-            if (!receiving && !outstanding.isEmpty()) {
+            if (!receiving && !noneOutstanding()) {
                 receiving = true;
                 ctx.receive().whenCompleteAsync(this::onBlocks, exec);
             }
-            if (!sending && outstanding.isEmpty() && db.height() >= peerHeight) {
+            if (!sending && noneOutstanding() && db.height() >= peerHeight) {
                 decide();
             }
+        }
+
+        boolean noneOutstanding() {
+            return outstanding == null || outstanding.isEmpty();
         }
 
         void onBlocks(ByteBuf msg, Throwable err) {
