@@ -59,12 +59,12 @@ public final class MuxStream {
     private final OutboundWriter writer;
     final boolean locallyInitiated;
     final String networkId;
-    final WriteScheduler.Node<MuxStream> node;
+    /** Its place in the write scheduler, and its wake-up task (see {@link #wake}). */
+    final StreamNode node;
     /** Outbound messages, produced by any thread, consumed by the event loop. */
     final OutboundQueue outbound;
     /** The send side up to that queue: admission, the fast path, the hand-over from other threads. */
     private final StreamOutbox outbox;
-    private final Runnable wakeTask;
 
     private volatile int id;
     private volatile StreamState state;
@@ -111,8 +111,7 @@ public final class MuxStream {
         this.connection = connection;
         this.locallyInitiated = locallyInitiated;
         this.networkId = networkId;
-        this.node = new WriteScheduler.Node<>(this, weight);
-        this.wakeTask = connection.contained(Containment.STREAM_WAKE, this::wakeOnLoop);
+        this.node = new StreamNode(this, weight);
         this.writer = connection.writer;
         this.outbound = new OutboundQueue(queueCapacity, connection.sendFlow.budget(), connection.alloc());
         this.outbox = new StreamOutbox(this, outbound);
@@ -350,11 +349,12 @@ public final class MuxStream {
         if (connection.inEventLoop()) {
             writer.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
-            connection.execute(wakeTask);
+            connection.execute(node);
         }
     }
 
-    private void wakeOnLoop() {
+    /** The wake-up task's body, run by {@link StreamNode#run}. */
+    void wakeOnLoop() {
         assert connection.inEventLoop();
         wakeScheduled = 0;
         inbox.takeConsumedFromOtherThreads();
