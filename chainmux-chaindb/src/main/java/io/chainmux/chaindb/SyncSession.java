@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 
 /**
  * The requesting side of a chain sync: asks the peer's height and, if the peer is ahead, fetches the
@@ -76,8 +77,12 @@ public final class SyncSession implements Session {
         }
     }
 
-    /** One session's state; every method runs on the session executor. */
-    private final class Run {
+    /**
+     * One session's state; every method runs on the session executor. It is also its own receive
+     * callback ({@link SessionContext#receive(BiConsumer)}): a session that long-polls holds no future
+     * and no stage while it waits (8,000 do at rest on a node of 1000 chains).
+     */
+    private final class Run implements BiConsumer<ByteBuf, Throwable> {
         final SessionContext ctx;
         final Executor exec;
         final CompletableFuture<SessionOutcome> result = new CompletableFuture<>();
@@ -114,7 +119,17 @@ public final class SyncSession implements Session {
                 return;
             }
             send(new SyncMessage.GetHeight(), null);
-            ctx.receive().whenCompleteAsync(this::onHeight, exec);
+            ctx.receive(this);
+        }
+
+        /** The receive completed: the answer to a block request while one is out, else to a height request. */
+        @Override
+        public void accept(ByteBuf msg, Throwable err) {
+            if (receiving) {
+                onBlocks(msg, err);
+            } else {
+                onHeight(msg, err);
+            }
         }
 
         void onHeight(ByteBuf msg, Throwable err) {
@@ -192,7 +207,7 @@ public final class SyncSession implements Session {
                 outstanding = null; // the fetch, if any, is over
             }
             send(new SyncMessage.WaitHeight(Math.max(ours, peerHeight)), null);
-            ctx.receive().whenCompleteAsync(this::onHeight, exec);
+            ctx.receive(this);
         }
 
         /** Sends the next request if the pipeline has room, keeps one receive pending while any is out. */
@@ -221,7 +236,7 @@ public final class SyncSession implements Session {
             }
             if (!receiving && !noneOutstanding()) {
                 receiving = true;
-                ctx.receive().whenCompleteAsync(this::onBlocks, exec);
+                ctx.receive(this);
             }
             if (!sending && noneOutstanding() && db.height() >= peerHeight) {
                 decide();
