@@ -67,7 +67,7 @@ public final class SyncSession implements Session {
     public CompletionStage<SessionOutcome> run(SessionContext ctx) {
         Run run = new Run(ctx);
         ctx.executor().execute(run::askHeight);
-        return run.result;
+        return run;
     }
 
     private record Request(long from, int count, int maxBytes) {
@@ -78,14 +78,14 @@ public final class SyncSession implements Session {
     }
 
     /**
-     * One session's state; every method runs on the session executor. It is also its own receive
-     * callback ({@link SessionContext#receive(BiConsumer)}): a session that long-polls holds no future
-     * and no stage while it waits (8,000 do at rest on a node of 1000 chains).
+     * One session's state; every method runs on the session executor. It is also the session's
+     * result, completed by {@link #finish}, and its own receive callback
+     * ({@link SessionContext#receive(BiConsumer)}): a session that long-polls holds no future of its
+     * own and no stage while it waits (8,000 do at rest on a node of 1000 chains).
      */
-    private final class Run implements BiConsumer<ByteBuf, Throwable> {
+    private final class Run extends CompletableFuture<SessionOutcome> implements BiConsumer<ByteBuf, Throwable> {
         final SessionContext ctx;
         final Executor exec;
-        final CompletableFuture<SessionOutcome> result = new CompletableFuture<>();
         /**
          * Requests sent and not yet answered, oldest first; null while none is (made by a fetch, dropped
          * when it ends: 8,000 idle sessions hold none).
@@ -391,7 +391,7 @@ public final class SyncSession implements Session {
             if (outcome.misbehaved()) {
                 db.stats().misbehaved();
             }
-            result.complete(outcome);
+            complete(outcome);
         }
 
         SessionOutcome ok(String what) {
