@@ -87,6 +87,7 @@ public final class MuxStream {
     /** Largest message we accept on this stream. */
     int localMaxMessageSize;
     long sendWindow;
+    /** The stream's receive window: {@link #credit} once the stream has its id, null before. */
     ReceiveWindow receiveWindow;
     final InboundCredit credit = new InboundCredit();
     boolean finSent;
