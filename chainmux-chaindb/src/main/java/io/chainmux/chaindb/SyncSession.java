@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 
 /**
@@ -85,7 +84,6 @@ public final class SyncSession implements Session {
      */
     private final class Run extends CompletableFuture<SessionOutcome> implements BiConsumer<ByteBuf, Throwable> {
         final SessionContext ctx;
-        final Executor exec;
         /**
          * Requests sent and not yet answered, oldest first; null while none is (made by a fetch, dropped
          * when it ends: 8,000 idle sessions hold none).
@@ -102,7 +100,6 @@ public final class SyncSession implements Session {
         /** The tip hash the peer announced with {@link #peerHeight}; dropped while we wait for news. */
         byte[] peerTip;
         long nextFrom;
-        long inFlightBytes;
         int discard; // responses still to come for ranges beyond a gap left by a short response
         long blockEstimate = SyncCodec.BLOCK_OVERHEAD + (long) config.payloadSize();
         int countCap = Integer.MAX_VALUE; // blocks per response the peer delivered when it cut one short
@@ -110,7 +107,6 @@ public final class SyncSession implements Session {
 
         Run(SessionContext ctx) {
             this.ctx = ctx;
-            this.exec = ctx.executor();
             this.startHeight = db.height();
         }
 
@@ -183,7 +179,7 @@ public final class SyncSession implements Session {
                 CompletableFuture<Void> turn = db.fetchGate().tryEnter(config.maxFetchersPerChain());
                 if (turn != null) {
                     // Another session is fetching this chain: wait for it, then see what is still missing.
-                    turn.thenRunAsync(() -> guarded(this::askHeight), exec);
+                    turn.thenRunAsync(() -> guarded(this::askHeight), ctx.executor());
                     return;
                 }
                 fetching = true;
@@ -217,7 +213,7 @@ public final class SyncSession implements Session {
             }
             nextFrom = Math.max(nextFrom, db.height() + 1); // a local producer may have appended meanwhile
             if (!sending && discard == 0 && nextFrom <= peerHeight
-                    && (noneOutstanding() || inFlightBytes + config.maxBatchBytes() <= config.maxInFlightBytes())) {
+                    && (noneOutstanding() || inFlightBytes() + config.maxBatchBytes() <= config.maxInFlightBytes())) {
                 long byBytes = Math.max(1, (config.maxBatchBytes() - SyncCodec.BLOCKS_HEADER_SIZE) / blockEstimate);
                 long count0 = Math.min(Math.min(config.batchBlocks(), countCap), peerHeight - nextFrom + 1);
                 int count = (int) Math.min(count0, byBytes);
@@ -226,7 +222,6 @@ public final class SyncSession implements Session {
                     outstanding = new ArrayDeque<>(2);
                 }
                 outstanding.add(r);
-                inFlightBytes += r.maxBytes;
                 nextFrom += count;
                 sending = true;
                 send(new SyncMessage.GetBlocks(r.from, r.count, r.maxBytes), () -> {
@@ -243,6 +238,11 @@ public final class SyncSession implements Session {
             }
         }
 
+        /** What the outstanding requests may bring: each asks for at most {@code maxBatchBytes}. */
+        long inFlightBytes() {
+            return outstanding == null ? 0 : (long) outstanding.size() * config.maxBatchBytes();
+        }
+
         boolean noneOutstanding() {
             return outstanding == null || outstanding.isEmpty();
         }
@@ -254,7 +254,6 @@ public final class SyncSession implements Session {
                 return;
             }
             Request req = outstanding.poll();
-            inFlightBytes -= req.maxBytes;
             SessionOutcome bad;
             try {
                 bad = process(req, msg);
@@ -346,7 +345,7 @@ public final class SyncSession implements Session {
                 } else if (then != null && !done) {
                     guarded(then);
                 }
-            }, exec);
+            }, ctx.executor());
         }
 
         /** Whether the connection ended by the peer's FIN (or its session timeout), not by a failure. */

@@ -56,7 +56,6 @@ public final class MuxStream {
     public static final int COPY_THRESHOLD = OutboundWriter.COPY_THRESHOLD;
 
     final MuxConnection connection;
-    private final OutboundWriter writer;
     final boolean locallyInitiated;
     final String networkId;
     /** Its place in the write scheduler, and its wake-up task (see {@link #wake}). */
@@ -113,7 +112,6 @@ public final class MuxStream {
         this.locallyInitiated = locallyInitiated;
         this.networkId = networkId;
         this.node = new StreamNode(this, weight);
-        this.writer = connection.writer;
         this.outbound = new OutboundQueue(queueCapacity, connection.sendFlow.budget(), connection.alloc());
         this.outbox = new StreamOutbox(this, outbound);
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
@@ -348,7 +346,7 @@ public final class MuxStream {
      */
     void wake() {
         if (connection.inEventLoop()) {
-            writer.onStreamReady(this);
+            connection.writer.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
             connection.execute(node);
         }
@@ -359,7 +357,7 @@ public final class MuxStream {
         assert connection.inEventLoop();
         wakeScheduled = 0;
         inbox.takeConsumedFromOtherThreads();
-        writer.onStreamReady(this);
+        connection.writer.onStreamReady(this);
     }
 
     /** True for the one caller that starts watching writability; false while already watched. */
