@@ -59,7 +59,7 @@ class ScaleBenchCommandTest {
                 .isEqualTo(42);
         assertThat(r.get("tcp_connections").asInt()).as("one per peer used").isBetween(2, 3);
         for (String field : new String[] {"fds", "heap_after_gc_bytes", "heap_per_logical_bytes", "rss_bytes",
-                "idle_cpu_percent", "form_seconds", "heal_seconds", "catchup_mb_per_s", "direct_bytes", "threads"}) {
+                "idle_cpu_percent", "idle_cpu_percent_whole_phase", "form_seconds", "heal_seconds", "catchup_mb_per_s", "direct_bytes", "threads"}) {
             assertThat(r.get(field).isNumber()).as(field).isTrue();
         }
         assertThat(r.get("small_msg_p99_ms").has("catchup")).isTrue();

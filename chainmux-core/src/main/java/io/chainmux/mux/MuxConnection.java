@@ -59,7 +59,7 @@ public final class MuxConnection {
     private final ProgressWatchdog watchdog;
     private final MuxTotals totals;
     final ConnectionShutdown shutdown;
-    private final PingTracker pings;
+    final PingTracker pings;
     private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
 
     private ChannelHandlerContext ctx;

@@ -26,6 +26,14 @@ import java.util.concurrent.TimeUnit;
  *       buffer (megabytes) is free, so over a slow link the channel alone can look stuck for long
  *       while TCP moves bytes all the time; a peer that does not read shuts its window and no data
  *       segment leaves (zero-window probes carry none).</li>
+ *   <li><b>PING answers</b>: output small enough to sit in the kernel's buffers never looks stuck to
+ *       the rule above, so a peer that keeps sending but reads nothing would hold the connection as
+ *       long as we queue less than a few MiB. A PING of ours left unanswered for the write timeout
+ *       (the endpoint PINGs every keepalive interval; the opaque value is random, so only a peer
+ *       that read it can answer) closes the connection with WRITE_TIMEOUT, unless output is still
+ *       pending in the channel (the rule above judges that) or, on epoll, TCP is still moving our
+ *       bytes (unacknowledged data and a data segment sent within the timeout: a slow link whose
+ *       backlog precedes the PING).</li>
  *   <li><b>message progress</b>: a message in progress must end within
  *       {@link MuxConfig#messageTimeout()} plus one second per {@link MuxConfig#minMessageRate()}
  *       bytes received of it; otherwise its stream alone is reset with MESSAGE_TIMEOUT and its
@@ -88,6 +96,7 @@ final class ProgressWatchdog {
         if (entry == null) {
             stalledSince = -1;
             lastEntry = null;
+            checkPingAnswers(now, ch);
             return;
         }
         long progress = out.currentProgress();
@@ -103,6 +112,25 @@ final class ProgressWatchdog {
                     + TimeUnit.NANOSECONDS.toMillis(now - stalledSince) + " ms (" + out.totalPendingWriteBytes()
                     + " bytes pending; write timeout " + connection.config.writeTimeout().toMillis() + " ms)");
         }
+    }
+
+    /** Nothing pending in the channel: a PING unanswered for the write timeout means the peer reads nothing. */
+    private void checkPingAnswers(long now, Channel ch) {
+        long sent = connection.pings.oldestUnansweredNanos();
+        if (sent < 0 || now - sent < writeTimeoutNanos || tcpStillMoving(ch)) {
+            return;
+        }
+        connection.shutdown.writeTimedOut("the peer answered no PING for " + TimeUnit.NANOSECONDS.toMillis(now - sent)
+                + " ms: it reads none of our output (write timeout " + connection.config.writeTimeout().toMillis()
+                + " ms)");
+    }
+
+    /** Whether TCP has our bytes in flight and sent a data segment within the write timeout (epoll only). */
+    private boolean tcpStillMoving(Channel ch) {
+        if (nanosSinceDataSent(ch) >= writeTimeoutNanos) {
+            return false;
+        }
+        return tcpInfo != null && tcpInfo.unacked() > 0;
     }
 
     /** Time since TCP last sent a data segment on {@code ch}, where the transport tells; else unbounded. */

@@ -117,6 +117,50 @@ class LoopbackCloseTest {
     }
 
     @Test
+    void aPeerThatKeepsSendingButReadsNothingIsClosedByItsUnansweredPing() throws Exception {
+        // Our output (one PING and the PING ACKs) fits in the kernel's buffers, so nothing is ever
+        // pending in the channel: only the unanswered PING shows that the peer reads nothing.
+        CompletableFuture<MuxConnection> accepted = serveFlood(floodConfig(Duration.ofMillis(800)), 0);
+        try (RawPeer raw = rawClient()) {
+            MuxConnection s = accepted.get(10, TimeUnit.SECONDS);
+            CompletableFuture<Duration> ping = s.ping();
+            long start = System.nanoTime();
+            for (int i = 0; i < 100 && !s.isClosed(); i++) {
+                long opaque = i;
+                raw.send(b -> FrameWriter.writePing(b, false, opaque)); // busy sending, never reading
+                Thread.sleep(100); // the peer's pace, not synchronization
+            }
+            CloseReason reason = s.closeFuture().get(10, TimeUnit.SECONDS);
+            assertThat(reason.code()).isEqualTo(ErrorCode.WRITE_TIMEOUT);
+            assertThat(reason.message()).contains("answered no PING");
+            assertThat(s.brokenBudget()).isEqualTo(Budget.WRITE_PROGRESS);
+            assertThat(ping).isCompletedExceptionally();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+        }
+    }
+
+    @Test
+    void aPeerThatAnswersPingsButSendsLittleIsNotClosed() throws Exception {
+        // A quiet peer that reads: its answers come back, so the PING rule never fires, however long
+        // the connection stays quiet (here 3 write timeouts).
+        RecordingListener serverApp = new RecordingListener();
+        RecordingListener clientApp = new RecordingListener();
+        MuxConfig config = MuxConfig.builder().writeTimeout(Duration.ofMillis(500)).build();
+        try (LoopbackMux mux = LoopbackMux.start(config, serverApp, clientApp)) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+            int answered = 0;
+            for (int i = 0; i < 100 && System.nanoTime() < deadline; i++) {
+                mux.server.ping().get(5, TimeUnit.SECONDS);
+                answered++;
+                Thread.sleep(100); // time passing between PINGs, not synchronization
+            }
+            assertThat(answered).isGreaterThan(3);
+            assertThat(mux.server.isClosed()).isFalse();
+            assertThat(mux.server.stats().budgetExceeded(Budget.WRITE_PROGRESS)).isZero();
+        }
+    }
+
+    @Test
     void aPeerThatReadsSlowlyIsNotClosed() throws Exception {
         // 8 MiB pending; the peer reads 32 KiB every 100 ms (a slow link): progress, so no timeout,
         // though the read takes far longer than the 2 s write timeout.

@@ -81,7 +81,13 @@ final class PingSession implements Session {
         }
 
         void start() {
-            tick = ticker.scheduleAtFixedRate(() -> exec.execute(this::onTick),
+            // Checked on the ticker first: with sending off (the idle phase) the session costs the
+            // node's event loop nothing until its lifetime ends.
+            tick = ticker.scheduleAtFixedRate(() -> {
+                if (sending.getAsBoolean() || System.nanoTime() - deadline >= 0) {
+                    exec.execute(this::onTick);
+                }
+            },
                     ThreadLocalRandom.current().nextLong(periodNanos), periodNanos, TimeUnit.NANOSECONDS);
             receiveNext();
         }

@@ -44,7 +44,8 @@ public record ScaleResult(Map<String, Object> figures) {
         row(out, "RSS (idle)", mib(figures.get("rss_bytes")));
         row(out, "kernel TCP buffers, both ends", mib(figures.get("kernel_tcp_bytes")));
         row(out, "kernel sockets + buffers, both ends", mib(figures.get("kernel_socket_bytes")));
-        row(out, "CPU idle / steady", figures.get("idle_cpu_percent") + " % / " + figures.get("steady_cpu_percent") + " % of a core");
+        row(out, "CPU idle / steady", figures.get("idle_cpu_percent") + " % / " + figures.get("steady_cpu_percent")
+                + " % of a core (idle over the phase's second half; whole phase " + figures.get("idle_cpu_percent_whole_phase") + " %)");
         row(out, "CPU per message (steady)", figures.get("cpu_per_message_us") + " us");
         row(out, "keepalive traffic (idle)", figures.get("keepalive_bytes_per_s") + " B/s");
         row(out, "form", seconds(figures.get("form_seconds")));

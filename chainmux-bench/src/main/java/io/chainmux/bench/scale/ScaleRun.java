@@ -37,6 +37,7 @@ import java.util.stream.Stream;
  */
 public final class ScaleRun {
     private static final long TICK_MILLIS = 1000;
+    private static final long IDLE_POLL_MILLIS = 5000;
 
     private final ScaleSettings s;
     private final PrintWriter progress;
@@ -140,12 +141,20 @@ public final class ScaleRun {
         double cpu0 = ProcStats.cpuSeconds(pid);
         long io0 = ProcStats.socketBytes(pid);
         long t0 = System.nanoTime();
-        sleepWithProgress(node, s.idleSeconds());
-        double wall = (System.nanoTime() - t0) / 1e9;
+        // The idle figure is the second half of the phase: in the first, the JIT is still compiling
+        // what forming ran (a one-time cost, reported apart as the whole phase's figure). The node is
+        // asked for its status every few seconds only, so the measurement costs it little.
+        sleepWithProgress(node, s.idleSeconds() / 2, IDLE_POLL_MILLIS);
+        double cpuMid = ProcStats.cpuSeconds(pid);
+        long tMid = System.nanoTime();
+        sleepWithProgress(node, s.idleSeconds() / 2, IDLE_POLL_MILLIS);
+        long t1 = System.nanoTime();
+        double wall = (t1 - t0) / 1e9;
         double cpu1 = ProcStats.cpuSeconds(pid);
         long io1 = ProcStats.socketBytes(pid);
         Map<String, Object> b = status(node);
-        out.put("idle_cpu_percent", round(100 * (cpu1 - cpu0) / wall));
+        out.put("idle_cpu_percent", round(100 * (cpu1 - cpuMid) / ((t1 - tMid) / 1e9)));
+        out.put("idle_cpu_percent_whole_phase", round(100 * (cpu1 - cpu0) / wall));
         // TCP payload bytes in idle, both directions, from the kernel's per-socket counters: keepalive
         // PINGs and their answers, plus whatever the sessions send at rest (peer exchange).
         out.put("keepalive_bytes_per_s", io0 < 0 || io1 < 0 ? null : round(Math.max(0, io1 - io0) / wall));
@@ -408,10 +417,22 @@ public final class ScaleRun {
     }
 
     private void sleepWithProgress(NodeProcess node, double seconds) {
+        sleepWithProgress(node, seconds, TICK_MILLIS);
+    }
+
+    /** Sleeps, printing progress every second and asking the node for its status every {@code pollMillis}. */
+    private void sleepWithProgress(NodeProcess node, double seconds, long pollMillis) {
         long end = System.nanoTime() + (long) (seconds * 1e9);
+        Map<String, Object> st = null;
+        long polled = 0;
         for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
             sleepMillis(Math.min(TICK_MILLIS, Math.max(1, (end - now) / 1_000_000)));
-            report(status(node), System.nanoTime());
+            long t = System.nanoTime();
+            if (st == null || t - polled >= pollMillis * 1_000_000) {
+                st = status(node);
+                polled = t;
+            }
+            report(st, t);
         }
     }
 
