@@ -70,8 +70,10 @@ final class StreamOutbox {
      * the window is racy, like the whole answer there.
      */
     boolean hasRoom() {
-        long queued = outbound.queuedBytes();
+        // The window before the queue: the loop takes a write off the queue, then off the window, so a
+        // sender on another thread never pairs a window already charged with a queue not yet drained.
         long limit = Math.min(connection.config.streamSendBuffer(), sendWindow() + SendFlowControl.UNCREDITED_ALLOWANCE);
+        long queued = outbound.queuedBytes();
         if (sendBudget.isFull()) {
             if (stream.sendBlocked) {
                 return false;
