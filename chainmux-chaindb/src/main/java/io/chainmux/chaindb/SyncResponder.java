@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BiConsumer;
 
 /**
  * The accepting side of a chain sync: answers GET_HEIGHT, GET_BLOCKS and WAIT_HEIGHT, one request at a
@@ -41,17 +42,17 @@ public final class SyncResponder implements Session {
     public CompletionStage<SessionOutcome> run(SessionContext ctx) {
         Run run = new Run(ctx);
         ctx.executor().execute(run::next);
-        return run.result;
+        return run;
     }
 
     /**
      * One session's state; confined to the session executor. At most one receive is pending at any
      * time: after each answer, or while a WAIT_HEIGHT is parked (so the peer's FIN, or its next
-     * request, is seen at once).
+     * request, is seen at once). It is also the session's result, completed when it ends, and its own
+     * receive callback, so a parked session holds no future of its own.
      */
-    private final class Run {
+    private final class Run extends CompletableFuture<SessionOutcome> implements BiConsumer<ByteBuf, Throwable> {
         final SessionContext ctx;
-        final CompletableFuture<SessionOutcome> result = new CompletableFuture<>();
         long requests;
         long blocksServed;
         boolean receiving;
@@ -68,7 +69,12 @@ public final class SyncResponder implements Session {
                 return;
             }
             receiving = true;
-            ctx.receive().whenCompleteAsync(this::onRequest, ctx.executor());
+            ctx.receive(this);
+        }
+
+        @Override
+        public void accept(ByteBuf msg, Throwable err) {
+            onRequest(msg, err);
         }
 
         void onRequest(ByteBuf msg, Throwable err) {
@@ -202,7 +208,7 @@ public final class SyncResponder implements Session {
             if (outcome.misbehaved()) {
                 db.stats().misbehaved();
             }
-            result.complete(outcome);
+            complete(outcome);
         }
     }
 

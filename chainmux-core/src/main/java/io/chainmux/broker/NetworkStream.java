@@ -8,6 +8,8 @@ import io.chainmux.mux.StreamListener;
 import io.chainmux.wire.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -18,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
 
 /**
  * One logical P2P connection: a {@link SessionContext} over one {@link MuxStream}.
@@ -34,6 +37,7 @@ import java.util.concurrent.RejectedExecutionException;
  * {@link SessionClosedException}: nothing is lost silently.
  */
 public final class NetworkStream implements SessionContext, StreamListener {
+    private static final Logger log = LoggerFactory.getLogger(NetworkStream.class);
     /** Sends queued beyond this mean the session does not wait for {@code send}: it gets an error. */
     static final int MAX_WAITING_SENDS = 1024;
     private static final CompletionStage<Void> SENT = CompletableFuture.completedStage(null);
@@ -70,6 +74,8 @@ public final class NetworkStream implements SessionContext, StreamListener {
     /** Sends that wait for room; made by the first send that has to wait, then kept. */
     private ArrayDeque<PendingSend> waiting;
     private CompletableFuture<ByteBuf> receiver;
+    /** A {@link #receive(BiConsumer)} waiting; the pump calls it. Never set together with {@link #receiver}. */
+    private BiConsumer<? super ByteBuf, ? super Throwable> handler;
     /** The stream accepts trySend: at once for outbound, after the accept reached the loop for inbound. */
     private boolean sendable;
     private boolean remoteClosed;
@@ -192,9 +198,8 @@ public final class NetworkStream implements SessionContext, StreamListener {
     public CompletionStage<ByteBuf> receive() {
         ByteBuf m;
         synchronized (this) {
-            if (receiver != null) {
-                return CompletableFuture.failedStage(new IllegalStateException(
-                        "receive() called again before the previous receive completed on " + this));
+            if (receiving()) {
+                return CompletableFuture.failedStage(receivingAlready());
             }
             m = pollUnread();
             if (m == null) {
@@ -210,6 +215,37 @@ public final class NetworkStream implements SessionContext, StreamListener {
         }
         stream.consumed(m.readableBytes());
         return CompletableFuture.completedFuture(m);
+    }
+
+    /**
+     * Waits for the next message as a callback: the pump (on the network's executor) hands it over,
+     * or the failure {@link #receive()} would complete with.
+     */
+    @Override
+    public void receive(BiConsumer<? super ByteBuf, ? super Throwable> handler) {
+        Objects.requireNonNull(handler, "handler");
+        synchronized (this) {
+            if (!receiving()) {
+                this.handler = handler;
+                handler = null;
+            }
+        }
+        if (handler != null) {
+            BiConsumer<? super ByteBuf, ? super Throwable> h = handler;
+            IllegalStateException e = receivingAlready();
+            runOnExecutor(() -> h.accept(null, e), () -> h.accept(null, e));
+            return;
+        }
+        schedulePump();
+    }
+
+    /** Under the monitor: a receive is waiting. */
+    private boolean receiving() {
+        return receiver != null || handler != null;
+    }
+
+    private IllegalStateException receivingAlready() {
+        return new IllegalStateException("receive() called again before the previous receive completed on " + this);
     }
 
     /**
@@ -340,7 +376,7 @@ public final class NetworkStream implements SessionContext, StreamListener {
         synchronized (this) {
             if (!finished && closeReason == null) {
                 addUnread(message);
-                wake = receiver != null;
+                wake = receiving();
                 message = null;
             } else {
                 wake = false;
@@ -360,7 +396,7 @@ public final class NetworkStream implements SessionContext, StreamListener {
         boolean wake;
         synchronized (this) {
             remoteClosed = true;
-            wake = receiver != null;
+            wake = receiving();
         }
         if (wake) {
             schedulePump();
@@ -426,6 +462,8 @@ public final class NetworkStream implements SessionContext, StreamListener {
         List<PendingSend> failed = null;
         RuntimeException sendError = null;
         CompletableFuture<ByteBuf> r = null;
+        BiConsumer<? super ByteBuf, ? super Throwable> h = null;
+        boolean hFinished = false;
         ByteBuf message = null;
         boolean fin = false;
         CloseReason ended;
@@ -468,6 +506,13 @@ public final class NetworkStream implements SessionContext, StreamListener {
                     r = receiver;
                     receiver = null;
                 }
+            } else if (handler != null) {
+                message = pollUnread();
+                if (message != null || ended != null || remoteClosed || finished) {
+                    h = handler;
+                    handler = null;
+                    hFinished = message == null && ended == null && !remoteClosed;
+                }
             }
         }
         if (sent != null) {
@@ -490,6 +535,18 @@ public final class NetworkStream implements SessionContext, StreamListener {
                 }
             } else {
                 r.completeExceptionally(closedException());
+            }
+        }
+        if (h != null) {
+            if (message != null) {
+                s.consumed(message.readableBytes());
+            }
+            Throwable failure = message != null ? null
+                    : hFinished ? new SessionClosedException(FINISHED) : closedException();
+            try {
+                h.accept(message, failure);
+            } catch (RuntimeException e) { // as a future's dependent stage would, it ends only itself
+                log.warn("receive handler of {} failed", this, e);
             }
         }
         if (ended != null) {

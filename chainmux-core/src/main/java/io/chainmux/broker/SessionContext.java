@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 
 /**
  * What a P2P session ({@code io.chainmux.p2p.Session}) sees of its connection: one bidirectional, message-oriented stream
@@ -39,6 +40,16 @@ public interface SessionContext {
      * peer closed its side, the connection failed, or the session was ended (timeout, limit).
      */
     CompletionStage<ByteBuf> receive();
+
+    /**
+     * Like {@link #receive()}, but hands the message (or the failure) to {@code handler}, on
+     * {@link #executor()} and never on the calling thread, instead of completing a future. For a
+     * session that waits long (a long poll): it holds one callback while it waits, not a future and
+     * the stages hanging on it. The caller owns the message as with {@link #receive()}.
+     */
+    default void receive(BiConsumer<? super ByteBuf, ? super Throwable> handler) {
+        receive().whenCompleteAsync(handler, executor());
+    }
 
     /**
      * Sends {@code message}, then waits for the peer's next message: one request/response exchange.

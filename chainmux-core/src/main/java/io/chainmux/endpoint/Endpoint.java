@@ -133,8 +133,7 @@ public final class Endpoint implements AutoCloseable {
         long now = System.nanoTime();
         long timeout = config.unusedConnectionTimeout().toNanos();
         for (PeerConnection pc : peers.values()) {
-            if (pc.closeIfUnused(now, timeout)) {
-                stats.unusedClosed.increment();
+            if (pc.closeIfUnused(now, timeout, stats.unusedClosed::increment)) {
                 log.info("closed the connection to {}: no stream for {} s", pc.peerId().shortForm(),
                         config.unusedConnectionTimeout().toSeconds());
             }

@@ -247,9 +247,10 @@ public final class PeerConnection {
      * dialed (every stripe ours, so the peer does not redial it), with no stream open and none opened
      * since it was first seen unused. Called periodically by the endpoint.
      *
+     * @param beforeClose run just before the close, so a count it keeps is current for whoever hears of the close
      * @return true if it was closed
      */
-    boolean closeIfUnused(long nowNanos, long timeoutNanos) {
+    boolean closeIfUnused(long nowNanos, long timeoutNanos, Runnable beforeClose) {
         synchronized (this) {
             int up = 0;
             int load = 0;
@@ -277,6 +278,7 @@ public final class PeerConnection {
                 return false;
             }
         }
+        beforeClose.run(); // counted before anyone can hear of the close
         close("unused: no stream for " + Duration.ofNanos(timeoutNanos).toSeconds() + " s");
         return true;
     }

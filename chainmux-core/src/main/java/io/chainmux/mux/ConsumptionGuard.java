@@ -10,6 +10,8 @@ import java.lang.invoke.VarHandle;
  * message, or a wrong length, fails that call and leaves the credit unchanged. Under-consumption (a
  * smaller length) cannot be told from a slow reader; it only holds credit back.
  *
+ * <p>A stream's {@link StreamInbox} extends it (one object per stream for both).
+ *
  * <p>It only checks: what credit is due, and when, stays with {@link ReceiveFlowControl} and
  * {@link InboundCredit}.
  *
@@ -19,7 +21,7 @@ import java.lang.invoke.VarHandle;
  * thread for the same message (a double consumption already) may go unnoticed; a correct caller is
  * never refused.
  */
-final class ConsumptionGuard {
+class ConsumptionGuard {
     private static final VarHandle DELIVERED;
     private static final VarHandle LOOP_CONSUMED;
     private static final VarHandle FOREIGN_CONSUMED;

@@ -2,7 +2,8 @@ package io.chainmux.mux;
 
 /**
  * Receive-side credit bookkeeping of one stream: decides how much of what arrived may be returned
- * to the peer, and when.
+ * to the peer, and when. It is also the stream's {@link ReceiveWindow} (started when the stream gets
+ * its id; see {@link MuxStream#receiveWindow}), so a stream holds one object for both.
  *
  * <p>The rule: credit comes back when the application consumes a message. But a message larger
  * than the window could then never complete, so the fragments of a message in progress (frames
@@ -16,7 +17,7 @@ package io.chainmux.mux;
  * granted and not yet settled by consumption; when the stream ends the rest is settled at once.
  * Event-loop confined.
  */
-final class InboundCredit {
+final class InboundCredit extends ReceiveWindow {
     /** Early credit of delivered messages that their consumption must not return again. */
     private long debt;
     /** Early credit of messages waiting in the accept backlog. */

@@ -56,15 +56,14 @@ public final class MuxStream {
     public static final int COPY_THRESHOLD = OutboundWriter.COPY_THRESHOLD;
 
     final MuxConnection connection;
-    private final OutboundWriter writer;
     final boolean locallyInitiated;
     final String networkId;
-    final WriteScheduler.Node<MuxStream> node;
+    /** Its place in the write scheduler, and its wake-up task (see {@link #wake}). */
+    final StreamNode node;
     /** Outbound messages, produced by any thread, consumed by the event loop. */
     final OutboundQueue outbound;
     /** The send side up to that queue: admission, the fast path, the hand-over from other threads. */
     private final StreamOutbox outbox;
-    private final Runnable wakeTask;
 
     private volatile int id;
     private volatile StreamState state;
@@ -87,6 +86,7 @@ public final class MuxStream {
     /** Largest message we accept on this stream. */
     int localMaxMessageSize;
     long sendWindow;
+    /** The stream's receive window: {@link #credit} once the stream has its id, null before. */
     ReceiveWindow receiveWindow;
     final InboundCredit credit = new InboundCredit();
     boolean finSent;
@@ -111,9 +111,7 @@ public final class MuxStream {
         this.connection = connection;
         this.locallyInitiated = locallyInitiated;
         this.networkId = networkId;
-        this.node = new WriteScheduler.Node<>(this, weight);
-        this.wakeTask = connection.contained(Containment.STREAM_WAKE, this::wakeOnLoop);
-        this.writer = connection.writer;
+        this.node = new StreamNode(this, weight);
         this.outbound = new OutboundQueue(queueCapacity, connection.sendFlow.budget(), connection.alloc());
         this.outbox = new StreamOutbox(this, outbound);
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
@@ -348,17 +346,18 @@ public final class MuxStream {
      */
     void wake() {
         if (connection.inEventLoop()) {
-            writer.onStreamReady(this);
+            connection.writer.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
-            connection.execute(wakeTask);
+            connection.execute(node);
         }
     }
 
-    private void wakeOnLoop() {
+    /** The wake-up task's body, run by {@link StreamNode#run}. */
+    void wakeOnLoop() {
         assert connection.inEventLoop();
         wakeScheduled = 0;
         inbox.takeConsumedFromOtherThreads();
-        writer.onStreamReady(this);
+        connection.writer.onStreamReady(this);
     }
 
     /** True for the one caller that starts watching writability; false while already watched. */

@@ -21,9 +21,10 @@ import java.util.ArrayDeque;
  * which bytes go next; {@link OutboundWriter} decides how they are framed and copied. Sends from
  * other threads go into a small bounded deque of their own, under this queue's lock: the first send
  * of a burst creates it and the loop takes it whole, moving its messages into the main deque before
- * the next send from the loop (so a message sent after another is never written before it). An
- * idle stream thus holds nothing for other threads' sends; a lock-free queue per stream cost ~670
- * bytes for every stream that ever had one. Byte accounting is split the same way, so a send from the event loop costs no atomic
+ * the next send from the loop (so a message sent after another is never written before it); when
+ * the main deque does not exist, the loop adopts that deque as it is and drops it once written. An
+ * idle stream thus holds no deque at all unless the loop queued on it; a lock-free queue per stream
+ * cost ~670 bytes for every stream that ever had one. Byte accounting is split the same way, so a send from the event loop costs no atomic
  * operation.
  *
  * <p>Threading: event-loop confined, except {@link #offerFromOtherThread} and {@link #queuedBytes}.
@@ -82,7 +83,17 @@ final class OutboundQueue {
         }
     }
 
-    private final ArrayDeque<Object> entries = new ArrayDeque<>(4);
+    /**
+     * Messages and chunks in order. Null until the loop queues something, or while it holds an
+     * adopted deque of other threads' sends that has been written out (see {@link #adopted}).
+     */
+    private ArrayDeque<Object> entries;
+    /**
+     * {@link #entries} is a deque other threads' sends came in: dropped once empty, so a stream that
+     * only other threads send on holds no deque at rest (it costs no allocation: that deque was made
+     * for the burst anyway). One the loop queued on is kept.
+     */
+    private boolean adopted;
     private final int foreignCapacity;
     private final SendBudget budget;
     private final ByteBufAllocator alloc;
@@ -103,7 +114,7 @@ final class OutboundQueue {
     /** Bytes ever written or dropped; written by the loop only. */
     private long dequeued;
     /** Other threads' sends not yet taken in by the loop; null while there are none. Written under the lock. */
-    private volatile ArrayDeque<ByteBuf> foreign;
+    private volatile ArrayDeque<Object> foreign;
 
     OutboundQueue(int foreignCapacity, SendBudget budget, ByteBufAllocator alloc) {
         this.foreignCapacity = foreignCapacity;
@@ -133,7 +144,7 @@ final class OutboundQueue {
                 message.release();
             }
         } else {
-            entries.add(owned ? message : alloc.buffer(length).writeBytes(message, message.readerIndex(), length));
+            entriesForLoop().add(owned ? message : alloc.buffer(length).writeBytes(message, message.readerIndex(), length));
         }
         LOOP_ENQUEUED.setRelease(this, loopEnqueued + length);
         count(length);
@@ -147,7 +158,7 @@ final class OutboundQueue {
             }
             if (!tailQueued) {
                 if (t.buf.capacity() >= bytes) {
-                    entries.add(t); // empty and detached: reuse it
+                    entriesForLoop().add(t); // empty and detached: reuse it
                     tailQueued = true;
                     return t;
                 }
@@ -158,8 +169,35 @@ final class OutboundQueue {
         // once drained; new small messages go to a fresh chunk.
         tail = new Chunk(alloc.directBuffer(Math.max(CHUNK_SIZE, bytes)));
         tailQueued = true;
-        entries.add(tail);
+        entriesForLoop().add(tail);
         return tail;
+    }
+
+    /** The deque for the loop to add to, made if there is none; an adopted one becomes the loop's. */
+    private ArrayDeque<Object> entriesForLoop() {
+        ArrayDeque<Object> e = entries;
+        if (e == null) {
+            e = new ArrayDeque<>(4);
+            entries = e;
+        }
+        adopted = false;
+        return e;
+    }
+
+    /** The first entry, or null. */
+    private Object peekEntry() {
+        ArrayDeque<Object> e = entries;
+        return e == null ? null : e.peekFirst();
+    }
+
+    /** Removes the first entry; an adopted deque left empty is dropped. */
+    private void pollEntry() {
+        ArrayDeque<Object> e = entries;
+        e.pollFirst();
+        if (adopted && e.isEmpty()) {
+            entries = null;
+            adopted = false;
+        }
     }
 
     /**
@@ -167,7 +205,7 @@ final class OutboundQueue {
      * on their way to the socket (they would see its bytes overwritten).
      */
     private void chunkDrained(Chunk c) {
-        entries.pollFirst();
+        pollEntry();
         if (c == tail && c.buf.refCnt() == 1) {
             c.buf.clear();
             tailQueued = false;
@@ -184,7 +222,7 @@ final class OutboundQueue {
     boolean offerFromOtherThread(ByteBuf message) {
         int length = message.readableBytes();
         synchronized (this) {
-            ArrayDeque<ByteBuf> q = foreign;
+            ArrayDeque<Object> q = foreign;
             if (q == null) {
                 q = new ArrayDeque<>(Math.min(FOREIGN_INITIAL, foreignCapacity));
             } else if (q.size() >= foreignCapacity) {
@@ -218,7 +256,7 @@ final class OutboundQueue {
         }
         drainForeign();
         Object head;
-        while ((head = entries.peekFirst()) != null) {
+        while ((head = peekEntry()) != null) {
             if (head instanceof Chunk c) {
                 if (c.buf.isReadable()) {
                     current = c.buf;
@@ -230,7 +268,7 @@ final class OutboundQueue {
                 }
                 chunkDrained(c);
             } else {
-                entries.pollFirst();
+                pollEntry();
                 current = (ByteBuf) head;
                 currentIsChunk = false;
                 remaining = current.readableBytes();
@@ -251,7 +289,7 @@ final class OutboundQueue {
     int writeRun(OutboundWriter out, long window, int maxBytes, int limit) {
         drainForeign();
         Object head;
-        while ((head = entries.peekFirst()) instanceof Chunk c && !c.buf.isReadable()) {
+        while ((head = peekEntry()) instanceof Chunk c && !c.buf.isReadable()) {
             chunkDrained(c); // so a run goes on into the next chunk instead of one frame at a time
         }
         if (!(head instanceof Chunk c) || !c.buf.isReadable()) {
@@ -354,7 +392,7 @@ final class OutboundQueue {
     }
 
     private boolean entriesExhausted() {
-        Object head = entries.peekFirst();
+        Object head = peekEntry();
         return head == null || (head instanceof Chunk c && !c.buf.isReadable() && entries.size() == 1);
     }
 
@@ -383,7 +421,8 @@ final class OutboundQueue {
         }
         current = null;
         Object e;
-        while ((e = entries.pollFirst()) != null) {
+        while ((e = peekEntry()) != null) {
+            pollEntry();
             if (e instanceof Chunk c) {
                 if (c != tail) {
                     c.buf.release();
@@ -416,15 +455,25 @@ final class OutboundQueue {
         if (foreign == null) {
             return;
         }
-        ArrayDeque<ByteBuf> q;
+        ArrayDeque<Object> q;
         synchronized (this) {
             q = foreign;
             foreign = null;
         }
-        ByteBuf m;
+        if (entries == null) { // nothing queued by the loop: take the deque as it is
+            entries = q;
+            adopted = true;
+            for (int i = q.size(); i > 0; i--) { // one turn round the deque counts each once, no iterator
+                Object m = q.pollFirst();
+                count(((ByteBuf) m).readableBytes());
+                q.addLast(m);
+            }
+            return;
+        }
+        Object m;
         while ((m = q.poll()) != null) {
             entries.add(m);
-            count(m.readableBytes());
+            count(((ByteBuf) m).readableBytes());
         }
     }
 }

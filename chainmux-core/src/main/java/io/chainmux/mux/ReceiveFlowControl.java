@@ -76,7 +76,8 @@ final class ReceiveFlowControl {
      * @return false when it does not fit: the caller refuses the stream (nothing was committed)
      */
     boolean streamOpened(MuxStream s) {
-        s.receiveWindow = new ReceiveWindow(config.initialStreamWindow(), connection.now());
+        s.credit.start(config.initialStreamWindow(), connection.now());
+        s.receiveWindow = s.credit;
         if (!budget.admit(config.initialStreamWindow())) {
             return false;
         }

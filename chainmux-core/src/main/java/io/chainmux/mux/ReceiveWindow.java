@@ -1,7 +1,7 @@
 package io.chainmux.mux;
 
 /**
- * Receive-side credit of a stream or of the connection. Credit is spent when DATA arrives and
+ * Receive-side credit of a stream or of the connection (a stream's is part of its {@link InboundCredit}). Credit is spent when DATA arrives and
  * returned when released (for a stream: when the application consumes it; for the connection: on
  * receipt), in batches of at least a quarter of the window:
  * over a long path a window-bound sender then moves 3/4 of window / RTT (with half-window batches,
@@ -9,7 +9,7 @@ package io.chainmux.mux;
  * within two round trips doubles (up to a cap), so throughput is not held at window / RTT.
  * Event-loop confined.
  */
-final class ReceiveWindow {
+class ReceiveWindow {
     /** An update goes out once this fraction of the window is owed. */
     static final int UPDATE_DIVISOR = 4;
 
@@ -26,6 +26,15 @@ final class ReceiveWindow {
     private boolean growthDenied;
 
     ReceiveWindow(int initialSize, long nowNanos) {
+        start(initialSize, nowNanos);
+    }
+
+    /** A window not started yet: empty until {@link #start}. */
+    ReceiveWindow() {
+    }
+
+    /** Opens the window at {@code initialSize}, all of it available to the peer. */
+    final void start(int initialSize, long nowNanos) {
         this.size = initialSize;
         this.available = initialSize;
         this.checkStartNanos = nowNanos;

@@ -11,12 +11,12 @@ import java.util.ArrayDeque;
  * A stream's receive side once flow control has charged the DATA: the message being reassembled
  * from fragments, the messages held back until the application accepts the stream, the hand-over
  * of whole messages to the listener, and the application's {@link MuxStream#consumed} calls on the
- * way back (checked by {@link ConsumptionGuard}; from other threads summed in atomic counters the
+ * way back (checked by the {@link ConsumptionGuard} it extends, one object fewer per stream; from other threads summed in atomic counters the
  * loop takes in one go). What credit is due stays with {@link ReceiveFlowControl}.
  *
  * <p>Loop only, except {@link #consumed}.
  */
-final class StreamInbox {
+final class StreamInbox extends ConsumptionGuard {
     private static final VarHandle CONSUMED;
     private static final VarHandle CONSUMED_MESSAGES;
 
@@ -31,8 +31,6 @@ final class StreamInbox {
     }
 
     private final MuxStream stream;
-    /** Refuses consumed() calls that would return more than was delivered. */
-    private final ConsumptionGuard consumption = new ConsumptionGuard();
     private volatile long consumedFromOtherThreads;
     private volatile int consumedMessagesFromOtherThreads;
 
@@ -97,7 +95,7 @@ final class StreamInbox {
             backlog.add(message);
             return;
         }
-        consumption.delivered(message.readableBytes() + 1L);
+        delivered(message.readableBytes() + 1L);
         try {
             listener.onMessage(stream, message);
         } catch (RuntimeException e) {
@@ -128,7 +126,7 @@ final class StreamInbox {
      * @throws IllegalArgumentException if more than was delivered and not yet consumed
      */
     boolean consumed(long charge, boolean onLoop) {
-        consumption.take(charge, onLoop, stream);
+        take(charge, onLoop, stream); // refuses a call that would return more than was delivered
         if (onLoop) {
             stream.connection.receiveFlow.onConsumed(stream, charge, 1);
             return false;

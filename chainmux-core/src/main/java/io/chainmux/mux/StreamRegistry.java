@@ -13,8 +13,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -43,7 +41,7 @@ final class StreamRegistry {
     private final AtomicInteger load = new AtomicInteger();
     private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
     private final ArrayDeque<MuxStream> pendingOpens = new ArrayDeque<>();
-    private final Map<String, Integer> streamsPerNetwork = new HashMap<>();
+    private final NetworkCounts streamsPerNetwork = new NetworkCounts();
     private final RateBudget sentResets;
     /** The stream of the last lookup: frames of one stream tend to arrive in runs. */
     private MuxStream lastStream;
@@ -409,15 +407,10 @@ final class StreamRegistry {
     }
 
     private int networkCount(String networkId) {
-        return streamsPerNetwork.getOrDefault(networkId, 0);
+        return streamsPerNetwork.get(networkId);
     }
 
     private void addNetworkCount(String networkId, int delta) {
-        int n = networkCount(networkId) + delta;
-        if (n <= 0) {
-            streamsPerNetwork.remove(networkId);
-        } else {
-            streamsPerNetwork.put(networkId, n);
-        }
+        streamsPerNetwork.add(networkId, delta);
     }
 }

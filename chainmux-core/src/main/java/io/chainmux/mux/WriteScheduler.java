@@ -36,8 +36,8 @@ interface WriteScheduler<S> {
         int emit(S stream, int maxBytes);
     }
 
-    /** Per-stream scheduling state, owned by the scheduler. */
-    final class Node<S> {
+    /** Per-stream scheduling state, owned by the scheduler (extended by {@link StreamNode} to be a task too). */
+    class Node<S> {
         final S stream;
         int weight;
         long deficit;

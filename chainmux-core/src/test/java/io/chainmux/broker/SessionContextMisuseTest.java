@@ -93,6 +93,57 @@ class SessionContextMisuseTest {
         }
     }
 
+    /** A receive by callback: what the handler got, failing if it ran on the thread that asked. */
+    private static CompletableFuture<ByteBuf> receiveByHandler(NetworkStream c) {
+        Thread caller = Thread.currentThread();
+        CompletableFuture<ByteBuf> got = new CompletableFuture<>();
+        c.receive((m, e) -> {
+            if (Thread.currentThread() == caller) {
+                got.completeExceptionally(new AssertionError("the handler ran on the calling thread"));
+            } else if (e != null) {
+                got.completeExceptionally(e);
+            } else {
+                got.complete(m);
+            }
+        });
+        return got;
+    }
+
+    @Test
+    void receiveByHandlerDeliversOnTheExecutorAndFailsAsTheFutureWould() throws Exception {
+        try (ConnectionBroker a = broker(2); ConnectionBroker b = broker(2)) {
+            a.register(PING, open -> echo(open.accept(1 << 20)));
+            b.register(PING, open -> { });
+            NetworkStream c = await(b.open(PING, address(a), 1 << 20));
+            CompletableFuture<ByteBuf> first = receiveByHandler(c);
+            assertThat(failureOf(c.receive())).as("a second receive while a handler waits")
+                    .isInstanceOf(IllegalStateException.class);
+            assertThat(failureOf(receiveByHandler(c))).isInstanceOf(IllegalStateException.class);
+            await(c.send(text("one")));
+            assertThat(read(await(first))).isEqualTo("one");
+            await(c.send(text("two")));
+            assertThat(read(await(c.receive()))).as("a future's receive after a handler's").isEqualTo("two");
+            await(c.send(text("three")));
+            assertThat(read(await(receiveByHandler(c)))).isEqualTo("three");
+            CompletableFuture<ByteBuf> waiting = receiveByHandler(c);
+            c.finish();
+            assertThat(failureOf(waiting)).isInstanceOf(SessionClosedException.class);
+            assertThat(failureOf(receiveByHandler(c))).isInstanceOf(SessionClosedException.class);
+            await(c.closeFuture());
+        }
+    }
+
+    @Test
+    void receiveByHandlerFailsWhenThePeerCloses() throws Exception {
+        try (ConnectionBroker a = broker(2); ConnectionBroker b = broker(2)) {
+            a.register(PING, open -> open.accept(1 << 20).finish());
+            b.register(PING, open -> { });
+            NetworkStream c = await(b.open(PING, address(a), 1 << 20));
+            assertThat(failureOf(receiveByHandler(c))).isInstanceOf(SessionClosedException.class);
+            c.finish();
+        }
+    }
+
     @Test
     void abortWithACodeThatNeverGoesOnTheWireFailsTheCall() throws Exception {
         try (ConnectionBroker a = broker(2); ConnectionBroker b = broker(2)) {
