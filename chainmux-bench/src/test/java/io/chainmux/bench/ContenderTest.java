@@ -77,12 +77,6 @@ class ContenderTest {
     @MethodSource("contenders")
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void smallMessagesManyStreams(String name) throws Exception {
-        // Quarantined for chainmux: at this size (50 streams of 100 B, paranoid leak detection) the
-        // run stalls in about half the runs on this machine, since before the latest changes: the
-        // client's streams stay OPENING (no ACCEPT taken) or hold full queues with send window left
-        // while the server's loop is idle. docs/SECURITY.md lists it under known gaps until fixed.
-        Assumptions.assumeFalse(name.startsWith("chainmux"),
-                "quarantined: intermittent stall of the chainmux small-message run (docs/SECURITY.md, known gaps)");
         Contender c = Contenders.create(name);
         Sample s = c.smallMessages(new RunParams(WARMUP, MEASURE, 100, 50));
         assertDelivered(name, s, 100);

@@ -199,10 +199,16 @@ class DissectorTest {
             }
             assertThat(sawHello).as("tshark decoded a probe connection within %d s", WAIT).isDone();
             PeerConnection pc = dialer.connect(PeerAddress.parse("127.0.0.1:" + port)).get(WAIT, TimeUnit.SECONDS);
+            java.util.concurrent.Semaphore writable = new java.util.concurrent.Semaphore(0);
             StreamListener quiet = new StreamListener() {
                 @Override
                 public void onMessage(MuxStream s, ByteBuf message) {
                     message.release();
+                }
+
+                @Override
+                public void onWritable(MuxStream s) {
+                    writable.release();
                 }
 
                 @Override
@@ -226,7 +232,12 @@ class DissectorTest {
             MuxStream s = pc.openStream(NETWORK, 1 << 20, 1, quiet);
             byte[] kib = new byte[1024];
             for (int i = 0; i < 100; i++) {
-                assertThat(s.trySend(Unpooled.wrappedBuffer(kib))).isTrue();
+                ByteBuf m = Unpooled.wrappedBuffer(kib);
+                // a stream takes its window plus 32 KiB; the rest waits for the listener's credit
+                for (int attempt = 0; !s.trySend(m); attempt++) {
+                    assertThat(attempt < 100 && writable.tryAcquire(WAIT, TimeUnit.SECONDS))
+                            .as("writable again for message %d", i).isTrue();
+                }
             }
             assertThat(received.await(WAIT, TimeUnit.SECONDS)).as("the listener got every message").isTrue();
             pc.ping().get(WAIT, TimeUnit.SECONDS);

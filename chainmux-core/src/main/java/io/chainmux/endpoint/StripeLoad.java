@@ -11,7 +11,8 @@ package io.chainmux.endpoint;
 public record StripeLoad(int streams, long queuedBytes, long sentBytesPerSecond) {
     /**
      * Queued bytes from which a stripe counts as carrying bulk: half a stream's default send buffer,
-     * which a stream limited by its window keeps full, and what chains of small messages do not pile up.
+     * which large messages waiting for their window fill, and what chains of small messages do not pile
+     * up (a stream takes at most its window plus 32 KiB of those).
      */
     public static final long BULK_QUEUED_BYTES = 128 * 1024;
     /** Send rate from which a stripe counts as carrying bulk, however little waits in its queue. */

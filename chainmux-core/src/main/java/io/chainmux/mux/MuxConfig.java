@@ -27,7 +27,9 @@ import java.time.Duration;
  *                                {@code ReceiveBudget}): bounds the memory of windows and unread
  *                                messages per connection; a stream whose floor does not fit is
  *                                refused (REFUSED_LIMIT), window growth uses at most 3/4 of it
- * @param streamSendBuffer        outbound bytes queued per stream before {@code trySend} refuses
+ * @param streamSendBuffer        outbound bytes queued per stream before {@code trySend} refuses; a stream
+ *                                takes at most its send window plus 32 KiB of it, since what lies beyond
+ *                                waits for the peer's credit anyway
  * @param connectionSendBuffer    outbound bytes queued over all streams before {@code trySend} refuses
  * @param maxQueuedMessagesPerStream outbound messages queued per stream before {@code trySend} refuses
  * @param maxPendingOpens         local opens waiting for the peer's stream credit

@@ -39,6 +39,12 @@ final class SendFlowControl {
      * flowing stream beyond the connection buffer.
      */
     static final int FLOWING_ALLOWANCE = 64 * 1024;
+    /**
+     * Bytes a stream may queue beyond its send window (see {@link StreamOutbox#hasRoom}): a few
+     * frames to go out as soon as credit arrives, and at least the initial window's worth, so a
+     * stream opened and written at once is not refused before it learns its window.
+     */
+    static final int UNCREDITED_ALLOWANCE = 32 * 1024;
     /** Room in the pipe below which the writer waits for credit (a default-size frame). */
     static final int PIPE_SLACK = 16 * 1024;
 

@@ -1,6 +1,7 @@
 package io.chainmux.mux;
 
 import io.chainmux.wire.ErrorCode;
+import io.chainmux.wire.Settings;
 import io.netty.buffer.ByteBuf;
 
 import java.lang.invoke.MethodHandles;
@@ -58,10 +59,21 @@ final class StreamOutbox {
      * is most likely full of streams whose peers stopped reading: a stream that still flows (not
      * {@link MuxStream#isSendBlocked() send-blocked}) keeps {@link SendFlowControl#FLOWING_ALLOWANCE}
      * of its own, so they cannot stop it.
+     *
+     * <p>A stream holds at most its send window plus {@link SendFlowControl#UNCREDITED_ALLOWANCE}
+     * (within its send buffer): bytes beyond its window wait for the peer's credit, and that credit
+     * (and the peer's ACCEPT) is read by the same event loop. A sender on the loop that may fill
+     * whole send buffers (50 streams of 100-byte messages: 12.8 MB of copies) keeps the loop from
+     * reading, and Netty runs tasks a sender queues from a task for up to a second before it polls
+     * the socket: the connection stood still for that long with the credit in its receive buffer.
+     * A stream not opened yet counts the window the peer grants every new stream. Read off the loop,
+     * the window is racy, like the whole answer there.
      */
     boolean hasRoom() {
+        // The window before the queue: the loop takes a write off the queue, then off the window, so a
+        // sender on another thread never pairs a window already charged with a queue not yet drained.
+        long limit = Math.min(connection.config.streamSendBuffer(), sendWindow() + SendFlowControl.UNCREDITED_ALLOWANCE);
         long queued = outbound.queuedBytes();
-        int limit = connection.config.streamSendBuffer();
         if (sendBudget.isFull()) {
             if (stream.sendBlocked) {
                 return false;
@@ -69,6 +81,18 @@ final class StreamOutbox {
             limit = Math.min(limit, SendFlowControl.FLOWING_ALLOWANCE);
         }
         return stream.refused ? queued <= limit / 2 : queued < limit;
+    }
+
+    /**
+     * The stream's send window; for a stream not opened yet, the one it will get, or, before the
+     * peer's SETTINGS, no bound but the send buffer (state is read first, see StreamRegistry).
+     */
+    private long sendWindow() {
+        if (stream.state() == StreamState.NEW) {
+            Settings peer = connection.peerSettings();
+            return peer == null ? Integer.MAX_VALUE : peer.initialStreamWindow();
+        }
+        return Math.max(0, stream.sendWindow);
     }
 
     /** Takes one message, or refuses it; see {@link MuxStream#trySend} for the contract. */

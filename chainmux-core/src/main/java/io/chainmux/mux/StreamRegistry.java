@@ -190,12 +190,14 @@ final class StreamRegistry {
             }
             int id = nextLocalStreamId;
             nextLocalStreamId += 2;
+            // The window before the state: a sender on another thread that sees the stream opened
+            // sees its window too (StreamOutbox.hasRoom).
+            connection.sendFlow.streamOpened(s, connection.peerSettings());
             s.openSent(id);
             streams.put(id, s);
             localStreamsOpened++;
             stats.streamsOpenedLocal++;
             addNetworkCount(s.networkId, 1);
-            connection.sendFlow.streamOpened(s, connection.peerSettings());
             connection.receiveFlow.streamOpened(s);
             OutboundWriter writer = connection.writer;
             writer.open(id, s.localMaxMessageSize, s.networkId);

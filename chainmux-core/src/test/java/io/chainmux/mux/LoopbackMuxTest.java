@@ -206,7 +206,9 @@ class LoopbackMuxTest {
     @Test
     void sendsFromAnotherThreadAreBoundedKeepTheirOrderAndLeaveNothingBehind() throws Exception {
         int bound = 4;
-        MuxConfig config = MuxConfig.builder().maxQueuedMessagesPerStream(bound).build();
+        // A window that covers the held sends: this is about the count bound, not the bytes a stream
+        // may queue beyond its window (UncreditedSendTest).
+        MuxConfig config = MuxConfig.builder().maxQueuedMessagesPerStream(bound).initialStreamWindow(1 << 20).build();
         EchoServer echo = new EchoServer();
         List<String> failures = new CopyOnWriteArrayList<>();
         CountDownLatch done = new CountDownLatch(1);
