@@ -18,6 +18,12 @@ package io.chainmux.mux;
  * peer that returns credit only once a quarter of its window is owed, say, is never held below the
  * point where it would return some), and it is unbounded until the first sample completes.
  *
+ * <p>The bound protects streams from one another, so it holds only while the connection is shared:
+ * while more than one stream sent within {@link #SHARED_HOLD_NANOS}. A lone stream has nobody to
+ * wait behind its bytes and is held by its windows alone; with a small pipe it would stop whenever
+ * the credit took longer to come back than the pipe took to drain (on a virtual machine whose idle
+ * cores sleep, a wake-up costs tens of microseconds, longer than 64 KiB takes at loopback speed).
+ *
  * <p>Event-loop confined.
  */
 final class PipeBudget {
@@ -33,6 +39,8 @@ final class PipeBudget {
     static final int STEP_FACTOR = 4;
     static final long MIN_RTT_WINDOW_NANOS = 10_000_000_000L;
     static final long RATE_WINDOW_NANOS = 1_000_000_000L;
+    /** How long the bound holds after two streams last took turns sending. */
+    static final long SHARED_HOLD_NANOS = 100_000_000L;
 
     private long unread;
     private long sent;
@@ -49,13 +57,25 @@ final class PipeBudget {
     private double maxRate;
     private long rateStamp;
     private long budget = Long.MAX_VALUE;
+    /** The stream that sent last (compared by identity only) and how often the sender changed since the last sample. */
+    private Object lastSender;
+    private long senderChanges;
+    /** Whether more than one stream sent lately, and when that was last seen. */
+    private boolean shared;
+    private long sharedStamp;
 
     /**
      * {@code bytes} went out (charged to the connection window).
      *
      * @return true when no round-trip sample runs: call {@link #startSample} with the time
      */
-    boolean sent(long bytes) {
+    boolean sent(long bytes, Object sender) {
+        if (sender != lastSender) {
+            if (lastSender != null) {
+                senderChanges++;
+            }
+            lastSender = sender;
+        }
         unread += bytes;
         sent += bytes;
         return sampleEnd < 0;
@@ -88,6 +108,13 @@ final class PipeBudget {
                 rateStamp = nowNanos;
             }
             sampleEnd = -1;
+            if (senderChanges > 0) {
+                shared = true;
+                sharedStamp = nowNanos;
+            } else if (shared && nowNanos - sharedStamp > SHARED_HOLD_NANOS) {
+                shared = false;
+            }
+            senderChanges = 0;
         }
         if (minRtt != Long.MAX_VALUE) {
             double product = Math.min(Long.MAX_VALUE / 4.0, 2 * maxRate * minRtt);
@@ -97,7 +124,12 @@ final class PipeBudget {
 
     /** Bytes that may still go out now; zero or less when the pipe is full. */
     long room() {
-        return budget - unread;
+        return shared ? budget - unread : Long.MAX_VALUE - unread;
+    }
+
+    /** Whether the bound holds now: more than one stream sent lately. */
+    boolean shared() {
+        return shared;
     }
 
     /** Sent and not yet returned: the bytes the peer has not read. */

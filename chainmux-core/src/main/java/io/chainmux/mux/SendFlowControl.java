@@ -124,7 +124,7 @@ final class SendFlowControl {
     void charge(MuxStream s, int charge) {
         s.sendWindow -= charge;
         connectionWindow -= charge;
-        if (pipe.sent(charge)) {
+        if (pipe.sent(charge, s)) {
             pipe.startSample(connection.now());
         }
     }
