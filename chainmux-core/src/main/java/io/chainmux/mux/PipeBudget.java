@@ -18,11 +18,13 @@ package io.chainmux.mux;
  * peer that returns credit only once a quarter of its window is owed, say, is never held below the
  * point where it would return some), and it is unbounded until the first sample completes.
  *
- * <p>The bound protects streams from one another, so it holds only while the connection is shared:
- * while more than one stream sent within {@link #SHARED_HOLD_NANOS}. A lone stream has nobody to
- * wait behind its bytes and is held by its windows alone; with a small pipe it would stop whenever
- * the credit took longer to come back than the pipe took to drain (on a virtual machine whose idle
- * cores sleep, a wake-up costs tens of microseconds, longer than 64 KiB takes at loopback speed).
+ * <p>The bound protects streams from one another, so it is tight only while the connection is
+ * shared: while more than one stream sent within {@link #SHARED_HOLD_NANOS}. A lone stream has
+ * nobody to wait behind its bytes; with a small pipe it would stop whenever the credit took longer
+ * to come back than the pipe took to drain (on a virtual machine whose idle cores sleep, a wake-up
+ * costs tens of microseconds, longer than 64 KiB takes at loopback speed), so it may keep
+ * {@link #LONE_QUEUE_NANOS} of its delivery rate unread: what the first message of a stream that
+ * joins it waits behind.
  *
  * <p>Event-loop confined.
  */
@@ -41,6 +43,8 @@ final class PipeBudget {
     static final long RATE_WINDOW_NANOS = 1_000_000_000L;
     /** How long the bound holds after two streams last took turns sending. */
     static final long SHARED_HOLD_NANOS = 100_000_000L;
+    /** A lone stream may keep this long of its delivery rate unread (see the class comment). */
+    static final long LONE_QUEUE_NANOS = 2_000_000L;
 
     private long unread;
     private long sent;
@@ -57,6 +61,7 @@ final class PipeBudget {
     private double maxRate;
     private long rateStamp;
     private long budget = Long.MAX_VALUE;
+    private long loneBudget = Long.MAX_VALUE;
     /** The stream that sent last (compared by identity only) and how often the sender changed since the last sample. */
     private Object lastSender;
     private long senderChanges;
@@ -119,12 +124,13 @@ final class PipeBudget {
         if (minRtt != Long.MAX_VALUE) {
             double product = Math.min(Long.MAX_VALUE / 4.0, 2 * maxRate * minRtt);
             budget = Math.max(Math.max(MIN_BUDGET, STEP_FACTOR * maxStep), (long) product);
+            loneBudget = Math.max(budget, (long) Math.min(Long.MAX_VALUE / 4.0, maxRate * LONE_QUEUE_NANOS));
         }
     }
 
     /** Bytes that may still go out now; zero or less when the pipe is full. */
     long room() {
-        return shared ? budget - unread : Long.MAX_VALUE - unread;
+        return (shared ? budget : loneBudget) - unread;
     }
 
     /** Whether the bound holds now: more than one stream sent lately. */
