@@ -142,13 +142,17 @@ public record NodeConfigFile(String listen, String advertise, String dataDir, St
      * @param abuseBudgetPerAddress connections' worth of the mux abuse budgets (premature and provoked
      *                       RESETs, PINGs) all connections from one address may use together; a /24 or
      *                       /64 block four times as many
+     * @param maxStartsInFlight outgoing session opens in flight at once over all chains (priority
+     *                       networks apart), so a restart does not queue thousands ahead of other traffic
      */
     public record Limits(Integer maxInboundConnections, Integer maxInboundPerIp, Integer maxStripesPerPeer,
                          Duration handshakeTimeout, Duration idleTimeout, Duration keepAliveInterval,
                          Duration unusedConnectionTimeout, Integer handshakeRate, Boolean limitLoopback,
                          Duration writeTimeout, Duration messageTimeout, Integer maxPeers,
-                         Integer abuseBudgetPerAddress) {
+                         Integer abuseBudgetPerAddress, Integer maxStartsInFlight) {
         public Limits {
+            maxStartsInFlight = maxStartsInFlight == null ? 64 : maxStartsInFlight;
+            positive("limits.maxStartsInFlight", maxStartsInFlight);
             handshakeRate = handshakeRate == null ? 16 : handshakeRate;
             limitLoopback = limitLoopback != null && limitLoopback;
             writeTimeout = writeTimeout == null ? Duration.ofSeconds(60) : writeTimeout;
@@ -217,7 +221,7 @@ public record NodeConfigFile(String listen, String advertise, String dataDir, St
         }
         chains = chains == null ? new Chains(null, null) : chains;
         network = network == null ? new Network(null, null, null, null, null) : network;
-        limits = limits == null ? new Limits(null, null, null, null, null, null, null, null, null, null, null, null, null)
+        limits = limits == null ? new Limits(null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : limits;
     }
 

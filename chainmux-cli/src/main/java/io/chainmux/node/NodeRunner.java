@@ -124,7 +124,7 @@ public final class NodeRunner implements AutoCloseable {
             bootstrap.add(PeerAddress.parse(b));
         }
         P2pNode node = P2pNode.start(NodeConfig.builder(endpoint).peerDbFile(peerDbFile)
-                .bootstrap(bootstrap).maxPeers(l.maxPeers()).build());
+                .bootstrap(bootstrap).maxPeers(l.maxPeers()).maxStartsInFlight(l.maxStartsInFlight()).build());
         NetworkConfig network = NetworkConfig.builder().targetDegree(c.network().degree())
                 .maxInboundSessions(c.network().maxInbound()).sessionTimeout(c.network().sessionTimeout())
                 .sharingAware(c.network().sharingAware()).build();

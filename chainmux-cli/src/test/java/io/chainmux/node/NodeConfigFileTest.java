@@ -37,13 +37,14 @@ class NodeConfigFileTest {
     @Test
     void hostilePeerLimitsAreSettable() {
         NodeConfigFile c = NodeConfigFile.parse("listen: 127.0.0.1:7000\nlimits:\n  writeTimeout: 5s\n"
-                + "  messageTimeout: 2m\n  handshakeRate: 4\n  limitLoopback: true\n  maxPeers: 100\n"
+                + "  messageTimeout: 2m\n  handshakeRate: 4\n  limitLoopback: true\n  maxPeers: 100\n  maxStartsInFlight: 8\n"
                 + "  abuseBudgetPerAddress: 2\n", "t");
         assertThat(c.limits().writeTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.limits().messageTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.limits().handshakeRate()).isEqualTo(4);
         assertThat(c.limits().limitLoopback()).isTrue();
         assertThat(c.limits().maxPeers()).isEqualTo(100);
+        assertThat(c.limits().maxStartsInFlight()).isEqualTo(8);
         assertThat(c.limits().abuseBudgetPerAddress()).isEqualTo(2);
         NodeConfigFile d = NodeConfigFile.parse("listen: 127.0.0.1:7000\n", "t");
         assertThat(d.limits().writeTimeout()).isEqualTo(Duration.ofSeconds(60));
@@ -53,6 +54,9 @@ class NodeConfigFileTest {
                 "t")).hasMessage("limits.abuseBudgetPerAddress: must be in [1, 1000000], was 0");
         assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nlimits:\n  maxPeers: 0\n", "t"))
                 .hasMessage("limits.maxPeers: must be >= 1, was 0");
+        assertThat(d.limits().maxStartsInFlight()).isEqualTo(64);
+        assertThatThrownBy(() -> NodeConfigFile.parse("listen: 127.0.0.1:7000\nlimits:\n  maxStartsInFlight: 0\n", "t"))
+                .hasMessage("limits.maxStartsInFlight: must be >= 1, was 0");
     }
 
     @Test
