@@ -85,13 +85,23 @@ class StripePlacementTest {
             // from the stream's event loop, so the connection counts every byte at once; read the
             // queue in the same task: the receiver credits a message in progress as it arrives, so
             // the message may leave soon after, and a read from this thread could miss the moment
-            long queued = bulk.connection().channel().eventLoop()
-                    .submit(() -> bulk.trySendCopy(m) ? bulk.connection().queuedBytes() : -1L)
-                    .get(EndpointTest.WAIT, TimeUnit.SECONDS);
+            // A small message first, which the reader never consumes: from then on the receiver no
+            // longer credits the big message's fragments as they arrive, so it stays queued.
+            ByteBuf first = Unpooled.directBuffer(1024).writeZero(1024);
+            long queued;
+            try {
+                queued = bulk.connection().channel().eventLoop()
+                        .submit(() -> bulk.trySendCopy(first) && bulk.trySendCopy(m) ? bulk.connection().queuedBytes() : -1L)
+                        .get(EndpointTest.WAIT, TimeUnit.SECONDS);
+            } finally {
+                first.release();
+            }
             assertThat(queued).as("the bulk stream's bytes queued").isGreaterThanOrEqualTo(StripeLoad.BULK_QUEUED_BYTES);
         } finally {
             m.release();
         }
+        waitFor("the bulk stream's bytes stay queued", () -> bulk.connection().queuedBytes() >= StripeLoad.BULK_QUEUED_BYTES
+                && bulk.connection().stats().bytesOut() > 0);
         return bulk;
     }
 
