@@ -64,6 +64,8 @@ final class OutboundWriter {
     /** Inside a read: a pass requested now runs at read-complete instead of as a task. */
     private boolean reading;
     private int controlFramesWhileUnwritable;
+    /** The scheduler's light-turn count the pipe budget has been told of. */
+    private long lightTurnsSeen;
 
     OutboundWriter(MuxConnection connection, SendFlowControl flow) {
         this.connection = connection;
@@ -196,6 +198,11 @@ final class OutboundWriter {
                 } finally {
                     inPass = false;
                 }
+                long light = scheduler.lightTurns();
+                if (light != lightTurnsSeen) {
+                    lightTurnsSeen = light;
+                    flow.pipe().lightTurn();
+                }
             }
         }
         flush();
@@ -243,7 +250,7 @@ final class OutboundWriter {
                     finSent(s);
                     return 0;
                 }
-                return WriteScheduler.IDLE;
+                return WriteScheduler.DRAINED;
             }
             if (next > limit) {
                 q.dropCurrent();

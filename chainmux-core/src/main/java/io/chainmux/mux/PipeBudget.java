@@ -18,13 +18,18 @@ package io.chainmux.mux;
  * peer that returns credit only once a quarter of its window is owed, say, is never held below the
  * point where it would return some), and it is unbounded until the first sample completes.
  *
- * <p>The bound protects streams from one another, so it is tight only while the connection is
- * shared: while more than one stream sent within {@link #SHARED_HOLD_NANOS}. A lone stream has
- * nobody to wait behind its bytes; with a small pipe it would stop whenever the credit took longer
- * to come back than the pipe took to drain (on a virtual machine whose idle cores sleep, a wake-up
- * costs tens of microseconds, longer than 64 KiB takes at loopback speed), so it may keep
- * {@link #LONE_QUEUE_NANOS} of its delivery rate unread: what the first message of a stream that
- * joins it waits behind.
+ * <p>The bound protects a light stream from heavy ones, so it is tight only while one waits behind
+ * another's bytes: while, within {@link #CONTENDED_HOLD_NANOS}, a round-trip sample saw both a light
+ * turn ({@link #lightTurn}: a stream that came to the scheduler with less than half a turn's worth,
+ * or an urgent stream, and sent it all; see {@link DeficitRoundRobinScheduler#lightTurns}) and more
+ * than one stream sending. Streams that all stay backlogged (a thousand of them sending equal small
+ * messages, or bulk streams of any weights) are not protected by a tight pipe: each message of
+ * theirs waits behind its own stream's queue, which the pipe's depth only moves from TCP's buffers
+ * to ours, and with a small pipe the sender would stop whenever the credit took longer to come
+ * back than the pipe took to drain (on a virtual machine whose idle cores sleep, a wake-up costs
+ * tens of microseconds, longer than 64 KiB takes at loopback speed). Otherwise the pipe may hold
+ * {@link #UNCONTENDED_QUEUE_NANOS} of the delivery rate unread, at least {@link #UNCONTENDED_FLOOR}:
+ * what the first message of a light stream that joins waits behind (about 1.5 ms on loopback).
  *
  * <p>Event-loop confined.
  */
@@ -41,10 +46,18 @@ final class PipeBudget {
     static final int STEP_FACTOR = 4;
     static final long MIN_RTT_WINDOW_NANOS = 10_000_000_000L;
     static final long RATE_WINDOW_NANOS = 1_000_000_000L;
-    /** How long the bound holds after two streams last took turns sending. */
-    static final long SHARED_HOLD_NANOS = 100_000_000L;
-    /** A lone stream may keep this long of its delivery rate unread (see the class comment). */
-    static final long LONE_QUEUE_NANOS = 2_000_000L;
+    /** How long the bound holds after a sample last saw a light turn beside another stream's sends. */
+    static final long CONTENDED_HOLD_NANOS = 100_000_000L;
+    /** Without contention the pipe may keep this long of the delivery rate unread (see the class comment). */
+    static final long UNCONTENDED_QUEUE_NANOS = 2_000_000L;
+    /**
+     * And at least this much: what Linux lets TCP itself buffer on a socket by default (the maximum
+     * of {@code tcp_wmem}). The rate is measured from credit, so it is no more than the pipe divided
+     * by the round trip, and the round trip includes the time our event loop takes to read the
+     * credit: a loop busy for 2 ms per turn (a sender queueing a thousand streams' messages) would
+     * otherwise hold the pipe near its floor, the rate with it, and the sender to a fraction of the path.
+     */
+    static final long UNCONTENDED_FLOOR = 4L << 20;
 
     private long unread;
     private long sent;
@@ -61,13 +74,15 @@ final class PipeBudget {
     private double maxRate;
     private long rateStamp;
     private long budget = Long.MAX_VALUE;
-    private long loneBudget = Long.MAX_VALUE;
+    private long uncontendedBudget = Long.MAX_VALUE;
     /** The stream that sent last (compared by identity only) and how often the sender changed since the last sample. */
     private Object lastSender;
     private long senderChanges;
-    /** Whether more than one stream sent lately, and when that was last seen. */
-    private boolean shared;
-    private long sharedStamp;
+    /** A light turn since the last sample ended. */
+    private boolean lightSeen;
+    /** Whether a light stream waited beside another's sends lately, and when that was last seen. */
+    private boolean contended;
+    private long contendedStamp;
 
     /**
      * {@code bytes} went out (charged to the connection window).
@@ -113,29 +128,36 @@ final class PipeBudget {
                 rateStamp = nowNanos;
             }
             sampleEnd = -1;
-            if (senderChanges > 0) {
-                shared = true;
-                sharedStamp = nowNanos;
-            } else if (shared && nowNanos - sharedStamp > SHARED_HOLD_NANOS) {
-                shared = false;
+            if (senderChanges > 0 && lightSeen) {
+                contended = true;
+                contendedStamp = nowNanos;
+            } else if (contended && nowNanos - contendedStamp > CONTENDED_HOLD_NANOS) {
+                contended = false;
             }
             senderChanges = 0;
+            lightSeen = false;
         }
         if (minRtt != Long.MAX_VALUE) {
             double product = Math.min(Long.MAX_VALUE / 4.0, 2 * maxRate * minRtt);
             budget = Math.max(Math.max(MIN_BUDGET, STEP_FACTOR * maxStep), (long) product);
-            loneBudget = Math.max(budget, (long) Math.min(Long.MAX_VALUE / 4.0, maxRate * LONE_QUEUE_NANOS));
+            uncontendedBudget = Math.max(Math.max(budget, UNCONTENDED_FLOOR),
+                    (long) Math.min(Long.MAX_VALUE / 4.0, maxRate * UNCONTENDED_QUEUE_NANOS));
         }
+    }
+
+    /** The scheduler saw a light turn (see the class comment); counts toward the sample that runs. */
+    void lightTurn() {
+        lightSeen = true;
     }
 
     /** Bytes that may still go out now; zero or less when the pipe is full. */
     long room() {
-        return (shared ? budget : loneBudget) - unread;
+        return (contended ? budget : uncontendedBudget) - unread;
     }
 
-    /** Whether the bound holds now: more than one stream sent lately. */
-    boolean shared() {
-        return shared;
+    /** Whether the bound holds now: a light stream sent beside another lately. */
+    boolean contended() {
+        return contended;
     }
 
     /** Sent and not yet returned: the bytes the peer has not read. */

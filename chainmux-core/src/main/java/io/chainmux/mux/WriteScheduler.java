@@ -12,6 +12,11 @@ interface WriteScheduler<S> {
     int IDLE = -1;
     /** {@link Emitter#emit} result: the whole connection is out of credit; stop distributing. */
     int BLOCKED = -2;
+    /**
+     * {@link Emitter#emit} result: the stream sent everything it had; like {@link #IDLE}, and the
+     * scheduler may note whether the stream was light (see {@link DeficitRoundRobinScheduler#lightTurns}).
+     */
+    int DRAINED = -3;
 
     /** Marks a node as having data to send; idempotent. */
     void activate(Node<S> node);
@@ -31,7 +36,8 @@ interface WriteScheduler<S> {
     interface Emitter<S> {
         /**
          * @param maxBytes the most payload bytes the scheduler wants from this stream now (at least 1)
-         * @return payload bytes written (0 for a frame without payload), {@link #IDLE} or {@link #BLOCKED}
+         * @return payload bytes written (0 for a frame without payload), {@link #IDLE}, {@link #DRAINED}
+         *         or {@link #BLOCKED}
          */
         int emit(S stream, int maxBytes);
     }
@@ -44,6 +50,8 @@ interface WriteScheduler<S> {
         boolean active;
         /** Served before every other stream (see {@link DeficitRoundRobinScheduler}); read at activation. */
         boolean urgent;
+        /** In its first turn since it was activated (a turn cut short by the pass budget goes on in the next pass). */
+        boolean firstTurn;
 
         public Node(S stream, int weight) {
             this.stream = stream;

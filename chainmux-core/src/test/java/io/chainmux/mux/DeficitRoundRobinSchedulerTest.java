@@ -161,6 +161,78 @@ class DeficitRoundRobinSchedulerTest {
         assertThat(drr.hasActive()).as("a blocked stream keeps its place").isTrue();
     }
 
+    /** Like {@link #emitter}, but says {@link WriteScheduler#DRAINED} once a stream has nothing left, as the writer does. */
+    private static WriteScheduler.Emitter<Source> draining() {
+        return (s, max) -> {
+            if (s.remaining <= 0) {
+                return WriteScheduler.DRAINED;
+            }
+            int n = (int) Math.min(s.frameSize, s.remaining);
+            s.written += n;
+            s.remaining -= n;
+            return n;
+        };
+    }
+
+    private static Source finite(String name, int frameSize, long bytes) {
+        Source s = new Source(name, frameSize);
+        s.remaining = bytes;
+        return s;
+    }
+
+    @Test
+    void aStreamThatCameWithLessThanHalfATurnAndDrainedInItIsALightTurn() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        Source bulk = new Source("bulk", 16_384);
+        drr.activate(new WriteScheduler.Node<>(bulk, 1));
+        drr.distribute(10 * 16_384L, draining());
+        assertThat(drr.lightTurns()).as("a backlogged stream is not light").isZero();
+        drr.activate(new WriteScheduler.Node<>(finite("small", 1024, 1024), 1));
+        drr.distribute(10 * 16_384L, draining());
+        assertThat(drr.lightTurns()).isEqualTo(1);
+    }
+
+    @Test
+    void equalStreamsOfAFullTurnEachAreNotLightEvenWhenTheyDrainInTheirSecondTurn() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 1000; i++) { // 256 messages of 64 B each: exactly one turn's share
+                drr.activate(new WriteScheduler.Node<>(finite("s" + i, 64, 16_384), 1));
+            }
+            while (drr.hasActive()) {
+                drr.distribute(1 << 20, draining());
+            }
+        }
+        assertThat(drr.lightTurns()).isZero();
+    }
+
+    @Test
+    void aTurnCutShortByThePassBudgetCountsWhole() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        drr.activate(new WriteScheduler.Node<>(finite("a", 1024, 12 * 1024), 1));
+        drr.distribute(11 * 1024, draining()); // 11 KiB in this pass, the last 1 KiB in the next
+        drr.distribute(1 << 20, draining());
+        assertThat(drr.hasActive()).isFalse();
+        assertThat(drr.lightTurns()).as("12 KiB of a 16 KiB turn is not light").isZero();
+    }
+
+    @Test
+    void aStreamThatStopsOnItsWindowIsNotLightButAnUrgentOneThatDrainsIs() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        Source stalled = new Source("stalled", 1024);
+        drr.activate(new WriteScheduler.Node<>(stalled, 1));
+        drr.distribute(1 << 20, (s, max) -> s.written++ == 0 ? 1024 : WriteScheduler.IDLE);
+        assertThat(drr.lightTurns()).as("out of credit, not out of data").isZero();
+
+        WriteScheduler.Node<Source> urgent = new WriteScheduler.Node<>(finite("urgent", 16_384, 64 * 1024), 1);
+        urgent.urgent = true;
+        drr.activate(urgent);
+        while (drr.hasActive()) {
+            drr.distribute(1 << 20, draining());
+        }
+        assertThat(drr.lightTurns()).isEqualTo(1);
+    }
+
     @Test
     void rejectsBadWeightsAndQuanta() {
         assertThatThrownBy(() -> new WriteScheduler.Node<>(new Source("x", 1), 0))

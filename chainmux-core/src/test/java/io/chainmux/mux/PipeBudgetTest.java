@@ -24,7 +24,8 @@ class PipeBudgetTest {
     void theBudgetIsTwiceRateTimesMinimumRoundTripOnALongPath() {
         PipeBudget p = new PipeBudget();
         p.sent(4 * MIB, A);
-        p.sent(4 * MIB, B); // two streams: the bound holds
+        p.sent(4 * MIB, B);
+        p.lightTurn(); // a light stream beside another's sends: the bound holds
         p.startSample(0);
         for (int i = 1; i <= 128; i++) { // 8 MiB back in 64 KiB steps over 100 ms: 80 MiB/s
             p.returned(64 * 1024, i * 100 * MS / 128);
@@ -40,6 +41,7 @@ class PipeBudgetTest {
         PipeBudget p = new PipeBudget();
         p.sent(8 * 1024, A);
         p.sent(8 * 1024, B);
+        p.lightTurn();
         p.startSample(0);
         p.returned(16 * 1024, 20_000); // 20 us: 2 x rate x round trip is 32 KiB
         assertThat(p.budget()).isEqualTo(PipeBudget.MIN_BUDGET);
@@ -48,35 +50,85 @@ class PipeBudgetTest {
     }
 
     @Test
-    void aLoneStreamIsHeldByItsWindowsAloneAndTheBoundReturnsWithASecondStream() {
+    void aLoneStreamMayKeepTwoMillisecondsOfItsRateUnreadAndAtLeastTheFloor() {
         PipeBudget p = new PipeBudget();
         p.sent(16 * 1024, A);
+        p.lightTurn(); // light, but nobody else sends: nobody waits behind its bytes
         p.startSample(0);
         p.returned(16 * 1024, 20_000);
         assertThat(p.budget()).isEqualTo(PipeBudget.MIN_BUDGET);
         p.sent(PipeBudget.MIN_BUDGET, A);
-        assertThat(p.shared()).isFalse();
-        // 16 KiB per 20 us is 0.8 GB/s: a lone stream may keep 2 ms of that unread, ~1.6 MB
-        assertThat(p.room()).as("nobody waits behind a lone stream's bytes")
-                .isEqualTo(16 * 1024 * PipeBudget.LONE_QUEUE_NANOS / 20_000 - PipeBudget.MIN_BUDGET);
-        p.sent(4 * MIB - PipeBudget.MIN_BUDGET, A);
+        assertThat(p.contended()).isFalse();
+        // 16 KiB per 20 us is 0.8 GB/s: 2 ms of that is ~1.6 MB, below the floor
+        assertThat(p.room()).isEqualTo(PipeBudget.UNCONTENDED_FLOOR - PipeBudget.MIN_BUDGET);
+        p.returned(PipeBudget.MIN_BUDGET, 30_000);
+        p.sent(16 * 1024, A);
+        p.startSample(40_000);
+        p.returned(16 * 1024, 42_000); // 16 KiB in 2 us: 8 GB/s, 2 ms of it ~16 MB
+        assertThat(p.room()).isEqualTo(16 * 1024 * PipeBudget.UNCONTENDED_QUEUE_NANOS / 2_000);
+    }
+
+    @Test
+    void streamsThatTakeTurnsWithNoLightTurnAmongThemKeepTheUncontendedPipe() {
+        PipeBudget p = new PipeBudget();
+        long t = 0;
+        for (int round = 0; round < 10; round++) { // a thousand equal streams, all backlogged
+            for (int i = 0; i < 1000; i++) {
+                if (p.sent(1024, i)) {
+                    p.startSample(t);
+                }
+            }
+            for (int step = 1; step <= 1000 / 16; step++) { // read back at 1000 KiB per ms, in 16 KiB steps
+                p.returned(16 * 1024, t + step * 16 * MS / 1000);
+            }
+            t += MS;
+            p.returned(p.unread(), t);
+        }
+        assertThat(p.contended()).as("nobody light waits behind the others").isFalse();
+        // 1000 KiB per ms: the uncontended pipe is 2 ms of it, well above the tight budget (its floor here)
+        assertThat(p.budget()).isEqualTo(PipeBudget.MIN_BUDGET);
+        assertThat(p.room()).isGreaterThan(1_000_000);
+    }
+
+    @Test
+    void aLightTurnBesideAnotherStreamsSendsTightensThePipeUntilTheHoldHasPassed() {
+        PipeBudget p = new PipeBudget();
+        p.sent(16 * 1024, A);
+        p.startSample(0);
+        p.returned(16 * 1024, 20_000);
+        p.sent(4 * MIB, A);
         p.startSample(MS);
         p.sent(1024, B);                  // a second stream takes a turn
-        p.returned(4 * MIB, 2 * MS);      // the sample ends: the bound holds from here
-        assertThat(p.shared()).isTrue();
+        p.lightTurn();                    // and sent all it had in it: light
+        returnInSteps(p, 4 * MIB + 1024, 2 * MS); // the sample ends: the bound holds from here
+        assertThat(p.contended()).isTrue();
         p.sent(p.budget(), A);
         assertThat(p.room()).isLessThanOrEqualTo(0);
         // Only A sends for longer than the hold: the bound lifts again.
-        p.returned(p.unread(), 3 * MS);
+        returnInSteps(p, p.unread(), 3 * MS);
         long t = 3 * MS;
         for (int i = 0; i < 3; i++) {
             p.sent(1024, A);
             p.startSample(t);
-            t += PipeBudget.SHARED_HOLD_NANOS;
+            t += PipeBudget.CONTENDED_HOLD_NANOS;
             p.returned(1024, t);
         }
-        assertThat(p.shared()).isFalse();
-        assertThat(p.room()).isGreaterThanOrEqualTo(p.budget() - p.unread());
+        assertThat(p.contended()).isFalse();
+        assertThat(p.room()).isGreaterThan(p.budget() - p.unread());
+    }
+
+    @Test
+    void aLightTurnWithoutAnotherStreamInTheSameSampleIsNoContention() {
+        PipeBudget p = new PipeBudget();
+        p.sent(1024, A);
+        p.sent(1024, B);
+        p.startSample(0);
+        p.returned(2048, 20_000);          // two streams, nobody light
+        p.sent(1024, B);
+        p.lightTurn();
+        p.startSample(MS);
+        p.returned(1024, MS + 20_000);     // light, but alone in its sample
+        assertThat(p.contended()).isFalse();
     }
 
     @Test
@@ -97,5 +149,12 @@ class PipeBudgetTest {
         p.returned(17 * MIB, MS); // 1 MiB read plus 16 MiB of growth
         assertThat(p.unread()).isZero();
         assertThat(p.budget()).as("no step seen: the growth is not one").isEqualTo(2 * MIB);
+    }
+
+    /** The peer returns {@code bytes} in 16 KiB steps (the reference receiver's), all at {@code at}. */
+    private static void returnInSteps(PipeBudget p, long bytes, long at) {
+        for (long left = bytes; left > 0; left -= 16 * 1024) {
+            p.returned(Math.min(left, 16 * 1024), at);
+        }
     }
 }
