@@ -12,17 +12,19 @@ import java.util.ArrayDeque;
  * allocation per frame. Not thread-safe: a connection uses it on its event loop only.
  *
  * <p>It also counts <b>light turns</b> ({@link #lightTurns}): a stream that came in with less than half
- * a turn's worth and sent all of it in its first turn, or an urgent stream that drained. Such
- * a stream's next message waits behind whatever the streams before it left below the scheduler, in
- * TCP's buffers; streams that stay backlogged from round to round (however many, whatever their
- * weights) are not light. The sender's pipe budget is tight only while there are light turns beside
- * other streams' sends ({@link PipeBudget}).
+ * a turn's worth and sent all of it in its first turn, or an urgent stream that drained; and
+ * <b>heavy turns</b> ({@link #heavyTurns}): a stream that used its whole turn and stays in the ring.
+ * A light stream's next message waits behind whatever heavy streams left below the scheduler, in
+ * TCP's buffers; streams that all stay backlogged from round to round (however many, whatever their
+ * weights), or that all come with a little and drain, are not one behind another. The sender's pipe
+ * budget is tight only while there are both ({@link PipeBudget}).
  */
 final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
     private final ArrayDeque<Node<S>> urgent = new ArrayDeque<>();
     private final ArrayDeque<Node<S>> ring = new ArrayDeque<>();
     private final int quantum;
     private long lightTurns;
+    private long heavyTurns;
 
     /** @param quantum bytes per weight unit per round; the peer's max frame size is a good choice */
     public DeficitRoundRobinScheduler(int quantum) {
@@ -37,7 +39,6 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
         if (!node.active) {
             node.active = true;
             node.deficit = 0;
-            node.firstTurn = true;
             (node.urgent ? urgent : ring).addLast(node);
         }
     }
@@ -85,6 +86,7 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
                 if (result == DRAINED && isLight(node)) {
                     lightTurns++;
                 }
+                node.fresh = true;
                 node.active = false;
                 node.deficit = 0;
             } else if (node.deficit > 0) {
@@ -92,7 +94,8 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
                 ring.addFirst(node);
                 return -written - 1;
             } else {
-                node.firstTurn = false;
+                node.fresh = false;
+                heavyTurns++;
                 ring.addLast(node);
             }
         }
@@ -101,16 +104,22 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
 
     /**
      * A node that drained: light when it is urgent, or when it sent something, and less than half its
-     * share, in the turn it was activated for. A first turn starts at a full share (activation zeroes
-     * the deficit), so the deficit left says how much of it went unused.
+     * share, in the turn it was activated for, and nothing before it since it last left the ring
+     * ({@link Node#fresh}). A first turn starts at a full share (activation zeroes the deficit), so
+     * the deficit left says how much of it went unused.
      */
     private boolean isLight(Node<S> node) {
         long share = (long) quantum * node.weight;
-        return node.urgent || (node.firstTurn && node.deficit < share && 2 * node.deficit > share);
+        return node.urgent || (node.fresh && node.deficit < share && 2 * node.deficit > share);
     }
 
     /** Light turns so far (see the class comment): a count the caller compares between passes. */
     long lightTurns() {
         return lightTurns;
+    }
+
+    /** Heavy turns so far (see the class comment): a count the caller compares between passes. */
+    long heavyTurns() {
+        return heavyTurns;
     }
 }

@@ -64,8 +64,9 @@ final class OutboundWriter {
     /** Inside a read: a pass requested now runs at read-complete instead of as a task. */
     private boolean reading;
     private int controlFramesWhileUnwritable;
-    /** The scheduler's light-turn count the pipe budget has been told of. */
+    /** The scheduler's light- and heavy-turn counts the pipe budget has been told of. */
     private long lightTurnsSeen;
+    private long heavyTurnsSeen;
 
     OutboundWriter(MuxConnection connection, SendFlowControl flow) {
         this.connection = connection;
@@ -131,6 +132,7 @@ final class OutboundWriter {
         dataHeader(room(WireFormat.HEADER_LENGTH + length), s.id(), WireFormat.FLAG_END_MESSAGE, length);
         batch.writeBytes(message, message.readerIndex(), length);
         flow.charge(s, length + 1);
+        s.node.fresh = false; // what it queues next is the rest of a burst, not a light stream's message
         stats.bytesOut += length;
         stats.messagesOut++;
         requestWrite();
@@ -198,11 +200,7 @@ final class OutboundWriter {
                 } finally {
                     inPass = false;
                 }
-                long light = scheduler.lightTurns();
-                if (light != lightTurnsSeen) {
-                    lightTurnsSeen = light;
-                    flow.pipe().lightTurn();
-                }
+                turnsSeen(scheduler.lightTurns(), scheduler.heavyTurns());
             }
         }
         flush();
@@ -212,6 +210,18 @@ final class OutboundWriter {
         // yet too small for the next frame, and passes in a loop would spin the event loop.
         if (!connection.isHardClosing() && hasActive() && flow.mayContinue() && ch.isWritable()) {
             requestWrite();
+        }
+    }
+
+    /** Tells the pipe budget of light and heavy turns in the pass (see {@link PipeBudget}). */
+    private void turnsSeen(long light, long heavy) {
+        if (light != lightTurnsSeen) {
+            lightTurnsSeen = light;
+            flow.pipe().lightTurn();
+        }
+        if (heavy != heavyTurnsSeen) {
+            heavyTurnsSeen = heavy;
+            flow.pipe().heavyTurn();
         }
     }
 

@@ -19,13 +19,15 @@ package io.chainmux.mux;
  * point where it would return some), and it is unbounded until the first sample completes.
  *
  * <p>The bound protects a light stream from heavy ones, so it is tight only while one waits behind
- * another's bytes: while, within {@link #CONTENDED_HOLD_NANOS}, a round-trip sample saw both a light
- * turn ({@link #lightTurn}: a stream that came to the scheduler with less than half a turn's worth,
- * or an urgent stream, and sent it all; see {@link DeficitRoundRobinScheduler#lightTurns}) and more
- * than one stream sending. Streams that all stay backlogged (a thousand of them sending equal small
- * messages, or bulk streams of any weights) are not protected by a tight pipe: each message of
- * theirs waits behind its own stream's queue, which the pipe's depth only moves from TCP's buffers
- * to ours, and with a small pipe the sender would stop whenever the credit took longer to come
+ * another's bytes: while, within {@link #CONTENDED_HOLD_NANOS}, a round-trip sample saw a light turn
+ * ({@link #lightTurn}: a stream that came to the scheduler with less than half a turn's worth, or an
+ * urgent stream, and sent it all), a heavy turn ({@link #heavyTurn}: a stream that used its whole
+ * turn and stays backlogged; see {@link DeficitRoundRobinScheduler}) and more than one stream
+ * sending. Streams that are all alike (a thousand of them sending equal small messages, whether
+ * each stays backlogged or each drains in its turn, or bulk streams of any weights) are not
+ * protected by a tight pipe: each message of theirs waits behind its own stream's queue or a round
+ * of streams like it, which the pipe's depth only moves from TCP's buffers to ours, and with a
+ * small pipe the sender would stop whenever the credit took longer to come
  * back than the pipe took to drain (on a virtual machine whose idle cores sleep, a wake-up costs
  * tens of microseconds, longer than 64 KiB takes at loopback speed). Otherwise the pipe may hold
  * {@link #UNCONTENDED_QUEUE_NANOS} of the delivery rate unread, at least {@link #UNCONTENDED_FLOOR}:
@@ -46,7 +48,7 @@ final class PipeBudget {
     static final int STEP_FACTOR = 4;
     static final long MIN_RTT_WINDOW_NANOS = 10_000_000_000L;
     static final long RATE_WINDOW_NANOS = 1_000_000_000L;
-    /** How long the bound holds after a sample last saw a light turn beside another stream's sends. */
+    /** How long the bound holds after a sample last saw a light turn beside a heavy one. */
     static final long CONTENDED_HOLD_NANOS = 100_000_000L;
     /** Without contention the pipe may keep this long of the delivery rate unread (see the class comment). */
     static final long UNCONTENDED_QUEUE_NANOS = 2_000_000L;
@@ -78,8 +80,9 @@ final class PipeBudget {
     /** The stream that sent last (compared by identity only) and how often the sender changed since the last sample. */
     private Object lastSender;
     private long senderChanges;
-    /** A light turn since the last sample ended. */
+    /** A light, and a heavy, turn since the last sample ended. */
     private boolean lightSeen;
+    private boolean heavySeen;
     /** Whether a light stream waited beside another's sends lately, and when that was last seen. */
     private boolean contended;
     private long contendedStamp;
@@ -128,7 +131,7 @@ final class PipeBudget {
                 rateStamp = nowNanos;
             }
             sampleEnd = -1;
-            if (senderChanges > 0 && lightSeen) {
+            if (senderChanges > 0 && lightSeen && heavySeen) {
                 contended = true;
                 contendedStamp = nowNanos;
             } else if (contended && nowNanos - contendedStamp > CONTENDED_HOLD_NANOS) {
@@ -136,6 +139,7 @@ final class PipeBudget {
             }
             senderChanges = 0;
             lightSeen = false;
+            heavySeen = false;
         }
         if (minRtt != Long.MAX_VALUE) {
             double product = Math.min(Long.MAX_VALUE / 4.0, 2 * maxRate * minRtt);
@@ -148,6 +152,11 @@ final class PipeBudget {
     /** The scheduler saw a light turn (see the class comment); counts toward the sample that runs. */
     void lightTurn() {
         lightSeen = true;
+    }
+
+    /** The scheduler saw a heavy turn (see the class comment); counts toward the sample that runs. */
+    void heavyTurn() {
+        heavySeen = true;
     }
 
     /** Bytes that may still go out now; zero or less when the pipe is full. */

@@ -50,8 +50,12 @@ interface WriteScheduler<S> {
         boolean active;
         /** Served before every other stream (see {@link DeficitRoundRobinScheduler}); read at activation. */
         boolean urgent;
-        /** In its first turn since it was activated (a turn cut short by the pass budget goes on in the next pass). */
-        boolean firstTurn;
+        /**
+         * Nothing of the stream has gone out since it last left the ring: it is in its first turn (a
+         * turn cut short by the pass budget goes on in the next pass). Cleared when it stays for
+         * another turn, or when a message of it bypasses the scheduler ({@link OutboundWriter#tryWriteNow}).
+         */
+        boolean fresh = true;
 
         public Node(S stream, int weight) {
             this.stream = stream;

@@ -187,6 +187,7 @@ class DeficitRoundRobinSchedulerTest {
         drr.activate(new WriteScheduler.Node<>(bulk, 1));
         drr.distribute(10 * 16_384L, draining());
         assertThat(drr.lightTurns()).as("a backlogged stream is not light").isZero();
+        assertThat(drr.heavyTurns()).as("it is heavy").isEqualTo(10);
         drr.activate(new WriteScheduler.Node<>(finite("small", 1024, 1024), 1));
         drr.distribute(10 * 16_384L, draining());
         assertThat(drr.lightTurns()).isEqualTo(1);
@@ -204,6 +205,18 @@ class DeficitRoundRobinSchedulerTest {
             }
         }
         assertThat(drr.lightTurns()).isZero();
+    }
+
+    @Test
+    void equalStreamsOfOneSmallMessageEachAreLightButNoneIsHeavy() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        for (int i = 0; i < 1000; i++) {
+            drr.activate(new WriteScheduler.Node<>(finite("s" + i, 64, 64), 1));
+        }
+        drr.distribute(1 << 20, draining());
+        assertThat(drr.hasActive()).isFalse();
+        assertThat(drr.lightTurns()).isEqualTo(1000);
+        assertThat(drr.heavyTurns()).isZero();
     }
 
     @Test

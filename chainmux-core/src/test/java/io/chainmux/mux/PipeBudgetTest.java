@@ -25,7 +25,8 @@ class PipeBudgetTest {
         PipeBudget p = new PipeBudget();
         p.sent(4 * MIB, A);
         p.sent(4 * MIB, B);
-        p.lightTurn(); // a light stream beside another's sends: the bound holds
+        p.lightTurn(); // a light stream beside a heavy one: the bound holds
+        p.heavyTurn();
         p.startSample(0);
         for (int i = 1; i <= 128; i++) { // 8 MiB back in 64 KiB steps over 100 ms: 80 MiB/s
             p.returned(64 * 1024, i * 100 * MS / 128);
@@ -42,6 +43,7 @@ class PipeBudgetTest {
         p.sent(8 * 1024, A);
         p.sent(8 * 1024, B);
         p.lightTurn();
+        p.heavyTurn();
         p.startSample(0);
         p.returned(16 * 1024, 20_000); // 20 us: 2 x rate x round trip is 32 KiB
         assertThat(p.budget()).isEqualTo(PipeBudget.MIN_BUDGET);
@@ -53,7 +55,8 @@ class PipeBudgetTest {
     void aLoneStreamMayKeepTwoMillisecondsOfItsRateUnreadAndAtLeastTheFloor() {
         PipeBudget p = new PipeBudget();
         p.sent(16 * 1024, A);
-        p.lightTurn(); // light, but nobody else sends: nobody waits behind its bytes
+        p.lightTurn(); // light and heavy turns, but nobody else sends: nobody waits behind its bytes
+        p.heavyTurn();
         p.startSample(0);
         p.returned(16 * 1024, 20_000);
         assertThat(p.budget()).isEqualTo(PipeBudget.MIN_BUDGET);
@@ -100,6 +103,7 @@ class PipeBudgetTest {
         p.startSample(MS);
         p.sent(1024, B);                  // a second stream takes a turn
         p.lightTurn();                    // and sent all it had in it: light
+        p.heavyTurn();                    // while A used its whole turn and stays backlogged
         returnInSteps(p, 4 * MIB + 1024, 2 * MS); // the sample ends: the bound holds from here
         assertThat(p.contended()).isTrue();
         p.sent(p.budget(), A);
@@ -126,8 +130,30 @@ class PipeBudgetTest {
         p.returned(2048, 20_000);          // two streams, nobody light
         p.sent(1024, B);
         p.lightTurn();
+        p.heavyTurn();
         p.startSample(MS);
-        p.returned(1024, MS + 20_000);     // light, but alone in its sample
+        p.returned(1024, MS + 20_000);     // light and heavy, but alone in its sample
+        assertThat(p.contended()).isFalse();
+    }
+
+    @Test
+    void streamsThatAreAllLightOrAllHeavyAreNoContention() {
+        PipeBudget p = new PipeBudget();
+        long t = 0;
+        for (int round = 0; round < 4; round++) {
+            for (int i = 0; i < 1000; i++) { // a thousand streams, one small message each per round
+                if (p.sent(65, i)) {
+                    p.startSample(t);
+                }
+            }
+            if (round % 2 == 0) {
+                p.lightTurn();             // each drained in its turn
+            } else {
+                p.heavyTurn();             // each stayed backlogged
+            }
+            t += MS;
+            p.returned(p.unread(), t);
+        }
         assertThat(p.contended()).isFalse();
     }
 
