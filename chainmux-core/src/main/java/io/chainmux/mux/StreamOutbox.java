@@ -98,11 +98,11 @@ final class StreamOutbox {
     /** Takes one message, or refuses it; see {@link MuxStream#trySend} for the contract. */
     boolean offer(ByteBuf message, boolean owned) {
         if (connection.inEventLoop()) {
-            return offerChecked(message, owned); // close() cannot slip between check and queue here
+            return offerChecked(message, owned, true); // close() cannot slip between check and queue here
         }
         OFFERING.getAndAdd(this, 1);
         try {
-            return offerChecked(message, owned);
+            return offerChecked(message, owned, false);
         } finally {
             OFFERING.getAndAdd(this, -1);
             if (stream.finRequested) {
@@ -111,7 +111,7 @@ final class StreamOutbox {
         }
     }
 
-    private boolean offerChecked(ByteBuf message, boolean owned) {
+    private boolean offerChecked(ByteBuf message, boolean owned, boolean onLoop) {
         MuxStream s = stream;
         if (message.refCnt() == 0) {
             // Checked here, on the caller's thread: queued, it would fail the write pass instead.
@@ -130,14 +130,18 @@ final class StreamOutbox {
         if (!hasRoom()) {
             return refuse();
         }
-        if (connection.inEventLoop()) {
+        if (onLoop) {
             if (writer.tryWriteNow(s, message, length)) {
                 if (owned) {
                     message.release();
                 }
             } else {
                 outbound.offerFromLoop(message, owned, s.id());
-                writer.onStreamReady(s);
+                if (s.node.active) {
+                    writer.requestWrite(); // already scheduled: the common case of a burst, no other check due
+                } else {
+                    writer.onStreamReady(s);
+                }
             }
             return true;
         }
