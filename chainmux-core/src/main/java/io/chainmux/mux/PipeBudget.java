@@ -48,8 +48,13 @@ final class PipeBudget {
     static final int STEP_FACTOR = 4;
     static final long MIN_RTT_WINDOW_NANOS = 10_000_000_000L;
     static final long RATE_WINDOW_NANOS = 1_000_000_000L;
-    /** How long the bound holds after a sample last saw a light turn beside a heavy one. */
-    static final long CONTENDED_HOLD_NANOS = 100_000_000L;
+    /**
+     * How long the bound holds after a sample last saw a light turn beside a heavy one: longer than a
+     * light stream's usual gap (a chain's gossip, an echo every few hundred milliseconds per
+     * connection while a node catches up), so that each of its messages does not come first after a
+     * lapse and wait behind the uncontended pipe.
+     */
+    static final long CONTENDED_HOLD_NANOS = 1_000_000_000L;
     /** Without contention the pipe may keep this long of the delivery rate unread (see the class comment). */
     static final long UNCONTENDED_QUEUE_NANOS = 2_000_000L;
     /**
