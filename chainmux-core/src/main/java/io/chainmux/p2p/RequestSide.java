@@ -64,6 +64,8 @@ final class RequestSide {
     private int permits;
     /** Queued at the pacer for a permit. */
     private boolean waitingForStart;
+    /** A fill is queued on the executor after a dial (several dials ending together share it). */
+    private boolean refillQueued;
 
     RequestSide(P2pNetwork network, NetworkConfig config, ConnectionBroker broker, PeerDb peers, StartPacer pacer,
                 Clock clock, NextPeers nextPeers) {
@@ -209,12 +211,16 @@ final class RequestSide {
     private void startOutgoing(PeerInfo p) {
         PeerId peer = p.id();
         boolean paced = pacer != null;
-        if (paced) {
-            permits--; // the open holds it until the peer accepts or refuses
-        }
         addOutgoing(peer);
         stats.pendingOutgoing.incrementAndGet();
         peers.sessionStarted(peer);
+        if (paced && broker.opensAfterDial(peer)) {
+            dialFirst(p); // takes no permit: fill() hands the one it got for this slot back to the pacer
+            return;
+        }
+        if (paced) {
+            permits--; // the open holds it until the peer accepts or refuses
+        }
         broker.open(id, p.address(), config.maxMessageSize()).whenComplete((conn, failure) -> {
             stats.pendingOutgoing.decrementAndGet();
             if (paced) {
@@ -230,6 +236,44 @@ final class RequestSide {
                 network.runOutgoing(conn);
             }
         });
+    }
+
+    /**
+     * A paced start to a peer with no connection up: dials it first, without a start permit, so a
+     * dead peer's dial (up to {@code connectTimeout}, or {@code handshakeTimeout} for an address that
+     * accepts and says nothing) does not hold one while other networks' starts wait. The slot stays
+     * taken meanwhile; once the connection is up it is freed and filled again, and the open takes a
+     * permit like any other (a restart's thousands of opens still go out paced once the dials are done).
+     * A failed dial is the open's failure, as before.
+     */
+    private void dialFirst(PeerInfo p) {
+        PeerId peer = p.id();
+        broker.connect(p.address()).whenComplete((connected, failure) -> {
+            try {
+                network.executor().execute(() -> dialed(peer, failure));
+            } catch (RejectedExecutionException e) { // stopped: only the slot's bookkeeping is left
+                stats.pendingOutgoing.decrementAndGet();
+                removeOutgoing(peer);
+                peers.sessionEnded(peer);
+            }
+        });
+    }
+
+    private void dialed(PeerId peer, Throwable failure) {
+        stats.pendingOutgoing.decrementAndGet();
+        if (failure != null) {
+            openFailed(peer, SessionFailures.unwrap(failure));
+            return;
+        }
+        removeOutgoing(peer);
+        peers.sessionEnded(peer);
+        if (!refillQueued && !network.stopped()) {
+            refillQueued = true;
+            network.execute(() -> {
+                refillQueued = false;
+                fill();
+            });
+        }
     }
 
     private void openFailed(PeerId peer, Throwable cause) {
