@@ -218,26 +218,6 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         return pc == null || !pc.hasUsableStripe();
     }
 
-    /**
-     * Connects to the peer without opening anything (the dial an {@link #open} would wait for, shared
-     * with every other caller's); counted as dialing meanwhile ({@link #isConnectedOrDialing}). Fails as
-     * {@link io.chainmux.endpoint.Endpoint#connect} does.
-     */
-    public CompletableFuture<PeerConnection> connect(PeerAddress address) {
-        PeerId id = address.expectedPeer();
-        if (id == null) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("address " + address
-                    + " has no peer id; expected PEERID@HOST:PORT"));
-        }
-        if (endpoint.peer(id) == null) {
-            stats.dialed.increment();
-        }
-        dialing.add(id);
-        CompletableFuture<PeerConnection> dial = endpoint.connect(address);
-        dial.whenComplete((pc, failure) -> dialing.remove(id));
-        return dial;
-    }
-
     private void openOn(PeerConnection pc, Registration r, int maxMessageSize,
                         CompletableFuture<NetworkStream> result) {
         NetworkStream c = new NetworkStream(this, r, pc.peerId(), true, null);

@@ -64,8 +64,6 @@ final class RequestSide {
     private int permits;
     /** Queued at the pacer for a permit. */
     private boolean waitingForStart;
-    /** A fill is queued on the executor after a dial (several dials ending together share it). */
-    private boolean refillQueued;
 
     RequestSide(P2pNetwork network, NetworkConfig config, ConnectionBroker broker, PeerDb peers, StartPacer pacer,
                 Clock clock, NextPeers nextPeers) {
@@ -214,16 +212,22 @@ final class RequestSide {
         addOutgoing(peer);
         stats.pendingOutgoing.incrementAndGet();
         peers.sessionStarted(peer);
-        if (paced && broker.opensAfterDial(peer)) {
-            dialFirst(p); // takes no permit: fill() hands the one it got for this slot back to the pacer
-            return;
-        }
+        // The open holds its permit until the peer accepts or refuses, but one that waits for a dial
+        // only up to StartPacer.DIAL_HOLD: a dead peer's dial must not hold it for connectTimeout or
+        // handshakeTimeout while other networks' starts wait.
+        StartPacer.DialHold dialHold = null;
         if (paced) {
-            permits--; // the open holds it until the peer accepts or refuses
+            permits--;
+            if (broker.opensAfterDial(peer)) {
+                dialHold = pacer.dialHold(broker::schedule);
+            }
         }
+        StartPacer.DialHold hold = dialHold;
         broker.open(id, p.address(), config.maxMessageSize()).whenComplete((conn, failure) -> {
             stats.pendingOutgoing.decrementAndGet();
-            if (paced) {
+            if (hold != null) {
+                hold.openDecided();
+            } else if (paced) {
                 pacer.release();
             }
             if (failure != null) {
@@ -236,44 +240,6 @@ final class RequestSide {
                 network.runOutgoing(conn);
             }
         });
-    }
-
-    /**
-     * A paced start to a peer with no connection up: dials it first, without a start permit, so a
-     * dead peer's dial (up to {@code connectTimeout}, or {@code handshakeTimeout} for an address that
-     * accepts and says nothing) does not hold one while other networks' starts wait. The slot stays
-     * taken meanwhile; once the connection is up it is freed and filled again, and the open takes a
-     * permit like any other (a restart's thousands of opens still go out paced once the dials are done).
-     * A failed dial is the open's failure, as before.
-     */
-    private void dialFirst(PeerInfo p) {
-        PeerId peer = p.id();
-        broker.connect(p.address()).whenComplete((connected, failure) -> {
-            try {
-                network.executor().execute(() -> dialed(peer, failure));
-            } catch (RejectedExecutionException e) { // stopped: only the slot's bookkeeping is left
-                stats.pendingOutgoing.decrementAndGet();
-                removeOutgoing(peer);
-                peers.sessionEnded(peer);
-            }
-        });
-    }
-
-    private void dialed(PeerId peer, Throwable failure) {
-        stats.pendingOutgoing.decrementAndGet();
-        if (failure != null) {
-            openFailed(peer, SessionFailures.unwrap(failure));
-            return;
-        }
-        removeOutgoing(peer);
-        peers.sessionEnded(peer);
-        if (!refillQueued && !network.stopped()) {
-            refillQueued = true;
-            network.execute(() -> {
-                refillQueued = false;
-                fill();
-            });
-        }
     }
 
     private void openFailed(PeerId peer, Throwable cause) {

@@ -101,6 +101,8 @@ class StartPacingTest {
             assertThat(waiting.stats().pendingOutgoing()).as("still waiting for the dead peer's dial").isEqualTo(1);
             assertThat(waiting.outgoingPeers()).containsExactly(dead.expectedPeer());
             assertThat(node.startPacer().highWater()).isEqualTo(1);
+            assertThat(node.startPacer().dialHoldsCut()).as("permits given back by opens waiting for the dial")
+                    .isPositive();
         }
     }
 
