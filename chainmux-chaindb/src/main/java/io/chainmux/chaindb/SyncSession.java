@@ -64,9 +64,17 @@ public final class SyncSession implements Session {
 
     @Override
     public CompletionStage<SessionOutcome> run(SessionContext ctx) {
-        Run run = new Run(ctx);
+        CompletableFuture<SessionOutcome> result = new CompletableFuture<>();
+        run(ctx, (outcome, failure) -> result.complete(outcome));
+        return result;
+    }
+
+    /** Reports the outcome to {@code done} (on the session executor), with no future in between. */
+    @Override
+    public void run(SessionContext ctx, BiConsumer<? super SessionOutcome, ? super Throwable> done) {
+        Objects.requireNonNull(done, "done");
+        Run run = new Run(ctx, done);
         ctx.executor().execute(run::askHeight);
-        return run;
     }
 
     private record Request(long from, int count, int maxBytes) {
@@ -77,13 +85,14 @@ public final class SyncSession implements Session {
     }
 
     /**
-     * One session's state; every method runs on the session executor. It is also the session's
-     * result, completed by {@link #finish}, and its own receive callback
+     * One session's state; every method runs on the session executor. It reports its outcome to its
+     * {@link #report} callback from {@link #finish}, and is its own receive callback
      * ({@link SessionContext#receive(BiConsumer)}): a session that long-polls holds no future of its
      * own and no stage while it waits (8,000 do at rest on a node of 1000 chains).
      */
-    private final class Run extends CompletableFuture<SessionOutcome> implements BiConsumer<ByteBuf, Throwable> {
+    private final class Run implements BiConsumer<ByteBuf, Throwable> {
         final SessionContext ctx;
+        final BiConsumer<? super SessionOutcome, ? super Throwable> report;
         /**
          * Requests sent and not yet answered, oldest first; null while none is (made by a fetch, dropped
          * when it ends: 8,000 idle sessions hold none).
@@ -105,8 +114,9 @@ public final class SyncSession implements Session {
         int countCap = Integer.MAX_VALUE; // blocks per response the peer delivered when it cut one short
         long appended;
 
-        Run(SessionContext ctx) {
+        Run(SessionContext ctx, BiConsumer<? super SessionOutcome, ? super Throwable> done) {
             this.ctx = ctx;
+            this.report = done;
             this.startHeight = db.height();
         }
 
@@ -390,7 +400,7 @@ public final class SyncSession implements Session {
             if (outcome.misbehaved()) {
                 db.stats().misbehaved();
             }
-            complete(outcome);
+            report.accept(outcome, null);
         }
 
         SessionOutcome ok(String what) {

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -235,18 +234,13 @@ public final class P2pNetwork implements NetworkHandler {
                 : config.jitteredTimeout(1.0).multipliedBy(5).dividedBy(4);
         r.deadline = System.nanoTime() + timeout.toNanos();
         armCutTimer(r.deadline);
-        CompletionStage<SessionOutcome> stage;
         try {
-            stage = session.run(conn);
-            if (stage == null) {
-                stage = CompletableFuture.failedStage(new IllegalStateException("the session returned null"));
-            }
+            session.run(conn, r); // by callback: no stage, no dependent per running session
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable t) {
-            stage = CompletableFuture.failedStage(t);
+            r.accept(null, t); // a session that reported already keeps its outcome (end() runs once)
         }
-        stage.whenComplete(r);
         return r;
     }
 

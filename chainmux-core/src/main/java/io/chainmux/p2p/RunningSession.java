@@ -31,7 +31,7 @@ final class RunningSession implements BiConsumer<SessionOutcome, Throwable> {
         this.from = from;
     }
 
-    /** The session's stage completed (on any thread). */
+    /** The session reported its outcome (on any thread). */
     @Override
     public void accept(SessionOutcome outcome, Throwable failure) {
         network.completed(this, outcome, failure);
