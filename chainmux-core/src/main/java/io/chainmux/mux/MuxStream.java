@@ -38,12 +38,14 @@ import java.lang.invoke.VarHandle;
 public final class MuxStream {
     private static final VarHandle WAKE;
     private static final VarHandle WATCHING;
+    private static final VarHandle OFFERING;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             WAKE = l.findVarHandle(MuxStream.class, "wakeScheduled", int.class);
             WATCHING = l.findVarHandle(MuxStream.class, "watching", int.class);
+            OFFERING = l.findVarHandle(MuxStream.class, "offering", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -60,10 +62,11 @@ public final class MuxStream {
     final String networkId;
     /** Its place in the write scheduler, and its wake-up task (see {@link #wake}). */
     final StreamNode node;
-    /** Outbound messages, produced by any thread, consumed by the event loop. */
+    /**
+     * Outbound messages, produced by any thread, consumed by the event loop. The send side up to it
+     * (admission, the fast path, the hand-over from other threads) is {@link StreamOutbox}'s.
+     */
     final OutboundQueue outbound;
-    /** The send side up to that queue: admission, the fast path, the hand-over from other threads. */
-    private final StreamOutbox outbox;
 
     private volatile int id;
     private volatile StreamState state;
@@ -71,6 +74,13 @@ public final class MuxStream {
     volatile boolean finRequested;
     private volatile int wakeScheduled;
     private volatile int watching;
+    /**
+     * Sends from other threads between their check of {@link #finRequested} and their message being
+     * in the queue. The loop sends FIN only when none is (see {@link StreamOutbox#finReady}): a send
+     * that passed the check before a concurrent {@code close()} and returned true must go out before
+     * the FIN.
+     */
+    private volatile int offering;
     /**
      * Set when a send was refused (or {@link #isWritable} said no): the stream then has room again
      * only once its queue has drained to half the stream send buffer, and the loop reports that with
@@ -113,7 +123,6 @@ public final class MuxStream {
         this.networkId = networkId;
         this.node = new StreamNode(this, weight);
         this.outbound = new OutboundQueue(queueCapacity, connection.sendFlow.budget(), connection.alloc());
-        this.outbox = new StreamOutbox(this, outbound);
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
     }
 
@@ -174,15 +183,15 @@ public final class MuxStream {
         if (!state.canSend() || finRequested) {
             return false;
         }
-        if (outbox.hasRoom()) {
+        if (StreamOutbox.hasRoom(this)) {
             return true;
         }
-        return outbox.refuse();
+        return StreamOutbox.refuse(this);
     }
 
     /** Room in the stream's and the connection's send buffers; no side effects (see {@link StreamOutbox#hasRoom}). */
     boolean hasRoom() {
-        return outbox.hasRoom();
+        return StreamOutbox.hasRoom(this);
     }
 
     /**
@@ -203,7 +212,7 @@ public final class MuxStream {
      *                                  which, and who closed it
      */
     public boolean trySend(ByteBuf message) {
-        return outbox.offer(message, true);
+        return StreamOutbox.offer(this, message, true);
     }
 
     /**
@@ -212,12 +221,22 @@ public final class MuxStream {
      * every message. From the event loop a small message costs no allocation at all.
      */
     public boolean trySendCopy(ByteBuf message) {
-        return outbox.offer(message, false);
+        return StreamOutbox.offer(this, message, false);
     }
 
     /** Loop only: whether the FIN may go out once the queue is empty (see {@link StreamOutbox#finReady}). */
     boolean finReady() {
-        return outbox.finReady();
+        return StreamOutbox.finReady(this);
+    }
+
+    /** Any thread but the loop: a send enters ({@code +1}) or leaves ({@code -1}) its check-to-queue window. */
+    void offeringFromOtherThread(int delta) {
+        OFFERING.getAndAdd(this, delta);
+    }
+
+    /** Whether no send from another thread is between its check and its queue. */
+    boolean noOfferFromOtherThread() {
+        return offering == 0;
     }
 
     /**
