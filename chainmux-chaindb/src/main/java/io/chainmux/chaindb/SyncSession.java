@@ -110,7 +110,7 @@ public final class SyncSession implements Session {
         byte[] peerTip;
         long nextFrom;
         int discard; // responses still to come for ranges beyond a gap left by a short response
-        long blockEstimate = SyncCodec.BLOCK_OVERHEAD + (long) config.payloadSize();
+        int blockEstimate = SyncCodec.BLOCK_OVERHEAD + config.payloadSize(); // both bounded by the batch limit
         int countCap = Integer.MAX_VALUE; // blocks per response the peer delivered when it cut one short
         long appended;
 
@@ -328,7 +328,7 @@ public final class SyncSession implements Session {
                         db.stats().rejected(blocks.size() - i);
                         return misbehaved("sent an invalid block (" + e.reason() + "): " + e.getMessage());
                     }
-                    blockEstimate = Math.max(blockEstimate, SyncCodec.BLOCK_OVERHEAD + (long) k.payloadSize());
+                    blockEstimate = Math.max(blockEstimate, SyncCodec.BLOCK_OVERHEAD + k.payloadSize()); // appended: within the limit
                 }
             } finally {
                 appended += added;

@@ -115,7 +115,7 @@ public final class MuxConnection {
         if (listener == null) {
             throw new IllegalArgumentException("listener is required");
         }
-        MuxStream s = new MuxStream(this, true, networkId, weight, config.maxQueuedMessagesPerStream());
+        MuxStream s = new MuxStream(this, true, networkId, weight);
         s.listener = listener;
         registry.countLoad(s);
         s.localMaxMessageSize = Math.min(maxInboundMessageSize, config.maxMessageSize());

@@ -117,12 +117,12 @@ public final class MuxStream {
     /** When the peer opened this stream (loop ticker); a RESET soon after is premature (rapid reset). */
     long openedNanos;
 
-    MuxStream(MuxConnection connection, boolean locallyInitiated, String networkId, int weight, int queueCapacity) {
+    MuxStream(MuxConnection connection, boolean locallyInitiated, String networkId, int weight) {
         this.connection = connection;
         this.locallyInitiated = locallyInitiated;
         this.networkId = networkId;
         this.node = new StreamNode(this, weight);
-        this.outbound = new OutboundQueue(queueCapacity, connection.sendFlow.budget(), connection.alloc());
+        this.outbound = new OutboundQueue(connection);
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
     }
 

@@ -233,7 +233,7 @@ final class StreamRegistry {
         lastPeerStreamId = streamId;
         peerStreamsOpened++;
         stats.streamsOpenedRemote++;
-        MuxStream s = new MuxStream(connection, false, networkId, 1, config.maxQueuedMessagesPerStream());
+        MuxStream s = new MuxStream(connection, false, networkId, 1);
         s.id(streamId);
         s.peerMaxMessageSize = maxMessageSize;
         s.localMaxMessageSize = config.maxMessageSize();
