@@ -108,7 +108,7 @@ final class InboundFrameHandler implements FrameListener {
 
     private void deliver(MuxStream s, ByteBuf message) {
         stats.messagesIn++;
-        s.credit.delivered(s.listener == null);
+        s.inbox.messageDelivered(s.listener == null);
         s.inbox.dispatch(message);
     }
 

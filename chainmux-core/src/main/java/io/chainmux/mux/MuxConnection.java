@@ -232,8 +232,8 @@ public final class MuxConnection {
         for (MuxStream st : registry.streams()) {
             b.append("  ").append(st).append(" send=").append(st.sendWindow).append(" recv=")
                     .append(st.receiveWindow.available()).append("/").append(st.receiveWindow.size())
-                    .append(" unconsumed=").append(st.credit.unconsumed()).append(" queued=").append(st.queuedBytes())
-                    .append(" nodeActive=").append(st.node.active).append('\n');
+                    .append(" unconsumed=").append(st.inbox.unconsumed()).append(" queued=").append(st.queuedBytes())
+                    .append(" nodeActive=").append(st.outbound.active).append('\n');
         }
         return b.toString();
     }

@@ -60,11 +60,10 @@ public final class MuxStream {
     final MuxConnection connection;
     final boolean locallyInitiated;
     final String networkId;
-    /** Its place in the write scheduler, and its wake-up task (see {@link #wake}). */
-    final StreamNode node;
     /**
-     * Outbound messages, produced by any thread, consumed by the event loop. The send side up to it
-     * (admission, the fast path, the hand-over from other threads) is {@link StreamOutbox}'s.
+     * Outbound messages, produced by any thread, consumed by the event loop; also the stream's place in
+     * the write scheduler and its wake-up task (see {@link #wake}). The send side up to it (admission,
+     * the fast path, the hand-over from other threads) is {@link StreamOutbox}'s.
      */
     final OutboundQueue outbound;
 
@@ -96,12 +95,14 @@ public final class MuxStream {
     /** Largest message we accept on this stream. */
     int localMaxMessageSize;
     long sendWindow;
-    /** The stream's receive window: {@link #credit} once the stream has its id, null before. */
+    /** The stream's receive window: its {@link #inbox} (an {@link InboundCredit}) once the stream has its id, null before. */
     ReceiveWindow receiveWindow;
-    final InboundCredit credit = new InboundCredit();
     boolean finSent;
     boolean finReceived;
-    /** The receive side past flow control: reassembly, the backlog before accept, delivery, consumption. */
+    /**
+     * The receive side: its credit ({@link InboundCredit}, also the receive window), and past flow
+     * control reassembly, the backlog before accept, delivery and consumption; one object for all.
+     */
     final StreamInbox inbox = new StreamInbox(this);
     boolean terminated;
     /** A send-blocked watcher set aside while the connection buffer is full (see {@link SendFlowControl}). */
@@ -121,8 +122,7 @@ public final class MuxStream {
         this.connection = connection;
         this.locallyInitiated = locallyInitiated;
         this.networkId = networkId;
-        this.node = new StreamNode(this, weight);
-        this.outbound = new OutboundQueue(connection);
+        this.outbound = new OutboundQueue(this, weight);
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
     }
 
@@ -159,7 +159,7 @@ public final class MuxStream {
 
 
     public int weight() {
-        return node.weight();
+        return outbound.weight();
     }
 
     /**
@@ -346,7 +346,7 @@ public final class MuxStream {
      * time the stream has something to send.
      */
     public void setUrgent(boolean urgent) {
-        connection.runOnLoop(() -> node.urgent = urgent);
+        connection.runOnLoop(() -> outbound.urgent = urgent);
     }
 
     /**
@@ -356,7 +356,7 @@ public final class MuxStream {
      */
     public void setWeight(int weight) {
         WriteScheduler.Node.checkWeight(weight);
-        connection.runOnLoop(() -> node.setWeight(weight));
+        connection.runOnLoop(() -> outbound.setWeight(weight));
     }
 
     /**
@@ -367,7 +367,7 @@ public final class MuxStream {
         if (connection.inEventLoop()) {
             connection.writer.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
-            connection.execute(node);
+            connection.execute(outbound);
         }
     }
 

@@ -76,12 +76,12 @@ final class ReceiveFlowControl {
      * @return false when it does not fit: the caller refuses the stream (nothing was committed)
      */
     boolean streamOpened(MuxStream s) {
-        s.credit.start(config.initialStreamWindow(), connection.now());
-        s.receiveWindow = s.credit;
+        s.inbox.start(config.initialStreamWindow(), connection.now());
+        s.receiveWindow = s.inbox;
         if (!budget.admit(config.initialStreamWindow())) {
             return false;
         }
-        s.credit.granted(config.initialStreamWindow());
+        s.inbox.granted(config.initialStreamWindow());
         return true;
     }
 
@@ -141,14 +141,14 @@ final class ReceiveFlowControl {
         if (s.terminated || connection.isClosed() || connection.isHardClosing()) {
             return; // an ended stream's commitment was settled when it ended
         }
-        budget.settle(s.credit.settle(charge));
-        release(s, s.credit.consumed(charge, messages));
+        budget.settle(s.inbox.settle(charge));
+        release(s, s.inbox.creditOnConsumed(charge, messages));
         serveStarved();
     }
 
     /** A fragment (no message end yet) arrived on {@code s}: returns what {@link InboundCredit} allows now. */
     void fragment(MuxStream s, int charge) {
-        release(s, s.credit.fragment(charge));
+        release(s, s.inbox.fragment(charge));
     }
 
     /** Returns stream credit to the peer (while it can still send), within the receive budget. */
@@ -170,7 +170,7 @@ final class ReceiveFlowControl {
         int inc = w.takeUpdate(connection.now(), connection.rttNanos(), growthCap, shrinkTarget(s, w), budget.room());
         if (inc > 0) {
             budget.commit(inc);
-            s.credit.granted(inc);
+            s.inbox.granted(inc);
             sendWindowUpdate(s.id(), inc);
         }
         trackGrowth(s, before, w);
@@ -264,7 +264,7 @@ final class ReceiveFlowControl {
      * leaves the reassembly budget.
      */
     void streamEnded(MuxStream s) {
-        budget.settle(s.credit.settleAll());
+        budget.settle(s.inbox.settleAll());
         if (s.receiveWindow != null && s.receiveWindow.size() > config.initialStreamWindow()) {
             grownStreams--;
         }
