@@ -231,7 +231,7 @@ public final class MuxConnection {
                 + writer.pendingBytes() + "\n");
         for (MuxStream st : registry.streams()) {
             b.append("  ").append(st).append(" send=").append(st.sendWindow).append(" recv=")
-                    .append(st.receiveWindow.available()).append("/").append(st.receiveWindow.size())
+                    .append(st.receiveWindow().available()).append("/").append(st.receiveWindow().size())
                     .append(" unconsumed=").append(st.inbox.unconsumed()).append(" queued=").append(st.queuedBytes())
                     .append(" nodeActive=").append(st.outbound.active).append('\n');
         }

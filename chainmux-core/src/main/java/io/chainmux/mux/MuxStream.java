@@ -95,10 +95,7 @@ public final class MuxStream {
     /** Largest message we accept on this stream. */
     int localMaxMessageSize;
     long sendWindow;
-    /** The stream's receive window: its {@link #inbox} (an {@link InboundCredit}) once the stream has its id, null before. */
-    ReceiveWindow receiveWindow;
     boolean finSent;
-    boolean finReceived;
     /**
      * The receive side: its credit ({@link InboundCredit}, also the receive window), and past flow
      * control reassembly, the backlog before accept, delivery and consumption; one object for all.
@@ -107,16 +104,26 @@ public final class MuxStream {
     boolean terminated;
     /** A send-blocked watcher set aside while the connection buffer is full (see {@link SendFlowControl}). */
     boolean parked;
-    /** Its receive window wants to grow but the growth share is used up (counted in {@link ReceiveFlowControl}). */
-    boolean wantsGrowth;
-    /** Owed stream credit the receive budget held back (queued in {@link ReceiveFlowControl}). */
-    boolean creditStarved;
     /** The last write pass found its send window exhausted with data queued; cleared by WINDOW_UPDATE. */
     volatile boolean sendBlocked;
-    /** Counted in the connection's load (set before the stream reaches the loop, cleared when it ends). */
-    boolean countedInLoad;
     /** When the peer opened this stream (loop ticker); a RESET soon after is premature (rapid reset). */
     long openedNanos;
+    /**
+     * Flags of the loop (set before the stream reaches it for {@link #COUNTED_IN_LOAD}), in one byte:
+     * every idle stream holds them (8,000 per node), and as booleans with the window's reference they
+     * cost 8 bytes more. Read and set through the accessors below.
+     */
+    private byte loopFlags;
+    /** The peer's FIN arrived. */
+    private static final int FIN_RECEIVED = 1;
+    /** Its receive window wants to grow but the growth share is used up (counted in {@link ReceiveFlowControl}). */
+    private static final int WANTS_GROWTH = 1 << 1;
+    /** Owed stream credit the receive budget held back (queued in {@link ReceiveFlowControl}). */
+    private static final int CREDIT_STARVED = 1 << 2;
+    /** Counted in the connection's load (set before the stream reaches the loop, cleared when it ends). */
+    private static final int COUNTED_IN_LOAD = 1 << 3;
+    /** The receive window (its {@link #inbox}) has started: the stream has its id. */
+    private static final int WINDOW_STARTED = 1 << 4;
 
     MuxStream(MuxConnection connection, boolean locallyInitiated, String networkId, int weight) {
         this.connection = connection;
@@ -371,6 +378,58 @@ public final class MuxStream {
         }
     }
 
+    // ---- the loop's flags (see loopFlags) ----
+
+    private boolean flag(int f) {
+        return (loopFlags & f) != 0;
+    }
+
+    private void flag(int f, boolean on) {
+        loopFlags = (byte) (on ? loopFlags | f : loopFlags & ~f);
+    }
+
+    boolean finReceived() {
+        return flag(FIN_RECEIVED);
+    }
+
+    private void finReceived(boolean on) {
+        flag(FIN_RECEIVED, on);
+    }
+
+    boolean wantsGrowth() {
+        return flag(WANTS_GROWTH);
+    }
+
+    void wantsGrowth(boolean on) {
+        flag(WANTS_GROWTH, on);
+    }
+
+    boolean creditStarved() {
+        return flag(CREDIT_STARVED);
+    }
+
+    void creditStarved(boolean on) {
+        flag(CREDIT_STARVED, on);
+    }
+
+    boolean countedInLoad() {
+        return flag(COUNTED_IN_LOAD);
+    }
+
+    void countedInLoad(boolean on) {
+        flag(COUNTED_IN_LOAD, on);
+    }
+
+    /** The stream's receive window: its {@link #inbox} (an {@link InboundCredit}) once the stream has its id, null before. */
+    ReceiveWindow receiveWindow() {
+        return flag(WINDOW_STARTED) ? inbox : null;
+    }
+
+    /** The receive window has been started ({@link ReceiveWindow#start}): {@link #receiveWindow()} returns it from now on. */
+    void startReceiveWindow() {
+        flag(WINDOW_STARTED, true);
+    }
+
     /** The wake-up task's body, run by {@link StreamNode#run}. */
     void wakeOnLoop() {
         assert connection.inEventLoop();
@@ -407,7 +466,7 @@ public final class MuxStream {
     /** Our ACCEPT of the peer's open: PENDING_ACCEPT -> OPEN, or HALF_CLOSED_REMOTE if its FIN came already. */
     void acceptSent() {
         assert connection.inEventLoop();
-        state = finReceived ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
+        state = finReceived() ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
     }
 
     /**
@@ -418,7 +477,7 @@ public final class MuxStream {
     boolean finWasSent() {
         assert connection.inEventLoop();
         finSent = true;
-        if (finReceived) {
+        if (finReceived()) {
             return true;
         }
         if (state == StreamState.OPEN) {
@@ -435,7 +494,7 @@ public final class MuxStream {
      */
     boolean finWasReceived() {
         assert connection.inEventLoop();
-        finReceived = true;
+        finReceived(true);
         switch (state) {
             case OPEN -> {
                 state = StreamState.HALF_CLOSED_REMOTE;

@@ -77,7 +77,7 @@ final class ReceiveFlowControl {
      */
     boolean streamOpened(MuxStream s) {
         s.inbox.start(config.initialStreamWindow(), connection.now());
-        s.receiveWindow = s.inbox;
+        s.startReceiveWindow();
         if (!budget.admit(config.initialStreamWindow())) {
             return false;
         }
@@ -108,9 +108,9 @@ final class ReceiveFlowControl {
 
     /** Charges a DATA frame to its stream's window. */
     void chargeStream(MuxStream s, int charge) {
-        if (!s.receiveWindow.charge(charge)) {
+        if (!s.receiveWindow().charge(charge)) {
             throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR,
-                    "DATA of %d bytes exceeds the window of %d on stream %d", charge, s.receiveWindow.available(),
+                    "DATA of %d bytes exceeds the window of %d on stream %d", charge, s.receiveWindow().available(),
                     s.id());
         }
     }
@@ -156,8 +156,8 @@ final class ReceiveFlowControl {
         if (credit <= 0) {
             return;
         }
-        ReceiveWindow w = s.receiveWindow;
-        if (!s.terminated && w != null && !s.finReceived && w.addPending(credit)) {
+        ReceiveWindow w = s.receiveWindow();
+        if (!s.terminated && w != null && !s.finReceived() && w.addPending(credit)) {
             grant(s, w);
         }
     }
@@ -174,8 +174,8 @@ final class ReceiveFlowControl {
             sendWindowUpdate(s.id(), inc);
         }
         trackGrowth(s, before, w);
-        if (w.pending() > 0 && !s.creditStarved) {
-            s.creditStarved = true; // the budget is full: granted once it has room
+        if (w.pending() > 0 && !s.creditStarved()) {
+            s.creditStarved(true); // the budget is full: granted once it has room
             starved.add(s);
         }
     }
@@ -195,7 +195,7 @@ final class ReceiveFlowControl {
         if (budget.underPressure()) {
             return Math.max(floor, size / 2);
         }
-        if (growthStarved - (s.wantsGrowth ? 1 : 0) > 0 && budget.growthRoom() < floor) {
+        if (growthStarved - (s.wantsGrowth() ? 1 : 0) > 0 && budget.growthRoom() < floor) {
             long fair = budget.growthLimit() / Math.max(1, grownStreams + growthStarved);
             if (size > fair) {
                 return (int) Math.max(Math.max(floor, fair), size / 2);
@@ -213,8 +213,8 @@ final class ReceiveFlowControl {
             grownStreams--;
         }
         boolean starvedNow = w.growthDenied() && w.size() < config.maxStreamWindow();
-        if (starvedNow != s.wantsGrowth) {
-            s.wantsGrowth = starvedNow;
+        if (starvedNow != s.wantsGrowth()) {
+            s.wantsGrowth(starvedNow);
             growthStarved += starvedNow ? 1 : -1;
         }
     }
@@ -223,9 +223,9 @@ final class ReceiveFlowControl {
     private void serveStarved() {
         MuxStream s;
         while (budget.room() > 0 && (s = starved.poll()) != null) {
-            s.creditStarved = false;
-            ReceiveWindow w = s.receiveWindow;
-            if (!s.terminated && !s.finReceived && w.pending() > 0) {
+            s.creditStarved(false);
+            ReceiveWindow w = s.receiveWindow();
+            if (!s.terminated && !s.finReceived() && w.pending() > 0) {
                 grant(s, w);
             }
         }
@@ -265,11 +265,11 @@ final class ReceiveFlowControl {
      */
     void streamEnded(MuxStream s) {
         budget.settle(s.inbox.settleAll());
-        if (s.receiveWindow != null && s.receiveWindow.size() > config.initialStreamWindow()) {
+        if (s.receiveWindow() != null && s.receiveWindow().size() > config.initialStreamWindow()) {
             grownStreams--;
         }
-        if (s.wantsGrowth) {
-            s.wantsGrowth = false;
+        if (s.wantsGrowth()) {
+            s.wantsGrowth(false);
             growthStarved--;
         }
         reassemblyBytes -= s.inbox.assemblingBytes();

@@ -69,13 +69,13 @@ final class StreamRegistry {
 
     /** Counts a stream in the connection's load until it terminates; any thread. */
     void countLoad(MuxStream s) {
-        s.countedInLoad = true;
+        s.countedInLoad(true);
         load.incrementAndGet();
     }
 
     /** Undoes {@link #countLoad} for an open that never reached the loop; any thread. */
     void uncountLoad(MuxStream s) {
-        s.countedInLoad = false;
+        s.countedInLoad(false);
         load.decrementAndGet();
     }
 
@@ -290,7 +290,7 @@ final class StreamRegistry {
             s.inbox.backlogDelivered();
             s.inbox.deliverBacklog();
         }
-        if (!s.terminated && s.finReceived) {
+        if (!s.terminated && s.finReceived()) {
             s.notifyRemoteClosed();
         }
         if (!s.outboundEmpty() || s.finRequested) {
@@ -351,8 +351,8 @@ final class StreamRegistry {
         if (s.terminated) {
             return;
         }
-        if (s.countedInLoad) {
-            s.countedInLoad = false;
+        if (s.countedInLoad()) {
+            s.countedInLoad(false);
             load.decrementAndGet();
         }
         StreamState before = s.closed(reason);
