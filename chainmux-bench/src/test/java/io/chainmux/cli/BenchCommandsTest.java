@@ -189,6 +189,35 @@ class BenchCommandsTest {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void placementRunsOverARatedPath(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("placement-path.json");
+        int code = run(BenchMain.newCommandLine(), "bench", "endpoint", "--placement", "--rounds", "1",
+                "--warmup-seconds", "0", "--seconds", "1", "--path-delay-ms", "2", "--path-mbps", "50",
+                "--json", json.toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("2 ms each way and 50 MB/s per connection", "by measured load");
+        JsonNode results = new ObjectMapper().readTree(json.toFile());
+        assertThat(results).hasSize(2);
+        for (JsonNode r : results) {
+            assertThat(r.get("messages").asLong()).isPositive();
+            assertThat(r.get("pathDelayMs").asDouble()).isEqualTo(2.0);
+            // the link holds the bulk stream to its rate (the first second's burst into the relay aside)
+            assertThat(r.get("bulkMBps").asDouble()).isPositive().isLessThan(50 * 1.5);
+            // every 1 KiB message crossed the 2 ms path
+            assertThat(r.get("p50").asDouble()).isGreaterThanOrEqualTo(2.0);
+        }
+    }
+
+    @Test
+    void pathOptionsAreRefusedWithoutPlacementOrOutOfRange() {
+        assertThat(run(BenchMain.newCommandLine(), "bench", "endpoint", "--path-delay-ms", "5")).isEqualTo(2);
+        assertThat(err.toString()).contains("apply to --placement only");
+        assertThat(run(BenchMain.newCommandLine(), "bench", "endpoint", "--placement", "--path-mbps", "-1")).isEqualTo(2);
+        assertThat(err.toString()).contains("path rate must be in");
+    }
+
+    @Test
     void muxChartMarksBothTargets(@TempDir Path dir) throws Exception {
         List<Report.Result> results = new ArrayList<>();
         for (Scenario s : List.of(MuxBenchCommand.BULK, MuxBenchCommand.SMALL)) {

@@ -97,10 +97,10 @@ final class OutboundWriter {
                 || s.state() == StreamState.PENDING_ACCEPT) {
             return;
         }
-        if (s.node.active) {
+        if (s.outbound.active) {
             requestWrite();
         } else if (!s.outboundEmpty() || (s.finRequested && !s.finSent)) {
-            scheduler.activate(s.node);
+            scheduler.activate(s.outbound);
             requestWrite();
         }
     }
@@ -116,7 +116,7 @@ final class OutboundWriter {
      */
     boolean tryWriteNow(MuxStream s, ByteBuf message, int length) {
         DeficitRoundRobinScheduler<MuxStream> sched = scheduler;
-        if (length > COPY_THRESHOLD || sched == null || sched.hasActive() || s.node.active || s.id() == 0
+        if (length > COPY_THRESHOLD || sched == null || sched.hasActive() || s.outbound.active || s.id() == 0
                 || connection.isHardClosing() || length > peer.maxFrameSize()
                 || length + 1L > flow.window(s) || !s.outbound.isEmpty()) {
             return false;

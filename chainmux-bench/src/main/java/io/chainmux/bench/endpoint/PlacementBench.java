@@ -1,6 +1,7 @@
 package io.chainmux.bench.endpoint;
 
 import io.chainmux.bench.chart.BarChart;
+import io.chainmux.bench.traffic.DelayLine;
 import io.chainmux.endpoint.Endpoint;
 import io.chainmux.endpoint.EndpointConfig;
 import io.chainmux.endpoint.EndpointListener;
@@ -19,6 +20,7 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,6 +38,11 @@ import java.util.concurrent.atomic.LongAdder;
  * stream (64 KiB messages, as fast as it may) opens first, then 100 latency-sensitive chains that
  * each send a 1 KiB message every 10 ms; the latency of those (send to delivery, one JVM) and the bulk
  * throughput, by stream count against by measured load. Both policies run in each round, alternating.
+ *
+ * <p>On bare loopback the two cores are the bottleneck: the bulk stream's sender and receiver keep both
+ * busy, and every chain waits for a core whichever stripe it is on. With a path
+ * ({@link DelayLine}: a delay each way, and each TCP connection its own link of a given rate), the link
+ * is the bottleneck, as between machines, and bytes queue in the connection that carries the bulk.
  */
 public final class PlacementBench {
     static final int STRIPES = 2;
@@ -61,15 +68,44 @@ public final class PlacementBench {
      * @param p50        small-message latency, ms
      */
     public record Result(String policy, int besideBulk, double p50, double p99, double p999, long messages,
-                         double bulkMBps) {}
+                         double bulkMBps, double pathDelayMs, double pathMBps) {}
+
+    /**
+     * The path between the endpoints: bare loopback (both zero), or a {@link DelayLine} with this delay
+     * each way and this rate per connection and direction (0: no limit).
+     */
+    public record Path(Duration oneWay, long bytesPerSecond) {
+        public static final Path LOOPBACK = new Path(Duration.ZERO, 0);
+
+        public Path {
+            DelayLine.checkDelay(oneWay);
+            DelayLine.checkRate(bytesPerSecond);
+        }
+
+        boolean relayed() {
+            return !oneWay.isZero() || bytesPerSecond > 0;
+        }
+
+        /** ", through ..." for titles, or empty on bare loopback. */
+        public String describe() {
+            if (!relayed()) {
+                return "";
+            }
+            return String.format(Locale.ROOT, ", through a path of %d ms each way%s", oneWay.toMillis(),
+                    bytesPerSecond > 0 ? String.format(Locale.ROOT, " and %.0f MB/s per connection", bytesPerSecond / 1e6)
+                            : "");
+        }
+    }
 
     private final Duration warmup;
     private final Duration measure;
+    private final Path path;
     private final PrintWriter progress;
 
-    public PlacementBench(Duration warmup, Duration measure, PrintWriter progress) {
+    public PlacementBench(Duration warmup, Duration measure, Path path, PrintWriter progress) {
         this.warmup = warmup;
         this.measure = measure;
+        this.path = path;
         this.progress = progress;
     }
 
@@ -131,8 +167,11 @@ public final class PlacementBench {
             return t;
         });
         try (Endpoint server = Endpoint.start(node(policy).listen("127.0.0.1:0").build(), sink);
+             DelayLine line = path.relayed() ? DelayLine.start(server.localAddress(), path.oneWay(), path.bytesPerSecond())
+                     : null;
              Endpoint client = Endpoint.start(node(policy).listen((PeerAddress) null).build(), new EndpointListener() {})) {
-            PeerConnection pc = client.connect(PeerAddress.of(server.localAddress())).get(10, TimeUnit.SECONDS);
+            PeerConnection pc = client.connect(PeerAddress.of((InetSocketAddress) (line != null ? line.address() : server.localAddress())))
+                    .get(10, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (pc.stripeCount() < STRIPES && System.nanoTime() < deadline) {
                 Thread.sleep(10); // setup only, outside the measurement
@@ -175,14 +214,15 @@ public final class PlacementBench {
             ticks.cancel(false);
             pump.stop();
             return new Result(name, besideBulk, h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
-                    h.getValueAtPercentile(99.9) / 1e6, h.getTotalCount(), bulk);
+                    h.getValueAtPercentile(99.9) / 1e6, h.getTotalCount(), bulk, path.oneWay().toNanos() / 1e6,
+                    path.bytesPerSecond() / 1e6);
         } finally {
             ticker.shutdownNow();
         }
     }
 
     /** The figures as a chart: small-message latency per policy, and the bulk throughput. */
-    public static BarChart chart(List<Result> results, int rounds, double warmupSeconds, double seconds) {
+    public static BarChart chart(List<Result> results, int rounds, double warmupSeconds, double seconds, Path path) {
         List<BarChart.Group> latency = new ArrayList<>();
         String[] names = {"p50", "p99", "p99.9"};
         for (int i = 0; i < names.length; i++) {
@@ -198,7 +238,7 @@ public final class PlacementBench {
         List<BarChart.Bar> bulk = new ArrayList<>();
         results.forEach(r -> bulk.add(new BarChart.Bar(r.policy(), r.bulkMBps(),
                 String.format(Locale.ROOT, "%.0f MB/s", r.bulkMBps()))));
-        return new BarChart("Stripe placement beside a bulk transfer (K = 2, loopback)",
+        return new BarChart("Stripe placement beside a bulk transfer (K = 2, loopback" + path.describe() + ")",
                 String.format(Locale.ROOT, "1 bulk stream, then %d latency-sensitive chains of 1 KiB every %d ms; "
                         + "median round by p99 of %d; %.1f s warm-up + %.1f s measured", CHAINS, INTERVAL_MILLIS,
                         rounds, warmupSeconds, seconds),

@@ -27,10 +27,16 @@ import java.util.concurrent.TimeUnit;
  * through it sees a round trip of twice that: a long path on a machine whose kernel has no netem.
  *
  * <p>What it models and what not: it buffers what arrives (up to {@link #MAX_HELD_BYTES} per
- * direction, then it stops reading) and forwards it unchanged, in order, after the delay; no loss,
- * no bandwidth limit. TCP's own flow control therefore sees a short path, while flow control above
- * TCP (a multiplexer's windows, whose updates cross the relay too) sees the long one. So it tests
- * how a window caps throughput at window / RTT, not how TCP itself behaves on a long path.
+ * direction, then it stops reading) and forwards it unchanged, in order, after the delay; no loss.
+ * TCP's own flow control therefore sees a short path, while flow control above TCP (a multiplexer's
+ * windows, whose updates cross the relay too) sees the long one. So it tests how a window caps
+ * throughput at window / RTT, not how TCP itself behaves on a long path.
+ *
+ * <p>With a rate ({@link #start(SocketAddress, Duration, long)}), each direction of each relayed
+ * connection is also a link of that many bytes per second: a chunk leaves once the ones before it
+ * have, plus its own size at the rate, plus the delay. The queue of such a link is the connection's
+ * own, as when a TCP connection's throughput is set by its congestion window on a long path; it is
+ * not a bottleneck shared by several connections.
  *
  * <p>One event loop serves both directions of every connection; order is kept because each chunk
  * waits the same time and Netty runs tasks that fall due together in submission order.
@@ -39,6 +45,8 @@ public final class DelayLine implements AutoCloseable {
     /** Bytes held per direction before the relay stops reading from the sender. */
     public static final long MAX_HELD_BYTES = 256L * 1024 * 1024;
     public static final Duration MAX_DELAY = Duration.ofSeconds(10);
+    /** The fastest link a relay models (100 Gbit/s); more is "no limit" (0). */
+    public static final long MAX_BYTES_PER_SECOND = 12_500_000_000L;
 
     private final EventLoopGroup group = Loops.newGroup("delay-line");
     private final ChannelGroup channels = Loops.newChannelGroup("delay-line");
@@ -46,7 +54,7 @@ public final class DelayLine implements AutoCloseable {
     /** Loop-confined, like the directions themselves. */
     private final List<Direction> directions = new ArrayList<>();
 
-    private DelayLine(SocketAddress target, long delayNanos) throws InterruptedException {
+    private DelayLine(SocketAddress target, long delayNanos, long bytesPerSecond) throws InterruptedException {
         listener = new ServerBootstrap()
                 .group(group)
                 .channel(Loops.serverChannel())
@@ -56,7 +64,7 @@ public final class DelayLine implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel inbound) {
                         channels.add(inbound);
-                        connect(inbound, target, delayNanos);
+                        connect(inbound, target, delayNanos, bytesPerSecond);
                     }
                 })
                 .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
@@ -68,7 +76,32 @@ public final class DelayLine implements AutoCloseable {
      * @throws IllegalArgumentException if the delay is negative or above {@link #MAX_DELAY}
      */
     public static DelayLine start(SocketAddress target, Duration oneWay) throws InterruptedException {
-        return new DelayLine(target, checkDelay(oneWay).toNanos());
+        return new DelayLine(target, checkDelay(oneWay).toNanos(), 0);
+    }
+
+    /**
+     * Starts a relay to {@code target} with {@code oneWay} delay each way, each direction of each
+     * connection a link of {@code bytesPerSecond} (0: no limit).
+     *
+     * @throws IllegalArgumentException if the delay is out of range, or the rate negative or above
+     *                                  {@link #MAX_BYTES_PER_SECOND}
+     */
+    public static DelayLine start(SocketAddress target, Duration oneWay, long bytesPerSecond)
+            throws InterruptedException {
+        return new DelayLine(target, checkDelay(oneWay).toNanos(), checkRate(bytesPerSecond));
+    }
+
+    /**
+     * Returns {@code bytesPerSecond} if a relay can apply it (0 for no limit).
+     *
+     * @throws IllegalArgumentException if it is negative or above {@link #MAX_BYTES_PER_SECOND}
+     */
+    public static long checkRate(long bytesPerSecond) {
+        if (bytesPerSecond < 0 || bytesPerSecond > MAX_BYTES_PER_SECOND) {
+            throw new IllegalArgumentException("path rate must be in [0, " + MAX_BYTES_PER_SECOND
+                    + "] bytes/s (0: no limit): " + bytesPerSecond);
+        }
+        return bytesPerSecond;
     }
 
     /**
@@ -89,7 +122,7 @@ public final class DelayLine implements AutoCloseable {
         return listener.localAddress();
     }
 
-    private void connect(Channel inbound, SocketAddress target, long delayNanos) {
+    private void connect(Channel inbound, SocketAddress target, long delayNanos, long bytesPerSecond) {
         new Bootstrap()
                 .group(inbound.eventLoop())
                 .channel(Loops.socketChannel())
@@ -104,8 +137,8 @@ public final class DelayLine implements AutoCloseable {
                     }
                     Channel outbound = f.channel();
                     channels.add(outbound);
-                    Direction up = new Direction(outbound, delayNanos);
-                    Direction down = new Direction(inbound, delayNanos);
+                    Direction up = new Direction(outbound, delayNanos, bytesPerSecond);
+                    Direction down = new Direction(inbound, delayNanos, bytesPerSecond);
                     directions.add(up);
                     directions.add(down);
                     inbound.pipeline().addLast(up);
@@ -121,6 +154,10 @@ public final class DelayLine implements AutoCloseable {
     private static final class Direction extends ChannelInboundHandlerAdapter {
         private final Channel to;
         private final long delayNanos;
+        /** The link's rate, or 0 for none. */
+        private final long bytesPerSecond;
+        /** When the link has sent what it holds (System.nanoTime), before the delay; rated links only. */
+        private long linkFreeAt = System.nanoTime();
         /** Chunks waiting out the delay, oldest first; each has one scheduled {@link #forwardOldest}. */
         private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
         private final Runnable forwardOldest = this::forwardOldest;
@@ -129,9 +166,10 @@ public final class DelayLine implements AutoCloseable {
         private long heldBytes;
         private boolean paused;
 
-        Direction(Channel to, long delayNanos) {
+        Direction(Channel to, long delayNanos, long bytesPerSecond) {
             this.to = to;
             this.delayNanos = delayNanos;
+            this.bytesPerSecond = bytesPerSecond;
         }
 
         @Override
@@ -147,7 +185,21 @@ public final class DelayLine implements AutoCloseable {
             }
             held.add(buf);
             heldBytes += buf.readableBytes();
-            ctx.executor().schedule(forwardOldest, delayNanos, TimeUnit.NANOSECONDS);
+            ctx.executor().schedule(forwardOldest, waitNanos(buf.readableBytes()), TimeUnit.NANOSECONDS);
+        }
+
+        /**
+         * How long a chunk of {@code bytes} arriving now waits: the delay, and on a rated link the time
+         * to send what is ahead of it and itself. Deadlines never decrease, so chunks leave in order.
+         */
+        private long waitNanos(int bytes) {
+            if (bytesPerSecond == 0) {
+                return delayNanos;
+            }
+            long now = System.nanoTime();
+            long start = linkFreeAt - now > 0 ? linkFreeAt : now;
+            linkFreeAt = start + (long) (bytes * 1e9 / bytesPerSecond);
+            return linkFreeAt - now + delayNanos;
         }
 
         private void forwardOldest() {

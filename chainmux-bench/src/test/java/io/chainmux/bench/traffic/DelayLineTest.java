@@ -95,6 +95,57 @@ class DelayLineTest {
     }
 
     @Test
+    void aRatedLineSendsNoFasterThanItsRateWholeAndInOrder() throws Exception {
+        EventLoopGroup server = Loops.newGroup("echo");
+        EventLoopGroup client = Loops.newGroup("client");
+        Channel listener = new ServerBootstrap().group(server).channel(Loops.serverChannel())
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new Echo());
+                    }
+                })
+                .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+        long rate = 8L << 20; // 8 MiB/s each way
+        byte[] sent = new byte[1 << 20];
+        for (int i = 0; i < sent.length; i++) {
+            sent[i] = (byte) (i * 17 + (i >>> 9));
+        }
+        Collect collect = new Collect(sent.length);
+        try (DelayLine line = DelayLine.start(listener.localAddress(), Duration.ofMillis(1), rate)) {
+            Channel ch = new Bootstrap().group(client).channel(Loops.socketChannel())
+                    .handler(collect)
+                    .connect(line.address()).sync().channel();
+            long start = System.nanoTime();
+            for (int off = 0; off < sent.length; off += 16 * 1024) {
+                ch.write(Unpooled.wrappedBuffer(sent, off, 16 * 1024));
+            }
+            ch.flush();
+            long end = collect.done.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            // 1 MiB at 8 MiB/s takes 125 ms on the way out; the echo pipelines behind it.
+            assertThat(Duration.ofNanos(end - start)).as("1 MiB through an 8 MiB/s link and back")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(125));
+            byte[] back = new byte[collect.got.readableBytes()];
+            collect.got.readBytes(back);
+            assertThat(back).as("what came back").isEqualTo(sent);
+            ch.close().sync();
+        } finally {
+            collect.got.release();
+            Loops.close(List.of(listener));
+            Loops.shutdown(client, server);
+        }
+    }
+
+    @Test
+    void ratesOutsideTheRangeAreRefused() {
+        InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), 1);
+        assertThatThrownBy(() -> DelayLine.start(target, Duration.ZERO, -1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rate");
+        assertThatThrownBy(() -> DelayLine.start(target, Duration.ZERO, DelayLine.MAX_BYTES_PER_SECOND + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rate");
+    }
+
+    @Test
     void delaysOutsideTheRangeAreRefused() {
         assertThatThrownBy(() -> DelayLine.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 1),
                 Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delay");
