@@ -36,14 +36,40 @@ public final class ChainDb {
     private static final int SEGMENT_BITS = 10;
     private static final int SEGMENT_SIZE = 1 << SEGMENT_BITS;
     private static final int SEGMENT_MASK = SEGMENT_SIZE - 1;
+    /**
+     * Blocks a new segment has room for; it doubles as the chain grows, up to {@link #SEGMENT_SIZE}. A
+     * node of 1000 chains starts with 1000 genesis-only chains: full segments were 36 KiB each, 36 MB
+     * of heap that every restart allocated and the collector copied while the node caught up.
+     */
+    private static final int FIRST_CAPACITY = 32;
 
     /**
-     * Blocks [i * SEGMENT_SIZE, (i + 1) * SEGMENT_SIZE): hashes back to back; per block its payload
-     * (byte[]) or, for a canonical payload, just its size (Integer), regenerated when read.
+     * Blocks [i * SEGMENT_SIZE, i * SEGMENT_SIZE + capacity): hashes back to back; per block its payload
+     * (byte[]) or, for a canonical payload, just its size (Integer), regenerated when read. A full
+     * segment is replaced by a larger copy; the one it replaces stays valid for every block it holds.
      */
     private static final class Segment {
-        final byte[] hashes = new byte[SEGMENT_SIZE * Block.HASH_SIZE];
-        final Object[] payloads = new Object[SEGMENT_SIZE];
+        final byte[] hashes;
+        final Object[] payloads;
+
+        Segment(int capacity) {
+            hashes = new byte[capacity * Block.HASH_SIZE];
+            payloads = new Object[capacity];
+        }
+
+        /**
+         * A copy of {@code from} with room for its block {@code i} at least. Copied in the constructor:
+         * a reader that meets the copy through a race sees the arrays' contents as of the constructor's
+         * end (final-field semantics).
+         */
+        Segment(Segment from, int i) {
+            int capacity = from.payloads.length;
+            while (capacity <= i) {
+                capacity = Math.min(SEGMENT_SIZE, capacity * 2);
+            }
+            hashes = Arrays.copyOf(from.hashes, capacity * Block.HASH_SIZE);
+            payloads = Arrays.copyOf(from.payloads, capacity);
+        }
     }
 
     /** What {@link #append} did with a valid block. */
@@ -96,7 +122,7 @@ public final class ChainDb {
         Block g = genesis(chainId);
         byte[] h = g.hashRef();
         this.payloadSeed = readLong(h, 0);
-        Segment s = new Segment();
+        Segment s = new Segment(FIRST_CAPACITY);
         System.arraycopy(h, 0, s.hashes, 0, Block.HASH_SIZE);
         s.payloads[0] = g.payloadRef();
         segments[0] = s;
@@ -429,11 +455,16 @@ public final class ChainDb {
         if (seg >= segs.length) {
             segs = Arrays.copyOf(segs, segs.length * 2);
         }
+        int i = (int) (h & SEGMENT_MASK);
         if (segs[seg] == null) {
-            segs[seg] = new Segment();
+            segs[seg] = new Segment(FIRST_CAPACITY);
+        }
+        if (i >= segs[seg].payloads.length) {
+            // Readers holding this array see the old segment or its copy: both hold every block below
+            // the height they read (written before that height was published).
+            segs[seg] = new Segment(segs[seg], i);
         }
         Segment s = segs[seg];
-        int i = (int) (h & SEGMENT_MASK);
         System.arraycopy(hash, 0, s.hashes, i * Block.HASH_SIZE, Block.HASH_SIZE);
         s.payloads[i] = payload;
         segments = segs;

@@ -205,6 +205,19 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         return result;
     }
 
+    /**
+     * Whether an {@link #open} to the peer would first wait for a dial: no connection to it is up now.
+     * Never in the unshared mode ({@link io.chainmux.endpoint.EndpointConfig#connectionPerStream()}),
+     * where the dial is the open's own.
+     */
+    public boolean opensAfterDial(PeerId peer) {
+        if (endpoint.config().connectionPerStream()) {
+            return false;
+        }
+        PeerConnection pc = endpoint.peer(peer);
+        return pc == null || !pc.hasUsableStripe();
+    }
+
     private void openOn(PeerConnection pc, Registration r, int maxMessageSize,
                         CompletableFuture<NetworkStream> result) {
         NetworkStream c = new NetworkStream(this, r, pc.peerId(), true, null);

@@ -36,7 +36,7 @@ import java.util.function.BiConsumer;
  * message still held here is released and every waiting future fails with a
  * {@link SessionClosedException}: nothing is lost silently.
  */
-public final class NetworkStream implements SessionContext, StreamListener {
+public final class NetworkStream implements SessionContext, StreamListener, Runnable {
     private static final Logger log = LoggerFactory.getLogger(NetworkStream.class);
     /** Sends queued beyond this mean the session does not wait for {@code send}: it gets an error. */
     static final int MAX_WAITING_SENDS = 1024;
@@ -45,6 +45,13 @@ public final class NetworkStream implements SessionContext, StreamListener {
     private static final CloseReason FINISHED = CloseReason.local(ErrorCode.NO_ERROR, "the session has finished");
 
     private record PendingSend(ByteBuf message, CompletableFuture<Void> done) {}
+
+    private static final int CLOSE_REPORTED = 1;
+    private static final int SENDABLE = 1 << 1;
+    private static final int REMOTE_CLOSED = 1 << 2;
+    private static final int FINISH_CALLED = 1 << 3;
+    private static final int FIN_SENT = 1 << 4;
+    private static final int PUMP_SCHEDULED = 1 << 5;
 
     private final ConnectionBroker broker;
     private final Registration registration;
@@ -55,7 +62,6 @@ public final class NetworkStream implements SessionContext, StreamListener {
      * while someone needs them (thousands of idle connections each held ~150 bytes of them).
      */
     private volatile CompletableFuture<NetworkStream> opened;
-    private final Runnable pump = this::pump;
     private volatile MuxStream stream;
     /** A message has arrived from the peer (a responder uses it to cut peers that never ask). */
     private volatile boolean received;
@@ -63,8 +69,6 @@ public final class NetworkStream implements SessionContext, StreamListener {
     // ---- guarded by this
     /** Created by the first {@link #closeFuture()} call; completed by the pump once the stream ended. */
     private CompletableFuture<CloseReason> closed;
-    /** The pump has reported the close (a {@link #closeFuture()} asked for later is born complete). */
-    private boolean closeReported;
     /**
      * The inbox: the oldest unread message, and the ones after it. Most connections hold at most one,
      * so the deque is only made (and then kept) by a connection that queues two.
@@ -76,12 +80,14 @@ public final class NetworkStream implements SessionContext, StreamListener {
     private CompletableFuture<ByteBuf> receiver;
     /** A {@link #receive(BiConsumer)} waiting; the pump calls it. Never set together with {@link #receiver}. */
     private BiConsumer<? super ByteBuf, ? super Throwable> handler;
-    /** The stream accepts trySend: at once for outbound, after the accept reached the loop for inbound. */
-    private boolean sendable;
-    private boolean remoteClosed;
-    private boolean finished;
-    private boolean finSent;
-    private boolean pumpScheduled;
+    /**
+     * The flags below, in one byte (six booleans cost a stream 8 bytes more, 8,000 idle ones per node):
+     * {@link #CLOSE_REPORTED} the pump has reported the close (a {@link #closeFuture()} asked for later
+     * is born complete); {@link #SENDABLE} the stream accepts trySend (at once for outbound, after the
+     * accept reached the loop for inbound); {@link #REMOTE_CLOSED}, {@link #FINISH_CALLED},
+     * {@link #FIN_SENT}, {@link #PUMP_SCHEDULED}.
+     */
+    private byte flags;
     private CloseReason closeReason;
 
     NetworkStream(ConnectionBroker broker, Registration registration, PeerId peer, boolean outbound, MuxStream stream) {
@@ -90,7 +96,7 @@ public final class NetworkStream implements SessionContext, StreamListener {
         this.peer = peer;
         this.outbound = outbound;
         this.stream = stream;
-        this.sendable = outbound;
+        this.flags = (byte) (outbound ? SENDABLE : 0);
         this.opened = outbound ? new CompletableFuture<>() : null;
     }
 
@@ -134,7 +140,7 @@ public final class NetworkStream implements SessionContext, StreamListener {
     public CompletableFuture<CloseReason> closeFuture() {
         synchronized (this) {
             if (closed == null) {
-                closed = closeReported ? CompletableFuture.completedFuture(closeReason) : new CompletableFuture<>();
+                closed = is(CLOSE_REPORTED) ? CompletableFuture.completedFuture(closeReason) : new CompletableFuture<>();
             }
             return closed;
         }
@@ -163,11 +169,11 @@ public final class NetworkStream implements SessionContext, StreamListener {
             throw new IllegalArgumentException("message sent on " + this + " was already released");
         }
         synchronized (this) {
-            if (finished || finSent || closeReason != null) {
+            if (is(FINISH_CALLED) || is(FIN_SENT) || closeReason != null) {
                 message.release();
                 return CompletableFuture.failedStage(new SessionClosedException(closeReason != null ? closeReason : FINISHED));
             }
-            if (sendable && noneWaiting()) {
+            if (is(SENDABLE) && noneWaiting()) {
                 try {
                     int length = message.readableBytes();
                     if (stream.trySend(message)) {
@@ -203,10 +209,10 @@ public final class NetworkStream implements SessionContext, StreamListener {
             }
             m = pollUnread();
             if (m == null) {
-                if (finished) {
+                if (is(FINISH_CALLED)) {
                     return CompletableFuture.failedStage(new SessionClosedException(FINISHED));
                 }
-                if (closeReason != null || remoteClosed) {
+                if (closeReason != null || is(REMOTE_CLOSED)) {
                     return CompletableFuture.failedStage(closedException());
                 }
                 receiver = new CompletableFuture<>();
@@ -257,10 +263,10 @@ public final class NetworkStream implements SessionContext, StreamListener {
         List<ByteBuf> unread;
         CompletableFuture<ByteBuf> r;
         synchronized (this) {
-            if (finished) {
+            if (is(FINISH_CALLED)) {
                 return;
             }
-            finished = true;
+            set(FINISH_CALLED);
             unread = drainInbox();
             r = receiver;
             receiver = null;
@@ -293,7 +299,7 @@ public final class NetworkStream implements SessionContext, StreamListener {
         }
         List<ByteBuf> unread;
         synchronized (this) {
-            finished = true;
+            set(FINISH_CALLED);
             unread = drainInbox();
         }
         dropUnread(unread);
@@ -320,8 +326,23 @@ public final class NetworkStream implements SessionContext, StreamListener {
         return (unread1 == null ? 0 : 1) + (unreadMore == null ? 0 : unreadMore.size());
     }
 
+    /** Under the monitor. */
+    private boolean is(int flag) {
+        return (flags & flag) != 0;
+    }
+
+    /** Under the monitor. */
+    private void set(int flag) {
+        flags |= (byte) flag;
+    }
+
+    /** Under the monitor. */
+    private void clear(int flag) {
+        flags &= (byte) ~flag;
+    }
+
     private synchronized boolean closeReported() {
-        return closeReported;
+        return is(CLOSE_REPORTED);
     }
 
     private boolean noneWaiting() {
@@ -353,7 +374,7 @@ public final class NetworkStream implements SessionContext, StreamListener {
 
     void acceptedOnLoop() {
         synchronized (this) {
-            sendable = true;
+            set(SENDABLE);
         }
         schedulePump();
     }
@@ -374,7 +395,7 @@ public final class NetworkStream implements SessionContext, StreamListener {
         received = true;
         boolean wake;
         synchronized (this) {
-            if (!finished && closeReason == null) {
+            if (!is(FINISH_CALLED) && closeReason == null) {
                 addUnread(message);
                 wake = receiving();
                 message = null;
@@ -395,7 +416,7 @@ public final class NetworkStream implements SessionContext, StreamListener {
     public void onRemoteClosed(MuxStream s) {
         boolean wake;
         synchronized (this) {
-            remoteClosed = true;
+            set(REMOTE_CLOSED);
             wake = receiving();
         }
         if (wake) {
@@ -440,12 +461,12 @@ public final class NetworkStream implements SessionContext, StreamListener {
 
     private void schedulePump() {
         synchronized (this) {
-            if (pumpScheduled) {
+            if (is(PUMP_SCHEDULED)) {
                 return;
             }
-            pumpScheduled = true;
+            set(PUMP_SCHEDULED);
         }
-        runOnExecutor(pump, pump); // the executor is gone (shutdown): fail the futures right here
+        runOnExecutor(this, this); // the executor is gone (shutdown): fail the futures right here
     }
 
     private void runOnExecutor(Runnable task, Runnable ifRejected) {
@@ -454,6 +475,15 @@ public final class NetworkStream implements SessionContext, StreamListener {
         } catch (RejectedExecutionException e) {
             ifRejected.run();
         }
+    }
+
+    /**
+     * The pump: the connection is its own pump task (no lambda per connection: 8,000 idle ones per
+     * node). Not for applications: the connection schedules it on its network's executor itself.
+     */
+    @Override
+    public void run() {
+        pump();
     }
 
     /** Moves sends along, delivers a message to a waiting receive, and reports the close. */
@@ -469,9 +499,9 @@ public final class NetworkStream implements SessionContext, StreamListener {
         CloseReason ended;
         MuxStream s = stream;
         synchronized (this) {
-            pumpScheduled = false;
+            clear(PUMP_SCHEDULED);
             ended = closeReason;
-            while (!noneWaiting() && (sendable || ended != null)) {
+            while (!noneWaiting() && (is(SENDABLE) || ended != null)) {
                 PendingSend p = waiting.peek();
                 boolean ok;
                 if (ended != null) {
@@ -496,22 +526,22 @@ public final class NetworkStream implements SessionContext, StreamListener {
                     (failed == null ? failed = new ArrayList<>() : failed).add(p);
                 }
             }
-            if (finished && !finSent && noneWaiting() && ended == null && sendable) {
-                finSent = true;
+            if (is(FINISH_CALLED) && !is(FIN_SENT) && noneWaiting() && ended == null && is(SENDABLE)) {
+                set(FIN_SENT);
                 fin = true;
             }
             if (receiver != null) {
                 message = pollUnread();
-                if (message != null || ended != null || remoteClosed) {
+                if (message != null || ended != null || is(REMOTE_CLOSED)) {
                     r = receiver;
                     receiver = null;
                 }
             } else if (handler != null) {
                 message = pollUnread();
-                if (message != null || ended != null || remoteClosed || finished) {
+                if (message != null || ended != null || is(REMOTE_CLOSED) || is(FINISH_CALLED)) {
                     h = handler;
                     handler = null;
-                    hFinished = message == null && ended == null && !remoteClosed;
+                    hFinished = message == null && ended == null && !is(REMOTE_CLOSED);
                 }
             }
         }
@@ -556,7 +586,7 @@ public final class NetworkStream implements SessionContext, StreamListener {
             }
             CompletableFuture<CloseReason> c;
             synchronized (this) {
-                closeReported = true;
+                set(CLOSE_REPORTED);
                 c = closed;
             }
             if (c != null) {

@@ -10,7 +10,9 @@ import java.lang.invoke.VarHandle;
  * message, or a wrong length, fails that call and leaves the credit unchanged. Under-consumption (a
  * smaller length) cannot be told from a slow reader; it only holds credit back.
  *
- * <p>A stream's {@link StreamInbox} extends it (one object per stream for both).
+ * <p>A stream's {@link StreamInbox} extends it, and it extends the stream's {@link InboundCredit}: one
+ * object per stream for the three (it shares no state with the credit; the inheritance is only the
+ * object's layout).
  *
  * <p>It only checks: what credit is due, and when, stays with {@link ReceiveFlowControl} and
  * {@link InboundCredit}.
@@ -21,7 +23,7 @@ import java.lang.invoke.VarHandle;
  * thread for the same message (a double consumption already) may go unnoticed; a correct caller is
  * never refused.
  */
-class ConsumptionGuard {
+class ConsumptionGuard extends InboundCredit {
     private static final VarHandle DELIVERED;
     private static final VarHandle LOOP_CONSUMED;
     private static final VarHandle FOREIGN_CONSUMED;

@@ -3,7 +3,7 @@ package io.chainmux.mux;
 /**
  * Receive-side credit bookkeeping of one stream: decides how much of what arrived may be returned
  * to the peer, and when. It is also the stream's {@link ReceiveWindow} (started when the stream gets
- * its id; see {@link MuxStream#receiveWindow}), so a stream holds one object for both.
+ * its id; see {@link MuxStream#receiveWindow}).
  *
  * <p>The rule: credit comes back when the application consumes a message. But a message larger
  * than the window could then never complete, so the fragments of a message in progress (frames
@@ -16,8 +16,12 @@ package io.chainmux.mux;
  * <p>It also keeps the stream's commitment to the connection's {@link ReceiveBudget}: credit
  * granted and not yet settled by consumption; when the stream ends the rest is settled at once.
  * Event-loop confined.
+ *
+ * <p>A stream's {@link StreamInbox} extends it (through {@link ConsumptionGuard}): the stream's whole
+ * receive side is one object, since every idle stream holds all of it (8,000 per node at 1000
+ * networks; each object costs a header and padding).
  */
-final class InboundCredit extends ReceiveWindow {
+class InboundCredit extends ReceiveWindow {
     /** Early credit of delivered messages that their consumption must not return again. */
     private long debt;
     /** Early credit of messages waiting in the accept backlog. */
@@ -41,7 +45,7 @@ final class InboundCredit extends ReceiveWindow {
     }
 
     /** A whole message was handed to the application (or to the accept backlog). */
-    void delivered(boolean toBacklog) {
+    void messageDelivered(boolean toBacklog) {
         if (toBacklog) {
             backlogDebt += assemblyEarly;
         } else {
@@ -63,7 +67,7 @@ final class InboundCredit extends ReceiveWindow {
      *
      * @return the credit to return now
      */
-    long consumed(long charge, int messages) {
+    long creditOnConsumed(long charge, int messages) {
         long paid = Math.min(debt, charge);
         debt -= paid;
         long release = charge - paid;

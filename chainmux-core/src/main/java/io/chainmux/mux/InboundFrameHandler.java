@@ -66,7 +66,7 @@ final class InboundFrameHandler implements FrameListener {
             throw MuxException.connection(ErrorCode.PROTOCOL_ERROR, "DATA on stream %d before its ACCEPT", streamId);
         }
         flow.chargeStream(s, charge);
-        if (s.finReceived) {
+        if (s.finReceived()) {
             throw MuxException.stream(streamId, ErrorCode.STREAM_CLOSED, "DATA after FIN");
         }
         boolean end = (flags & WireFormat.FLAG_END_MESSAGE) != 0;
@@ -108,7 +108,7 @@ final class InboundFrameHandler implements FrameListener {
 
     private void deliver(MuxStream s, ByteBuf message) {
         stats.messagesIn++;
-        s.credit.delivered(s.listener == null);
+        s.inbox.messageDelivered(s.listener == null);
         s.inbox.dispatch(message);
     }
 

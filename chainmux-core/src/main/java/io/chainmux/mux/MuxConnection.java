@@ -115,7 +115,7 @@ public final class MuxConnection {
         if (listener == null) {
             throw new IllegalArgumentException("listener is required");
         }
-        MuxStream s = new MuxStream(this, true, networkId, weight, config.maxQueuedMessagesPerStream());
+        MuxStream s = new MuxStream(this, true, networkId, weight);
         s.listener = listener;
         registry.countLoad(s);
         s.localMaxMessageSize = Math.min(maxInboundMessageSize, config.maxMessageSize());
@@ -231,9 +231,9 @@ public final class MuxConnection {
                 + writer.pendingBytes() + "\n");
         for (MuxStream st : registry.streams()) {
             b.append("  ").append(st).append(" send=").append(st.sendWindow).append(" recv=")
-                    .append(st.receiveWindow.available()).append("/").append(st.receiveWindow.size())
-                    .append(" unconsumed=").append(st.credit.unconsumed()).append(" queued=").append(st.queuedBytes())
-                    .append(" nodeActive=").append(st.node.active).append('\n');
+                    .append(st.receiveWindow().available()).append("/").append(st.receiveWindow().size())
+                    .append(" unconsumed=").append(st.inbox.unconsumed()).append(" queued=").append(st.queuedBytes())
+                    .append(" nodeActive=").append(st.outbound.active).append('\n');
         }
         return b.toString();
     }

@@ -38,12 +38,14 @@ import java.lang.invoke.VarHandle;
 public final class MuxStream {
     private static final VarHandle WAKE;
     private static final VarHandle WATCHING;
+    private static final VarHandle OFFERING;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             WAKE = l.findVarHandle(MuxStream.class, "wakeScheduled", int.class);
             WATCHING = l.findVarHandle(MuxStream.class, "watching", int.class);
+            OFFERING = l.findVarHandle(MuxStream.class, "offering", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -58,12 +60,12 @@ public final class MuxStream {
     final MuxConnection connection;
     final boolean locallyInitiated;
     final String networkId;
-    /** Its place in the write scheduler, and its wake-up task (see {@link #wake}). */
-    final StreamNode node;
-    /** Outbound messages, produced by any thread, consumed by the event loop. */
+    /**
+     * Outbound messages, produced by any thread, consumed by the event loop; also the stream's place in
+     * the write scheduler and its wake-up task (see {@link #wake}). The send side up to it (admission,
+     * the fast path, the hand-over from other threads) is {@link StreamOutbox}'s.
+     */
     final OutboundQueue outbound;
-    /** The send side up to that queue: admission, the fast path, the hand-over from other threads. */
-    private final StreamOutbox outbox;
 
     private volatile int id;
     private volatile StreamState state;
@@ -71,6 +73,13 @@ public final class MuxStream {
     volatile boolean finRequested;
     private volatile int wakeScheduled;
     private volatile int watching;
+    /**
+     * Sends from other threads between their check of {@link #finRequested} and their message being
+     * in the queue. The loop sends FIN only when none is (see {@link StreamOutbox#finReady}): a send
+     * that passed the check before a concurrent {@code close()} and returned true must go out before
+     * the FIN.
+     */
+    private volatile int offering;
     /**
      * Set when a send was refused (or {@link #isWritable} said no): the stream then has room again
      * only once its queue has drained to half the stream send buffer, and the loop reports that with
@@ -86,34 +95,41 @@ public final class MuxStream {
     /** Largest message we accept on this stream. */
     int localMaxMessageSize;
     long sendWindow;
-    /** The stream's receive window: {@link #credit} once the stream has its id, null before. */
-    ReceiveWindow receiveWindow;
-    final InboundCredit credit = new InboundCredit();
     boolean finSent;
-    boolean finReceived;
-    /** The receive side past flow control: reassembly, the backlog before accept, delivery, consumption. */
+    /**
+     * The receive side: its credit ({@link InboundCredit}, also the receive window), and past flow
+     * control reassembly, the backlog before accept, delivery and consumption; one object for all.
+     */
     final StreamInbox inbox = new StreamInbox(this);
     boolean terminated;
     /** A send-blocked watcher set aside while the connection buffer is full (see {@link SendFlowControl}). */
     boolean parked;
-    /** Its receive window wants to grow but the growth share is used up (counted in {@link ReceiveFlowControl}). */
-    boolean wantsGrowth;
-    /** Owed stream credit the receive budget held back (queued in {@link ReceiveFlowControl}). */
-    boolean creditStarved;
     /** The last write pass found its send window exhausted with data queued; cleared by WINDOW_UPDATE. */
     volatile boolean sendBlocked;
-    /** Counted in the connection's load (set before the stream reaches the loop, cleared when it ends). */
-    boolean countedInLoad;
     /** When the peer opened this stream (loop ticker); a RESET soon after is premature (rapid reset). */
     long openedNanos;
+    /**
+     * Flags of the loop (set before the stream reaches it for {@link #COUNTED_IN_LOAD}), in one byte:
+     * every idle stream holds them (8,000 per node), and as booleans with the window's reference they
+     * cost 8 bytes more. Read and set through the accessors below.
+     */
+    private byte loopFlags;
+    /** The peer's FIN arrived. */
+    private static final int FIN_RECEIVED = 1;
+    /** Its receive window wants to grow but the growth share is used up (counted in {@link ReceiveFlowControl}). */
+    private static final int WANTS_GROWTH = 1 << 1;
+    /** Owed stream credit the receive budget held back (queued in {@link ReceiveFlowControl}). */
+    private static final int CREDIT_STARVED = 1 << 2;
+    /** Counted in the connection's load (set before the stream reaches the loop, cleared when it ends). */
+    private static final int COUNTED_IN_LOAD = 1 << 3;
+    /** The receive window (its {@link #inbox}) has started: the stream has its id. */
+    private static final int WINDOW_STARTED = 1 << 4;
 
-    MuxStream(MuxConnection connection, boolean locallyInitiated, String networkId, int weight, int queueCapacity) {
+    MuxStream(MuxConnection connection, boolean locallyInitiated, String networkId, int weight) {
         this.connection = connection;
         this.locallyInitiated = locallyInitiated;
         this.networkId = networkId;
-        this.node = new StreamNode(this, weight);
-        this.outbound = new OutboundQueue(queueCapacity, connection.sendFlow.budget(), connection.alloc());
-        this.outbox = new StreamOutbox(this, outbound);
+        this.outbound = new OutboundQueue(this, weight);
         this.state = locallyInitiated ? StreamState.NEW : StreamState.PENDING_ACCEPT;
     }
 
@@ -150,7 +166,7 @@ public final class MuxStream {
 
 
     public int weight() {
-        return node.weight();
+        return outbound.weight();
     }
 
     /**
@@ -174,15 +190,15 @@ public final class MuxStream {
         if (!state.canSend() || finRequested) {
             return false;
         }
-        if (outbox.hasRoom()) {
+        if (StreamOutbox.hasRoom(this)) {
             return true;
         }
-        return outbox.refuse();
+        return StreamOutbox.refuse(this);
     }
 
     /** Room in the stream's and the connection's send buffers; no side effects (see {@link StreamOutbox#hasRoom}). */
     boolean hasRoom() {
-        return outbox.hasRoom();
+        return StreamOutbox.hasRoom(this);
     }
 
     /**
@@ -203,7 +219,7 @@ public final class MuxStream {
      *                                  which, and who closed it
      */
     public boolean trySend(ByteBuf message) {
-        return outbox.offer(message, true);
+        return StreamOutbox.offer(this, message, true);
     }
 
     /**
@@ -212,12 +228,22 @@ public final class MuxStream {
      * every message. From the event loop a small message costs no allocation at all.
      */
     public boolean trySendCopy(ByteBuf message) {
-        return outbox.offer(message, false);
+        return StreamOutbox.offer(this, message, false);
     }
 
     /** Loop only: whether the FIN may go out once the queue is empty (see {@link StreamOutbox#finReady}). */
     boolean finReady() {
-        return outbox.finReady();
+        return StreamOutbox.finReady(this);
+    }
+
+    /** Any thread but the loop: a send enters ({@code +1}) or leaves ({@code -1}) its check-to-queue window. */
+    void offeringFromOtherThread(int delta) {
+        OFFERING.getAndAdd(this, delta);
+    }
+
+    /** Whether no send from another thread is between its check and its queue. */
+    boolean noOfferFromOtherThread() {
+        return offering == 0;
     }
 
     /**
@@ -327,7 +353,7 @@ public final class MuxStream {
      * time the stream has something to send.
      */
     public void setUrgent(boolean urgent) {
-        connection.runOnLoop(() -> node.urgent = urgent);
+        connection.runOnLoop(() -> outbound.urgent = urgent);
     }
 
     /**
@@ -337,7 +363,7 @@ public final class MuxStream {
      */
     public void setWeight(int weight) {
         WriteScheduler.Node.checkWeight(weight);
-        connection.runOnLoop(() -> node.setWeight(weight));
+        connection.runOnLoop(() -> outbound.setWeight(weight));
     }
 
     /**
@@ -348,8 +374,60 @@ public final class MuxStream {
         if (connection.inEventLoop()) {
             connection.writer.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
-            connection.execute(node);
+            connection.execute(outbound);
         }
+    }
+
+    // ---- the loop's flags (see loopFlags) ----
+
+    private boolean flag(int f) {
+        return (loopFlags & f) != 0;
+    }
+
+    private void flag(int f, boolean on) {
+        loopFlags = (byte) (on ? loopFlags | f : loopFlags & ~f);
+    }
+
+    boolean finReceived() {
+        return flag(FIN_RECEIVED);
+    }
+
+    private void finReceived(boolean on) {
+        flag(FIN_RECEIVED, on);
+    }
+
+    boolean wantsGrowth() {
+        return flag(WANTS_GROWTH);
+    }
+
+    void wantsGrowth(boolean on) {
+        flag(WANTS_GROWTH, on);
+    }
+
+    boolean creditStarved() {
+        return flag(CREDIT_STARVED);
+    }
+
+    void creditStarved(boolean on) {
+        flag(CREDIT_STARVED, on);
+    }
+
+    boolean countedInLoad() {
+        return flag(COUNTED_IN_LOAD);
+    }
+
+    void countedInLoad(boolean on) {
+        flag(COUNTED_IN_LOAD, on);
+    }
+
+    /** The stream's receive window: its {@link #inbox} (an {@link InboundCredit}) once the stream has its id, null before. */
+    ReceiveWindow receiveWindow() {
+        return flag(WINDOW_STARTED) ? inbox : null;
+    }
+
+    /** The receive window has been started ({@link ReceiveWindow#start}): {@link #receiveWindow()} returns it from now on. */
+    void startReceiveWindow() {
+        flag(WINDOW_STARTED, true);
     }
 
     /** The wake-up task's body, run by {@link StreamNode#run}. */
@@ -388,7 +466,7 @@ public final class MuxStream {
     /** Our ACCEPT of the peer's open: PENDING_ACCEPT -> OPEN, or HALF_CLOSED_REMOTE if its FIN came already. */
     void acceptSent() {
         assert connection.inEventLoop();
-        state = finReceived ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
+        state = finReceived() ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
     }
 
     /**
@@ -399,7 +477,7 @@ public final class MuxStream {
     boolean finWasSent() {
         assert connection.inEventLoop();
         finSent = true;
-        if (finReceived) {
+        if (finReceived()) {
             return true;
         }
         if (state == StreamState.OPEN) {
@@ -416,7 +494,7 @@ public final class MuxStream {
      */
     boolean finWasReceived() {
         assert connection.inEventLoop();
-        finReceived = true;
+        finReceived(true);
         switch (state) {
             case OPEN -> {
                 state = StreamState.HALF_CLOSED_REMOTE;

@@ -2,7 +2,6 @@ package io.chainmux.mux;
 
 import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
 
 import java.lang.invoke.MethodHandles;
@@ -27,9 +26,12 @@ import java.util.ArrayDeque;
  * cost ~670 bytes for every stream that ever had one. Byte accounting is split the same way, so a send from the event loop costs no atomic
  * operation.
  *
+ * <p>It is also the stream's scheduler node and wake-up task ({@link StreamNode}): one object per
+ * stream for the send side.
+ *
  * <p>Threading: event-loop confined, except {@link #offerFromOtherThread} and {@link #queuedBytes}.
  */
-final class OutboundQueue {
+final class OutboundQueue extends StreamNode {
     private static final int CHUNK_SIZE = 8 * 1024;
     /** Slots the deque for other threads' sends starts with (it grows up to its capacity). */
     private static final int FOREIGN_INITIAL = 8;
@@ -94,9 +96,6 @@ final class OutboundQueue {
      * for the burst anyway). One the loop queued on is kept.
      */
     private boolean adopted;
-    private final int foreignCapacity;
-    private final SendBudget budget;
-    private final ByteBufAllocator alloc;
     /** Chunk small messages are appended to; detached (not in entries) while empty. */
     private Chunk tail;
     private boolean tailQueued;
@@ -116,10 +115,16 @@ final class OutboundQueue {
     /** Other threads' sends not yet taken in by the loop; null while there are none. Written under the lock. */
     private volatile ArrayDeque<Object> foreign;
 
-    OutboundQueue(int foreignCapacity, SendBudget budget, ByteBufAllocator alloc) {
-        this.foreignCapacity = foreignCapacity;
-        this.budget = budget;
-        this.alloc = alloc;
+    OutboundQueue(MuxStream stream, int weight) {
+        super(stream, weight);
+    }
+
+    /**
+     * The stream's connection: the send budget, allocator and queue capacity are the connection's
+     * (looked up there rather than held here: 8,000 idle streams per node).
+     */
+    private MuxConnection connection() {
+        return stream.connection;
     }
 
     /** Bytes queued and not yet written; any thread (a consistent-enough snapshot). */
@@ -144,7 +149,7 @@ final class OutboundQueue {
                 message.release();
             }
         } else {
-            entriesForLoop().add(owned ? message : alloc.buffer(length).writeBytes(message, message.readerIndex(), length));
+            entriesForLoop().add(owned ? message : connection().alloc().buffer(length).writeBytes(message, message.readerIndex(), length));
         }
         LOOP_ENQUEUED.setRelease(this, loopEnqueued + length);
         count(length);
@@ -167,7 +172,7 @@ final class OutboundQueue {
         }
         // A full tail, or one with a large message queued after it, stays queued and is released
         // once drained; new small messages go to a fresh chunk.
-        tail = new Chunk(alloc.directBuffer(Math.max(CHUNK_SIZE, bytes)));
+        tail = new Chunk(connection().alloc().directBuffer(Math.max(CHUNK_SIZE, bytes)));
         tailQueued = true;
         entriesForLoop().add(tail);
         return tail;
@@ -221,6 +226,7 @@ final class OutboundQueue {
     /** Any thread but the loop; the queue takes ownership on true. False when the queue is full. */
     boolean offerFromOtherThread(ByteBuf message) {
         int length = message.readableBytes();
+        int foreignCapacity = connection().config.maxQueuedMessagesPerStream();
         synchronized (this) {
             ArrayDeque<Object> q = foreign;
             if (q == null) {
@@ -410,7 +416,7 @@ final class OutboundQueue {
 
     private void count(long bytes) {
         counted += bytes;
-        budget.add(bytes);
+        connection().sendFlow.budget().add(bytes);
     }
 
     /** Loop only: drops and releases everything, chunks included; the queue stays usable. */
@@ -437,7 +443,7 @@ final class OutboundQueue {
             tailQueued = false;
         }
         DEQUEUED.setRelease(this, (long) LOOP_ENQUEUED.getAcquire(this) + (long) FOREIGN_ENQUEUED.getAcquire(this));
-        budget.add(-counted);
+        connection().sendFlow.budget().add(-counted);
         counted = 0;
     }
 

@@ -100,10 +100,10 @@ final class OutboundWriter {
                 || s.state() == StreamState.PENDING_ACCEPT) {
             return;
         }
-        if (s.node.active) {
+        if (s.outbound.active) {
             requestWrite();
         } else if (!s.outboundEmpty() || (s.finRequested && !s.finSent)) {
-            scheduler.activate(s.node);
+            scheduler.activate(s.outbound);
             requestWrite();
         }
     }
@@ -119,7 +119,7 @@ final class OutboundWriter {
      */
     boolean tryWriteNow(MuxStream s, ByteBuf message, int length) {
         DeficitRoundRobinScheduler<MuxStream> sched = scheduler;
-        if (length > COPY_THRESHOLD || sched == null || sched.hasActive() || s.node.active || s.id() == 0
+        if (length > COPY_THRESHOLD || sched == null || sched.hasActive() || s.outbound.active || s.id() == 0
                 || connection.isHardClosing() || length > peer.maxFrameSize()
                 || length + 1L > flow.window(s) || !s.outbound.isEmpty()) {
             return false;
@@ -132,7 +132,7 @@ final class OutboundWriter {
         dataHeader(room(WireFormat.HEADER_LENGTH + length), s.id(), WireFormat.FLAG_END_MESSAGE, length);
         batch.writeBytes(message, message.readerIndex(), length);
         flow.charge(s, length + 1);
-        s.node.fresh = false; // what it queues next is the rest of a burst, not a light stream's message
+        s.outbound.fresh = false; // what it queues next is the rest of a burst, not a light stream's message
         stats.bytesOut += length;
         stats.messagesOut++;
         requestWrite();

@@ -76,12 +76,12 @@ final class ReceiveFlowControl {
      * @return false when it does not fit: the caller refuses the stream (nothing was committed)
      */
     boolean streamOpened(MuxStream s) {
-        s.credit.start(config.initialStreamWindow(), connection.now());
-        s.receiveWindow = s.credit;
+        s.inbox.start(config.initialStreamWindow(), connection.now());
+        s.startReceiveWindow();
         if (!budget.admit(config.initialStreamWindow())) {
             return false;
         }
-        s.credit.granted(config.initialStreamWindow());
+        s.inbox.granted(config.initialStreamWindow());
         return true;
     }
 
@@ -108,9 +108,9 @@ final class ReceiveFlowControl {
 
     /** Charges a DATA frame to its stream's window. */
     void chargeStream(MuxStream s, int charge) {
-        if (!s.receiveWindow.charge(charge)) {
+        if (!s.receiveWindow().charge(charge)) {
             throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR,
-                    "DATA of %d bytes exceeds the window of %d on stream %d", charge, s.receiveWindow.available(),
+                    "DATA of %d bytes exceeds the window of %d on stream %d", charge, s.receiveWindow().available(),
                     s.id());
         }
     }
@@ -141,14 +141,14 @@ final class ReceiveFlowControl {
         if (s.terminated || connection.isClosed() || connection.isHardClosing()) {
             return; // an ended stream's commitment was settled when it ended
         }
-        budget.settle(s.credit.settle(charge));
-        release(s, s.credit.consumed(charge, messages));
+        budget.settle(s.inbox.settle(charge));
+        release(s, s.inbox.creditOnConsumed(charge, messages));
         serveStarved();
     }
 
     /** A fragment (no message end yet) arrived on {@code s}: returns what {@link InboundCredit} allows now. */
     void fragment(MuxStream s, int charge) {
-        release(s, s.credit.fragment(charge));
+        release(s, s.inbox.fragment(charge));
     }
 
     /** Returns stream credit to the peer (while it can still send), within the receive budget. */
@@ -156,8 +156,8 @@ final class ReceiveFlowControl {
         if (credit <= 0) {
             return;
         }
-        ReceiveWindow w = s.receiveWindow;
-        if (!s.terminated && w != null && !s.finReceived && w.addPending(credit)) {
+        ReceiveWindow w = s.receiveWindow();
+        if (!s.terminated && w != null && !s.finReceived() && w.addPending(credit)) {
             grant(s, w);
         }
     }
@@ -170,12 +170,12 @@ final class ReceiveFlowControl {
         int inc = w.takeUpdate(connection.now(), connection.rttNanos(), growthCap, shrinkTarget(s, w), budget.room());
         if (inc > 0) {
             budget.commit(inc);
-            s.credit.granted(inc);
+            s.inbox.granted(inc);
             sendWindowUpdate(s.id(), inc);
         }
         trackGrowth(s, before, w);
-        if (w.pending() > 0 && !s.creditStarved) {
-            s.creditStarved = true; // the budget is full: granted once it has room
+        if (w.pending() > 0 && !s.creditStarved()) {
+            s.creditStarved(true); // the budget is full: granted once it has room
             starved.add(s);
         }
     }
@@ -195,7 +195,7 @@ final class ReceiveFlowControl {
         if (budget.underPressure()) {
             return Math.max(floor, size / 2);
         }
-        if (growthStarved - (s.wantsGrowth ? 1 : 0) > 0 && budget.growthRoom() < floor) {
+        if (growthStarved - (s.wantsGrowth() ? 1 : 0) > 0 && budget.growthRoom() < floor) {
             long fair = budget.growthLimit() / Math.max(1, grownStreams + growthStarved);
             if (size > fair) {
                 return (int) Math.max(Math.max(floor, fair), size / 2);
@@ -213,8 +213,8 @@ final class ReceiveFlowControl {
             grownStreams--;
         }
         boolean starvedNow = w.growthDenied() && w.size() < config.maxStreamWindow();
-        if (starvedNow != s.wantsGrowth) {
-            s.wantsGrowth = starvedNow;
+        if (starvedNow != s.wantsGrowth()) {
+            s.wantsGrowth(starvedNow);
             growthStarved += starvedNow ? 1 : -1;
         }
     }
@@ -223,9 +223,9 @@ final class ReceiveFlowControl {
     private void serveStarved() {
         MuxStream s;
         while (budget.room() > 0 && (s = starved.poll()) != null) {
-            s.creditStarved = false;
-            ReceiveWindow w = s.receiveWindow;
-            if (!s.terminated && !s.finReceived && w.pending() > 0) {
+            s.creditStarved(false);
+            ReceiveWindow w = s.receiveWindow();
+            if (!s.terminated && !s.finReceived() && w.pending() > 0) {
                 grant(s, w);
             }
         }
@@ -264,12 +264,12 @@ final class ReceiveFlowControl {
      * leaves the reassembly budget.
      */
     void streamEnded(MuxStream s) {
-        budget.settle(s.credit.settleAll());
-        if (s.receiveWindow != null && s.receiveWindow.size() > config.initialStreamWindow()) {
+        budget.settle(s.inbox.settleAll());
+        if (s.receiveWindow() != null && s.receiveWindow().size() > config.initialStreamWindow()) {
             grownStreams--;
         }
-        if (s.wantsGrowth) {
-            s.wantsGrowth = false;
+        if (s.wantsGrowth()) {
+            s.wantsGrowth(false);
             growthStarved--;
         }
         reassemblyBytes -= s.inbox.assemblingBytes();

@@ -4,9 +4,6 @@ import io.chainmux.wire.ErrorCode;
 import io.chainmux.wire.Settings;
 import io.netty.buffer.ByteBuf;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 /**
  * A stream's send side up to its queue: whether a message may be taken (the peer's size limit, the
  * stream's state, room in the stream's and the connection's send buffers), and taking it: framed at
@@ -15,43 +12,16 @@ import java.lang.invoke.VarHandle;
  * queue's bounded deque. It also keeps the FIN behind any send from another thread that passed its
  * checks before a concurrent {@code close()}.
  *
- * <p>Called from any thread; what happens next (the write pass, credit) is the writer's.
+ * <p>Called from any thread; what happens next (the write pass, credit) is the writer's. No state of
+ * its own: what it keeps (the count of sends in progress from other threads) is a field of the
+ * stream, so an idle stream holds no object for its send side (8,000 idle streams per node).
  */
 final class StreamOutbox {
-    private static final VarHandle OFFERING;
-
-    static {
-        try {
-            OFFERING = MethodHandles.lookup().findVarHandle(StreamOutbox.class, "offering", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /** Why a stream we half-closed refuses to send. */
     private static final CloseReason HALF_CLOSED = CloseReason.local(ErrorCode.NO_ERROR,
             "half-closed by us: close() was called");
 
-    private final MuxStream stream;
-    private final MuxConnection connection;
-    /** The connection's parts a send touches, held here so the hot path reaches them in one load. */
-    private final OutboundWriter writer;
-    private final SendBudget sendBudget;
-    private final OutboundQueue outbound;
-    /**
-     * Sends from other threads between their check of {@link MuxStream#finRequested} and their
-     * message being in the queue. The loop sends FIN only when none is (see {@link #finReady}): a
-     * send that passed the check before a concurrent {@code close()} and returned true must go out
-     * before the FIN.
-     */
-    private volatile int offering;
-
-    StreamOutbox(MuxStream stream, OutboundQueue outbound) {
-        this.stream = stream;
-        this.connection = stream.connection;
-        this.writer = connection.writer;
-        this.sendBudget = connection.sendFlow.budget();
-        this.outbound = outbound;
+    private StreamOutbox() {
     }
 
     /**
@@ -69,12 +39,13 @@ final class StreamOutbox {
      * A stream not opened yet counts the window the peer grants every new stream. Read off the loop,
      * the window is racy, like the whole answer there.
      */
-    boolean hasRoom() {
+    static boolean hasRoom(MuxStream stream) {
+        MuxConnection connection = stream.connection;
         // The window before the queue: the loop takes a write off the queue, then off the window, so a
         // sender on another thread never pairs a window already charged with a queue not yet drained.
-        long limit = Math.min(connection.config.streamSendBuffer(), sendWindow() + SendFlowControl.UNCREDITED_ALLOWANCE);
-        long queued = outbound.queuedBytes();
-        if (sendBudget.isFull()) {
+        long limit = Math.min(connection.config.streamSendBuffer(), sendWindow(stream) + SendFlowControl.UNCREDITED_ALLOWANCE);
+        long queued = stream.outbound.queuedBytes();
+        if (connection.sendFlow.budget().isFull()) {
             if (stream.sendBlocked) {
                 return false;
             }
@@ -87,38 +58,38 @@ final class StreamOutbox {
      * The stream's send window; for a stream not opened yet, the one it will get, or, before the
      * peer's SETTINGS, no bound but the send buffer (state is read first, see StreamRegistry).
      */
-    private long sendWindow() {
+    private static long sendWindow(MuxStream stream) {
         if (stream.state() == StreamState.NEW) {
-            Settings peer = connection.peerSettings();
+            Settings peer = stream.connection.peerSettings();
             return peer == null ? Integer.MAX_VALUE : peer.initialStreamWindow();
         }
         return Math.max(0, stream.sendWindow);
     }
 
     /** Takes one message, or refuses it; see {@link MuxStream#trySend} for the contract. */
-    boolean offer(ByteBuf message, boolean owned) {
-        if (connection.inEventLoop()) {
-            return offerChecked(message, owned, true); // close() cannot slip between check and queue here
+    static boolean offer(MuxStream stream, ByteBuf message, boolean owned) {
+        if (stream.connection.inEventLoop()) {
+            return offerChecked(stream, message, owned, true); // close() cannot slip between check and queue here
         }
-        OFFERING.getAndAdd(this, 1);
+        stream.offeringFromOtherThread(1);
         try {
-            return offerChecked(message, owned, false);
+            return offerChecked(stream, message, owned, false);
         } finally {
-            OFFERING.getAndAdd(this, -1);
+            stream.offeringFromOtherThread(-1);
             if (stream.finRequested) {
                 stream.wake(); // the loop may have held the FIN back for this send
             }
         }
     }
 
-    private boolean offerChecked(ByteBuf message, boolean owned, boolean onLoop) {
-        MuxStream s = stream;
+    private static boolean offerChecked(MuxStream s, ByteBuf message, boolean owned, boolean onLoop) {
+        MuxConnection connection = s.connection;
         if (message.refCnt() == 0) {
             // Checked here, on the caller's thread: queued, it would fail the write pass instead.
             throw new IllegalArgumentException("message on stream " + s.describe() + " was already released");
         }
         int length = message.readableBytes();
-        int limit = peerMaxMessageSizeForSend();
+        int limit = peerMaxMessageSizeForSend(s);
         if (length > limit) {
             throw taken(message, owned, new MessageTooLargeException(s, length, limit));
         }
@@ -127,31 +98,31 @@ final class StreamOutbox {
             throw taken(message, owned, new ClosedException("stream " + s.describe() + " cannot send",
                     r != null ? r : HALF_CLOSED));
         }
-        if (!hasRoom()) {
-            return refuse();
+        if (!hasRoom(s)) {
+            return refuse(s);
         }
         if (onLoop) {
-            if (writer.tryWriteNow(s, message, length)) {
+            if (connection.writer.tryWriteNow(s, message, length)) {
                 if (owned) {
                     message.release();
                 }
             } else {
-                outbound.offerFromLoop(message, owned, s.id());
-                if (s.node.active) {
-                    writer.requestWrite(); // already scheduled: the common case of a burst, no other check due
+                s.outbound.offerFromLoop(message, owned, s.id());
+                if (s.outbound.active) {
+                    connection.writer.requestWrite(); // already scheduled: the common case of a burst, no other check due
                 } else {
-                    writer.onStreamReady(s);
+                    connection.writer.onStreamReady(s);
                 }
             }
             return true;
         }
         ByteBuf handed = owned ? message
                 : connection.alloc().buffer(length).writeBytes(message, message.readerIndex(), length);
-        if (!outbound.offerFromOtherThread(handed)) {
+        if (!s.outbound.offerFromOtherThread(handed)) {
             if (!owned) {
                 handed.release();
             }
-            return refuse();
+            return refuse(s);
         }
         s.wake();
         return true;
@@ -166,9 +137,9 @@ final class StreamOutbox {
     }
 
     /** Arms {@code onWritable}: the stream has room again once its queue drained to half. Returns false. */
-    boolean refuse() {
+    static boolean refuse(MuxStream stream) {
         stream.refused = true;
-        connection.sendFlow.watch(stream);
+        stream.connection.sendFlow.watch(stream);
         return false;
     }
 
@@ -176,12 +147,12 @@ final class StreamOutbox {
      * Loop only: whether the FIN may go out once the queue is empty: {@code close()} was called and
      * no send from another thread is between its check and its queue (finRequested is read first).
      */
-    boolean finReady() {
-        return stream.finRequested && offering == 0;
+    static boolean finReady(MuxStream stream) {
+        return stream.finRequested && stream.noOfferFromOtherThread();
     }
 
-    private int peerMaxMessageSizeForSend() {
+    private static int peerMaxMessageSizeForSend(MuxStream stream) {
         int p = stream.peerMaxMessageSize;
-        return p > 0 ? p : connection.peerMaxMessageSize();
+        return p > 0 ? p : stream.connection.peerMaxMessageSize();
     }
 }

@@ -69,13 +69,13 @@ final class StreamRegistry {
 
     /** Counts a stream in the connection's load until it terminates; any thread. */
     void countLoad(MuxStream s) {
-        s.countedInLoad = true;
+        s.countedInLoad(true);
         load.incrementAndGet();
     }
 
     /** Undoes {@link #countLoad} for an open that never reached the loop; any thread. */
     void uncountLoad(MuxStream s) {
-        s.countedInLoad = false;
+        s.countedInLoad(false);
         load.decrementAndGet();
     }
 
@@ -233,7 +233,10 @@ final class StreamRegistry {
         lastPeerStreamId = streamId;
         peerStreamsOpened++;
         stats.streamsOpenedRemote++;
-        MuxStream s = new MuxStream(connection, false, networkId, 1, config.maxQueuedMessagesPerStream());
+        // The id was decoded from the frame: a new string per stream. Interned, the streams of one network
+        // share one (1000 networks x 8 streams per node: ~56 bytes per stream otherwise); the JVM's
+        // string table holds it weakly, so ids a peer made up go when their streams do.
+        MuxStream s = new MuxStream(connection, false, networkId.intern(), 1);
         s.id(streamId);
         s.peerMaxMessageSize = maxMessageSize;
         s.localMaxMessageSize = config.maxMessageSize();
@@ -284,10 +287,10 @@ final class StreamRegistry {
         s.acceptSent();
         writer.requestWrite();
         if (s.inbox.hasBacklog()) {
-            s.credit.backlogDelivered();
+            s.inbox.backlogDelivered();
             s.inbox.deliverBacklog();
         }
-        if (!s.terminated && s.finReceived) {
+        if (!s.terminated && s.finReceived()) {
             s.notifyRemoteClosed();
         }
         if (!s.outboundEmpty() || s.finRequested) {
@@ -348,8 +351,8 @@ final class StreamRegistry {
         if (s.terminated) {
             return;
         }
-        if (s.countedInLoad) {
-            s.countedInLoad = false;
+        if (s.countedInLoad()) {
+            s.countedInLoad(false);
             load.decrementAndGet();
         }
         StreamState before = s.closed(reason);

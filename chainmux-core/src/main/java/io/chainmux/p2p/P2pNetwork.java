@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -176,10 +175,12 @@ public final class P2pNetwork implements NetworkHandler {
         }
         long now = System.nanoTime();
         long deadline = config.firstRequestTimeout().toNanos();
+        // An inbound session started its fixed timeout before its deadline (no start time kept per session).
+        long inbound = inboundTimeoutNanos();
         RunningSession oldest = null;
         for (RunningSession r = running; r != null; r = r.next) {
-            if (!r.outbound && !r.done && now - r.startNanos >= deadline && !r.conn.hasReceived()
-                    && (oldest == null || r.startNanos < oldest.startNanos)) {
+            if (!r.outbound && !r.done && now - (r.deadline - inbound) >= deadline && !r.conn.hasReceived()
+                    && (oldest == null || r.deadline - oldest.deadline < 0)) {
                 oldest = r;
             }
         }
@@ -231,23 +232,22 @@ public final class P2pNetwork implements NetworkHandler {
         }
         // The requester ends a session at its timeout; an inbound one is cut only later (a requester
         // that never ends), so an honest session ends once, by the side that opened it.
-        Duration timeout = outbound ? config.jitteredTimeout(random.nextDouble())
-                : config.jitteredTimeout(1.0).multipliedBy(5).dividedBy(4);
-        r.deadline = System.nanoTime() + timeout.toNanos();
+        long timeout = outbound ? config.jitteredTimeout(random.nextDouble()).toNanos() : inboundTimeoutNanos();
+        r.deadline = System.nanoTime() + timeout;
         armCutTimer(r.deadline);
-        CompletionStage<SessionOutcome> stage;
         try {
-            stage = session.run(conn);
-            if (stage == null) {
-                stage = CompletableFuture.failedStage(new IllegalStateException("the session returned null"));
-            }
+            session.run(conn, r); // by callback: no stage, no dependent per running session
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable t) {
-            stage = CompletableFuture.failedStage(t);
+            r.accept(null, t); // a session that reported already keeps its outcome (end() runs once)
         }
-        stage.whenComplete(r);
         return r;
+    }
+
+    /** An inbound session's timeout, the same for every one: the longest a requester's may be, and a quarter. */
+    private long inboundTimeoutNanos() {
+        return config.jitteredTimeout(1.0).multipliedBy(5).dividedBy(4).toNanos();
     }
 
     private void link(RunningSession r) {

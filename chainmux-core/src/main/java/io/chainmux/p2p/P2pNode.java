@@ -181,6 +181,11 @@ public final class P2pNode implements AutoCloseable {
         return startPacer.waits();
     }
 
+    /** Start permits given back by opens still waiting for a dial after {@code StartPacer.DIAL_HOLD} (1 s). */
+    public long sessionStartDialHoldsCut() {
+        return startPacer.dialHoldsCut();
+    }
+
     StartPacer startPacer() {
         return startPacer;
     }

@@ -209,15 +209,25 @@ final class RequestSide {
     private void startOutgoing(PeerInfo p) {
         PeerId peer = p.id();
         boolean paced = pacer != null;
-        if (paced) {
-            permits--; // the open holds it until the peer accepts or refuses
-        }
         addOutgoing(peer);
         stats.pendingOutgoing.incrementAndGet();
         peers.sessionStarted(peer);
+        // The open holds its permit until the peer accepts or refuses, but one that waits for a dial
+        // only up to StartPacer.DIAL_HOLD: a dead peer's dial must not hold it for connectTimeout or
+        // handshakeTimeout while other networks' starts wait.
+        StartPacer.DialHold dialHold = null;
+        if (paced) {
+            permits--;
+            if (broker.opensAfterDial(peer)) {
+                dialHold = pacer.dialHold(broker::schedule);
+            }
+        }
+        StartPacer.DialHold hold = dialHold;
         broker.open(id, p.address(), config.maxMessageSize()).whenComplete((conn, failure) -> {
             stats.pendingOutgoing.decrementAndGet();
-            if (paced) {
+            if (hold != null) {
+                hold.openDecided();
+            } else if (paced) {
                 pacer.release();
             }
             if (failure != null) {

@@ -17,8 +17,6 @@ final class RunningSession implements BiConsumer<SessionOutcome, Throwable> {
     long deadline;
     /** For an inbound session: the remote address its slot is counted under (may be null). */
     final InetAddress from;
-    /** When it started (nanos), for the first-request deadline. */
-    final long startNanos = System.nanoTime();
     boolean done;
     /** Neighbours in the list of running sessions (the network's list of running sessions). */
     RunningSession prev;
@@ -31,7 +29,7 @@ final class RunningSession implements BiConsumer<SessionOutcome, Throwable> {
         this.from = from;
     }
 
-    /** The session's stage completed (on any thread). */
+    /** The session reported its outcome (on any thread). */
     @Override
     public void accept(SessionOutcome outcome, Throwable failure) {
         network.completed(this, outcome, failure);

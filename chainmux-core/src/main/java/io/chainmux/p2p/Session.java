@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -24,6 +25,21 @@ import java.util.function.Function;
 @FunctionalInterface
 public interface Session {
     CompletionStage<SessionOutcome> run(SessionContext ctx);
+
+    /**
+     * Runs the session and reports its outcome to {@code done} (once, on any thread) instead of
+     * through a stage. The network calls this form: a session that overrides it spares every running
+     * session the stage's dependent and its completion node (thousands wait at rest). The default
+     * runs {@link #run(SessionContext)}; a null stage fails the session.
+     */
+    default void run(SessionContext ctx, BiConsumer<? super SessionOutcome, ? super Throwable> done) {
+        CompletionStage<SessionOutcome> stage = run(ctx);
+        if (stage == null) {
+            done.accept(null, new IllegalStateException("the session returned null"));
+        } else {
+            stage.whenComplete(done);
+        }
+    }
 
     /**
      * A responder that answers every message with {@code reply.apply(message)} until the peer closes

@@ -1,6 +1,9 @@
 package io.chainmux.p2p;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.function.BiFunction;
 
 /**
  * Node-wide pacing of session starts: at most {@link NodeConfig#maxStartsInFlight()} outgoing opens
@@ -13,11 +16,22 @@ import java.util.ArrayDeque;
  * a released permit goes straight to the first waiter, so networks take turns and none starves. A
  * waiter may get its permit on any thread and must use it or {@link #release()} it.
  *
+ * <p>An open that waits for a dial (no connection to its peer is up) holds its permit for at most
+ * {@link #DIAL_HOLD} ({@link DialHold}): a healthy dial is done by then, and a dead peer's, which fails
+ * only at the endpoint's connect or handshake timeout (5 s, 10 s), no longer holds the node's starts for
+ * that long. The open itself goes on waiting for its dial, without a permit.
+ *
  * <p>Thread-safe.
  */
 final class StartPacer {
     /** Opens in flight per node by default: ~1 s of opens on a loaded node, so forming is not slowed. */
     static final int DEFAULT_MAX_IN_FLIGHT = 64;
+
+    /**
+     * The longest an open waiting for a dial holds its permit: longer than a healthy dial takes, even a
+     * long path's handshake under a restart's load, far shorter than a dead peer's dial takes to fail.
+     */
+    static final Duration DIAL_HOLD = Duration.ofSeconds(1);
 
     /** A network waiting for a start permit. */
     interface Waiter {
@@ -33,6 +47,7 @@ final class StartPacer {
     private int waitingSessions;
     private int highWater;
     private long waits;
+    private long dialHoldsCut;
 
     StartPacer(int max) {
         if (max < 1) {
@@ -77,6 +92,56 @@ final class StartPacer {
         next.waiter().granted();
     }
 
+    /**
+     * The permit just taken for an open that waits for a dial: returned when the open is decided or
+     * after {@link #DIAL_HOLD}, whichever comes first.
+     *
+     * @param scheduler schedules a task after a delay (the broker's timer)
+     */
+    DialHold dialHold(BiFunction<Duration, Runnable, ScheduledFuture<?>> scheduler) {
+        DialHold h = new DialHold();
+        h.timer = scheduler.apply(DIAL_HOLD, h);
+        return h;
+    }
+
+    /** A permit held by an open that waits for a dial (see {@link #dialHold}). */
+    final class DialHold implements Runnable {
+        private boolean returned;
+        private volatile ScheduledFuture<?> timer;
+
+        private DialHold() {}
+
+        /** {@link #DIAL_HOLD} is over and the dial still runs: the permit goes back; the open goes on. */
+        @Override
+        public void run() {
+            if (giveBack()) {
+                synchronized (StartPacer.this) {
+                    dialHoldsCut++;
+                }
+            }
+        }
+
+        /** The peer accepted or refused the open, or its dial failed. */
+        void openDecided() {
+            ScheduledFuture<?> t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+            giveBack();
+        }
+
+        private boolean giveBack() {
+            synchronized (this) {
+                if (returned) {
+                    return false;
+                }
+                returned = true;
+            }
+            release();
+            return true;
+        }
+    }
+
     /** The limit: opens in flight at most. */
     int max() {
         return max;
@@ -95,6 +160,11 @@ final class StartPacer {
     /** The most permits ever held at once (never above {@link #max()}). */
     synchronized int highWater() {
         return highWater;
+    }
+
+    /** Permits returned by opens still waiting for a dial after {@link #DIAL_HOLD}. */
+    synchronized long dialHoldsCut() {
+        return dialHoldsCut;
     }
 
     /** Times a network had to wait for a permit. */

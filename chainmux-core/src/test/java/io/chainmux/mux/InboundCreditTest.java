@@ -14,9 +14,9 @@ class InboundCreditTest {
     void fragmentsAreCreditedEarlyOnlyWhileTheApplicationKeepsUp() {
         InboundCredit c = new InboundCredit();
         assertThat(c.fragment(16_384)).isEqualTo(16_384);
-        c.delivered(false); // message of 16,384 + 100 bytes, last frame charge 101
+        c.messageDelivered(false); // message of 16,384 + 100 bytes, last frame charge 101
         assertThat(c.fragment(16_384)).as("app still holds a message: held back").isZero();
-        assertThat(c.consumed(16_485, 1)).as("paid back: 101 for the message + 16,384 deferred")
+        assertThat(c.creditOnConsumed(16_485, 1)).as("paid back: 101 for the message + 16,384 deferred")
                 .isEqualTo(101 + 16_384);
     }
 
@@ -41,7 +41,7 @@ class InboundCreditTest {
                 } else if (op < 7) {
                     long last = 1 + r.nextInt(100);
                     received += last;
-                    c.delivered(backlog);
+                    c.messageDelivered(backlog);
                     (backlog ? undelivered : unconsumed).add(messageSoFar + last);
                     messageSoFar = 0;
                 } else if (op == 7 && backlog) {
@@ -50,7 +50,7 @@ class InboundCreditTest {
                     unconsumed.addAll(undelivered);
                     undelivered.clear();
                 } else if (!unconsumed.isEmpty()) {
-                    returned += c.consumed(unconsumed.poll(), 1);
+                    returned += c.creditOnConsumed(unconsumed.poll(), 1);
                 }
                 assertThat(returned).as("seed %d step %d", seed, step).isLessThanOrEqualTo(received);
             }
@@ -59,7 +59,7 @@ class InboundCreditTest {
                 unconsumed.addAll(undelivered);
             }
             while (!unconsumed.isEmpty()) { // once the application caught up, held-back fragments come back too
-                returned += c.consumed(unconsumed.poll(), 1);
+                returned += c.creditOnConsumed(unconsumed.poll(), 1);
             }
             assertThat(returned).as("seed %d: all credit back", seed).isEqualTo(received);
         }

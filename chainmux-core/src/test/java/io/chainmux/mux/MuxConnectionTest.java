@@ -148,6 +148,17 @@ class MuxConnectionTest {
         assertThat(s.state()).isEqualTo(StreamState.OPEN);
     }
 
+    /** Inbound streams of one network share one network id string (8,000 streams per node held ~56 B each). */
+    @Test
+    void inboundStreamsOfOneNetworkShareItsIdString() {
+        start();
+        peer.open(2, "chain-7/sync/1");
+        peer.open(4, "chain-7/sync/1");
+        assertThat(app.opened).hasSize(2);
+        assertThat(app.opened.get(0).networkId()).isEqualTo("chain-7/sync/1")
+                .isSameAs(app.opened.get(1).networkId());
+    }
+
     /** The stripe policy compares loads: every stream counts from its open until it ends, either way. */
     @Test
     void loadCountsEachStreamFromItsOpenUntilItEnds() {

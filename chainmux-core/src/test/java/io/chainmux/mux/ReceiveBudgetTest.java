@@ -135,7 +135,7 @@ class ReceiveBudgetTest {
             bulk.consumed(4095);
         }
         peer.drain();
-        int grown = bulk.receiveWindow.size();
+        int grown = bulk.receiveWindow().size();
         assertThat(grown).as("grown beyond the floor").isGreaterThan(4 * FLOOR);
         assertThat(stats(MuxStats::receiveCommittedPeak)).as("within the growth share")
                 .isLessThanOrEqualTo(budget * ReceiveBudget.GROWTH_SHARE_PERCENT / 100);
@@ -151,7 +151,7 @@ class ReceiveBudgetTest {
             peer.data(2, WireFormat.FLAG_END_MESSAGE, new byte[1023]);
             bulk.consumed(1023);
         }
-        assertThat(bulk.receiveWindow.size()).as("renewals shrink it toward the floor").isLessThan(grown);
+        assertThat(bulk.receiveWindow().size()).as("renewals shrink it toward the floor").isLessThan(grown);
         assertThat(stats(MuxStats::receiveCommittedPeak)).isLessThanOrEqualTo(budget);
     }
 
@@ -213,19 +213,19 @@ class ReceiveBudgetTest {
         MuxStream first = app.opened.get(0);
         MuxStream second = app.opened.get(1);
         exchange(first, 2, 2000);
-        int grown = first.receiveWindow.size();
+        int grown = first.receiveWindow().size();
         assertThat(grown).as("grew into the whole share").isGreaterThan(512 * 1024);
         exchange(second, 4, 400);
-        int before = second.receiveWindow.size();
+        int before = second.receiveWindow().size();
         exchange(second, 4, 400);
-        assertThat(second.receiveWindow.size()).as("the share is used up: no more growth").isEqualTo(before);
+        assertThat(second.receiveWindow().size()).as("the share is used up: no more growth").isEqualTo(before);
 
         for (int round = 0; round < 20; round++) { // both fast now
             exchange(first, 2, 100);
             exchange(second, 4, 100);
         }
-        assertThat(first.receiveWindow.size()).as("shrunk toward an equal share").isLessThan(grown);
-        assertThat(second.receiveWindow.size()).as("grew once the first shrank").isGreaterThan(before);
+        assertThat(first.receiveWindow().size()).as("shrunk toward an equal share").isLessThan(grown);
+        assertThat(second.receiveWindow().size()).as("grew once the first shrank").isGreaterThan(before);
         assertThat(stats(MuxStats::receiveCommittedPeak)).isLessThanOrEqualTo(budget);
     }
 

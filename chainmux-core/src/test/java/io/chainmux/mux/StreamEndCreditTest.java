@@ -63,11 +63,11 @@ class StreamEndCreditTest {
     private void assertBudgetExact() {
         long live = 0;
         for (MuxStream st : peer.connection.registry.streams()) {
-            live += st.credit.committed();
+            live += st.inbox.committed();
         }
         for (MuxStream st : app.opened) {
             if (st.state() == StreamState.CLOSED) {
-                assertThat(st.credit.committed()).as("commitment of ended stream " + st).isZero();
+                assertThat(st.inbox.committed()).as("commitment of ended stream " + st).isZero();
             }
         }
         assertThat(peer.connection.stats().receiveCommitted()).as("budget committed").isEqualTo(live);

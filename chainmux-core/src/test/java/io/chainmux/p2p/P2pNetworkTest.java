@@ -108,6 +108,44 @@ class P2pNetworkTest {
         }
     }
 
+    /**
+     * The network runs a session through its callback form: a session that overrides it reports its
+     * outcome with no stage (its stage form is never called), and the outcome counts as from a stage.
+     */
+    @Test
+    void aSessionReportsItsOutcomeByCallbackWithoutAStage() throws Exception {
+        NetworkId chain = Cluster.chains(1).get(0);
+        java.util.concurrent.atomic.AtomicInteger callbackRuns = new java.util.concurrent.atomic.AtomicInteger();
+        Session byCallback = new Session() {
+            @Override
+            public java.util.concurrent.CompletionStage<SessionOutcome> run(io.chainmux.broker.SessionContext ctx) {
+                throw new AssertionError("the network must use the callback form");
+            }
+
+            @Override
+            public void run(io.chainmux.broker.SessionContext ctx,
+                            java.util.function.BiConsumer<? super SessionOutcome, ? super Throwable> done) {
+                callbackRuns.incrementAndGet();
+                ctx.request(io.chainmux.testing.Utf8Messages.text("ping")).whenComplete((reply, e) -> {
+                    if (reply != null) {
+                        reply.release();
+                    }
+                    done.accept(e == null ? SessionOutcome.ok() : null, e);
+                });
+            }
+        };
+        try (Cluster c = new Cluster()) {
+            P2pNode first = c.start(b -> b);
+            P2pNode second = c.start(b -> b.bootstrap(List.of(first.address())));
+            first.join(chain, CHAIN.toBuilder().targetDegree(1).build(), PING_AND_HOLD, ECHO);
+            P2pNetwork net = second.join(chain, CHAIN.toBuilder().targetDegree(1).build(), byCallback, ECHO);
+            Cluster.until("two sessions reported ok", () -> net.stats().sessionsOk() >= 2);
+            assertThat(net.stats().sessionsOk()).as("sessions reported ok by callback").isGreaterThanOrEqualTo(2);
+            assertThat(net.stats().sessionsFailed()).isZero();
+            assertThat(callbackRuns.get()).isGreaterThanOrEqualTo(2);
+        }
+    }
+
     /** One failed dial used to count as one failure per network waiting for it (1000 chains: 1000 failures). */
     @Test
     void aFailedDialCountsOnceHoweverManyNetworksWaitedForIt() throws Exception {

@@ -76,4 +76,39 @@ class StartPacerTest {
                 .maxStartsInFlight(0).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NodeConfig.maxStartsInFlight");
     }
+
+    @Test
+    void anOpenWaitingForADialGivesItsPermitBackAfterTheHoldOnceOnly() {
+        StartPacer pacer = new StartPacer(1);
+        List<Runnable> timers = new ArrayList<>();
+        List<java.time.Duration> delays = new ArrayList<>();
+        assertThat(pacer.acquireOrWait(1, waiter("a"))).isEqualTo(1);
+        StartPacer.DialHold hold = pacer.dialHold((delay, task) -> {
+            delays.add(delay);
+            timers.add(task);
+            return null; // no real timer: the test fires it
+        });
+        assertThat(delays).containsExactly(StartPacer.DIAL_HOLD);
+        assertThat(pacer.acquireOrWait(1, waiter("b"))).isZero();
+        timers.get(0).run(); // the dial outlasted the hold: the permit goes to the waiter
+        assertThat(granted).containsExactly("b");
+        assertThat(pacer.dialHoldsCut()).isEqualTo(1);
+        hold.openDecided(); // the dial ends later: nothing more to give back
+        timers.get(0).run();
+        assertThat(pacer.inFlight()).isEqualTo(1); // b's, handed over
+        pacer.release();
+        assertThat(pacer.inFlight()).isZero();
+
+        // decided within the hold: returned once, not counted as cut, a late timer does nothing
+        assertThat(pacer.acquireOrWait(1, waiter("c"))).isEqualTo(1);
+        StartPacer.DialHold quick = pacer.dialHold((delay, task) -> {
+            timers.add(task);
+            return null;
+        });
+        quick.openDecided();
+        assertThat(pacer.inFlight()).isZero();
+        timers.get(1).run();
+        assertThat(pacer.inFlight()).isZero();
+        assertThat(pacer.dialHoldsCut()).isEqualTo(1);
+    }
 }

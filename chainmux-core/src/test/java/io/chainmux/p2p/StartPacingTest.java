@@ -2,7 +2,14 @@ package io.chainmux.p2p;
 
 import io.chainmux.broker.Dispatch;
 import io.chainmux.broker.NetworkId;
+import io.chainmux.endpoint.EndpointConfig;
+import io.chainmux.endpoint.PeerAddress;
+import io.chainmux.endpoint.identity.NodeIdentity;
 import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +67,42 @@ class StartPacingTest {
             pacer.release();
             Cluster.awaitAll("the paced network at its degree once the permit is back", List.of(pacedNet.ready()));
             assertThat(pacer.highWater()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anOpenWaitingForADeadPeersDialHoldsNoPermit() throws Exception {
+        // The dead peer: a loopback listener that accepts TCP and never answers the handshake, whose dial
+        // fails only at the handshake timeout (set far beyond the test's wait). A closed port would be
+        // refused at once on loopback, too quickly to hold anything.
+        try (Cluster c = new Cluster(); ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            EndpointConfig ec = EndpointConfig.builder(NodeIdentity.generate()).listen("127.0.0.1:0").ioThreads(1)
+                    .handshakeTimeout(Duration.ofMinutes(5)).shutdownGrace(Duration.ofMillis(200)).build();
+            P2pNode node = P2pNode.start(NodeConfig.builder(ec).maxStartsInFlight(1).build());
+            c.nodes.add(node);
+            PeerAddress dead = PeerAddress.parse(NodeIdentity.generate().peerId() + "@127.0.0.1:" + silent.getLocalPort());
+            NetworkId first = NetworkId.of("first", Cluster.PING_PROTOCOL, 1);
+            NetworkId second = NetworkId.of("second", Cluster.PING_PROTOCOL, 1);
+            NetworkConfig one = Cluster.CHAIN.toBuilder().targetDegree(1).build();
+            node.peerDb().add(dead, true);
+            P2pNetwork waiting = node.join(first, one, PING_AND_HOLD, ECHO);
+            Cluster.until("the first network's slot waits for the dead peer's dial",
+                    () -> waiting.stats().pendingOutgoing() == 1);
+
+            // The second network may pick the dead peer too (its dial counts as a connection for the
+            // sharing bias), so it asks for both: its session with the live peer must not wait for the dial.
+            P2pNode live = c.start(b -> b);
+            live.join(second, one, PING_AND_HOLD, ECHO);
+            node.peerDb().add(live.address(), true);
+            P2pNetwork formed = node.join(second, Cluster.CHAIN, PING_AND_HOLD, ECHO);
+            Cluster.until("the second network's session with the live peer while the dial to the dead peer hangs",
+                    () -> formed.stats().activeOutgoing() == 1);
+            assertThat(formed.outgoingPeers()).contains(live.address().expectedPeer());
+            assertThat(waiting.stats().pendingOutgoing()).as("still waiting for the dead peer's dial").isEqualTo(1);
+            assertThat(waiting.outgoingPeers()).containsExactly(dead.expectedPeer());
+            assertThat(node.startPacer().highWater()).isEqualTo(1);
+            assertThat(node.startPacer().dialHoldsCut()).as("permits given back by opens waiting for the dial")
+                    .isPositive();
         }
     }
 

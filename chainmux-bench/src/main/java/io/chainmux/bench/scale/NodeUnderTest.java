@@ -158,6 +158,7 @@ final class NodeUnderTest implements AutoCloseable {
             }
         }
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("uptime_s", ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
         m.put("chains_at_degree", atDegree);
         m.put("min_degree", minDegree == Integer.MAX_VALUE ? 0 : minDegree);
         m.put("ping_active", p.activeOutgoing());
@@ -205,6 +206,11 @@ final class NodeUnderTest implements AutoCloseable {
 
     Map<String, Map<String, Double>> latencies() {
         return ping.latencies();
+    }
+
+    /** One phase's round trips one by one ({@link PingStats#samples}). */
+    List<double[]> samples(String phase) {
+        return ping.samples(phase);
     }
 
     @Override

@@ -140,7 +140,7 @@ final class PingSession implements Session {
                 if (seq == nextEcho) {
                     nextEcho++;
                     stats.echoed.increment();
-                    stats.roundTrip(System.nanoTime() - PingMessage.sentNanos(m));
+                    stats.roundTrip(PingMessage.sentNanos(m), PingMessage.echoNanos(m), System.nanoTime());
                 } else if (seq > nextEcho && seq < nextSeq) {
                     stats.lost.add(seq - nextEcho);
                     nextEcho = seq + 1;

@@ -2,7 +2,10 @@ package io.chainmux.bench.scale;
 
 import org.HdrHistogram.Histogram;
 
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -11,15 +14,25 @@ import java.util.concurrent.atomic.LongAdder;
  * Round trips of the small-message network, one histogram per phase, and the message accounting:
  * sent (accepted by the transport), echoed, lost (no echo, no failure reported), and reported (no echo
  * because the stream failed under it: the transport said so). Thread-safe.
+ *
+ * <p>Each phase also keeps its first {@link #MAX_SAMPLES} round trips one by one: when each was sent
+ * (seconds since this JVM started, the time base of {@code -Xlog:gc}), and its way out (to the echoing
+ * peer's stamp) and back, so a slow tail can be placed against the restart, the collector's pauses and
+ * the rest of the node's log.
  */
 final class PingStats {
     static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(60);
+    static final int MAX_SAMPLES = 20_000;
+    /** nanoTime at this JVM's start (millisecond precision). */
+    private static final long JVM_START_NANOS =
+            System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ManagementFactory.getRuntimeMXBean().getUptime());
 
     final LongAdder sent = new LongAdder();
     final LongAdder echoed = new LongAdder();
     final LongAdder lost = new LongAdder();
     final LongAdder reported = new LongAdder();
     private final Map<String, Histogram> phases = new LinkedHashMap<>();
+    private final Map<String, List<long[]>> samples = new LinkedHashMap<>();
     private String phase = "form";
 
     synchronized void phase(String name) {
@@ -30,9 +43,18 @@ final class PingStats {
         return phase;
     }
 
-    synchronized void roundTrip(long nanos) {
+    /** One round trip: sent, stamped by the echoing peer (0: no stamp) and received, all nanoTime. */
+    synchronized void roundTrip(long sentNanos, long echoNanos, long receivedNanos) {
         phases.computeIfAbsent(phase, p -> new Histogram(MAX_MICROS, 3))
-                .recordValue(Math.min(MAX_MICROS, Math.max(0, TimeUnit.NANOSECONDS.toMicros(nanos))));
+                .recordValue(micros(receivedNanos - sentNanos));
+        List<long[]> s = samples.computeIfAbsent(phase, p -> new ArrayList<>());
+        if (s.size() < MAX_SAMPLES) {
+            s.add(new long[] {sentNanos, echoNanos, receivedNanos});
+        }
+    }
+
+    private static long micros(long nanos) {
+        return Math.min(MAX_MICROS, Math.max(0, TimeUnit.NANOSECONDS.toMicros(nanos)));
     }
 
     /** Per phase: count, p50, p99 and max in milliseconds. */
@@ -47,5 +69,27 @@ final class PingStats {
             out.put(name, m);
         });
         return out;
+    }
+
+    /**
+     * The round trips of one phase in the order they were recorded, each {@code [sent_s, rtt_ms, out_ms,
+     * back_ms]}: sent in seconds since this JVM started; out and back split at the echoing peer's stamp
+     * (both -1 without one).
+     */
+    synchronized List<double[]> samples(String name) {
+        List<double[]> out = new ArrayList<>();
+        for (long[] s : samples.getOrDefault(name, List.of())) {
+            boolean stamped = s[1] != 0;
+            out.add(new double[] {
+                    round((s[0] - JVM_START_NANOS) / 1e9),
+                    round((s[2] - s[0]) / 1e6),
+                    stamped ? round((s[1] - s[0]) / 1e6) : -1,
+                    stamped ? round((s[2] - s[1]) / 1e6) : -1});
+        }
+        return out;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
     }
 }

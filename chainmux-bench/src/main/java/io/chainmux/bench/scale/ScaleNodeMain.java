@@ -26,6 +26,7 @@ import java.util.Map;
  * status                 {"status":{...}}      degree, connections, heights, sessions, small messages
  * measure                {"memory":{...}}      heap after a full GC, direct memory, threads
  * latency                {"latency":{...}}     small-message round trips per phase
+ * samples PHASE          {"samples":[...]}     that phase's round trips one by one: [sent_s, rtt, out, back ms]
  * sending on|off         {"ok":"sending"}      the small-message network sends, or is quiet
  * phase NAME             {"ok":"phase"}        round trips from now on count into phase NAME
  * cut                    {"cut":N}             closes every TCP connection at once (N of them)
@@ -74,6 +75,7 @@ public final class ScaleNodeMain {
                         case "status" -> send(out, Map.of("status", node.status()));
                         case "measure" -> send(out, Map.of("memory", node.measure()));
                         case "latency" -> send(out, Map.of("latency", node.latencies()));
+                        case "samples" -> send(out, Map.of("samples", node.samples(w[1])));
                         case "sending" -> {
                             node.sending(w[1].equals("on"));
                             send(out, Map.of("ok", "sending"));

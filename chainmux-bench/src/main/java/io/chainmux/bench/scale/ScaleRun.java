@@ -101,6 +101,9 @@ public final class ScaleRun {
                 settle(node);
                 last = status(node);
                 latency.putAll(latencies(node)); // catch-up and heal
+                // where the catch-up's tail waits: when each echo was sent (seconds since the restarted
+                // node's JVM started, the time base of its -Xlog:gc) and its way out and back
+                out.put("small_msg_catchup_samples", node.call("samples catchup").get("samples"));
                 out.put("small_msg", latency);
                 Map<String, Double> p99 = new LinkedHashMap<>();
                 latency.forEach((ph, m) -> p99.put(ph, m.get("p99_ms")));
@@ -237,7 +240,15 @@ public final class ScaleRun {
         NodeProcess node = new NodeProcess(s.nodeJvmOptions(), restart, progress);
         try {
             long t0 = System.nanoTime();
-            Double seconds = awaitStatus(node, s.catchupSeconds(), st -> num(st, "height_sum") >= expected, t0);
+            // The catch-up's course on the node's own clock (seconds since its JVM started, as the small
+            // messages' samples): blocks held, bytes fetched, streams and sessions open.
+            List<List<Object>> course = new ArrayList<>();
+            Double seconds = awaitStatus(node, s.catchupSeconds(), st -> {
+                course.add(List.of(st.get("uptime_s"), num(st, "height_sum"), num(st, "bytes_synced"), num(st, "streams"),
+                        num(st, "sessions_active")));
+                return num(st, "height_sum") >= expected;
+            }, t0);
+            out.put("catchup_course", course);
             Map<String, Object> st = status(node);
             out.put("catchup_seconds", seconds);
             out.put("catchup_bytes", num(st, "bytes_synced"));
