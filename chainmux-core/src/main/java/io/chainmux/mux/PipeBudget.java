@@ -16,7 +16,9 @@ package io.chainmux.mux;
  * <p>Liveness whatever the peer's credit policy: the budget is never below {@value #MIN_BUDGET}
  * bytes nor below {@value #STEP_FACTOR} times the largest credit step the peer has returned (a
  * peer that returns credit only once a quarter of its window is owed, say, is never held below the
- * point where it would return some), and it is unbounded until the first sample completes.
+ * point where it would return some), and it is unbounded until the first sample completes. Nor is
+ * it below {@link #CONTENDED_QUEUE_NANOS} of the delivery rate, so a fast, short path keeps the
+ * sender going across a credit round trip that pays a sleeping core's wake-up.
  *
  * <p>The bound protects a light stream from heavy ones, so it is tight only while one waits behind
  * another's bytes: while, within {@link #CONTENDED_HOLD_NANOS}, a round-trip sample saw a light turn
@@ -55,6 +57,16 @@ final class PipeBudget {
      * lapse and wait behind the uncontended pipe.
      */
     static final long CONTENDED_HOLD_NANOS = 1_000_000_000L;
+    /**
+     * Even while contended, the pipe may keep this long of the delivery rate unread: what a light
+     * stream's message waits behind, at most, on a short path (its target is milliseconds). Without it
+     * the bound on loopback is the floor, and the bulk stream stops whenever its credit comes back
+     * later than 64 KiB take to drain, which is every time the peer's idle core must be woken (tens of
+     * microseconds on a virtual machine): half its solo rate in some runs. The rate is measured from
+     * the credit, so a pipe deeper than the round trip lets it, and the bound, grow to what the path
+     * takes.
+     */
+    static final long CONTENDED_QUEUE_NANOS = 100_000L;
     /** Without contention the pipe may keep this long of the delivery rate unread (see the class comment). */
     static final long UNCONTENDED_QUEUE_NANOS = 2_000_000L;
     /**
@@ -148,7 +160,8 @@ final class PipeBudget {
         }
         if (minRtt != Long.MAX_VALUE) {
             double product = Math.min(Long.MAX_VALUE / 4.0, 2 * maxRate * minRtt);
-            budget = Math.max(Math.max(MIN_BUDGET, STEP_FACTOR * maxStep), (long) product);
+            double queue = Math.min(Long.MAX_VALUE / 4.0, maxRate * CONTENDED_QUEUE_NANOS);
+            budget = Math.max(Math.max(MIN_BUDGET, STEP_FACTOR * maxStep), (long) Math.max(product, queue));
             uncontendedBudget = Math.max(Math.max(budget, UNCONTENDED_FLOOR),
                     (long) Math.min(Long.MAX_VALUE / 4.0, maxRate * UNCONTENDED_QUEUE_NANOS));
         }

@@ -38,17 +38,32 @@ class PipeBudgetTest {
     }
 
     @Test
-    void onAShortPathTheFloorHolds() {
+    void aSlowShortPathGetsTheFloor() {
         PipeBudget p = new PipeBudget();
         p.sent(8 * 1024, A);
         p.sent(8 * 1024, B);
         p.lightTurn();
         p.heavyTurn();
         p.startSample(0);
-        p.returned(16 * 1024, 20_000); // 20 us: 2 x rate x round trip is 32 KiB
+        p.returned(16 * 1024, 500_000); // 500 us: 2 x rate x round trip is 32 KiB, 100 us of the rate 3.2 KiB
         assertThat(p.budget()).isEqualTo(PipeBudget.MIN_BUDGET);
         p.sent(PipeBudget.MIN_BUDGET, A);
         assertThat(p.room()).as("full").isZero();
+    }
+
+    @Test
+    void aFastShortPathKeepsATenthOfAMillisecondOfItsRateWhileContended() {
+        PipeBudget p = new PipeBudget();
+        p.sent(8 * 1024, A);
+        p.sent(8 * 1024, B);
+        p.lightTurn();
+        p.heavyTurn();
+        p.startSample(0);
+        p.returned(16 * 1024, 20_000); // 20 us: 2 x rate x round trip is 32 KiB, below the floor
+        assertThat(p.contended()).isTrue();
+        // 16 KiB per 20 us is 819.2 bytes per microsecond: 100 us of it
+        assertThat(p.budget()).isEqualTo(81_920);
+        assertThat(p.room()).isEqualTo(81_920);
     }
 
     @Test
@@ -59,7 +74,7 @@ class PipeBudgetTest {
         p.heavyTurn();
         p.startSample(0);
         p.returned(16 * 1024, 20_000);
-        assertThat(p.budget()).isEqualTo(PipeBudget.MIN_BUDGET);
+        assertThat(p.budget()).as("the bound if it were contended: 100 us of 0.8 GB/s").isEqualTo(81_920);
         p.sent(PipeBudget.MIN_BUDGET, A);
         assertThat(p.contended()).isFalse();
         // 16 KiB per 20 us is 0.8 GB/s: 2 ms of that is ~1.6 MB, below the floor
@@ -88,8 +103,8 @@ class PipeBudgetTest {
             p.returned(p.unread(), t);
         }
         assertThat(p.contended()).as("nobody light waits behind the others").isFalse();
-        // 1000 KiB per ms: the uncontended pipe is 2 ms of it, well above the tight budget (its floor here)
-        assertThat(p.budget()).isEqualTo(PipeBudget.MIN_BUDGET);
+        // 1000 KiB per ms: the uncontended pipe is 2 ms of it, well above the tight budget (100 us of it)
+        assertThat(p.budget()).isBetween(PipeBudget.MIN_BUDGET, 300_000L);
         assertThat(p.room()).isGreaterThan(1_000_000);
     }
 
