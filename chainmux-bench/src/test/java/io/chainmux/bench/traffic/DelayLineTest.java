@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +56,30 @@ class DelayLineTest {
 
     @Test
     void bytesComeBackWholeInOrderAfterTwiceTheDelay() throws Exception {
+        Duration oneWay = Duration.ofMillis(20);
+        // many writes: order must hold across them
+        Duration took = echoThrough(target -> DelayLine.start(target, oneWay), 64 * 1024);
+        assertThat(took).as("round trip through the line").isGreaterThanOrEqualTo(oneWay.multipliedBy(2));
+    }
+
+    @Test
+    void aRatedLineSendsNoFasterThanItsRateWholeAndInOrder() throws Exception {
+        long rate = 8L << 20; // 8 MiB/s each way
+        Duration took = echoThrough(target -> DelayLine.start(target, Duration.ofMillis(1), rate), 16 * 1024);
+        // 1 MiB at 8 MiB/s takes 125 ms on the way out; the echo pipelines behind it.
+        assertThat(took).as("1 MiB through an 8 MiB/s link and back").isGreaterThanOrEqualTo(Duration.ofMillis(125));
+    }
+
+    /** Starts a line in front of an echo server. */
+    private interface LineStart {
+        DelayLine start(SocketAddress target) throws InterruptedException;
+    }
+
+    /**
+     * Sends 1 MiB of a pattern through a line to an echo server, in writes of {@code chunk} bytes,
+     * asserts that it comes back whole and in order, and returns how long that took.
+     */
+    private static Duration echoThrough(LineStart lineStart, int chunk) throws Exception {
         EventLoopGroup server = Loops.newGroup("echo");
         EventLoopGroup client = Loops.newGroup("client");
         Channel listener = new ServerBootstrap().group(server).channel(Loops.serverChannel())
@@ -65,70 +90,26 @@ class DelayLineTest {
                     }
                 })
                 .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
-        Duration oneWay = Duration.ofMillis(20);
         byte[] sent = new byte[1 << 20];
         for (int i = 0; i < sent.length; i++) {
             sent[i] = (byte) (i * 31 + (i >>> 8));
         }
         Collect collect = new Collect(sent.length);
-        try (DelayLine line = DelayLine.start(listener.localAddress(), oneWay)) {
+        try (DelayLine line = lineStart.start(listener.localAddress())) {
             Channel ch = new Bootstrap().group(client).channel(Loops.socketChannel())
                     .handler(collect)
                     .connect(line.address()).sync().channel();
             long start = System.nanoTime();
-            for (int off = 0; off < sent.length; off += 64 * 1024) { // many writes: order must hold across them
-                ch.write(Unpooled.wrappedBuffer(sent, off, 64 * 1024));
+            for (int off = 0; off < sent.length; off += chunk) {
+                ch.write(Unpooled.wrappedBuffer(sent, off, chunk));
             }
             ch.flush();
             long end = collect.done.get(WAIT_SECONDS, TimeUnit.SECONDS);
-            assertThat(Duration.ofNanos(end - start)).as("round trip through the line")
-                    .isGreaterThanOrEqualTo(oneWay.multipliedBy(2));
             byte[] back = new byte[collect.got.readableBytes()];
             collect.got.readBytes(back);
             assertThat(back).as("what came back").isEqualTo(sent);
             ch.close().sync();
-        } finally {
-            collect.got.release();
-            Loops.close(List.of(listener));
-            Loops.shutdown(client, server);
-        }
-    }
-
-    @Test
-    void aRatedLineSendsNoFasterThanItsRateWholeAndInOrder() throws Exception {
-        EventLoopGroup server = Loops.newGroup("echo");
-        EventLoopGroup client = Loops.newGroup("client");
-        Channel listener = new ServerBootstrap().group(server).channel(Loops.serverChannel())
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new Echo());
-                    }
-                })
-                .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
-        long rate = 8L << 20; // 8 MiB/s each way
-        byte[] sent = new byte[1 << 20];
-        for (int i = 0; i < sent.length; i++) {
-            sent[i] = (byte) (i * 17 + (i >>> 9));
-        }
-        Collect collect = new Collect(sent.length);
-        try (DelayLine line = DelayLine.start(listener.localAddress(), Duration.ofMillis(1), rate)) {
-            Channel ch = new Bootstrap().group(client).channel(Loops.socketChannel())
-                    .handler(collect)
-                    .connect(line.address()).sync().channel();
-            long start = System.nanoTime();
-            for (int off = 0; off < sent.length; off += 16 * 1024) {
-                ch.write(Unpooled.wrappedBuffer(sent, off, 16 * 1024));
-            }
-            ch.flush();
-            long end = collect.done.get(WAIT_SECONDS, TimeUnit.SECONDS);
-            // 1 MiB at 8 MiB/s takes 125 ms on the way out; the echo pipelines behind it.
-            assertThat(Duration.ofNanos(end - start)).as("1 MiB through an 8 MiB/s link and back")
-                    .isGreaterThanOrEqualTo(Duration.ofMillis(125));
-            byte[] back = new byte[collect.got.readableBytes()];
-            collect.got.readBytes(back);
-            assertThat(back).as("what came back").isEqualTo(sent);
-            ch.close().sync();
+            return Duration.ofNanos(end - start);
         } finally {
             collect.got.release();
             Loops.close(List.of(listener));
