@@ -40,11 +40,7 @@ class PipeBudgetTest {
     @Test
     void aSlowShortPathGetsTheFloor() {
         PipeBudget p = new PipeBudget();
-        p.sent(8 * 1024, A);
-        p.sent(8 * 1024, B);
-        p.lightTurn();
-        p.heavyTurn();
-        p.startSample(0);
+        startContendedSample(p, 8 * 1024);
         p.returned(16 * 1024, 500_000); // 500 us: 2 x rate x round trip is 32 KiB, 100 us of the rate 3.2 KiB
         assertThat(p.budget()).isEqualTo(PipeBudget.MIN_BUDGET);
         p.sent(PipeBudget.MIN_BUDGET, A);
@@ -54,11 +50,7 @@ class PipeBudgetTest {
     @Test
     void aFastShortPathKeepsATenthOfAMillisecondOfItsRateWhileContended() {
         PipeBudget p = new PipeBudget();
-        p.sent(8 * 1024, A);
-        p.sent(8 * 1024, B);
-        p.lightTurn();
-        p.heavyTurn();
-        p.startSample(0);
+        startContendedSample(p, 8 * 1024);
         p.returned(16 * 1024, 20_000); // 20 us: 2 x rate x round trip is 32 KiB, below the floor
         assertThat(p.contended()).isTrue();
         // 16 KiB per 20 us is 819.2 bytes per microsecond: 100 us of it
@@ -190,6 +182,15 @@ class PipeBudgetTest {
         p.returned(17 * MIB, MS); // 1 MiB read plus 16 MiB of growth
         assertThat(p.unread()).isZero();
         assertThat(p.budget()).as("no step seen: the growth is not one").isEqualTo(2 * MIB);
+    }
+
+    /** Streams A and B each send {@code each} bytes, a light turn beside a heavy one: the bound holds. */
+    private static void startContendedSample(PipeBudget p, long each) {
+        p.sent(each, A);
+        p.sent(each, B);
+        p.lightTurn();
+        p.heavyTurn();
+        p.startSample(0);
     }
 
     /** The peer returns {@code bytes} in 16 KiB steps (the reference receiver's), all at {@code at}. */
