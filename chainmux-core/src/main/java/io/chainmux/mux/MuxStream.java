@@ -231,6 +231,29 @@ public final class MuxStream {
         return StreamOutbox.offer(this, message, false);
     }
 
+    /**
+     * Sends one message that {@code encoder} writes straight into room the stream lends it (in the
+     * batch that goes to the socket, or in the stream's queue), so it is serialized once and never
+     * copied on its way out; see {@link MessageEncoder} for what the encoder may do. Same outcomes
+     * as {@link #trySend}: true when the message is the stream's to deliver (whole, or the stream
+     * reports failure), false when the send buffer is full ({@link StreamListener#onWritable}
+     * follows) and nothing was sent. The encoder runs during the call, at most once, and only when
+     * the message is taken, except off the event loop, where a full hand-over queue may refuse it
+     * after it ran. Off the loop it writes into a buffer of its own that is handed to the loop.
+     *
+     * @param maxLength the most bytes the encoder may write; checked against the peer's limit
+     * @throws IllegalArgumentException if {@code encoder} is null or {@code maxLength} negative
+     * @throws MessageTooLargeException if {@code maxLength} exceeds what the peer accepts on this stream
+     * @throws ClosedException          if the stream is closed or half-closed by us
+     * @throws IllegalStateException    if called from inside an encoder of this connection, or the
+     *                                  encoder retained or released the buffer (off the loop)
+     * @throws IndexOutOfBoundsException if the encoder writes more than {@code maxLength} bytes
+     *                                  (and whatever else the encoder throws: nothing is sent)
+     */
+    public boolean trySendEncoded(int maxLength, MessageEncoder encoder) {
+        return StreamOutbox.offerEncoded(this, maxLength, encoder);
+    }
+
     /** Loop only: whether the FIN may go out once the queue is empty (see {@link StreamOutbox#finReady}). */
     boolean finReady() {
         return StreamOutbox.finReady(this);
@@ -341,7 +364,7 @@ public final class MuxStream {
         if (length < 0) {
             throw new IllegalArgumentException("consumed length must be >= 0, was " + length);
         }
-        if (inbox.consumed(length + 1L, connection.inEventLoop())) {
+        if (inbox.consumed(length + 1L, onLoopNow())) {
             wake();
         }
     }
@@ -371,11 +394,19 @@ public final class MuxStream {
      * shut down there is nothing to hand over: the stream ended with its connection.
      */
     void wake() {
-        if (connection.inEventLoop()) {
+        if (onLoopNow()) {
             connection.writer.onStreamReady(this);
         } else if (WAKE.compareAndSet(this, 0, 1)) {
             connection.execute(outbound);
         }
+    }
+
+    /**
+     * On the loop, and free to act there now: not inside a {@link MessageEncoder}, which holds the
+     * batch or this stream's chunk (then the work goes through the wake-up task, as from another thread).
+     */
+    private boolean onLoopNow() {
+        return connection.inEventLoop() && !connection.writer.encoding();
     }
 
     // ---- the loop's flags (see loopFlags) ----
