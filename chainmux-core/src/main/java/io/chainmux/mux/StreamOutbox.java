@@ -74,7 +74,7 @@ final class StreamOutbox {
             }
             return offerChecked(stream, message, owned, true); // close() cannot slip between check and queue here
         }
-        stream.offeringFromOtherThread(1);
+        stream.outbound.offeringFromOtherThread(1);
         try {
             return offerChecked(stream, message, owned, false);
         } finally {
@@ -122,7 +122,7 @@ final class StreamOutbox {
         }
         MuxConnection connection = s.connection;
         if (!connection.inEventLoop()) {
-            s.offeringFromOtherThread(1);
+            s.outbound.offeringFromOtherThread(1);
             try {
                 return offerEncodedFromOtherThread(s, maxLength, encoder);
             } finally {
@@ -234,15 +234,15 @@ final class StreamOutbox {
             }
             return refuse(s);
         }
-        s.wake();
+        s.outbound.wake();
         return true;
     }
 
     /** A send from another thread left its check-to-queue window. */
     private static void offeredFromOtherThread(MuxStream s) {
-        s.offeringFromOtherThread(-1);
+        s.outbound.offeringFromOtherThread(-1);
         if (s.finRequested) {
-            s.wake(); // the loop may have held the FIN back for this send
+            s.outbound.wake(); // the loop may have held the FIN back for this send
         }
     }
 
@@ -266,7 +266,7 @@ final class StreamOutbox {
      * no send from another thread is between its check and its queue (finRequested is read first).
      */
     static boolean finReady(MuxStream stream) {
-        return stream.finRequested && stream.noOfferFromOtherThread();
+        return stream.finRequested && stream.outbound.noOfferFromOtherThread();
     }
 
     private static int peerMaxMessageSizeForSend(MuxStream stream) {
