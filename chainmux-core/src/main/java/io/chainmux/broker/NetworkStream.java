@@ -116,6 +116,11 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
         return registration.executor();
     }
 
+    /** The handler the stream's network registered with the broker (what runs its sessions). */
+    public NetworkHandler networkHandler() {
+        return registration.handler();
+    }
+
     /** Whether the peer has sent at least one message (complete or not yet taken) on this connection. */
     public boolean hasReceived() {
         return received;

@@ -179,7 +179,7 @@ public final class P2pNetwork implements NetworkHandler {
         long inbound = inboundTimeoutNanos();
         RunningSession oldest = null;
         for (RunningSession r = running; r != null; r = r.next) {
-            if (!r.outbound() && !r.done && now - (r.deadline - inbound) >= deadline && !r.conn.hasReceived()
+            if (!r.outbound() && !r.done() && now - (r.deadline - inbound) >= deadline && !r.conn.hasReceived()
                     && (oldest == null || r.deadline - oldest.deadline < 0)) {
                 oldest = r;
             }
@@ -221,7 +221,7 @@ public final class P2pNetwork implements NetworkHandler {
     // ------------------------------------------------------------------ sessions
 
     private RunningSession run(NetworkStream conn, Session session, boolean outbound, InetAddress from) {
-        RunningSession r = outbound ? new RunningSession(this, conn) : new RunningSession.Inbound(this, conn, from);
+        RunningSession r = outbound ? new RunningSession(conn) : new RunningSession.Inbound(conn, from);
         link(r);
         if (outbound) {
             if (stats.activeOutgoing.incrementAndGet() >= config.targetDegree()) {
@@ -272,11 +272,11 @@ public final class P2pNetwork implements NetworkHandler {
     }
 
     private void end(RunningSession r, SessionOutcome outcome, Throwable failure, boolean timedOut) {
-        if (r.done) {
+        if (r.done()) {
             return; // cut at the timeout before; a late completion changes nothing
         }
-        r.done = true;
         unlink(r); // the cut timer, armed for the earliest deadline, rearms itself when it fires
+        r.markDone();
         SessionOutcome o;
         if (timedOut) {
             stats.timeouts.increment();
@@ -402,7 +402,7 @@ public final class P2pNetwork implements NetworkHandler {
                     cutTimer = null;
                 }
                 for (RunningSession r = running; r != null; r = r.next) {
-                    r.done = true;
+                    r.markDone(); // the list goes as a whole: next still leads on
                     r.conn.finish();
                     peers.sessionEnded(r.conn.peer());
                     if (!r.outbound()) {
