@@ -93,7 +93,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
 
     @Option(names = "--node-jvm-options", paramLabel = "OPTIONS",
             description = "JVM options of the node under test, space-separated (default: those of 'bin/chainmux node': "
-                    + "-Xms64m -Xmx384m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError).")
+                    + "-Xms64m -Xmx384m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Dio.netty.jfr.enabled=false).")
     String nodeJvmOptions;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write every figure to FILE as JSON.")

@@ -137,7 +137,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
         ThreadPoolExecutor workers = dispatch == Dispatch.PRIORITY ? priorityPool : pool;
         String wire = network.wire();
         Registration r = new Registration(network, handler,
-                new SerialExecutor(wire, workers, config.drainBatch()), new NetworkTraffic(), dispatch, wire);
+                new SerialExecutor(wire, workers, config.drainBatch()), new NetworkTraffic(), dispatch, wire, this);
         if (networks.putIfAbsent(wire, r) != null) {
             throw new IllegalStateException("network " + network + " is registered already");
         }
@@ -220,7 +220,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
 
     private void openOn(PeerConnection pc, Registration r, int maxMessageSize,
                         CompletableFuture<NetworkStream> result) {
-        NetworkStream c = new NetworkStream(this, r, pc.peerId(), true, null);
+        NetworkStream c = new NetworkStream(r, pc.peerId(), true, null);
         MuxStream s;
         try {
             s = pc.openStream(r.wire(), maxMessageSize, 1, r.dispatch() == Dispatch.PRIORITY
@@ -246,7 +246,7 @@ public final class ConnectionBroker implements EndpointListener, AutoCloseable {
     private void openUnstriped(PeerAddress address, Registration r, int maxMessageSize,
                                CompletableFuture<NetworkStream> result) {
         stats.dialed.increment();
-        NetworkStream c = new NetworkStream(this, r, address.expectedPeer(), true, null);
+        NetworkStream c = new NetworkStream(r, address.expectedPeer(), true, null);
         endpoint.openUnstriped(address, r.wire(), maxMessageSize, 1, c).whenComplete((s, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null

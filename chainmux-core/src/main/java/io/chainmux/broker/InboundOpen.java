@@ -50,7 +50,7 @@ public final class InboundOpen {
      */
     public NetworkStream accept(int maxMessageSize) {
         decide();
-        NetworkStream c = new NetworkStream(broker, registration, peer.peerId(), false, stream);
+        NetworkStream c = new NetworkStream(registration, peer.peerId(), false, stream);
         broker.stats.accepted.increment();
         broker.stats.streams.incrementAndGet();
         stream.accept(c, maxMessageSize);

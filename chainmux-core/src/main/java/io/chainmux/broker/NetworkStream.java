@@ -12,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -38,13 +37,9 @@ import java.util.function.BiConsumer;
  */
 public final class NetworkStream implements SessionContext, StreamListener, Runnable {
     private static final Logger log = LoggerFactory.getLogger(NetworkStream.class);
-    /** Sends queued beyond this mean the session does not wait for {@code send}: it gets an error. */
-    static final int MAX_WAITING_SENDS = 1024;
     private static final CompletionStage<Void> SENT = CompletableFuture.completedStage(null);
     private static final CloseReason PEER_FIN = CloseReason.remote(ErrorCode.NO_ERROR, "the peer closed its side", null);
     private static final CloseReason FINISHED = CloseReason.local(ErrorCode.NO_ERROR, "the session has finished");
-
-    private record PendingSend(ByteBuf message, CompletableFuture<Void> done) {}
 
     private static final int CLOSE_REPORTED = 1;
     private static final int SENDABLE = 1 << 1;
@@ -53,7 +48,6 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     private static final int FIN_SENT = 1 << 4;
     private static final int PUMP_SCHEDULED = 1 << 5;
 
-    private final ConnectionBroker broker;
     private final Registration registration;
     private final PeerId peer;
     private final boolean outbound;
@@ -67,19 +61,16 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     private volatile boolean received;
 
     // ---- guarded by this
-    /** Created by the first {@link #closeFuture()} call; completed by the pump once the stream ended. */
-    private CompletableFuture<CloseReason> closed;
-    /**
-     * The inbox: the oldest unread message, and the ones after it. Most connections hold at most one,
-     * so the deque is only made (and then kept) by a connection that queues two.
-     */
+    /** The oldest unread message; the ones after it wait in {@link #overflow}. */
     private ByteBuf unread1;
-    private ArrayDeque<ByteBuf> unreadMore;
-    /** Sends that wait for room; made by the first send that has to wait, then kept. */
-    private ArrayDeque<PendingSend> waiting;
-    private CompletableFuture<ByteBuf> receiver;
-    /** A {@link #receive(BiConsumer)} waiting; the pump calls it. Never set together with {@link #receiver}. */
+    /** A {@link #receive(BiConsumer)} waiting; the pump calls it. Never set together with a receive future. */
     private BiConsumer<? super ByteBuf, ? super Throwable> handler;
+    /**
+     * Unread messages beyond the oldest, waiting sends, a receive future and the close future: made by
+     * the first connection that needs one of them, then kept. Idle connections need none (8,000 of
+     * them on a node of 1000 networks).
+     */
+    private StreamOverflow overflow;
     /**
      * The flags below, in one byte (six booleans cost a stream 8 bytes more, 8,000 idle ones per node):
      * {@link #CLOSE_REPORTED} the pump has reported the close (a {@link #closeFuture()} asked for later
@@ -90,8 +81,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     private byte flags;
     private CloseReason closeReason;
 
-    NetworkStream(ConnectionBroker broker, Registration registration, PeerId peer, boolean outbound, MuxStream stream) {
-        this.broker = broker;
+    NetworkStream(Registration registration, PeerId peer, boolean outbound, MuxStream stream) {
         this.registration = registration;
         this.peer = peer;
         this.outbound = outbound;
@@ -126,6 +116,11 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
         return registration.executor();
     }
 
+    /** The handler the stream's network registered with the broker (what runs its sessions). */
+    public NetworkHandler networkHandler() {
+        return registration.handler();
+    }
+
     /** Whether the peer has sent at least one message (complete or not yet taken) on this connection. */
     public boolean hasReceived() {
         return received;
@@ -139,10 +134,11 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     /** Completes (on the network's executor) with the stream's close reason once it has ended. */
     public CompletableFuture<CloseReason> closeFuture() {
         synchronized (this) {
-            if (closed == null) {
-                closed = is(CLOSE_REPORTED) ? CompletableFuture.completedFuture(closeReason) : new CompletableFuture<>();
+            StreamOverflow o = overflow();
+            if (o.closed == null) {
+                o.closed = is(CLOSE_REPORTED) ? CompletableFuture.completedFuture(closeReason) : new CompletableFuture<>();
             }
-            return closed;
+            return o.closed;
         }
     }
 
@@ -186,17 +182,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
                     return CompletableFuture.failedStage(e);
                 }
             }
-            if (waiting == null) {
-                waiting = new ArrayDeque<>(2);
-            }
-            if (waiting.size() >= MAX_WAITING_SENDS) {
-                message.release();
-                return CompletableFuture.failedStage(new IllegalStateException(MAX_WAITING_SENDS
-                        + " sends are waiting on " + this + ": wait for send() to complete before sending more"));
-            }
-            PendingSend p = new PendingSend(message, new CompletableFuture<>());
-            waiting.add(p);
-            return p.done;
+            return overflow().wait(message, this);
         }
     }
 
@@ -215,8 +201,9 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
                 if (closeReason != null || is(REMOTE_CLOSED)) {
                     return CompletableFuture.failedStage(closedException());
                 }
-                receiver = new CompletableFuture<>();
-                return receiver;
+                CompletableFuture<ByteBuf> r = new CompletableFuture<>();
+                overflow().receiver = r;
+                return r;
             }
         }
         stream.consumed(m.readableBytes());
@@ -247,7 +234,24 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
 
     /** Under the monitor: a receive is waiting. */
     private boolean receiving() {
-        return receiver != null || handler != null;
+        return handler != null || overflow != null && overflow.receiver != null;
+    }
+
+    /** Under the monitor: the overflow, made on first use. */
+    private StreamOverflow overflow() {
+        if (overflow == null) {
+            overflow = new StreamOverflow();
+        }
+        return overflow;
+    }
+
+    /** Under the monitor: takes the waiting receive future, if any. */
+    private CompletableFuture<ByteBuf> takeReceiver() {
+        CompletableFuture<ByteBuf> r = overflow == null ? null : overflow.receiver;
+        if (r != null) {
+            overflow.receiver = null;
+        }
+        return r;
     }
 
     private IllegalStateException receivingAlready() {
@@ -268,15 +272,15 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
             }
             set(FINISH_CALLED);
             unread = drainInbox();
-            r = receiver;
-            receiver = null;
+            r = takeReceiver();
         }
-        dropUnread(unread);
+        StreamOverflow.releaseUnread(unread, stream);
         if (r != null) {
             r.completeExceptionally(new SessionClosedException(FINISHED));
         }
         schedulePump();
         if (!closeReported()) {
+            ConnectionBroker broker = registration.broker();
             broker.schedule(broker.config().closeGrace(), () -> {
                 MuxStream st = stream;
                 if (!closeReported() && st != null) {
@@ -302,28 +306,16 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
             set(FINISH_CALLED);
             unread = drainInbox();
         }
-        dropUnread(unread);
+        StreamOverflow.releaseUnread(unread, stream);
         MuxStream s = stream;
         if (s != null) {
             s.reset(code);
         }
     }
 
-    /** Releases messages the session will never read, returning their flow-control credit. */
-    private void dropUnread(List<ByteBuf> unread) {
-        MuxStream s = stream;
-        for (ByteBuf m : unread) {
-            int length = m.readableBytes();
-            m.release();
-            if (s != null) {
-                s.consumed(length);
-            }
-        }
-    }
-
     /** Messages received and not yet taken by {@link #receive()}. */
     synchronized int unread() {
-        return (unread1 == null ? 0 : 1) + (unreadMore == null ? 0 : unreadMore.size());
+        return (unread1 == null ? 0 : 1) + (overflow == null ? 0 : overflow.unreadCount());
     }
 
     /** Under the monitor. */
@@ -345,19 +337,17 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
         return is(CLOSE_REPORTED);
     }
 
+    /** Under the monitor. */
     private boolean noneWaiting() {
-        return waiting == null || waiting.isEmpty();
+        return overflow == null || overflow.noneWaiting();
     }
 
     /** Under the monitor. */
     private void addUnread(ByteBuf m) {
         if (unread1 == null) {
-            unread1 = m; // the deque is empty whenever unread1 is null
+            unread1 = m; // the overflow holds none whenever unread1 is null
         } else {
-            if (unreadMore == null) {
-                unreadMore = new ArrayDeque<>(2);
-            }
-            unreadMore.add(m);
+            overflow().addUnread(m);
         }
     }
 
@@ -365,7 +355,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     private ByteBuf pollUnread() {
         ByteBuf m = unread1;
         if (m != null) {
-            unread1 = unreadMore == null ? null : unreadMore.poll();
+            unread1 = overflow == null ? null : overflow.pollUnread();
         }
         return m;
     }
@@ -442,18 +432,14 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
             // After a clean close what arrived is still readable; after a failure it is released now,
             // on the loop, so nothing is held even if the executor no longer runs.
             dropped = reason.isNormal() ? List.of() : drainInbox();
-            if (waiting != null) {
-                for (PendingSend p : waiting) { // their futures fail in the pump
-                    if (p.message.refCnt() > 0) { // unless the session broke the rule and released it itself
-                        p.message.release();
-                    }
-                }
+            if (overflow != null) {
+                overflow.releaseWaiting(); // their futures fail in the pump
             }
         }
         for (ByteBuf m : dropped) {
             m.release();
         }
-        broker.closed(this);
+        registration.broker().closed(this);
         schedulePump();
     }
 
@@ -489,7 +475,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     /** Moves sends along, delivers a message to a waiting receive, and reports the close. */
     private void pump() {
         List<CompletableFuture<Void>> sent = null;
-        List<PendingSend> failed = null;
+        List<StreamOverflow.PendingSend> failed = null;
         RuntimeException sendError = null;
         CompletableFuture<ByteBuf> r = null;
         BiConsumer<? super ByteBuf, ? super Throwable> h = null;
@@ -502,14 +488,14 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
             clear(PUMP_SCHEDULED);
             ended = closeReason;
             while (!noneWaiting() && (is(SENDABLE) || ended != null)) {
-                PendingSend p = waiting.peek();
+                StreamOverflow.PendingSend p = overflow.peekWaiting();
                 boolean ok;
                 if (ended != null) {
                     ok = false;
                 } else {
                     try {
-                        int length = p.message.readableBytes();
-                        ok = s.trySend(p.message);
+                        int length = p.message().readableBytes();
+                        ok = s.trySend(p.message());
                         if (!ok) {
                             break; // onWritable follows
                         }
@@ -519,9 +505,9 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
                         ok = false;
                     }
                 }
-                waiting.poll();
+                overflow.pollWaiting();
                 if (ok) {
-                    (sent == null ? sent = new ArrayList<>() : sent).add(p.done);
+                    (sent == null ? sent = new ArrayList<>() : sent).add(p.done());
                 } else {
                     (failed == null ? failed = new ArrayList<>() : failed).add(p);
                 }
@@ -530,11 +516,10 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
                 set(FIN_SENT);
                 fin = true;
             }
-            if (receiver != null) {
+            if (overflow != null && overflow.receiver != null) {
                 message = pollUnread();
                 if (message != null || ended != null || is(REMOTE_CLOSED)) {
-                    r = receiver;
-                    receiver = null;
+                    r = takeReceiver();
                 }
             } else if (handler != null) {
                 message = pollUnread();
@@ -545,15 +530,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
                 }
             }
         }
-        if (sent != null) {
-            sent.forEach(f -> f.complete(null));
-        }
-        if (failed != null) {
-            for (PendingSend p : failed) { // messages were released by onClosed or above
-                p.done.completeExceptionally(ended != null ? new SessionClosedException(ended)
-                        : sendError != null ? sendError : new IllegalStateException("send failed"));
-            }
-        }
+        StreamOverflow.completeSends(sent, failed, ended, sendError);
         if (fin) {
             s.close();
         }
@@ -587,7 +564,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
             CompletableFuture<CloseReason> c;
             synchronized (this) {
                 set(CLOSE_REPORTED);
-                c = closed;
+                c = overflow == null ? null : overflow.closed;
             }
             if (c != null) {
                 c.complete(ended);
@@ -599,15 +576,11 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
         return new SessionClosedException(closeReason != null ? closeReason : PEER_FIN);
     }
 
+    /** Under the monitor: takes every unread message. */
     private List<ByteBuf> drainInbox() {
-        if (unread1 == null) {
-            return List.of();
-        }
-        List<ByteBuf> all = new ArrayList<>(unread());
-        for (ByteBuf m; (m = pollUnread()) != null; ) {
-            all.add(m);
-        }
-        return all;
+        ByteBuf first = unread1;
+        unread1 = null;
+        return first == null ? List.of() : StreamOverflow.drain(first, overflow);
     }
 
     @Override

@@ -24,18 +24,24 @@ package io.chainmux.mux;
 class InboundCredit extends ReceiveWindow {
     /** Early credit of delivered messages that their consumption must not return again. */
     private long debt;
+    /*
+     * The three below are ints (8,000 idle streams per node): each is part of one message's fragment
+     * charge, which the frame handler bounds by the stream's max message size (an int) before it gets
+     * here. The backlog's: fragments are credited early only while nothing delivered is unconsumed, and
+     * nothing in the backlog can be consumed before the accept, so only its first message has any.
+     */
     /** Early credit of messages waiting in the accept backlog. */
-    private long backlogDebt;
+    private int backlogDebt;
     /** Fragment charge of the message in assembly, returned already. */
-    private long assemblyEarly;
+    private int assemblyEarly;
     /** Fragment charge of the message in assembly, held back while the application lags. */
-    private long assemblyDeferred;
+    private int assemblyDeferred;
     private int unconsumed;
     /** Credit granted to the peer on this stream and not yet settled (see {@link ReceiveBudget}). */
     private long committed;
 
     /** A fragment (not the end of a message) arrived: returns the charge to release now. */
-    long fragment(long charge) {
+    long fragment(int charge) {
         if (unconsumed > 0) {
             assemblyDeferred += charge;
             return 0;

@@ -13,15 +13,20 @@ class ReceiveWindow {
     /** An update goes out once this fraction of the window is owed. */
     static final int UPDATE_DIVISOR = 4;
 
+    /*
+     * Ints, as the size is (every stream's receive side holds them: 8,000 idle streams per node):
+     * available + pending never exceed the size, and the credit returned since the check stays
+     * below half of it once each update has checked it.
+     */
     private int size;
     /** Bytes the peer may still send. */
-    private long available;
+    private int available;
     /** Bytes released (consumed, credited early, or received for the connection) but not yet returned to the peer. */
-    private long pending;
+    private int pending;
     /** When the current half window of returned credit began (the last growth check). */
     private long checkStartNanos;
     /** Credit returned since {@link #checkStartNanos}. */
-    private long returnedSinceCheck;
+    private int returnedSinceCheck;
     /** The last growth check found the window used up within two round trips but could not grow it. */
     private boolean growthDenied;
 
@@ -75,7 +80,7 @@ class ReceiveWindow {
     boolean addPending(long bytes) {
         // Never more than was charged: an application that reports more consumption than arrived
         // must not hand the peer credit beyond the window.
-        pending = Math.min(pending + bytes, size - available);
+        pending = (int) Math.min(pending + bytes, size - available);
         return pending >= Math.max(1, size / UPDATE_DIVISOR);
     }
 
@@ -94,8 +99,9 @@ class ReceiveWindow {
      */
     int takeUpdate(long nowNanos, long rttNanos, long growthCap, int shrinkTo, long maxIncrement) {
         long growth = 0;
-        returnedSinceCheck += pending;
-        if (returnedSinceCheck >= Math.max(1, size / 2)) {
+        long returned = returnedSinceCheck + (long) pending; // up to 1.5 windows: checked before it is kept
+        returnedSinceCheck = (int) Math.min(returned, Integer.MAX_VALUE);
+        if (returned >= Math.max(1, size / 2)) {
             boolean wanted = rttNanos > 0 && nowNanos - checkStartNanos < 2 * rttNanos;
             if (growthCap > 0 && wanted) {
                 growth = Math.min(size == 0 ? pending : size, growthCap);
@@ -107,15 +113,15 @@ class ReceiveWindow {
         if (growth == 0 && shrinkTo < size) {
             long cut = Math.min(size - (long) shrinkTo, pending);
             size -= (int) cut;
-            pending -= cut;
+            pending -= (int) cut;
         }
         long grantable = Math.max(0, Math.min(maxIncrement, Integer.MAX_VALUE - available));
         growth = Math.min(growth, Math.max(0, grantable - pending));
         size = (int) Math.min(Integer.MAX_VALUE, size + growth);
         long increment = Math.min(pending + growth, grantable);
-        available += increment;
-        pending -= increment - growth;
-        if (available < 0 || pending < 0 || available + pending > size) { // as OkHttp's WindowCounter
+        available += (int) increment; // within Integer.MAX_VALUE - available: grantable above
+        pending -= (int) (increment - growth);
+        if (available < 0 || pending < 0 || (long) available + pending > size) { // as OkHttp's WindowCounter
             throw new IllegalStateException("receive window accounting broken: size " + size + ", available "
                     + available + ", pending " + pending);
         }

@@ -179,7 +179,7 @@ public final class P2pNetwork implements NetworkHandler {
         long inbound = inboundTimeoutNanos();
         RunningSession oldest = null;
         for (RunningSession r = running; r != null; r = r.next) {
-            if (!r.outbound && !r.done && now - (r.deadline - inbound) >= deadline && !r.conn.hasReceived()
+            if (!r.outbound() && !r.done() && now - (r.deadline - inbound) >= deadline && !r.conn.hasReceived()
                     && (oldest == null || r.deadline - oldest.deadline < 0)) {
                 oldest = r;
             }
@@ -221,7 +221,7 @@ public final class P2pNetwork implements NetworkHandler {
     // ------------------------------------------------------------------ sessions
 
     private RunningSession run(NetworkStream conn, Session session, boolean outbound, InetAddress from) {
-        RunningSession r = new RunningSession(this, conn, outbound, from);
+        RunningSession r = outbound ? new RunningSession(conn) : new RunningSession.Inbound(conn, from);
         link(r);
         if (outbound) {
             if (stats.activeOutgoing.incrementAndGet() >= config.targetDegree()) {
@@ -272,11 +272,11 @@ public final class P2pNetwork implements NetworkHandler {
     }
 
     private void end(RunningSession r, SessionOutcome outcome, Throwable failure, boolean timedOut) {
-        if (r.done) {
+        if (r.done()) {
             return; // cut at the timeout before; a late completion changes nothing
         }
-        r.done = true;
         unlink(r); // the cut timer, armed for the earliest deadline, rearms itself when it fires
+        r.markDone();
         SessionOutcome o;
         if (timedOut) {
             stats.timeouts.increment();
@@ -288,7 +288,7 @@ public final class P2pNetwork implements NetworkHandler {
         }
         PeerId peer = r.conn.peer();
         peers.sessionEnded(peer);
-        if (r.outbound) {
+        if (r.outbound()) {
             stats.activeOutgoing.decrementAndGet();
             request.removeOutgoing(peer);
             if (o.success()) {
@@ -309,7 +309,7 @@ public final class P2pNetwork implements NetworkHandler {
             request.scheduleFill(config.restartDelay());
         } else {
             stats.activeInbound.decrementAndGet();
-            inboundSlots.release(peer, r.from);
+            inboundSlots.release(peer, r.from());
             if (o.success()) {
                 stats.inboundOk.increment();
             } else {
@@ -402,11 +402,11 @@ public final class P2pNetwork implements NetworkHandler {
                     cutTimer = null;
                 }
                 for (RunningSession r = running; r != null; r = r.next) {
-                    r.done = true;
+                    r.markDone(); // the list goes as a whole: next still leads on
                     r.conn.finish();
                     peers.sessionEnded(r.conn.peer());
-                    if (!r.outbound) {
-                        inboundSlots.release(r.conn.peer(), r.from);
+                    if (!r.outbound()) {
+                        inboundSlots.release(r.conn.peer(), r.from());
                     }
                 }
                 running = null;

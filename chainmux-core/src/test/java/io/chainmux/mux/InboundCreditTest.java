@@ -21,6 +21,25 @@ class InboundCreditTest {
     }
 
     @Test
+    void aLargestMessagesFragmentsFitTheirCounters() {
+        // MAX_MESSAGE_SIZE may be 2^31 - 1: the frame handler passes fragments of a message that large,
+        // early and held back, and this one went to the accept backlog first
+        int half = Integer.MAX_VALUE / 2;
+        InboundCredit c = new InboundCredit();
+        assertThat(c.fragment(half)).isEqualTo(half);
+        c.messageDelivered(true); // a message of half + 1 bytes in the backlog, last frame charge 1
+        assertThat(c.fragment(half)).as("held back: the backlog's message is unconsumed").isZero();
+        assertThat(c.fragment(Integer.MAX_VALUE - 2 * half)).isZero();
+        c.backlogDelivered();
+        assertThat(c.creditOnConsumed(half + 1L, 1)).as("1 for the first message, then all the second's fragments")
+                .isEqualTo(1L + Integer.MAX_VALUE - half);
+        assertThat(c.fragment(1)).as("credited early again: nothing unconsumed").isEqualTo(1);
+        c.messageDelivered(false); // the second message: half + 2 bytes of fragments, last frame charge 1
+        assertThat(c.creditOnConsumed(half + 3L, 1)).as("its fragments came back early: only the last frame's 1")
+                .isEqualTo(1L);
+    }
+
+    @Test
     void randomTrafficReturnsExactlyWhatArrived() {
         for (int seed = 0; seed < 200; seed++) {
             Random r = new Random(seed);
@@ -34,7 +53,7 @@ class InboundCreditTest {
             for (int step = 0; step < 500; step++) {
                 int op = r.nextInt(10);
                 if (op < 5) {
-                    long charge = 1 + r.nextInt(16_384);
+                    int charge = 1 + r.nextInt(16_384);
                     received += charge;
                     returned += c.fragment(charge);
                     messageSoFar += charge;

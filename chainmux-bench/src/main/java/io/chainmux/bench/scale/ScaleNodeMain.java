@@ -24,7 +24,7 @@ import java.util.Map;
  * <pre>
  * connect ADDR,ADDR...   {"ok":"connect"}      add peers (sticky) to the peer database
  * status                 {"status":{...}}      degree, connections, heights, sessions, small messages
- * measure                {"memory":{...}}      heap after a full GC, direct memory, threads
+ * measure                {"memory":{...}}      heap after full GCs (the least of four), direct memory, threads
  * latency                {"latency":{...}}     small-message round trips per phase
  * samples PHASE          {"samples":[...]}     that phase's round trips one by one: [sent_s, rtt, out, back ms]
  * sending on|off         {"ok":"sending"}      the small-message network sends, or is quiet

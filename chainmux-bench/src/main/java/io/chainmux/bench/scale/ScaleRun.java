@@ -38,6 +38,8 @@ import java.util.stream.Stream;
 public final class ScaleRun {
     private static final long TICK_MILLIS = 1000;
     private static final long IDLE_POLL_MILLIS = 5000;
+    /** A system property: the directory for the node under test's class histograms (none without it). */
+    static final String HISTOGRAMS = "scale.histograms";
 
     private final ScaleSettings s;
     private final PrintWriter progress;
@@ -82,7 +84,7 @@ public final class ScaleRun {
             Map<String, Object> last;
             try (NodeProcess node = new NodeProcess(s.nodeJvmOptions(), args, progress)) {
                 long pid = node.pid();
-                Map<String, Object> base = node.call("measure", "memory");
+                Map<String, Object> base = baseline(node, pid);
                 out.put("baseline_heap_after_gc_bytes", base.get("heap_after_gc"));
                 out.put("baseline_rss_bytes", ProcStats.rssBytes(pid));
                 long[] kernelBase = {ProcStats.tcpKernelBytes(), ProcStats.socketKernelBytes()};
@@ -166,6 +168,7 @@ public final class ScaleRun {
         long failedInIdle = num(b, "sessions_failed") - num(a, "sessions_failed");
         out.put("idle_sessions_failed", failedInIdle);
         Map<String, Object> mem = node.call("measure", "memory");
+        histogram(pid, "idle");
         long streams = num(b, "streams");
         long heap = num(mem, "heap_after_gc");
         out.put("logical_connections", streams);
@@ -182,6 +185,61 @@ public final class ScaleRun {
         long sockets = ProcStats.socketKernelBytes();
         out.put("kernel_socket_bytes", sockets < 0 || kernelBase[1] < 0 ? null : Math.max(0, sockets - kernelBase[1]));
         out.put("idle_all_at_degree", atDegree(b));
+    }
+
+    /**
+     * The node's heap before any session, for heap per stream. Taken after the bench has asked the
+     * node everything it asks in idle (a status and a measure): what the bench's own calls load into
+     * it once (their classes, Jackson's serializers of the answers, the management beans a measure
+     * reads) is then in both figures and not counted per stream. What the sessions make once (the
+     * first handshake's TLS classes, the caches the event loops fill, the sessions' code) stays in the
+     * difference: a node pays it for its connections.
+     */
+    private Map<String, Object> baseline(NodeProcess node, long pid) {
+        status(node);
+        node.call("measure", "memory");
+        Map<String, Object> base = node.call("measure", "memory");
+        histogram(pid, "baseline");
+        return base;
+    }
+
+    /**
+     * With {@code -D}{@value #HISTOGRAMS}{@code =DIR}, writes the node's class histogram
+     * ({@code jcmd PID GC.class_histogram}) and heap dump ({@code GC.heap_dump}), taken after the
+     * figure they belong to, to {@code DIR/NAME.txt} and {@code DIR/NAME.hprof}: the idle histogram
+     * less the baseline's says which classes hold the heap per stream, the dump who holds them.
+     */
+    private void histogram(long pid, String name) {
+        String dir = System.getProperty(HISTOGRAMS);
+        if (dir == null) {
+            return;
+        }
+        Path file = Path.of(dir, name + ".txt");
+        Path dump = Path.of(dir, name + ".hprof").toAbsolutePath();
+        try {
+            Files.createDirectories(file.getParent());
+            Files.deleteIfExists(dump);
+            jcmd(file, Long.toString(pid), "GC.class_histogram");
+            jcmd(Path.of(dir, name + ".dump.txt"), Long.toString(pid), "GC.heap_dump", dump.toString());
+            say("class histogram and heap dump of the node under test in %s, %s", file, dump);
+        } catch (IOException e) {
+            say("no class histogram (%s)", e.getMessage());
+        }
+    }
+
+    private static void jcmd(Path output, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("jcmd"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("jcmd " + args[1] + " did not finish within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ScaleException("interrupted");
+        }
     }
 
     private void steady(NodeProcess node, long pid, PeerFarm peers) {

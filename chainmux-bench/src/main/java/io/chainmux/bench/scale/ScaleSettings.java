@@ -33,7 +33,7 @@ public record ScaleSettings(ScaleMode mode, int chains, int degree, int peers, i
                             List<String> nodeJvmOptions) {
     /** The JVM options {@code bin/chainmux node} starts a node with (see the README). */
     public static final List<String> NODE_JVM_DEFAULTS =
-            List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+            List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-Dio.netty.jfr.enabled=false");
     public static final int MAX_CHAINS = 10_000;
     public static final int MAX_PEERS = 64;
     public static final int MIN_MSG_SIZE = PingMessage.HEADER;
