@@ -245,8 +245,9 @@ final class ReceiveFlowControl {
         }
         long growthCap = config.autotuneWindows()
                 ? config.maxConnectionWindow() - (long) connectionWindow.size() : 0;
+        // never withheld: the sender's pipe budget counts what it sent as unread until this credit is back
         sendWindowUpdate(WireFormat.CONNECTION_STREAM_ID, connectionWindow.takeUpdate(connection.now(),
-                connection.rttNanos(), growthCap, connectionWindow.size(), Long.MAX_VALUE));
+                connection.rttNanos(), growthCap, connectionWindow.size(), Long.MAX_VALUE, false));
     }
 
     private void sendWindowUpdate(int streamId, int increment) {

@@ -7,11 +7,29 @@ package io.chainmux.mux;
  * over a long path a window-bound sender then moves 3/4 of window / RTT (with half-window batches,
  * 1/2: measured in docs/PERFORMANCE.md). With autotuning, a window whose last half was used up
  * within two round trips doubles (up to a cap), so throughput is not held at window / RTT.
+ *
+ * <p>Growth must pay: the two checks after a doubling compare the rate at which credit comes back
+ * with the rate before it. A window that limits the sender (a long path) moves about twice as much
+ * once doubled; one that does not (the reader or the cores are the bottleneck, as on loopback, where
+ * an RTT measured in-band includes the queue and makes any window look used up within two round
+ * trips) moves the same, so the doubling is given back and growth rests, for
+ * {@link #GROWTH_REST_NANOS} doubled after each further doubling that did not pay (up to
+ * {@link #MAX_REST_DOUBLINGS} times). A window grown past what pays only adds bytes in flight: on
+ * loopback, where sender and receiver share the cores and caches, a 16 MiB window moved a quarter
+ * less than a 1-2 MiB one (docs/PERFORMANCE.md).
  * Event-loop confined.
  */
 class ReceiveWindow {
     /** An update goes out once this fraction of the window is owed. */
     static final int UPDATE_DIVISOR = 4;
+    /** A doubling pays when credit comes back at least this much faster in each of the two checks after it. */
+    static final float PAYING_GAIN = 1.25f;
+    /** How long growth rests after a doubling that did not pay (then it probes again). */
+    static final long GROWTH_REST_NANOS = 250_000_000L;
+    /** Consecutive doublings that did not pay double the rest, up to this many times (4 s). */
+    static final int MAX_REST_DOUBLINGS = 4;
+    /** The rest is kept in units of 2^20 ns (~1 ms), so it fits an int. */
+    private static final int REST_SHIFT = 20;
 
     private int size;
     /** Bytes the peer may still send. */
@@ -24,6 +42,18 @@ class ReceiveWindow {
     private long returnedSinceCheck;
     /** The last growth check found the window used up within two round trips but could not grow it. */
     private boolean growthDenied;
+    /**
+     * The size before the last doubling, while the checks after it are due (positive); the size to
+     * shrink back to after a doubling that did not pay (negative); 0 otherwise.
+     */
+    private int probeFrom;
+    /** Nanoseconds per byte of returned credit in the check that doubled the window. */
+    private float probeNanosPerByte;
+    /** Checks after the last doubling that found it paying (0 or 1), and, above, doublings in a row that did not pay. */
+    private byte probeChecks;
+    private byte unpaidProbes;
+    /** Growth rests until this time, in units of 2^{@value #REST_SHIFT} ns (compared with wrap-around). */
+    private int restUntil;
 
     ReceiveWindow(int initialSize, long nowNanos) {
         start(initialSize, nowNanos);
@@ -81,9 +111,10 @@ class ReceiveWindow {
 
     /**
      * Turns the pending credit into a WINDOW_UPDATE increment. Once half a window has been returned
-     * since the last check, grows the window first if that half took less than two round trips;
-     * otherwise the window may shrink toward {@code shrinkTo} by withholding pending credit (granted
-     * credit cannot be taken back, but need not be renewed).
+     * since the last check, grows the window first if that half took less than two round trips and
+     * growth is not resting, and checks whether the last doubling paid (see the class comment);
+     * otherwise the window may shrink toward {@code shrinkTo} (or back from a doubling that did not
+     * pay) by withholding pending credit (granted credit cannot be taken back, but need not be renewed).
      *
      * @param growthCap    how many bytes the window may still grow by (0 disables autotuning)
      * @param rttNanos     the measured round-trip time, or 0 when unknown
@@ -93,24 +124,70 @@ class ReceiveWindow {
      * @return the increment to send, 0 for none
      */
     int takeUpdate(long nowNanos, long rttNanos, long growthCap, int shrinkTo, long maxIncrement) {
+        return takeUpdate(nowNanos, rttNanos, growthCap, shrinkTo, maxIncrement, true);
+    }
+
+    /**
+     * {@link #takeUpdate(long, long, long, int, long)}, with {@code probe} false for a window that
+     * must never withhold credit (the connection's: the sender's pipe budget counts every byte it
+     * sent as unread until its connection credit comes back), which grows without the paying checks.
+     */
+    int takeUpdate(long nowNanos, long rttNanos, long growthCap, int shrinkTo, long maxIncrement, boolean probe) {
         long growth = 0;
         returnedSinceCheck += pending;
         if (returnedSinceCheck >= Math.max(1, size / 2)) {
-            boolean wanted = rttNanos > 0 && nowNanos - checkStartNanos < 2 * rttNanos;
-            if (growthCap > 0 && wanted) {
+            long elapsed = nowNanos - checkStartNanos;
+            float nanosPerByte = (float) elapsed / returnedSinceCheck;
+            if (restUntil != 0 && (int) (nowNanos >> REST_SHIFT) - restUntil >= 0) {
+                restUntil = 0; // rested
+            }
+            boolean resting = probeFrom != 0 || restUntil != 0;
+            if (probeFrom > 0) {
+                if (nanosPerByte * PAYING_GAIN > probeNanosPerByte) { // not faster: give the doubling back
+                    probeFrom = -probeFrom;
+                    long rest = GROWTH_REST_NANOS << Math.min(unpaidProbes, MAX_REST_DOUBLINGS);
+                    restUntil = Math.max(1, (int) ((nowNanos + rest) >> REST_SHIFT)); // 0: none
+                    unpaidProbes = (byte) Math.min(unpaidProbes + 1, MAX_REST_DOUBLINGS);
+                    probeChecks = 0;
+                } else if (++probeChecks == 2) { // paid twice: keep it, and growth may go on
+                    probeFrom = 0;
+                    probeChecks = 0;
+                    unpaidProbes = 0;
+                    resting = restUntil != 0;
+                }
+            }
+            boolean wanted = rttNanos > 0 && elapsed < 2 * rttNanos;
+            if (growthCap > 0 && wanted && !resting) {
                 growth = Math.min(size == 0 ? pending : size, growthCap);
             }
-            growthDenied = wanted && growth == 0;
+            growthDenied = wanted && growth == 0 && !resting;
+            if (probeFrom == 0) {
+                probeNanosPerByte = nanosPerByte; // the rate a doubling in this check is measured against
+            }
             checkStartNanos = nowNanos;
             returnedSinceCheck = 0;
         }
+        if (probeFrom < 0) {
+            shrinkTo = Math.min(shrinkTo, -probeFrom);
+        }
         if (growth == 0 && shrinkTo < size) {
-            long cut = Math.min(size - (long) shrinkTo, pending);
+            // Withheld credit must leave the peer enough to reach the next update: once what it holds
+            // and what is pending (available + pending - cut) has come back, a quarter of the new
+            // size must be owed, or a peer at the window's edge (a message in progress whose
+            // fragments are credited on arrival) would wait for an update that never comes.
+            long live = Math.max(0, (UPDATE_DIVISOR * (available + pending) - size) / (UPDATE_DIVISOR - 1));
+            long cut = Math.min(Math.min(size - (long) shrinkTo, pending), live);
             size -= (int) cut;
             pending -= cut;
         }
+        if (probeFrom < 0 && size <= -probeFrom) {
+            probeFrom = 0; // given back; growth rests until restUntil
+        }
         long grantable = Math.max(0, Math.min(maxIncrement, Integer.MAX_VALUE - available));
         growth = Math.min(growth, Math.max(0, grantable - pending));
+        if (growth > 0 && probe) {
+            probeFrom = size; // the next two checks tell whether this doubling paid
+        }
         size = (int) Math.min(Integer.MAX_VALUE, size + growth);
         long increment = Math.min(pending + growth, grantable);
         available += increment;
