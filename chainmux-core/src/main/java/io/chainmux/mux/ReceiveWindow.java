@@ -8,29 +8,13 @@ package io.chainmux.mux;
  * 1/2: measured in docs/PERFORMANCE.md). With autotuning, a window whose last half was used up
  * within two round trips doubles (up to a cap), so throughput is not held at window / RTT.
  *
- * <p>Growth must pay: the two checks after a doubling compare the rate at which credit comes back
- * with the rate before it. A window that limits the sender (a long path) moves about twice as much
- * once doubled; one that does not (the reader or the cores are the bottleneck, as on loopback, where
- * an RTT measured in-band includes the queue and makes any window look used up within two round
- * trips) moves the same, so the doubling is given back and growth rests, for
- * {@link #GROWTH_REST_NANOS} doubled after each further doubling that did not pay (up to
- * {@link #MAX_REST_DOUBLINGS} times). A window grown past what pays only adds bytes in flight: on
- * loopback, where sender and receiver share the cores and caches, a 16 MiB window moved a quarter
- * less than a 1-2 MiB one (docs/PERFORMANCE.md).
+ * <p>Growth must pay ({@link GrowthProbe}): a doubling that does not make credit come back faster
+ * is given back, and growth rests.
  * Event-loop confined.
  */
 class ReceiveWindow {
     /** An update goes out once this fraction of the window is owed. */
     static final int UPDATE_DIVISOR = 4;
-    /** A doubling pays when credit comes back at least this much faster in each of the two checks after it. */
-    static final float PAYING_GAIN = 1.25f;
-    /** How long growth rests after a doubling that did not pay (then it probes again). */
-    static final long GROWTH_REST_NANOS = 250_000_000L;
-    /** Consecutive doublings that did not pay double the rest, up to this many times (4 s). */
-    static final int MAX_REST_DOUBLINGS = 4;
-    /** The rest is kept in units of 2^20 ns (~1 ms), so it fits an int. */
-    private static final int REST_SHIFT = 20;
-
     private int size;
     /** Bytes the peer may still send. */
     private long available;
@@ -42,18 +26,8 @@ class ReceiveWindow {
     private long returnedSinceCheck;
     /** The last growth check found the window used up within two round trips but could not grow it. */
     private boolean growthDenied;
-    /**
-     * The size before the last doubling, while the checks after it are due (positive); the size to
-     * shrink back to after a doubling that did not pay (negative); 0 otherwise.
-     */
-    private int probeFrom;
-    /** Nanoseconds per byte of returned credit in the check that doubled the window. */
-    private float probeNanosPerByte;
-    /** Checks after the last doubling that found it paying (0 or 1), and, above, doublings in a row that did not pay. */
-    private byte probeChecks;
-    private byte unpaidProbes;
-    /** Growth rests until this time, in units of 2^{@value #REST_SHIFT} ns (compared with wrap-around). */
-    private int restUntil;
+    /** Whether growth paid, from the first growth check on (null before: idle streams hold none). */
+    private GrowthProbe probe;
 
     ReceiveWindow(int initialSize, long nowNanos) {
         start(initialSize, nowNanos);
@@ -137,38 +111,23 @@ class ReceiveWindow {
         returnedSinceCheck += pending;
         if (returnedSinceCheck >= Math.max(1, size / 2)) {
             long elapsed = nowNanos - checkStartNanos;
-            float nanosPerByte = (float) elapsed / returnedSinceCheck;
-            if (restUntil != 0 && (int) (nowNanos >> REST_SHIFT) - restUntil >= 0) {
-                restUntil = 0; // rested
-            }
-            boolean resting = probeFrom != 0 || restUntil != 0;
-            if (probeFrom > 0) {
-                if (nanosPerByte * PAYING_GAIN > probeNanosPerByte) { // not faster: give the doubling back
-                    probeFrom = -probeFrom;
-                    long rest = GROWTH_REST_NANOS << Math.min(unpaidProbes, MAX_REST_DOUBLINGS);
-                    restUntil = Math.max(1, (int) ((nowNanos + rest) >> REST_SHIFT)); // 0: none
-                    unpaidProbes = (byte) Math.min(unpaidProbes + 1, MAX_REST_DOUBLINGS);
-                    probeChecks = 0;
-                } else if (++probeChecks == 2) { // paid twice: keep it, and growth may go on
-                    probeFrom = 0;
-                    probeChecks = 0;
-                    unpaidProbes = 0;
-                    resting = restUntil != 0;
-                }
-            }
             boolean wanted = rttNanos > 0 && elapsed < 2 * rttNanos;
-            if (growthCap > 0 && wanted && !resting) {
+            boolean allowed = true;
+            if (probe && (growthCap > 0 || this.probe != null)) { // at the cap too: a doubling to it awaits its verdict
+                if (this.probe == null) {
+                    this.probe = new GrowthProbe();
+                }
+                allowed = this.probe.check(nowNanos, checkStartNanos, returnedSinceCheck, wanted);
+            }
+            if (growthCap > 0 && wanted && allowed) {
                 growth = Math.min(size == 0 ? pending : size, growthCap);
             }
-            growthDenied = wanted && growth == 0 && !resting;
-            if (probeFrom == 0) {
-                probeNanosPerByte = nanosPerByte; // the rate a doubling in this check is measured against
-            }
+            growthDenied = wanted && growth == 0 && allowed;
             checkStartNanos = nowNanos;
             returnedSinceCheck = 0;
         }
-        if (probeFrom < 0) {
-            shrinkTo = Math.min(shrinkTo, -probeFrom);
+        if (this.probe != null) {
+            shrinkTo = Math.min(shrinkTo, this.probe.giveBackTo());
         }
         if (growth == 0 && shrinkTo < size) {
             // Withheld credit must leave the peer enough to reach the next update: once what it holds
@@ -179,14 +138,14 @@ class ReceiveWindow {
             long cut = Math.min(Math.min(size - (long) shrinkTo, pending), live);
             size -= (int) cut;
             pending -= cut;
-        }
-        if (probeFrom < 0 && size <= -probeFrom) {
-            probeFrom = 0; // given back; growth rests until restUntil
+            if (this.probe != null) {
+                this.probe.resized(size);
+            }
         }
         long grantable = Math.max(0, Math.min(maxIncrement, Integer.MAX_VALUE - available));
         growth = Math.min(growth, Math.max(0, grantable - pending));
-        if (growth > 0 && probe) {
-            probeFrom = size; // the next two checks tell whether this doubling paid
+        if (growth > 0 && this.probe != null) {
+            this.probe.doubled(size);
         }
         size = (int) Math.min(Integer.MAX_VALUE, size + growth);
         long increment = Math.min(pending + growth, grantable);

@@ -66,26 +66,28 @@ class ReceiveWindowTest {
     void aWindowThatDoesNotLimitTheSenderGivesItsDoublingBackAndRests() {
         ReceiveWindow w = new ReceiveWindow(FLOOR, now);
         double nanosPerByte = 1.0 / 3; // 3 GB/s
-        run(w, 1, null, nanosPerByte, true); // the first check doubles
+        run(w, 2, null, nanosPerByte, true); // the first check measures, the second doubles
         assertThat(w.size()).isEqualTo(2 * FLOOR);
+        run(w, 2, null, nanosPerByte, true);
+        assertThat(w.size()).as("no verdict before the third check").isEqualTo(2 * FLOOR);
         run(w, 4, null, nanosPerByte, true); // no faster: back to the floor
         assertThat(w.size()).isEqualTo(FLOOR);
 
         long restStart = now;
-        run(w, 2_000, null, nanosPerByte, true); // 2,000 checks in ~22 ms: resting, no growth
-        assertThat(now - restStart).isLessThan(ReceiveWindow.GROWTH_REST_NANOS);
+        run(w, 2_000, null, nanosPerByte, true); // 2,000 checks in ~11 ms: resting, no growth
+        assertThat(now - restStart).isLessThan(GrowthProbe.REST_NANOS);
         assertThat(w.size()).isEqualTo(FLOOR);
 
-        now = restStart + ReceiveWindow.GROWTH_REST_NANOS + MS; // rested: one more probe, given back
-        run(w, 2, null, nanosPerByte, true); // the check spanning the pause is slow; the next doubles
+        now = restStart + GrowthProbe.REST_NANOS + MS; // rested: one more probe, given back
+        run(w, 3, null, nanosPerByte, true); // the check spanning the pause is slow; the next ones double
         assertThat(w.size()).isEqualTo(2 * FLOOR);
-        run(w, 4, null, nanosPerByte, true);
+        run(w, 6, null, nanosPerByte, true);
         assertThat(w.size()).isEqualTo(FLOOR);
-        now += ReceiveWindow.GROWTH_REST_NANOS + MS; // the second unpaid probe rests twice as long
+        now += GrowthProbe.REST_NANOS + MS; // the second unpaid probe rests twice as long
         run(w, 8, null, nanosPerByte, true);
         assertThat(w.size()).isEqualTo(FLOOR);
-        now += ReceiveWindow.GROWTH_REST_NANOS;
-        run(w, 2, null, nanosPerByte, true);
+        now += GrowthProbe.REST_NANOS;
+        run(w, 3, null, nanosPerByte, true);
         assertThat(w.size()).isEqualTo(2 * FLOOR);
     }
 
