@@ -71,6 +71,9 @@ class LostConnectionTest {
             net.ready().get(Cluster.WAIT_SECONDS, TimeUnit.SECONDS);
 
             relay.close(); // resets the connections and refuses new ones: B is unreachable
+            // and gone: B learned A's address in the handshake and may have dialed A itself (peer
+            // exchange); A's next open would then run over B's connection and never fail.
+            b.close();
 
             try {
                 Cluster.until("the redial failed and B is backed off",
