@@ -167,7 +167,12 @@ final class ReceiveFlowControl {
         long growthCap = config.autotuneWindows()
                 ? Math.min(config.maxStreamWindow() - (long) w.size(), budget.growthRoom() - w.pending()) : 0;
         int before = w.size();
-        int inc = w.takeUpdate(connection.now(), connection.rttNanos(), growthCap, shrinkTarget(s, w), budget.room());
+        // Growth must pay only while no other window on the connection has grown: beside others, the
+        // sender's scheduler divides the connection by weight, and a stream held to a window it
+        // could not show a gain from would get an equal share whatever its weight.
+        boolean alone = grownStreams == (before > config.initialStreamWindow() ? 1 : 0);
+        int inc = w.takeUpdate(connection.now(), connection.rttNanos(), growthCap, shrinkTarget(s, w), budget.room(),
+                alone);
         if (inc > 0) {
             budget.commit(inc);
             s.inbox.granted(inc);

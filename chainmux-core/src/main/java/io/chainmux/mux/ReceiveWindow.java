@@ -102,12 +102,17 @@ class ReceiveWindow {
     }
 
     /**
-     * {@link #takeUpdate(long, long, long, int, long)}, with {@code probe} false for a window that
-     * must never withhold credit (the connection's: the sender's pipe budget counts every byte it
-     * sent as unread until its connection credit comes back), which grows without the paying checks.
+     * {@link #takeUpdate(long, long, long, int, long)}, with {@code probe} false where growth need
+     * not pay: for a window that must never withhold credit (the connection's: the sender's pipe
+     * budget counts every byte it sent as unread until its connection credit comes back), and for a
+     * stream's beside other grown ones (the sender's scheduler divides the connection by weight).
+     * A probe in progress is dropped then, with any doubling it was giving back.
      */
     int takeUpdate(long nowNanos, long rttNanos, long growthCap, int shrinkTo, long maxIncrement, boolean probe) {
         long growth = 0;
+        if (!probe) {
+            this.probe = null;
+        }
         returnedSinceCheck += pending;
         if (returnedSinceCheck >= Math.max(1, size / 2)) {
             long elapsed = nowNanos - checkStartNanos;

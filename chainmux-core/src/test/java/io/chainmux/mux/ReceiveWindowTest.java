@@ -91,6 +91,20 @@ class ReceiveWindowTest {
         assertThat(w.size()).isEqualTo(2 * FLOOR);
     }
 
+    /**
+     * Beside other grown windows growth need not pay (the sender's scheduler, not the windows, must
+     * divide the connection by weight): a doubling awaiting its verdict is kept, and growth goes on.
+     */
+    @Test
+    void besideOtherGrownWindowsGrowthNeedNotPay() {
+        ReceiveWindow w = new ReceiveWindow(FLOOR, now);
+        double nanosPerByte = 1.0 / 3;
+        run(w, 2, null, nanosPerByte, true);
+        assertThat(w.size()).isEqualTo(2 * FLOOR);
+        run(w, 6, null, nanosPerByte, false);
+        assertThat(w.size()).as("kept, and grown on").isGreaterThanOrEqualTo(8 * FLOOR);
+    }
+
     /** Growth that pays once and then stops paying settles where it still paid: at the knee, not at the cap. */
     @Test
     void growthStopsAtTheSizeBeyondWhichItNoLongerPays() {
