@@ -407,10 +407,11 @@ public final class MuxConnection {
         if (loop == null) {
             throw new IllegalStateException("connection is not attached to a channel yet");
         }
-        if (loop.inEventLoop()) {
+        if (loop.inEventLoop() && !writer.encoding()) {
             runContained(Containment.TASK, task);
             return true;
         }
+        // From another thread, or from inside a MessageEncoder (which holds the batch): after it.
         return execute(() -> runContained(Containment.TASK, task));
     }
 

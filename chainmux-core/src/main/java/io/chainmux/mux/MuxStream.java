@@ -4,15 +4,14 @@ import io.chainmux.wire.ErrorCode;
 import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 /**
  * One bidirectional, message-oriented stream inside a {@link MuxConnection}.
  *
  * <p>Sending: {@link #trySend(ByteBuf)} queues a whole message, or refuses it when the stream's or
  * the connection's send buffer is full (then {@link StreamListener#onWritable} follows once there is
- * room again). The buffer is never unbounded. Receiving: messages arrive whole and in order at
+ * room again). The buffer is never unbounded. {@link #trySendEncoded} does the same for a message a
+ * {@link MessageEncoder} writes straight into room the stream lends it (no buffer of the caller's,
+ * no copy). Receiving: messages arrive whole and in order at
  * {@link StreamListener#onMessage}; call {@link #consumed(int)} once a message is processed so the
  * peer may send more. Every stream ends with exactly one {@link StreamListener#onClosed}.
  *
@@ -27,30 +26,16 @@ import java.lang.invoke.VarHandle;
  * {@code acceptSent}, {@code finWasSent}, {@code finWasReceived}, {@code closed}), and so are the
  * calls to its listener, each contained by {@link MuxConnection#contain}. Its two directions have a
  * class each: {@link StreamOutbox} takes a message to send (admission, the fast path, the hand-over
- * from other threads), {@link StreamInbox} reassembles and delivers what arrives and takes the
- * application's {@code consumed} calls.
+ * from other threads) into the stream's {@link OutboundQueue}, which is also its scheduler node and
+ * its hand-over to the loop ({@link StreamNode}); {@link StreamInbox} reassembles and delivers what
+ * arrives and takes the application's {@code consumed} calls.
  *
  * <p>Thread safety: the public methods may be called from any thread. State is owned by the
- * connection's event loop; calls from other threads are handed over to it (sends through a bounded
- * lock-free queue, credit through atomic counters, one wake-up task per burst). Package-private
- * methods are loop only unless they say otherwise.
+ * connection's event loop; calls from other threads are handed over to it (sends through a small
+ * bounded deque per stream, credit through atomic counters, one wake-up task per burst).
+ * Package-private methods are loop only unless they say otherwise.
  */
 public final class MuxStream {
-    private static final VarHandle WAKE;
-    private static final VarHandle WATCHING;
-    private static final VarHandle OFFERING;
-
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            WAKE = l.findVarHandle(MuxStream.class, "wakeScheduled", int.class);
-            WATCHING = l.findVarHandle(MuxStream.class, "watching", int.class);
-            OFFERING = l.findVarHandle(MuxStream.class, "offering", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /**
      * Messages up to this size are copied when queued on the event loop; larger ones, and every
      * message queued from another thread, are kept by reference and read on the loop.
@@ -62,7 +47,7 @@ public final class MuxStream {
     final String networkId;
     /**
      * Outbound messages, produced by any thread, consumed by the event loop; also the stream's place in
-     * the write scheduler and its wake-up task (see {@link #wake}). The send side up to it (admission,
+     * the write scheduler and its wake-up task (see {@link StreamNode#wake}). The send side up to it (admission,
      * the fast path, the hand-over from other threads) is {@link StreamOutbox}'s.
      */
     final OutboundQueue outbound;
@@ -71,15 +56,6 @@ public final class MuxStream {
     private volatile StreamState state;
     private volatile CloseReason closeReason;
     volatile boolean finRequested;
-    private volatile int wakeScheduled;
-    private volatile int watching;
-    /**
-     * Sends from other threads between their check of {@link #finRequested} and their message being
-     * in the queue. The loop sends FIN only when none is (see {@link StreamOutbox#finReady}): a send
-     * that passed the check before a concurrent {@code close()} and returned true must go out before
-     * the FIN.
-     */
-    private volatile int offering;
     /**
      * Set when a send was refused (or {@link #isWritable} said no): the stream then has room again
      * only once its queue has drained to half the stream send buffer, and the loop reports that with
@@ -231,19 +207,32 @@ public final class MuxStream {
         return StreamOutbox.offer(this, message, false);
     }
 
+    /**
+     * Sends one message that {@code encoder} writes straight into room the stream lends it (in the
+     * batch that goes to the socket, or in the stream's queue), so it is serialized once and never
+     * copied on its way out; see {@link MessageEncoder} for what the encoder may do. Same outcomes
+     * as {@link #trySend}: true when the message is the stream's to deliver (whole, or the stream
+     * reports failure), false when the send buffer is full ({@link StreamListener#onWritable}
+     * follows) and nothing was sent. The encoder runs during the call, at most once, and only when
+     * the message is taken, except off the event loop, where a full hand-over queue may refuse it
+     * after it ran. Off the loop it writes into a buffer of its own that is handed to the loop.
+     *
+     * @param maxLength the most bytes the encoder may write; checked against the peer's limit
+     * @throws IllegalArgumentException if {@code encoder} is null or {@code maxLength} negative
+     * @throws MessageTooLargeException if {@code maxLength} exceeds what the peer accepts on this stream
+     * @throws ClosedException          if the stream is closed or half-closed by us
+     * @throws IllegalStateException    if called from inside an encoder of this connection, or the
+     *                                  encoder retained or released the buffer (off the loop)
+     * @throws IndexOutOfBoundsException if the encoder writes more than {@code maxLength} bytes
+     *                                  (and whatever else the encoder throws: nothing is sent)
+     */
+    public boolean trySendEncoded(int maxLength, MessageEncoder encoder) {
+        return StreamOutbox.offerEncoded(this, maxLength, encoder);
+    }
+
     /** Loop only: whether the FIN may go out once the queue is empty (see {@link StreamOutbox#finReady}). */
     boolean finReady() {
         return StreamOutbox.finReady(this);
-    }
-
-    /** Any thread but the loop: a send enters ({@code +1}) or leaves ({@code -1}) its check-to-queue window. */
-    void offeringFromOtherThread(int delta) {
-        OFFERING.getAndAdd(this, delta);
-    }
-
-    /** Whether no send from another thread is between its check and its queue. */
-    boolean noOfferFromOtherThread() {
-        return offering == 0;
     }
 
     /**
@@ -253,7 +242,7 @@ public final class MuxStream {
     public void close() {
         if (!finRequested) {
             finRequested = true;
-            wake();
+            outbound.wake();
         }
     }
 
@@ -341,8 +330,8 @@ public final class MuxStream {
         if (length < 0) {
             throw new IllegalArgumentException("consumed length must be >= 0, was " + length);
         }
-        if (inbox.consumed(length + 1L, connection.inEventLoop())) {
-            wake();
+        if (inbox.consumed(length + 1L, outbound.onLoopNow())) {
+            outbound.wake();
         }
     }
 
@@ -364,18 +353,6 @@ public final class MuxStream {
     public void setWeight(int weight) {
         WriteScheduler.Node.checkWeight(weight);
         connection.runOnLoop(() -> outbound.setWeight(weight));
-    }
-
-    /**
-     * Hands the stream to the event loop after another thread queued work for it. Once the loop has
-     * shut down there is nothing to hand over: the stream ended with its connection.
-     */
-    void wake() {
-        if (connection.inEventLoop()) {
-            connection.writer.onStreamReady(this);
-        } else if (WAKE.compareAndSet(this, 0, 1)) {
-            connection.execute(outbound);
-        }
     }
 
     // ---- the loop's flags (see loopFlags) ----
@@ -428,23 +405,6 @@ public final class MuxStream {
     /** The receive window has been started ({@link ReceiveWindow#start}): {@link #receiveWindow()} returns it from now on. */
     void startReceiveWindow() {
         flag(WINDOW_STARTED, true);
-    }
-
-    /** The wake-up task's body, run by {@link StreamNode#run}. */
-    void wakeOnLoop() {
-        assert connection.inEventLoop();
-        wakeScheduled = 0;
-        inbox.takeConsumedFromOtherThreads();
-        connection.writer.onStreamReady(this);
-    }
-
-    /** True for the one caller that starts watching writability; false while already watched. */
-    boolean startWatching() {
-        return WATCHING.compareAndSet(this, 0, 1);
-    }
-
-    void stopWatching() {
-        watching = 0;
     }
 
     // ---- state transitions (loop only); the registry and the writer act on what they return ----

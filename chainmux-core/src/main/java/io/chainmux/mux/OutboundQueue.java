@@ -155,6 +155,23 @@ final class OutboundQueue extends StreamNode {
         count(length);
     }
 
+    /**
+     * Loop only, for a stream with its id and {@code maxLength} up to the copy threshold: the encoder
+     * writes the message straight into the tail chunk, behind the room for its header (one copy
+     * fewer than {@link #offerFromLoop}). If it throws, nothing is queued.
+     */
+    void offerEncodedFromLoop(OutboundWriter writer, int streamId, int maxLength, MessageEncoder encoder) {
+        drainForeign();
+        Chunk chunk = chunkWithRoom(WireFormat.HEADER_LENGTH + maxLength);
+        ByteBuf b = chunk.buf;
+        int at = b.writerIndex();
+        int length = writer.encode(b, at + WireFormat.HEADER_LENGTH, maxLength, encoder);
+        OutboundWriter.frameEncoded(b, at, streamId, length);
+        chunk.appended(length);
+        LOOP_ENQUEUED.setRelease(this, loopEnqueued + length);
+        count(length);
+    }
+
     private Chunk chunkWithRoom(int bytes) {
         Chunk t = tail;
         if (t != null) {

@@ -53,6 +53,8 @@ final class OutboundWriter {
     private DeficitRoundRobinScheduler<MuxStream> scheduler;
     private Settings peer;
     private ByteBuf batch;
+    /** The room every encoder on this loop writes into (see {@link #encode}). */
+    private final LentBuffer lent = new LentBuffer();
     private boolean dirty;
     private boolean writeScheduled;
     /**
@@ -110,14 +112,47 @@ final class OutboundWriter {
 
     /**
      * The send fast path: frames a small message from the event loop straight into the batch, one
-     * copy, when nothing could have to go first: the stream has nothing queued, no stream waits in
-     * the schedule (so the scheduler has no order to keep), the stream's and the connection's window
-     * cover the message, and the channel takes it within its write budget. Otherwise the message is
+     * copy, when nothing could have to go first (see {@link #mayWriteNow}). Otherwise the message is
      * queued and the write pass decides. Does not touch the caller's reference or indices.
      *
      * @return true when the message was framed (a pass to flush it is requested)
      */
     boolean tryWriteNow(MuxStream s, ByteBuf message, int length) {
+        if (!mayWriteNow(s, length)) {
+            return false;
+        }
+        dataHeader(room(WireFormat.HEADER_LENGTH + length), s.id(), WireFormat.FLAG_END_MESSAGE, length);
+        batch.writeBytes(message, message.readerIndex(), length);
+        wroteNow(s, length);
+        return true;
+    }
+
+    /**
+     * The fast path for {@link MuxStream#trySendEncoded}: the encoder writes the message into the
+     * batch, behind the room kept for its header, under the same conditions as {@link #tryWriteNow}
+     * with {@code maxLength} for the length. If the encoder throws, nothing is written.
+     *
+     * @return true when the message was framed
+     */
+    boolean tryEncodeNow(MuxStream s, int maxLength, MessageEncoder encoder) {
+        if (!mayWriteNow(s, maxLength)) {
+            return false;
+        }
+        ByteBuf b = room(WireFormat.HEADER_LENGTH + maxLength);
+        int at = b.writerIndex();
+        int length = encode(b, at + WireFormat.HEADER_LENGTH, maxLength, encoder);
+        frameEncoded(b, at, s.id(), length);
+        wroteNow(s, length);
+        return true;
+    }
+
+    /**
+     * Whether a message of up to {@code length} bytes may be framed now, ahead of the scheduler:
+     * the stream has its id and nothing queued, no stream waits in the schedule (so the scheduler
+     * has no order to keep), the stream's and the connection's window cover the message, and the
+     * channel takes it within its write budget.
+     */
+    private boolean mayWriteNow(MuxStream s, int length) {
         DeficitRoundRobinScheduler<MuxStream> sched = scheduler;
         if (length > COPY_THRESHOLD || sched == null || sched.hasActive() || s.outbound.active || s.id() == 0
                 || connection.isHardClosing() || length > peer.maxFrameSize()
@@ -125,20 +160,40 @@ final class OutboundWriter {
             return false;
         }
         StreamState state = s.state();
-        if (state == StreamState.NEW || state == StreamState.PENDING_ACCEPT
-                || pendingBytes() + WireFormat.HEADER_LENGTH + length > ctx.channel().bytesBeforeUnwritable()) {
-            return false;
-        }
-        dataHeader(room(WireFormat.HEADER_LENGTH + length), s.id(), WireFormat.FLAG_END_MESSAGE, length);
-        batch.writeBytes(message, message.readerIndex(), length);
+        return state != StreamState.NEW && state != StreamState.PENDING_ACCEPT
+                && pendingBytes() + WireFormat.HEADER_LENGTH + length <= ctx.channel().bytesBeforeUnwritable();
+    }
+
+    private void wroteNow(MuxStream s, int length) {
         flow.charge(s, length + 1);
         s.outbound.fresh = false; // what it queues next is the rest of a burst, not a light stream's message
         stats.bytesOut += length;
         stats.messagesOut++;
         requestWrite();
-        return true;
     }
 
+    /**
+     * Lends {@code maxLength} bytes of {@code target} from {@code base} on to {@code encoder} and
+     * returns the length of the message it wrote. Nothing of {@code target} changes but the bytes in
+     * that window; the caller frames them. While it runs, {@link #encoding()} is true: the
+     * connection takes no send and defers its other work until it returns.
+     */
+    int encode(ByteBuf target, int base, int maxLength, MessageEncoder encoder) {
+        LentBuffer out = lent.lend(target, base, maxLength);
+        try {
+            encoder.encode(out);
+        } finally {
+            out.end();
+        }
+        return out.writerIndex();
+    }
+
+    /** Whether a {@link MessageEncoder} of this connection is running (on the loop). */
+    boolean encoding() {
+        return lent.isLent();
+    }
+
+    /** Whether a stream waits in the schedule. */
     /** Whether a stream waits in the schedule. */
     boolean hasActive() {
         return scheduler != null && scheduler.hasActive();
@@ -332,6 +387,16 @@ final class OutboundWriter {
     }
 
     /**
+     * Writes the header of a whole message an encoder wrote at {@code at + HEADER_LENGTH} (see
+     * {@link #encode}), in front of it, and moves {@code dst}'s writer index past the message.
+     */
+    static void frameEncoded(ByteBuf dst, int at, int streamId, int length) {
+        dst.writerIndex(at);
+        dataHeader(dst, streamId, WireFormat.FLAG_END_MESSAGE, length);
+        dst.writerIndex(at + WireFormat.HEADER_LENGTH + length);
+    }
+
+    /**
      * Frames a whole small message, header and a copy of its readable bytes, into {@code chunk}
      * without moving the message's indices; {@link OutboundQueue} later writes such frames in runs.
      */
@@ -410,6 +475,7 @@ final class OutboundWriter {
     // ------------------------------------------------------------------ the batch buffer
 
     private ByteBuf room(int bytes) {
+        assert !encoding() : "a frame written while an encoder holds the batch";
         if (batch != null && batch.writableBytes() < bytes) {
             handOverPending();
             batch.release(); // the slices handed over keep their part alive

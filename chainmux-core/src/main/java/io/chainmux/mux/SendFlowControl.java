@@ -177,7 +177,7 @@ final class SendFlowControl {
 
     /** Remembers a stream whose send was refused, so it hears {@code onWritable} once there is room. */
     void watch(MuxStream s) {
-        if (s.startWatching()) {
+        if (s.outbound.startWatching()) {
             writabilityWatchers.add(s);
             if (!connection.inEventLoop()) {
                 connection.writer.requestWriteFromOtherThread();
@@ -227,14 +227,14 @@ final class SendFlowControl {
             MuxStream s = it.next();
             if (s.terminated) {
                 it.remove();
-                s.stopWatching();
+                s.outbound.stopWatching();
             } else if (full && s.sendBlocked) {
                 it.remove(); // no room for it until its window moves or the buffer drains
                 s.parked = true;
                 parked.add(s);
             } else if (s.hasRoom()) {
                 it.remove();
-                s.stopWatching();
+                s.outbound.stopWatching();
                 if (s.refused && s.listener != null) {
                     s.refused = false;
                     nowWritable.add(s);

@@ -69,16 +69,16 @@ final class StreamOutbox {
     /** Takes one message, or refuses it; see {@link MuxStream#trySend} for the contract. */
     static boolean offer(MuxStream stream, ByteBuf message, boolean owned) {
         if (stream.connection.inEventLoop()) {
+            if (stream.connection.writer.encoding()) {
+                throw taken(message, owned, sendWhileEncoding(stream));
+            }
             return offerChecked(stream, message, owned, true); // close() cannot slip between check and queue here
         }
-        stream.offeringFromOtherThread(1);
+        stream.outbound.offeringFromOtherThread(1);
         try {
             return offerChecked(stream, message, owned, false);
         } finally {
-            stream.offeringFromOtherThread(-1);
-            if (stream.finRequested) {
-                stream.wake(); // the loop may have held the FIN back for this send
-            }
+            offeredFromOtherThread(stream);
         }
     }
 
@@ -89,14 +89,9 @@ final class StreamOutbox {
             throw new IllegalArgumentException("message on stream " + s.describe() + " was already released");
         }
         int length = message.readableBytes();
-        int limit = peerMaxMessageSizeForSend(s);
-        if (length > limit) {
-            throw taken(message, owned, new MessageTooLargeException(s, length, limit));
-        }
-        if (s.finRequested || !s.state().canSend()) {
-            CloseReason r = s.closeReason();
-            throw taken(message, owned, new ClosedException("stream " + s.describe() + " cannot send",
-                    r != null ? r : HALF_CLOSED));
+        RuntimeException refused = checkSendable(s, length);
+        if (refused != null) {
+            throw taken(message, owned, refused);
         }
         if (!hasRoom(s)) {
             return refuse(s);
@@ -108,24 +103,147 @@ final class StreamOutbox {
                 }
             } else {
                 s.outbound.offerFromLoop(message, owned, s.id());
-                if (s.outbound.active) {
-                    connection.writer.requestWrite(); // already scheduled: the common case of a burst, no other check due
-                } else {
-                    connection.writer.onStreamReady(s);
-                }
+                queuedFromLoop(s);
             }
             return true;
         }
         ByteBuf handed = owned ? message
                 : connection.alloc().buffer(length).writeBytes(message, message.readerIndex(), length);
-        if (!s.outbound.offerFromOtherThread(handed)) {
-            if (!owned) {
-                handed.release();
+        return handOver(s, handed, !owned);
+    }
+
+    /** Takes one message an encoder writes, or refuses it; see {@link MuxStream#trySendEncoded}. */
+    static boolean offerEncoded(MuxStream s, int maxLength, MessageEncoder encoder) {
+        if (encoder == null) {
+            throw new IllegalArgumentException("encoder is required");
+        }
+        if (maxLength < 0) {
+            throw new IllegalArgumentException("maxLength must be >= 0, was " + maxLength);
+        }
+        MuxConnection connection = s.connection;
+        if (!connection.inEventLoop()) {
+            s.outbound.offeringFromOtherThread(1);
+            try {
+                return offerEncodedFromOtherThread(s, maxLength, encoder);
+            } finally {
+                offeredFromOtherThread(s);
+            }
+        }
+        if (connection.writer.encoding()) {
+            throw sendWhileEncoding(s);
+        }
+        RuntimeException refused = checkSendable(s, maxLength);
+        if (refused != null) {
+            throw refused;
+        }
+        if (!hasRoom(s)) {
+            return refuse(s);
+        }
+        OutboundWriter writer = connection.writer;
+        if (writer.tryEncodeNow(s, maxLength, encoder)) {
+            return true;
+        }
+        int id = s.id();
+        if (OutboundWriter.copiesWhenQueued(maxLength) && id != 0) {
+            s.outbound.offerEncodedFromLoop(writer, id, maxLength, encoder);
+        } else {
+            ByteBuf message = connection.alloc().directBuffer(maxLength, maxLength);
+            try {
+                message.writerIndex(writer.encode(message, 0, maxLength, encoder));
+            } catch (RuntimeException | Error e) {
+                message.release();
+                throw e;
+            }
+            s.outbound.offerFromLoop(message, true, id);
+        }
+        queuedFromLoop(s);
+        return true;
+    }
+
+    /**
+     * Off the loop the encoder writes into a buffer of its own (capacity {@code maxLength}), which is
+     * handed over like a {@code trySend} from another thread. A full hand-over queue refuses it after
+     * encoding (rare: the stream's room was checked first).
+     */
+    private static boolean offerEncodedFromOtherThread(MuxStream s, int maxLength, MessageEncoder encoder) {
+        RuntimeException refused = checkSendable(s, maxLength);
+        if (refused != null) {
+            throw refused;
+        }
+        if (!hasRoom(s)) {
+            return refuse(s);
+        }
+        ByteBuf message = s.connection.alloc().buffer(maxLength, maxLength);
+        try {
+            encoder.encode(message);
+        } catch (RuntimeException | Error e) {
+            if (message.refCnt() > 0) {
+                message.release();
+            }
+            throw e;
+        }
+        if (message.refCnt() != 1) {
+            if (message.refCnt() > 0) {
+                message.release(); // ours; a reference the encoder took is its own
+            }
+            throw new IllegalStateException("the encoder on stream " + s.describe()
+                    + " retained or released the buffer it was lent");
+        }
+        message.readerIndex(0); // the message is everything written, as on the loop
+        return handOver(s, message, true);
+    }
+
+    /**
+     * The checks every send makes before it looks for room: the peer's size limit and a stream that
+     * can still send. Returns the exception to throw, or null.
+     */
+    private static RuntimeException checkSendable(MuxStream s, int length) {
+        int limit = peerMaxMessageSizeForSend(s);
+        if (length > limit) {
+            return new MessageTooLargeException(s, length, limit);
+        }
+        if (s.finRequested || !s.state().canSend()) {
+            CloseReason r = s.closeReason();
+            return new ClosedException("stream " + s.describe() + " cannot send", r != null ? r : HALF_CLOSED);
+        }
+        return null;
+    }
+
+    private static IllegalStateException sendWhileEncoding(MuxStream s) {
+        return new IllegalStateException("a send on stream " + s.describe()
+                + " from inside a MessageEncoder of its connection");
+    }
+
+    /** Loop only: a message was queued; the scheduler hears of the stream, or only asked for a pass. */
+    private static void queuedFromLoop(MuxStream s) {
+        if (s.outbound.active) {
+            s.connection.writer.requestWrite(); // already scheduled: the common case of a burst, no other check due
+        } else {
+            s.connection.writer.onStreamReady(s);
+        }
+    }
+
+    /**
+     * Another thread hands {@code message} (the stream's from now on) to the loop; refused when the
+     * hand-over queue is full, then released if {@code releaseIfRefused}.
+     */
+    private static boolean handOver(MuxStream s, ByteBuf message, boolean releaseIfRefused) {
+        if (!s.outbound.offerFromOtherThread(message)) {
+            if (releaseIfRefused) {
+                message.release();
             }
             return refuse(s);
         }
-        s.wake();
+        s.outbound.wake();
         return true;
+    }
+
+    /** A send from another thread left its check-to-queue window. */
+    private static void offeredFromOtherThread(MuxStream s) {
+        s.outbound.offeringFromOtherThread(-1);
+        if (s.finRequested) {
+            s.outbound.wake(); // the loop may have held the FIN back for this send
+        }
     }
 
     /** A send that throws has taken its message all the same (the ownership rule): releases it. */
@@ -148,7 +266,7 @@ final class StreamOutbox {
      * no send from another thread is between its check and its queue (finRequested is read first).
      */
     static boolean finReady(MuxStream stream) {
-        return stream.finRequested && stream.noOfferFromOtherThread();
+        return stream.finRequested && stream.outbound.noOfferFromOtherThread();
     }
 
     private static int peerMaxMessageSizeForSend(MuxStream stream) {

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * chainmux over one loopback TCP connection: the client opens one stream per workload stream and
- * sends whole messages with {@link MuxStream#trySend}; the server accepts every stream and checks
+ * sends whole messages ({@link MuxStream#trySendEncoded} small, {@link MuxStream#trySend} large); the server accepts every stream and checks
  * each message's stream index and sequence number. Same loops, water marks and message layout as
  * the other contenders.
  */

@@ -6,6 +6,7 @@ import io.chainmux.bench.traffic.Meter;
 import io.chainmux.bench.traffic.Payloads;
 import io.chainmux.bench.traffic.RoundRobinSender;
 import io.chainmux.mux.CloseReason;
+import io.chainmux.mux.MessageEncoder;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
@@ -17,19 +18,22 @@ import java.util.List;
 
 /**
  * Client side: on its event loop, visits the streams round robin, giving each up to a quantum of
- * messages per pass while it is writable. Each message is written into one reused scratch buffer and
- * handed over with {@link MuxStream#trySendCopy}, so a message costs no allocation of its own (the
- * way an application that serializes into a buffer would send). A refused send ends that stream's turn (and arms
- * {@code onWritable}, which brings the sender back); no separate writability check per message.
+ * messages per pass while it is writable. A small message is serialized by {@link MuxStream#trySendEncoded}
+ * straight into the room the stream lends (the way an application that serializes its messages
+ * would send: no buffer of its own, no copy); a large one into a buffer of its own that the stream
+ * takes over. A refused send ends that stream's turn (and arms {@code onWritable}, which brings the
+ * sender back); no separate writability check per message.
  */
-final class StreamSender implements StreamListener, Runnable {
+final class StreamSender implements StreamListener, Runnable, MessageEncoder {
     private final EventLoop loop;
     private final int size;
     private final int quantum;
     private final Meter meter;
     private List<MuxStream> streams;
     private long[] seqs;
-    private ByteBuf scratch;
+    /** The message {@link #encode} writes: its stream index and sequence number. */
+    private int encodingStream;
+    private long encodingSeq;
     private int next;
     private boolean scheduled;
     private volatile boolean stopped;
@@ -49,12 +53,6 @@ final class StreamSender implements StreamListener, Runnable {
 
     void stop() {
         stopped = true;
-        loop.execute(() -> {
-            if (scratch != null) {
-                scratch.release();
-                scratch = null;
-            }
-        });
     }
 
     private void schedule() {
@@ -92,35 +90,33 @@ final class StreamSender implements StreamListener, Runnable {
     }
 
     /**
-     * Small messages are serialized into one reused scratch buffer and copied by the stream; a large
-     * one is serialized straight into a buffer of its own that the stream takes over and later slices
-     * onto the wire, so every message is copied exactly once on its way to the socket.
+     * A small message is encoded in place by the stream; a large one is serialized straight into a
+     * buffer of its own that the stream takes over and later slices onto the wire, so every message
+     * is written once on its way to the socket.
      */
     private boolean send(MuxStream s, int i) {
         if (size <= MuxStream.COPY_THRESHOLD) {
-            if (s.trySendCopy(nextMessage(i))) {
+            encodingStream = i;
+            encodingSeq = seqs[i];
+            if (s.trySendEncoded(size, this)) {
+                seqs[i]++;
                 return true;
             }
-        } else {
-            ByteBuf m = PooledByteBufAllocator.DEFAULT.directBuffer(Payloads.LENGTH_PREFIX + size);
-            Payloads.writeFramed(m, size, seqs[i]++, i);
-            if (s.trySend(m.skipBytes(Payloads.LENGTH_PREFIX))) {
-                return true;
-            }
-            m.release();
+            return false;
         }
-        seqs[i]--; // refused: the same sequence number goes out next time
+        ByteBuf m = PooledByteBufAllocator.DEFAULT.directBuffer(Payloads.LENGTH_PREFIX + size);
+        Payloads.writeFramed(m, size, seqs[i], i);
+        if (s.trySend(m.skipBytes(Payloads.LENGTH_PREFIX))) {
+            seqs[i]++;
+            return true;
+        }
+        m.release();
         return false;
     }
 
-    /** Writes the next message of stream {@code i} into the reused scratch buffer. */
-    private ByteBuf nextMessage(int i) {
-        if (scratch == null) {
-            scratch = PooledByteBufAllocator.DEFAULT.directBuffer(Payloads.LENGTH_PREFIX + size);
-        }
-        scratch.clear();
-        Payloads.writeFramed(scratch, size, seqs[i]++, i);
-        return scratch.skipBytes(Payloads.LENGTH_PREFIX);
+    @Override
+    public void encode(ByteBuf out) {
+        Payloads.write(out, size, encodingSeq, encodingStream);
     }
 
     @Override

@@ -32,6 +32,11 @@ public final class Payloads {
     /** Writes one length-prefixed message ({@code 4 + size} bytes). */
     public static void writeFramed(ByteBuf out, int size, long seq, int stream) {
         out.writeInt(size);
+        write(out, size, seq, stream);
+    }
+
+    /** Writes one message ({@code size} bytes) without a length prefix. */
+    public static void write(ByteBuf out, int size, long seq, int stream) {
         out.writeLong(seq);
         out.writeInt(stream);
         int filler = size - HEADER_LENGTH;

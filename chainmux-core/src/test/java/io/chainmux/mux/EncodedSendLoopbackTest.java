@@ -1,0 +1,154 @@
+package io.chainmux.mux;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.EventLoop;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link MuxStream#trySendEncoded} over real loopback sockets at 1000 streams: messages encoded on
+ * the event loop (framed at once or queued) and from another thread arrive whole and in order.
+ */
+class EncodedSendLoopbackTest {
+    private static final long WAIT_SECONDS = 60;
+    private static final int STREAMS = 1000;
+    private static final int MESSAGES = 40;
+
+    /** Message {@code seq} of stream {@code stream}: its length varies, up to above the copy threshold. */
+    private static int length(int stream, int seq) {
+        return (seq % 10 == 9) ? MuxStream.COPY_THRESHOLD + 100 + stream : 8 + (stream + seq) % 64;
+    }
+
+    /** The message's bytes: stream index, sequence number, filler that depends on both. */
+    private static byte[] content(int stream, int seq) {
+        byte[] b = new byte[length(stream, seq)];
+        ByteBuffer.wrap(b).putInt(stream).putInt(seq);
+        for (int i = 8; i < b.length; i++) {
+            b[i] = (byte) (stream * 31 + seq + i);
+        }
+        return b;
+    }
+
+    /** In bulk: byte-wise access costs a stack trace per byte under the paranoid leak detector. */
+    private static void write(ByteBuf out, int stream, int seq) {
+        out.writeBytes(content(stream, seq));
+    }
+
+    /** Receives every stream's messages and checks each against what was encoded. */
+    private static final class Checker implements ConnectionListener, StreamListener {
+        final List<String> failures = new CopyOnWriteArrayList<>();
+        final CountDownLatch done = new CountDownLatch(STREAMS);
+        private final int[] next = new int[STREAMS];
+
+        @Override
+        public void onStreamOpened(MuxStream stream) {
+            stream.accept(this, 1 << 20);
+        }
+
+        @Override
+        public void onMessage(MuxStream stream, ByteBuf message) {
+            int length = message.readableBytes();
+            byte[] got = ByteBufUtil.getBytes(message);
+            int index = length < 8 ? -1 : ByteBuffer.wrap(got).getInt(0);
+            int seq = length < 8 ? -1 : ByteBuffer.wrap(got).getInt(4);
+            boolean ok = index >= 0 && index < STREAMS && seq == next[index] && Arrays.equals(got, content(index, seq));
+            if (!ok) {
+                failures.add("stream " + stream.networkId() + ": message of " + length + " bytes, seq " + seq);
+            } else if (++next[index] == MESSAGES) {
+                done.countDown();
+            }
+            message.release();
+            stream.consumed(length);
+        }
+
+        @Override
+        public void onClosed(MuxStream stream, CloseReason reason) {
+            if (!reason.isNormal()) {
+                failures.add("stream " + stream.networkId() + " closed: " + reason);
+            }
+        }
+    }
+
+    /** Sends on the event loop whenever the streams are writable; half the streams, the even ones. */
+    private static final class LoopSender implements StreamListener {
+        final List<MuxStream> streams = new ArrayList<>();
+        final int[] sent = new int[STREAMS];
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+
+        void sendAll() {
+            try {
+                for (int i = 0; i < STREAMS; i += 2) {
+                    MuxStream s = streams.get(i);
+                    int index = i;
+                    while (sent[i] < MESSAGES) {
+                        int seq = sent[i];
+                        if (!s.trySendEncoded(length(index, seq), out -> write(out, index, seq))) {
+                            break; // onWritable brings us back
+                        }
+                        sent[i]++;
+                    }
+                }
+            } catch (RuntimeException e) {
+                errors.add(e);
+            }
+        }
+
+        @Override
+        public void onWritable(MuxStream stream) {
+            sendAll();
+        }
+
+        @Override
+        public void onMessage(MuxStream stream, ByteBuf message) {
+            message.release();
+        }
+
+        @Override
+        public void onClosed(MuxStream stream, CloseReason reason) {
+            if (!reason.isNormal()) {
+                errors.add(new AssertionError("sending stream " + stream + " closed: " + reason));
+            }
+        }
+    }
+
+    @Test
+    void messagesEncodedOnTheLoopAndFromAnotherThreadArriveWholeAndInOrderOnAThousandStreams() throws Exception {
+        Checker checker = new Checker();
+        LoopSender onLoop = new LoopSender();
+        MuxConfig config = MuxConfig.builder().maxInboundStreams(STREAMS).maxStreamsPerNetwork(STREAMS).build();
+        try (LoopbackMux pair = LoopbackMux.start(config, checker, s -> { })) {
+            for (int i = 0; i < STREAMS; i++) {
+                onLoop.streams.add(pair.client.openStream("chain-" + i, 1 << 20, 1, onLoop));
+            }
+            EventLoop loop = pair.client.channel().eventLoop();
+            loop.execute(onLoop::sendAll);
+            // The odd streams from this thread, retrying (bounded) while refused.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+            for (int i = 1; i < STREAMS; i += 2) {
+                MuxStream s = onLoop.streams.get(i);
+                int index = i;
+                for (int seq = 0; seq < MESSAGES; seq++) {
+                    int q = seq;
+                    while (!s.trySendEncoded(length(index, seq), out -> write(out, index, q))) {
+                        assertThat(System.nanoTime()).as("stream %d never took message %d", index, seq).isLessThan(deadline);
+                        Thread.onSpinWait();
+                    }
+                }
+            }
+            assertThat(checker.done.await(WAIT_SECONDS, TimeUnit.SECONDS))
+                    .as("every stream got its %d messages; failures %s", MESSAGES, checker.failures).isTrue();
+            assertThat(checker.failures).isEmpty();
+            assertThat(onLoop.errors).isEmpty();
+        }
+    }
+}
