@@ -15,6 +15,7 @@ package io.chainmux.mux;
 class ReceiveWindow {
     /** An update goes out once this fraction of the window is owed. */
     static final int UPDATE_DIVISOR = 4;
+
     private int size;
     /** Bytes the peer may still send. */
     private long available;
@@ -86,7 +87,7 @@ class ReceiveWindow {
     /**
      * Turns the pending credit into a WINDOW_UPDATE increment. Once half a window has been returned
      * since the last check, grows the window first if that half took less than two round trips and
-     * growth is not resting, and checks whether the last doubling paid (see the class comment);
+     * growth is not resting, and checks whether the last doubling paid ({@link GrowthProbe});
      * otherwise the window may shrink toward {@code shrinkTo} (or back from a doubling that did not
      * pay) by withholding pending credit (granted credit cannot be taken back, but need not be renewed).
      *
@@ -95,18 +96,12 @@ class ReceiveWindow {
      * @param shrinkTo     the size to shrink toward ({@code >= size()} keeps the size)
      * @param maxIncrement the most credit that may be granted now (the receive budget's room);
      *                     what it holds back stays pending
+     * @param probe        whether growth must pay: false for a window that must never withhold
+     *                     credit (the connection's: the sender's pipe budget counts every byte it sent
+     *                     as unread until its connection credit comes back), and for a stream's beside
+     *                     other grown ones (the sender's scheduler divides the connection by weight);
+     *                     a probe in progress is dropped then, with any doubling it was giving back
      * @return the increment to send, 0 for none
-     */
-    int takeUpdate(long nowNanos, long rttNanos, long growthCap, int shrinkTo, long maxIncrement) {
-        return takeUpdate(nowNanos, rttNanos, growthCap, shrinkTo, maxIncrement, true);
-    }
-
-    /**
-     * {@link #takeUpdate(long, long, long, int, long)}, with {@code probe} false where growth need
-     * not pay: for a window that must never withhold credit (the connection's: the sender's pipe
-     * budget counts every byte it sent as unread until its connection credit comes back), and for a
-     * stream's beside other grown ones (the sender's scheduler divides the connection by weight).
-     * A probe in progress is dropped then, with any doubling it was giving back.
      */
     int takeUpdate(long nowNanos, long rttNanos, long growthCap, int shrinkTo, long maxIncrement, boolean probe) {
         long growth = 0;
