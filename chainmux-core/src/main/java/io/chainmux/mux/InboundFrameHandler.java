@@ -32,8 +32,6 @@ final class InboundFrameHandler implements FrameListener {
     static final long PREMATURE_RESET_NANOS = 1_000_000_000L;
     private final RateBudget receivedResets;
     private final RateBudget pingBudget;
-    /** Length of the last message reassembled from fragments: sizes the next one's buffer ({@link StreamInbox#append}). */
-    private int lastAssembledLength;
 
     InboundFrameHandler(MuxConnection connection) {
         this.connection = connection;
@@ -88,11 +86,9 @@ final class InboundFrameHandler implements FrameListener {
                             "partial messages on this connection would exceed the reassembly budget of %d bytes",
                             config.maxReassemblyBytes());
                 }
-                inbox.append(payload, length, connection.now(), connection.alloc(), s.localMaxMessageSize,
-                        lastAssembledLength);
+                inbox.append(payload, length, connection.now(), connection.alloc(), s.localMaxMessageSize);
                 if (end) {
                     ByteBuf m = inbox.takeAssembled();
-                    lastAssembledLength = m.readableBytes();
                     flow.assemblyReleased(m.readableBytes());
                     deliver(s, m);
                 } else {
