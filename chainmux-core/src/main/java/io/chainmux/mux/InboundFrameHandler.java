@@ -32,6 +32,8 @@ final class InboundFrameHandler implements FrameListener {
     static final long PREMATURE_RESET_NANOS = 1_000_000_000L;
     private final RateBudget receivedResets;
     private final RateBudget pingBudget;
+    /** Length of the last message reassembled from fragments: sizes the next one's buffer ({@link StreamInbox#append}). */
+    private int lastAssembledLength;
 
     InboundFrameHandler(MuxConnection connection) {
         this.connection = connection;
@@ -86,9 +88,11 @@ final class InboundFrameHandler implements FrameListener {
                             "partial messages on this connection would exceed the reassembly budget of %d bytes",
                             config.maxReassemblyBytes());
                 }
-                inbox.append(payload, length, connection.now(), connection.alloc(), s.localMaxMessageSize);
+                inbox.append(payload, length, connection.now(), connection.alloc(), s.localMaxMessageSize,
+                        lastAssembledLength);
                 if (end) {
                     ByteBuf m = inbox.takeAssembled();
+                    lastAssembledLength = m.readableBytes();
                     flow.assemblyReleased(m.readableBytes());
                     deliver(s, m);
                 } else {

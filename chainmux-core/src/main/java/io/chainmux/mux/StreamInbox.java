@@ -65,12 +65,17 @@ final class StreamInbox extends ConsumptionGuard {
 
     /**
      * Appends {@code length} bytes of {@code payload} to the message in progress, starting one at
-     * {@code now} if none is (sized from the fragment, capped at {@code maxMessageSize}).
+     * {@code now} if none is: sized for {@code expectedLength} (the last message reassembled on the
+     * connection: bulk transfers repeat their message size, and a buffer that grows copies what it
+     * holds again), but at least twice the fragment and at most four times it (a peer cannot make us
+     * hold much more than the reassembly budget counts), capped at {@code maxMessageSize}.
      */
-    void append(ByteBuf payload, int length, long now, ByteBufAllocator alloc, int maxMessageSize) {
+    void append(ByteBuf payload, int length, long now, ByteBufAllocator alloc, int maxMessageSize, int expectedLength) {
         if (assembling == null) {
             assemblyStartNanos = now;
-            assembling = alloc.buffer(Math.min(Math.max(length * 2, 256), maxMessageSize), maxMessageSize);
+            int first = Math.max(length, 128);
+            int capacity = (int) Math.min(Math.max(2L * first, Math.min(expectedLength, 4L * first)), maxMessageSize);
+            assembling = alloc.buffer(capacity, maxMessageSize);
         }
         assembling.writeBytes(payload, length);
     }

@@ -340,6 +340,26 @@ class MuxConnectionTest {
         assertThat(goAway.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR);
     }
 
+    /**
+     * A message that arrives in fragments is reassembled in a buffer sized for the last such message
+     * on the connection, so a transfer of equal messages does not grow (and copy) each one's buffer
+     * again: before, each 40,000-byte message started at twice its first fragment and grew to 64 KiB.
+     */
+    @Test
+    void repeatedFragmentedMessagesAreReassembledWithoutGrowing() {
+        peer = new ScriptedPeer(MuxConfig.builder().initialStreamWindow(256 * 1024).build(), true, app);
+        peer.handshake();
+        peer.open(2, "n");
+        for (int i = 0; i < 3; i++) {
+            peer.data(2, 0, new byte[16_000]);
+            peer.data(2, 0, new byte[16_000]);
+            peer.data(2, WireFormat.FLAG_END_MESSAGE, new byte[8_000]);
+        }
+        assertThat(app.payloads).hasSize(3).allMatch(p -> p.length == 40_000);
+        assertThat(app.capacities.get(0)).as("the first: sized from its fragment, grown").isGreaterThan(40_000);
+        assertThat(app.capacities.subList(1, 3)).as("the next: sized for the last").containsOnly(40_000);
+    }
+
     @Test
     void fragmentsOfAMessageLargerThanTheWindowAreCreditedOnArrival() {
         peer = new ScriptedPeer(MuxConfig.builder().autotuneWindows(false).build(), true, app);

@@ -11,6 +11,8 @@ import java.util.List;
 class RecordingListener implements StreamListener, ConnectionListener {
     final List<String> messages = new ArrayList<>();
     final List<byte[]> payloads = new ArrayList<>();
+    /** The capacity of each delivered message's buffer. */
+    final List<Integer> capacities = new ArrayList<>();
     final List<MuxStream> opened = new ArrayList<>();
     final List<MuxStream> accepted = new ArrayList<>();
     final List<CloseReason> closes = new ArrayList<>();
@@ -38,6 +40,7 @@ class RecordingListener implements StreamListener, ConnectionListener {
     @Override
     public void onMessage(MuxStream stream, ByteBuf message) {
         int length = message.readableBytes();
+        capacities.add(message.capacity());
         byte[] bytes = ByteBufUtil.getBytes(message);
         message.release();
         payloads.add(bytes);
