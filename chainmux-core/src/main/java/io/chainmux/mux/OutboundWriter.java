@@ -477,8 +477,10 @@ final class OutboundWriter {
         assert !encoding() : "a frame written while an encoder holds the batch";
         if (batch != null && batch.writableBytes() < bytes) {
             handOverPending();
-            batch.release(); // the slices handed over keep their part alive
-            batch = null;
+            if (batch != null) { // EmbeddedChannel runs pending tasks inside a write: a pass may have flushed it
+                batch.release(); // the slices handed over keep their part alive
+                batch = null;
+            }
         }
         if (batch == null) {
             batch = ctx.alloc().directBuffer(Math.max(BATCH_SIZE, bytes));
