@@ -375,7 +375,10 @@ final class OutboundWriter {
 
     // ------------------------------------------------------------------ framing
 
-    /** The one place a DATA header is written, into the batch or into a stream's chunk. */
+    /**
+     * The one place a DATA header is written, into the batch or into a stream's chunk (behind a
+     * message an encoder wrote: {@link #frameEncoded}).
+     */
     private static void dataHeader(ByteBuf dst, int streamId, int flags, int length) {
         FrameWriter.writeDataHeader(dst, streamId, flags, length);
     }
@@ -390,8 +393,7 @@ final class OutboundWriter {
      * {@link #encode}), in front of it, and moves {@code dst}'s writer index past the message.
      */
     static void frameEncoded(ByteBuf dst, int at, int streamId, int length) {
-        dst.writerIndex(at);
-        dataHeader(dst, streamId, WireFormat.FLAG_END_MESSAGE, length);
+        FrameWriter.setDataHeader(dst, at, streamId, WireFormat.FLAG_END_MESSAGE, length);
         dst.writerIndex(at + WireFormat.HEADER_LENGTH + length);
     }
 

@@ -37,6 +37,27 @@ public final class FrameWriter {
         writeHeader(out, length, FrameType.DATA, flags, streamId);
     }
 
+    /**
+     * Writes a DATA header at {@code index} of {@code out}, leaving its indices alone: for a payload
+     * already written behind it (the send path frames a message once it knows its length). The same
+     * bytes and checks as {@link #writeDataHeader}.
+     */
+    public static void setDataHeader(ByteBuf out, int index, int streamId, int flags, int length) {
+        if (length == 0 && (flags & (WireFormat.FLAG_END_MESSAGE | WireFormat.FLAG_FIN)) == 0) {
+            throw new IllegalArgumentException("empty DATA frame without END_MESSAGE or FIN on stream " + streamId);
+        }
+        if (length < 0 || length > WireFormat.MAX_PAYLOAD_LENGTH) {
+            throw new IllegalArgumentException("payload length " + length);
+        }
+        if ((flags & ~0xFF) != 0) {
+            throw new IllegalArgumentException("flags must fit in a byte: " + flags);
+        }
+        checkStreamId(FrameType.DATA, streamId);
+        out.setLong(index, ((long) length << 40) | ((long) FrameType.DATA.code << 32) | ((long) flags << 24)
+                | (Integer.toUnsignedLong(streamId) >>> 8));
+        out.setByte(index + 8, streamId);
+    }
+
     public static void writeData(ByteBuf out, int streamId, int flags, ByteBuf payload) {
         writeDataHeader(out, streamId, flags, payload.readableBytes());
         out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
