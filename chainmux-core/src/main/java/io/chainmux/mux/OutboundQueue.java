@@ -433,7 +433,16 @@ final class OutboundQueue extends StreamNode {
 
     private void count(long bytes) {
         counted += bytes;
-        connection().sendFlow.budget().add(bytes);
+        SendBudget budget = connection().sendFlow.budget();
+        budget.add(bytes);
+        if (stream.sendBlocked) {
+            budget.addBlocked(bytes);
+        }
+    }
+
+    /** Loop only: bytes this stream holds in the connection's send budget. */
+    long counted() {
+        return counted;
     }
 
     /** Loop only: drops and releases everything, chunks included; the queue stays usable. */
@@ -460,8 +469,7 @@ final class OutboundQueue extends StreamNode {
             tailQueued = false;
         }
         DEQUEUED.setRelease(this, (long) LOOP_ENQUEUED.getAcquire(this) + (long) FOREIGN_ENQUEUED.getAcquire(this));
-        connection().sendFlow.budget().add(-counted);
-        counted = 0;
+        count(-counted);
     }
 
     /**
