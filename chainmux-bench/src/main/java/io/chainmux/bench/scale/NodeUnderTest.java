@@ -4,6 +4,7 @@ import io.chainmux.broker.Dispatch;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.chaindb.ChainDb;
 import io.chainmux.chaindb.ChainDbConfig;
+import io.chainmux.chaindb.FetchWindow;
 import io.chainmux.chaindb.SyncCodec;
 import io.chainmux.chaindb.SyncResponder;
 import io.chainmux.chaindb.SyncSession;
@@ -72,13 +73,17 @@ final class NodeUnderTest implements AutoCloseable {
         NodeIdentity identity = NodeIdentity.loadOrCreate(dir.resolve("node.key"));
         EndpointConfig ec = EndpointConfig.builder(identity).listen("127.0.0.1:0").stripes(stripes)
                 .connectionPerStream(mode == ScaleMode.UNSHARED).build();
-        node = P2pNode.start(NodeConfig.builder(ec).peerDbFile(dir.resolve("peers.db")).build());
+        NodeConfig.Builder nb = NodeConfig.builder(ec).peerDbFile(dir.resolve("peers.db")); // EXPERIMENT
+        if (Integer.getInteger("scale.workers") != null) nb.broker(io.chainmux.broker.BrokerConfig.defaults().withWorkerThreads(Integer.getInteger("scale.workers")));
+        if (Integer.getInteger("scale.starts") != null) nb.maxStartsInFlight(Integer.getInteger("scale.starts"));
+        node = P2pNode.start(nb.build());
         ChainDbConfig dbConfig = chainDbConfig(blockSize);
         NetworkConfig chainNet = NetworkConfig.builder().targetDegree(degree).build();
+        FetchWindow fetchWindow = Boolean.getBoolean("scale.nowindow") ? new FetchWindow(64L << 20, 1, 64L << 20, java.time.Duration.ofSeconds(100)) : FetchWindow.defaults(); // EXPERIMENT
         for (int c = 0; c < chainCount; c++) {
             ChainDb db = new ChainDb(Integer.toString(c), dbConfig);
             chains.add(db);
-            chainNetworks.add(node.join(SyncCodec.network(db.chainId()), chainNet, new SyncSession(db, dbConfig),
+            chainNetworks.add(node.join(SyncCodec.network(db.chainId()), chainNet, new SyncSession(db, dbConfig, ByteBufAllocator.DEFAULT, fetchWindow),
                     new SyncResponder(db, dbConfig)));
         }
         pingNetwork = node.join(PING, NetworkConfig.builder().targetDegree(pingDegree).dispatch(Dispatch.PRIORITY).build(),
