@@ -194,7 +194,6 @@ final class OutboundWriter {
     }
 
     /** Whether a stream waits in the schedule. */
-    /** Whether a stream waits in the schedule. */
     boolean hasActive() {
         return scheduler != null && scheduler.hasActive();
     }

@@ -167,12 +167,7 @@ final class ReceiveFlowControl {
         long growthCap = config.autotuneWindows()
                 ? Math.min(config.maxStreamWindow() - (long) w.size(), budget.growthRoom() - w.pending()) : 0;
         int before = w.size();
-        // Growth must pay only while no other window on the connection has grown: beside others, the
-        // sender's scheduler divides the connection by weight, and a stream held to a window it
-        // could not show a gain from would get an equal share whatever its weight.
-        boolean alone = grownStreams == (before > config.initialStreamWindow() ? 1 : 0);
-        int inc = w.takeUpdate(connection.now(), connection.rttNanos(), growthCap, shrinkTarget(s, w), budget.room(),
-                alone);
+        int inc = w.takeUpdate(connection.now(), connection.rttNanos(), growthCap, shrinkTarget(s, w), budget.room());
         if (inc > 0) {
             budget.commit(inc);
             s.inbox.granted(inc);
@@ -250,9 +245,8 @@ final class ReceiveFlowControl {
         }
         long growthCap = config.autotuneWindows()
                 ? config.maxConnectionWindow() - (long) connectionWindow.size() : 0;
-        // never withheld: the sender's pipe budget counts what it sent as unread until this credit is back
         sendWindowUpdate(WireFormat.CONNECTION_STREAM_ID, connectionWindow.takeUpdate(connection.now(),
-                connection.rttNanos(), growthCap, connectionWindow.size(), Long.MAX_VALUE, false));
+                connection.rttNanos(), growthCap, connectionWindow.size(), Long.MAX_VALUE));
     }
 
     private void sendWindowUpdate(int streamId, int increment) {

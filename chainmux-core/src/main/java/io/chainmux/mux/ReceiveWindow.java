@@ -7,9 +7,6 @@ package io.chainmux.mux;
  * over a long path a window-bound sender then moves 3/4 of window / RTT (with half-window batches,
  * 1/2: measured in docs/PERFORMANCE.md). With autotuning, a window whose last half was used up
  * within two round trips doubles (up to a cap), so throughput is not held at window / RTT.
- *
- * <p>Growth must pay ({@link GrowthProbe}): a doubling that does not make credit come back faster
- * is given back, and growth rests.
  * Event-loop confined.
  */
 class ReceiveWindow {
@@ -32,8 +29,6 @@ class ReceiveWindow {
     private int returnedSinceCheck;
     /** The last growth check found the window used up within two round trips but could not grow it. */
     private boolean growthDenied;
-    /** Whether growth paid, from the first growth check on (null before: idle streams hold none). */
-    private GrowthProbe probe;
 
     ReceiveWindow(int initialSize, long nowNanos) {
         start(initialSize, nowNanos);
@@ -91,68 +86,37 @@ class ReceiveWindow {
 
     /**
      * Turns the pending credit into a WINDOW_UPDATE increment. Once half a window has been returned
-     * since the last check, grows the window first if that half took less than two round trips and
-     * growth is not resting, and checks whether the last doubling paid ({@link GrowthProbe});
-     * otherwise the window may shrink toward {@code shrinkTo} (or back from a doubling that did not
-     * pay) by withholding pending credit (granted credit cannot be taken back, but need not be renewed).
+     * since the last check, grows the window first if that half took less than two round trips;
+     * otherwise the window may shrink toward {@code shrinkTo} by withholding pending credit (granted
+     * credit cannot be taken back, but need not be renewed).
      *
      * @param growthCap    how many bytes the window may still grow by (0 disables autotuning)
      * @param rttNanos     the measured round-trip time, or 0 when unknown
      * @param shrinkTo     the size to shrink toward ({@code >= size()} keeps the size)
      * @param maxIncrement the most credit that may be granted now (the receive budget's room);
      *                     what it holds back stays pending
-     * @param probe        whether growth must pay: false for a window that must never withhold
-     *                     credit (the connection's: the sender's pipe budget counts every byte it sent
-     *                     as unread until its connection credit comes back), and for a stream's beside
-     *                     other grown ones (the sender's scheduler divides the connection by weight);
-     *                     a probe in progress is dropped then, with any doubling it was giving back
      * @return the increment to send, 0 for none
      */
-    int takeUpdate(long nowNanos, long rttNanos, long growthCap, int shrinkTo, long maxIncrement, boolean probe) {
+    int takeUpdate(long nowNanos, long rttNanos, long growthCap, int shrinkTo, long maxIncrement) {
         long growth = 0;
-        if (!probe) {
-            this.probe = null;
-        }
         long returned = returnedSinceCheck + (long) pending; // up to 1.5 windows: checked before it is kept
         returnedSinceCheck = (int) Math.min(returned, Integer.MAX_VALUE);
         if (returned >= Math.max(1, size / 2)) {
-            long elapsed = nowNanos - checkStartNanos;
-            boolean wanted = rttNanos > 0 && elapsed < 2 * rttNanos;
-            boolean allowed = true;
-            if (probe && (growthCap > 0 || this.probe != null)) { // at the cap too: a doubling to it awaits its verdict
-                if (this.probe == null) {
-                    this.probe = new GrowthProbe();
-                }
-                allowed = this.probe.check(nowNanos, checkStartNanos, returned, wanted);
-            }
-            if (growthCap > 0 && wanted && allowed) {
+            boolean wanted = rttNanos > 0 && nowNanos - checkStartNanos < 2 * rttNanos;
+            if (growthCap > 0 && wanted) {
                 growth = Math.min(size == 0 ? pending : size, growthCap);
             }
-            growthDenied = wanted && growth == 0 && allowed;
+            growthDenied = wanted && growth == 0;
             checkStartNanos = nowNanos;
             returnedSinceCheck = 0;
         }
-        if (this.probe != null) {
-            shrinkTo = Math.min(shrinkTo, this.probe.giveBackTo());
-        }
         if (growth == 0 && shrinkTo < size) {
-            // Withheld credit must leave the peer enough to reach the next update: once what it holds
-            // and what is pending (available + pending - cut) has come back, a quarter of the new
-            // size must be owed, or a peer at the window's edge (a message in progress whose
-            // fragments are credited on arrival) would wait for an update that never comes.
-            long live = Math.max(0, (UPDATE_DIVISOR * ((long) available + pending) - size) / (UPDATE_DIVISOR - 1));
-            long cut = Math.min(Math.min(size - (long) shrinkTo, pending), live);
+            long cut = Math.min(size - (long) shrinkTo, pending);
             size -= (int) cut;
             pending -= (int) cut;
-            if (this.probe != null) {
-                this.probe.resized(size);
-            }
         }
         long grantable = Math.max(0, Math.min(maxIncrement, Integer.MAX_VALUE - available));
         growth = Math.min(growth, Math.max(0, grantable - pending));
-        if (growth > 0 && this.probe != null) {
-            this.probe.doubled(size);
-        }
         size = (int) Math.min(Integer.MAX_VALUE, size + growth);
         long increment = Math.min(pending + growth, grantable);
         available += (int) increment; // within Integer.MAX_VALUE - available: grantable above
