@@ -145,7 +145,7 @@ public final class NodeRunner implements AutoCloseable {
         if (!c.metrics().isEmpty()) {
             PrometheusMeterRegistry registry = ProcessMetrics.newRegistry();
             EndpointMetrics endpointMetrics = new EndpointMetrics(node.broker().endpoint(), registry);
-            P2pMetrics.bind(node, chains, registry);
+            P2pMetrics.bind(node, chains, fetchWindow, registry);
             gcMetrics = ProcessMetrics.bind(registry);
             try {
                 admin = new AdminServer(PeerAddress.parse(c.metrics()).toSocketAddress(), registry,

@@ -73,13 +73,10 @@ final class NodeUnderTest implements AutoCloseable {
         NodeIdentity identity = NodeIdentity.loadOrCreate(dir.resolve("node.key"));
         EndpointConfig ec = EndpointConfig.builder(identity).listen("127.0.0.1:0").stripes(stripes)
                 .connectionPerStream(mode == ScaleMode.UNSHARED).build();
-        NodeConfig.Builder nb = NodeConfig.builder(ec).peerDbFile(dir.resolve("peers.db")); // EXPERIMENT
-        if (Integer.getInteger("scale.workers") != null) nb.broker(io.chainmux.broker.BrokerConfig.defaults().withWorkerThreads(Integer.getInteger("scale.workers")));
-        if (Integer.getInteger("scale.starts") != null) nb.maxStartsInFlight(Integer.getInteger("scale.starts"));
-        node = P2pNode.start(nb.build());
+        node = P2pNode.start(NodeConfig.builder(ec).peerDbFile(dir.resolve("peers.db")).build());
         ChainDbConfig dbConfig = chainDbConfig(blockSize);
         NetworkConfig chainNet = NetworkConfig.builder().targetDegree(degree).build();
-        FetchWindow fetchWindow = Boolean.getBoolean("scale.nowindow") ? new FetchWindow(64L << 20, 1, 64L << 20, java.time.Duration.ofSeconds(100)) : FetchWindow.defaults(); // EXPERIMENT
+        FetchWindow fetchWindow = FetchWindow.defaults(); // one for the node, as NodeRunner does
         for (int c = 0; c < chainCount; c++) {
             ChainDb db = new ChainDb(Integer.toString(c), dbConfig);
             chains.add(db);
