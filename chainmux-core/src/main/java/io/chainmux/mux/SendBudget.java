@@ -15,10 +15,12 @@ import java.lang.invoke.VarHandle;
  */
 final class SendBudget {
     private static final VarHandle QUEUED;
+    private static final VarHandle BLOCKED;
 
     static {
         try {
             QUEUED = MethodHandles.lookup().findVarHandle(SendBudget.class, "queued", long.class);
+            BLOCKED = MethodHandles.lookup().findVarHandle(SendBudget.class, "blocked", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -30,7 +32,7 @@ final class SendBudget {
      * The part of {@link #queued} held by send-blocked streams (their peer's reader is behind); written
      * by the loop only, read by senders on any thread (racy there, like the rest of the answer).
      */
-    private volatile long blocked;
+    private long blocked;
     /** Set at the limit, cleared at half of it; written by the loop only. */
     private volatile boolean full;
 
@@ -53,7 +55,7 @@ final class SendBudget {
 
     /** Loop only: bytes that send-blocked streams queued or wrote ({@code delta < 0}), or that they hold as they turn blocked or flow again. */
     void addBlocked(long delta) {
-        blocked += delta;
+        BLOCKED.setRelease(this, blocked + delta);
     }
 
     /**
@@ -64,11 +66,11 @@ final class SendBudget {
      * allowance per flowing stream would let a thousand streams queue 64 MB beyond the limit.
      */
     boolean heldByBlocked() {
-        return 2 * blocked >= limit;
+        return 2 * blocked() >= limit;
     }
 
     long blocked() {
-        return blocked;
+        return (long) BLOCKED.getAcquire(this);
     }
 
     long queued() {
