@@ -18,8 +18,9 @@ import io.netty.channel.ChannelHandlerContext;
  * payloads are copied next to their header; large ones, and long runs of pre-framed messages, go
  * out as zero-copy slices. The batch lives for one pass only: between passes the connection holds no
  * pooled memory, so a connection dropped without a close event (an event loop torn down under it)
- * cannot leak it. Every DATA header is written by {@link #dataHeader}, including the ones
- * {@link OutboundQueue} writes when it copies a small message into a chunk ({@link #preFrame}).
+ * cannot leak it. Every DATA header is written here: by {@link #dataHeader}, including the ones
+ * {@link OutboundQueue} writes when it copies a small message into a chunk ({@link #preFrame}), or,
+ * behind a message an encoder wrote, by {@link #frameEncoded}.
  *
  * <p><b>The write pass.</b> Control frames are written as they are produced. Data waits for a
  * pass: a stream with something to send is put in the {@link WriteScheduler}, which decides who

@@ -24,9 +24,14 @@ public final class FrameWriter {
         }
         checkStreamId(type, streamId);
         // Two writes instead of four: the header is hot for small messages.
-        out.writeLong(((long) length << 40) | ((long) type.code << 32) | ((long) flags << 24)
-                | (Integer.toUnsignedLong(streamId) >>> 8));
+        out.writeLong(headerFirstEight(length, type, flags, streamId));
         out.writeByte(streamId);
+    }
+
+    /** The header's first eight bytes (length, type, flags, stream id's upper three bytes) as one long; the last byte is the id's lowest. */
+    private static long headerFirstEight(int length, FrameType type, int flags, int streamId) {
+        return ((long) length << 40) | ((long) type.code << 32) | ((long) flags << 24)
+                | (Integer.toUnsignedLong(streamId) >>> 8);
     }
 
     /** Writes a DATA header; the caller writes (or appends) {@code length} payload bytes after it. */
@@ -53,8 +58,7 @@ public final class FrameWriter {
             throw new IllegalArgumentException("flags must fit in a byte: " + flags);
         }
         checkStreamId(FrameType.DATA, streamId);
-        out.setLong(index, ((long) length << 40) | ((long) FrameType.DATA.code << 32) | ((long) flags << 24)
-                | (Integer.toUnsignedLong(streamId) >>> 8));
+        out.setLong(index, headerFirstEight(length, FrameType.DATA, flags, streamId));
         out.setByte(index + 8, streamId);
     }
 
