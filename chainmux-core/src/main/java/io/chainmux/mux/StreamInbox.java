@@ -23,15 +23,15 @@ final class StreamInbox extends ConsumptionGuard {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            CONSUMED = l.findVarHandle(StreamInbox.class, "consumedFromOtherThreads", long.class);
+            CONSUMED = l.findVarHandle(StreamInbox.class, "consumedFromOtherThreads", int.class);
             CONSUMED_MESSAGES = l.findVarHandle(StreamInbox.class, "consumedMessagesFromOtherThreads", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private final MuxStream stream;
-    private volatile long consumedFromOtherThreads;
+    /** Charge consumed on other threads since the loop last took it, as an unsigned int: within what is owed (see {@link ConsumptionGuard}). */
+    private volatile int consumedFromOtherThreads;
     private volatile int consumedMessagesFromOtherThreads;
 
     // ---- event-loop confined ----
@@ -41,10 +41,6 @@ final class StreamInbox extends ConsumptionGuard {
     private long assemblyStartNanos;
     /** Messages that arrived before the application accepted the stream. */
     private ArrayDeque<ByteBuf> backlog;
-
-    StreamInbox(MuxStream stream) {
-        this.stream = stream;
-    }
 
     // ---- reassembly ----
 
@@ -89,8 +85,8 @@ final class StreamInbox extends ConsumptionGuard {
 
     // ---- delivery ----
 
-    /** Hands a whole message to the listener, or to the backlog while the stream is not accepted yet. */
-    void dispatch(ByteBuf message) {
+    /** Hands a whole message of {@code stream} (this inbox's) to the listener, or to the backlog while the stream is not accepted yet. */
+    void dispatch(MuxStream stream, ByteBuf message) {
         assert stream.connection.inEventLoop();
         StreamListener listener = stream.listener;
         if (listener == null) {
@@ -114,10 +110,10 @@ final class StreamInbox extends ConsumptionGuard {
     }
 
     /** The stream was accepted: the messages that waited go to its listener, in order, until it ends. */
-    void deliverBacklog() {
+    void deliverBacklog(MuxStream stream) {
         ByteBuf m;
         while (!stream.terminated && (m = backlog.poll()) != null) {
-            dispatch(m);
+            dispatch(stream, m);
         }
     }
 
@@ -130,22 +126,22 @@ final class StreamInbox extends ConsumptionGuard {
      *         the caller must wake the loop; false when the loop took it at once
      * @throws IllegalArgumentException if more than was delivered and not yet consumed
      */
-    boolean consumed(long charge, boolean onLoop) {
+    boolean consumed(MuxStream stream, long charge, boolean onLoop) {
         take(charge, onLoop, stream); // refuses a call that would return more than was delivered
         if (onLoop) {
             stream.connection.receiveFlow.onConsumed(stream, charge, 1);
             return false;
         }
-        CONSUMED.getAndAdd(this, charge);
+        CONSUMED.getAndAdd(this, (int) charge);
         CONSUMED_MESSAGES.getAndAdd(this, 1);
         return true;
     }
 
     /** Loop only: returns the credit other threads' consumed() calls left since the last take. */
-    void takeConsumedFromOtherThreads() {
+    void takeConsumedFromOtherThreads(MuxStream stream) {
         int messages = (int) CONSUMED_MESSAGES.getAndSet(this, 0);
         if (messages > 0) {
-            long consumed = (long) CONSUMED.getAndSet(this, 0L);
+            long consumed = Integer.toUnsignedLong((int) CONSUMED.getAndSet(this, 0));
             stream.connection.receiveFlow.onConsumed(stream, consumed, messages);
         }
     }

@@ -292,8 +292,7 @@ final class StreamRegistry {
         s.acceptSent();
         writer.requestWrite();
         if (s.inbox.hasBacklog()) {
-            s.inbox.backlogDelivered();
-            s.inbox.deliverBacklog();
+            s.inbox.deliverBacklog(s);
         }
         if (!s.terminated && s.finReceived()) {
             s.notifyRemoteClosed();
