@@ -47,15 +47,22 @@ public final class SyncSession implements Session {
     private final ChainDb db;
     private final ChainDbConfig config;
     private final ByteBufAllocator alloc;
+    private final FetchWindow window;
 
+    /** A session of one chain with a {@link FetchWindow} of its own (a node shares one: the four-argument form). */
     public SyncSession(ChainDb db, ChainDbConfig config) {
-        this(db, config, ByteBufAllocator.DEFAULT);
+        this(db, config, ByteBufAllocator.DEFAULT, FetchWindow.defaults());
     }
 
-    public SyncSession(ChainDb db, ChainDbConfig config, ByteBufAllocator alloc) {
+    /**
+     * @param window the node's window over its catch-up, shared by every chain of the node, so a restart
+     *               that finds 1000 chains behind fetches at the pace the node keeps up with
+     */
+    public SyncSession(ChainDb db, ChainDbConfig config, ByteBufAllocator alloc, FetchWindow window) {
         this.db = Objects.requireNonNull(db, "db");
         this.config = Objects.requireNonNull(config, "config");
         this.alloc = Objects.requireNonNull(alloc, "alloc");
+        this.window = Objects.requireNonNull(window, "window");
         if (config.maxPayloadSize() > db.maxPayloadSize()) {
             throw new IllegalArgumentException("config.maxPayloadSize (" + config.maxPayloadSize()
                     + ") exceeds the chain's limit (" + db.maxPayloadSize() + ")");
@@ -77,7 +84,8 @@ public final class SyncSession implements Session {
         ctx.executor().execute(run::askHeight);
     }
 
-    private record Request(long from, int count, int maxBytes) {
+    /** A GET_BLOCKS sent; its {@code grant} of the node's {@link FetchWindow} is held until it is answered. */
+    private record Request(long from, int count, int maxBytes, FetchWindow.Grant grant, long sentNanos) {
         @Override
         public String toString() {
             return "GET_BLOCKS(from " + from + ", " + count + " blocks, " + maxBytes + " bytes)";
@@ -86,14 +94,19 @@ public final class SyncSession implements Session {
 
     /**
      * A fetch in progress: the requests sent and not yet answered, oldest first, where the next starts,
-     * how many answers to drop, and the tip hash the peer announced. Made when a session starts
-     * fetching and dropped once it is up to date with nothing outstanding: 8,000 sessions long-poll at
-     * rest on a node of 1000 chains, and hold none. The queue itself, so a fetch makes one object, as
-     * its request queue did alone.
+     * how many answers to drop, the tip hash the peer announced, and how many blocks it serves per
+     * response. Made when a session starts fetching and dropped once it is up to date with nothing
+     * outstanding: 8,000 sessions long-poll at rest on a node of 1000 chains, and hold none. The queue
+     * itself, so a fetch makes one object, as its request queue did alone.
      */
     private static final class Fetch extends ArrayDeque<Request> {
         long nextFrom;
         int discard; // responses still to come for ranges beyond a gap left by a short response
+        /**
+         * Blocks per response the peer delivered when it cut one short (learned anew by each fetch: a
+         * fetch after a long poll mostly asks for a block or two).
+         */
+        int countCap = Integer.MAX_VALUE;
         /** The tip hash the peer announced with {@link Run#peerHeight}: its block there must have it. */
         byte[] peerTip;
 
@@ -120,12 +133,7 @@ public final class SyncSession implements Session {
          */
         byte flags;
         long peerHeight;
-        /**
-         * Blocks one request may ask for, as learned: what {@code maxBatchBytes} holds of the largest block
-         * seen (first guess: {@code payloadSize}), and no more than the peer delivered when it cut a
-         * response short. One int for both (8,000 sessions wait at rest per node): either only falls.
-         */
-        int countLimit = blocksPerBatch(SyncCodec.BLOCK_OVERHEAD + config.payloadSize());
+        int blockEstimate = SyncCodec.BLOCK_OVERHEAD + config.payloadSize(); // bounded by the batch limit
         int appended; // blocks appended by this session
 
         static final int DONE = 1;
@@ -145,11 +153,6 @@ public final class SyncSession implements Session {
         Run(SessionContext ctx, BiConsumer<? super SessionOutcome, ? super Throwable> report) {
             this.ctx = ctx;
             this.report = report;
-        }
-
-        /** Blocks of {@code blockBytes} each (overhead included) that one response of {@code maxBatchBytes} holds; at least 1. */
-        int blocksPerBatch(long blockBytes) {
-            return (int) Math.max(1, (config.maxBatchBytes() - SyncCodec.BLOCKS_HEADER_SIZE) / blockBytes);
         }
 
         void askHeight() {
@@ -177,8 +180,8 @@ public final class SyncSession implements Session {
                 if (waited && !is(DONE) && peerEndedCleanly(err)) {
                     long ours = db.height();
                     finish(ok((appended == 0 ? "nothing to fetch: peer at " + peerHeight + ", we at " + ours
-                            : "fetched " + appended + " blocks, now at " + ours + " (peer at " + peerHeight + ")")
-                            + "; the peer ended the session"));
+                            : "fetched " + appended + " blocks, now at " + ours + " (peer at "
+                            + peerHeight + ")") + "; the peer ended the session"));
                     return;
                 }
                 abandon(msg, err);
@@ -263,17 +266,15 @@ public final class SyncSession implements Session {
             if (f != null) {
                 f.nextFrom = Math.max(f.nextFrom, db.height() + 1); // a local producer may have appended meanwhile
             }
-            if (f != null && !is(SENDING) && f.discard == 0 && f.nextFrom <= peerHeight
-                    && (noneOutstanding() || inFlightBytes() + config.maxBatchBytes() <= config.maxInFlightBytes())) {
-                int count = (int) Math.min(Math.min(config.batchBlocks(), countLimit), peerHeight - f.nextFrom + 1);
-                Request r = new Request(f.nextFrom, count, config.maxBatchBytes());
-                f.add(r);
-                f.nextFrom += count;
+            if (f != null && !is(SENDING) && wantsToSend(f)) {
+                // SENDING from here: no other request goes out until this one has its window bytes and is sent.
                 set(SENDING, true);
-                send(new SyncMessage.GetBlocks(r.from, r.count, r.maxBytes), () -> {
-                    set(SENDING, false);
-                    pump();
-                });
+                FetchWindow.Grant g = window.acquireOrWait(expectedBytes(nextCount(f)),
+                        granted -> guarded(() -> sendRequest(granted)), ctx.executor());
+                if (g != null) {
+                    sendRequest(g);
+                    return; // sendRequest pumped
+                }
             }
             if (!is(RECEIVING) && !noneOutstanding()) {
                 set(RECEIVING, true);
@@ -282,6 +283,46 @@ public final class SyncSession implements Session {
             if (!is(SENDING) && noneOutstanding() && db.height() >= peerHeight) {
                 decide(f == null ? null : f.peerTip);
             }
+        }
+
+        boolean wantsToSend(Fetch f) {
+            return f.discard == 0 && f.nextFrom <= peerHeight
+                    && (noneOutstanding() || inFlightBytes() + config.maxBatchBytes() <= config.maxInFlightBytes());
+        }
+
+        /** Blocks the next GET_BLOCKS asks for: as many as fit a batch by the largest block seen. */
+        int nextCount(Fetch f) {
+            long byBytes = Math.max(1, (config.maxBatchBytes() - SyncCodec.BLOCKS_HEADER_SIZE) / blockEstimate);
+            long count = Math.min(Math.min(config.batchBlocks(), f.countCap), peerHeight - f.nextFrom + 1);
+            return (int) Math.max(1, Math.min(count, byBytes));
+        }
+
+        /** The bytes an answer of {@code count} blocks is expected to bring, for the fetch window. */
+        int expectedBytes(int count) {
+            return (int) Math.min(config.maxBatchBytes(), SyncCodec.BLOCKS_HEADER_SIZE + (long) count * blockEstimate);
+        }
+
+        /** With {@code g} taken from the fetch window: sends the next request, or gives it back. */
+        void sendRequest(FetchWindow.Grant g) {
+            Fetch f = fetch;
+            if (f != null) {
+                f.nextFrom = Math.max(f.nextFrom, db.height() + 1);
+            }
+            if (is(DONE) || f == null || !wantsToSend(f)) {
+                window.released(g);
+                set(SENDING, false);
+                pump();
+                return;
+            }
+            int count = nextCount(f);
+            Request r = new Request(f.nextFrom, count, config.maxBatchBytes(), g, System.nanoTime());
+            f.add(r);
+            f.nextFrom += count;
+            send(new SyncMessage.GetBlocks(r.from, r.count, r.maxBytes), () -> {
+                set(SENDING, false);
+                pump();
+            });
+            pump(); // keeps a receive pending for the request just sent
         }
 
         /** What the outstanding requests may bring: each asks for at most {@code maxBatchBytes}. */
@@ -300,6 +341,8 @@ public final class SyncSession implements Session {
                 return;
             }
             Request req = fetch.poll();
+            long now = System.nanoTime();
+            window.answered(req.grant, now - req.sentNanos, now);
             SessionOutcome bad;
             try {
                 bad = process(req, msg);
@@ -364,7 +407,7 @@ public final class SyncSession implements Session {
                         db.stats().rejected(blocks.size() - i);
                         return misbehaved("sent an invalid block (" + e.reason() + "): " + e.getMessage());
                     }
-                    countLimit = Math.min(countLimit, blocksPerBatch(SyncCodec.BLOCK_OVERHEAD + k.payloadSize()));
+                    blockEstimate = Math.max(blockEstimate, SyncCodec.BLOCK_OVERHEAD + k.payloadSize()); // appended: within the limit
                 }
             } finally {
                 appended += added;
@@ -379,7 +422,7 @@ public final class SyncSession implements Session {
                 // Cut short by the byte limit: the requests behind this one start above a gap.
                 fetch.discard = fetch.size();
                 fetch.nextFrom = req.from + blocks.size();
-                countLimit = Math.min(countLimit, blocks.size()); // ask for what it serves from now on, so the pipeline stays useful
+                fetch.countCap = blocks.size(); // ask for what it serves from now on, so the pipeline stays useful
             }
             return null;
         }
@@ -429,6 +472,11 @@ public final class SyncSession implements Session {
                 return;
             }
             set(DONE, true);
+            if (fetch != null) {
+                for (Request r : fetch) {
+                    window.released(r.grant); // their answers, if any come, are dropped unread
+                }
+            }
             if (is(FETCHING)) {
                 set(FETCHING, false);
                 db.fetchGate().leave();
