@@ -25,9 +25,13 @@ class InboundCredit extends ReceiveWindow {
     /**
      * Early credit of delivered messages that their consumption must not return again, those in the
      * accept backlog included: nothing can be consumed before the accept (the guard refuses it), so
-     * they pay off nothing before then, and one count serves both (8,000 idle streams per node).
+     * they pay off nothing before then, and one count serves both (8,000 idle streams per node). An
+     * int: an application that reports what it consumed pays it off before fragments are credited
+     * early again (nothing it holds is unconsumed then), so it stays within one message's charge; one
+     * that reports less than it got may make it pile up, and it stops at 2^31 - 1: what it would count
+     * beyond may come back twice, within the window (see {@link ReceiveWindow#addPending}).
      */
-    private long debt;
+    private int debt;
     /**
      * Fragment charge of the message in assembly: returned already while {@link #unconsumed} is 0, held
      * back while it is not. One count serves both (8,000 idle streams per node): during one message's
@@ -50,7 +54,7 @@ class InboundCredit extends ReceiveWindow {
     /** A whole message was handed to the application (or to the accept backlog). */
     void messageDelivered() {
         if (unconsumed == 0) { // returned early: its consumption must not return it again
-            debt += assemblyCharge;
+            debt = (int) Math.min(Integer.MAX_VALUE, (long) debt + assemblyCharge);
         }
         assemblyCharge = 0; // held back: its consumption returns it
         unconsumed++;
@@ -63,7 +67,7 @@ class InboundCredit extends ReceiveWindow {
      */
     long creditOnConsumed(long charge, int messages) {
         long paid = Math.min(debt, charge);
-        debt -= paid;
+        debt -= (int) paid;
         long release = charge - paid;
         boolean lagged = unconsumed > 0;
         unconsumed = Math.max(0, unconsumed - messages);

@@ -17,6 +17,8 @@ import java.util.ArrayDeque;
  * <p>Loop only, except {@link #consumed}.
  */
 final class StreamInbox extends ConsumptionGuard {
+    /** A tick of {@link #assemblyStartTicks}: 2^20 ns. */
+    private static final int TICK_SHIFT = 20;
     private static final VarHandle CONSUMED;
     private static final VarHandle CONSUMED_MESSAGES;
 
@@ -37,8 +39,12 @@ final class StreamInbox extends ConsumptionGuard {
     // ---- event-loop confined ----
     /** Fragments of a message not yet complete. */
     private ByteBuf assembling;
-    /** When the first fragment of {@link #assembling} arrived (loop ticker): the message's deadline runs from it. */
-    private long assemblyStartNanos;
+    /**
+     * When the first fragment of {@link #assembling} arrived: the message's deadline runs from it. In
+     * ticks of 2^20 ns (~1 ms) of the loop ticker, an int that wraps around every 52 days (8,000 idle
+     * streams per node: a long took the receive side 8 bytes over its size class).
+     */
+    private int assemblyStartTicks;
     /** Messages that arrived before the application accepted the stream. */
     private ArrayDeque<ByteBuf> backlog;
 
@@ -54,9 +60,12 @@ final class StreamInbox extends ConsumptionGuard {
         return assembling == null ? 0 : assembling.readableBytes();
     }
 
-    /** When the message in progress started (loop ticker); meaningful only while {@link #isAssembling}. */
-    long assemblyStartNanos() {
-        return assemblyStartNanos;
+    /**
+     * When the message in progress started (loop ticker, to ~1 ms), given the ticker's {@code now};
+     * meaningful only while {@link #isAssembling}.
+     */
+    long assemblyStartNanos(long now) {
+        return now - (Integer.toUnsignedLong((int) (now >> TICK_SHIFT) - assemblyStartTicks) << TICK_SHIFT);
     }
 
     /**
@@ -68,7 +77,7 @@ final class StreamInbox extends ConsumptionGuard {
      */
     void append(ByteBuf payload, int length, long now, ByteBufAllocator alloc, int maxMessageSize, int expectedLength) {
         if (assembling == null) {
-            assemblyStartNanos = now;
+            assemblyStartTicks = (int) (now >> TICK_SHIFT);
             int first = Math.max(length, 128);
             int capacity = (int) Math.min(Math.max(2L * first, Math.min(expectedLength, 4L * first)), maxMessageSize);
             assembling = alloc.buffer(capacity, maxMessageSize);
