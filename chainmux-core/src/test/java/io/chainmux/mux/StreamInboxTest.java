@@ -8,9 +8,13 @@ import org.junit.jupiter.api.Test;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-/** The start of a message in assembly, kept in ~1 ms ticks, reads back to the ticker within a tick. */
+/**
+ * The receive side's ints that wrap around: the start of a message in assembly, kept in ~1 ms ticks,
+ * reads back to the ticker within a tick; the consumption guard's totals stay exact past 2^32.
+ */
 class StreamInboxTest {
     private static final long TICK = 1L << 20;
 
@@ -33,5 +37,27 @@ class StreamInboxTest {
                 }
             }
         }
+    }
+
+    @Test
+    void theConsumptionGuardStaysExactAcrossItsTotalsWrappingAround() {
+        StreamInbox inbox = new StreamInbox(); // its guard: delivered, consumed on the loop and elsewhere
+        long charge = (1L << 30) + 1; // a 1 GiB message, length + 1
+        for (int i = 0; i < 12; i++) { // 12 GiB in all: each total wraps around several times
+            inbox.delivered(charge);
+            inbox.take(charge - 5, i % 2 == 0, null);
+            inbox.take(5, i % 3 == 0, null);
+        }
+        inbox.delivered(charge);
+        inbox.delivered(charge); // 2 GiB + 2 owed: above 2^31, still exact read as unsigned
+        inbox.take(charge, false, null);
+        assertThatThrownBy(() -> inbox.take(charge + 1, true, stream()))
+                .as("one byte more than is owed").isInstanceOf(IllegalArgumentException.class);
+        inbox.take(charge, true, null);
+        assertThatThrownBy(() -> inbox.take(1, false, stream())).as("nothing owed").isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static MuxStream stream() {
+        return new MuxStream(null, true, "net", 1);
     }
 }
