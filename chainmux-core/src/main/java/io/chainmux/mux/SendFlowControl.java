@@ -162,7 +162,11 @@ final class SendFlowControl {
     }
 
     void streamWindowUpdate(MuxStream s, int increment) {
-        s.sendWindow += increment;
+        long window = (long) s.sendWindow + increment;
+        if (window > WireFormat.MAX_WINDOW) {
+            throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "window of stream %d above 2^31-1", s.id());
+        }
+        s.sendWindow = (int) window;
         if (s.sendBlocked) {
             s.sendBlocked = false;
             budget.addBlocked(-s.outbound.counted());
@@ -171,9 +175,6 @@ final class SendFlowControl {
             parked.remove(s);
             s.parked = false;
             writabilityWatchers.add(s);
-        }
-        if (s.sendWindow > WireFormat.MAX_WINDOW) {
-            throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "window of stream %d above 2^31-1", s.id());
         }
     }
 
