@@ -54,7 +54,11 @@ class ContenderTest {
         Sample s = c.smallMessages(new RunParams(WARMUP, MEASURE, 64, 1));
         assertDelivered(name, s, 64);
         if (c.cpuOnEventLoops() && ThreadCpu.supported()) {
-            assertThat(s.senderCpuNanos()).as("sender CPU of %s", name).isPositive();
+            // The receiver delivered messages in the interval, so it ran. The sender may not have: with a
+            // 16 MiB stream window (HTTP/2, gRPC) it can fill the window in the warm-up and then wait for
+            // credit through a whole 700 ms interval while a receiver slowed by a busy machine drains it
+            // (seen: 0 ns twice, http2, in full runs beside other builds). Measured, then, not positive.
+            assertThat(s.senderCpuNanos()).as("sender CPU of %s", name).isNotNegative();
             assertThat(s.receiverCpuNanos()).as("receiver CPU of %s", name).isPositive();
         } else {
             assertThat(s.senderCpuPerMessage()).isEqualTo(-1);

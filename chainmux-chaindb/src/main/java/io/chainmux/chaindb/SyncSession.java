@@ -47,15 +47,22 @@ public final class SyncSession implements Session {
     private final ChainDb db;
     private final ChainDbConfig config;
     private final ByteBufAllocator alloc;
+    private final FetchWindow window;
 
+    /** A session of one chain with a {@link FetchWindow} of its own (a node shares one: the four-argument form). */
     public SyncSession(ChainDb db, ChainDbConfig config) {
-        this(db, config, ByteBufAllocator.DEFAULT);
+        this(db, config, ByteBufAllocator.DEFAULT, FetchWindow.defaults());
     }
 
-    public SyncSession(ChainDb db, ChainDbConfig config, ByteBufAllocator alloc) {
+    /**
+     * @param window the node's window over its catch-up, shared by every chain of the node, so a restart
+     *               that finds 1000 chains behind fetches at the pace the node keeps up with
+     */
+    public SyncSession(ChainDb db, ChainDbConfig config, ByteBufAllocator alloc, FetchWindow window) {
         this.db = Objects.requireNonNull(db, "db");
         this.config = Objects.requireNonNull(config, "config");
         this.alloc = Objects.requireNonNull(alloc, "alloc");
+        this.window = Objects.requireNonNull(window, "window");
         if (config.maxPayloadSize() > db.maxPayloadSize()) {
             throw new IllegalArgumentException("config.maxPayloadSize (" + config.maxPayloadSize()
                     + ") exceeds the chain's limit (" + db.maxPayloadSize() + ")");
@@ -77,7 +84,8 @@ public final class SyncSession implements Session {
         ctx.executor().execute(run::askHeight);
     }
 
-    private record Request(long from, int count, int maxBytes) {
+    /** A GET_BLOCKS sent; its {@code grant} of the node's {@link FetchWindow} is held until it is answered. */
+    private record Request(long from, int count, int maxBytes, FetchWindow.Grant grant, long sentNanos) {
         @Override
         public String toString() {
             return "GET_BLOCKS(from " + from + ", " + count + " blocks, " + maxBytes + " bytes)";
@@ -252,19 +260,15 @@ public final class SyncSession implements Session {
             if (f != null) {
                 f.nextFrom = Math.max(f.nextFrom, db.height() + 1); // a local producer may have appended meanwhile
             }
-            if (f != null && !is(SENDING) && f.discard == 0 && f.nextFrom <= peerHeight
-                    && (noneOutstanding() || inFlightBytes() + config.maxBatchBytes() <= config.maxInFlightBytes())) {
-                long byBytes = Math.max(1, (config.maxBatchBytes() - SyncCodec.BLOCKS_HEADER_SIZE) / blockEstimate);
-                long count0 = Math.min(Math.min(config.batchBlocks(), countCap), peerHeight - f.nextFrom + 1);
-                int count = (int) Math.min(count0, byBytes);
-                Request r = new Request(f.nextFrom, count, config.maxBatchBytes());
-                f.add(r);
-                f.nextFrom += count;
+            if (f != null && !is(SENDING) && wantsToSend(f)) {
+                // SENDING from here: no other request goes out until this one has its window bytes and is sent.
                 set(SENDING, true);
-                send(new SyncMessage.GetBlocks(r.from, r.count, r.maxBytes), () -> {
-                    set(SENDING, false);
-                    pump();
-                });
+                FetchWindow.Grant g = window.acquireOrWait(expectedBytes(nextCount(f)),
+                        granted -> guarded(() -> sendRequest(granted)), ctx.executor());
+                if (g != null) {
+                    sendRequest(g);
+                    return; // sendRequest pumped
+                }
             }
             if (!is(RECEIVING) && !noneOutstanding()) {
                 set(RECEIVING, true);
@@ -273,6 +277,46 @@ public final class SyncSession implements Session {
             if (!is(SENDING) && noneOutstanding() && db.height() >= peerHeight) {
                 decide();
             }
+        }
+
+        boolean wantsToSend(Fetch f) {
+            return f.discard == 0 && f.nextFrom <= peerHeight
+                    && (noneOutstanding() || inFlightBytes() + config.maxBatchBytes() <= config.maxInFlightBytes());
+        }
+
+        /** Blocks the next GET_BLOCKS asks for: as many as fit a batch by the largest block seen. */
+        int nextCount(Fetch f) {
+            long byBytes = Math.max(1, (config.maxBatchBytes() - SyncCodec.BLOCKS_HEADER_SIZE) / blockEstimate);
+            long count = Math.min(Math.min(config.batchBlocks(), countCap), peerHeight - f.nextFrom + 1);
+            return (int) Math.max(1, Math.min(count, byBytes));
+        }
+
+        /** The bytes an answer of {@code count} blocks is expected to bring, for the fetch window. */
+        int expectedBytes(int count) {
+            return (int) Math.min(config.maxBatchBytes(), SyncCodec.BLOCKS_HEADER_SIZE + (long) count * blockEstimate);
+        }
+
+        /** With {@code g} taken from the fetch window: sends the next request, or gives it back. */
+        void sendRequest(FetchWindow.Grant g) {
+            Fetch f = fetch;
+            if (f != null) {
+                f.nextFrom = Math.max(f.nextFrom, db.height() + 1);
+            }
+            if (is(DONE) || f == null || !wantsToSend(f)) {
+                window.released(g);
+                set(SENDING, false);
+                pump();
+                return;
+            }
+            int count = nextCount(f);
+            Request r = new Request(f.nextFrom, count, config.maxBatchBytes(), g, System.nanoTime());
+            f.add(r);
+            f.nextFrom += count;
+            send(new SyncMessage.GetBlocks(r.from, r.count, r.maxBytes), () -> {
+                set(SENDING, false);
+                pump();
+            });
+            pump(); // keeps a receive pending for the request just sent
         }
 
         /** What the outstanding requests may bring: each asks for at most {@code maxBatchBytes}. */
@@ -291,6 +335,8 @@ public final class SyncSession implements Session {
                 return;
             }
             Request req = fetch.poll();
+            long now = System.nanoTime();
+            window.answered(req.grant, now - req.sentNanos, now);
             SessionOutcome bad;
             try {
                 bad = process(req, msg);
@@ -420,6 +466,11 @@ public final class SyncSession implements Session {
                 return;
             }
             set(DONE, true);
+            if (fetch != null) {
+                for (Request r : fetch) {
+                    window.released(r.grant); // their answers, if any come, are dropped unread
+                }
+            }
             if (is(FETCHING)) {
                 set(FETCHING, false);
                 db.fetchGate().leave();

@@ -342,6 +342,47 @@ class SyncSessionTest {
     }
 
     @Test
+    void aConnectionLostWithRequestsInFlightGivesTheirWindowBytesBack() throws Exception {
+        ChainDb target = new ChainDb(CHAIN, CFG);
+        pair.responder.tamper = onBlocks(3, m -> {
+            pair.closeBoth();
+            return m;
+        });
+        FetchWindow window = FetchWindow.defaults();
+
+        SessionOutcome o = pair.run(new SyncSession(target, CFG, ALLOC, window), new SyncResponder(chain(3000), CFG))
+                .requester();
+
+        assertThat(o.success()).isFalse();
+        assertThat(o.reason()).contains("connection closed");
+        assertThat(window.inFlight()).as("bytes of the requests the lost connection never answered").isZero();
+    }
+
+    @Test
+    void chainsSharingOneSmallFetchWindowAllCatchUpAndGiveEveryByteBack() throws Exception {
+        // 64 KiB at most: one request of each chain at a time over the five, the rest wait their turn.
+        FetchWindow window = new FetchWindow(64 * 1024, 64 * 1024, 64 * 1024, java.time.Duration.ofMillis(10));
+        List<ChainDb> targets = new ArrayList<>();
+        List<CompletableFuture<SessionPair.Outcomes>> runs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ChainDb target = new ChainDb(CHAIN, CFG);
+            targets.add(target);
+            SessionPair p = i == 0 ? pair : newPair();
+            runs.add(p.start(new SyncSession(target, CFG, ALLOC, window), new SyncResponder(chain(1000), CFG)));
+        }
+        for (CompletableFuture<SessionPair.Outcomes> r : runs) {
+            SessionOutcome o = r.get(SessionPair.TIMEOUT_SECONDS, TimeUnit.SECONDS).requester();
+            assertThat(o.success()).as(o.reason()).isTrue();
+        }
+        for (ChainDb t : targets) {
+            assertThat(t.height()).isEqualTo(1000);
+            assertThat(t.verifyAll().valid()).isTrue();
+        }
+        assertThat(window.inFlight()).isZero();
+        assertThat(window.waits()).as("requests that waited for the window").isPositive();
+    }
+
+    @Test
     void concurrentSessionsOfOneChainFetchEachBlockOnce() throws Exception {
         ChainDb target = new ChainDb(CHAIN, CFG);
         List<CompletableFuture<SessionPair.Outcomes>> runs = new ArrayList<>();

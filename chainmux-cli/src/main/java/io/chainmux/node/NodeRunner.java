@@ -3,6 +3,7 @@ package io.chainmux.node;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.chaindb.ChainDb;
 import io.chainmux.chaindb.ChainDbConfig;
+import io.chainmux.chaindb.FetchWindow;
 import io.chainmux.chaindb.SyncCodec;
 import io.chainmux.chaindb.SyncResponder;
 import io.chainmux.chaindb.SyncSession;
@@ -18,6 +19,7 @@ import io.chainmux.p2p.NodeConfig;
 import io.chainmux.p2p.P2pNetwork;
 import io.chainmux.p2p.P2pNode;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,19 +132,20 @@ public final class NodeRunner implements AutoCloseable {
                 .sharingAware(c.network().sharingAware()).build();
         ChainDbConfig dbConfig = ChainDbConfig.builder().build();
         Map<String, ChainDb> chains = new LinkedHashMap<>();
+        FetchWindow fetchWindow = FetchWindow.defaults(); // one for the node: its chains catch up at its pace
         for (String chain : c.chains().names()) {
             ChainDb db = new ChainDb(chain, dbConfig);
             db.produce(produceBlocks, PRODUCED_BLOCK_SIZE);
             chains.put(chain, db);
             NetworkId id = NetworkId.of(chain, c.network().protocol(), SyncCodec.VERSION);
-            node.join(id, network, new SyncSession(db, dbConfig), new SyncResponder(db, dbConfig));
+            node.join(id, network, new SyncSession(db, dbConfig, ByteBufAllocator.DEFAULT, fetchWindow), new SyncResponder(db, dbConfig));
         }
         AdminServer admin = null;
         AutoCloseable gcMetrics = null;
         if (!c.metrics().isEmpty()) {
             PrometheusMeterRegistry registry = ProcessMetrics.newRegistry();
             EndpointMetrics endpointMetrics = new EndpointMetrics(node.broker().endpoint(), registry);
-            P2pMetrics.bind(node, chains, registry);
+            P2pMetrics.bind(node, chains, fetchWindow, registry);
             gcMetrics = ProcessMetrics.bind(registry);
             try {
                 admin = new AdminServer(PeerAddress.parse(c.metrics()).toSocketAddress(), registry,

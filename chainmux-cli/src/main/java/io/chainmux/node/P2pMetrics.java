@@ -2,6 +2,7 @@ package io.chainmux.node;
 
 import io.chainmux.broker.NetworkTraffic;
 import io.chainmux.chaindb.ChainDb;
+import io.chainmux.chaindb.FetchWindow;
 import io.chainmux.p2p.NetworkStats;
 import io.chainmux.p2p.P2pNetwork;
 import io.chainmux.p2p.P2pNode;
@@ -18,12 +19,13 @@ import java.util.function.ToLongFunction;
 /**
  * Binds per-network P2P and chain counters to Micrometer: sessions by outcome, active sessions,
  * messages and bytes in and out, refused opens by reason, chain heights, and the node's sharing
- * ratio. Series carry a {@code network} label (its wire id) or a {@code chain} label.
+ * ratio, and the node's catch-up window. Series carry a {@code network} label (its wire id) or a
+ * {@code chain} label.
  */
 public final class P2pMetrics {
     private P2pMetrics() {}
 
-    public static void bind(P2pNode node, Map<String, ChainDb> chains, MeterRegistry r) {
+    public static void bind(P2pNode node, Map<String, ChainDb> chains, FetchWindow fetchWindow, MeterRegistry r) {
         Gauge.builder("chainmux_sharing_ratio", node, P2pNode::sharingRatio)
                 .description("Streams per TCP connection").register(r);
         for (ErrorCode code : ErrorCode.values()) {
@@ -55,6 +57,21 @@ public final class P2pMetrics {
             Gauge.builder("chainmux_chain_height", e.getValue(), ChainDb::height)
                     .description("Height of the local chain database").tag("chain", e.getKey()).register(r);
         }
+        fetchWindow(r, fetchWindow);
+    }
+
+    /** The node-wide window over the chains' block requests (delay-based; grows while answers do not queue). */
+    private static void fetchWindow(MeterRegistry r, FetchWindow w) {
+        Gauge.builder("chainmux_fetch_window_bytes", w, FetchWindow::window)
+                .description("Bytes of block requests the node's chains may have in flight together").register(r);
+        Gauge.builder("chainmux_fetch_in_flight_bytes", w, FetchWindow::inFlight)
+                .description("Bytes of block requests in flight, over all chains").register(r);
+        FunctionCounter.builder("chainmux_fetch_waits_total", w, FetchWindow::waits)
+                .description("Block requests that waited for room in the fetch window").register(r);
+        FunctionCounter.builder("chainmux_fetch_window_decreases_total", w, FetchWindow::decreases)
+                .description("Times the fetch window was halved because answers queued").register(r);
+        FunctionCounter.builder("chainmux_fetch_stalls_total", w, FetchWindow::stalls)
+                .description("Block requests that stopped counting against the window, unanswered too long").register(r);
     }
 
     /** Meters of one network; call for networks joined after {@link #bind}. */

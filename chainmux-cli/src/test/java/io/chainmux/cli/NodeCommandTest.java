@@ -83,7 +83,9 @@ class NodeCommandTest {
             assertThat(r.body()).contains("# TYPE chainmux_handshakes_completed_total counter")
                     .contains("chainmux_network_sessions_total{network=\"0/chaindb-sync/1\",outcome=\"ok\"}")
                     .contains("chainmux_limit_hits_total{limit=\"max_inbound_per_ip\"}")
-                    .contains("chainmux_chain_height{chain=\"2\"}");
+                    .contains("chainmux_chain_height{chain=\"2\"}")
+                    .contains("# TYPE chainmux_fetch_window_bytes gauge")
+                    .contains("# TYPE chainmux_fetch_waits_total counter");
             // SIGTERM with kill(1): Process.destroy() would also close our end of its output first
             new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor(10, TimeUnit.SECONDS);
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();

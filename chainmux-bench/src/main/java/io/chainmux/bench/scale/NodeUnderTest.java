@@ -4,6 +4,7 @@ import io.chainmux.broker.Dispatch;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.chaindb.ChainDb;
 import io.chainmux.chaindb.ChainDbConfig;
+import io.chainmux.chaindb.FetchWindow;
 import io.chainmux.chaindb.SyncCodec;
 import io.chainmux.chaindb.SyncResponder;
 import io.chainmux.chaindb.SyncSession;
@@ -75,10 +76,11 @@ final class NodeUnderTest implements AutoCloseable {
         node = P2pNode.start(NodeConfig.builder(ec).peerDbFile(dir.resolve("peers.db")).build());
         ChainDbConfig dbConfig = chainDbConfig(blockSize);
         NetworkConfig chainNet = NetworkConfig.builder().targetDegree(degree).build();
+        FetchWindow fetchWindow = FetchWindow.defaults(); // one for the node, as NodeRunner does
         for (int c = 0; c < chainCount; c++) {
             ChainDb db = new ChainDb(Integer.toString(c), dbConfig);
             chains.add(db);
-            chainNetworks.add(node.join(SyncCodec.network(db.chainId()), chainNet, new SyncSession(db, dbConfig),
+            chainNetworks.add(node.join(SyncCodec.network(db.chainId()), chainNet, new SyncSession(db, dbConfig, ByteBufAllocator.DEFAULT, fetchWindow),
                     new SyncResponder(db, dbConfig)));
         }
         pingNetwork = node.join(PING, NetworkConfig.builder().targetDegree(pingDegree).dispatch(Dispatch.PRIORITY).build(),

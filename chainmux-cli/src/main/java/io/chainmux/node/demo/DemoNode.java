@@ -5,6 +5,7 @@ import io.chainmux.broker.Dispatch;
 import io.chainmux.broker.NetworkId;
 import io.chainmux.chaindb.ChainDb;
 import io.chainmux.chaindb.ChainDbConfig;
+import io.chainmux.chaindb.FetchWindow;
 import io.chainmux.chaindb.SyncCodec;
 import io.chainmux.chaindb.SyncResponder;
 import io.chainmux.chaindb.SyncSession;
@@ -97,9 +98,10 @@ public final class DemoNode implements AutoCloseable {
             // at SESSION_LIFETIME (jittered): a timeout is a success, and the slot is refilled.
             NetworkConfig chainNet = network(settings.degree()).toBuilder().sessionTimeout(SESSION_LIFETIME)
                     .maxMessageSize(Math.max(NetworkConfig.defaults().maxMessageSize(), dbConfig.maxBatchBytes())).build();
+            FetchWindow fetchWindow = FetchWindow.defaults(); // one for the node: its chains catch up at its pace
             for (ChainDb db : chains) {
                 chainNetworks.add(node.join(SyncCodec.network(db.chainId()), chainNet,
-                        new SyncSession(db, dbConfig), new SyncResponder(db, dbConfig)));
+                        new SyncSession(db, dbConfig, ByteBufAllocator.DEFAULT, fetchWindow), new SyncResponder(db, dbConfig)));
             }
             gossipSession = new GossipSession(gossip, ticker, settings.msgSize(), settings.msgRate(), SESSION_LIFETIME,
                     () -> stopGossip, ByteBufAllocator.DEFAULT);
