@@ -94,13 +94,21 @@ public final class SyncSession implements Session {
 
     /**
      * A fetch in progress: the requests sent and not yet answered, oldest first, where the next starts,
-     * and how many answers to drop. Made when a session starts fetching and dropped once it is up to
-     * date with nothing outstanding: 8,000 sessions long-poll at rest on a node of 1000 chains, and
-     * hold none. The queue itself, so a fetch makes one object, as its request queue did alone.
+     * how many answers to drop, the tip hash the peer announced, and how many blocks it serves per
+     * response. Made when a session starts fetching and dropped once it is up to date with nothing
+     * outstanding: 8,000 sessions long-poll at rest on a node of 1000 chains, and hold none. The queue
+     * itself, so a fetch makes one object, as its request queue did alone.
      */
     private static final class Fetch extends ArrayDeque<Request> {
         long nextFrom;
         int discard; // responses still to come for ranges beyond a gap left by a short response
+        /**
+         * Blocks per response the peer delivered when it cut one short (learned anew by each fetch: a
+         * fetch after a long poll mostly asks for a block or two).
+         */
+        int countCap = Integer.MAX_VALUE;
+        /** The tip hash the peer announced with {@link Run#peerHeight}: its block there must have it. */
+        byte[] peerTip;
 
         Fetch() {
             super(2);
@@ -118,7 +126,6 @@ public final class SyncSession implements Session {
         final BiConsumer<? super SessionOutcome, ? super Throwable> report;
         /** The fetch in progress (requests outstanding), or null. */
         Fetch fetch;
-        final long startHeight;
         /**
          * {@link #DONE}, {@link #FETCHING} (holds a place in the chain's fetch gate), {@link #SENDING},
          * {@link #RECEIVING}, {@link #IDLE} (a WAIT_HEIGHT is outstanding: the peer had nothing new), in
@@ -126,10 +133,7 @@ public final class SyncSession implements Session {
          */
         byte flags;
         long peerHeight;
-        /** The tip hash the peer announced with {@link #peerHeight}; dropped while we wait for news. */
-        byte[] peerTip;
-        int blockEstimate = SyncCodec.BLOCK_OVERHEAD + config.payloadSize(); // both bounded by the batch limit
-        int countCap = Integer.MAX_VALUE; // blocks per response the peer delivered when it cut one short
+        int blockEstimate = SyncCodec.BLOCK_OVERHEAD + config.payloadSize(); // bounded by the batch limit
         int appended; // blocks appended by this session
 
         static final int DONE = 1;
@@ -149,7 +153,6 @@ public final class SyncSession implements Session {
         Run(SessionContext ctx, BiConsumer<? super SessionOutcome, ? super Throwable> report) {
             this.ctx = ctx;
             this.report = report;
-            this.startHeight = db.height();
         }
 
         void askHeight() {
@@ -177,7 +180,7 @@ public final class SyncSession implements Session {
                 if (waited && !is(DONE) && peerEndedCleanly(err)) {
                     long ours = db.height();
                     finish(ok((appended == 0 ? "nothing to fetch: peer at " + peerHeight + ", we at " + ours
-                            : "fetched " + appended + " blocks, " + startHeight + " -> " + ours + " (peer at "
+                            : "fetched " + appended + " blocks, now at " + ours + " (peer at "
                             + peerHeight + ")") + "; the peer ended the session"));
                     return;
                 }
@@ -198,15 +201,18 @@ public final class SyncSession implements Session {
                 finish(failed("peer answered GET_HEIGHT with " + e.errorCode() + ": " + e.text()));
             } else if (m instanceof SyncMessage.Height h) {
                 peerHeight = h.height();
-                peerTip = h.tipHash();
-                guarded(this::decide);
+                try { // as guarded(), without a lambda for the tip
+                    decide(h.tipHash());
+                } catch (RuntimeException e) {
+                    finish(failed("internal error: " + e));
+                }
             } else {
                 finish(misbehaved("expected HEIGHT, got " + m.getClass().getSimpleName()));
             }
         }
 
-        /** With the peer's height known: done, wait for the fetch gate, or fetch. */
-        void decide() {
+        /** With the peer's height and {@code peerTip} known: done, wait for the fetch gate, or fetch. */
+        void decide(byte[] peerTip) {
             long ours = db.height();
             if (peerHeight <= ours) {
                 if (!db.hashEquals(peerHeight, peerTip)) {
@@ -230,6 +236,7 @@ public final class SyncSession implements Session {
                 }
                 fetch.nextFrom = ours + 1;
             }
+            fetch.peerTip = peerTip;
             pump();
         }
 
@@ -243,7 +250,6 @@ public final class SyncSession implements Session {
                 db.fetchGate().leave();
             }
             set(IDLE, true);
-            peerTip = null; // checked in decide(); the next HEIGHT brings the next one
             if (noneOutstanding()) {
                 fetch = null; // the fetch, if any, is over
             }
@@ -275,7 +281,7 @@ public final class SyncSession implements Session {
                 ctx.receive(this);
             }
             if (!is(SENDING) && noneOutstanding() && db.height() >= peerHeight) {
-                decide();
+                decide(f == null ? null : f.peerTip);
             }
         }
 
@@ -287,7 +293,7 @@ public final class SyncSession implements Session {
         /** Blocks the next GET_BLOCKS asks for: as many as fit a batch by the largest block seen. */
         int nextCount(Fetch f) {
             long byBytes = Math.max(1, (config.maxBatchBytes() - SyncCodec.BLOCKS_HEADER_SIZE) / blockEstimate);
-            long count = Math.min(Math.min(config.batchBlocks(), countCap), peerHeight - f.nextFrom + 1);
+            long count = Math.min(Math.min(config.batchBlocks(), f.countCap), peerHeight - f.nextFrom + 1);
             return (int) Math.max(1, Math.min(count, byBytes));
         }
 
@@ -387,7 +393,7 @@ public final class SyncSession implements Session {
             try {
                 for (int i = 0; i < blocks.size(); i++) {
                     Block k = blocks.get(i);
-                    if (k.height() == peerHeight && !MessageDigest.isEqual(k.hashRef(), peerTip)) {
+                    if (k.height() == peerHeight && !MessageDigest.isEqual(k.hashRef(), fetch.peerTip)) {
                         db.stats().rejected(blocks.size() - i);
                         return misbehaved("block " + k.height() + " is not the tip it announced");
                     }
@@ -416,7 +422,7 @@ public final class SyncSession implements Session {
                 // Cut short by the byte limit: the requests behind this one start above a gap.
                 fetch.discard = fetch.size();
                 fetch.nextFrom = req.from + blocks.size();
-                countCap = blocks.size(); // ask for what it serves from now on, so the pipeline stays useful
+                fetch.countCap = blocks.size(); // ask for what it serves from now on, so the pipeline stays useful
             }
             return null;
         }

@@ -51,11 +51,6 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     private final Registration registration;
     private final PeerId peer;
     private final boolean outbound;
-    /**
-     * Outbound only, until the peer accepted or refused: then dropped. Futures and queues exist only
-     * while someone needs them (thousands of idle connections each held ~150 bytes of them).
-     */
-    private volatile CompletableFuture<NetworkStream> opened;
     private volatile MuxStream stream;
     /** A message has arrived from the peer (a responder uses it to cut peers that never ask). */
     private volatile boolean received;
@@ -66,9 +61,11 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     /** A {@link #receive(BiConsumer)} waiting; the pump calls it. Never set together with a receive future. */
     private BiConsumer<? super ByteBuf, ? super Throwable> handler;
     /**
-     * Unread messages beyond the oldest, waiting sends, a receive future and the close future: made by
-     * the first connection that needs one of them, then kept. Idle connections need none (8,000 of
-     * them on a node of 1000 networks).
+     * Unread messages beyond the oldest, waiting sends, a receive future, the close future and the
+     * close reason: made by the first connection that needs one of them, then kept; and an outbound
+     * connection's open future, until the open is decided (then the overflow goes with it unless it
+     * holds something else). Futures and queues exist only while someone needs them: idle connections
+     * need none (8,000 of them on a node of 1000 networks).
      */
     private StreamOverflow overflow;
     /**
@@ -79,7 +76,6 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
      * {@link #FIN_SENT}, {@link #PUMP_SCHEDULED}.
      */
     private byte flags;
-    private CloseReason closeReason;
 
     NetworkStream(Registration registration, PeerId peer, boolean outbound, MuxStream stream) {
         this.registration = registration;
@@ -87,7 +83,9 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
         this.outbound = outbound;
         this.stream = stream;
         this.flags = (byte) (outbound ? SENDABLE : 0);
-        this.opened = outbound ? new CompletableFuture<>() : null;
+        if (outbound) {
+            overflow().opened = new CompletableFuture<>();
+        }
     }
 
     void bind(MuxStream s) {
@@ -136,7 +134,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
         synchronized (this) {
             StreamOverflow o = overflow();
             if (o.closed == null) {
-                o.closed = is(CLOSE_REPORTED) ? CompletableFuture.completedFuture(closeReason) : new CompletableFuture<>();
+                o.closed = is(CLOSE_REPORTED) ? CompletableFuture.completedFuture(o.closeReason) : new CompletableFuture<>();
             }
             return o.closed;
         }
@@ -144,7 +142,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
 
     /** Completes on the network's executor when the peer accepted (outbound) or fails with the refusal. */
     CompletableFuture<NetworkStream> openedFuture() {
-        CompletableFuture<NetworkStream> o = opened;
+        CompletableFuture<NetworkStream> o = opened();
         if (o == null) {
             throw new IllegalStateException("not an outbound connection, or its open was decided and forgotten");
         }
@@ -152,8 +150,23 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     }
 
     /** The broker has read the open's outcome: the future is not needed any more. */
-    void openDecided() {
-        opened = null;
+    synchronized void openDecided() {
+        if (overflow != null) {
+            overflow.opened = null;
+            if (overflow.isEmpty()) {
+                overflow = null;
+            }
+        }
+    }
+
+    /** The open future (outbound, until decided), or null. */
+    private synchronized CompletableFuture<NetworkStream> opened() {
+        return overflow == null ? null : overflow.opened;
+    }
+
+    /** Under the monitor: why the stream ended, once {@link #onClosed} said so; else null. */
+    private CloseReason closeReason() {
+        return overflow == null ? null : overflow.closeReason;
     }
 
     // ------------------------------------------------------------------ session side
@@ -165,9 +178,9 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
             throw new IllegalArgumentException("message sent on " + this + " was already released");
         }
         synchronized (this) {
-            if (is(FINISH_CALLED) || is(FIN_SENT) || closeReason != null) {
+            if (is(FINISH_CALLED) || is(FIN_SENT) || closeReason() != null) {
                 message.release();
-                return CompletableFuture.failedStage(new SessionClosedException(closeReason != null ? closeReason : FINISHED));
+                return CompletableFuture.failedStage(new SessionClosedException(closeReason() != null ? closeReason() : FINISHED));
             }
             if (is(SENDABLE) && noneWaiting()) {
                 try {
@@ -198,7 +211,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
                 if (is(FINISH_CALLED)) {
                     return CompletableFuture.failedStage(new SessionClosedException(FINISHED));
                 }
-                if (closeReason != null || is(REMOTE_CLOSED)) {
+                if (closeReason() != null || is(REMOTE_CLOSED)) {
                     return CompletableFuture.failedStage(closedException());
                 }
                 CompletableFuture<ByteBuf> r = new CompletableFuture<>();
@@ -372,7 +385,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     @Override
     public void onAccepted(MuxStream s) {
         runOnExecutor(() -> {
-            CompletableFuture<NetworkStream> o = opened;
+            CompletableFuture<NetworkStream> o = opened();
             if (o != null) {
                 o.complete(this);
             }
@@ -385,7 +398,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
         received = true;
         boolean wake;
         synchronized (this) {
-            if (!is(FINISH_CALLED) && closeReason == null) {
+            if (!is(FINISH_CALLED) && closeReason() == null) {
                 addUnread(message);
                 wake = receiving();
                 message = null;
@@ -428,7 +441,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     public void onClosed(MuxStream s, CloseReason reason) {
         List<ByteBuf> dropped;
         synchronized (this) {
-            closeReason = reason;
+            overflow().closeReason = reason; // a connection that ends makes its overflow, if it had none
             // After a clean close what arrived is still readable; after a failure it is released now,
             // on the loop, so nothing is held even if the executor no longer runs.
             dropped = reason.isNormal() ? List.of() : drainInbox();
@@ -486,7 +499,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
         MuxStream s = stream;
         synchronized (this) {
             clear(PUMP_SCHEDULED);
-            ended = closeReason;
+            ended = closeReason();
             while (!noneWaiting() && (is(SENDABLE) || ended != null)) {
                 StreamOverflow.PendingSend p = overflow.peekWaiting();
                 boolean ok;
@@ -557,7 +570,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
             }
         }
         if (ended != null) {
-            CompletableFuture<NetworkStream> o = opened;
+            CompletableFuture<NetworkStream> o = opened();
             if (o != null) {
                 o.completeExceptionally(new SessionClosedException(ended));
             }
@@ -573,7 +586,7 @@ public final class NetworkStream implements SessionContext, StreamListener, Runn
     }
 
     private synchronized SessionClosedException closedException() {
-        return new SessionClosedException(closeReason != null ? closeReason : PEER_FIN);
+        return new SessionClosedException(closeReason() != null ? closeReason() : PEER_FIN);
     }
 
     /** Under the monitor: takes every unread message. */

@@ -12,7 +12,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * What only some of a {@link NetworkStream}'s connections use: unread messages beyond the oldest,
- * sends waiting for room, a waiting {@link SessionContext#receive()} future and the close future.
+ * sends waiting for room, a waiting {@link SessionContext#receive()} future, the close future and
+ * reason, and an outbound connection's open future until the open is decided.
  * Made by the first connection that needs one of them, then kept; an idle connection (a session
  * long-polling by {@link SessionContext#receive(java.util.function.BiConsumer)}) has none, and 8,000
  * of them rest on a node of 1000 networks.
@@ -33,6 +34,16 @@ final class StreamOverflow {
     CompletableFuture<ByteBuf> receiver;
     /** Created by the first {@link NetworkStream#closeFuture()} call; completed by the pump once the stream ended. */
     CompletableFuture<CloseReason> closed;
+    /** Why the stream ended, once it has. */
+    CloseReason closeReason;
+    /** An outbound connection's open, until the broker has read its outcome. */
+    CompletableFuture<NetworkStream> opened;
+
+    /** Whether it holds nothing: the stream may drop it. */
+    boolean isEmpty() {
+        return unreadCount() == 0 && noneWaiting() && receiver == null && closed == null && closeReason == null
+                && opened == null;
+    }
 
     // ------------------------------------------------------------------ unread messages
 

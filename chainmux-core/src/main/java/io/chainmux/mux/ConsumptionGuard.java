@@ -17,7 +17,11 @@ import java.lang.invoke.VarHandle;
  * <p>It only checks: what credit is due, and when, stays with {@link ReceiveFlowControl} and
  * {@link InboundCredit}.
  *
- * <p>Threading: three totals that only grow. {@code delivered} and {@code loopConsumed} are written
+ * <p>Threading: three totals that only grow, as ints that wrap around (8,000 idle streams per node),
+ * read like TCP's sequence numbers: what counts is their difference, the charge delivered and not yet
+ * returned, read as unsigned. It stays below 2^32: at most one message's charge (up to 2^31) was
+ * credited before it was whole; whatever else is unconsumed lies within the stream's window (below
+ * 2^31). {@code delivered} and {@code loopConsumed} are written
  * by the event loop only, so the loop pays two reads and a store per message, no atomic operation;
  * other threads add to {@code foreignConsumed} by CAS. A call on the loop racing one on another
  * thread for the same message (a double consumption already) may go unnoticed; a correct caller is
@@ -31,21 +35,21 @@ class ConsumptionGuard extends InboundCredit {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            DELIVERED = l.findVarHandle(ConsumptionGuard.class, "delivered", long.class);
-            LOOP_CONSUMED = l.findVarHandle(ConsumptionGuard.class, "loopConsumed", long.class);
-            FOREIGN_CONSUMED = l.findVarHandle(ConsumptionGuard.class, "foreignConsumed", long.class);
+            DELIVERED = l.findVarHandle(ConsumptionGuard.class, "delivered", int.class);
+            LOOP_CONSUMED = l.findVarHandle(ConsumptionGuard.class, "loopConsumed", int.class);
+            FOREIGN_CONSUMED = l.findVarHandle(ConsumptionGuard.class, "foreignConsumed", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private volatile long delivered;
-    private volatile long loopConsumed;
-    private volatile long foreignConsumed;
+    private volatile int delivered;
+    private volatile int loopConsumed;
+    private volatile int foreignConsumed;
 
     /** Loop only: a message of this charge goes to the application (before its listener may consume it). */
     void delivered(long charge) {
-        DELIVERED.setRelease(this, delivered + charge);
+        DELIVERED.setRelease(this, delivered + (int) charge);
     }
 
     /**
@@ -55,22 +59,22 @@ class ConsumptionGuard extends InboundCredit {
      */
     void take(long charge, boolean onLoop, MuxStream stream) {
         if (onLoop) {
-            long loop = loopConsumed;
-            check(charge, loop + (long) FOREIGN_CONSUMED.getAcquire(this), stream);
-            LOOP_CONSUMED.setRelease(this, loop + charge);
+            int loop = loopConsumed;
+            check(charge, loop + (int) FOREIGN_CONSUMED.getAcquire(this), stream);
+            LOOP_CONSUMED.setRelease(this, loop + (int) charge); // within what is owed (checked): below 2^32
             return;
         }
         for (;;) {
-            long foreign = foreignConsumed;
-            check(charge, foreign + (long) LOOP_CONSUMED.getAcquire(this), stream);
-            if (FOREIGN_CONSUMED.compareAndSet(this, foreign, foreign + charge)) {
+            int foreign = foreignConsumed;
+            check(charge, foreign + (int) LOOP_CONSUMED.getAcquire(this), stream);
+            if (FOREIGN_CONSUMED.compareAndSet(this, foreign, foreign + (int) charge)) {
                 return;
             }
         }
     }
 
-    private void check(long charge, long returned, MuxStream stream) {
-        long owed = (long) DELIVERED.getAcquire(this) - returned;
+    private void check(long charge, int returned, MuxStream stream) {
+        long owed = Integer.toUnsignedLong((int) DELIVERED.getAcquire(this) - returned);
         if (charge > owed) {
             throw new IllegalArgumentException("consumed(" + (charge - 1) + ") on stream " + stream.describe()
                     + " returns more than was delivered: " + owed + " bytes of credit (length + 1 per message)"

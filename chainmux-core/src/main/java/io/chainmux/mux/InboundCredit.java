@@ -22,50 +22,42 @@ package io.chainmux.mux;
  * networks; each object costs a header and padding).
  */
 class InboundCredit extends ReceiveWindow {
-    /** Early credit of delivered messages that their consumption must not return again. */
-    private long debt;
-    /*
-     * The three below are ints (8,000 idle streams per node): each is part of one message's fragment
-     * charge, which the frame handler bounds by the stream's max message size (an int) before it gets
-     * here. The backlog's: fragments are credited early only while nothing delivered is unconsumed, and
-     * nothing in the backlog can be consumed before the accept, so only its first message has any.
+    /**
+     * Early credit of delivered messages that their consumption must not return again, those in the
+     * accept backlog included: nothing can be consumed before the accept (the guard refuses it), so
+     * they pay off nothing before then, and one count serves both (8,000 idle streams per node). An
+     * int: an application that reports what it consumed pays it off before fragments are credited
+     * early again (nothing it holds is unconsumed then), so it stays within one message's charge; one
+     * that reports less than it got may make it pile up, and it stops at 2^31 - 1: what it would count
+     * beyond may come back twice, within the window (see {@link ReceiveWindow#addPending}).
      */
-    /** Early credit of messages waiting in the accept backlog. */
-    private int backlogDebt;
-    /** Fragment charge of the message in assembly, returned already. */
-    private int assemblyEarly;
-    /** Fragment charge of the message in assembly, held back while the application lags. */
-    private int assemblyDeferred;
+    private int debt;
+    /**
+     * Fragment charge of the message in assembly: returned already while {@link #unconsumed} is 0, held
+     * back while it is not. One count serves both (8,000 idle streams per node): during one message's
+     * assembly nothing is delivered, so {@code unconsumed} only falls; its fragments are held back
+     * while the application lags, all come back when it has caught up, and the rest are credited as
+     * they come. An int: the frame handler bounds a message's charge by the stream's max message size
+     * (an int) before it gets here.
+     */
+    private int assemblyCharge;
     private int unconsumed;
     /** Credit granted to the peer on this stream and not yet settled (see {@link ReceiveBudget}). */
     private long committed;
 
     /** A fragment (not the end of a message) arrived: returns the charge to release now. */
     long fragment(int charge) {
-        if (unconsumed > 0) {
-            assemblyDeferred += charge;
-            return 0;
-        }
-        assemblyEarly += charge;
-        return charge;
+        assemblyCharge += charge;
+        return unconsumed > 0 ? 0 : charge;
     }
 
     /** A whole message was handed to the application (or to the accept backlog). */
-    void messageDelivered(boolean toBacklog) {
-        if (toBacklog) {
-            backlogDebt += assemblyEarly;
-        } else {
-            debt += assemblyEarly;
+    void messageDelivered() {
+        if (unconsumed == 0) { // returned early: its consumption must not return it again
+            debt = (int) Math.min(Integer.MAX_VALUE, (long) debt + assemblyCharge);
         }
-        assemblyEarly = 0;
-        assemblyDeferred = 0;
+        assemblyCharge = 0; // held back: its consumption returns it
         unconsumed++;
-    }
-
-    /** Backlogged messages went to the application on accept. */
-    void backlogDelivered() {
-        debt += backlogDebt;
-        backlogDebt = 0;
     }
 
     /**
@@ -75,13 +67,12 @@ class InboundCredit extends ReceiveWindow {
      */
     long creditOnConsumed(long charge, int messages) {
         long paid = Math.min(debt, charge);
-        debt -= paid;
+        debt -= (int) paid;
         long release = charge - paid;
+        boolean lagged = unconsumed > 0;
         unconsumed = Math.max(0, unconsumed - messages);
-        if (unconsumed == 0 && assemblyDeferred > 0) {
-            release += assemblyDeferred;
-            assemblyEarly += assemblyDeferred;
-            assemblyDeferred = 0;
+        if (lagged && unconsumed == 0) {
+            release += assemblyCharge; // held back until now; from here on it counts as returned early
         }
         return release;
     }

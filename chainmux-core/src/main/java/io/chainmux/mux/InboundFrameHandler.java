@@ -112,8 +112,8 @@ final class InboundFrameHandler implements FrameListener {
 
     private void deliver(MuxStream s, ByteBuf message) {
         stats.messagesIn++;
-        s.inbox.messageDelivered(s.listener == null);
-        s.inbox.dispatch(message);
+        s.inbox.messageDelivered();
+        s.inbox.dispatch(s, message);
     }
 
     @Override

@@ -70,13 +70,14 @@ public final class MuxStream {
     int peerMaxMessageSize;
     /** Largest message we accept on this stream. */
     int localMaxMessageSize;
-    long sendWindow;
+    /** An int: the protocol bounds a window to 2^31-1 (above it is a FLOW_CONTROL_ERROR), and no frame takes it below 0. */
+    int sendWindow;
     boolean finSent;
     /**
      * The receive side: its credit ({@link InboundCredit}, also the receive window), and past flow
      * control reassembly, the backlog before accept, delivery and consumption; one object for all.
      */
-    final StreamInbox inbox = new StreamInbox(this);
+    final StreamInbox inbox = new StreamInbox();
     boolean terminated;
     /** A send-blocked watcher set aside while the connection buffer is full (see {@link SendFlowControl}). */
     boolean parked;
@@ -330,7 +331,7 @@ public final class MuxStream {
         if (length < 0) {
             throw new IllegalArgumentException("consumed length must be >= 0, was " + length);
         }
-        if (inbox.consumed(length + 1L, outbound.onLoopNow())) {
+        if (inbox.consumed(this, length + 1L, outbound.onLoopNow())) {
             outbound.wake();
         }
     }

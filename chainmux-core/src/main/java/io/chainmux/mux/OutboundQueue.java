@@ -43,9 +43,9 @@ final class OutboundQueue extends StreamNode {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            LOOP_ENQUEUED = l.findVarHandle(OutboundQueue.class, "loopEnqueued", long.class);
-            FOREIGN_ENQUEUED = l.findVarHandle(OutboundQueue.class, "foreignEnqueued", long.class);
-            DEQUEUED = l.findVarHandle(OutboundQueue.class, "dequeued", long.class);
+            LOOP_ENQUEUED = l.findVarHandle(OutboundQueue.class, "loopEnqueued", int.class);
+            FOREIGN_ENQUEUED = l.findVarHandle(OutboundQueue.class, "foreignEnqueued", int.class);
+            DEQUEUED = l.findVarHandle(OutboundQueue.class, "dequeued", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -104,14 +104,19 @@ final class OutboundQueue extends StreamNode {
     private boolean currentIsChunk;
     private int remaining;
     private int runMessages;
-    /** Bytes counted in the connection budget and not yet written. */
-    private long counted;
-    /** Bytes ever queued from the loop; written by the loop only. */
-    private long loopEnqueued;
-    /** Bytes ever queued from other threads; atomic. */
-    private long foreignEnqueued;
-    /** Bytes ever written or dropped; written by the loop only. */
-    private long dequeued;
+    /*
+     * The four below are ints (8,000 idle streams per node). The three totals wrap around, as TCP's
+     * sequence numbers do: what they give is their difference, the bytes queued, exact while it stays
+     * below 2^31, which the stream send buffer (an int) bounds, give or take the message that crosses it.
+     */
+    /** Bytes counted in the connection budget and not yet written (at most the bytes queued). */
+    private int counted;
+    /** Bytes ever queued from the loop, modulo 2^32; written by the loop only. */
+    private int loopEnqueued;
+    /** Bytes ever queued from other threads, modulo 2^32; atomic. */
+    private int foreignEnqueued;
+    /** Bytes ever written or dropped, modulo 2^32; written by the loop only. */
+    private int dequeued;
     /** Other threads' sends not yet taken in by the loop; null while there are none. Written under the lock. */
     private volatile ArrayDeque<Object> foreign;
 
@@ -129,8 +134,8 @@ final class OutboundQueue extends StreamNode {
 
     /** Bytes queued and not yet written; any thread (a consistent-enough snapshot). */
     long queuedBytes() {
-        return (long) LOOP_ENQUEUED.getAcquire(this) + (long) FOREIGN_ENQUEUED.getAcquire(this)
-                - (long) DEQUEUED.getAcquire(this);
+        return (int) LOOP_ENQUEUED.getAcquire(this) + (int) FOREIGN_ENQUEUED.getAcquire(this)
+                - (int) DEQUEUED.getAcquire(this);
     }
 
     /**
@@ -252,7 +257,7 @@ final class OutboundQueue extends StreamNode {
                 return false;
             }
             q.add(message);
-            FOREIGN_ENQUEUED.getAndAdd(this, (long) length);
+            FOREIGN_ENQUEUED.getAndAdd(this, length);
             foreign = q;
         }
         return true;
@@ -431,7 +436,7 @@ final class OutboundQueue extends StreamNode {
         count(-bytes);
     }
 
-    private void count(long bytes) {
+    private void count(int bytes) {
         counted += bytes;
         connection().sendFlow.budget().add(bytes);
     }
@@ -459,7 +464,7 @@ final class OutboundQueue extends StreamNode {
             tail = null;
             tailQueued = false;
         }
-        DEQUEUED.setRelease(this, (long) LOOP_ENQUEUED.getAcquire(this) + (long) FOREIGN_ENQUEUED.getAcquire(this));
+        DEQUEUED.setRelease(this, (int) LOOP_ENQUEUED.getAcquire(this) + (int) FOREIGN_ENQUEUED.getAcquire(this));
         connection().sendFlow.budget().add(-counted);
         counted = 0;
     }

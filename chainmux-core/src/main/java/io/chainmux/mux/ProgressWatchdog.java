@@ -149,7 +149,7 @@ final class ProgressWatchdog {
     private void checkMessages(long now) {
         List<MuxStream> late = null;
         for (MuxStream s : connection.registry.streams()) {
-            if (s.inbox.isAssembling() && now - deadline(s) > 0) {
+            if (s.inbox.isAssembling() && now - deadline(s, now) > 0) {
                 if (late == null) {
                     late = new ArrayList<>();
                 }
@@ -166,14 +166,14 @@ final class ProgressWatchdog {
             connection.stats().budgetHit(Budget.MESSAGE_PROGRESS);
             connection.registry.reset(s, ErrorCode.MESSAGE_TIMEOUT, null, "message_progress: a message in progress got "
                     + s.inbox.assemblingBytes() + " bytes in "
-                    + TimeUnit.NANOSECONDS.toMillis(now - s.inbox.assemblyStartNanos()) + " ms (deadline "
+                    + TimeUnit.NANOSECONDS.toMillis(now - s.inbox.assemblyStartNanos(now)) + " ms (deadline "
                     + connection.config.messageTimeout().toMillis() + " ms plus 1 s per " + minMessageRate + " bytes)");
         }
     }
 
     /** When the message in progress on {@code s} must have ended, in loop-ticker nanos. */
-    private long deadline(MuxStream s) {
+    private long deadline(MuxStream s, long now) {
         long earned = s.inbox.assemblingBytes() * 1_000_000_000L / minMessageRate;
-        return s.inbox.assemblyStartNanos() + messageTimeoutNanos + earned;
+        return s.inbox.assemblyStartNanos(now) + messageTimeoutNanos + earned;
     }
 }

@@ -23,12 +23,15 @@ class ReceiveWindow {
     private int available;
     /** Bytes released (consumed, credited early, or received for the connection) but not yet returned to the peer. */
     private int pending;
-    /** When the current half window of returned credit began (the last growth check). */
+    /**
+     * When the current half window of returned credit began (the last growth check), to the
+     * nanosecond but the lowest bit, which says whether that check found the window used up within two
+     * round trips but could not grow it ({@link #growthDenied}): a boolean field would take every
+     * stream's receive side (8,000 idle ones per node) 8 bytes over its size class.
+     */
     private long checkStartNanos;
     /** Credit returned since {@link #checkStartNanos}. */
     private int returnedSinceCheck;
-    /** The last growth check found the window used up within two round trips but could not grow it. */
-    private boolean growthDenied;
 
     ReceiveWindow(int initialSize, long nowNanos) {
         start(initialSize, nowNanos);
@@ -42,7 +45,7 @@ class ReceiveWindow {
     final void start(int initialSize, long nowNanos) {
         this.size = initialSize;
         this.available = initialSize;
-        this.checkStartNanos = nowNanos;
+        this.checkStartNanos = nowNanos & ~1L; // no growth denied yet
     }
 
     int size() {
@@ -55,7 +58,7 @@ class ReceiveWindow {
 
     /** Whether the last growth check found the window too small (used up within two round trips) and could not grow it. */
     boolean growthDenied() {
-        return growthDenied;
+        return (checkStartNanos & 1) != 0;
     }
 
     /** Credit released (consumed or credited early) and not yet sent back to the peer. */
@@ -106,8 +109,7 @@ class ReceiveWindow {
             if (growthCap > 0 && wanted) {
                 growth = Math.min(size == 0 ? pending : size, growthCap);
             }
-            growthDenied = wanted && growth == 0;
-            checkStartNanos = nowNanos;
+            checkStartNanos = (nowNanos & ~1L) | (wanted && growth == 0 ? 1 : 0);
             returnedSinceCheck = 0;
         }
         if (growth == 0 && shrinkTo < size) {

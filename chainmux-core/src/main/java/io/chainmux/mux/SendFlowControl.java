@@ -161,15 +161,16 @@ final class SendFlowControl {
     }
 
     void streamWindowUpdate(MuxStream s, int increment) {
-        s.sendWindow += increment;
+        long window = (long) s.sendWindow + increment;
+        if (window > WireFormat.MAX_WINDOW) {
+            throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "window of stream %d above 2^31-1", s.id());
+        }
+        s.sendWindow = (int) window;
         s.sendBlocked = false;
         if (s.parked) {
             parked.remove(s);
             s.parked = false;
             writabilityWatchers.add(s);
-        }
-        if (s.sendWindow > WireFormat.MAX_WINDOW) {
-            throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "window of stream %d above 2^31-1", s.id());
         }
     }
 

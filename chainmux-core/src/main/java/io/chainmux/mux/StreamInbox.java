@@ -17,34 +17,36 @@ import java.util.ArrayDeque;
  * <p>Loop only, except {@link #consumed}.
  */
 final class StreamInbox extends ConsumptionGuard {
+    /** A tick of {@link #assemblyStartTicks}: 2^20 ns. */
+    private static final int TICK_SHIFT = 20;
     private static final VarHandle CONSUMED;
     private static final VarHandle CONSUMED_MESSAGES;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            CONSUMED = l.findVarHandle(StreamInbox.class, "consumedFromOtherThreads", long.class);
+            CONSUMED = l.findVarHandle(StreamInbox.class, "consumedFromOtherThreads", int.class);
             CONSUMED_MESSAGES = l.findVarHandle(StreamInbox.class, "consumedMessagesFromOtherThreads", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private final MuxStream stream;
-    private volatile long consumedFromOtherThreads;
+    /** Charge consumed on other threads since the loop last took it, as an unsigned int: within what is owed (see {@link ConsumptionGuard}). */
+    private volatile int consumedFromOtherThreads;
     private volatile int consumedMessagesFromOtherThreads;
 
     // ---- event-loop confined ----
     /** Fragments of a message not yet complete. */
     private ByteBuf assembling;
-    /** When the first fragment of {@link #assembling} arrived (loop ticker): the message's deadline runs from it. */
-    private long assemblyStartNanos;
+    /**
+     * When the first fragment of {@link #assembling} arrived: the message's deadline runs from it. In
+     * ticks of 2^20 ns (~1 ms) of the loop ticker, an int that wraps around every 52 days (8,000 idle
+     * streams per node: a long took the receive side 8 bytes over its size class).
+     */
+    private int assemblyStartTicks;
     /** Messages that arrived before the application accepted the stream. */
     private ArrayDeque<ByteBuf> backlog;
-
-    StreamInbox(MuxStream stream) {
-        this.stream = stream;
-    }
 
     // ---- reassembly ----
 
@@ -58,9 +60,12 @@ final class StreamInbox extends ConsumptionGuard {
         return assembling == null ? 0 : assembling.readableBytes();
     }
 
-    /** When the message in progress started (loop ticker); meaningful only while {@link #isAssembling}. */
-    long assemblyStartNanos() {
-        return assemblyStartNanos;
+    /**
+     * When the message in progress started (loop ticker, to ~1 ms), given the ticker's {@code now};
+     * meaningful only while {@link #isAssembling}.
+     */
+    long assemblyStartNanos(long now) {
+        return now - (Integer.toUnsignedLong((int) (now >> TICK_SHIFT) - assemblyStartTicks) << TICK_SHIFT);
     }
 
     /**
@@ -72,7 +77,7 @@ final class StreamInbox extends ConsumptionGuard {
      */
     void append(ByteBuf payload, int length, long now, ByteBufAllocator alloc, int maxMessageSize, int expectedLength) {
         if (assembling == null) {
-            assemblyStartNanos = now;
+            assemblyStartTicks = (int) (now >> TICK_SHIFT);
             int first = Math.max(length, 128);
             int capacity = (int) Math.min(Math.max(2L * first, Math.min(expectedLength, 4L * first)), maxMessageSize);
             assembling = alloc.buffer(capacity, maxMessageSize);
@@ -89,8 +94,8 @@ final class StreamInbox extends ConsumptionGuard {
 
     // ---- delivery ----
 
-    /** Hands a whole message to the listener, or to the backlog while the stream is not accepted yet. */
-    void dispatch(ByteBuf message) {
+    /** Hands a whole message of {@code stream} (this inbox's) to the listener, or to the backlog while the stream is not accepted yet. */
+    void dispatch(MuxStream stream, ByteBuf message) {
         assert stream.connection.inEventLoop();
         StreamListener listener = stream.listener;
         if (listener == null) {
@@ -114,10 +119,10 @@ final class StreamInbox extends ConsumptionGuard {
     }
 
     /** The stream was accepted: the messages that waited go to its listener, in order, until it ends. */
-    void deliverBacklog() {
+    void deliverBacklog(MuxStream stream) {
         ByteBuf m;
         while (!stream.terminated && (m = backlog.poll()) != null) {
-            dispatch(m);
+            dispatch(stream, m);
         }
     }
 
@@ -130,22 +135,22 @@ final class StreamInbox extends ConsumptionGuard {
      *         the caller must wake the loop; false when the loop took it at once
      * @throws IllegalArgumentException if more than was delivered and not yet consumed
      */
-    boolean consumed(long charge, boolean onLoop) {
+    boolean consumed(MuxStream stream, long charge, boolean onLoop) {
         take(charge, onLoop, stream); // refuses a call that would return more than was delivered
         if (onLoop) {
             stream.connection.receiveFlow.onConsumed(stream, charge, 1);
             return false;
         }
-        CONSUMED.getAndAdd(this, charge);
+        CONSUMED.getAndAdd(this, (int) charge);
         CONSUMED_MESSAGES.getAndAdd(this, 1);
         return true;
     }
 
     /** Loop only: returns the credit other threads' consumed() calls left since the last take. */
-    void takeConsumedFromOtherThreads() {
+    void takeConsumedFromOtherThreads(MuxStream stream) {
         int messages = (int) CONSUMED_MESSAGES.getAndSet(this, 0);
         if (messages > 0) {
-            long consumed = (long) CONSUMED.getAndSet(this, 0L);
+            long consumed = Integer.toUnsignedLong((int) CONSUMED.getAndSet(this, 0));
             stream.connection.receiveFlow.onConsumed(stream, consumed, messages);
         }
     }

@@ -68,7 +68,7 @@ abstract class StreamNode extends WriteScheduler.Node<MuxStream> implements Runn
     public void run() {
         try {
             wakeScheduled = 0;
-            stream.inbox.takeConsumedFromOtherThreads();
+            stream.inbox.takeConsumedFromOtherThreads(stream);
             stream.connection.writer.onStreamReady(stream);
         } catch (RuntimeException e) {
             stream.connection.contain(Containment.STREAM_WAKE, null, e);

@@ -6,7 +6,6 @@ import io.chainmux.wire.MuxException;
 import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.util.collection.IntObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +39,10 @@ final class StreamRegistry {
      */
     private final AtomicInteger load = new AtomicInteger();
     /**
-     * Open addressing at most 3/4 full (Netty's default is 1/2): at 1000 networks a connection holds
-     * hundreds of streams, and the table's two arrays cost ~8 bytes a slot; a lookup probes a little
-     * longer, and frames of one stream mostly hit {@link #lastStream} first.
+     * One reference a slot, at most 3/4 full: at 1000 networks a connection holds hundreds of streams;
+     * frames of one stream mostly hit {@link #lastStream} first.
      */
-    private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>(8, 0.75f);
+    private final StreamTable streams = new StreamTable();
     private final ArrayDeque<MuxStream> pendingOpens = new ArrayDeque<>();
     private final NetworkCounts streamsPerNetwork = new NetworkCounts();
     private final RateBudget sentResets;
@@ -100,7 +98,7 @@ final class StreamRegistry {
     }
 
     Collection<MuxStream> streams() {
-        return streams.values();
+        return streams;
     }
 
     int lastPeerStreamId() {
@@ -199,7 +197,7 @@ final class StreamRegistry {
             // sees its window too (StreamOutbox.hasRoom).
             connection.sendFlow.streamOpened(s, connection.peerSettings());
             s.openSent(id);
-            streams.put(id, s);
+            streams.put(s);
             localStreamsOpened++;
             stats.streamsOpenedLocal++;
             addNetworkCount(s.networkId, 1);
@@ -248,7 +246,7 @@ final class StreamRegistry {
         connection.sendFlow.streamOpened(s, connection.peerSettings());
         boolean admitted = connection.receiveFlow.streamOpened(s);
         s.openedNanos = connection.now();
-        streams.put(streamId, s);
+        streams.put(s);
         countLoad(s);
         addNetworkCount(networkId, 1);
         pendingAccepts++;
@@ -292,8 +290,7 @@ final class StreamRegistry {
         s.acceptSent();
         writer.requestWrite();
         if (s.inbox.hasBacklog()) {
-            s.inbox.backlogDelivered();
-            s.inbox.deliverBacklog();
+            s.inbox.deliverBacklog(s);
         }
         if (!s.terminated && s.finReceived()) {
             s.notifyRemoteClosed();
@@ -382,7 +379,7 @@ final class StreamRegistry {
 
     /** Ends every stream, registered or waiting for credit: the connection is gone. */
     void terminateAll(CloseReason reason) {
-        for (MuxStream s : new ArrayList<>(streams.values())) {
+        for (MuxStream s : new ArrayList<>(streams)) {
             terminate(s, reason);
         }
         refusePendingOpens(reason);
@@ -390,7 +387,7 @@ final class StreamRegistry {
 
     /** The peer's GO_AWAY: our streams above its last processed id, and opens not sent yet, were not processed. */
     void peerGoingAway(int lastStreamId, CloseReason refused) {
-        for (MuxStream s : new ArrayList<>(streams.values())) {
+        for (MuxStream s : new ArrayList<>(streams)) {
             if (s.locallyInitiated && s.id() > lastStreamId) {
                 terminate(s, refused);
             }

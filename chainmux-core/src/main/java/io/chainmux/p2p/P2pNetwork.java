@@ -69,14 +69,15 @@ public final class P2pNetwork implements NetworkHandler {
     private Registration registration;
 
     // ---- confined to the executor
-    /** The running sessions: a doubly linked list through {@link RunningSession#prev}/{@link RunningSession#next}. */
+    /** The running sessions: a singly linked list through {@link RunningSession#next}. */
     private RunningSession running;
     /**
      * One timer per network for the session timeouts, armed for the earliest deadline: a scheduled task
      * per session costs ~130 bytes of heap and a timer-queue entry, 8,000 of them at 1000 networks.
      */
     private ScheduledFuture<?> cutTimer;
-    private long cutAt;
+    /** The cut timer's time, in {@link RunningSession#millis}. */
+    private int cutAt;
     private volatile boolean stopped;
 
     P2pNetwork(NetworkId id, NetworkConfig config, ConnectionBroker broker, PeerDb peers, InboundShares shares,
@@ -173,10 +174,10 @@ public final class P2pNetwork implements NetworkHandler {
         if (config.firstRequestTimeout().isZero()) {
             return false;
         }
-        long now = System.nanoTime();
-        long deadline = config.firstRequestTimeout().toNanos();
+        int now = RunningSession.millis(System.nanoTime());
+        long deadline = config.firstRequestTimeout().toMillis();
         // An inbound session started its fixed timeout before its deadline (no start time kept per session).
-        long inbound = inboundTimeoutNanos();
+        int inbound = (int) Duration.ofNanos(inboundTimeoutNanos()).toMillis();
         RunningSession oldest = null;
         for (RunningSession r = running; r != null; r = r.next) {
             if (!r.outbound() && !r.done() && now - (r.deadline - inbound) >= deadline && !r.conn.hasReceived()
@@ -233,7 +234,7 @@ public final class P2pNetwork implements NetworkHandler {
         // The requester ends a session at its timeout; an inbound one is cut only later (a requester
         // that never ends), so an honest session ends once, by the side that opened it.
         long timeout = outbound ? config.jitteredTimeout(random.nextDouble()).toNanos() : inboundTimeoutNanos();
-        r.deadline = System.nanoTime() + timeout;
+        r.deadline = RunningSession.millis(System.nanoTime() + timeout);
         armCutTimer(r.deadline);
         try {
             session.run(conn, r); // by callback: no stage, no dependent per running session
@@ -252,22 +253,21 @@ public final class P2pNetwork implements NetworkHandler {
 
     private void link(RunningSession r) {
         r.next = running;
-        if (running != null) {
-            running.prev = r;
-        }
         running = r;
     }
 
+    /** Takes {@code r} out of the list, if it is in it (a network runs a handful of sessions: the walk is short). */
     private void unlink(RunningSession r) {
-        if (r.prev != null) {
-            r.prev.next = r.next;
-        } else if (running == r) {
+        if (running == r) {
             running = r.next;
+        } else {
+            for (RunningSession p = running; p != null; p = p.next) {
+                if (p.next == r) {
+                    p.next = r.next;
+                    break;
+                }
+            }
         }
-        if (r.next != null) {
-            r.next.prev = r.prev;
-        }
-        r.prev = null;
         r.next = null;
     }
 
@@ -322,7 +322,7 @@ public final class P2pNetwork implements NetworkHandler {
     }
 
     /** Makes sure the cut timer fires by {@code deadline}. */
-    private void armCutTimer(long deadline) {
+    private void armCutTimer(int deadline) {
         if (cutTimer != null && cutAt - deadline <= 0) {
             return;
         }
@@ -330,7 +330,8 @@ public final class P2pNetwork implements NetworkHandler {
             cutTimer.cancel(false);
         }
         cutAt = deadline;
-        cutTimer = broker.schedule(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+        // from now rounded up: never early, so the deadline has passed when it fires
+        cutTimer = broker.schedule(Duration.ofMillis(Math.max(0, deadline - RunningSession.millis(System.nanoTime()) + 1)),
                 () -> execute(this::cutExpired));
     }
 
@@ -340,9 +341,9 @@ public final class P2pNetwork implements NetworkHandler {
         if (stopped) {
             return;
         }
-        long now = System.nanoTime();
+        int now = RunningSession.millis(System.nanoTime());
         boolean any = false;
-        long next = 0;
+        int next = 0;
         for (RunningSession r = running, after; r != null; r = after) {
             after = r.next; // ending r unlinks it
             if (r.deadline - now <= 0) {
@@ -401,8 +402,9 @@ public final class P2pNetwork implements NetworkHandler {
                     cutTimer.cancel(false);
                     cutTimer = null;
                 }
-                for (RunningSession r = running; r != null; r = r.next) {
-                    r.markDone(); // the list goes as a whole: next still leads on
+                for (RunningSession r = running, after; r != null; r = after) {
+                    after = r.next;
+                    r.markDone(); // the list goes as a whole
                     r.conn.finish();
                     peers.sessionEnded(r.conn.peer());
                     if (!r.outbound()) {

@@ -10,17 +10,20 @@ import java.util.function.BiConsumer;
  * sessions (no set entry, no lambda: 8,000 of these at rest on a node of 1000 networks). An inbound
  * session is an {@link Inbound}, which also keeps the address its slot is counted under; an outgoing
  * one keeps no field it does not use: its network is its stream's handler, its direction its stream's,
- * and it is done once it links to itself (32 bytes where one class for both took 48).
+ * the list is singly linked (a network runs a handful of sessions: an unlink walks them), its deadline
+ * an int, and it is done once it links to itself (24 bytes where one class for both took 48).
  */
 class RunningSession implements BiConsumer<SessionOutcome, Throwable> {
+    /** Where {@link #millis} counts from. */
+    private static final long ORIGIN = System.nanoTime();
+
     final NetworkStream conn;
-    /** System.nanoTime() at which the network cuts it (see {@link P2pNetwork}'s cut timer). */
-    long deadline;
     /**
-     * Neighbours in the network's list of running sessions; {@code prev} is the session itself once it
-     * is done (ended, or its network stopped), when it is in no list.
+     * When the network cuts it (see {@link P2pNetwork}'s cut timer), in {@link #millis}: an int that
+     * wraps around every 49 days, compared by difference (a session timeout is far below 24 days).
      */
-    RunningSession prev;
+    int deadline;
+    /** The next in the network's list of running sessions; the session itself once it is done (ended, or its network stopped). */
     RunningSession next;
 
     /** An outgoing session of the network that registered {@code conn}'s handler. */
@@ -30,12 +33,17 @@ class RunningSession implements BiConsumer<SessionOutcome, Throwable> {
 
     /** Whether the session has ended (its outcome counted) or its network stopped. */
     final boolean done() {
-        return prev == this;
+        return next == this;
     }
 
-    /** Marks it done; once it is out of the list (its links are not needed any more). */
+    /** Marks it done; once it is out of the list (its link is not needed any more). */
     final void markDone() {
-        prev = this;
+        next = this;
+    }
+
+    /** {@code nanoTime} (a {@link System#nanoTime()}) in milliseconds since {@link #ORIGIN}, rounded up; wraps around. */
+    static int millis(long nanoTime) {
+        return (int) -Math.floorDiv(ORIGIN - nanoTime, 1_000_000L);
     }
 
     /** Whether this node opened the session's connection. */

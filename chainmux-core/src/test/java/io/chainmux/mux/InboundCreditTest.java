@@ -14,7 +14,7 @@ class InboundCreditTest {
     void fragmentsAreCreditedEarlyOnlyWhileTheApplicationKeepsUp() {
         InboundCredit c = new InboundCredit();
         assertThat(c.fragment(16_384)).isEqualTo(16_384);
-        c.messageDelivered(false); // message of 16,384 + 100 bytes, last frame charge 101
+        c.messageDelivered(); // message of 16,384 + 100 bytes, last frame charge 101
         assertThat(c.fragment(16_384)).as("app still holds a message: held back").isZero();
         assertThat(c.creditOnConsumed(16_485, 1)).as("paid back: 101 for the message + 16,384 deferred")
                 .isEqualTo(101 + 16_384);
@@ -27,14 +27,13 @@ class InboundCreditTest {
         int half = Integer.MAX_VALUE / 2;
         InboundCredit c = new InboundCredit();
         assertThat(c.fragment(half)).isEqualTo(half);
-        c.messageDelivered(true); // a message of half + 1 bytes in the backlog, last frame charge 1
+        c.messageDelivered(); // a message of half + 1 bytes in the backlog, last frame charge 1
         assertThat(c.fragment(half)).as("held back: the backlog's message is unconsumed").isZero();
         assertThat(c.fragment(Integer.MAX_VALUE - 2 * half)).isZero();
-        c.backlogDelivered();
         assertThat(c.creditOnConsumed(half + 1L, 1)).as("1 for the first message, then all the second's fragments")
                 .isEqualTo(1L + Integer.MAX_VALUE - half);
         assertThat(c.fragment(1)).as("credited early again: nothing unconsumed").isEqualTo(1);
-        c.messageDelivered(false); // the second message: half + 2 bytes of fragments, last frame charge 1
+        c.messageDelivered(); // the second message: half + 2 bytes of fragments, last frame charge 1
         assertThat(c.creditOnConsumed(half + 3L, 1)).as("its fragments came back early: only the last frame's 1")
                 .isEqualTo(1L);
     }
@@ -60,12 +59,11 @@ class InboundCreditTest {
                 } else if (op < 7) {
                     long last = 1 + r.nextInt(100);
                     received += last;
-                    c.messageDelivered(backlog);
+                    c.messageDelivered();
                     (backlog ? undelivered : unconsumed).add(messageSoFar + last);
                     messageSoFar = 0;
                 } else if (op == 7 && backlog) {
-                    backlog = false;
-                    c.backlogDelivered();
+                    backlog = false; // accepted: nothing could be consumed before
                     unconsumed.addAll(undelivered);
                     undelivered.clear();
                 } else if (!unconsumed.isEmpty()) {
@@ -74,7 +72,6 @@ class InboundCreditTest {
                 assertThat(returned).as("seed %d step %d", seed, step).isLessThanOrEqualTo(received);
             }
             if (backlog) {
-                c.backlogDelivered();
                 unconsumed.addAll(undelivered);
             }
             while (!unconsumed.isEmpty()) { // once the application caught up, held-back fragments come back too

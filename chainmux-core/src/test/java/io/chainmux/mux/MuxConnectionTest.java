@@ -325,6 +325,18 @@ class MuxConnectionTest {
     }
 
     @Test
+    void aWindowUpdateTakingAStreamsSendWindowAbove2To31IsAFlowControlError() {
+        peer = new ScriptedPeer(MuxConfig.builder().initialStreamWindow(256 * 1024).build(), true, app);
+        peer.handshake();
+        peer.open(2, "n");
+        peer.windowUpdate(2, Integer.MAX_VALUE - 256 * 1024); // exactly 2^31 - 1: allowed
+        assertThat(peer.channel.isActive()).isTrue();
+        peer.windowUpdate(2, 1); // the window is an int: one more must be caught before it is added
+        Frame goAway = peer.drain().stream().filter(f -> f.type() == FrameType.GO_AWAY).findFirst().orElseThrow();
+        assertThat(goAway.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR);
+    }
+
+    @Test
     void peerExceedingTheStreamWindowIsAFlowControlError() {
         peer = new ScriptedPeer(MuxConfig.builder().initialStreamWindow(256 * 1024).build(), true, app);
         peer.handshake();

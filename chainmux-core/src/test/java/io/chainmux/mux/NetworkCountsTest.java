@@ -43,6 +43,26 @@ class NetworkCountsTest {
     }
 
     @Test
+    void networksOfOneStreamEachAreCountedByTheirKeyAlone() {
+        NetworkCounts counts = new NetworkCounts();
+        for (int i = 0; i < 500; i++) {
+            counts.add("chain-" + i, 1);
+        }
+        assertThat(counts.networksAboveOne()).as("one stream per network, as at 1000 networks").isZero();
+        counts.add("chain-7", 1);
+        assertThat(counts.get("chain-7")).isEqualTo(2);
+        assertThat(counts.networksAboveOne()).isEqualTo(1);
+        counts.add("chain-7", -1);
+        assertThat(counts.get("chain-7")).isEqualTo(1);
+        assertThat(counts.networksAboveOne()).isZero();
+        counts.add("other", 3);
+        counts.add("other", -3);
+        assertThat(counts.get("other")).isZero();
+        assertThat(counts.size()).isEqualTo(500);
+        assertThat(counts.networksAboveOne()).isZero();
+    }
+
+    @Test
     void aCountThatReachesZeroIsGoneAndANegativeDeltaOnAnAbsentKeyAddsNothing() {
         NetworkCounts counts = new NetworkCounts();
         counts.add("a", -1);
