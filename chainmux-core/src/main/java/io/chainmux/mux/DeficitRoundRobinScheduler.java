@@ -48,6 +48,11 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
         return !urgent.isEmpty() || !ring.isEmpty();
     }
 
+    /** Whether exactly one stream is active: the one being served has no other to take turns with. */
+    boolean single() {
+        return urgent.size() + ring.size() == 1;
+    }
+
     @Override
     public long distribute(long budget, Emitter<S> emitter) {
         long written = 0;

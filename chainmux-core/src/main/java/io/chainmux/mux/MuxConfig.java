@@ -153,7 +153,12 @@ public record MuxConfig(int maxFrameSize, int initialStreamWindow, int maxStream
 
     /** Starts from the defaults; {@link #build()} validates. */
     public static final class Builder {
-        private int maxFrameSize = SettingId.MAX_FRAME_SIZE.defaultValue;
+        /**
+         * Above the protocol's default (16 KiB): a stream that sends alone frames up to it (a 64 KiB
+         * message in one frame, delivered without reassembly); streams that share a pass still take
+         * turns in 16 KiB frames (OutboundWriter.INTERLEAVED_FRAME_SIZE).
+         */
+        private int maxFrameSize = 64 * 1024;
         /** A floor, not the protocol default: 2,048 streams x 32 KiB fit the 64 MiB receive budget. */
         private int initialStreamWindow = 32 * 1024;
         private int maxStreamWindow = 16 * 1024 * 1024;

@@ -39,6 +39,16 @@ final class OutboundWriter {
      * write it replaces.
      */
     static final int COPY_THRESHOLD = 2048;
+    /**
+     * Streams that share a write pass take turns in frames of at most this many bytes (the
+     * scheduler's quantum), so a 1 KiB message of another chain waits behind at most one of them.
+     * A stream that is the only one with data to send has nobody to take turns with: it frames up
+     * to the peer's max frame size, since every frame costs a header, a slice and a pass through the
+     * pipeline on our side and a frame's worth of bookkeeping, and usually a reassembly copy, on
+     * the peer's. The frame split does not change what a message that arrives later waits behind:
+     * the bytes handed to the channel before it.
+     */
+    static final int INTERLEAVED_FRAME_SIZE = 16 * 1024;
     private static final int BATCH_SIZE = 64 * 1024;
 
     private final MuxConnection connection;
@@ -87,7 +97,7 @@ final class OutboundWriter {
     /** The peer's SETTINGS arrived: data may flow from now on. */
     void peerSettings(Settings settings) {
         this.peer = settings;
-        this.scheduler = new DeficitRoundRobinScheduler<>(settings.maxFrameSize());
+        this.scheduler = new DeficitRoundRobinScheduler<>(Math.min(settings.maxFrameSize(), INTERLEAVED_FRAME_SIZE));
     }
 
     // ------------------------------------------------------------------ scheduling the write pass
@@ -332,7 +342,7 @@ final class OutboundWriter {
             return WriteScheduler.IDLE;
         }
         int remaining = q.remaining();
-        int length = Math.min(remaining, peer.maxFrameSize());
+        int length = Math.min(remaining, frameSize());
         boolean last = length == remaining;
         long window = flow.window(s);
         if (length + (last ? 1 : 0) > window) {
@@ -358,6 +368,12 @@ final class OutboundWriter {
             finSent(s);
         }
         return length;
+    }
+
+    /** The largest frame the stream being served may write now (see {@link #INTERLEAVED_FRAME_SIZE}). */
+    private int frameSize() {
+        int max = peer.maxFrameSize();
+        return scheduler.single() ? max : Math.min(max, INTERLEAVED_FRAME_SIZE);
     }
 
     private void finSent(MuxStream s) {

@@ -892,7 +892,7 @@ class MuxConnectionTest {
     void anOversizedFrameSplitAcrossReadsFailsAtItsHeader() {
         start();
         ByteBuf header = Unpooled.buffer();
-        header.writeMedium(16385).writeByte(FrameType.DATA.code).writeByte(0).writeInt(2);
+        header.writeMedium(peer.connection.config.maxFrameSize() + 1).writeByte(FrameType.DATA.code).writeByte(0).writeInt(2);
         byte[] bytes = ByteBufUtil.getBytes(header);
         header.release();
         peer.sendRaw(Arrays.copyOfRange(bytes, 0, 4));
