@@ -438,7 +438,16 @@ final class OutboundQueue extends StreamNode {
 
     private void count(int bytes) {
         counted += bytes;
-        connection().sendFlow.budget().add(bytes);
+        SendBudget budget = connection().sendFlow.budget();
+        budget.add(bytes);
+        if (stream.sendBlocked) {
+            budget.addBlocked(bytes);
+        }
+    }
+
+    /** Loop only: bytes this stream holds in the connection's send budget. */
+    int counted() {
+        return counted;
     }
 
     /** Loop only: drops and releases everything, chunks included; the queue stays usable. */
@@ -465,8 +474,7 @@ final class OutboundQueue extends StreamNode {
             tailQueued = false;
         }
         DEQUEUED.setRelease(this, (int) LOOP_ENQUEUED.getAcquire(this) + (int) FOREIGN_ENQUEUED.getAcquire(this));
-        connection().sendFlow.budget().add(-counted);
-        counted = 0;
+        count(-counted);
     }
 
     /**

@@ -18,8 +18,9 @@ import io.netty.channel.ChannelHandlerContext;
  * payloads are copied next to their header; large ones, and long runs of pre-framed messages, go
  * out as zero-copy slices. The batch lives for one pass only: between passes the connection holds no
  * pooled memory, so a connection dropped without a close event (an event loop torn down under it)
- * cannot leak it. Every DATA header is written by {@link #dataHeader}, including the ones
- * {@link OutboundQueue} writes when it copies a small message into a chunk ({@link #preFrame}).
+ * cannot leak it. Every DATA header is written here: by {@link #dataHeader}, including the ones
+ * {@link OutboundQueue} writes when it copies a small message into a chunk ({@link #preFrame}), or,
+ * behind a message an encoder wrote, by {@link #frameEncoded}.
  *
  * <p><b>The write pass.</b> Control frames are written as they are produced. Data waits for a
  * pass: a stream with something to send is put in the {@link WriteScheduler}, which decides who
@@ -391,7 +392,10 @@ final class OutboundWriter {
 
     // ------------------------------------------------------------------ framing
 
-    /** The one place a DATA header is written, into the batch or into a stream's chunk. */
+    /**
+     * The one place a DATA header is written, into the batch or into a stream's chunk (behind a
+     * message an encoder wrote: {@link #frameEncoded}).
+     */
     private static void dataHeader(ByteBuf dst, int streamId, int flags, int length) {
         FrameWriter.writeDataHeader(dst, streamId, flags, length);
     }
@@ -406,8 +410,7 @@ final class OutboundWriter {
      * {@link #encode}), in front of it, and moves {@code dst}'s writer index past the message.
      */
     static void frameEncoded(ByteBuf dst, int at, int streamId, int length) {
-        dst.writerIndex(at);
-        dataHeader(dst, streamId, WireFormat.FLAG_END_MESSAGE, length);
+        FrameWriter.setDataHeader(dst, at, streamId, WireFormat.FLAG_END_MESSAGE, length);
         dst.writerIndex(at + WireFormat.HEADER_LENGTH + length);
     }
 
@@ -493,8 +496,10 @@ final class OutboundWriter {
         assert !encoding() : "a frame written while an encoder holds the batch";
         if (batch != null && batch.writableBytes() < bytes) {
             handOverPending();
-            batch.release(); // the slices handed over keep their part alive
-            batch = null;
+            if (batch != null) { // EmbeddedChannel runs pending tasks inside a write: a pass may have flushed it
+                batch.release(); // the slices handed over keep their part alive
+                batch = null;
+            }
         }
         if (batch == null) {
             batch = ctx.alloc().directBuffer(Math.max(BATCH_SIZE, bytes));

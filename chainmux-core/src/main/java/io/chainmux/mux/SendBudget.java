@@ -15,10 +15,12 @@ import java.lang.invoke.VarHandle;
  */
 final class SendBudget {
     private static final VarHandle QUEUED;
+    private static final VarHandle BLOCKED;
 
     static {
         try {
             QUEUED = MethodHandles.lookup().findVarHandle(SendBudget.class, "queued", long.class);
+            BLOCKED = MethodHandles.lookup().findVarHandle(SendBudget.class, "blocked", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -26,6 +28,11 @@ final class SendBudget {
 
     private final long limit;
     private long queued;
+    /**
+     * The part of {@link #queued} held by send-blocked streams (their peer's reader is behind); written
+     * by the loop only, read by senders on any thread (racy there, like the rest of the answer).
+     */
+    private long blocked;
     /** Set at the limit, cleared at half of it; written by the loop only. */
     private volatile boolean full;
 
@@ -44,6 +51,26 @@ final class SendBudget {
         } else if (q >= limit) {
             full = true;
         }
+    }
+
+    /** Loop only: bytes that send-blocked streams queued or wrote ({@code delta < 0}), or that they hold as they turn blocked or flow again. */
+    void addBlocked(long delta) {
+        BLOCKED.setRelease(this, blocked + delta);
+    }
+
+    /**
+     * Whether send-blocked streams hold at least half of the limit: then the connection is full because
+     * peers stopped reading, and streams that still flow keep an allowance beyond it
+     * ({@link SendFlowControl#FLOWING_ALLOWANCE}). Otherwise it is full of traffic that flows and
+     * drains by itself, and every sender waits for it to drain to half, as the hysteresis says: an
+     * allowance per flowing stream would let a thousand streams queue 64 MB beyond the limit.
+     */
+    boolean heldByBlocked() {
+        return 2 * blocked() >= limit;
+    }
+
+    long blocked() {
+        return (long) BLOCKED.getAcquire(this);
     }
 
     long queued() {

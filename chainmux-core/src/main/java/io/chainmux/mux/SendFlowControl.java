@@ -33,10 +33,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 final class SendFlowControl {
     /**
-     * Bytes a stream that still flows may queue while the connection's send buffer is full: without it,
-     * 1000 streams whose peers stopped reading (each holding its queue) would fill the connection
-     * buffer and refuse every other stream's sends. Costs at most this much (plus one message) per
-     * flowing stream beyond the connection buffer.
+     * Bytes a stream that still flows may queue while the connection's send buffer is full of streams
+     * whose peers stopped reading ({@link SendBudget#heldByBlocked}): without it, 1000 such streams
+     * (each holding its queue) would fill the connection buffer and refuse every other stream's sends.
+     * Costs at most this much (plus one message) per flowing stream beyond the connection buffer.
      */
     static final int FLOWING_ALLOWANCE = 64 * 1024;
     /**
@@ -144,6 +144,7 @@ final class SendFlowControl {
         stats.sendWindowStalls++;
         if (!s.sendBlocked) { // reported once per episode, as QUIC's STREAM_DATA_BLOCKED
             s.sendBlocked = true;
+            budget.addBlocked(s.outbound.counted());
             stats.sendBlocked++;
             s.notifySendBlocked();
         }
@@ -166,7 +167,10 @@ final class SendFlowControl {
             throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "window of stream %d above 2^31-1", s.id());
         }
         s.sendWindow = (int) window;
-        s.sendBlocked = false;
+        if (s.sendBlocked) {
+            s.sendBlocked = false;
+            budget.addBlocked(-s.outbound.counted());
+        }
         if (s.parked) {
             parked.remove(s);
             s.parked = false;

@@ -25,10 +25,13 @@ final class StreamOutbox {
     }
 
     /**
-     * Room in the stream's and the connection's send buffers; no side effects. A full connection buffer
-     * is most likely full of streams whose peers stopped reading: a stream that still flows (not
-     * {@link MuxStream#isSendBlocked() send-blocked}) keeps {@link SendFlowControl#FLOWING_ALLOWANCE}
-     * of its own, so they cannot stop it.
+     * Room in the stream's and the connection's send buffers; no side effects. A connection buffer
+     * full of streams whose peers stopped reading (send-blocked streams hold half of it or more) cannot
+     * stop a stream that still flows (not {@link MuxStream#isSendBlocked() send-blocked}): it keeps
+     * {@link SendFlowControl#FLOWING_ALLOWANCE} of its own. A buffer full of traffic that flows refuses
+     * every stream until it has drained to half: with an allowance each, 1000 equal streams of small
+     * messages queued ~62 MB (twice the limit), a working set far beyond the CPU's caches that every
+     * message was written into and read back from.
      *
      * <p>A stream holds at most its send window plus {@link SendFlowControl#UNCREDITED_ALLOWANCE}
      * (within its send buffer): bytes beyond its window wait for the peer's credit, and that credit
@@ -45,8 +48,9 @@ final class StreamOutbox {
         // sender on another thread never pairs a window already charged with a queue not yet drained.
         long limit = Math.min(connection.config.streamSendBuffer(), sendWindow(stream) + SendFlowControl.UNCREDITED_ALLOWANCE);
         long queued = stream.outbound.queuedBytes();
-        if (connection.sendFlow.budget().isFull()) {
-            if (stream.sendBlocked) {
+        SendBudget budget = connection.sendFlow.budget();
+        if (budget.isFull()) {
+            if (stream.sendBlocked || !budget.heldByBlocked()) {
                 return false;
             }
             limit = Math.min(limit, SendFlowControl.FLOWING_ALLOWANCE);

@@ -24,9 +24,14 @@ public final class FrameWriter {
         }
         checkStreamId(type, streamId);
         // Two writes instead of four: the header is hot for small messages.
-        out.writeLong(((long) length << 40) | ((long) type.code << 32) | ((long) flags << 24)
-                | (Integer.toUnsignedLong(streamId) >>> 8));
+        out.writeLong(headerFirstEight(length, type, flags, streamId));
         out.writeByte(streamId);
+    }
+
+    /** The header's first eight bytes (length, type, flags, stream id's upper three bytes) as one long; the last byte is the id's lowest. */
+    private static long headerFirstEight(int length, FrameType type, int flags, int streamId) {
+        return ((long) length << 40) | ((long) type.code << 32) | ((long) flags << 24)
+                | (Integer.toUnsignedLong(streamId) >>> 8);
     }
 
     /** Writes a DATA header; the caller writes (or appends) {@code length} payload bytes after it. */
@@ -35,6 +40,26 @@ public final class FrameWriter {
             throw new IllegalArgumentException("empty DATA frame without END_MESSAGE or FIN on stream " + streamId);
         }
         writeHeader(out, length, FrameType.DATA, flags, streamId);
+    }
+
+    /**
+     * Writes a DATA header at {@code index} of {@code out}, leaving its indices alone: for a payload
+     * already written behind it (the send path frames a message once it knows its length). The same
+     * bytes and checks as {@link #writeDataHeader}.
+     */
+    public static void setDataHeader(ByteBuf out, int index, int streamId, int flags, int length) {
+        if (length == 0 && (flags & (WireFormat.FLAG_END_MESSAGE | WireFormat.FLAG_FIN)) == 0) {
+            throw new IllegalArgumentException("empty DATA frame without END_MESSAGE or FIN on stream " + streamId);
+        }
+        if (length < 0 || length > WireFormat.MAX_PAYLOAD_LENGTH) {
+            throw new IllegalArgumentException("payload length " + length);
+        }
+        if ((flags & ~0xFF) != 0) {
+            throw new IllegalArgumentException("flags must fit in a byte: " + flags);
+        }
+        checkStreamId(FrameType.DATA, streamId);
+        out.setLong(index, headerFirstEight(length, FrameType.DATA, flags, streamId));
+        out.setByte(index + 8, streamId);
     }
 
     public static void writeData(ByteBuf out, int streamId, int flags, ByteBuf payload) {

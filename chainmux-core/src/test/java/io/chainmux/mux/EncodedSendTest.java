@@ -64,6 +64,26 @@ class EncodedSendTest {
         assertThat(peer.connection.stats().messagesOut()).isEqualTo(2);
     }
 
+    /**
+     * More than one batch buffer of fast-path messages in one go: the batch's first hand-over to the
+     * channel runs the requested write pass inside the write (EmbeddedChannel does that), which flushes
+     * and drops the batch; framing goes on into a new one instead of failing on the dropped one.
+     */
+    @Test
+    void fastPathMessagesBeyondOneBatchBufferGoOutWhenAPassRunsInsideTheWrite() {
+        MuxStream s = open(1 << 20);
+        peer.channel.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(512 * 1024, 1024 * 1024));
+        int messages = 1000; // 1000 x 96 bytes (the peer's limit is 100): more than the 64 KiB batch buffer
+        for (int i = 0; i < messages; i++) {
+            String t = String.format("%04d", i).repeat(24);
+            assertThat(s.trySendEncoded(96, text(t))).as("message %d", i).isTrue();
+        }
+        for (int i = 0; i < messages; i++) {
+            assertThat(nextData()).isEqualTo(String.format("%04d", i).repeat(24));
+        }
+        assertThat(peer.connection.stats().messagesOut()).isEqualTo(messages);
+    }
+
     @Test
     void queuedEncodedMessagesKeepTheirOrderWithCopiedAndOwnedOnes() {
         MuxStream s = open(2 * 4); // the window carries two 3-byte messages; the rest queue

@@ -75,6 +75,67 @@ class SendBlockedTest {
         assertThat(peer.connection.stats().sendBlocked()).isEqualTo(2);
     }
 
+    /** The bytes send-blocked streams hold follow them: in while blocked, out on credit or when the stream ends. */
+    @Test
+    void theBytesBlockedStreamsHoldAreCountedWhileTheyAreBlocked() {
+        start(MuxConfig.defaults());
+        MuxStream a = open(1);
+        MuxStream b = open(3);
+        assertThat(send(a, 4000)).isTrue();
+        assertThat(send(b, 6000)).isTrue();
+        peer.drain(); // each sends its 1 KiB window and is blocked with the rest queued
+        SendBudget budget = peer.connection.sendFlow.budget();
+        assertThat(blocked).containsExactlyInAnyOrder(a, b);
+        assertThat(budget.blocked()).isEqualTo(a.queuedBytes() + b.queuedBytes()).isPositive();
+        assertThat(send(a, 100)).isTrue(); // queued while blocked: counted as blocked too
+        assertThat(budget.blocked()).isEqualTo(a.queuedBytes() + b.queuedBytes());
+
+        peer.windowUpdate(1, 1 << 20);
+        peer.drain();
+        assertThat(a.isSendBlocked()).isFalse();
+        assertThat(budget.blocked()).as("only b's").isEqualTo(b.queuedBytes());
+        peer.reset(3, io.chainmux.wire.ErrorCode.CANCEL);
+        peer.drain();
+        assertThat(budget.blocked()).as("b ended blocked: its bytes left with it").isZero();
+        assertThat(budget.queued()).isZero();
+    }
+
+    /**
+     * A connection buffer full of traffic that flows (here held back by the connection window, which
+     * blocks no stream) gives no stream an allowance beyond it: every stream waits until it has
+     * drained to half, then hears onWritable. With an allowance per flowing stream, 1000 equal streams
+     * of small messages queued twice the limit.
+     */
+    @Test
+    void aBufferFullOfFlowingTrafficRefusesEveryStreamUntilItDrainsToHalf() {
+        peer = new ScriptedPeer(MuxConfig.builder().streamSendBuffer(64 * 1024).connectionSendBuffer(96 * 1024).build(),
+                true, app);
+        peer.expect(FrameType.SETTINGS);
+        peer.settings(new Settings(SettingId.MAX_FRAME_SIZE.defaultValue, 1 << 20, 1024,
+                SettingId.MAX_STREAMS.defaultValue, SettingId.MAX_MESSAGE_SIZE.defaultValue));
+        peer.drain();
+        MuxStream first = open(1);
+        MuxStream second = open(3);
+        MuxStream third = open(5);
+        int sent = 0;
+        for (MuxStream s : List.of(first, second)) {
+            for (int i = 0; i < 100 && send(s, 8 * 1024); i++) {
+                sent++;
+                peer.drain();
+            }
+        }
+        assertThat(peer.connection.queuedBytes()).as("the connection buffer is full").isGreaterThanOrEqualTo(96 * 1024);
+        assertThat(blocked).as("no stream is send-blocked: the connection window holds them").isEmpty();
+        assertThat(send(third, 8 * 1024)).as("no allowance beyond a buffer of flowing traffic").isFalse();
+
+        peer.windowUpdate(0, 64 * 1024); // the connection window moves: the queues drain below half
+        peer.drain();
+        assertThat(peer.connection.queuedBytes()).isLessThanOrEqualTo(48 * 1024);
+        assertThat(app.writable).as("told once the buffer drained to half").contains(third);
+        assertThat(send(third, 8 * 1024)).isTrue();
+        assertThat(sent).as("the first two streams filled it").isGreaterThanOrEqualTo(12);
+    }
+
     /**
      * Three streams whose peer reads nothing fill the connection's send buffer; a fourth still sends,
      * is told when it has room, and goes on once its peer returns credit. Before, a full connection

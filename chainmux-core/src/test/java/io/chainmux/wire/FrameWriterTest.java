@@ -33,6 +33,29 @@ class FrameWriterTest {
         }
     }
 
+    /** The header set in place behind a payload is byte for byte the one written in sequence, with the same checks. */
+    @Test
+    void aDataHeaderSetInPlaceIsTheOneWrittenInSequence() {
+        ByteBuf written = Unpooled.buffer();
+        ByteBuf set = Unpooled.buffer();
+        try {
+            FrameWriter.writeDataHeader(written, 0x7F00FF01, WireFormat.FLAG_END_MESSAGE, 0x010203);
+            set.writeZero(3 + WireFormat.HEADER_LENGTH + 2);
+            FrameWriter.setDataHeader(set, 3, 0x7F00FF01, WireFormat.FLAG_END_MESSAGE, 0x010203);
+            assertThat(ByteBufUtil.hexDump(set, 3, WireFormat.HEADER_LENGTH)).isEqualTo(ByteBufUtil.hexDump(written));
+            assertThat(ByteBufUtil.hexDump(set, 0, 3) + ByteBufUtil.hexDump(set, 3 + WireFormat.HEADER_LENGTH, 2))
+                    .as("nothing around it touched").isEqualTo("0000000000");
+            assertThat(set.writerIndex()).as("indices left alone").isEqualTo(3 + WireFormat.HEADER_LENGTH + 2);
+        } finally {
+            written.release();
+            set.release();
+        }
+        rejects(out -> FrameWriter.setDataHeader(out.writeZero(16), 0, 0, WireFormat.FLAG_END_MESSAGE, 1), "stream 0");
+        rejects(out -> FrameWriter.setDataHeader(out.writeZero(16), 0, 1, 0, 0), "empty DATA");
+        rejects(out -> FrameWriter.setDataHeader(out.writeZero(16), 0, 1, 0x100, 1), "flags");
+        rejects(out -> FrameWriter.setDataHeader(out.writeZero(16), 0, 1, 0, 1 << 24), "payload length");
+    }
+
     @Test
     void headerRejectsLengthOutsideTwentyFourBits() {
         rejects(out -> FrameWriter.writeHeader(out, -1, FrameType.DATA, 1, 1), "payload length");
