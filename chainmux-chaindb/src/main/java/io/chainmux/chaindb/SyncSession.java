@@ -262,10 +262,7 @@ public final class SyncSession implements Session {
             if (is(DONE)) {
                 return;
             }
-            Fetch f = fetch; // null only once the fetch is over: nothing to request
-            if (f != null) {
-                f.nextFrom = Math.max(f.nextFrom, db.height() + 1); // a local producer may have appended meanwhile
-            }
+            Fetch f = currentFetch(); // null only once the fetch is over: nothing to request
             if (f != null && !is(SENDING) && wantsToSend(f)) {
                 // SENDING from here: no other request goes out until this one has its window bytes and is sent.
                 set(SENDING, true);
@@ -283,6 +280,15 @@ public final class SyncSession implements Session {
             if (!is(SENDING) && noneOutstanding() && db.height() >= peerHeight) {
                 decide(f == null ? null : f.peerTip);
             }
+        }
+
+        /** The fetch, its next height moved past blocks a local producer appended meanwhile; null once over. */
+        Fetch currentFetch() {
+            Fetch f = fetch;
+            if (f != null) {
+                f.nextFrom = Math.max(f.nextFrom, db.height() + 1);
+            }
+            return f;
         }
 
         boolean wantsToSend(Fetch f) {
@@ -304,10 +310,7 @@ public final class SyncSession implements Session {
 
         /** With {@code g} taken from the fetch window: sends the next request, or gives it back. */
         void sendRequest(FetchWindow.Grant g) {
-            Fetch f = fetch;
-            if (f != null) {
-                f.nextFrom = Math.max(f.nextFrom, db.height() + 1);
-            }
+            Fetch f = currentFetch(); // the grant may come later: the chain may have grown meanwhile
             if (is(DONE) || f == null || !wantsToSend(f)) {
                 window.released(g);
                 set(SENDING, false);
