@@ -17,12 +17,11 @@ final class NetworkCounts {
     /** Counts above one (count - 1) of the networks with more than one stream; null until there is one. */
     private NetworkCounts above;
 
-    NetworkCounts() {
-    }
-
     /** The table of counts above one. */
-    private NetworkCounts(boolean counted) {
-        this.counts = new int[keys.length];
+    private static NetworkCounts countTable() {
+        NetworkCounts t = new NetworkCounts();
+        t.counts = new int[t.keys.length];
+        return t;
     }
 
     /** Streams counted for {@code networkId}, 0 if none. */
@@ -31,9 +30,11 @@ final class NetworkCounts {
         if (i < 0) {
             return 0;
         }
-        if (counts != null) {
-            return counts[i];
-        }
+        return counts != null ? counts[i] : present(networkId);
+    }
+
+    /** The count of a network the table of networks holds: one, plus what the table above holds. */
+    private int present(String networkId) {
         return above == null ? 1 : 1 + above.get(networkId);
     }
 
@@ -58,7 +59,7 @@ final class NetworkCounts {
         for (String k; (k = keys[i]) != null; i = (i + 1) & mask) {
             if (k.equals(networkId)) {
                 if (counts == null) {
-                    int n = get(networkId);
+                    int n = present(networkId);
                     if (n + delta <= 0) {
                         remove(i);
                         addAbove(networkId, 1 - n);
@@ -95,7 +96,7 @@ final class NetworkCounts {
             if (delta <= 0) {
                 return;
             }
-            above = new NetworkCounts(true);
+            above = countTable();
         }
         above.add(networkId, delta);
     }
