@@ -5,8 +5,10 @@ import org.HdrHistogram.Histogram;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -38,10 +40,17 @@ final class PingStats {
      */
     private Histogram first = new Histogram(MAX_MICROS, 3);
     private final Map<String, List<long[]>> samples = new LinkedHashMap<>();
+    /**
+     * The phases this node was told to enter, or recorded a round trip in, in order: one entered
+     * without a round trip is reported too, with a count of 0. The initial phase is not listed until
+     * then: a node restarted into a later phase reports no empty "form".
+     */
+    private final Set<String> entered = new LinkedHashSet<>();
     private String phase = "form";
 
     synchronized void phase(String name) {
         phase = name;
+        entered.add(name);
     }
 
     synchronized String phase() {
@@ -50,6 +59,7 @@ final class PingStats {
 
     /** One round trip: sent, stamped by the echoing peer (0: no stamp) and received, all nanoTime. */
     synchronized void roundTrip(long sentNanos, long echoNanos, long receivedNanos) {
+        entered.add(phase);
         phases.computeIfAbsent(phase, p -> newHistogram())
                 .recordValue(micros(receivedNanos - sentNanos));
         List<long[]> s = samples.computeIfAbsent(phase, p -> new ArrayList<>());
@@ -68,17 +78,21 @@ final class PingStats {
         return Math.min(MAX_MICROS, Math.max(0, TimeUnit.NANOSECONDS.toMicros(nanos)));
     }
 
-    /** Per phase: count, p50, p99 and max in milliseconds. */
+    /**
+     * Per phase entered: count, p50, p99 and max in milliseconds; a phase in which no round trip
+     * completed (a heal shorter than the messages' interval) has a count of 0 and null percentiles.
+     */
     synchronized Map<String, Map<String, Double>> latencies() {
         Map<String, Map<String, Double>> out = new LinkedHashMap<>();
-        phases.forEach((name, h) -> {
+        for (String name : entered) {
+            Histogram h = phases.get(name);
             Map<String, Double> m = new LinkedHashMap<>();
-            m.put("count", (double) h.getTotalCount());
-            m.put("p50_ms", h.getValueAtPercentile(50) / 1000.0);
-            m.put("p99_ms", h.getValueAtPercentile(99) / 1000.0);
-            m.put("max_ms", h.getMaxValue() / 1000.0);
+            m.put("count", h == null ? 0.0 : (double) h.getTotalCount());
+            m.put("p50_ms", h == null ? null : h.getValueAtPercentile(50) / 1000.0);
+            m.put("p99_ms", h == null ? null : h.getValueAtPercentile(99) / 1000.0);
+            m.put("max_ms", h == null ? null : h.getMaxValue() / 1000.0);
             out.put(name, m);
-        });
+        }
         return out;
     }
 

@@ -55,8 +55,8 @@ public record ScaleResult(Map<String, Object> figures) {
         if (figures.get("small_msg") instanceof Map<?, ?> phases) {
             phases.forEach((phase, v) -> {
                 if (v instanceof Map<?, ?> m) {
-                    row(out, "small msg " + phase + " p50/p99/max", String.format(Locale.ROOT, "%s / %s / %s ms",
-                            m.get("p50_ms"), m.get("p99_ms"), m.get("max_ms")));
+                    row(out, "small msg " + phase + " p50/p99/max", m.get("p99_ms") == null ? "no round trip in the phase"
+                            : String.format(Locale.ROOT, "%s / %s / %s ms", m.get("p50_ms"), m.get("p99_ms"), m.get("max_ms")));
                 }
             });
         }

@@ -35,6 +35,19 @@ class PingStatsTest {
     }
 
     @Test
+    void aPhaseWithoutARoundTripIsReportedWithACountOfZero() {
+        PingStats stats = new PingStats();
+        stats.phase("catchup");
+        stats.roundTrip(1_000_000_000L, 0, 1_002_000_000L);
+        stats.phase("heal"); // over before any echo came back
+        // a node restarted into "catchup" never was in "form": no empty form figure to overwrite the first life's
+        assertThat(stats.latencies().keySet()).containsExactly("catchup", "heal");
+        assertThat(stats.latencies().get("catchup").get("p99_ms")).isEqualTo(2.0);
+        assertThat(stats.latencies().get("heal").get("count")).isZero();
+        assertThat(stats.latencies().get("heal").get("p99_ms")).isNull();
+    }
+
+    @Test
     void aMessageWithoutRoomForTheStampIsEchoedUnchangedAndNotSplit() {
         ByteBuf m = PingMessage.encode(UnpooledByteBufAllocator.DEFAULT, 1, 5_000_000L, PingMessage.HEADER);
         try {
