@@ -89,6 +89,8 @@ class LentMessageTest {
         app.during = (s, m) -> {
             assertThat(m.refCnt()).isEqualTo(1);
             assertThat(m.isReadOnly()).isTrue();
+            assertThat(m.nioBuffer().isReadOnly()).as("a view of the message is read only too").isTrue();
+            assertThat(m.readableBytes()).isEqualTo(m.capacity()).isEqualTo(m.maxCapacity()).isEqualTo(5);
             for (Runnable r : List.<Runnable>of(m::retain, m::release, () -> m.retainedSlice(), () -> m.readRetainedSlice(1),
                     () -> m.setByte(0, 1), () -> m.writeByte(1), () -> m.array(), () -> m.memoryAddress())) {
                 try {
