@@ -33,8 +33,10 @@ public interface LentMessageListener extends StreamListener {
     void onLentMessage(MuxStream stream, ByteBuf message);
 
     /**
-     * Not called by the stream this listener is set on. A wrapper that passes an owned message on gets
-     * the lent contract: the message is lent to {@link #onLentMessage}, then released and consumed.
+     * Not called by the stream this listener is set on. For a wrapper that passes owned messages on (an
+     * unstriped endpoint's stream listener does): the message goes to {@link #onLentMessage}, then is
+     * released and consumed, so the listener's code is the same; such a buffer is not guarded as a lent
+     * one, and pays the slice and the {@code consumed} call the stream spares a listener set directly.
      */
     @Override
     default void onMessage(MuxStream stream, ByteBuf message) {
