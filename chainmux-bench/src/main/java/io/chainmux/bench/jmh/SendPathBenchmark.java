@@ -18,6 +18,7 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.PendingWriteQueue;
 import io.netty.channel.embedded.EmbeddedChannel;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,6 +34,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * <p>The client connection sits on an {@link EmbeddedChannel} behind a stand-in for a socket that
  * the sender outruns ({@link Socket}): writes wait there, counted against the channel's water marks
  * (the benchmarks' 512 KiB / 1 MiB), and each drain hands the next 256 KiB of them to the "kernel"
- * (released unread), which lets a write pass run once the channel is writable again. So the channel
+ * (copied into a buffer of its own, as the kernel copies into its socket buffer, and released), which
+ * lets a write pass run once the channel is writable again. So the channel
  * stays near its high water mark and sends queue, as on loopback; at 1000 streams the queues hold
  * what they do there: the connection's send buffer, filled to its limit and drained to half, over
  * and over (at one stream, about half the messages find the channel writable and take the fast path).
@@ -60,7 +64,11 @@ import java.util.concurrent.TimeUnit;
  *   java -cp chainmux-bench/target/chainmux-bench.jar org.openjdk.jmh.Main SendPathBenchmark
  *   # one stream only, quicker and noisier: ... org.openjdk.jmh.Main SendPathBenchmark -p streams=1 -f 2 -i 5
  * </pre>
- * Results are nanoseconds per message (the score is per invocation of {@value #MESSAGES} messages).
+ * Results are nanoseconds per message (the score is per invocation of {@value #MESSAGES} messages):
+ * the wall time, and {@code send:cpuNsPerMessage}, the thread's CPU time, which a busy machine moves
+ * far less (a descheduled thread loses wall time but spends no CPU). JMH adds up such a counter over
+ * the iterations in its summary line: divide it by the count, or read each iteration's value with
+ * {@code -v EXTRA} (or from {@code -rf json}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -107,6 +115,7 @@ public class SendPathBenchmark implements MessageEncoder {
         clientChannel = new EmbeddedChannel();
         serverChannel = new EmbeddedChannel();
         clientChannel.config().setWriteBufferWaterMark(Loops.WATER_MARK);
+        kernel = clientChannel.alloc().directBuffer(64 * 1024, 64 * 1024);
         socket = new Socket();
         client = new MuxConnection(config, true, s -> {});
         MuxConnection server = new MuxConnection(config, false, new Acceptor());
@@ -138,13 +147,41 @@ public class SendPathBenchmark implements MessageEncoder {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        kernel.release();
         socket.discard();
         clientChannel.finishAndReleaseAll();
         serverChannel.finishAndReleaseAll();
     }
 
+    /**
+     * The benchmark thread's CPU time per message over each iteration, beside the wall time: on a
+     * shared machine a descheduled thread loses wall time but spends no CPU meanwhile.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Cpu {
+        /** Reported as {@code send:cpuNsPerMessage}. */
+        public double cpuNsPerMessage;
+        private long messages;
+        private long startNanos;
+
+        @Setup(Level.Iteration)
+        public void start() {
+            messages = 0;
+            startNanos = THREADS.getCurrentThreadCpuTime();
+        }
+
+        /** Brings the figure up to date; once per invocation (a clock read per {@value SendPathBenchmark#MESSAGES} messages). */
+        void sent(int count) {
+            messages += count;
+            cpuNsPerMessage = (double) (THREADS.getCurrentThreadCpuTime() - startNanos) / messages;
+        }
+    }
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     @Benchmark
-    public long send() {
+    public long send(Cpu cpu) {
         int sent = 0;
         for (int round = 0; sent < MESSAGES; round++) {
             if (round == MAX_ROUNDS) {
@@ -153,6 +190,7 @@ public class SendPathBenchmark implements MessageEncoder {
             sent += senderPass(MESSAGES - sent);
             drain();
         }
+        cpu.sent(sent);
         return client.stats().messagesOut();
     }
 
@@ -196,6 +234,8 @@ public class SendPathBenchmark implements MessageEncoder {
         Payloads.write(out, SIZE, encodingSeq, encodingStream);
     }
 
+    /** Where the socket copies what it takes, as the kernel copies into its socket buffer. */
+    private ByteBuf kernel;
     /** WINDOW_UPDATE frames for the next drain to deliver, or null. */
     private ByteBuf credit;
 
@@ -208,7 +248,7 @@ public class SendPathBenchmark implements MessageEncoder {
     }
 
     /**
-     * The socket takes the next {@link #SOCKET_TAKES} bytes (released unread), the peer returns the
+     * The socket takes the next {@link #SOCKET_TAKES} bytes (copies and releases them), the peer returns the
      * connection credit for what was written (and the streams' credit gathered since the last drain),
      * and the write pass this lets run fills the channel again.
      */
@@ -216,7 +256,11 @@ public class SendPathBenchmark implements MessageEncoder {
         socket.take(SOCKET_TAKES);
         Object m;
         while ((m = clientChannel.readOutbound()) != null) {
-            ((ByteBuf) m).release();
+            ByteBuf b = (ByteBuf) m;
+            for (int at = b.readerIndex(), end = b.writerIndex(); at < end; at += kernel.capacity()) {
+                b.getBytes(at, kernel.clear(), Math.min(kernel.capacity(), end - at)); // the kernel's copy
+            }
+            b.release();
         }
         long charged = chargedSoFar();
         if (charged > connectionGranted) {
