@@ -95,6 +95,10 @@ public class SendPathBenchmark implements MessageEncoder {
     @Param({"1000", "1"})
     int streams;
 
+    /** The connection's send buffer in MiB (default 32): how much the queues may hold, their working set. */
+    @Param({"32"})
+    int sendBufferMiB;
+
     private EmbeddedChannel clientChannel;
     private EmbeddedChannel serverChannel;
     private Socket socket;
@@ -111,7 +115,7 @@ public class SendPathBenchmark implements MessageEncoder {
 
     @Setup(Level.Trial)
     public void setUp() {
-        MuxConfig config = MuxConfig.defaults();
+        MuxConfig config = MuxConfig.builder().connectionSendBuffer(sendBufferMiB * 1024L * 1024).build();
         clientChannel = new EmbeddedChannel();
         serverChannel = new EmbeddedChannel();
         clientChannel.config().setWriteBufferWaterMark(Loops.WATER_MARK);
