@@ -137,15 +137,15 @@ final class LentBuffer extends AbstractByteBuf {
     }
 
     @Override
-    public ByteBuf writeBytes(byte[] src, int srcIndex, int length) {
-        checkSrcArray(src, srcIndex, length);
-        int at = room(length);
+    public ByteBuf writeBytes(byte[] src, int srcIndex, int count) {
+        checkSrcArray(src, srcIndex, count);
+        int at = room(count);
         if (address != 0) {
-            PlatformDependent.copyMemory(src, srcIndex, address + at, length);
+            PlatformDependent.copyMemory(src, srcIndex, address + at, count);
         } else {
-            target.setBytes(base + at, src, srcIndex, length);
+            target.setBytes(base + at, src, srcIndex, count);
         }
-        writerIndex(at + length);
+        writerIndex(at + count);
         return this;
     }
 
@@ -154,10 +154,10 @@ final class LentBuffer extends AbstractByteBuf {
         return writeBytes(src, 0, src.length);
     }
 
-    private static void checkSrcArray(byte[] src, int srcIndex, int length) {
-        if (srcIndex < 0 || length < 0 || srcIndex > src.length - length) {
+    private static void checkSrcArray(byte[] src, int srcIndex, int count) {
+        if (srcIndex < 0 || count < 0 || srcIndex > src.length - count) {
             throw new IndexOutOfBoundsException(String.format(
-                    "srcIndex: %d, length: %d (expected: range(0, %d))", srcIndex, length, src.length));
+                    "srcIndex: %d, length: %d (expected: range(0, %d))", srcIndex, count, src.length));
         }
     }
 
