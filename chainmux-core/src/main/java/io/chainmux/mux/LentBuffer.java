@@ -4,6 +4,7 @@ import io.netty.buffer.AbstractByteBuf;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.IllegalReferenceCountException;
+import io.netty.util.internal.PlatformDependent;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,14 +35,25 @@ import java.nio.channels.ScatteringByteChannel;
  * a caller that keeps it cannot reach a later message or the frames around it. A connection has one
  * for each use, reused for every message on its event loop: lending allocates nothing.
  *
+ * <p>The writes an encoder makes most ({@code writeByte/Short/Int/Long}, {@code writeBytes} of an
+ * array) check the window once and store straight into the target's memory when it has an address
+ * (pooled direct buffers do): through the target's own methods each write checked bounds and the
+ * reference count twice, its own and the target's, for every field of every message.
+ *
  * <p>Event-loop confined.
  */
 final class LentBuffer extends AbstractByteBuf {
+    /** Raw stores need Unsafe and unaligned access (a message's fields sit at any offset). */
+    private static final boolean RAW = PlatformDependent.hasUnsafe() && PlatformDependent.isUnaligned();
+    private static final boolean SWAP = !PlatformDependent.BIG_ENDIAN_NATIVE_ORDER;
+
     private final boolean readOnly;
     private ByteBuf target;
     private int base;
     private int length;
     private boolean lent;
+    /** The address of the window's first byte, or 0: then every access goes through the target's methods. */
+    private long address;
 
     /** A buffer to lend to encoders: writable. */
     LentBuffer() {
@@ -59,6 +71,7 @@ final class LentBuffer extends AbstractByteBuf {
         this.target = target;
         this.base = base;
         this.length = length;
+        this.address = RAW && target.hasMemoryAddress() ? target.memoryAddress() + base : 0;
         maxCapacity(length);
         setIndex(0, 0);
         lent = true;
@@ -76,7 +89,100 @@ final class LentBuffer extends AbstractByteBuf {
     int end() {
         lent = false;
         target = null;
+        address = 0;
         return writerIndex();
+    }
+
+    // ---- the encoder's usual writes: one check, one store ----
+
+    /**
+     * The writer index, after checking that the buffer is lent, writable (a lent message is not) and
+     * {@code bytes} more fit in the window; the same exceptions as {@link AbstractByteBuf}'s checks.
+     */
+    private int room(int bytes) {
+        if (!lent) {
+            throw new IllegalReferenceCountException(0);
+        }
+        writing();
+        int at = writerIndex();
+        if (bytes > length - at) {
+            throw new IndexOutOfBoundsException(String.format(
+                    "writerIndex(%d) + minWritableBytes(%d) exceeds maxCapacity(%d): %s", at, bytes, length, this));
+        }
+        return at;
+    }
+
+    @Override
+    public ByteBuf writeByte(int value) {
+        int at = room(1);
+        if (address != 0) {
+            PlatformDependent.putByte(address + at, (byte) value);
+        } else {
+            target.setByte(base + at, value);
+        }
+        writerIndex(at + 1);
+        return this;
+    }
+
+    @Override
+    public ByteBuf writeShort(int value) {
+        int at = room(2);
+        if (address != 0) {
+            PlatformDependent.putShort(address + at, SWAP ? Short.reverseBytes((short) value) : (short) value);
+        } else {
+            target.setShort(base + at, value);
+        }
+        writerIndex(at + 2);
+        return this;
+    }
+
+    @Override
+    public ByteBuf writeInt(int value) {
+        int at = room(4);
+        if (address != 0) {
+            PlatformDependent.putInt(address + at, SWAP ? Integer.reverseBytes(value) : value);
+        } else {
+            target.setInt(base + at, value);
+        }
+        writerIndex(at + 4);
+        return this;
+    }
+
+    @Override
+    public ByteBuf writeLong(long value) {
+        int at = room(8);
+        if (address != 0) {
+            PlatformDependent.putLong(address + at, SWAP ? Long.reverseBytes(value) : value);
+        } else {
+            target.setLong(base + at, value);
+        }
+        writerIndex(at + 8);
+        return this;
+    }
+
+    @Override
+    public ByteBuf writeBytes(byte[] src, int srcIndex, int count) {
+        checkSrcArray(src, srcIndex, count);
+        int at = room(count);
+        if (address != 0) {
+            PlatformDependent.copyMemory(src, srcIndex, address + at, count);
+        } else {
+            target.setBytes(base + at, src, srcIndex, count);
+        }
+        writerIndex(at + count);
+        return this;
+    }
+
+    @Override
+    public ByteBuf writeBytes(byte[] src) {
+        return writeBytes(src, 0, src.length);
+    }
+
+    private static void checkSrcArray(byte[] src, int srcIndex, int count) {
+        if (srcIndex < 0 || count < 0 || srcIndex > src.length - count) {
+            throw new IndexOutOfBoundsException(String.format(
+                    "srcIndex: %d, length: %d (expected: range(0, %d))", srcIndex, count, src.length));
+        }
     }
 
     boolean isLent() {
