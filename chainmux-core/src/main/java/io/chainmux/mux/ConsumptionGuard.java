@@ -7,7 +7,9 @@ import java.lang.invoke.VarHandle;
  * Refuses over-consumption of one stream's receive credit on the caller's thread, as Netty's local
  * flow controller refuses "too many bytes": {@link MuxStream#consumed} may return at most the charge
  * (length + 1 per message) delivered to the application and not yet returned. A second call for one
- * message, or a wrong length, fails that call and leaves the credit unchanged. Under-consumption (a
+ * message, or a wrong length, fails that call and leaves the credit unchanged. Messages lent to a
+ * {@link LentMessageListener} never pass through it: they are consumed when the callback returns, so
+ * a {@code consumed} call on such a stream finds nothing owed and fails. Under-consumption (a
  * smaller length) cannot be told from a slow reader; it only holds credit back.
  *
  * <p>A stream's {@link StreamInbox} extends it, and it extends the stream's {@link InboundCredit}: one
@@ -78,7 +80,8 @@ class ConsumptionGuard extends InboundCredit {
         if (charge > owed) {
             throw new IllegalArgumentException("consumed(" + (charge - 1) + ") on stream " + stream.describe()
                     + " returns more than was delivered: " + owed + " bytes of credit (length + 1 per message)"
-                    + " are delivered and not yet consumed");
+                    + " are delivered and not yet consumed"
+                    + (stream.lends() ? " (its LentMessageListener's messages count as consumed when the callback returns)" : ""));
         }
     }
 }

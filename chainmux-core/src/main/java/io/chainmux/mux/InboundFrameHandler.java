@@ -80,7 +80,12 @@ final class InboundFrameHandler implements FrameListener {
                         "message of at least %d bytes exceeds the limit of %d", total, s.localMaxMessageSize);
             }
             if (!inbox.isAssembling() && end) {
-                deliver(s, payload.readRetainedSlice(length));
+                if (s.lends()) { // lent where it lies in the read buffer: no slice, no consumed call
+                    delivered(s);
+                    inbox.lend(s, payload, payload.readerIndex(), length);
+                } else {
+                    deliver(s, payload.readRetainedSlice(length));
+                }
             } else {
                 if (!flow.reserveAssembly(length)) {
                     stats.budgetHit(Budget.REASSEMBLY);
@@ -111,9 +116,14 @@ final class InboundFrameHandler implements FrameListener {
     }
 
     private void deliver(MuxStream s, ByteBuf message) {
+        delivered(s);
+        s.inbox.dispatch(s, message);
+    }
+
+    /** A whole message of {@code s} goes to its listener (or its backlog): counted, and its early credit settled. */
+    private void delivered(MuxStream s) {
         stats.messagesIn++;
         s.inbox.messageDelivered();
-        s.inbox.dispatch(s, message);
     }
 
     @Override

@@ -11,21 +11,29 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.ReadOnlyBufferException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ScatteringByteChannel;
 
 /**
- * The room a {@link MessageEncoder} writes its message into: a window of {@code maxLength} bytes in
- * a buffer the stream owns (the write pass's batch, or the stream's queue chunk), just behind the
- * place where the frame header will go. Index 0 is the message's first byte; the message is every
- * byte from 0 to the writer index when the encoder returns.
+ * A window of a buffer the connection lends for the length of one call, in two uses:
  *
- * <p>It guards the buffer behind it: its capacity is fixed at {@code maxLength} (a write beyond it
- * throws), it cannot be retained, released or unwrapped, exposes no array nor memory address, and is
- * inaccessible (reference count 0) outside the {@code encode} call, so an encoder that keeps it
- * cannot write into a later message. A connection has one, reused for every message sent on its
- * event loop: lending it allocates nothing.
+ * <ul>
+ *   <li>Sending: the room a {@link MessageEncoder} writes its message into, {@code maxLength} bytes in
+ *       a buffer the stream owns (the write pass's batch, or the stream's queue chunk), just behind
+ *       the place where the frame header will go ({@link #lend}). The message is every byte from 0 to
+ *       the writer index when the encoder returns.</li>
+ *   <li>Receiving: a whole message lent to a {@link LentMessageListener}, read only
+ *       ({@link #lendMessage}): the bytes of the read buffer the frame arrived in, or of the
+ *       buffer its fragments were reassembled into.</li>
+ * </ul>
+ *
+ * <p>Index 0 is the message's first byte. It guards the buffer behind it: its capacity is fixed at
+ * the window's length (a write beyond it throws), it cannot be retained, released or unwrapped,
+ * exposes no array nor memory address, and is inaccessible (reference count 0) outside the call, so
+ * a caller that keeps it cannot reach a later message or the frames around it. A connection has one
+ * for each use, reused for every message on its event loop: lending allocates nothing.
  *
  * <p>The writes an encoder makes most ({@code writeByte/Short/Int/Long}, {@code writeBytes} of an
  * array) check the window once and store straight into the target's memory when it has an address
@@ -39,6 +47,7 @@ final class LentBuffer extends AbstractByteBuf {
     private static final boolean RAW = PlatformDependent.hasUnsafe() && PlatformDependent.isUnaligned();
     private static final boolean SWAP = !PlatformDependent.BIG_ENDIAN_NATIVE_ORDER;
 
+    private final boolean readOnly;
     private ByteBuf target;
     private int base;
     private int length;
@@ -46,11 +55,18 @@ final class LentBuffer extends AbstractByteBuf {
     /** The address of the window's first byte, or 0: then every access goes through the target's methods. */
     private long address;
 
+    /** A buffer to lend to encoders: writable. */
     LentBuffer() {
-        super(0);
+        this(false);
     }
 
-    /** Lends {@code length} bytes of {@code target} from index {@code base} on; indices start at 0. */
+    /** @param readOnly whether it lends messages to read (every write throws {@link ReadOnlyBufferException}) */
+    LentBuffer(boolean readOnly) {
+        super(0);
+        this.readOnly = readOnly;
+    }
+
+    /** Lends {@code length} bytes of {@code target} from index {@code base} on to write; indices start at 0. */
     LentBuffer lend(ByteBuf target, int base, int length) {
         this.target = target;
         this.base = base;
@@ -59,6 +75,13 @@ final class LentBuffer extends AbstractByteBuf {
         maxCapacity(length);
         setIndex(0, 0);
         lent = true;
+        return this;
+    }
+
+    /** Lends the message of {@code length} bytes at {@code base} in {@code target} to read: all of it readable. */
+    LentBuffer lendMessage(ByteBuf target, int base, int length) {
+        lend(target, base, length);
+        writerIndex(length);
         return this;
     }
 
@@ -73,13 +96,14 @@ final class LentBuffer extends AbstractByteBuf {
     // ---- the encoder's usual writes: one check, one store ----
 
     /**
-     * The writer index, after checking that the buffer is lent and {@code bytes} more fit in the
-     * window; the same exceptions as {@link AbstractByteBuf}'s checks.
+     * The writer index, after checking that the buffer is lent, writable (a lent message is not) and
+     * {@code bytes} more fit in the window; the same exceptions as {@link AbstractByteBuf}'s checks.
      */
     private int room(int bytes) {
         if (!lent) {
             throw new IllegalReferenceCountException(0);
         }
+        writing();
         int at = writerIndex();
         if (bytes > length - at) {
             throw new IndexOutOfBoundsException(String.format(
@@ -172,7 +196,19 @@ final class LentBuffer extends AbstractByteBuf {
 
     @Override
     public ByteBuf capacity(int newCapacity) {
-        throw new UnsupportedOperationException("a message buffer has a fixed capacity of " + length + " bytes");
+        throw new UnsupportedOperationException("a lent buffer has a fixed capacity of " + length + " bytes");
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    /** Every write goes through here first: a message lent to read refuses it. */
+    private void writing() {
+        if (readOnly) {
+            throw new ReadOnlyBufferException();
+        }
     }
 
     @Override
@@ -205,12 +241,12 @@ final class LentBuffer extends AbstractByteBuf {
 
     @Override
     public byte[] array() {
-        throw new UnsupportedOperationException("a message buffer has no accessible array");
+        throw new UnsupportedOperationException("a lent buffer has no accessible array");
     }
 
     @Override
     public int arrayOffset() {
-        throw new UnsupportedOperationException("a message buffer has no accessible array");
+        throw new UnsupportedOperationException("a lent buffer has no accessible array");
     }
 
     @Override
@@ -220,10 +256,10 @@ final class LentBuffer extends AbstractByteBuf {
 
     @Override
     public long memoryAddress() {
-        throw new UnsupportedOperationException("a message buffer has no accessible memory address");
+        throw new UnsupportedOperationException("a lent buffer has no accessible memory address");
     }
 
-    // ---- reference counting: the stream owns the buffer; it is live only during encode ----
+    // ---- reference counting: the stream or the connection owns the buffer; it is live only during the call ----
 
     @Override
     public int refCnt() {
@@ -232,7 +268,8 @@ final class LentBuffer extends AbstractByteBuf {
 
     @Override
     public ByteBuf retain() {
-        throw new IllegalReferenceCountException("a message buffer belongs to the stream: it cannot be retained");
+        throw new IllegalReferenceCountException(
+                "a lent buffer is valid only during the call: it cannot be retained (copy the bytes to keep them)");
     }
 
     @Override
@@ -242,7 +279,7 @@ final class LentBuffer extends AbstractByteBuf {
 
     @Override
     public boolean release() {
-        throw new IllegalReferenceCountException("a message buffer belongs to the stream: it cannot be released");
+        throw new IllegalReferenceCountException("a lent buffer belongs to the connection: it cannot be released");
     }
 
     @Override
@@ -309,46 +346,55 @@ final class LentBuffer extends AbstractByteBuf {
 
     @Override
     protected void _setByte(int index, int value) {
+        writing();
         target.setByte(base + index, value);
     }
 
     @Override
     protected void _setShort(int index, int value) {
+        writing();
         target.setShort(base + index, value);
     }
 
     @Override
     protected void _setShortLE(int index, int value) {
+        writing();
         target.setShortLE(base + index, value);
     }
 
     @Override
     protected void _setMedium(int index, int value) {
+        writing();
         target.setMedium(base + index, value);
     }
 
     @Override
     protected void _setMediumLE(int index, int value) {
+        writing();
         target.setMediumLE(base + index, value);
     }
 
     @Override
     protected void _setInt(int index, int value) {
+        writing();
         target.setInt(base + index, value);
     }
 
     @Override
     protected void _setIntLE(int index, int value) {
+        writing();
         target.setIntLE(base + index, value);
     }
 
     @Override
     protected void _setLong(int index, long value) {
+        writing();
         target.setLong(base + index, value);
     }
 
     @Override
     protected void _setLongLE(int index, long value) {
+        writing();
         target.setLongLE(base + index, value);
     }
 
@@ -396,6 +442,7 @@ final class LentBuffer extends AbstractByteBuf {
 
     @Override
     public ByteBuf setBytes(int index, ByteBuf src, int srcIndex, int length) {
+        writing();
         checkSrcIndex(index, length, srcIndex, src.capacity());
         target.setBytes(base + index, src, srcIndex, length);
         return this;
@@ -403,6 +450,7 @@ final class LentBuffer extends AbstractByteBuf {
 
     @Override
     public ByteBuf setBytes(int index, byte[] src, int srcIndex, int length) {
+        writing();
         checkSrcIndex(index, length, srcIndex, src.length);
         target.setBytes(base + index, src, srcIndex, length);
         return this;
@@ -410,6 +458,7 @@ final class LentBuffer extends AbstractByteBuf {
 
     @Override
     public ByteBuf setBytes(int index, ByteBuffer src) {
+        writing();
         checkIndex(index, src.remaining());
         target.setBytes(base + index, src);
         return this;
@@ -417,18 +466,21 @@ final class LentBuffer extends AbstractByteBuf {
 
     @Override
     public int setBytes(int index, InputStream in, int length) throws IOException {
+        writing();
         checkIndex(index, length);
         return target.setBytes(base + index, in, length);
     }
 
     @Override
     public int setBytes(int index, ScatteringByteChannel in, int length) throws IOException {
+        writing();
         checkIndex(index, length);
         return target.setBytes(base + index, in, length);
     }
 
     @Override
     public int setBytes(int index, FileChannel in, long position, int length) throws IOException {
+        writing();
         checkIndex(index, length);
         return target.setBytes(base + index, in, position, length);
     }
@@ -444,11 +496,12 @@ final class LentBuffer extends AbstractByteBuf {
         return 1;
     }
 
-    /** A view of the window for encoders that write to NIO buffers (valid only during the call). */
+    /** A view of the window for encoders that write to NIO buffers, read only for a lent message (valid only during the call). */
     @Override
     public ByteBuffer nioBuffer(int index, int length) {
         checkIndex(index, length);
-        return target.nioBuffer(base + index, length);
+        ByteBuffer b = target.nioBuffer(base + index, length);
+        return readOnly ? b.asReadOnlyBuffer() : b;
     }
 
     @Override

@@ -56,6 +56,8 @@ public final class MuxConnection {
     final ReceiveFlowControl receiveFlow;
     final StreamRegistry registry;
     private final InboundFrameHandler inbound;
+    /** Lends whole messages to {@link LentMessageListener}s (see {@link StreamInbox#lend}); the encoders' is the writer's. */
+    final LentBuffer lentMessage = new LentBuffer(true);
     private final ProgressWatchdog watchdog;
     private final MuxTotals totals;
     final ConnectionShutdown shutdown;
@@ -116,7 +118,7 @@ public final class MuxConnection {
             throw new IllegalArgumentException("listener is required");
         }
         MuxStream s = new MuxStream(this, true, networkId, weight);
-        s.listener = listener;
+        s.listener(listener);
         registry.countLoad(s);
         s.localMaxMessageSize = Math.min(maxInboundMessageSize, config.maxMessageSize());
         if (!runOnLoop(() -> registry.registerOpen(s))) {

@@ -13,7 +13,8 @@ import io.netty.buffer.ByteBuf;
  * {@link MessageEncoder} writes straight into room the stream lends it (no buffer of the caller's,
  * no copy). Receiving: messages arrive whole and in order at
  * {@link StreamListener#onMessage}; call {@link #consumed(int)} once a message is processed so the
- * peer may send more. Every stream ends with exactly one {@link StreamListener#onClosed}.
+ * peer may send more. A {@link LentMessageListener} gets them lent for the callback instead, and
+ * its credit goes back when the callback returns. Every stream ends with exactly one {@link StreamListener#onClosed}.
  *
  * <p>Failures are scoped (docs/ARCHITECTURE.md, "Failure scope"): a bad argument or a call in a
  * state that does not allow it throws on the caller's thread and changes nothing else; a listener
@@ -65,6 +66,7 @@ public final class MuxStream {
     volatile boolean refused;
 
     // ---- event-loop confined state ----
+    /** Set once, through {@link #listener(StreamListener)}. */
     StreamListener listener;
     /** Largest message the peer accepts on this stream. */
     int peerMaxMessageSize;
@@ -101,6 +103,8 @@ public final class MuxStream {
     private static final int COUNTED_IN_LOAD = 1 << 3;
     /** The receive window (its {@link #inbox}) has started: the stream has its id. */
     private static final int WINDOW_STARTED = 1 << 4;
+    /** Its listener is a {@link LentMessageListener}: messages are lent, not handed over (set with the listener). */
+    private static final int LENDS = 1 << 5;
 
     MuxStream(MuxConnection connection, boolean locallyInitiated, String networkId, int weight) {
         this.connection = connection;
@@ -324,8 +328,9 @@ public final class MuxStream {
      * thread.
      *
      * @throws IllegalArgumentException if this would return more than was delivered and not yet
-     *         consumed (a second call for one message, a wrong length, no message delivered); the
-     *         stream's credit is left unchanged
+     *         consumed (a second call for one message, a wrong length, no message delivered, or a
+     *         stream whose {@link LentMessageListener}'s messages count as consumed on their own);
+     *         the stream's credit is left unchanged
      */
     public void consumed(int length) {
         if (length < 0) {
@@ -396,6 +401,20 @@ public final class MuxStream {
 
     void countedInLoad(boolean on) {
         flag(COUNTED_IN_LOAD, on);
+    }
+
+    /**
+     * Sets the listener, once (before the stream reaches the loop, or on it), and with it how
+     * messages are delivered: lent to a {@link LentMessageListener}, handed over to any other.
+     */
+    void listener(StreamListener l) {
+        listener = l;
+        flag(LENDS, l instanceof LentMessageListener);
+    }
+
+    /** Whether messages are lent to the listener ({@link LentMessageListener}); false while there is none. */
+    boolean lends() {
+        return flag(LENDS);
     }
 
     /** The stream's receive window: its {@link #inbox} (an {@link InboundCredit}) once the stream has its id, null before. */

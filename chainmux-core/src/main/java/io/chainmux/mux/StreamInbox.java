@@ -10,8 +10,8 @@ import java.util.ArrayDeque;
 /**
  * A stream's receive side once flow control has charged the DATA: the message being reassembled
  * from fragments, the messages held back until the application accepts the stream, the hand-over
- * of whole messages to the listener, and the application's {@link MuxStream#consumed} calls on the
- * way back (checked by the {@link ConsumptionGuard} it extends, one object fewer per stream; from other threads summed in atomic counters the
+ * of whole messages to the listener (handed over, or lent to a {@link LentMessageListener}), and
+ * the application's {@link MuxStream#consumed} calls on the way back (checked by the {@link ConsumptionGuard} it extends, one object fewer per stream; from other threads summed in atomic counters the
  * loop takes in one go). What credit is due stays with {@link ReceiveFlowControl}.
  *
  * <p>Loop only, except {@link #consumed}.
@@ -94,7 +94,11 @@ final class StreamInbox extends ConsumptionGuard {
 
     // ---- delivery ----
 
-    /** Hands a whole message of {@code stream} (this inbox's) to the listener, or to the backlog while the stream is not accepted yet. */
+    /**
+     * Hands a whole message of {@code stream} (this inbox's), which the caller owned, to the listener,
+     * or to the backlog while the stream is not accepted yet. A {@link LentMessageListener} gets it
+     * lent, and it is released once the call returns.
+     */
     void dispatch(MuxStream stream, ByteBuf message) {
         assert stream.connection.inEventLoop();
         StreamListener listener = stream.listener;
@@ -105,12 +109,49 @@ final class StreamInbox extends ConsumptionGuard {
             backlog.add(message);
             return;
         }
+        if (stream.lends()) {
+            try {
+                lend(stream, message, message.readerIndex(), message.readableBytes());
+            } finally {
+                message.release();
+            }
+            return;
+        }
         delivered(message.readableBytes() + 1L);
         try {
             listener.onMessage(stream, message);
         } catch (RuntimeException e) {
             stream.connection.contain(Containment.ON_MESSAGE, stream, e);
         }
+    }
+
+    /**
+     * Lends the whole message of {@code length} bytes at {@code index} in {@code buffer} to the
+     * stream's {@link LentMessageListener}, for the call only, then returns its charge (length + 1) as
+     * consumed, as {@link MuxStream#consumed} on the loop would, without the {@link ConsumptionGuard}:
+     * nothing was handed over that a call could consume twice. A listener that throws is contained
+     * like {@code onMessage} (its stream is reset, which settles the charge). The connection's one
+     * buffer serves every message; a listener that makes a message arrive inside its callback (an
+     * accept that delivers a backlog) gets a buffer of its own for it.
+     */
+    void lend(MuxStream stream, ByteBuf buffer, int index, int length) {
+        MuxConnection connection = stream.connection;
+        LentBuffer lent = connection.lentMessage;
+        if (lent.isLent()) {
+            lent = new LentBuffer(true);
+        }
+        RuntimeException failure = null;
+        try {
+            ((LentMessageListener) stream.listener).onLentMessage(stream, lent.lendMessage(buffer, index, length));
+        } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            lent.end();
+        }
+        if (failure != null) {
+            connection.contain(Containment.ON_MESSAGE, stream, failure);
+        }
+        connection.receiveFlow.onConsumed(stream, length + 1L, 1);
     }
 
     /** Whether messages arrived before the accept (they wait in the backlog until it). */

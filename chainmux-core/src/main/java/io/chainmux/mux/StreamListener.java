@@ -11,7 +11,8 @@ import io.netty.buffer.ByteBuf;
  * long. The stream's flow-control credit for a message is returned only when the application calls
  * {@link MuxStream#consumed(int)} with the message's length; until then the peer's stream window
  * stays spent. That is the backpressure; it holds back this stream only (the connection's credit
- * returns on receipt).
+ * returns on receipt). A {@link LentMessageListener} processes messages in the callback instead: they
+ * are lent for the call, and consumed when it returns.
  *
  * <p>A listener that throws costs its own stream only: from {@link #onMessage} the stream is reset
  * (INTERNAL_ERROR); from the notifications the failure is logged (docs/ARCHITECTURE.md, "Failure

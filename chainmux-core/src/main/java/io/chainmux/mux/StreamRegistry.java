@@ -272,7 +272,7 @@ final class StreamRegistry {
         assert connection.inEventLoop();
         if (s.terminated) {
             if (s.listener == null) {
-                s.listener = l;
+                s.listener(l);
                 s.notifyClosed(s.closeReason());
             }
             return;
@@ -282,7 +282,7 @@ final class StreamRegistry {
             return;
         }
         pendingAccepts--;
-        s.listener = l;
+        s.listener(l);
         s.localMaxMessageSize = Math.min(maxMessageSize, config.maxMessageSize());
         OutboundWriter writer = connection.writer;
         writer.accept(s.id(), s.localMaxMessageSize);

@@ -7,18 +7,18 @@ import io.chainmux.bench.traffic.SequenceException;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.ConnectionListener;
-import io.chainmux.mux.StreamListener;
+import io.chainmux.mux.LentMessageListener;
 import io.netty.buffer.ByteBuf;
 
 import java.io.IOException;
 
 /**
- * Server side: accepts every stream, checks size, stream index and sequence number of each message,
- * releases it and returns its credit at once, and publishes counts in batches (of 1024 messages or
- * 256 KiB, whichever comes first). Runs on the server
- * event loop.
+ * Server side: accepts every stream, checks size, stream index and sequence number of each message
+ * in the callback, where it is lent ({@link LentMessageListener}: no buffer of its own to release,
+ * its credit back when the callback returns), and publishes counts in batches (of 1024 messages or
+ * 256 KiB, whichever comes first). Runs on the server event loop.
  */
-final class Receiver implements ConnectionListener, StreamListener {
+final class Receiver implements ConnectionListener, LentMessageListener {
     /** Publish counts every so many messages or bytes: a large-message run must not look stalled. */
     private static final int PUBLISH_EVERY = 1024;
     private static final long PUBLISH_BYTES = 256 * 1024;
@@ -40,7 +40,7 @@ final class Receiver implements ConnectionListener, StreamListener {
     }
 
     @Override
-    public void onMessage(MuxStream stream, ByteBuf m) {
+    public void onLentMessage(MuxStream stream, ByteBuf m) {
         try {
             if (m.readableBytes() != messageSize) {
                 throw new SequenceException("message of " + m.readableBytes() + " bytes, expected " + messageSize);
@@ -48,10 +48,7 @@ final class Receiver implements ConnectionListener, StreamListener {
             checker.check(m.getInt(m.readerIndex() + 8), m.getLong(m.readerIndex()));
         } catch (SequenceException e) {
             meter.fail(e);
-        } finally {
-            m.release();
         }
-        stream.consumed(messageSize);
         if (++pending == PUBLISH_EVERY || pending * messageSize >= PUBLISH_BYTES) {
             meter.add(pending, pending * messageSize);
             pending = 0;

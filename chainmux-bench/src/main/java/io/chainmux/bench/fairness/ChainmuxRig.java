@@ -4,6 +4,7 @@ import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MuxConfig;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.ConnectionListener;
+import io.chainmux.mux.LentMessageListener;
 import io.chainmux.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -136,28 +137,43 @@ final class ChainmuxRig implements FairnessRig {
         public void onClosed(MuxStream s, CloseReason reason) {}
     }
 
-    /** Server side: accepts every chain and hands its messages to the sink; stalled chains are never consumed. */
-    private static final class Server implements ConnectionListener, StreamListener {
+    /**
+     * Server side: accepts every chain and hands its messages to the sink. A chain that flows is
+     * received as an application that processes in the callback would ({@link LentMessageListener}:
+     * lent, consumed when the callback returns); a stalled chain's messages are handed over
+     * ({@link Stalled}) and never consumed.
+     */
+    private static final class Server implements ConnectionListener, LentMessageListener {
         private final Sink sink;
+        private final Stalled stalled;
 
         Server(Sink sink) {
             this.sink = sink;
+            this.stalled = new Stalled(sink);
         }
 
         @Override
         public void onStreamOpened(MuxStream stream) {
-            stream.accept(this, 1 << 20);
+            stream.accept(stream.networkId().startsWith("stall-") ? stalled : this, 1 << 20);
         }
 
         @Override
-        public void onMessage(MuxStream s, ByteBuf m) {
-            int length = m.readableBytes();
+        public void onLentMessage(MuxStream s, ByteBuf m) {
             int tag = m.getInt(m.readerIndex());
-            sink.onMessage(tag, m.getLong(m.readerIndex() + 4), length);
+            sink.onMessage(tag, m.getLong(m.readerIndex() + 4), m.readableBytes());
+        }
+
+        @Override
+        public void onClosed(MuxStream s, CloseReason reason) {}
+    }
+
+    /** A stalled chain's reader: takes its messages and releases them, but has stopped reporting them consumed. */
+    private record Stalled(Sink sink) implements StreamListener {
+        @Override
+        public void onMessage(MuxStream s, ByteBuf m) {
+            int tag = m.getInt(m.readerIndex());
+            sink.onMessage(tag, m.getLong(m.readerIndex() + 4), m.readableBytes());
             m.release();
-            if (Chains.kind(tag) != Chains.STALLED) {
-                s.consumed(length); // a stalled chain's reader has stopped
-            }
         }
 
         @Override
