@@ -139,14 +139,6 @@ final class OutboundQueue extends StreamNode {
     }
 
     /**
-     * {@link #queuedBytes} for the loop: its own totals read plainly (it writes them), other threads'
-     * with a barrier.
-     */
-    long queuedBytesOnLoop() {
-        return loopEnqueued + (int) FOREIGN_ENQUEUED.getAcquire(this) - dequeued;
-    }
-
-    /**
      * Loop only. Queues a message; a small one is copied at once. With {@code owned} the queue takes
      * ownership of {@code message} (releasing it right away when copied); without, it never touches
      * the caller's reference count or indices.

@@ -33,14 +33,8 @@ final class SendBudget {
      * by the loop only, read by senders on any thread (racy there, like the rest of the answer).
      */
     private long blocked;
-    /** Set at the limit, cleared at half of it; written by the loop only, on a change only. */
+    /** Set at the limit, cleared at half of it; written by the loop only. */
     private volatile boolean full;
-    /**
-     * {@link #full} as the loop knows it: the loop checks it on every queued message and every run
-     * written, and a plain read there keeps the JIT free to hold the queue's other fields in registers
-     * across it (a volatile read is a barrier to that).
-     */
-    private boolean fullOnLoop;
 
     SendBudget(long limit) {
         this.limit = limit;
@@ -50,9 +44,12 @@ final class SendBudget {
     void add(long delta) {
         long q = queued + delta;
         QUEUED.setRelease(this, q);
-        if (fullOnLoop ? q <= limit / 2 : q >= limit) {
-            fullOnLoop = !fullOnLoop;
-            full = fullOnLoop;
+        if (full) {
+            if (q <= limit / 2) {
+                full = false;
+            }
+        } else if (q >= limit) {
+            full = true;
         }
     }
 
@@ -83,10 +80,5 @@ final class SendBudget {
     /** Whether sends are refused for the connection as a whole; any thread. */
     boolean isFull() {
         return full;
-    }
-
-    /** {@link #isFull} for the loop. */
-    boolean isFullOnLoop() {
-        return fullOnLoop;
     }
 }

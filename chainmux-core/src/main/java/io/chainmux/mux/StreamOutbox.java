@@ -43,21 +43,13 @@ final class StreamOutbox {
      * the window is racy, like the whole answer there.
      */
     static boolean hasRoom(MuxStream stream) {
-        return hasRoom(stream, false);
-    }
-
-    /**
-     * {@link #hasRoom(MuxStream)}; with {@code onLoop} (the caller is the connection's event loop) it
-     * reads the counts the loop keeps without the barriers another thread needs.
-     */
-    private static boolean hasRoom(MuxStream stream, boolean onLoop) {
         MuxConnection connection = stream.connection;
         // The window before the queue: the loop takes a write off the queue, then off the window, so a
         // sender on another thread never pairs a window already charged with a queue not yet drained.
         long limit = Math.min(connection.config.streamSendBuffer(), sendWindow(stream) + SendFlowControl.UNCREDITED_ALLOWANCE);
-        long queued = onLoop ? stream.outbound.queuedBytesOnLoop() : stream.outbound.queuedBytes();
+        long queued = stream.outbound.queuedBytes();
         SendBudget budget = connection.sendFlow.budget();
-        if (onLoop ? budget.isFullOnLoop() : budget.isFull()) {
+        if (budget.isFull()) {
             if (stream.sendBlocked || !budget.heldByBlocked()) {
                 return false;
             }
@@ -105,7 +97,7 @@ final class StreamOutbox {
         if (refused != null) {
             throw taken(message, owned, refused);
         }
-        if (!hasRoom(s, onLoop)) {
+        if (!hasRoom(s)) {
             return refuse(s);
         }
         if (onLoop) {
@@ -148,7 +140,7 @@ final class StreamOutbox {
         if (refused != null) {
             throw refused;
         }
-        if (!hasRoom(s, true)) {
+        if (!hasRoom(s)) {
             return refuse(s);
         }
         OutboundWriter writer = connection.writer;
