@@ -13,7 +13,6 @@ import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -29,8 +28,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -95,35 +92,6 @@ public class ReceivePathBenchmark {
         payload.release();
     }
 
-    /**
-     * The benchmark thread's CPU time per message (user + system, from the JVM's thread clock): on a
-     * shared machine other processes take the CPU away during the wall-clock score, not during this.
-     */
-    @AuxCounters(AuxCounters.Type.EVENTS)
-    @State(Scope.Thread)
-    public static class Cpu {
-        private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
-        /** Read by JMH after each iteration. */
-        public double cpuNanosPerMessage;
-        private long startCpu;
-        private long messages;
-
-        @Setup(Level.Iteration)
-        public void start() {
-            messages = 0;
-            startCpu = MX.getCurrentThreadCpuTime();
-        }
-
-        void add(int n) {
-            messages += n;
-        }
-
-        @TearDown(Level.Iteration)
-        public void end() {
-            cpuNanosPerMessage = (double) (MX.getCurrentThreadCpuTime() - startCpu) / messages;
-        }
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() {
         read.release();
@@ -132,7 +100,7 @@ public class ReceivePathBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(STREAMS)
-    public long receive(Cpu cpu) {
+    public long receive(ThreadCpuPerMessage cpu) {
         channel.writeInbound(read.retainedDuplicate()); // the handler releases it, as a socket read's
         channel.releaseOutbound(); // the WINDOW_UPDATEs of the credit returned
         if (closedStreams != 0) {

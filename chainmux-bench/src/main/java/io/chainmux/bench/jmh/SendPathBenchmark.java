@@ -18,7 +18,6 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.PendingWriteQueue;
 import io.netty.channel.embedded.EmbeddedChannel;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -34,8 +33,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -157,35 +154,8 @@ public class SendPathBenchmark implements MessageEncoder {
         serverChannel.finishAndReleaseAll();
     }
 
-    /**
-     * The benchmark thread's CPU time per message over each iteration, beside the wall time: on a
-     * shared machine a descheduled thread loses wall time but spends no CPU meanwhile.
-     */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.EVENTS)
-    public static class Cpu {
-        /** Reported as {@code send:cpuNsPerMessage}. */
-        public double cpuNsPerMessage;
-        private long messages;
-        private long startNanos;
-
-        @Setup(Level.Iteration)
-        public void start() {
-            messages = 0;
-            startNanos = THREADS.getCurrentThreadCpuTime();
-        }
-
-        /** Brings the figure up to date; once per invocation (a clock read per {@value SendPathBenchmark#MESSAGES} messages). */
-        void sent(int count) {
-            messages += count;
-            cpuNsPerMessage = (double) (THREADS.getCurrentThreadCpuTime() - startNanos) / messages;
-        }
-    }
-
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-
     @Benchmark
-    public long send(Cpu cpu) {
+    public long send(ThreadCpuPerMessage cpu) {
         int sent = 0;
         for (int round = 0; sent < MESSAGES; round++) {
             if (round == MAX_ROUNDS) {
@@ -194,7 +164,7 @@ public class SendPathBenchmark implements MessageEncoder {
             sent += senderPass(MESSAGES - sent);
             drain();
         }
-        cpu.sent(sent);
+        cpu.add(sent);
         return client.stats().messagesOut();
     }
 
