@@ -6,7 +6,6 @@ import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -79,52 +78,11 @@ class EncodedSendLoopbackTest {
         }
     }
 
-    /** Sends on the event loop whenever the streams are writable; half the streams, the even ones. */
-    private static final class LoopSender implements StreamListener {
-        final List<MuxStream> streams = new ArrayList<>();
-        final int[] sent = new int[STREAMS];
-        final List<Throwable> errors = new CopyOnWriteArrayList<>();
-
-        void sendAll() {
-            try {
-                for (int i = 0; i < STREAMS; i += 2) {
-                    MuxStream s = streams.get(i);
-                    int index = i;
-                    while (sent[i] < MESSAGES) {
-                        int seq = sent[i];
-                        if (!s.trySendEncoded(length(index, seq), out -> write(out, index, seq))) {
-                            break; // onWritable brings us back
-                        }
-                        sent[i]++;
-                    }
-                }
-            } catch (RuntimeException e) {
-                errors.add(e);
-            }
-        }
-
-        @Override
-        public void onWritable(MuxStream stream) {
-            sendAll();
-        }
-
-        @Override
-        public void onMessage(MuxStream stream, ByteBuf message) {
-            message.release();
-        }
-
-        @Override
-        public void onClosed(MuxStream stream, CloseReason reason) {
-            if (!reason.isNormal()) {
-                errors.add(new AssertionError("sending stream " + stream + " closed: " + reason));
-            }
-        }
-    }
-
     @Test
     void messagesEncodedOnTheLoopAndFromAnotherThreadArriveWholeAndInOrderOnAThousandStreams() throws Exception {
         Checker checker = new Checker();
-        LoopSender onLoop = new LoopSender();
+        LoopEncodedSender onLoop = new LoopEncodedSender(STREAMS, MESSAGES, 2, EncodedSendLoopbackTest::length,
+                EncodedSendLoopbackTest::write); // the even streams; the odd ones from this thread below
         MuxConfig config = MuxConfig.builder().maxInboundStreams(STREAMS).maxStreamsPerNetwork(STREAMS).build();
         try (LoopbackMux pair = LoopbackMux.start(config, checker, s -> { })) {
             for (int i = 0; i < STREAMS; i++) {

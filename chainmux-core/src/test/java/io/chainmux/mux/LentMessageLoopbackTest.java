@@ -104,52 +104,11 @@ class LentMessageLoopbackTest {
         }
     }
 
-    /** Sends every stream's messages on the client's event loop whenever the streams are writable. */
-    private static final class Sender implements StreamListener {
-        final List<MuxStream> streams = new ArrayList<>();
-        final int[] sent = new int[STREAMS];
-        final List<Throwable> errors = new CopyOnWriteArrayList<>();
-
-        void sendAll() {
-            try {
-                for (int i = 0; i < STREAMS; i++) {
-                    MuxStream s = streams.get(i);
-                    int index = i;
-                    while (sent[i] < MESSAGES) {
-                        int seq = sent[i];
-                        if (!s.trySendEncoded(length(index, seq), out -> out.writeBytes(content(index, seq)))) {
-                            break; // onWritable brings us back
-                        }
-                        sent[i]++;
-                    }
-                }
-            } catch (RuntimeException e) {
-                errors.add(e);
-            }
-        }
-
-        @Override
-        public void onWritable(MuxStream stream) {
-            sendAll();
-        }
-
-        @Override
-        public void onMessage(MuxStream stream, ByteBuf message) {
-            message.release();
-        }
-
-        @Override
-        public void onClosed(MuxStream stream, CloseReason reason) {
-            if (!reason.isNormal()) {
-                errors.add(new AssertionError("sending stream " + stream + " closed: " + reason));
-            }
-        }
-    }
-
     @Test
     void aThousandStreamsAreLentEveryMessageWholeAndInOrderWithoutConsumedCalls() throws Exception {
         Checker checker = new Checker();
-        Sender sender = new Sender();
+        LoopEncodedSender sender = new LoopEncodedSender(STREAMS, MESSAGES, 1, LentMessageLoopbackTest::length,
+                (out, stream, seq) -> out.writeBytes(content(stream, seq)));
         MuxConfig config = MuxConfig.builder().maxInboundStreams(STREAMS).maxStreamsPerNetwork(STREAMS)
                 .maxFrameSize(FRAME).initialStreamWindow(WINDOW).autotuneWindows(false).build();
         long perStream = 0;
