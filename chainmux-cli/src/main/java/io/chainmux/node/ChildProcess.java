@@ -35,6 +35,8 @@ public final class ChildProcess {
     private final Function<String, ? extends RuntimeException> failure;
     private final Writer stdin;
     private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+    /** The stdout and stderr pumps; {@link #close} waits for them so the log holds all the child wrote. */
+    private final List<Thread> pumps = new ArrayList<>(2);
 
     private ChildProcess(Process process, String name, String logPrefix, PrintWriter log, Predicate<String> isAnswer,
                          Function<String, ? extends RuntimeException> failure) {
@@ -42,15 +44,15 @@ public final class ChildProcess {
         this.name = name;
         this.failure = failure;
         this.stdin = process.outputWriter(StandardCharsets.UTF_8);
-        pump(logPrefix + "-stdout", process.inputReader(StandardCharsets.UTF_8), l -> {
+        pumps.add(pump(logPrefix + "-stdout", process.inputReader(StandardCharsets.UTF_8), l -> {
             if (isAnswer.test(l)) {
                 answers.add(l);
             } else {
                 log(log, logPrefix + " (stdout): " + l);
             }
-        }, () -> answers.add(EOF));
-        pump(logPrefix + "-stderr", process.errorReader(StandardCharsets.UTF_8), l -> log(log, logPrefix + ": " + l),
-                () -> { });
+        }, () -> answers.add(EOF)));
+        pumps.add(pump(logPrefix + "-stderr", process.errorReader(StandardCharsets.UTF_8),
+                l -> log(log, logPrefix + ": " + l), () -> { }));
     }
 
     /**
@@ -147,7 +149,11 @@ public final class ChildProcess {
         return "still running";
     }
 
-    /** Sends {@code exitCommand} and closes its stdin; kills the child if it has not exited within {@code grace}. */
+    /**
+     * Sends {@code exitCommand} and closes its stdin; kills the child if it has not exited within {@code grace}.
+     * Then waits (up to {@code grace} each) for the pumps to log the child's last lines, so a log read after
+     * close has all of them.
+     */
     public void close(String exitCommand, Duration grace) {
         try {
             stdin.write(exitCommand + "\n");
@@ -158,6 +164,9 @@ public final class ChildProcess {
         try {
             if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            for (Thread pump : pumps) {
+                pump.join(grace.toMillis());
             }
         } catch (InterruptedException e) {
             process.destroyForcibly();
@@ -172,7 +181,7 @@ public final class ChildProcess {
         }
     }
 
-    private static void pump(String name, BufferedReader from, Consumer<String> to, Runnable atEnd) {
+    private static Thread pump(String name, BufferedReader from, Consumer<String> to, Runnable atEnd) {
         Thread t = new Thread(() -> {
             try (from) {
                 for (String l; (l = from.readLine()) != null; ) {
@@ -185,5 +194,6 @@ public final class ChildProcess {
         }, name);
         t.setDaemon(true);
         t.start();
+        return t;
     }
 }

@@ -40,6 +40,18 @@ class ChildProcessTest {
     }
 
     @Test
+    void closeReturnsOnlyOnceTheChildsLastLinesAreLogged() {
+        // many lines the pumps are still logging when the child has already exited
+        String script = "i=0; while [ $i -lt 20000 ]; do echo \"line $i\" >&2; echo \"out $i\"; i=$((i+1)); done;"
+                + " echo 'last on stderr' >&2; echo 'last on stdout'";
+        StringWriter log = new StringWriter();
+        ChildProcess child = ChildProcess.start(List.of("sh", "-c", script), "child 4", "child 4",
+                new PrintWriter(log), l -> false, p -> { }, Failed::new);
+        child.close("exit", WAIT);
+        assertThat(log.toString()).contains("child 4: last on stderr").contains("child 4 (stdout): last on stdout");
+    }
+
+    @Test
     void aChildThatEndsFailsEveryWaitWithTheCallersException() {
         ChildProcess child = ChildProcess.start(List.of("sh", "-c", "exit 3"), "child 2", "child 2",
                 new PrintWriter(new StringWriter()), l -> true, p -> { }, Failed::new);
