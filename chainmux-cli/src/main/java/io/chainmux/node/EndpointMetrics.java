@@ -66,6 +66,9 @@ public final class EndpointMetrics {
                 MuxStats::sendWindowStalls);
         mux(registry, "chainmux_mux_connection_window_stalls_total", "Times a connection had data but no connection window",
                 MuxStats::connectionWindowStalls);
+        mux(registry, "chainmux_mux_pipe_tightened_total",
+                "Times a connection's pipe budget turned tight because a light stream sent beside heavy ones",
+                MuxStats::pipeTightened);
         mux(registry, "chainmux_mux_resets_sent_total", "RESET frames sent (refusals included)", MuxStats::resetsSent);
         mux(registry, "chainmux_mux_resets_received_total", "RESET frames received", MuxStats::resetsReceived);
         for (Budget b : Budget.values()) {

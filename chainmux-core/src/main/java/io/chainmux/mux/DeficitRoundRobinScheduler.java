@@ -17,7 +17,12 @@ import java.util.ArrayDeque;
  * A light stream's next message waits behind whatever heavy streams left below the scheduler, in
  * TCP's buffers; streams that all stay backlogged from round to round (however many, whatever their
  * weights), or that all come with a little and drain, are not one behind another. The sender's pipe
- * budget is tight only while there are both ({@link PipeBudget}).
+ * budget is tight only while there are both ({@link PipeBudget}), and only while a light stream's
+ * wait in the ring was short beside the pipe's depth: so the scheduler also keeps the least a light
+ * turn waited behind ({@link #takeLeastLightWait}). One of a thousand backlogged streams that comes
+ * back with a little waits behind megabytes of the others' turns, which a tight pipe would only move
+ * from TCP's buffers into the ring; a chain's small message beside one bulk stream waits behind one
+ * turn, and the pipe below is most of its wait.
  */
 final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
     private final ArrayDeque<Node<S>> urgent = new ArrayDeque<>();
@@ -25,6 +30,10 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
     private final int quantum;
     private long lightTurns;
     private long heavyTurns;
+    /** Bytes let out so far: what a node's wait for its turn is measured in ({@link Node#waited}). */
+    private long sent;
+    /** The least a light turn since the last {@link #takeLeastLightWait} waited behind. */
+    private long leastLightWait = Long.MAX_VALUE;
 
     /** @param quantum bytes per weight unit per round; the peer's max frame size is a good choice */
     public DeficitRoundRobinScheduler(int quantum) {
@@ -39,6 +48,7 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
         if (!node.active) {
             node.active = true;
             node.deficit = 0;
+            node.waited = ~sent; // negative until its first turn starts
             (node.urgent ? urgent : ring).addLast(node);
         }
     }
@@ -71,6 +81,9 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
         long written = 0;
         while (written < budget && !ring.isEmpty()) {
             Node<S> node = ring.peekFirst();
+            if (node.waited < 0) {
+                node.waited = sent - ~node.waited; // its first turn starts: what went out before it
+            }
             if (node.deficit <= 0) {
                 node.deficit += (long) quantum * node.weight;
             }
@@ -82,6 +95,7 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
                 }
                 node.deficit -= Math.max(result, 1);
                 written += result;
+                sent += result;
             }
             if (result == BLOCKED) {
                 return -written - 1;
@@ -90,6 +104,7 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
             if (result == IDLE || result == DRAINED) {
                 if (result == DRAINED && isLight(node)) {
                     lightTurns++;
+                    leastLightWait = Math.min(leastLightWait, node.waited);
                 }
                 node.fresh = true;
                 node.active = false;
@@ -121,6 +136,16 @@ final class DeficitRoundRobinScheduler<S> implements WriteScheduler<S> {
     /** Light turns so far (see the class comment): a count the caller compares between passes. */
     long lightTurns() {
         return lightTurns;
+    }
+
+    /**
+     * The fewest bytes of other streams that a light turn since the last call waited behind, from the
+     * stream's activation to its turn ({@link Long#MAX_VALUE} when there was none); starts afresh.
+     */
+    long takeLeastLightWait() {
+        long least = leastLightWait;
+        leastLightWait = Long.MAX_VALUE;
+        return least;
     }
 
     /** Heavy turns so far (see the class comment): a count the caller compares between passes. */

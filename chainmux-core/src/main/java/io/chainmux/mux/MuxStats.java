@@ -21,6 +21,7 @@ public final class MuxStats {
     long receiveCommitted;
     long receiveCommittedPeak;
     long sendBlocked;
+    long pipeTightened;
 
     /** Payload bytes received in DATA frames. */
     public long bytesIn() { return bytesIn; }
@@ -79,6 +80,7 @@ public final class MuxStats {
         resetsReceived += s.resetsReceived;
         sendWindowStalls += s.sendWindowStalls;
         connectionWindowStalls += s.connectionWindowStalls;
+        pipeTightened += s.pipeTightened;
         sendBlocked += s.sendBlocked; // receiveCommitted and its peak are gauges of a live connection: not summed
         for (int i = 0; i < budgetExceeded.length; i++) {
             budgetExceeded[i] += s.budgetExceeded[i];
@@ -94,4 +96,9 @@ public final class MuxStats {
     public long receiveCommittedPeak() { return receiveCommittedPeak; }
     /** Times a stream with data queued ran out of its send window (the peer does not read fast enough). */
     public long sendBlocked() { return sendBlocked; }
+    /**
+     * Times the send side's pipe budget started to hold tight: a light stream sent beside a heavy one
+     * (see {@code PipeBudget}); it then holds for at least a second.
+     */
+    public long pipeTightened() { return pipeTightened; }
 }

@@ -278,11 +278,16 @@ final class OutboundWriter {
         }
     }
 
+    /** The scheduler's light turns so far (for tests), zero before the peer's SETTINGS. */
+    long lightTurns() {
+        return scheduler == null ? 0 : scheduler.lightTurns();
+    }
+
     /** Tells the pipe budget of light and heavy turns in the pass (see {@link PipeBudget}). */
     private void turnsSeen(long light, long heavy) {
         if (light != lightTurnsSeen) {
             lightTurnsSeen = light;
-            flow.pipe().lightTurn();
+            flow.pipe().lightTurn(scheduler.takeLeastLightWait());
         }
         if (heavy != heavyTurnsSeen) {
             heavyTurnsSeen = heavy;

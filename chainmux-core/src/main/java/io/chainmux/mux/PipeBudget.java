@@ -25,7 +25,12 @@ package io.chainmux.mux;
  * ({@link #lightTurn}: a stream that came to the scheduler with less than half a turn's worth, or an
  * urgent stream, and sent it all), a heavy turn ({@link #heavyTurn}: a stream that used its whole
  * turn and stays backlogged; see {@link DeficitRoundRobinScheduler}) and more than one stream
- * sending. Streams that are all alike (a thousand of them sending equal small messages, whether
+ * sending. A light turn counts only if the stream waited in the scheduler behind less than half the
+ * uncontended pipe: then the pipe below is most of its wait, and a tight one cuts that wait to a third
+ * or less. One that waited behind more (one of a thousand backlogged streams that comes back with a
+ * little, behind megabytes of the others' turns) would gain little, and the pipe would go tight for
+ * the whole hold on a rare event: at 64 B messages over 1000 streams such a stream came about once a
+ * second, and a tight pipe halved the throughput. Streams that are all alike (a thousand of them sending equal small messages, whether
  * each stays backlogged or each drains in its turn, or bulk streams of any weights) are not
  * protected by a tight pipe: each message of theirs waits behind its own stream's queue or a round
  * of streams like it, which the pipe's depth only moves from TCP's buffers to ours, and with a
@@ -167,9 +172,16 @@ final class PipeBudget {
         }
     }
 
-    /** The scheduler saw a light turn (see the class comment); counts toward the sample that runs. */
-    void lightTurn() {
-        lightSeen = true;
+    /**
+     * The scheduler saw light turns (see the class comment); they count toward the sample that runs if
+     * the one that waited least in the scheduler waited behind less than half the uncontended pipe.
+     *
+     * @param leastWait the fewest bytes of other streams a light turn waited behind in the scheduler
+     */
+    void lightTurn(long leastWait) {
+        if (leastWait < uncontendedBudget / 2) {
+            lightSeen = true;
+        }
     }
 
     /** The scheduler saw a heavy turn (see the class comment); counts toward the sample that runs. */

@@ -155,7 +155,11 @@ final class SendFlowControl {
 
     void connectionWindowUpdate(int increment) {
         connectionWindow += increment;
+        boolean tight = pipe.contended();
         pipe.returned(increment, connection.now());
+        if (!tight && pipe.contended()) {
+            stats.pipeTightened++;
+        }
         if (connectionWindow > WireFormat.MAX_WINDOW) {
             throw MuxException.connection(ErrorCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
         }

@@ -56,6 +56,12 @@ interface WriteScheduler<S> {
          * another turn, or when a message of it bypasses the scheduler ({@link OutboundWriter#tryWriteNow}).
          */
         boolean fresh = true;
+        /**
+         * The bytes other streams sent from the stream's activation to its first turn (see
+         * {@link DeficitRoundRobinScheduler#takeLeastLightWait}); until that turn, the bitwise complement
+         * of the scheduler's byte count at activation (negative).
+         */
+        long waited;
 
         public Node(S stream, int weight) {
             this.stream = stream;

@@ -194,6 +194,35 @@ class DeficitRoundRobinSchedulerTest {
     }
 
     @Test
+    void aLightTurnTellsTheLeastItWaitedBehindOtherStreamsFromItsActivationToItsTurn() {
+        DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
+        assertThat(drr.takeLeastLightWait()).as("no light turn yet").isEqualTo(Long.MAX_VALUE);
+        Source bulk = new Source("bulk", 16_384);
+        drr.activate(new WriteScheduler.Node<>(bulk, 1));
+        drr.distribute(3 * 16_384L, draining()); // bytes before the small stream came do not count
+        List<Source> backlogged = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            Source s = finite("b" + i, 16_384, 2 * 16_384);
+            backlogged.add(s);
+            drr.activate(new WriteScheduler.Node<>(s, 1));
+        }
+        drr.activate(new WriteScheduler.Node<>(finite("small", 1024, 1024), 1));
+        drr.distribute(1 << 20, draining());
+        assertThat(drr.lightTurns()).isEqualTo(1);
+        // ahead of it in the ring: the bulk stream's turn and one turn of each of the nine
+        assertThat(drr.takeLeastLightWait()).isEqualTo(10 * 16_384L);
+        assertThat(drr.takeLeastLightWait()).as("taken: starts afresh").isEqualTo(Long.MAX_VALUE);
+
+        WriteScheduler.Node<Source> urgent = new WriteScheduler.Node<>(finite("urgent", 64, 64), 1);
+        urgent.urgent = true;
+        drr.activate(urgent);
+        drr.activate(new WriteScheduler.Node<>(finite("small 2", 1024, 1024), 1));
+        drr.distribute(1 << 20, draining());
+        assertThat(drr.lightTurns()).isEqualTo(3);
+        assertThat(drr.takeLeastLightWait()).as("the urgent stream went first: the least of the two").isZero();
+    }
+
+    @Test
     void equalStreamsOfAFullTurnEachAreNotLightEvenWhenTheyDrainInTheirSecondTurn() {
         DeficitRoundRobinScheduler<Source> drr = new DeficitRoundRobinScheduler<>(16_384);
         for (int round = 0; round < 3; round++) {

@@ -10,6 +10,8 @@ class PipeBudgetTest {
     private static final long MIB = 1L << 20;
     private static final Object A = "stream A";
     private static final Object B = "stream B";
+    /** What a light turn waited behind in the scheduler beside one bulk stream: one 16 KiB turn of it. */
+    private static final long ONE_TURN = 16 * 1024;
 
     @Test
     void unboundedUntilTheFirstRoundTripIsMeasured() {
@@ -25,7 +27,7 @@ class PipeBudgetTest {
         PipeBudget p = new PipeBudget();
         p.sent(4 * MIB, A);
         p.sent(4 * MIB, B);
-        p.lightTurn(); // a light stream beside a heavy one: the bound holds
+        p.lightTurn(ONE_TURN); // a light stream beside a heavy one: the bound holds
         p.heavyTurn();
         p.startSample(0);
         for (int i = 1; i <= 128; i++) { // 8 MiB back in 64 KiB steps over 100 ms: 80 MiB/s
@@ -62,7 +64,7 @@ class PipeBudgetTest {
     void aLoneStreamMayKeepTwoMillisecondsOfItsRateUnreadAndAtLeastTheFloor() {
         PipeBudget p = new PipeBudget();
         p.sent(16 * 1024, A);
-        p.lightTurn(); // light and heavy turns, but nobody else sends: nobody waits behind its bytes
+        p.lightTurn(ONE_TURN); // light and heavy turns, but nobody else sends: nobody waits behind its bytes
         p.heavyTurn();
         p.startSample(0);
         p.returned(16 * 1024, 20_000);
@@ -109,7 +111,7 @@ class PipeBudgetTest {
         p.sent(4 * MIB, A);
         p.startSample(MS);
         p.sent(1024, B);                  // a second stream takes a turn
-        p.lightTurn();                    // and sent all it had in it: light
+        p.lightTurn(ONE_TURN);                    // and sent all it had in it: light
         p.heavyTurn();                    // while A used its whole turn and stays backlogged
         returnInSteps(p, 4 * MIB + 1024, 2 * MS); // the sample ends: the bound holds from here
         assertThat(p.contended()).isTrue();
@@ -129,6 +131,33 @@ class PipeBudgetTest {
     }
 
     @Test
+    void aLightTurnThatWaitedBehindMoreThanHalfTheUncontendedPipeIsNoContention() {
+        PipeBudget p = new PipeBudget();
+        p.sent(16 * 1024, A);
+        p.startSample(0);
+        p.returned(16 * 1024, 20_000); // 0.8 GB/s: the uncontended pipe is its floor, 4 MiB
+        long t = MS;
+        for (int i = 0; i < 10; i++, t += 10 * MS) { // 4 MiB read in 5 ms each: still below 1 GB/s
+            p.sent(4 * MIB, A);
+            p.startSample(t);
+            p.sent(1024, B);
+            p.heavyTurn();
+            // B waited behind 2 MiB of the others' turns in the scheduler: the pipe is not most of its wait
+            p.lightTurn(PipeBudget.UNCONTENDED_FLOOR / 2);
+            returnInSteps(p, 4 * MIB + 1024, t + 5 * MS);
+        }
+        assertThat(p.contended()).isFalse();
+        // the same turns, B having waited behind a little less
+        p.sent(4 * MIB, A);
+        p.startSample(t);
+        p.sent(1024, B);
+        p.heavyTurn();
+        p.lightTurn(PipeBudget.UNCONTENDED_FLOOR / 2 - 1);
+        returnInSteps(p, 4 * MIB + 1024, t + 5 * MS);
+        assertThat(p.contended()).isTrue();
+    }
+
+    @Test
     void aLightTurnWithoutAnotherStreamInTheSameSampleIsNoContention() {
         PipeBudget p = new PipeBudget();
         p.sent(1024, A);
@@ -136,7 +165,7 @@ class PipeBudgetTest {
         p.startSample(0);
         p.returned(2048, 20_000);          // two streams, nobody light
         p.sent(1024, B);
-        p.lightTurn();
+        p.lightTurn(ONE_TURN);
         p.heavyTurn();
         p.startSample(MS);
         p.returned(1024, MS + 20_000);     // light and heavy, but alone in its sample
@@ -154,7 +183,7 @@ class PipeBudgetTest {
                 }
             }
             if (round % 2 == 0) {
-                p.lightTurn();             // each drained in its turn
+                p.lightTurn(ONE_TURN);             // each drained in its turn
             } else {
                 p.heavyTurn();             // each stayed backlogged
             }
@@ -188,7 +217,7 @@ class PipeBudgetTest {
     private static void startContendedSample(PipeBudget p, long each) {
         p.sent(each, A);
         p.sent(each, B);
-        p.lightTurn();
+        p.lightTurn(ONE_TURN);
         p.heavyTurn();
         p.startSample(0);
     }

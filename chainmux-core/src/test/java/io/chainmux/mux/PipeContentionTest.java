@@ -37,7 +37,10 @@ class PipeContentionTest {
         peer.expect(FrameType.PING);
     }
 
-    /** Reads everything written, returns its connection credit in 16 KiB steps (on receipt), then 1 ms passes. */
+    /**
+     * Reads everything written at 1 GB/s (1 ns per byte passes), returns its connection credit in 16 KiB
+     * steps (on receipt), then 1 ms passes.
+     */
     private void readAndReturnCredit() {
         long charge = 0;
         for (Frame f : peer.drain()) {
@@ -45,6 +48,7 @@ class PipeContentionTest {
                 charge += f.payload().length + ((f.flags() & io.chainmux.wire.WireFormat.FLAG_END_MESSAGE) != 0 ? 1 : 0);
             }
         }
+        peer.advance(charge, TimeUnit.NANOSECONDS);
         for (; charge > 0; charge -= 16 * 1024) {
             peer.windowUpdate(0, (int) Math.min(charge, 16 * 1024));
         }
@@ -85,6 +89,7 @@ class PipeContentionTest {
         }
         assertThat(refused).isZero();
         assertThat(pipe().contended()).isFalse();
+        assertThat(peer.connection.stats().pipeTightened()).isZero();
     }
 
     @Test
@@ -107,6 +112,36 @@ class PipeContentionTest {
         message.release();
         assertThat(refused).isZero();
         assertThat(pipe().contended()).isFalse();
+        assertThat(peer.connection.stats().pipeTightened()).isZero();
+    }
+
+    @Test
+    void aStreamThatComesBackWithALittleBehindAThousandBackloggedOnesIsNoContention() {
+        start();
+        List<MuxStream> streams = open(STREAMS + 1);
+        MuxStream straggler = streams.remove(STREAMS);
+        assertThat(streams.get(0).trySendCopy(small)).isTrue(); // one round trip: the pipe measures the path
+        drainAll();
+        ByteBuf message = Unpooled.wrappedBuffer(new byte[MuxStream.COPY_THRESHOLD]);
+        int refused = 0;
+        long lightTurns = 0;
+        for (int round = 0; round < 3; round++) {
+            // a thousand streams of more than a turn each; then one with a single small message, whose
+            // first turn comes after a turn of each of them: megabytes that a tight pipe would not save it
+            for (MuxStream s : streams) {
+                for (int m = 0; m < 11; m++) {
+                    refused += s.trySendCopy(message) ? 0 : 1;
+                }
+            }
+            refused += straggler.trySendCopy(small) ? 0 : 1;
+            lightTurns = peer.connection.writer.lightTurns();
+            drainAll();
+            assertThat(peer.connection.writer.lightTurns()).as("the straggler's turn is light").isGreaterThan(lightTurns);
+        }
+        message.release();
+        assertThat(refused).isZero();
+        assertThat(pipe().contended()).isFalse();
+        assertThat(peer.connection.stats().pipeTightened()).isZero();
     }
 
     @Test
@@ -124,5 +159,6 @@ class PipeContentionTest {
         }
         assertThat(pipe().contended()).isTrue();
         assertThat(pipe().room()).isLessThanOrEqualTo(pipe().budget());
+        assertThat(peer.connection.stats().pipeTightened()).as("tight once, and held").isEqualTo(1);
     }
 }
