@@ -30,8 +30,9 @@ package io.chainmux.mux;
  * or less. One that waited behind more (one of a thousand backlogged streams that comes back with a
  * little, behind megabytes of the others' turns) would gain little, and the pipe would go tight for
  * the whole hold on a rare event: at 64 B messages over 1000 streams such a stream came about once a
- * second, and a tight pipe halved the throughput. Streams that are all alike (a thousand of them sending equal small messages, whether
- * each stays backlogged or each drains in its turn, or bulk streams of any weights) are not
+ * second, and a tight pipe halved the throughput. Streams that are all alike (a thousand of them
+ * sending equal small messages, whether each stays backlogged or each drains in its turn, or bulk
+ * streams of any weights) are not
  * protected by a tight pipe: each message of theirs waits behind its own stream's queue or a round
  * of streams like it, which the pipe's depth only moves from TCP's buffers to ours, and with a
  * small pipe the sender would stop whenever the credit took longer to come
