@@ -20,9 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -157,8 +159,41 @@ class DocCommandsTest {
 
     @TestFactory
     Stream<DynamicTest> everyCommandInReadmeAndDocsRuns() throws IOException {
+        Set<String> shapes = new HashSet<>();
         return commands().stream().filter(c -> c.text().startsWith("bin/chainmux "))
+                .filter(c -> c.command().equals("bench sim") || shapes.add(shape(c)))
                 .map(c -> DynamicTest.dynamicTest(c.toString(), () -> run(c)));
+    }
+
+    /** Options that only name where a command writes its report. */
+    static final List<String> REPORT_OPTIONS = List.of("--json", "--chart");
+
+    /**
+     * A command without its report files: each figures section in PERFORMANCE.md repeats the same
+     * benchmark commands with its own results directory, and a command that differs from an earlier one
+     * only there runs the same code, so it runs once. Every {@code bench sim} runs: a later
+     * {@code --merge} reads what each wrote.
+     */
+    static String shape(DocCommand c) {
+        List<String> a = c.args();
+        StringBuilder shape = new StringBuilder();
+        for (int i = 0; i < a.size(); i++) {
+            if (REPORT_OPTIONS.contains(a.get(i))) {
+                i++; // and its file
+                continue;
+            }
+            shape.append(a.get(i)).append(' ');
+        }
+        return shape.toString().trim();
+    }
+
+    @Test
+    void aCommandThatDiffersOnlyInItsReportFilesHasTheSameShape() {
+        DocCommand a = new DocCommand("a.md", 1, "bin/chainmux bench mux --rounds 5 --json x/bench-mux.json");
+        DocCommand b = new DocCommand("b.md", 9, "bin/chainmux bench mux --rounds 5 --json y/bench-mux.json --chart y/c.svg");
+        DocCommand c = new DocCommand("a.md", 2, "bin/chainmux bench mux --rounds 3 --json x/bench-mux.json");
+        assertThat(shape(a)).isEqualTo(shape(b)).isEqualTo("bench mux --rounds 5");
+        assertThat(shape(c)).isNotEqualTo(shape(a));
     }
 
     private void run(DocCommand c) throws Exception {
