@@ -44,9 +44,9 @@ import java.util.concurrent.TimeUnit;
  *   java -cp chainmux-bench/target/chainmux-bench.jar org.openjdk.jmh.Main ReceivePathBenchmark
  * </pre>
  * Results are nanoseconds per message; on a shared 2-core machine expect run-to-run noise. The
- * secondary result {@code cpuNanosPerMessage} is the benchmark thread's CPU time per message, which
- * other processes on the machine disturb less: read it per iteration (its summary line is the sum over
- * the iterations). One delivery at a time: {@code ... ReceivePathBenchmark -p delivery=lent}.
+ * secondary result {@code cpuNsPerMessage} ({@link ThreadCpuPerMessage}) is the benchmark thread's
+ * CPU time per message, which other processes on the machine disturb less: read it per iteration (its
+ * summary line is the sum over the iterations). One delivery at a time: {@code ... ReceivePathBenchmark -p delivery=lent}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
