@@ -1,14 +1,10 @@
 package io.chainmux.mux;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -28,26 +24,16 @@ class EncodedSendLoopbackTest {
         return (seq % 10 == 9) ? MuxStream.COPY_THRESHOLD + 100 + stream : 8 + (stream + seq) % 64;
     }
 
-    /** The message's bytes: stream index, sequence number, filler that depends on both. */
-    private static byte[] content(int stream, int seq) {
-        byte[] b = new byte[length(stream, seq)];
-        ByteBuffer.wrap(b).putInt(stream).putInt(seq);
-        for (int i = 8; i < b.length; i++) {
-            b[i] = (byte) (stream * 31 + seq + i);
-        }
-        return b;
-    }
-
-    /** In bulk: byte-wise access costs a stack trace per byte under the paranoid leak detector. */
-    private static void write(ByteBuf out, int stream, int seq) {
-        out.writeBytes(content(stream, seq));
-    }
-
     /** Receives every stream's messages and checks each against what was encoded. */
     private static final class Checker implements ConnectionListener, StreamListener {
-        final List<String> failures = new CopyOnWriteArrayList<>();
+        final List<String> failures;
         final CountDownLatch done = new CountDownLatch(STREAMS);
-        private final int[] next = new int[STREAMS];
+        private final NumberedMessages numbered;
+
+        Checker(NumberedMessages numbered) {
+            this.numbered = numbered;
+            this.failures = numbered.failures;
+        }
 
         @Override
         public void onStreamOpened(MuxStream stream) {
@@ -57,13 +43,7 @@ class EncodedSendLoopbackTest {
         @Override
         public void onMessage(MuxStream stream, ByteBuf message) {
             int length = message.readableBytes();
-            byte[] got = ByteBufUtil.getBytes(message);
-            int index = length < 8 ? -1 : ByteBuffer.wrap(got).getInt(0);
-            int seq = length < 8 ? -1 : ByteBuffer.wrap(got).getInt(4);
-            boolean ok = index >= 0 && index < STREAMS && seq == next[index] && Arrays.equals(got, content(index, seq));
-            if (!ok) {
-                failures.add("stream " + stream.networkId() + ": message of " + length + " bytes, seq " + seq);
-            } else if (++next[index] == MESSAGES) {
+            if (numbered.received(stream, message)) {
                 done.countDown();
             }
             message.release();
@@ -80,9 +60,10 @@ class EncodedSendLoopbackTest {
 
     @Test
     void messagesEncodedOnTheLoopAndFromAnotherThreadArriveWholeAndInOrderOnAThousandStreams() throws Exception {
-        Checker checker = new Checker();
-        LoopEncodedSender onLoop = new LoopEncodedSender(STREAMS, MESSAGES, 2, EncodedSendLoopbackTest::length,
-                EncodedSendLoopbackTest::write); // the even streams; the odd ones from this thread below
+        NumberedMessages numbered = new NumberedMessages(STREAMS, MESSAGES, EncodedSendLoopbackTest::length);
+        Checker checker = new Checker(numbered);
+        LoopEncodedSender onLoop = new LoopEncodedSender(STREAMS, MESSAGES, 2, numbered::length,
+                numbered::write); // the even streams; the odd ones from this thread below
         MuxConfig config = MuxConfig.builder().maxInboundStreams(STREAMS).maxStreamsPerNetwork(STREAMS).build();
         try (LoopbackMux pair = LoopbackMux.start(config, checker, s -> { })) {
             for (int i = 0; i < STREAMS; i++) {
@@ -97,7 +78,7 @@ class EncodedSendLoopbackTest {
                 int index = i;
                 for (int seq = 0; seq < MESSAGES; seq++) {
                     int q = seq;
-                    while (!s.trySendEncoded(length(index, seq), out -> write(out, index, q))) {
+                    while (!s.trySendEncoded(length(index, seq), out -> numbered.write(out, index, q))) {
                         assertThat(System.nanoTime()).as("stream %d never took message %d", index, seq).isLessThan(deadline);
                         Thread.onSpinWait();
                     }

@@ -1,15 +1,11 @@
 package io.chainmux.mux;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,15 +30,6 @@ class LentMessageLoopbackTest {
         return seq % 10 == 9 ? FRAME + 4000 + stream : 8 + (stream + seq) % 64;
     }
 
-    private static byte[] content(int stream, int seq) {
-        byte[] b = new byte[length(stream, seq)];
-        ByteBuffer.wrap(b).putInt(stream).putInt(seq);
-        for (int i = 8; i < b.length; i++) {
-            b[i] = (byte) (stream * 31 + seq + i);
-        }
-        return b;
-    }
-
     /**
      * Lent every stream's messages. One stream in ten is accepted late: once every other stream has all
      * its messages, from inside that last callback, so the late streams' first window of messages has
@@ -50,14 +37,19 @@ class LentMessageLoopbackTest {
      */
     private static final class Checker implements ConnectionListener, LentMessageListener {
         private static final int LATE = STREAMS / 10;
-        final List<String> failures = new CopyOnWriteArrayList<>();
+        final List<String> failures;
         final CountDownLatch done = new CountDownLatch(STREAMS);
         final AtomicInteger lateAccepts = new AtomicInteger();
         final AtomicInteger backlogged = new AtomicInteger();
         private final List<MuxStream> late = new ArrayList<>();
-        private final int[] next = new int[STREAMS];
+        private final NumberedMessages numbered;
         private int completed;
         private boolean lateAccepted;
+
+        Checker(NumberedMessages numbered) {
+            this.numbered = numbered;
+            this.failures = numbered.failures;
+        }
 
         @Override
         public void onStreamOpened(MuxStream stream) {
@@ -81,14 +73,7 @@ class LentMessageLoopbackTest {
 
         @Override
         public void onLentMessage(MuxStream stream, ByteBuf message) {
-            int length = message.readableBytes();
-            byte[] got = ByteBufUtil.getBytes(message);
-            int index = length < 8 ? -1 : ByteBuffer.wrap(got).getInt(0);
-            int seq = length < 8 ? -1 : ByteBuffer.wrap(got).getInt(4);
-            boolean ok = index >= 0 && index < STREAMS && seq == next[index] && Arrays.equals(got, content(index, seq));
-            if (!ok) {
-                failures.add("stream " + stream.networkId() + ": message of " + length + " bytes, seq " + seq);
-            } else if (++next[index] == MESSAGES) {
+            if (numbered.received(stream, message)) {
                 done.countDown();
                 if (++completed == STREAMS - LATE && !lateAccepted) {
                     acceptLate();
@@ -106,9 +91,10 @@ class LentMessageLoopbackTest {
 
     @Test
     void aThousandStreamsAreLentEveryMessageWholeAndInOrderWithoutConsumedCalls() throws Exception {
-        Checker checker = new Checker();
-        LoopEncodedSender sender = new LoopEncodedSender(STREAMS, MESSAGES, 1, LentMessageLoopbackTest::length,
-                (out, stream, seq) -> out.writeBytes(content(stream, seq)));
+        NumberedMessages numbered = new NumberedMessages(STREAMS, MESSAGES, LentMessageLoopbackTest::length);
+        Checker checker = new Checker(numbered);
+        LoopEncodedSender sender = new LoopEncodedSender(STREAMS, MESSAGES, 1, numbered::length,
+                numbered::write);
         MuxConfig config = MuxConfig.builder().maxInboundStreams(STREAMS).maxStreamsPerNetwork(STREAMS)
                 .maxFrameSize(FRAME).initialStreamWindow(WINDOW).autotuneWindows(false).build();
         long perStream = 0;
