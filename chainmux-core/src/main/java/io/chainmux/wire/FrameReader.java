@@ -132,6 +132,10 @@ public final class FrameReader {
                 }
                 ErrorCode code = ErrorCode.fromWire(p.readInt());
                 String reason = p.readCharSequence(p.readableBytes(), StandardCharsets.UTF_8).toString();
+                // malformed UTF-8 decodes to replacement characters, which may re-encode above the limit:
+                // cut as a sender would, so the reason is one this side could send on as it is
+                reason = new String(FrameWriter.truncatedUtf8(reason, WireFormat.MAX_GO_AWAY_REASON_LENGTH),
+                        StandardCharsets.UTF_8);
                 listener.onGoAway(lastStreamId, code, reason);
             }
             case SETTINGS -> {
