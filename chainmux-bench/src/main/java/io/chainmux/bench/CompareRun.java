@@ -95,7 +95,8 @@ public final class CompareRun {
                         progress.flush();
                         throw new BenchmarkException(label + " failed", e);
                     }
-                    progress.println(Report.format(scenario.metric().of(sample)) + " " + scenario.metric().unit);
+                    progress.println(Report.format(scenario.metric().of(sample)) + " " + scenario.metric().unit
+                            + tightenings(sample));
                     progress.flush();
                     samples.get(key(contender.name(), scenario)).add(sample);
                 }
@@ -110,6 +111,16 @@ public final class CompareRun {
             }
         }
         return Report.of(config, started, results);
+    }
+
+    /**
+     * A progress line's note when the sender's pipe tightened in the measured interval: a slow round
+     * then says whether the contended budget held the sender back (nothing for a contender without a
+     * pipe, or when it stayed open).
+     */
+    static String tightenings(Sample sample) {
+        long n = sample.pipeTightened();
+        return n <= 0 ? "" : " (pipe tightened " + n + (n == 1 ? " time)" : " times)");
     }
 
     private static String key(String contender, Scenario s) {

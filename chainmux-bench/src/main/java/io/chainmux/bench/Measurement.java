@@ -8,7 +8,7 @@ import java.time.Duration;
  * One measurement of one contender: start, warm up, count at the receiver during the measured
  * interval, close. Failures reported by the contender end the wait at once (polled every 50 ms).
  * Over the counted interval it also reads the CPU time of the contender's client (sender) and
- * server (receiver) event-loop threads.
+ * server (receiver) event-loop threads, and how often the sender's pipe tightened (chainmux).
  * The warm-up lasts at least its configured time and until the first message has arrived (at most
  * {@link #FIRST_MESSAGE_FACTOR} times the warm-up more, within 1-60 s), so a contender that is slow to
  * start on a busy machine is measured once it moves instead of failing a measurement that began
@@ -45,16 +45,17 @@ public final class Measurement {
             String client = contender.name() + "-client";
             String server = contender.name() + "-server";
             long[] before = meter.snapshot();
+            long tightenedBefore = running.pipeTightenings();
             long clientCpu = cpu ? ThreadCpu.nanos(client) : -1;
             long serverCpu = cpu ? ThreadCpu.nanos(server) : -1;
             long t0 = System.nanoTime();
             watch(contender, meter, params.measure());
             long t1 = System.nanoTime();
             long[] after = meter.snapshot();
-            sample = cpu
-                    ? new Sample(after[0] - before[0], after[1] - before[1], t1 - t0,
-                            ThreadCpu.nanos(client) - clientCpu, ThreadCpu.nanos(server) - serverCpu)
-                    : new Sample(after[0] - before[0], after[1] - before[1], t1 - t0);
+            long tightened = tightenedBefore < 0 ? -1 : running.pipeTightenings() - tightenedBefore;
+            sample = new Sample(after[0] - before[0], after[1] - before[1], t1 - t0,
+                    cpu ? ThreadCpu.nanos(client) - clientCpu : -1, cpu ? ThreadCpu.nanos(server) - serverCpu : -1,
+                    tightened);
             if (sample.messages() == 0) {
                 throw new BenchmarkException(contender.name() + " delivered no message in the measured "
                         + params.measure().toMillis() + " ms (stalled? " + before[0] + " during the warm-up)", null);

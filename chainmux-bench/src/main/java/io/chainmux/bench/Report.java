@@ -49,7 +49,8 @@ public record Report(String startedAt, String java, String os, int cores, String
             for (int i = 0; i < samples.size(); i++) {
                 Sample s = samples.get(i);
                 rates[i] = scenario.metric().of(s);
-                measured.add(new Measured(i + 1, s.messages(), s.payloadBytes(), s.seconds(), rates[i]));
+                measured.add(new Measured(i + 1, s.messages(), s.payloadBytes(), s.seconds(), rates[i],
+                        s.pipeTightened() < 0 ? null : s.pipeTightened()));
             }
             Arrays.sort(rates);
             return new Result(contender, scenario.name(), scenario.metric().unit, scenario.workload().messageSize(),
@@ -69,8 +70,12 @@ public record Report(String startedAt, String java, String os, int cores, String
         }
     }
 
-    /** One measured interval of one round; {@code rate} is in the result's unit. */
-    public record Measured(int round, long messages, long payloadBytes, double seconds, double rate) {}
+    /**
+     * One measured interval of one round; {@code rate} is in the result's unit; {@code pipeTightened}
+     * how often the sender's pipe tightened in it (null for a contender without one).
+     */
+    public record Measured(int round, long messages, long payloadBytes, double seconds, double rate,
+                           Long pipeTightened) {}
 
     static Report of(CompareRun.Config config, Instant started, List<Result> raw) {
         List<Result> results = new ArrayList<>();

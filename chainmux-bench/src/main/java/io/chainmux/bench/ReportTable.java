@@ -43,7 +43,39 @@ public final class ReportTable {
             out.println("CPU time per delivered message (event-loop threads, JVM thread CPU clocks; medians over rounds):");
             align(cpu, CPU_LEFT, out);
         }
+        String pipe = pipeLine(report);
+        if (pipe != null) {
+            out.println();
+            out.println(pipe);
+        }
         out.flush();
+    }
+
+    /**
+     * Where the sender's pipe tightened (contenders that have one), so a slow round can be told from
+     * one held back by the contended budget; null when no result has a pipe.
+     */
+    static String pipeLine(Report report) {
+        List<String> tightened = new ArrayList<>();
+        boolean any = false;
+        for (Report.Result r : report.results()) {
+            for (Report.Measured m : r.samples()) {
+                if (m.pipeTightened() == null) {
+                    continue;
+                }
+                any = true;
+                if (m.pipeTightened() > 0) {
+                    tightened.add(String.format(Locale.ROOT, "%s %s round %d: %d", r.contender(), r.scenario(),
+                            m.round(), m.pipeTightened()));
+                }
+            }
+        }
+        if (!any) {
+            return null;
+        }
+        return tightened.isEmpty()
+                ? "pipe tightened: never in a measured interval"
+                : "pipe tightened (times, in measured intervals): " + String.join("; ", tightened);
     }
 
     private static void align(List<String[]> rows, boolean[] left, PrintWriter out) {

@@ -1,13 +1,21 @@
 package io.chainmux.bench;
 
 /**
- * What the receiver counted during one measured interval, and the CPU time the sender's and the
- * receiver's event-loop threads used meanwhile ({@link ThreadCpu}; -1 when not measured).
+ * What the receiver counted during one measured interval, the CPU time the sender's and the
+ * receiver's event-loop threads used meanwhile ({@link ThreadCpu}; -1 when not measured), and how
+ * often the sender's pipe tightened in it ({@link Running#pipeTightenings}; -1 for a contender
+ * without one).
  */
-public record Sample(long messages, long payloadBytes, long nanos, long senderCpuNanos, long receiverCpuNanos) {
-    /** A sample without CPU figures. */
+public record Sample(long messages, long payloadBytes, long nanos, long senderCpuNanos, long receiverCpuNanos,
+                     long pipeTightened) {
+    /** A sample without CPU figures or pipe. */
     public Sample(long messages, long payloadBytes, long nanos) {
-        this(messages, payloadBytes, nanos, -1, -1);
+        this(messages, payloadBytes, nanos, -1, -1, -1);
+    }
+
+    /** A sample without a pipe. */
+    public Sample(long messages, long payloadBytes, long nanos, long senderCpuNanos, long receiverCpuNanos) {
+        this(messages, payloadBytes, nanos, senderCpuNanos, receiverCpuNanos, -1);
     }
 
     public double seconds() {

@@ -84,6 +84,11 @@ class ContenderTest {
         Contender c = Contenders.create(name);
         Sample s = c.smallMessages(new RunParams(WARMUP, MEASURE, 100, 50));
         assertDelivered(name, s, 100);
+        if (name.startsWith(ChainmuxContender.NAME)) {
+            assertThat(s.pipeTightened()).as("the chainmux sender's pipe tightenings").isNotNegative();
+        } else {
+            assertThat(s.pipeTightened()).as("a contender without a pipe").isEqualTo(-1);
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,6 +45,53 @@ class MeasurementTest {
     }
 
     @Test
+    void countsThePipeTighteningsOfTheMeasuredIntervalOnly() throws Exception {
+        // 5 before the measured interval (not counted), 3 more with the messages of the interval.
+        AtomicLong tightened = new AtomicLong();
+        Contender c = new Contender() {
+            @Override
+            public String name() {
+                return "tightening";
+            }
+
+            @Override
+            public Running start(Workload w, Meter meter) {
+                tightened.set(5);
+                meter.add(10, 1000);
+                Thread t = new Thread(() -> {
+                    try {
+                        Thread.sleep(200); // well after the 50 ms warm-up, well before the end
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    tightened.addAndGet(3);
+                    meter.add(3, 300);
+                });
+                t.start();
+                return new Running() {
+                    @Override
+                    public long pipeTightenings() {
+                        return tightened.get();
+                    }
+
+                    @Override
+                    public void close() {
+                        t.interrupt();
+                        try {
+                            t.join(1000);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                };
+            }
+        };
+        Sample s = c.smallMessages(new RunParams(Duration.ofMillis(50), Duration.ofMillis(1000), 100, 1));
+        assertThat(s.messages()).isEqualTo(3);
+        assertThat(s.pipeTightened()).isEqualTo(3);
+    }
+
+    @Test
     void countsOnlyWhatArrivesDuringTheMeasuredInterval() throws Exception {
         // 10 messages during the warm-up (not counted), 3 of 100 bytes afterwards (counted).
         Contender c = new Contender() {
@@ -77,6 +125,7 @@ class MeasurementTest {
         Sample s = c.smallMessages(new RunParams(Duration.ofMillis(50), Duration.ofMillis(1000), 100, 1));
         assertThat(s.messages()).isEqualTo(3);
         assertThat(s.payloadBytes()).isEqualTo(300);
+        assertThat(s.pipeTightened()).as("a contender without a pipe").isEqualTo(-1);
         assertThat(s.seconds()).isGreaterThanOrEqualTo(1.0);
     }
 

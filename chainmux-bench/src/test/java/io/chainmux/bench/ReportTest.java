@@ -59,6 +59,35 @@ class ReportTest {
     }
 
     @Test
+    void thePipeLineNamesEveryMeasuredIntervalWhereTheSendersPipeTightened() {
+        Report.Result mux = Report.Result.of("chainmux", small, List.of(
+                new Sample(1_000, 64_000, 1_000_000_000L, -1, -1, 0),
+                new Sample(1_000, 64_000, 1_000_000_000L, -1, -1, 3),
+                new Sample(1_000, 64_000, 1_000_000_000L, -1, -1, 1)));
+        CompareRun.Config config = new CompareRun.Config(Duration.ofSeconds(1), Duration.ofSeconds(2), 3,
+                List.of("raw-tcp", "chainmux"), List.of(small));
+        Report withPipe = Report.of(config, Instant.parse("2026-01-01T00:00:00Z"),
+                List.of(report().results().get(0), mux));
+        assertThat(mux.samples()).extracting(Report.Measured::pipeTightened).containsExactly(0L, 3L, 1L);
+        assertThat(ReportTable.pipeLine(withPipe))
+                .isEqualTo("pipe tightened (times, in measured intervals): chainmux 64B x 1 round 2: 3; chainmux 64B x 1 round 3: 1");
+        StringWriter text = new StringWriter();
+        ReportTable.print(withPipe, new PrintWriter(text));
+        assertThat(text.toString()).contains("chainmux 64B x 1 round 2: 3");
+
+        Report.Result calm = Report.Result.of("chainmux", small, List.of(new Sample(1_000, 64_000, 1_000_000_000L, -1, -1, 0)));
+        assertThat(ReportTable.pipeLine(Report.of(config, Instant.EPOCH, List.of(calm))))
+                .isEqualTo("pipe tightened: never in a measured interval");
+        // Contenders without a pipe: no line at all, and null in the JSON.
+        assertThat(ReportTable.pipeLine(report())).isNull();
+        assertThat(report().results().get(0).samples()).extracting(Report.Measured::pipeTightened).containsOnlyNulls();
+        assertThat(CompareRun.tightenings(new Sample(1, 64, 1, -1, -1, 2))).isEqualTo(" (pipe tightened 2 times)");
+        assertThat(CompareRun.tightenings(new Sample(1, 64, 1, -1, -1, 1))).isEqualTo(" (pipe tightened 1 time)");
+        assertThat(CompareRun.tightenings(new Sample(1, 64, 1, -1, -1, 0))).isEmpty();
+        assertThat(CompareRun.tightenings(new Sample(1, 64, 1))).isEmpty();
+    }
+
+    @Test
     void jsonKeepsEveryRawFigure(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("out/report.json");
         ReportJson.write(report(), file);

@@ -100,6 +100,7 @@ public final class ChainmuxContender implements Contender {
         private Channel listener;
         private DelayLine path;
         private Channel client;
+        private volatile MuxConnection connection;
         private StreamSender sender;
 
         void open(Workload w, Meter meter) throws Exception {
@@ -121,6 +122,7 @@ public final class ChainmuxContender implements Contender {
 
             CompletableFuture<MuxConnection> ready = new CompletableFuture<>();
             MuxConnection connection = new MuxConnection(config, true, new ReadySignal(ready));
+            this.connection = connection;
             client = new Bootstrap()
                     .group(clientGroup)
                     .channel(Loops.socketChannel())
@@ -144,6 +146,13 @@ public final class ChainmuxContender implements Contender {
             }
             path = DelayLine.start(listener.localAddress(), pathDelay);
             return path.address();
+        }
+
+        /** The client connection's count: it sends, so its pipe is the one that tightens. */
+        @Override
+        public long pipeTightenings() {
+            MuxConnection c = connection;
+            return c == null ? 0 : c.stats().pipeTightened();
         }
 
         @Override
