@@ -39,6 +39,34 @@ class PipeBudgetTest {
         assertThat(p.room()).isEqualTo(16 * MIB);
     }
 
+    /**
+     * A receiver that doubles its window returns the growth with a step of reads. Counted as reads, the
+     * growth ended the sample at once, marked the bytes still on the path as read and made a 100 ms
+     * path look like one of 1 ms: the bound then stayed near its floor.
+     */
+    @Test
+    void windowGrowthInACreditUpdateIsNeitherReadNorARoundTrip() {
+        PipeBudget p = new PipeBudget();
+        p.sent(8 * MIB, A);
+        p.startSample(0);
+        for (int i = 1; i <= 64; i++) { // 4 MiB back in 64 KiB steps over 50 ms
+            p.returned(64 * 1024, i * 50 * MS / 128);
+        }
+        assertThat(p.unread()).isEqualTo(4 * MIB);
+        // 1 ms later: one more step of reads, with 16 MiB of window growth in the same update
+        p.returned(64 * 1024 + 16 * MIB, 51 * MS);
+        assertThat(p.unread()).as("one step counted as read, the growth not").isEqualTo(4 * MIB - 64 * 1024);
+        assertThat(p.budget()).as("no sample ended: still unbounded").isGreaterThan(Long.MAX_VALUE / 2);
+        // The reads that follow come back as the path returns them; the next sample measures 100 ms.
+        p.sent(MIB, A);
+        p.startSample(51 * MS);
+        for (int i = 1; i <= 79; i++) { // the 5 MiB - 64 KiB unread, in 64 KiB steps over 100 ms
+            p.returned(64 * 1024, 51 * MS + i * 100 * MS / 79);
+        }
+        assertThat(p.unread()).isZero();
+        assertThat(p.minRttNanos()).isEqualTo(100 * MS);
+    }
+
     @Test
     void aSlowShortPathGetsTheFloor() {
         PipeBudget p = new PipeBudget();
