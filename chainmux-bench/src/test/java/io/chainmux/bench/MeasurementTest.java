@@ -47,31 +47,53 @@ class MeasurementTest {
     @Test
     void countsThePipeTighteningsOfTheMeasuredIntervalOnly() throws Exception {
         // 5 before the measured interval (not counted), 3 more with the messages of the interval.
-        AtomicLong tightened = new AtomicLong();
-        Contender c = new Contender() {
+        AtomicLong tightened = new AtomicLong(5);
+        Sample s = scripted(tightened).smallMessages(new RunParams(Duration.ofMillis(50), Duration.ofMillis(1000), 100, 1));
+        assertThat(s.messages()).isEqualTo(3);
+        assertThat(s.pipeTightened()).isEqualTo(3);
+    }
+
+    @Test
+    void countsOnlyWhatArrivesDuringTheMeasuredInterval() throws Exception {
+        // 10 messages during the warm-up (not counted), 3 of 100 bytes afterwards (counted).
+        Sample s = scripted(null).smallMessages(new RunParams(Duration.ofMillis(50), Duration.ofMillis(1000), 100, 1));
+        assertThat(s.messages()).isEqualTo(3);
+        assertThat(s.payloadBytes()).isEqualTo(300);
+        assertThat(s.pipeTightened()).as("a contender without a pipe").isEqualTo(-1);
+        assertThat(s.seconds()).isGreaterThanOrEqualTo(1.0);
+    }
+
+    /**
+     * Delivers 10 messages of 100 bytes at its start and 3 more 200 ms later (well after a 50 ms
+     * warm-up, well before the end of a 1 s interval); with {@code tightened}, a pipe whose count
+     * rises by 3 with them, else no pipe.
+     */
+    private static Contender scripted(AtomicLong tightened) {
+        return new Contender() {
             @Override
             public String name() {
-                return "tightening";
+                return "scripted";
             }
 
             @Override
             public Running start(Workload w, Meter meter) {
-                tightened.set(5);
                 meter.add(10, 1000);
                 Thread t = new Thread(() -> {
                     try {
-                        Thread.sleep(200); // well after the 50 ms warm-up, well before the end
+                        Thread.sleep(200);
                     } catch (InterruptedException e) {
                         return;
                     }
-                    tightened.addAndGet(3);
+                    if (tightened != null) {
+                        tightened.addAndGet(3);
+                    }
                     meter.add(3, 300);
                 });
                 t.start();
                 return new Running() {
                     @Override
                     public long pipeTightenings() {
-                        return tightened.get();
+                        return tightened == null ? -1 : tightened.get();
                     }
 
                     @Override
@@ -86,47 +108,6 @@ class MeasurementTest {
                 };
             }
         };
-        Sample s = c.smallMessages(new RunParams(Duration.ofMillis(50), Duration.ofMillis(1000), 100, 1));
-        assertThat(s.messages()).isEqualTo(3);
-        assertThat(s.pipeTightened()).isEqualTo(3);
-    }
-
-    @Test
-    void countsOnlyWhatArrivesDuringTheMeasuredInterval() throws Exception {
-        // 10 messages during the warm-up (not counted), 3 of 100 bytes afterwards (counted).
-        Contender c = new Contender() {
-            @Override
-            public String name() {
-                return "scripted";
-            }
-
-            @Override
-            public Running start(Workload w, Meter meter) {
-                meter.add(10, 1000);
-                Thread t = new Thread(() -> {
-                    try {
-                        Thread.sleep(200); // well after the 50 ms warm-up, well before the end
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    meter.add(3, 300);
-                });
-                t.start();
-                return () -> {
-                    t.interrupt();
-                    try {
-                        t.join(1000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                };
-            }
-        };
-        Sample s = c.smallMessages(new RunParams(Duration.ofMillis(50), Duration.ofMillis(1000), 100, 1));
-        assertThat(s.messages()).isEqualTo(3);
-        assertThat(s.payloadBytes()).isEqualTo(300);
-        assertThat(s.pipeTightened()).as("a contender without a pipe").isEqualTo(-1);
-        assertThat(s.seconds()).isGreaterThanOrEqualTo(1.0);
     }
 
     @Test
