@@ -13,11 +13,6 @@ public record Sample(long messages, long payloadBytes, long nanos, long senderCp
         this(messages, payloadBytes, nanos, -1, -1, -1);
     }
 
-    /** A sample without a pipe. */
-    public Sample(long messages, long payloadBytes, long nanos, long senderCpuNanos, long receiverCpuNanos) {
-        this(messages, payloadBytes, nanos, senderCpuNanos, receiverCpuNanos, -1);
-    }
-
     public double seconds() {
         return nanos / 1e9;
     }
