@@ -32,6 +32,7 @@ public final class Contenders {
         register(GrpcContender.NAME, GrpcContender::new, true);
         register(ChainmuxContender.NAME, ChainmuxContender::new, true);
         register(ChainmuxContender.ONE_MIB_WINDOW, ChainmuxContender::oneMibWindow, false);
+        register(ChainmuxContender.PUSH, ChainmuxContender::push, false);
         register(Iperf3Contender.NAME, Iperf3Contender::new, true);
     }
 

@@ -25,6 +25,9 @@ enum Containment {
     /** The write pass found a queued message released by the application, which had handed it over. */
     RELEASED_MESSAGE("sending a message the application released after handing it over", Scope.STREAM),
 
+    /** The write pass pulling from a stream's {@link MessageSource}: it threw, or announced a message it may not send. */
+    MESSAGE_SOURCE("the stream's message source", Scope.STREAM),
+
     ON_MESSAGE("stream listener onMessage", Scope.STREAM),
     ON_STREAM_OPENED("connection listener onStreamOpened", Scope.STREAM),
     ON_ACCEPTED("stream listener onAccepted", Scope.LOG),

@@ -66,6 +66,8 @@ public final class MuxStream {
     volatile boolean refused;
 
     // ---- event-loop confined state ----
+    /** Pulled for messages on the stream's turns once its queue is empty ({@link #sendFrom}); null if none. */
+    MessageSource source;
     /** Set once, through {@link #listener(StreamListener)}. */
     StreamListener listener;
     /** Largest message the peer accepts on this stream. */
@@ -233,6 +235,40 @@ public final class MuxStream {
      */
     public boolean trySendEncoded(int maxLength, MessageEncoder encoder) {
         return StreamOutbox.offerEncoded(this, maxLength, encoder);
+    }
+
+    /**
+     * Lets the connection pull this stream's messages from {@code source} when it may send them:
+     * on the stream's turns in the write pass, after the messages queued by {@code trySend} before,
+     * within the stream's window, each encoded straight into the buffer that goes to the socket
+     * (see {@link MessageSource}). The alternative to {@code trySend} for a sender that always has
+     * more (a sync, a stream of blocks): nothing is queued, nothing refused, no {@code onWritable}
+     * to wait for. The stream is pulled until the source returns {@link MessageSource#NONE}, then
+     * again after {@link #sourceReady}. {@code null} detaches the source; {@link #close()} stops the
+     * pulls (what is queued is still sent, then FIN). Any thread; takes effect on the event loop.
+     *
+     * @throws ClosedException if the stream is closed or half-closed by us
+     */
+    public void sendFrom(MessageSource source) {
+        if (finRequested || !state().canSend()) {
+            CloseReason r = closeReason();
+            throw new ClosedException("stream " + describe() + " cannot send", r != null ? r : StreamOutbox.HALF_CLOSED);
+        }
+        connection.runOnLoop(() -> {
+            if (!terminated) {
+                this.source = source;
+                connection.writer.onStreamReady(this);
+            }
+        });
+    }
+
+    /**
+     * The stream's {@link MessageSource} has messages again after it returned
+     * {@link MessageSource#NONE}: the stream takes its turn in the next write pass. Any thread; does
+     * nothing without a source or once the stream has ended.
+     */
+    public void sourceReady() {
+        outbound.wake();
     }
 
     /** Loop only: whether the FIN may go out once the queue is empty (see {@link StreamOutbox#finReady}). */
@@ -557,6 +593,7 @@ public final class MuxStream {
     /** Releases everything queued in either direction; loop only, once the stream is terminal. */
     void releaseBuffers() {
         assert connection.inEventLoop();
+        source = null;
         outbound.releaseAll();
         inbox.releaseAll();
     }

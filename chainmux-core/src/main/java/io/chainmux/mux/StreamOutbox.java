@@ -18,7 +18,7 @@ import io.netty.buffer.ByteBuf;
  */
 final class StreamOutbox {
     /** Why a stream we half-closed refuses to send. */
-    private static final CloseReason HALF_CLOSED = CloseReason.local(ErrorCode.NO_ERROR,
+    static final CloseReason HALF_CLOSED = CloseReason.local(ErrorCode.NO_ERROR,
             "half-closed by us: close() was called");
 
     private StreamOutbox() {

@@ -295,7 +295,7 @@ final class StreamRegistry {
         if (!s.terminated && s.finReceived()) {
             s.notifyRemoteClosed();
         }
-        if (!s.outboundEmpty() || s.finRequested) {
+        if (!s.outboundEmpty() || s.source != null || s.finRequested) {
             writer.onStreamReady(s);
         }
     }

@@ -28,9 +28,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * chainmux over one loopback TCP connection: the client opens one stream per workload stream and
- * sends whole messages ({@link MuxStream#trySendEncoded} small, {@link MuxStream#trySend} large); the server accepts every stream and checks
- * each message's stream index and sequence number. Same loops, water marks and message layout as
- * the other contenders.
+ * gives each a {@link io.chainmux.mux.MessageSource} the connection pulls whole messages from on the
+ * stream's turns ({@link MuxStream#sendFrom}); {@link #PUSH} sends them instead
+ * ({@link MuxStream#trySendEncoded} small, {@link MuxStream#trySend} large). The server accepts every
+ * stream and checks each message's stream index and sequence number. Same loops, water marks and
+ * message layout as the other contenders.
  */
 public final class ChainmuxContender implements Contender {
     public static final String NAME = "chainmux";
@@ -41,9 +43,16 @@ public final class ChainmuxContender implements Contender {
      * the default.
      */
     public static final String ONE_MIB_WINDOW = "chainmux-1mib-window";
+    /**
+     * The same sending with {@code trySend}: the sender offers each message to its stream, which
+     * queues it while others go first, and waits for {@code onWritable} when the stream is full.
+     */
+    public static final String PUSH = "chainmux-push";
 
     private final String name;
     private final MuxConfig config;
+    /** Whether the streams pull their messages from sources ({@link MuxStream#sendFrom}) rather than push them. */
+    private final boolean pull;
     /** Added each way by a {@link DelayLine} between client and server; zero for none. */
     private final Duration pathDelay;
 
@@ -57,19 +66,25 @@ public final class ChainmuxContender implements Contender {
         return new ChainmuxContender(ONE_MIB_WINDOW, benchDefaults().maxStreamWindow(1 << 20).build());
     }
 
-    public ChainmuxContender(String name, MuxConfig config) {
-        this(name, config, Duration.ZERO);
+    /** {@link #PUSH}. */
+    public static ChainmuxContender push() {
+        return new ChainmuxContender(PUSH, benchDefaults().build(), false, Duration.ZERO);
     }
 
-    private ChainmuxContender(String name, MuxConfig config, Duration pathDelay) {
+    public ChainmuxContender(String name, MuxConfig config) {
+        this(name, config, true, Duration.ZERO);
+    }
+
+    private ChainmuxContender(String name, MuxConfig config, boolean pull, Duration pathDelay) {
         this.name = name;
         this.config = config;
+        this.pull = pull;
         this.pathDelay = pathDelay;
     }
 
     @Override
     public Contender over(Duration oneWay) {
-        return new ChainmuxContender(name, config, oneWay);
+        return new ChainmuxContender(name, config, pull, oneWay);
     }
 
     private static MuxConfig.Builder benchDefaults() {
@@ -133,7 +148,8 @@ public final class ChainmuxContender implements Contender {
                     .connect(serverAddress()).sync().channel();
             ready.get(10, TimeUnit.SECONDS);
             List<MuxStream> streams = new ArrayList<>(w.streams());
-            sender = new StreamSender(client.eventLoop(), w, meter);
+            // A source's message fits one frame; the peer (the server) announces the same config's frame size.
+            sender = new StreamSender(client.eventLoop(), w, meter, pull && w.messageSize() <= config.maxFrameSize());
             for (int i = 0; i < w.streams(); i++) {
                 streams.add(connection.openStream("bench-" + i, w.messageSize(), 1, sender));
             }

@@ -7,6 +7,7 @@ import io.chainmux.bench.traffic.Payloads;
 import io.chainmux.bench.traffic.RoundRobinSender;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.MessageEncoder;
+import io.chainmux.mux.MessageSource;
 import io.chainmux.mux.MuxStream;
 import io.chainmux.mux.StreamListener;
 import io.netty.buffer.ByteBuf;
@@ -17,7 +18,9 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Client side: on its event loop, visits the streams round robin, giving each up to a quantum of
+ * Client side, in one of two ways. Pulling: each stream gets a {@link MessageSource} that always has
+ * its next message, and the connection's write pass takes them on the stream's turns, serialized
+ * straight into the buffer that goes to the socket. Pushing: on its event loop, visits the streams round robin, giving each up to a quantum of
  * messages per pass while it is writable. A small message is serialized by {@link MuxStream#trySendEncoded}
  * straight into the room the stream lends (the way an application that serializes its messages
  * would send: no buffer of its own, no copy); a large one into a buffer of its own that the stream
@@ -26,6 +29,7 @@ import java.util.List;
  */
 final class StreamSender implements StreamListener, Runnable, MessageEncoder {
     private final EventLoop loop;
+    private final boolean pull;
     private final int size;
     private final int quantum;
     private final Meter meter;
@@ -38,8 +42,9 @@ final class StreamSender implements StreamListener, Runnable, MessageEncoder {
     private boolean scheduled;
     private volatile boolean stopped;
 
-    StreamSender(EventLoop loop, Workload w, Meter meter) {
+    StreamSender(EventLoop loop, Workload w, Meter meter, boolean pull) {
         this.loop = loop;
+        this.pull = pull;
         this.size = w.messageSize();
         this.quantum = Math.max(RoundRobinSender.MIN_QUANTUM, Loops.PASS_BUDGET / w.streams());
         this.meter = meter;
@@ -48,11 +53,37 @@ final class StreamSender implements StreamListener, Runnable, MessageEncoder {
     void start(List<MuxStream> streams) {
         this.streams = streams;
         this.seqs = new long[streams.size()];
-        loop.execute(this::schedule);
+        if (pull) {
+            for (int i = 0; i < streams.size(); i++) {
+                streams.get(i).sendFrom(new Source(i));
+            }
+        } else {
+            loop.execute(this::schedule);
+        }
     }
 
+    /** Stops sending: the sources run dry at the next pull, the pushing sender at its next pass. */
     void stop() {
         stopped = true;
+    }
+
+    /** One stream's messages, endless until {@link #stop}. */
+    private final class Source implements MessageSource {
+        private final int stream;
+
+        Source(int stream) {
+            this.stream = stream;
+        }
+
+        @Override
+        public int nextMaxLength() {
+            return stopped ? NONE : size;
+        }
+
+        @Override
+        public void encode(ByteBuf out) {
+            Payloads.write(out, size, seqs[stream]++, stream);
+        }
     }
 
     private void schedule() {
