@@ -47,7 +47,9 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--contenders", paramLabel = "NAME", split = ",",
             description = "${COMPLETION-CANDIDATES}: contenders to run, comma-separated. Default: all but "
-                    + ChainmuxContender.ONE_MIB_WINDOW + " (chainmux with each stream window capped at 1 MiB).",
+                    + ChainmuxContender.ONE_MIB_WINDOW + " (chainmux with each stream window capped at 1 MiB) and "
+                    + ChainmuxContender.PUSH + " (chainmux offering each message with trySend; chainmux pulls them"
+                    + " from a MessageSource per stream).",
             completionCandidates = ContenderNames.class)
     List<String> contenders;
 

@@ -6,6 +6,7 @@ import io.chainmux.bench.traffic.RoundRobinSender;
 import io.chainmux.mux.CloseReason;
 import io.chainmux.mux.ConnectionListener;
 import io.chainmux.mux.MessageEncoder;
+import io.chainmux.mux.MessageSource;
 import io.chainmux.mux.MuxConfig;
 import io.chainmux.mux.MuxConnection;
 import io.chainmux.mux.MuxStream;
@@ -55,6 +56,10 @@ import java.util.concurrent.TimeUnit;
  * side's CPU is not in the figure. The sender visits the streams as the benchmark's does: in turn,
  * up to 16 KiB of messages each, 1 MiB per pass, skipping a stream that is not writable.
  *
+ * <p>{@code sending=pull} measures the other way to send: each stream has a {@link MessageSource}
+ * ({@link MuxStream#sendFrom}) that always has its next message, encoded by the write passes
+ * straight into the batch; there is no send call and no sender pass, only the drains.
+ *
  * <p>How to run (from the repository root):
  * <pre>
  *   mvn -B -q -pl chainmux-bench -am -DskipTests package
@@ -95,6 +100,10 @@ public class SendPathBenchmark implements MessageEncoder {
     /** The connection's send buffer in MiB (default 32): how much the queues may hold, their working set. */
     @Param({"32"})
     int sendBufferMiB;
+
+    /** push: the sender offers each message ({@code trySendEncoded}); pull: the streams' sources are pulled. */
+    @Param({"push", "pull"})
+    String sending;
 
     private EmbeddedChannel clientChannel;
     private EmbeddedChannel serverChannel;
@@ -144,6 +153,33 @@ public class SendPathBenchmark implements MessageEncoder {
         for (MuxStream s : opened) {
             grant(s.id(), (int) (window - config.initialStreamWindow()));
         }
+        if (sending.equals("pull")) {
+            for (int i = 0; i < streams; i++) {
+                opened[i].sendFrom(new Source(i));
+            }
+        } else if (!sending.equals("push")) {
+            throw new IllegalArgumentException("sending must be push or pull: " + sending);
+        }
+    }
+
+    /** Stream {@code stream}'s endless messages, credited as {@link #send} credits them. */
+    private final class Source implements MessageSource {
+        private final int stream;
+
+        Source(int stream) {
+            this.stream = stream;
+        }
+
+        @Override
+        public int nextMaxLength() {
+            return SIZE;
+        }
+
+        @Override
+        public void encode(ByteBuf out) {
+            Payloads.write(out, SIZE, seqs[stream]++, stream);
+            sent(opened[stream], stream);
+        }
     }
 
     @TearDown(Level.Trial)
@@ -156,15 +192,22 @@ public class SendPathBenchmark implements MessageEncoder {
 
     @Benchmark
     public long send(ThreadCpuPerMessage cpu) {
+        boolean pull = sending.equals("pull");
+        long start = client.stats().messagesOut();
         int sent = 0;
         for (int round = 0; sent < MESSAGES; round++) {
             if (round == MAX_ROUNDS) {
                 throw new IllegalStateException("no progress: " + sent + " messages sent, " + client.queuedBytes() + " bytes queued");
             }
-            sent += senderPass(MESSAGES - sent);
-            drain();
+            if (pull) {
+                drain(); // the passes it lets run pull the messages
+                sent = (int) (client.stats().messagesOut() - start);
+            } else {
+                sent += senderPass(MESSAGES - sent);
+                drain();
+            }
         }
-        cpu.add(sent);
+        cpu.add(sent); // pulled: up to a pass beyond MESSAGES, counted as they are
         return client.stats().messagesOut();
     }
 
@@ -194,13 +237,18 @@ public class SendPathBenchmark implements MessageEncoder {
         encodingSeq = seqs[i];
         if (s.trySendEncoded(SIZE, this)) {
             seqs[i]++;
-            if (++ungranted[i] == GRANT_MESSAGES) {
-                ungranted[i] = 0;
-                grant(s.id(), GRANT_MESSAGES * (SIZE + 1));
-            }
+            sent(s, i);
             return true;
         }
         return false;
+    }
+
+    /** A message of stream {@code i} was taken: the stand-in peer credits every {@value #GRANT_MESSAGES}. */
+    private void sent(MuxStream s, int i) {
+        if (++ungranted[i] == GRANT_MESSAGES) {
+            ungranted[i] = 0;
+            grant(s.id(), GRANT_MESSAGES * (SIZE + 1));
+        }
     }
 
     @Override
