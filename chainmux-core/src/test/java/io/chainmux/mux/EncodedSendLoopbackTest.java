@@ -1,11 +1,9 @@
 package io.chainmux.mux;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,44 +22,10 @@ class EncodedSendLoopbackTest {
         return (seq % 10 == 9) ? MuxStream.COPY_THRESHOLD + 100 + stream : 8 + (stream + seq) % 64;
     }
 
-    /** Receives every stream's messages and checks each against what was encoded. */
-    private static final class Checker implements ConnectionListener, StreamListener {
-        final List<String> failures;
-        final CountDownLatch done = new CountDownLatch(STREAMS);
-        private final NumberedMessages numbered;
-
-        Checker(NumberedMessages numbered) {
-            this.numbered = numbered;
-            this.failures = numbered.failures;
-        }
-
-        @Override
-        public void onStreamOpened(MuxStream stream) {
-            stream.accept(this, 1 << 20);
-        }
-
-        @Override
-        public void onMessage(MuxStream stream, ByteBuf message) {
-            int length = message.readableBytes();
-            if (numbered.received(stream, message)) {
-                done.countDown();
-            }
-            message.release();
-            stream.consumed(length);
-        }
-
-        @Override
-        public void onClosed(MuxStream stream, CloseReason reason) {
-            if (!reason.isNormal()) {
-                failures.add("stream " + stream.networkId() + " closed: " + reason);
-            }
-        }
-    }
-
     @Test
     void messagesEncodedOnTheLoopAndFromAnotherThreadArriveWholeAndInOrderOnAThousandStreams() throws Exception {
         NumberedMessages numbered = new NumberedMessages(STREAMS, MESSAGES, EncodedSendLoopbackTest::length);
-        Checker checker = new Checker(numbered);
+        NumberedReceiver checker = new NumberedReceiver(numbered, STREAMS);
         LoopEncodedSender onLoop = new LoopEncodedSender(STREAMS, MESSAGES, 2, numbered::length,
                 numbered::write); // the even streams; the odd ones from this thread below
         MuxConfig config = MuxConfig.builder().maxInboundStreams(STREAMS).maxStreamsPerNetwork(STREAMS).build();

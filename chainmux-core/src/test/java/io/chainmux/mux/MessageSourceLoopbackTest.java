@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,41 +53,10 @@ class MessageSourceLoopbackTest {
         }
     }
 
-    private static final class Checker implements ConnectionListener, StreamListener {
-        final CountDownLatch done = new CountDownLatch(STREAMS);
-        final NumberedMessages numbered;
-
-        Checker(NumberedMessages numbered) {
-            this.numbered = numbered;
-        }
-
-        @Override
-        public void onStreamOpened(MuxStream stream) {
-            stream.accept(this, 1 << 20);
-        }
-
-        @Override
-        public void onMessage(MuxStream stream, ByteBuf message) {
-            int length = message.readableBytes();
-            if (numbered.received(stream, message)) {
-                done.countDown();
-            }
-            message.release();
-            stream.consumed(length);
-        }
-
-        @Override
-        public void onClosed(MuxStream stream, CloseReason reason) {
-            if (!reason.isNormal()) {
-                numbered.failures.add("stream " + stream.networkId() + " closed: " + reason);
-            }
-        }
-    }
-
     @Test
     void pulledMessagesArriveWholeAndInOrderOnAThousandStreams() throws Exception {
         NumberedMessages numbered = new NumberedMessages(STREAMS, MESSAGES, MessageSourceLoopbackTest::length);
-        Checker checker = new Checker(numbered);
+        NumberedReceiver checker = new NumberedReceiver(numbered, STREAMS);
         MuxConfig config = MuxConfig.builder().maxInboundStreams(STREAMS).maxStreamsPerNetwork(STREAMS).build();
         RecordingListener client = new RecordingListener();
         try (LoopbackMux pair = LoopbackMux.start(config, checker, s -> { })) {
@@ -109,7 +77,7 @@ class MessageSourceLoopbackTest {
             }
             assertThat(checker.done.await(WAIT_SECONDS, TimeUnit.SECONDS))
                     .as("every stream got its %d messages; failures %s", MESSAGES, numbered.failures).isTrue();
-            assertThat(numbered.failures).isEmpty();
+            assertThat(checker.failures).isEmpty();
             assertThat(client.closes).as("no stream of the sender ended").isEmpty();
         }
     }
