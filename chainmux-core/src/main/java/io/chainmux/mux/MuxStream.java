@@ -85,6 +85,8 @@ public final class MuxStream {
     boolean terminated;
     /** A send-blocked watcher set aside while the connection buffer is full (see {@link SendFlowControl}). */
     boolean parked;
+    /** Loop only: its source's next message waits for the connection's send buffer to drain ({@link SendFlowControl#sourceWaits}). */
+    boolean sourceWaiting;
     /** The last write pass found its send window exhausted with data queued; cleared by WINDOW_UPDATE. */
     volatile boolean sendBlocked;
     /** When the peer opened this stream (loop ticker); a RESET soon after is premature (rapid reset). */
@@ -581,8 +583,11 @@ public final class MuxStream {
         }
     }
 
-    /** Tells the listener there is room to send again. */
+    /** Tells the listener there is room to send again, and brings a source's stream back to the schedule. */
     void notifyWritable() {
+        if (source != null) {
+            connection.writer.onStreamReady(this); // its next message waits for room in the send buffers
+        }
         try {
             listener.onWritable(this);
         } catch (RuntimeException e) {

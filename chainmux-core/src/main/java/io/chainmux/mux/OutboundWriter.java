@@ -392,7 +392,8 @@ final class OutboundWriter {
      * payload last (at least one message). A message that does not fit one frame within a new
      * stream's window (the peer's initial window: credit may never cover it at once) is encoded
      * into a buffer of its own and queued instead, to be framed like a sent one, in pieces the
-     * window allows. A source that breaks a rule or throws resets its stream.
+     * window allows; it needs room in the send buffers, within the connection's limit, or waits
+     * for it. A source that breaks a rule or throws resets its stream.
      *
      * @return payload bytes written; {@link #PULLED_INTO_QUEUE}; DRAINED when the source has nothing,
      *         or what a stall returns
@@ -419,6 +420,19 @@ final class OutboundWriter {
                     break;
                 }
                 if (n > wholeFrame) {
+                    // Queued, it counts in the send buffers, and waits for room: as an offered message
+                    // does (onWritable brings a source's stream back), and, unlike one, never crosses
+                    // the connection's limit (a source that always has more would keep it crossed).
+                    if (!StreamOutbox.hasRoom(s)) {
+                        StreamOutbox.refuse(s);
+                        result = WriteScheduler.DRAINED;
+                        break;
+                    }
+                    if (!flow.budget().fits(n)) {
+                        flow.sourceWaits(s);
+                        result = WriteScheduler.DRAINED;
+                        break;
+                    }
                     queueLarge(s, source, n);
                     result = PULLED_INTO_QUEUE;
                     break;

@@ -77,6 +77,11 @@ final class SendBudget {
         return (long) QUEUED.getAcquire(this);
     }
 
+    /** Whether {@code bytes} more fit within the limit, or nothing is queued (a message larger than the limit goes alone); loop only. */
+    boolean fits(long bytes) {
+        return queued == 0 || queued + bytes <= limit;
+    }
+
     /** Whether sends are refused for the connection as a whole; any thread. */
     boolean isFull() {
         return full;

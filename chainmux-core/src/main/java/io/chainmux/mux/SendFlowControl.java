@@ -59,6 +59,10 @@ final class SendFlowControl {
      * has room. Loop only.
      */
     private final Set<MuxStream> parked = new LinkedHashSet<>();
+    /** Streams whose source's next (queued) message did not fit in the send buffer; see {@link #sourceWaits}. */
+    private final List<MuxStream> sourcesWaiting = new ArrayList<>();
+    /** The send buffer's bytes when a source last began to wait: they are woken once it holds fewer. */
+    private long queuedWhenSourceWaited;
 
     private long connectionWindow;
     /** Bytes the peer has not read yet, bounded to what the path needs (see {@link PipeBudget}). */
@@ -220,7 +224,27 @@ final class SendFlowControl {
     }
 
     /** Tells streams that were refused a send that they have room again. */
+    /**
+     * {@code s}'s source has a message for the queue that would take the send buffer past its limit:
+     * the stream waits until the buffer holds fewer bytes than now (a write took some out), then is
+     * pulled again. Woken by progress only, so a buffer that does not drain costs no pass.
+     */
+    void sourceWaits(MuxStream s) {
+        queuedWhenSourceWaited = budget.queued();
+        if (!s.sourceWaiting) {
+            s.sourceWaiting = true;
+            sourcesWaiting.add(s);
+        }
+    }
+
     void notifyWritable() {
+        if (!sourcesWaiting.isEmpty() && budget.queued() < queuedWhenSourceWaited) {
+            for (MuxStream s : sourcesWaiting) {
+                s.sourceWaiting = false;
+                connection.writer.onStreamReady(s); // a stream that ended is let go there
+            }
+            sourcesWaiting.clear();
+        }
         boolean full = budget.isFull();
         if (!full && !parked.isEmpty()) {
             for (MuxStream s : parked) {

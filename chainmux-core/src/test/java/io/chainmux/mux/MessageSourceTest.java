@@ -171,6 +171,55 @@ class MessageSourceTest {
         assertThat(nextData(1)).isEqualTo("after");
     }
 
+    /**
+     * Large pulled messages wait in the queue like offered ones and count in the send buffers, but
+     * never take them past the connection's limit: with every stream window shut, the first stream's
+     * message is queued (40,000 of 65,536 bytes) and the others' wait in their sources; once credit
+     * comes and the queue drains, each is pulled in turn and every message goes out whole.
+     */
+    @Test
+    void largePulledMessagesCountInTheSendBuffersAndGoOutWithCredit() {
+        peer = new ScriptedPeer(MuxConfig.builder().streamSendBuffer(64 * 1024).connectionSendBuffer(64 * 1024).build(),
+                true, app);
+        peer.expect(FrameType.SETTINGS);
+        peer.settings(new Settings(16384, 0, 1 << 24, 10, 1 << 24)); // no stream may send a byte yet
+        peer.expect(FrameType.PING);
+        List<Texts> sources = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            MuxStream s = peer.connection.openStream("n" + i, 1 << 20, 1, app);
+            peer.expect(FrameType.OPEN);
+            int id = 2 * i + 1;
+            peer.send(b -> FrameWriter.writeAccept(b, id, 1 << 20));
+            String letter = String.valueOf((char) ('a' + i));
+            Texts source = new Texts().add(letter.repeat(40_000), letter.repeat(40_000));
+            s.sendFrom(source);
+            sources.add(source);
+        }
+        peer.expectNothing();
+        assertThat(peer.connection.queuedBytes()).as("one 40,000-byte message: a second would cross the limit")
+                .isEqualTo(40_000);
+        assertThat(sources.get(0).queued).hasSize(1);
+        assertThat(sources.get(1).queued).hasSize(2);
+        assertThat(sources.get(2).queued).hasSize(2);
+        for (int i = 0; i < 3; i++) {
+            peer.windowUpdate(2 * i + 1, 1 << 20);
+        }
+        List<String> received = new ArrayList<>();
+        StringBuilder[] partial = {new StringBuilder(), new StringBuilder(), new StringBuilder()};
+        for (var f : peer.drain()) {
+            if (f.type() == FrameType.DATA) {
+                StringBuilder p = partial[f.streamId() / 2];
+                p.append(new String(f.payload(), StandardCharsets.US_ASCII));
+                if (f.endMessage()) {
+                    received.add(p.charAt(0) + "" + p.length() + (p.chars().allMatch(c -> c == p.charAt(0)) ? "" : "!"));
+                    p.setLength(0);
+                }
+            }
+        }
+        assertThat(received).containsExactlyInAnyOrder("a40000", "a40000", "b40000", "b40000", "c40000", "c40000");
+        assertThat(peer.connection.queuedBytes()).isZero();
+    }
+
     @Test
     void twoSourcesTakeTurnsOnOneConnection() {
         List<MuxStream> streams = open(40_000, 2, 2000); // 39 messages of 1000 bytes each
