@@ -244,10 +244,12 @@ public final class MuxStream {
      * on the stream's turns in the write pass, after the messages queued by {@code trySend} before,
      * within the stream's window, each encoded straight into the buffer that goes to the socket
      * (see {@link MessageSource}). The alternative to {@code trySend} for a sender that always has
-     * more (a sync, a stream of blocks): nothing is queued, nothing refused, no {@code onWritable}
-     * to wait for. The stream is pulled until the source returns {@link MessageSource#NONE}, then
-     * again after {@link #sourceReady}. {@code null} detaches the source; {@link #close()} stops the
-     * pulls (what is queued is still sent, then FIN). Any thread; takes effect on the event loop.
+     * more (a sync, a stream of blocks): a message that fits one frame within a new stream's window
+     * is neither queued nor refused, and there is no {@code onWritable} to wait for; a larger one
+     * waits in the stream's queue like an offered one, within the send buffers. The stream is
+     * pulled until the source returns {@link MessageSource#NONE}, then again after
+     * {@link #sourceReady}. {@code null} detaches the source; {@link #close()} stops the pulls (what
+     * is queued is still sent, then FIN). Any thread; takes effect on the event loop.
      *
      * @throws ClosedException if the stream is closed or half-closed by us
      */
