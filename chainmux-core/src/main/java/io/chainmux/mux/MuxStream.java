@@ -1,7 +1,6 @@
 package io.chainmux.mux;
 
 import io.chainmux.wire.ErrorCode;
-import io.chainmux.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -240,30 +239,19 @@ public final class MuxStream {
     }
 
     /**
-     * Lets the connection pull this stream's messages from {@code source} when it may send them:
-     * on the stream's turns in the write pass, after the messages queued by {@code trySend} before,
-     * within the stream's window, each encoded straight into the buffer that goes to the socket
-     * (see {@link MessageSource}). The alternative to {@code trySend} for a sender that always has
-     * more (a sync, a stream of blocks): a message that fits one frame within a new stream's window
-     * is neither queued nor refused, and there is no {@code onWritable} to wait for; a larger one
-     * waits in the stream's queue like an offered one, within the send buffers. The stream is
-     * pulled until the source returns {@link MessageSource#NONE}, then again after
-     * {@link #sourceReady}. {@code null} detaches the source; {@link #close()} stops the pulls (what
-     * is queued is still sent, then FIN). Any thread; takes effect on the event loop.
+     * Lets the connection pull this stream's messages from {@code source} (see {@link MessageSource})
+     * on the stream's turns in the write pass, after what {@code trySend} queued before, within the
+     * stream's window, each encoded straight into the buffer that goes to the socket: for a sender
+     * that always has more (a sync, a stream of blocks). A message that fits one frame within a new
+     * stream's window is neither queued nor refused, and there is no {@code onWritable} to wait for;
+     * a larger one waits in the queue like an offered one, within the send buffers. Pulled until the
+     * source returns {@link MessageSource#NONE}, then again after {@link #sourceReady}. {@code null}
+     * detaches it; {@link #close()} stops the pulls. Any thread; takes effect on the event loop.
      *
      * @throws ClosedException if the stream is closed or half-closed by us
      */
     public void sendFrom(MessageSource source) {
-        if (finRequested || !state().canSend()) {
-            CloseReason r = closeReason();
-            throw new ClosedException("stream " + describe() + " cannot send", r != null ? r : StreamOutbox.HALF_CLOSED);
-        }
-        connection.runOnLoop(() -> {
-            if (!terminated) {
-                this.source = source;
-                connection.writer.onStreamReady(this);
-            }
-        });
+        StreamOutbox.sendFrom(this, source);
     }
 
     /**
@@ -308,18 +296,8 @@ public final class MuxStream {
      * @throws IllegalArgumentException if {@code code} never goes on the wire, or the detail is too long
      */
     public void reset(ErrorCode code, byte[] detail) {
-        checkResetCode(code, detail);
+        StreamRegistry.checkResetCode(code, detail);
         connection.runOnLoop(() -> connection.registry.reset(this, code, detail, "reset by application"));
-    }
-
-    private void checkResetCode(ErrorCode code, byte[] detail) {
-        if (code == null || !code.onWire()) {
-            throw new IllegalArgumentException(code + " is not a code a RESET can carry");
-        }
-        if (detail != null && detail.length > WireFormat.MAX_RESET_DETAIL_LENGTH) {
-            throw new IllegalArgumentException("reset detail of " + detail.length + " bytes exceeds "
-                    + WireFormat.MAX_RESET_DETAIL_LENGTH);
-        }
     }
 
     /**
@@ -352,7 +330,7 @@ public final class MuxStream {
      * @throws IllegalStateException    if the stream was opened by us
      */
     public void refuse(ErrorCode code, byte[] detail) {
-        checkResetCode(code, detail);
+        StreamRegistry.checkResetCode(code, detail);
         if (!code.isRefusal()) {
             throw new IllegalArgumentException(code + " is not a refusal code");
         }

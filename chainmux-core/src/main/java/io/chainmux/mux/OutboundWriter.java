@@ -50,8 +50,6 @@ final class OutboundWriter {
      */
     static final int INTERLEAVED_FRAME_SIZE = 16 * 1024;
     private static final int BATCH_SIZE = 64 * 1024;
-    /** {@link #pull} queued a large message: the stream's turn goes on from its queue. */
-    private static final int PULLED_INTO_QUEUE = Integer.MIN_VALUE;
 
     private final MuxConnection connection;
     private final MuxConfig config;
@@ -66,6 +64,8 @@ final class OutboundWriter {
     private DeficitRoundRobinScheduler<MuxStream> scheduler;
     private Settings peer;
     private ByteBuf batch;
+    /** The pulled path: streams' {@link MessageSource}s framed into the batch. */
+    private final SourcePull sources;
     /** The room every encoder on this loop writes into (see {@link #encode}). */
     private final LentBuffer lent = new LentBuffer();
     private boolean dirty;
@@ -88,6 +88,7 @@ final class OutboundWriter {
         this.config = connection.config;
         this.stats = connection.stats();
         this.flow = flow;
+        this.sources = new SourcePull(connection, this, flow);
         this.writeTask = connection.contained(Containment.WRITE_PASS, this::writePass);
         this.requestWriteTask = connection.contained(Containment.TASK, this::requestWrite);
     }
@@ -327,8 +328,8 @@ final class OutboundWriter {
             }
             int next = q.next();
             if (next < 0 && s.source != null && !s.finRequested) {
-                int pulled = pull(s, maxBytes, limit);
-                if (pulled == PULLED_INTO_QUEUE) {
+                int pulled = sources.pull(s, peer, maxBytes, limit);
+                if (pulled == SourcePull.INTO_QUEUE) {
                     return emit(s, maxBytes); // once: the queue is not empty now, so this call does not pull
                 }
                 if (pulled != WriteScheduler.DRAINED) {
@@ -384,102 +385,6 @@ final class OutboundWriter {
             finSent(s);
         }
         return length;
-    }
-
-    /**
-     * Pulls messages from the stream's {@link MessageSource} (its queue is empty) into the batch,
-     * each framed whole, while the window covers the next one and the turn's {@code maxBytes} of
-     * payload last (at least one message). A message that does not fit one frame within a new
-     * stream's window (the peer's initial window: credit may never cover it at once) is encoded
-     * into a buffer of its own and queued instead, to be framed like a sent one, in pieces the
-     * window allows; it needs room in the send buffers, within the connection's limit, or waits
-     * for it. A source that breaks a rule or throws resets its stream.
-     *
-     * @return payload bytes written; {@link #PULLED_INTO_QUEUE}; DRAINED when the source has nothing,
-     *         or what a stall returns
-     */
-    private int pull(MuxStream s, int maxBytes, int limit) {
-        MessageSource source = s.source;
-        int wholeFrame = (int) Math.min(peer.maxFrameSize(), peer.initialStreamWindow() - 1L);
-        int written = 0;
-        int messages = 0;
-        int result;
-        try {
-            while (true) {
-                int n = source.nextMaxLength();
-                if (n == MessageSource.NONE) {
-                    result = messages > 0 ? written : WriteScheduler.DRAINED;
-                    break;
-                }
-                if (n < 0 || n > limit) {
-                    result = sourceBrokeLimit(s, n, limit);
-                    break;
-                }
-                if (messages > 0 && (written + n > maxBytes || n > wholeFrame)) {
-                    result = written;
-                    break;
-                }
-                if (n > wholeFrame) {
-                    // Queued, it counts in the send buffers, and waits for room: as an offered message
-                    // does (onWritable brings a source's stream back), and, unlike one, never crosses
-                    // the connection's limit (a source that always has more would keep it crossed).
-                    if (!StreamOutbox.hasRoom(s)) {
-                        StreamOutbox.refuse(s);
-                        result = WriteScheduler.DRAINED;
-                        break;
-                    }
-                    if (!flow.budget().fits(n)) {
-                        flow.sourceWaits(s);
-                        result = WriteScheduler.DRAINED;
-                        break;
-                    }
-                    queueLarge(s, source, n);
-                    result = PULLED_INTO_QUEUE;
-                    break;
-                }
-                if (n + 1L > flow.window(s)) {
-                    result = messages > 0 ? written : flow.stalled(s);
-                    break;
-                }
-                ByteBuf b = room(WireFormat.HEADER_LENGTH + n);
-                int at = b.writerIndex();
-                int length = encode(b, at + WireFormat.HEADER_LENGTH, n, source);
-                frameEncoded(b, at, s.id(), length);
-                flow.charge(s, length + 1);
-                written += length;
-                messages++;
-            }
-        } catch (RuntimeException e) {
-            result = WriteScheduler.IDLE; // what was framed before the failure still goes out
-            connection.contain(Containment.MESSAGE_SOURCE, s, e);
-        }
-        stats.bytesOut += written;
-        stats.messagesOut += messages;
-        return result;
-    }
-
-    /** The source's next message, of up to {@code n} bytes, encoded into a buffer of its own and queued. */
-    private void queueLarge(MuxStream s, MessageSource source, int n) {
-        ByteBuf message = connection.alloc().directBuffer(n, n);
-        try {
-            message.writerIndex(encode(message, 0, n, source));
-        } catch (RuntimeException | Error e) {
-            message.release();
-            throw e;
-        }
-        s.outbound.offerFromLoop(message, true, s.id());
-    }
-
-    /** A source announced a message it may not send: its stream is reset. */
-    private int sourceBrokeLimit(MuxStream s, int n, int limit) {
-        if (n > limit) {
-            connection.registry.reset(s, ErrorCode.MESSAGE_TOO_LARGE, null,
-                    "the message source announced " + n + " bytes; the peer's limit is " + limit);
-        } else {
-            connection.contain(Containment.MESSAGE_SOURCE, s, new IllegalStateException(
-                    "nextMaxLength() returned " + n + ": a length or MessageSource.NONE"));
-        }
-        return WriteScheduler.IDLE;
     }
 
     /** The largest frame the stream being served may write now (see {@link #INTERLEAVED_FRAME_SIZE}). */
@@ -604,7 +509,8 @@ final class OutboundWriter {
 
     // ------------------------------------------------------------------ the batch buffer
 
-    private ByteBuf room(int bytes) {
+    /** The batch, with room for {@code bytes} more (a new one if the current is short of it). */
+    ByteBuf room(int bytes) {
         assert !encoding() : "a frame written while an encoder holds the batch";
         if (batch != null && batch.writableBytes() < bytes) {
             handOverPending();

@@ -18,7 +18,7 @@ import io.netty.buffer.ByteBuf;
  */
 final class StreamOutbox {
     /** Why a stream we half-closed refuses to send. */
-    static final CloseReason HALF_CLOSED = CloseReason.local(ErrorCode.NO_ERROR,
+    private static final CloseReason HALF_CLOSED = CloseReason.local(ErrorCode.NO_ERROR,
             "half-closed by us: close() was called");
 
     private StreamOutbox() {
@@ -256,6 +256,20 @@ final class StreamOutbox {
             message.release();
         }
         return e;
+    }
+
+    /** {@link MuxStream#sendFrom}: checked on the caller's thread, attached on the loop. */
+    static void sendFrom(MuxStream s, MessageSource source) {
+        if (s.finRequested || !s.state().canSend()) {
+            CloseReason r = s.closeReason();
+            throw new ClosedException("stream " + s.describe() + " cannot send", r != null ? r : HALF_CLOSED);
+        }
+        s.connection.runOnLoop(() -> {
+            if (!s.terminated) {
+                s.source = source;
+                s.connection.writer.onStreamReady(s);
+            }
+        });
     }
 
     /** Arms {@code onWritable}: the stream has room again once its queue drained to half. Returns false. */

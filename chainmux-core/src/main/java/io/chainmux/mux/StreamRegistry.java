@@ -418,4 +418,15 @@ final class StreamRegistry {
     private void addNetworkCount(String networkId, int delta) {
         streamsPerNetwork.add(networkId, delta);
     }
+
+    /** The arguments of an application's RESET (or refusal): a code that goes on the wire, a detail within its limit. */
+    static void checkResetCode(ErrorCode code, byte[] detail) {
+        if (code == null || !code.onWire()) {
+            throw new IllegalArgumentException(code + " is not a code a RESET can carry");
+        }
+        if (detail != null && detail.length > WireFormat.MAX_RESET_DETAIL_LENGTH) {
+            throw new IllegalArgumentException("reset detail of " + detail.length + " bytes exceeds "
+                    + WireFormat.MAX_RESET_DETAIL_LENGTH);
+        }
+    }
 }
