@@ -5,9 +5,10 @@ import io.netty.buffer.ByteBuf;
 /**
  * A stream's outgoing messages, pulled by its connection when the stream may send them
  * ({@link MuxStream#sendFrom}): on the stream's turns in the write pass, within its flow-control
- * window, each message encoded straight into the buffer that goes to the socket. Nothing waits in
- * the stream's queue, so a sender with many streams writes each message once, into memory the
- * socket reads next, and the scheduler's order is the order the messages are produced in.
+ * window, each message encoded straight into the buffer that goes to the socket. A message that
+ * fits one frame within a new stream's window never waits in the stream's queue, so a sender with
+ * many streams writes each message once, into memory the socket reads next, and the scheduler's
+ * order is the order the messages are produced in.
  *
  * <p>Both methods run on the connection's event loop, inside its write pass. {@link #encode} has
  * {@link MessageEncoder#encode}'s contract (the room is lent for the call only; no send, reset or
@@ -20,18 +21,19 @@ public interface MessageSource extends MessageEncoder {
 
     /**
      * The most bytes the next message takes, or {@link #NONE} when there is none for now (then the
-     * stream is pulled again once {@link MuxStream#sourceReady} is called). A message must fit one
-     * frame: at most the peer's max frame size (64 KiB from a chainmux peer by default; the protocol
-     * allows 1 KiB) and its message size limit on the stream; larger messages go through
-     * {@link MuxStream#trySend}. It may be asked again before {@link #encode} is called (the stream's
-     * window or turn ended first): until then it describes the same next message.
+     * stream is pulled again once {@link MuxStream#sourceReady} is called). At most the peer's
+     * message size limit on the stream (more resets the stream with MESSAGE_TOO_LARGE). A message
+     * larger than one frame or a new stream's window is encoded into a buffer of its own and waits in
+     * the stream's queue like an offered one, within the send buffers. It may be asked again before
+     * {@link #encode} is called (the stream's window or turn ended first): until then it describes
+     * the same next message.
      */
     int nextMaxLength();
 
     /**
      * Appends the next message, at most the {@link #nextMaxLength} just returned, to {@code out}
      * (see {@link MessageEncoder#encode}). Called only right after {@link #nextMaxLength} returned a
-     * length, when the stream's window has room for that many bytes.
+     * length: for a message that fits one frame, when the stream's window has room for it.
      */
     @Override
     void encode(ByteBuf out);

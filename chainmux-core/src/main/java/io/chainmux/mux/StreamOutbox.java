@@ -206,6 +206,11 @@ final class StreamOutbox {
         if (length > limit) {
             return new MessageTooLargeException(s, length, limit);
         }
+        return cannotSend(s);
+    }
+
+    /** Why the stream cannot send (it ended, or we half-closed it), or null if it can. */
+    private static ClosedException cannotSend(MuxStream s) {
         if (s.finRequested || !s.state().canSend()) {
             CloseReason r = s.closeReason();
             return new ClosedException("stream " + s.describe() + " cannot send", r != null ? r : HALF_CLOSED);
@@ -260,9 +265,9 @@ final class StreamOutbox {
 
     /** {@link MuxStream#sendFrom}: checked on the caller's thread, attached on the loop. */
     static void sendFrom(MuxStream s, MessageSource source) {
-        if (s.finRequested || !s.state().canSend()) {
-            CloseReason r = s.closeReason();
-            throw new ClosedException("stream " + s.describe() + " cannot send", r != null ? r : HALF_CLOSED);
+        ClosedException closed = cannotSend(s);
+        if (closed != null) {
+            throw closed;
         }
         s.connection.runOnLoop(() -> {
             if (!s.terminated) {

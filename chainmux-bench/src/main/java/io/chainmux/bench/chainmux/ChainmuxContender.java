@@ -148,8 +148,7 @@ public final class ChainmuxContender implements Contender {
                     .connect(serverAddress()).sync().channel();
             ready.get(10, TimeUnit.SECONDS);
             List<MuxStream> streams = new ArrayList<>(w.streams());
-            // A source's message fits one frame; the peer (the server) announces the same config's frame size.
-            sender = new StreamSender(client.eventLoop(), w, meter, pull && w.messageSize() <= config.maxFrameSize());
+            sender = new StreamSender(client.eventLoop(), w, meter, pull);
             for (int i = 0; i < w.streams(); i++) {
                 streams.add(connection.openStream("bench-" + i, w.messageSize(), 1, sender));
             }
