@@ -88,6 +88,29 @@ class ReportTest {
     }
 
     @Test
+    void cpuIsPerMessageForSmallMessagesAndPerKibForBulk() {
+        Scenario bulk = Scenario.bulk();
+        // 1000 messages of 64 KiB: 16 ms of sender CPU is 250 ns per KiB, 32 ms of receiver CPU 500
+        Report.Result b = Report.Result.of("chainmux", bulk, List.of(
+                new Sample(1_000, 1_000L * bulk.workload().messageSize(), 1_000_000_000L, 16_000_000, 32_000_000, 0)));
+        // 1000 messages of 64 B: 40 us and 60 us of CPU are 40 and 60 ns per message
+        Report.Result m = Report.Result.of("chainmux", small, List.of(
+                new Sample(1_000, 64_000, 1_000_000_000L, 40_000, 60_000, 0)));
+        CompareRun.Config config = new CompareRun.Config(Duration.ofSeconds(1), Duration.ofSeconds(2), 1,
+                List.of("chainmux"), List.of(bulk, small));
+        StringWriter text = new StringWriter();
+        ReportTable.print(Report.of(config, Instant.EPOCH, List.of(b, m)), new PrintWriter(text));
+        List<String> lines = text.toString().lines().toList();
+        int perMessage = lines.indexOf("CPU time per delivered message (event-loop threads, JVM thread CPU clocks; medians over rounds):");
+        int perKib = lines.indexOf("CPU time per KiB of payload delivered (the same clocks):");
+        assertThat(perMessage).isPositive();
+        assertThat(perKib).isGreaterThan(perMessage);
+        assertThat(lines.get(perMessage + 2)).matches("chainmux\\s+64B x 1\\s+40\\s+60\\s+100");
+        assertThat(lines.get(perKib + 1)).contains("sender ns/KiB", "receiver ns/KiB");
+        assertThat(lines.get(perKib + 2)).matches("chainmux\\s+bulk\\s+250\\s+500\\s+750");
+    }
+
+    @Test
     void jsonKeepsEveryRawFigure(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("out/report.json");
         ReportJson.write(report(), file);
