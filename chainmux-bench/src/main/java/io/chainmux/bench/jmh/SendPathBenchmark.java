@@ -186,8 +186,13 @@ public class SendPathBenchmark implements MessageEncoder {
     public void tearDown() {
         kernel.release();
         socket.discard();
-        clientChannel.finishAndReleaseAll();
+        socket.hold = false; // what closing writes goes to the channel, which releases it
+        clientChannel.finishAndReleaseAll(); // a last pass may pull messages, and the sources grant credit
         serverChannel.finishAndReleaseAll();
+        if (credit != null) {
+            credit.release();
+            credit = null;
+        }
     }
 
     @Benchmark
